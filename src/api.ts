@@ -1,0 +1,221 @@
+/**
+ * The public API of the engine: what a `pipeline.ts` and the stages in `stages/` code against.
+ * The engine knows nothing about any particular domain; everything domain-specific arrives
+ * through these types.
+ */
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+
+/** Read-only view of the validated params (pipeline.yaml after zod defaults and `--set`). */
+export interface ParamsReader {
+  /** Value at a dotted path (`train.lora_rank`), or undefined when absent. */
+  get<T = unknown>(key: string): T;
+  /** The whole validated config object. */
+  readonly all: Readonly<Record<string, unknown>>;
+}
+
+export interface DepFile {
+  /** Workspace-relative POSIX path (absolute only for deps outside the workspace). */
+  readonly path: string;
+  /** sha256 hex of the content. */
+  readonly hash: string;
+}
+
+export interface ProgressUpdate {
+  current?: number;
+  total?: number;
+  /** Short text shown next to the stage (e.g. `step 120/600 loss 1.23 eta 0:41:10`). */
+  message: string;
+}
+
+export interface ExecOptions {
+  cwd?: string;
+  /** Added to ctx.env (which already carries CUDA_VISIBLE_DEVICES). `undefined` removes a var. */
+  env?: Record<string, string | undefined>;
+  /** Written to the child's stdin, then closed. */
+  input?: string;
+  /** Called with each line the child prints on stdout/stderr (lines also go to the stage log). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface ExecResult {
+  exitCode: number;
+}
+
+/** A long-running child (e.g. an API server) started with ctx.spawn. */
+export interface ChildHandle {
+  readonly pid: number;
+  /** Resolves when the child exits (never rejects). */
+  readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  /** Ends the child's whole process tree (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+export interface StageContext {
+  readonly name: string;
+  /** Absolute path of the workspace root. */
+  readonly workspace: string;
+  /** Full hex stage key, and its first 12 characters. */
+  readonly key: string;
+  readonly shortKey: string;
+  /** The declared params: `ctx.param('train.lora_rank')`. Throws if the stage did not declare it. */
+  param<T = unknown>(key: string): T;
+  readonly params: ParamsReader;
+  /**
+   * Absolute staging path where the out `rel` (workspace-relative, as declared; `{key}` already
+   * substituted) must be written. Parent directories exist. Outs are promoted atomically after
+   * `run` resolves; never write outs in place.
+   */
+  out(rel: string): string;
+  /** Every declared out, `{key}` substituted, workspace-relative. */
+  readonly outs: readonly string[];
+  /**
+   * The stage's private staging root. With `resumable: true` it survives a failed or interrupted
+   * attempt and is handed to the next attempt with the same key; it is removed after success.
+   */
+  readonly stagingDir: string;
+  /** Persistent stage-private scratch dir under the cache dir (e.g. per-input-file results). */
+  readonly stageCacheDir: string;
+  /** Every dep file with its content hash (already computed through the stat cache). */
+  readonly deps: readonly DepFile[];
+  /** Devices assigned from the GPU pool ([] for CPU stages). */
+  readonly gpus: readonly string[];
+  /** Base environment for children: process.env plus CUDA_VISIBLE_DEVICES for this stage. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+  /** Appends a line to the stage's log file (artifacts/logs/<stage>.log). */
+  log(line: string): void;
+  /** Live progress (task list on a TTY, a line per 10 % in plain mode, an event in --json). */
+  progress(update: ProgressUpdate): void;
+  /**
+   * Runs an external program (never through a shell) and waits for it. Output goes to the stage
+   * log. Its whole process tree is ended on abort. Rejects with a StageError on a non-zero exit
+   * unless `allowFailure` is set.
+   */
+  exec(file: string, args: readonly string[], opts?: ExecOptions & { allowFailure?: boolean }): Promise<ExecResult>;
+  /** Starts a long-running child; its process tree is ended on abort and when the stage ends. */
+  spawn(file: string, args: readonly string[], opts?: ExecOptions): ChildHandle;
+  /** Content hash (sha256 hex) of any file, through the stat cache. */
+  hashFile(absPath: string): Promise<string>;
+}
+
+/** Value or function of params, for deps/outs/gpus that depend on configuration. */
+export type FromParams<T> = T | ((params: ParamsReader) => T);
+
+export interface StageDef {
+  name: string;
+  description?: string;
+  /**
+   * Files, directories (all files below) or globs (`*`, `**`, `?`), workspace-relative; an absolute
+   * path is allowed for inputs outside the workspace (e.g. a base model directory).
+   */
+  deps?: FromParams<string[]>;
+  /** Files or directories the stage fully owns, inside the workspace. `{key}` = short stage key. */
+  outs?: FromParams<string[]>;
+  /** Dotted param keys the stage reads (`train` = the whole section). Nothing else affects its key. */
+  params?: string[];
+  /** GPUs needed (default 0). */
+  gpus?: FromParams<number>;
+  /**
+   * Files/dirs whose content is the implementation fingerprint (default: run.toString()).
+   * Use `moduleDir(import.meta.url)` for "this stage's own folder"; paths inside are hashed
+   * relative to the entry, so the fingerprint holds no machine path.
+   */
+  code?: string[];
+  /** Keep the staging dir of a failed attempt for the next attempt with the same key. */
+  resumable?: boolean;
+  /**
+   * Checked before deps are hashed and before any work: return a message that says what is wrong
+   * and how to fix it, and the stage fails with it (e.g. a missing executable or model dir).
+   */
+  preflight?: (params: ParamsReader, info: { workspace: string; gpus: readonly string[] }) => Promise<string | undefined | void> | string | undefined | void;
+  run(ctx: StageContext): Promise<void>;
+  /**
+   * For stages that also maintain part of a shared file (e.g. entries in a registry file): called
+   * after the outs were promoted or restored; must be idempotent.
+   */
+  publish?(ctx: PublishContext): Promise<void>;
+  /** Reasons the published part is out of date although outs are fresh ([] when fine). */
+  verifyPublished?(ctx: PublishContext): Promise<string[]>;
+}
+
+export interface PublishContext {
+  readonly name: string;
+  readonly workspace: string;
+  readonly shortKey: string;
+  readonly params: ParamsReader;
+  readonly outs: readonly string[];
+  log(line: string): void;
+}
+
+export interface CommandContext {
+  readonly workspace: string;
+  /** Arguments after the command name. */
+  readonly argv: readonly string[];
+  /** Validated params (pipeline.yaml + --set). Commands that do not need config get it lazily. */
+  params(): Promise<ParamsReader>;
+  /** The GPU pool (gpus: in pipeline.yaml, CUDA_VISIBLE_DEVICES, nvidia-smi -L). */
+  gpuPool(): Promise<string[]>;
+  /** Short key of the last successful run of a stage in this workspace, if any. */
+  lastRunKey(stage: string): Promise<string | undefined>;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface CommandDef {
+  /** One line for `pipeline --help`. */
+  summary: string;
+  /** Full usage text for `pipeline <cmd> --help`. */
+  usage: string;
+  /** Returns the exit code. Throw UsageError (exit 2) or UserError (exit 1) for expected failures. */
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export interface PipelineDef {
+  /** Config file, workspace-relative (default pipeline.yaml). */
+  configFile?: string;
+  /** zod schema of the config file (the engine adds `gpus`). */
+  schema: z.ZodType;
+  stages: StageDef[];
+  commands?: Record<string, CommandDef>;
+  /** Where stage logs go (default artifacts/logs). */
+  logDir?: string;
+}
+
+/** Absolute directory of a module: `moduleDir(import.meta.url)`. */
+export function moduleDir(metaUrl: string): string {
+  return fileURLToPath(new URL('.', metaUrl));
+}
+
+export function definePipeline(def: PipelineDef): PipelineDef {
+  return def;
+}
+
+export function defineStage(def: StageDef): StageDef {
+  return def;
+}
+
+/** An expected failure: printed as its message, without a stack trace. */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** A stage failed for a reason the user can act on (message shown, no stack). */
+export class StageError extends UserError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = 'StageError';
+  }
+}
+
+/** Bad config or usage: exit code 2. Config errors should carry `file:line:col` in the message. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
+}
