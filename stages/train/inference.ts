@@ -1,0 +1,114 @@
+// The LLaMA-Factory inference YAML (for `llamafactory-cli chat|webchat|api`) and the adapter
+// pointer `artifacts/adapters/current` written by the train stage.
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { UserError, type ParamsReader } from '../../src/api.js';
+import { readInferenceConfig, readTrainConfig } from './config.js';
+
+/** Workspace-relative pointer file naming the short key of the current adapter. */
+export const CURRENT_POINTER = 'artifacts/adapters/current';
+export const ADAPTERS_DIR = 'artifacts/adapters';
+
+const pointerSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-f]{6,64}$/, 'expected the short key of an adapter (hex)');
+
+/** Resolves a path from pipeline.yaml against the workspace (absolute paths stay as they are). */
+export function resolveFromWorkspace(workspace: string | undefined, p: string): string {
+  if (isAbsolute(p) || workspace === undefined) return p;
+  return resolve(workspace, p);
+}
+
+/** The 4-bit (or 8-bit) quantization keys shared by training and inference; {} without quantization. */
+export function quantizationKeys(train: ReturnType<typeof readTrainConfig>): Record<string, unknown> {
+  if (train.quantization_bit === null) return {};
+  return {
+    quantization_bit: train.quantization_bit,
+    quantization_method: train.quantization_method,
+    quantization_type: train.quantization_type,
+    double_quantization: train.double_quantization,
+  };
+}
+
+/**
+ * The inference YAML object for LLaMA-Factory: base model, LoRA adapter, template, quantization and
+ * decoding params. `workspace`, when given, makes a relative model path absolute.
+ */
+export function inferenceConfig(params: ParamsReader, adapterDir: string, workspace?: string): Record<string, unknown> {
+  const get = (k: string): unknown => params.get(k);
+  const train = readTrainConfig(get);
+  const inf = readInferenceConfig(get);
+  const cfg: Record<string, unknown> = {
+    model_name_or_path: resolveFromWorkspace(workspace, train.model_name_or_path),
+    adapter_name_or_path: resolveFromWorkspace(workspace, adapterDir),
+    template: inf.template ?? train.template,
+    finetuning_type: 'lora',
+    ...quantizationKeys(train),
+    infer_backend: inf.infer_backend,
+    temperature: inf.temperature,
+    top_p: inf.top_p,
+    top_k: inf.top_k,
+    repetition_penalty: inf.repetition_penalty,
+    max_new_tokens: inf.max_new_tokens,
+  };
+  if (inf.default_system !== null) cfg.default_system = inf.default_system;
+  return { ...cfg, ...inf.extra };
+}
+
+/** Writes `obj` as YAML to `absPath` atomically (temp file in the same directory, then rename). */
+export async function writeYamlFile(obj: unknown, absPath: string): Promise<void> {
+  await mkdir(dirname(absPath), { recursive: true });
+  const tmp = `${absPath}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await writeFile(tmp, stringify(obj, { lineWidth: 0 }));
+    await rename(tmp, absPath);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Short key named by `artifacts/adapters/current`, or undefined when there is no pointer. */
+export async function readCurrentPointer(workspace: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(workspace, CURRENT_POINTER), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const parsed = pointerSchema.safeParse(text);
+  if (!parsed.success) {
+    throw new UserError(
+      `${CURRENT_POINTER}: ${parsed.error.issues[0]?.message ?? 'invalid'} (found ${JSON.stringify(text.slice(0, 40))}); ` +
+        'run `npx pipeline run train` to rewrite it',
+    );
+  }
+  return parsed.data;
+}
+
+/** Absolute directory of the current adapter; a UserError when none has been trained yet. */
+export async function currentAdapterDir(workspace: string): Promise<string> {
+  const key = await readCurrentPointer(workspace);
+  if (key === undefined) {
+    throw new UserError(
+      `no adapter has been trained yet (${CURRENT_POINTER} is missing): run \`npx pipeline run train\` first, ` +
+        'or pass --adapter KEY|PATH',
+    );
+  }
+  const dir = join(workspace, ADAPTERS_DIR, key);
+  const ok = await stat(join(dir, 'adapter_config.json')).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!ok) {
+    throw new UserError(
+      `${CURRENT_POINTER} names adapter ${key}, but ${ADAPTERS_DIR}/${key}/adapter_config.json is missing: ` +
+        'run `npx pipeline run train` to restore or retrain it',
+    );
+  }
+  return dir;
+}
