@@ -1,0 +1,65 @@
+// The trainer's output_dir: what survives a failed attempt, and which files make the adapter.
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Files promoted from output_dir to artifacts/adapters/<key>/ (required ones first). */
+export const REQUIRED_ADAPTER_FILES = ['adapter_model.safetensors', 'adapter_config.json'] as const;
+export const OPTIONAL_ADAPTER_FILES = [
+  'trainer_state.json',
+  'all_results.json',
+  'train_results.json',
+  'trainer_log.jsonl',
+  'training_loss.png',
+] as const;
+
+/** Highest N among `checkpoint-N/` directories, or undefined. */
+export async function lastCheckpoint(outputDir: string): Promise<number | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(outputDir);
+  } catch {
+    return undefined;
+  }
+  let best: number | undefined;
+  for (const n of names) {
+    const m = /^checkpoint-(\d+)$/.exec(n);
+    if (!m) continue;
+    const isDir = await stat(join(outputDir, n)).then((s) => s.isDirectory(), () => false);
+    if (isDir && (best === undefined || Number(m[1]) > best)) best = Number(m[1]);
+  }
+  return best;
+}
+
+/**
+ * Prepares output_dir for an attempt: keeps it when it holds a checkpoint (LLaMA-Factory resumes
+ * from it), otherwise empties it (LLaMA-Factory refuses a non-empty output_dir without one).
+ * Returns the checkpoint step resumed from.
+ */
+export async function prepareOutputDir(outputDir: string): Promise<number | undefined> {
+  const ck = await lastCheckpoint(outputDir);
+  if (ck === undefined) await rm(outputDir, { recursive: true, force: true });
+  await mkdir(outputDir, { recursive: true });
+  return ck;
+}
+
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyFile(from, to);
+  }
+}
+
+/** Moves the adapter files into `destDir`; returns the missing required ones ([] when complete). */
+export async function collectAdapter(outputDir: string, destDir: string): Promise<string[]> {
+  const exists = async (f: string): Promise<boolean> => stat(join(outputDir, f)).then((s) => s.isFile(), () => false);
+  const missing: string[] = [];
+  for (const f of REQUIRED_ADAPTER_FILES) if (!(await exists(f))) missing.push(f);
+  if (missing.length > 0) return missing;
+  await mkdir(destDir, { recursive: true });
+  for (const f of [...REQUIRED_ADAPTER_FILES, ...OPTIONAL_ADAPTER_FILES]) {
+    if (await exists(f)) await moveFile(join(outputDir, f), join(destDir, f));
+  }
+  return [];
+}

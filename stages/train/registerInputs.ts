@@ -1,0 +1,17 @@
+// What the train stage consumes from `register`: its outs and the dataset files of the mix.
+import type { ParamsReader } from '../../src/api.js';
+
+/** The register stage's outs (the record of what it registered into dataset_info.json). */
+export const REGISTER_OUTS = ['artifacts/register/entries.json'] as const;
+
+/** Workspace-relative files of the datasets the training uses (`register.datasets` → sources). */
+export function registeredDatasetFiles(params: ParamsReader): string[] {
+  const names = params.get<string[] | undefined>('register.datasets') ?? [];
+  const sources = params.get<Record<string, { file?: string }> | undefined>('register.sources') ?? {};
+  const files: string[] = [];
+  for (const n of names) {
+    const f = sources[n]?.file;
+    if (f !== undefined && !files.includes(f)) files.push(f);
+  }
+  return files;
+}

@@ -1,0 +1,102 @@
+// Renders the LLaMA-Factory training YAML object from pipeline.yaml (`train:` + the dataset mix
+// from `register:`), optionally layered over the user's own YAML (`train.base_config`).
+import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { StageError, type ParamsReader } from '../../src/api.js';
+import { trainDatasetArgs } from '../register/mix.js';
+import { readTrainConfig, type TrainConfig } from './config.js';
+import { quantizationKeys, resolveFromWorkspace } from './inference.js';
+
+/** Keys the stage owns: a value for them in base_config or train.extra is replaced. */
+export const STAGE_OWNED_KEYS = ['output_dir', 'overwrite_output_dir', 'resume_from_checkpoint'] as const;
+
+const QUANT_KEYS = ['quantization_bit', 'quantization_method', 'quantization_type', 'double_quantization'];
+
+/** Reads the user's base YAML; errors carry file:line:col. */
+export async function readBaseConfig(absPath: string, shownAs: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(absPath, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StageError(
+      `train.base_config: cannot read ${shownAs} (${code ?? String(err)}): fix the path in pipeline.yaml or remove base_config`,
+    );
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lc.linePos(first.pos[0]);
+    throw new StageError(`${shownAs}:${pos.line}:${pos.col}: invalid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new StageError(`${shownAs}:1:1: a LLaMA-Factory config must be a mapping of keys to values`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The keys rendered from `train:` (everything the pipeline models explicitly). */
+export function modeledKeys(train: TrainConfig, workspace: string): Record<string, unknown> {
+  return {
+    stage: train.stage,
+    do_train: true,
+    model_name_or_path: resolveFromWorkspace(workspace, train.model_name_or_path),
+    template: train.template,
+    finetuning_type: train.finetuning_type,
+    lora_rank: train.lora_rank,
+    lora_alpha: train.lora_alpha,
+    lora_dropout: train.lora_dropout,
+    lora_target: train.lora_target,
+    ...quantizationKeys(train),
+    cutoff_len: train.cutoff_len,
+    learning_rate: train.learning_rate,
+    num_train_epochs: train.num_train_epochs,
+    per_device_train_batch_size: train.per_device_train_batch_size,
+    gradient_accumulation_steps: train.gradient_accumulation_steps,
+    lr_scheduler_type: train.lr_scheduler_type,
+    warmup_ratio: train.warmup_ratio,
+    bf16: train.bf16,
+    logging_steps: train.logging_steps,
+    save_steps: train.save_steps,
+    plot_loss: train.plot_loss,
+  };
+}
+
+/**
+ * The full training config. Layers, later wins: stage defaults (`report_to: none`), base_config,
+ * `train:` keys, `train.extra`, the dataset mix from `register:`, and the keys the stage owns
+ * (`output_dir` = `outputDir`, `overwrite_output_dir: false` so LLaMA-Factory resumes from a
+ * checkpoint left by a failed attempt).
+ */
+export async function renderTrainConfig(
+  params: ParamsReader,
+  workspace: string,
+  outputDir: string,
+): Promise<Record<string, unknown>> {
+  const train = readTrainConfig((k) => params.get(k));
+  let base: Record<string, unknown> = {};
+  if (train.base_config !== null) {
+    base = await readBaseConfig(resolveFromWorkspace(workspace, train.base_config), train.base_config);
+  }
+  const data = trainDatasetArgs(params);
+  const merged: Record<string, unknown> = {
+    report_to: 'none',
+    ...base,
+    ...modeledKeys(train, workspace),
+    ...train.extra,
+    dataset: data.dataset,
+    dataset_dir: isAbsolute(data.dataset_dir) ? data.dataset_dir : resolveFromWorkspace(workspace, data.dataset_dir),
+    mix_strategy: data.mix_strategy,
+  };
+  if (data.interleave_probs !== undefined) merged.interleave_probs = data.interleave_probs;
+  else delete merged.interleave_probs;
+  if (train.quantization_bit === null) for (const k of QUANT_KEYS) if (!(k in train.extra)) delete merged[k];
+  for (const k of STAGE_OWNED_KEYS) delete merged[k];
+  merged.output_dir = outputDir;
+  merged.overwrite_output_dir = false;
+  return merged;
+}

@@ -1,0 +1,70 @@
+// Keys LLaMA-Factory (0.9.x) accepts in a config YAML, grouped as its argument dataclasses are.
+// A subset good enough for the test doubles: a key outside these sets is an error, as in the real
+// HfArgumentParser ("Some specified arguments are not used by the HfArgumentParser").
+
+export const MODEL_KEYS = [
+  'model_name_or_path', 'adapter_name_or_path', 'adapter_folder', 'cache_dir', 'use_fast_tokenizer',
+  'resize_vocab', 'split_special_tokens', 'add_tokens', 'add_special_tokens', 'model_revision',
+  'low_cpu_mem_usage', 'rope_scaling', 'flash_attn', 'shift_attn', 'mixture_of_depths', 'use_unsloth',
+  'use_unsloth_gc', 'enable_liger_kernel', 'moe_aux_loss_coef', 'disable_gradient_checkpointing',
+  'use_reentrant_gc', 'upcast_layernorm', 'upcast_lmhead_output', 'train_from_scratch', 'infer_backend',
+  'offload_folder', 'use_cache', 'infer_dtype', 'hf_hub_token', 'ms_hub_token', 'om_hub_token',
+  'print_param_status', 'trust_remote_code', 'quantization_method', 'quantization_bit',
+  'quantization_type', 'double_quantization', 'quantization_device_map', 'image_max_pixels',
+  'image_min_pixels', 'video_max_pixels', 'video_min_pixels', 'video_fps', 'video_maxlen',
+  'vllm_maxlen', 'vllm_gpu_util', 'vllm_enforce_eager', 'vllm_max_lora_rank', 'vllm_config',
+  'sglang_maxlen', 'sglang_mem_fraction', 'sglang_tp_size', 'sglang_config', 'export_dir',
+  'export_size', 'export_device', 'export_quantization_bit', 'export_legacy_format',
+];
+
+export const DATA_KEYS = [
+  'template', 'dataset', 'eval_dataset', 'dataset_dir', 'media_dir', 'cutoff_len', 'train_on_prompt',
+  'mask_history', 'streaming', 'buffer_size', 'mix_strategy', 'interleave_probs', 'overwrite_cache',
+  'preprocessing_batch_size', 'preprocessing_num_workers', 'max_samples', 'eval_num_beams',
+  'ignore_pad_token_for_loss', 'val_size', 'eval_on_each_dataset', 'packing', 'neat_packing',
+  'tool_format', 'default_system', 'enable_thinking', 'tokenized_path', 'data_shared_file_system',
+];
+
+export const FINETUNING_KEYS = [
+  'stage', 'finetuning_type', 'use_llama_pro', 'use_adam_mini', 'use_muon', 'freeze_vision_tower',
+  'freeze_multi_modal_projector', 'freeze_language_model', 'compute_accuracy', 'disable_shuffling',
+  'early_stopping_steps', 'plot_loss', 'include_effective_tokens_per_second', 'pure_bf16',
+  'freeze_trainable_layers', 'freeze_trainable_modules', 'freeze_extra_modules', 'additional_target',
+  'lora_alpha', 'lora_dropout', 'lora_rank', 'lora_target', 'loraplus_lr_ratio', 'loraplus_lr_embedding',
+  'use_rslora', 'use_dora', 'pissa_init', 'pissa_iter', 'pissa_convert', 'create_new_adapter',
+  'pref_beta', 'pref_ftx', 'pref_loss', 'use_galore', 'use_apollo', 'use_badam', 'use_swanlab',
+  'ray_run_name', 'ray_storage_path', 'ray_num_workers',
+];
+
+export const GENERATING_KEYS = [
+  'do_sample', 'temperature', 'top_p', 'top_k', 'num_beams', 'max_length', 'max_new_tokens',
+  'repetition_penalty', 'length_penalty', 'skip_special_tokens',
+];
+
+/** transformers' Seq2SeqTrainingArguments (the commonly used ones). */
+export const TRAINING_KEYS = [
+  'output_dir', 'overwrite_output_dir', 'do_train', 'do_eval', 'do_predict', 'eval_strategy',
+  'prediction_loss_only', 'per_device_train_batch_size', 'per_device_eval_batch_size',
+  'gradient_accumulation_steps', 'eval_accumulation_steps', 'eval_delay', 'learning_rate', 'weight_decay',
+  'adam_beta1', 'adam_beta2', 'adam_epsilon', 'max_grad_norm', 'num_train_epochs', 'max_steps',
+  'lr_scheduler_type', 'lr_scheduler_kwargs', 'warmup_ratio', 'warmup_steps', 'log_level', 'logging_dir',
+  'logging_strategy', 'logging_first_step', 'logging_steps', 'logging_nan_inf_filter', 'save_strategy',
+  'save_steps', 'save_total_limit', 'save_safetensors', 'save_only_model', 'seed', 'data_seed', 'bf16',
+  'fp16', 'tf32', 'local_rank', 'ddp_backend', 'ddp_timeout', 'ddp_find_unused_parameters',
+  'dataloader_num_workers', 'dataloader_pin_memory', 'disable_tqdm', 'remove_unused_columns',
+  'label_names', 'load_best_model_at_end', 'metric_for_best_model', 'greater_is_better',
+  'ignore_data_skip', 'fsdp', 'fsdp_config', 'deepspeed', 'label_smoothing_factor', 'optim', 'optim_args',
+  'group_by_length', 'report_to', 'resume_from_checkpoint', 'gradient_checkpointing', 'run_name',
+  'eval_steps', 'predict_with_generate', 'generation_max_length', 'generation_num_beams',
+  'include_num_input_tokens_seen', 'neftune_noise_alpha', 'torch_compile', 'push_to_hub', 'hub_model_id',
+  'use_cpu', 'save_on_each_node', 'auto_find_batch_size', 'full_determinism',
+];
+
+export const TRAIN_ACCEPTED = new Set([...MODEL_KEYS, ...DATA_KEYS, ...FINETUNING_KEYS, ...GENERATING_KEYS, ...TRAINING_KEYS]);
+/** chat/webchat/api parse model, data, finetuning and generating args (no training args). */
+export const INFER_ACCEPTED = new Set([...MODEL_KEYS, ...DATA_KEYS, ...FINETUNING_KEYS, ...GENERATING_KEYS]);
+
+/** The parser's complaint about unknown keys, worded like the real one. */
+export function unknownKeysError(keys) {
+  return `ValueError: Some specified arguments are not used by the HfArgumentParser: ${JSON.stringify(keys).replaceAll('"', "'")}`;
+}
