@@ -1,0 +1,45 @@
+// zod schema of the `regress:` section of pipeline.yaml.
+import { z } from 'zod';
+
+export const configSchema = z
+  .object({
+    /** Regression cases, one JSON per line (workspace-relative). */
+    cases: z.string().min(1).default('data/eyjafjalla_regression.jsonl'),
+    /** Use a server the user already runs (`http://host:port/v1`); null starts `llamafactory-cli api`. */
+    endpoint: z.httpUrl().nullable().default(null),
+    /** Name of the environment variable holding the endpoint's API key (never printed). */
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .nullable()
+      .default('PIPELINE_REGRESS_API_KEY'),
+    /** `model` sent in requests; null: the first id the server lists under /v1/models. */
+    model: z.string().min(1).nullable().default(null),
+    /** Default system prompt (a case's system_override wins); null: inference.default_system. */
+    system_prompt: z.string().nullable().default(null),
+    temperature: z.number().min(0).max(2).default(0.7),
+    top_p: z.number().gt(0).max(1).default(0.9),
+    max_tokens: z.number().int().min(1).default(512),
+    /** Requests in flight at once (LLaMA-Factory's huggingface backend answers one at a time). */
+    concurrency: z.number().int().min(1).max(256).default(4),
+    /** Retries of a transient failure (network error, timeout, HTTP 408/429/5xx), with backoff. */
+    retries: z.number().int().min(0).max(10).default(3),
+    /** Seconds one request may take (queueing on the server included). */
+    request_timeout: z.number().positive().default(600),
+    /** Seconds the started server may take to answer GET /v1/models (model loading). */
+    startup_timeout: z.number().positive().default(900),
+    /** Append "请详细回答，不少于N字。" to cases with min_chars that do not ask for length already. */
+    augment_min_chars: z.boolean().default(true),
+    /** Time bound of one regex check, in milliseconds. */
+    regex_timeout_ms: z.number().int().min(10).default(1000),
+    /** Gate: the stage fails (after writing all reports) below this pass rate (0..1). */
+    min_pass_rate: z.number().min(0).max(1).default(0),
+  })
+  .strict()
+  .prefault({});
+
+export type RegressConfig = z.infer<typeof configSchema>;
+
+export function readRegressConfig(get: (key: string) => unknown): RegressConfig {
+  return configSchema.parse(get('regress') ?? {});
+}

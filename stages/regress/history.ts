@@ -1,0 +1,68 @@
+// Append-only history of regression runs across adapters and suite versions
+// (artifacts/regress/history.jsonl): one line per run, with every case's outcome and response so the
+// report can show what flipped between two runs.
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+export const HISTORY_FILE = 'artifacts/regress/history.jsonl';
+
+export const historyCaseSchema = z.object({
+  id: z.string(),
+  tags: z.array(z.string()),
+  ok: z.boolean(),
+  failures: z.array(z.string()),
+  response: z.string().nullable(),
+});
+
+export const historyEntrySchema = z.object({
+  v: z.literal(1),
+  at: z.string(),
+  adapter: z.string(),
+  adapter_hash: z.string().nullable(),
+  suite_hash: z.string(),
+  model: z.string().nullable(),
+  total: z.number(),
+  passed: z.number(),
+  pass_rate: z.number(),
+  by_tag: z.record(z.string(), z.object({ total: z.number(), passed: z.number(), pass_rate: z.number() })),
+  cases: z.array(historyCaseSchema),
+});
+
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+export async function appendHistory(absPath: string, entry: HistoryEntry): Promise<void> {
+  await mkdir(dirname(absPath), { recursive: true });
+  // One write of one line: O_APPEND keeps concurrent or interrupted writers from interleaving.
+  await appendFile(absPath, `${JSON.stringify(historyEntrySchema.parse(entry))}\n`);
+}
+
+/** Every valid entry, oldest first, plus a warning per line that could not be read. */
+export async function readHistory(absPath: string, display: string): Promise<{ entries: HistoryEntry[]; warnings: string[] }> {
+  let text: string;
+  try {
+    text = await readFile(absPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], warnings: [] };
+    throw err;
+  }
+  const entries: HistoryEntry[] = [];
+  const warnings: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      warnings.push(`${display}:${i + 1}: not valid JSON, line ignored`);
+      return;
+    }
+    const parsed = historyEntrySchema.safeParse(json);
+    if (parsed.success) entries.push(parsed.data);
+    else {
+      const issue = parsed.error.issues[0];
+      warnings.push(`${display}:${i + 1}: ${issue?.path.join('.') || '(record)'} ${issue?.message ?? 'invalid'}, line ignored`);
+    }
+  });
+  return { entries, warnings };
+}

@@ -1,0 +1,78 @@
+// Per-case response cache: one small JSON file per response key under the stage's cache dir.
+// The key covers exactly what determines the answer: who answers (adapter content hash and
+// inference config, or the endpoint), the model name, the full request messages (system prompt
+// included) and the decoding params. Checks are not part of it, so editing them re-applies the
+// checks to the cached response without asking the model again.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import type { Decoding } from './client.js';
+import type { ChatMessage } from './prompt.js';
+
+export interface ResponseKeyInput {
+  /** What answers: `{adapter: <sha256>, inference: {...}}` or `{endpoint: url}`. */
+  responder: Record<string, unknown>;
+  model: string | null;
+  messages: ChatMessage[];
+  decoding: Decoding;
+}
+
+/** Stable JSON (sorted object keys) so the key does not depend on property order. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+export function responseKey(input: ResponseKeyInput): string {
+  return createHash('sha256').update(`regress-response-v1\n${stable(input)}`).digest('hex');
+}
+
+export const cachedResponseSchema = z.object({
+  response: z.string(),
+  finish_reason: z.string().nullable(),
+  latency_ms: z.number(),
+  model: z.string(),
+  created_at: z.string(),
+});
+
+export type CachedResponse = z.infer<typeof cachedResponseSchema>;
+
+export class ResponseCache {
+  constructor(private readonly dir: string) {}
+
+  private path(key: string): string {
+    return join(this.dir, 'responses', key.slice(0, 2), `${key}.json`);
+  }
+
+  /** The cached response, or undefined (a missing or unreadable entry is a miss). */
+  async get(key: string): Promise<CachedResponse | undefined> {
+    try {
+      const parsed = cachedResponseSchema.safeParse(JSON.parse(await readFile(this.path(key), 'utf8')));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(key: string, value: CachedResponse): Promise<void> {
+    const p = this.path(key);
+    await mkdir(dirname(p), { recursive: true });
+    const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      await writeFile(tmp, JSON.stringify(value));
+      await rename(tmp, p);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+}
