@@ -205,7 +205,7 @@ async function trainProcess(argv, rank, worldSize) {
       const st = JSON.parse(readFileSync(join(outputDir, `checkpoint-${last}`, 'trainer_state.json'), 'utf8'));
       start = Number(st.global_step);
       resumedFrom = `checkpoint-${last}`;
-      process.stdout.write(`[INFO|parser] Resuming training from ${join(outputDir, resumedFrom)}.\n`);
+      if (rank === 0) process.stdout.write(`[INFO|parser] Resuming training from ${join(outputDir, resumedFrom)}.\n`);
     }
   }
   if (rank !== 0) {

@@ -1,0 +1,82 @@
+// Shared fixtures for the train tests: a params reader over validated config, a small original
+// SFT dataset, a stand-in base model directory, and the llamafactory-cli double.
+import { join } from 'node:path';
+import { configSchema as registerSchema } from '../../stages/register/config.js';
+import { configSchema as trainSchema, inferenceSchema } from '../../stages/train/config.js';
+import type { ParamsReader } from '../../src/api.js';
+import { REPO } from '../helpers/workspace.js';
+
+export const DOUBLES = join(REPO, 'test', 'doubles');
+export const FAKE_CLI = join(DOUBLES, 'llamafactory-cli');
+
+/** A ParamsReader over `{train, inference, register}` validated with the real schemas. */
+export function paramsFrom(raw: { train?: unknown; inference?: unknown; register?: unknown }): ParamsReader {
+  const all: Record<string, unknown> = {
+    train: trainSchema.parse(raw.train ?? {}),
+    inference: inferenceSchema.parse(raw.inference ?? {}),
+    register: registerSchema.parse(raw.register ?? {}),
+  };
+  return {
+    all,
+    get<T>(key: string): T {
+      let cur: unknown = all;
+      for (const part of key.split('.')) {
+        if (cur === null || typeof cur !== 'object') return undefined as T;
+        cur = (cur as Record<string, unknown>)[part];
+      }
+      return cur as T;
+    },
+  };
+}
+
+/** Original in-character ShareGPT samples written for these tests. */
+export const PERSONA_SFT = [
+  {
+    system: '你是艾雅法拉，一位温柔、专注于火山研究的年轻学者。',
+    conversations: [
+      { from: 'human', value: '今天的野外考察累吗？' },
+      { from: 'gpt', value: '有一点点……不过看到新采的玄武岩样本，疲惫好像都被吹散了呢。' },
+    ],
+  },
+  {
+    conversations: [
+      { from: 'human', value: '你最喜欢哪一座火山？' },
+      { from: 'gpt', value: '这个问题好难……每一座火山都有自己的脾气。非要选的话，是老师带我第一次去看的那座。' },
+    ],
+  },
+  {
+    conversations: [
+      { from: 'human', value: '听说你的听力不太好？' },
+      { from: 'gpt', value: '嗯，有时候会听不清。如果我没回应，请再靠近一点说，好吗？我会认真听的。' },
+    ],
+  },
+  {
+    conversations: [
+      { from: 'human', value: '给我讲讲熔岩是怎么流动的吧。' },
+      { from: 'gpt', value: '好呀！熔岩的黏度决定了它走得快还是慢，就像蜂蜜和清水的区别。要我画张示意图给你吗？' },
+    ],
+  },
+];
+
+/** Files of a workspace that can run register + train: model dir, one dataset, pipeline.yaml. */
+export function trainWorkspaceFiles(yamlExtra = ''): Record<string, string> {
+  return {
+    'models/base/config.json': '{"model_type": "qwen2"}\n',
+    'models/base/model.safetensors': 'weights stand-in\n',
+    'data/persona.json': `${JSON.stringify(PERSONA_SFT, null, 2)}\n`,
+    'pipeline.yaml': [
+      'gpus: [0, 1]',
+      'register:',
+      '  sources:',
+      '    persona: { file: data/persona.json }',
+      '  datasets: [persona]',
+      'train:',
+      `  command: ${FAKE_CLI}`,
+      '  model_name_or_path: models/base',
+      '  logging_steps: 1',
+      '  save_steps: 3',
+      '  extra: { max_steps: 8 }',
+      yamlExtra,
+    ].join('\n'),
+  };
+}
