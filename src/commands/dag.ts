@@ -1,0 +1,40 @@
+// `pipeline dag [--mermaid]`: the stages, what they read and write, and how they connect.
+import { parseArgs } from '../argv.js';
+import { openSession } from '../session.js';
+
+export const DAG_USAGE = `Usage: pipeline dag [--mermaid] [--set key=value]…
+
+Prints the stages in order with their deps, outs, params and GPU needs; --mermaid prints a
+Mermaid flowchart instead (paste into a Markdown file).
+`;
+
+export async function dagCommand(workspace: string, argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(DAG_USAGE);
+    return 0;
+  }
+  const { flags } = parseArgs(argv, { mermaid: 'bool', set: 'list' }, 'dag');
+  const s = await openSession(workspace, (flags.set as string[] | undefined) ?? []);
+  const out: string[] = [];
+  if (flags.mermaid) {
+    out.push('flowchart LR');
+    for (const name of s.graph.order) {
+      const st = s.graph.stages.get(name)!;
+      out.push(`  ${name}["${name}${st.gpus ? ` (${st.gpus} GPU)` : ''}"]`);
+    }
+    for (const name of s.graph.order) {
+      for (const u of s.graph.stages.get(name)!.upstream) out.push(`  ${u} --> ${name}`);
+    }
+  } else {
+    for (const name of s.graph.order) {
+      const st = s.graph.stages.get(name)!;
+      out.push(`${name}${st.gpus ? ` (${st.gpus} GPU${st.gpus > 1 ? 's' : ''})` : ''}${st.upstream.length ? `  ← ${st.upstream.join(', ')}` : ''}`);
+      if (st.def.description) out.push(`    ${st.def.description}`);
+      out.push(`    deps:   ${st.deps.join(', ') || '—'}`);
+      out.push(`    outs:   ${st.outs.join(', ') || '—'}`);
+      out.push(`    params: ${st.params.join(', ') || '—'}`);
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,152 @@
+// `pipeline run [targets…]`: bring the targets (and whatever upstream is stale) up to date.
+import { randomBytes } from 'node:crypto';
+import { UsageError } from '../api.js';
+import { intFlag, parseArgs } from '../argv.js';
+import { normalizeGpus } from '../config.js';
+import type { StageOutcome } from '../events.js';
+import { discoverGpus, GpuPool } from '../gpuPool.js';
+import { selectStages } from '../graph.js';
+import { describeHolder, WorkspaceLock } from '../lock.js';
+import { ChildRegistry } from '../processTree.js';
+import { pickReporter } from '../reporters.js';
+import { runGraph } from '../runner.js';
+import { openSession } from '../session.js';
+import { cpus } from 'node:os';
+
+export const RUN_USAGE = `Usage: pipeline run [targets…] [options]
+
+Brings the targets (default: every stage) up to date, running only stale stages: each is fresh
+(nothing to do), restored from the run cache, or run.
+
+Options:
+  --cpu-only          run every non-GPU stage; report GPU stages as skipped
+  --force [=a,b]      run even if fresh: bare --force forces the targets (all stages when no
+                      targets are given); --force=a,b forces the named stages
+  --dry-run           say what would run, do nothing
+  --jobs N            stages run concurrently at most (default: number of CPUs)
+  --gpus 0,1          the GPU pool (default: gpus: in pipeline.yaml, CUDA_VISIBLE_DEVICES, nvidia-smi -L)
+  --set key=value     override a value of pipeline.yaml for this run (repeatable)
+  --json              one JSON event per line on stdout; the last line is the summary
+  --wait              if another run holds the workspace lock, wait for it instead of stopping
+`;
+
+export interface RunFlags {
+  targets: string[];
+  cpuOnly: boolean;
+  force: string[] | 'targets';
+  dryRun: boolean;
+  jobs?: number;
+  gpus?: string[];
+  sets: string[];
+  json: boolean;
+  wait: boolean;
+}
+
+export function parseRunFlags(argv: readonly string[]): RunFlags {
+  const forceList: string[] = [];
+  let forceBare = false;
+  const rest: string[] = [];
+  for (const a of argv) {
+    if (a === '--force') forceBare = true;
+    else if (a.startsWith('--force=')) forceList.push(...a.slice(8).split(',').map((s) => s.trim()).filter(Boolean));
+    else rest.push(a);
+  }
+  const { positionals, flags } = parseArgs(rest, { 'cpu-only': 'bool', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool' }, 'run');
+  return {
+    targets: positionals,
+    cpuOnly: flags['cpu-only'] === true,
+    force: forceBare ? 'targets' : forceList,
+    dryRun: flags['dry-run'] === true,
+    jobs: intFlag(flags.jobs, 'jobs'),
+    gpus: typeof flags.gpus === 'string' ? normalizeGpus(flags.gpus) : undefined,
+    sets: (flags.set as string[] | undefined) ?? [],
+    json: flags.json === true,
+    wait: flags.wait === true,
+  };
+}
+
+export interface RunResult {
+  code: number;
+  outcomes: StageOutcome[];
+}
+
+/** Runs once. `signal` aborts the run (SIGINT); returns the exit code. */
+export async function runOnce(workspace: string, f: RunFlags, signal: AbortSignal, registry: ChildRegistry, lock: WorkspaceLock, runId: string, extra: Record<string, unknown> = {}): Promise<RunResult> {
+  const session = await openSession(workspace, f.sets);
+  const selected = selectStages(session.graph, f.targets);
+  for (const s of f.force === 'targets' ? [] : f.force) {
+    if (!session.graph.stages.has(s)) throw new UsageError(`--force: unknown stage '${s}'; stages: ${session.graph.order.join(', ')}`);
+  }
+  const force = new Set(f.force === 'targets' ? (f.targets.length ? f.targets : selected) : f.force);
+  let poolPromise: Promise<{ pool: GpuPool; from: string }> | undefined;
+  const gpuPool = () =>
+    (poolPromise ??= discoverGpus(f.gpus, session.configGpus, session.configName).then((s) => ({ pool: new GpuPool(s.devices), from: s.from })));
+  const reporter = pickReporter(f.json, process.stdout);
+  const outcomes = await runGraph({
+    workspace,
+    graph: session.graph,
+    selected,
+    params: session.params,
+    statCache: session.statCache,
+    runCache: session.runCache,
+    dirs: session.dirs,
+    logDir: session.logDir,
+    reporter,
+    cpuOnly: f.cpuOnly,
+    force,
+    dryRun: f.dryRun,
+    jobs: f.jobs ?? Math.max(1, cpus().length),
+    gpuPool,
+    registry,
+    signal,
+    runId,
+  });
+  await session.statCache.save();
+  const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && !signal.aborted;
+  await reporter.finish(ok, outcomes, { ...(f.dryRun ? { dryRun: true } : {}), ...extra });
+  void lock;
+  return { code: signal.aborted ? 130 : ok ? 0 : 1, outcomes };
+}
+
+export async function runCommand(workspace: string, argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  const f = parseRunFlags(argv);
+  const runId = randomBytes(8).toString('hex');
+  const controller = new AbortController();
+  const lock = new WorkspaceLock(`${workspace}/.pipeline/lock`);
+  const registry = new ChildRegistry({ onStart: (pid) => lock.addChild(pid), onExit: (pid) => lock.removeChild(pid) });
+  let interrupted = 0;
+  const onSignal = () => {
+    interrupted++;
+    controller.abort();
+    void registry.stopAll();
+    if (interrupted > 1) {
+      void lock.release().finally(() => process.exit(130));
+    } else {
+      process.stderr.write('\ninterrupted: stopping running stages (Ctrl-C again to quit at once)\n');
+      // In-process stages cannot be cancelled; do not wait for them forever.
+      setTimeout(() => void lock.release().finally(() => process.exit(130)), 10_000).unref();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    if (!f.dryRun) {
+      await lock.acquire(`pipeline run ${argv.join(' ')}`.trim(), runId, {
+        wait: f.wait,
+        signal: controller.signal,
+        onWait: (h) => process.stderr.write(`waiting for the workspace lock held by ${describeHolder(h)}\n`),
+      });
+    }
+    const res = await runOnce(workspace, f, controller.signal, registry, lock, runId);
+    return res.code;
+  } finally {
+    await registry.stopAll();
+    await lock.release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,296 @@
+// Runs the selected part of the DAG: each stage starts when its upstream is done, is fresh,
+// restored from the run cache, or run in a staging area and promoted; CPU work is bounded by
+// p-limit, GPU stages draw devices from the pool.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { UserError, type ParamsReader, type PublishContext, type StageContext } from './api.js';
+import type { Reporter, StageOutcome } from './events.js';
+import type { Graph, ResolvedStage } from './graph.js';
+import type { GpuPool } from './gpuPool.js';
+import { getPath } from './params.js';
+import { ChildRegistry, loadExeca, runChild, startChild } from './processTree.js';
+import { collectStagedOuts, promote, rememberOuts, restoreOuts } from './promote.js';
+import type { RunCache, RunRecord } from './runCache.js';
+import { evaluate, type EvalEnv, type Evaluation } from './staleness.js';
+import type { StatCache } from './statCache.js';
+import type { WorkspaceDirs } from './workspaceState.js';
+
+export interface RunOptions {
+  workspace: string;
+  graph: Graph;
+  selected: string[];
+  params: ParamsReader;
+  statCache: StatCache;
+  runCache: RunCache;
+  dirs: WorkspaceDirs;
+  logDir: string;
+  reporter: Reporter;
+  cpuOnly: boolean;
+  /** Stages to run even when fresh. */
+  force: Set<string>;
+  dryRun: boolean;
+  jobs: number;
+  /** Resolved lazily: only when a GPU stage actually needs devices. */
+  gpuPool: () => Promise<{ pool: GpuPool; from: string }>;
+  registry: ChildRegistry;
+  signal: AbortSignal;
+  runId: string;
+}
+
+export function makeEvalEnv(o: Pick<RunOptions, 'workspace' | 'params' | 'statCache' | 'runCache' | 'dirs' | 'logDir'>): EvalEnv {
+  return {
+    workspace: o.workspace,
+    params: o.params,
+    statCache: o.statCache,
+    runCache: o.runCache,
+    dirs: o.dirs,
+    publishContext: (stage, shortKey, outs) => publishContext(o.workspace, o.params, o.logDir, stage, shortKey, outs),
+  };
+}
+
+function publishContext(workspace: string, params: ParamsReader, logDir: string, stage: ResolvedStage, shortKey: string, outs: string[]): PublishContext {
+  return {
+    name: stage.name,
+    workspace,
+    shortKey,
+    params,
+    outs,
+    log: () => undefined,
+  };
+}
+
+function paramAllowed(declared: readonly string[], key: string): boolean {
+  return declared.some((d) => key === d || key.startsWith(`${d}.`) || d.startsWith(`${key}.`));
+}
+
+async function tail(file: string, n = 20): Promise<string[]> {
+  try {
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    return lines.slice(-n);
+  } catch {
+    return [];
+  }
+}
+
+export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
+  const env = makeEvalEnv(o);
+  const limit = pLimit(Math.max(1, o.jobs));
+  const outcomes = new Map<string, Promise<StageOutcome>>();
+  o.reporter.begin(o.selected);
+
+  const runOne = async (name: string): Promise<StageOutcome> => {
+    const stage = o.graph.stages.get(name)!;
+    const ups = await Promise.all(stage.upstream.filter((u) => outcomes.has(u)).map((u) => outcomes.get(u)!));
+    const t0 = performance.now();
+    const done = (status: StageOutcome['status'], reason: string, extra: Partial<StageOutcome> = {}): StageOutcome => {
+      const out: StageOutcome = { name, status, reason, ms: Math.round(performance.now() - t0), ...extra };
+      o.reporter.end(out);
+      return out;
+    };
+    const bad = ups.find((u) => u.status === 'failed' || u.status === 'blocked');
+    if (bad) return done('blocked', `upstream '${bad.name}' ${bad.status}`);
+    const skippedUp = ups.find((u) => u.status === 'skipped');
+    if (skippedUp) return done('skipped', `upstream '${skippedUp.name}' skipped`);
+    if (o.signal.aborted) return done('skipped', 'interrupted');
+    if (o.cpuOnly && stage.gpus > 0) return done('skipped', `needs ${stage.gpus} GPU(s); --cpu-only`);
+
+    if (stage.def.preflight) {
+      let devices: readonly string[] = [];
+      if (stage.gpus > 0) devices = (await o.gpuPool()).pool.devices;
+      const msg = await Promise.resolve(stage.def.preflight(o.params, { workspace: o.workspace, gpus: devices })).catch((err: unknown) =>
+        err instanceof UserError ? err.message : `preflight crashed: ${(err as Error).message}`,
+      );
+      if (msg) return done('failed', msg, { error: msg });
+    }
+
+    let devices: string[] = [];
+    let pool: GpuPool | undefined;
+    if (stage.gpus > 0 && !o.dryRun) {
+      const { pool: p, from } = await o.gpuPool();
+      if (p.size < stage.gpus) {
+        const msg = `needs ${stage.gpus} GPU(s) but the pool has ${p.size} (${from}). Give it devices with \`gpus: [0]\` in pipeline.yaml or \`--gpus 0\`, or pass --cpu-only to skip GPU stages.`;
+        return done('failed', msg, { error: msg });
+      }
+      pool = p;
+    }
+
+    return limit(async () => {
+      let ev: Evaluation;
+      try {
+        ev = await evaluate(stage, env);
+      } catch (err) {
+        const msg = err instanceof UserError ? err.message : `cannot evaluate inputs: ${(err as Error).message}`;
+        return done('failed', msg, { error: msg });
+      }
+      if (ev.missingDeps.length > 0) {
+        const msg = `dep ${ev.missingDeps.map((d) => `'${d}'`).join(', ')} does not exist and no selected stage produces it`;
+        return done('failed', msg, { error: msg, key: ev.shortKey });
+      }
+      const forced = o.force.has(name);
+      if (!forced && ev.state === 'fresh') return done('fresh', 'up to date', { key: ev.shortKey });
+      const reason = forced ? 'forced' : ev.reasons.join('; ');
+      if (o.dryRun) {
+        return done('skipped', `dry run: would ${!forced && ev.cached ? 'restore' : 'run'} (${reason})`, { key: ev.shortKey });
+      }
+      if (!forced && ev.cached) {
+        o.reporter.working(name, 'restore', reason);
+        const restored = await restoreFromCache(stage, ev, ev.cached, o, env);
+        if (restored) return done('restored', `restored from run cache (${reason})`, { key: ev.shortKey });
+        await o.runCache.evict(name, ev.key);
+        o.reporter.note(name, 'cached outputs were corrupted; evicted them and running instead');
+      }
+      if (stage.gpus > 0 && pool) {
+        o.reporter.note(name, `waiting for ${stage.gpus} GPU(s)`);
+        devices = await pool.acquire(stage.gpus);
+      }
+      try {
+        o.reporter.working(name, 'run', reason);
+        const res = await execute(stage, ev, devices, o);
+        return done(res.ok ? 'ran' : 'failed', res.ok ? reason : res.error!, res.ok ? { key: ev.shortKey } : { error: res.error, log: res.log, logTail: res.tail });
+      } finally {
+        if (pool && devices.length) pool.release(devices);
+      }
+    });
+  };
+
+  for (const name of o.selected) outcomes.set(name, runOne(name));
+  return Promise.all(o.selected.map((n) => outcomes.get(n)!));
+}
+
+async function restoreFromCache(stage: ResolvedStage, ev: Evaluation, rec: RunRecord, o: RunOptions, env: EvalEnv): Promise<boolean> {
+  const outsRoot = join(o.dirs.stagingRoot, `${stage.name}-restore-${randomBytes(4).toString('hex')}`);
+  try {
+    const ok = await restoreOuts(o.workspace, rec, outsRoot, o.runCache, o.statCache, o.dirs);
+    if (!ok) return false;
+    await rememberOuts(o.workspace, rec.outs, o.statCache);
+    await o.runCache.touch(rec);
+    await o.dirs.writeState(rec);
+    if (stage.def.publish) await stage.def.publish(env.publishContext(stage, ev.shortKey, ev.outs));
+    return true;
+  } finally {
+    await rm(outsRoot, { recursive: true, force: true });
+  }
+}
+
+interface ExecResult {
+  ok: boolean;
+  error?: string;
+  log?: string;
+  tail?: string[];
+}
+
+async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], o: RunOptions): Promise<ExecResult> {
+  const name = stage.name;
+  await loadExeca();
+  const resumable = stage.def.resumable === true;
+  const stagingDir = join(o.dirs.stagingRoot, resumable ? `${name}-${ev.shortKey}` : `${name}-${ev.shortKey}-${process.pid}-${randomBytes(3).toString('hex')}`);
+  // Leftovers of crashed attempts of this stage (not the resumable dir of this key) go first.
+  for (const d of await readdir(o.dirs.stagingRoot).catch(() => [] as string[])) {
+    if (d.startsWith(`${name}-`) && d !== `${name}-${ev.shortKey}` && !/^[0-9a-f]{12}$/.test(d.slice(name.length + 1))) {
+      await rm(join(o.dirs.stagingRoot, d), { recursive: true, force: true });
+    }
+  }
+  const outsRoot = join(stagingDir, 'outs');
+  await rm(outsRoot, { recursive: true, force: true });
+  await mkdir(outsRoot, { recursive: true });
+  const stageCacheDir = join(o.runCache.dir, 'stage', name);
+  await mkdir(stageCacheDir, { recursive: true });
+  const logFile = join(o.logDir, `${name}.log`);
+  await mkdir(o.logDir, { recursive: true });
+  const logStream: WriteStream = createWriteStream(logFile, { flags: 'w' });
+  const log = (line: string) => {
+    logStream.write(`${line}\n`);
+  };
+  log(`# ${name} ${new Date().toISOString()} key ${ev.shortKey}${devices.length ? ` gpus ${devices.join(',')}` : ''}`);
+
+  const baseEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
+  baseEnv.CUDA_VISIBLE_DEVICES = devices.join(',');
+  baseEnv.PIPELINE_RUN_ID = o.runId;
+  baseEnv.PIPELINE_STAGE = name;
+
+  const children: Array<{ stop(): Promise<void> }> = [];
+  const ctx: StageContext = {
+    name,
+    workspace: o.workspace,
+    key: ev.key,
+    shortKey: ev.shortKey,
+    params: o.params,
+    param<T>(key: string): T {
+      if (!paramAllowed(stage.params, key)) {
+        throw new Error(`stage '${name}' reads param '${key}' but does not declare it in params`);
+      }
+      return getPath(o.params.all, key) as T;
+    },
+    out(relIn: string): string {
+      const rel = relIn.replaceAll('{key}', ev.shortKey).replace(/\/+$/, '');
+      const p = join(outsRoot, rel);
+      if (!ev.outs.includes(rel) && !ev.outs.some((x) => rel.startsWith(`${x}/`))) {
+        throw new Error(`stage '${name}' writes '${rel}', which is not one of its outs (${ev.outs.join(', ')})`);
+      }
+      return p;
+    },
+    outs: ev.outs,
+    stagingDir,
+    stageCacheDir,
+    deps: ev.depFiles.map((d) => ({ path: d.path, hash: d.hash })),
+    gpus: devices,
+    env: baseEnv,
+    signal: o.signal,
+    log,
+    progress: (u) => o.reporter.progress(name, u),
+    exec: (file, args, opts = {}) => runChild(file, args, { ...opts, baseEnv, registry: o.registry, log, signal: o.signal }),
+    spawn: (file, args, opts = {}) => {
+      const h = startChild(file, args, { ...opts, baseEnv, registry: o.registry, log, signal: o.signal });
+      children.push(h);
+      return h;
+    },
+    hashFile: (abs) => o.statCache.hash(abs),
+  };
+  // ctx.out must be able to create parents for nested outs.
+  for (const out of ev.outs) await mkdir(join(outsRoot, out, '..'), { recursive: true });
+
+  const finishLog = () => new Promise<void>((r) => logStream.end(r));
+  try {
+    await stage.def.run(ctx);
+    if (o.signal.aborted) throw new UserError('interrupted', 130);
+    const outFiles = await collectStagedOuts(outsRoot, ev.outs, o.runCache);
+    await promote(o.workspace, outsRoot, ev.outs, o.dirs);
+    const rec: RunRecord = {
+      v: 1,
+      stage: name,
+      key: ev.key,
+      code: ev.code,
+      params: ev.params,
+      deps: ev.deps,
+      declaredOuts: ev.outs,
+      outs: outFiles,
+      ms: 0,
+      finishedAt: new Date().toISOString(),
+    };
+    await rememberOuts(o.workspace, outFiles, o.statCache);
+    if (stage.def.publish) await stage.def.publish(publishContext(o.workspace, o.params, o.logDir, stage, ev.shortKey, ev.outs));
+    // The run record is written last: a crash before this point leaves the stage stale.
+    await o.runCache.put(rec);
+    await o.dirs.writeState(rec);
+    log(`# ok`);
+    await finishLog();
+    await rm(stagingDir, { recursive: true, force: true });
+    return { ok: true };
+  } catch (err) {
+    const expected = err instanceof UserError;
+    const message = expected ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+    log(`# failed: ${message}`);
+    if (!expected && err instanceof Error && err.stack) log(err.stack);
+    await finishLog();
+    if (!resumable) await rm(stagingDir, { recursive: true, force: true });
+    else await rm(outsRoot, { recursive: true, force: true });
+    return { ok: false, error: o.signal.aborted ? 'interrupted' : message, log: logFile, tail: await tail(logFile) };
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}

@@ -1,0 +1,147 @@
+// A stage's key and whether it is fresh, stale or restorable — with reasons a person can act on.
+import { hashSync } from 'hasha';
+import { basename, relative } from 'node:path';
+import { stat } from 'node:fs/promises';
+import type { ParamsReader, PublishContext } from './api.js';
+import { expand, type FoundFile } from './depFiles.js';
+import type { ResolvedStage } from './graph.js';
+import { diffParams, pickParams, stableStringify } from './params.js';
+import { isUnder, toAbs } from './pathSpec.js';
+import type { RunCache, RunRecord } from './runCache.js';
+import type { StatCache } from './statCache.js';
+import type { WorkspaceDirs } from './workspaceState.js';
+
+export interface Evaluation {
+  key: string;
+  shortKey: string;
+  code: string;
+  params: Record<string, unknown>;
+  /** [recorded path, hash]; paths outside the workspace are recorded as `ext:<basename>/…`. */
+  deps: Array<[string, string]>;
+  depFiles: Array<{ path: string; abs: string; hash: string }>;
+  /** Declared outs with `{key}` substituted. */
+  outs: string[];
+  missingDeps: string[];
+  state: 'fresh' | 'stale' | 'restorable';
+  reasons: string[];
+  prev?: RunRecord;
+  cached?: RunRecord;
+}
+
+export interface EvalEnv {
+  workspace: string;
+  params: ParamsReader;
+  statCache: StatCache;
+  runCache: RunCache;
+  dirs: WorkspaceDirs;
+  publishContext(stage: ResolvedStage, shortKey: string, outs: string[]): PublishContext;
+}
+
+const SHORT = 12;
+
+export function substituteKey(out: string, shortKey: string): string {
+  return out.replaceAll('{key}', shortKey);
+}
+
+/** How a dep file is named in records: workspace-relative, or relative to its external spec. */
+function recordedName(f: FoundFile, specs: readonly string[]): string {
+  if (!f.path.startsWith('/')) return f.path;
+  const spec = specs.find((s) => s.startsWith('/') && isUnder(f.path, s));
+  if (!spec) return `ext:${basename(f.path)}`;
+  return `ext:${basename(spec)}${f.path === spec ? '' : `/${relative(spec, f.path)}`}`;
+}
+
+async function codeFingerprint(stage: ResolvedStage, env: EvalEnv): Promise<string> {
+  const code = stage.def.code;
+  if (!code || code.length === 0) return hashSync(stage.def.run.toString(), { algorithm: 'sha256' });
+  const parts: string[] = [];
+  for (const [i, entry] of code.entries()) {
+    const abs = toAbs(env.workspace, entry);
+    const { files } = await expand(env.workspace, [abs]);
+    for (const f of files) parts.push(`${i}:${relative(abs, f.abs) || basename(f.abs)}:${await env.statCache.hash(f.abs, f.st)}`);
+  }
+  return hashSync(parts.join('\n'), { algorithm: 'sha256' });
+}
+
+function listNames(names: string[], max = 5): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} (+${names.length - max} more)`;
+}
+
+export function depReasons(prev: Array<[string, string]>, cur: Array<[string, string]>): string[] {
+  const a = new Map(prev);
+  const b = new Map(cur);
+  const added = [...b.keys()].filter((k) => !a.has(k));
+  const removed = [...a.keys()].filter((k) => !b.has(k));
+  const modified = [...b.keys()].filter((k) => a.has(k) && a.get(k) !== b.get(k));
+  const out: string[] = [];
+  if (added.length) out.push(`deps added: ${listNames(added)}`);
+  if (removed.length) out.push(`deps removed: ${listNames(removed)}`);
+  if (modified.length) out.push(`deps modified: ${listNames(modified)}`);
+  return out;
+}
+
+/** Checks recorded outs against the workspace; returns reasons (missing / modified). */
+export async function outReasons(rec: RunRecord, env: EvalEnv): Promise<string[]> {
+  const missing: string[] = [];
+  const modified: string[] = [];
+  for (const o of rec.outs) {
+    const abs = toAbs(env.workspace, o.path);
+    const st = await stat(abs, { bigint: true }).catch(() => undefined);
+    if (!st || !st.isFile()) missing.push(o.path);
+    else if (Number(st.size) !== o.size || (await env.statCache.hash(abs, st)) !== o.hash) modified.push(o.path);
+  }
+  for (const d of rec.declaredOuts) {
+    if (!rec.outs.some((o) => isUnder(o.path, d))) {
+      const st = await stat(toAbs(env.workspace, d)).catch(() => undefined);
+      if (!st) missing.push(d);
+    }
+  }
+  const out: string[] = [];
+  if (missing.length) out.push(`outs missing: ${listNames(missing)}`);
+  if (modified.length) out.push(`outs modified: ${listNames(modified)}`);
+  return out;
+}
+
+export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Evaluation> {
+  const code = await codeFingerprint(stage, env);
+  const params = pickParams(env.params.all as Record<string, unknown>, stage.params);
+  const { files, missing } = await expand(env.workspace, stage.deps);
+  const depFiles: Evaluation['depFiles'] = [];
+  const deps: Array<[string, string]> = [];
+  for (const f of files) {
+    const hash = await env.statCache.hash(f.abs, f.st);
+    depFiles.push({ path: f.path, abs: f.abs, hash });
+    deps.push([recordedName(f, stage.deps), hash]);
+  }
+  const key = hashSync(stableStringify({ v: 1, stage: stage.name, code, params, deps }), { algorithm: 'sha256' });
+  const shortKey = key.slice(0, SHORT);
+  const outs = stage.outs.map((o) => substituteKey(o, shortKey));
+  const prev = await env.dirs.readState(stage.name);
+  const ev: Evaluation = { key, shortKey, code, params, deps, depFiles, outs, missingDeps: missing, state: 'stale', reasons: [], prev };
+
+  if (prev && prev.key === key) {
+    const reasons = await outReasons(prev, env);
+    if (reasons.length === 0 && stage.def.verifyPublished) {
+      reasons.push(...(await stage.def.verifyPublished(env.publishContext(stage, shortKey, outs))));
+    }
+    if (reasons.length === 0) {
+      ev.state = 'fresh';
+      return ev;
+    }
+    ev.reasons = reasons;
+  } else if (prev) {
+    if (prev.code !== code) ev.reasons.push('code changed');
+    ev.reasons.push(...diffParams(prev.params, params));
+    ev.reasons.push(...depReasons(prev.deps, deps));
+    if (ev.reasons.length === 0) ev.reasons.push('inputs changed');
+  } else {
+    ev.reasons.push('never ran in this workspace');
+  }
+  if (missing.length) ev.reasons.unshift(`deps missing: ${listNames(missing)}`);
+  const cached = missing.length ? undefined : await env.runCache.get(stage.name, key);
+  if (cached) {
+    ev.cached = cached;
+    ev.state = 'restorable';
+  }
+  return ev;
+}

@@ -1,0 +1,41 @@
+// Per-workspace bookkeeping under .pipeline/: the last successful run record of each stage
+// (what "fresh" is measured against), the stat cache, staging, trash and the lock.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomicWrite.js';
+import type { RunRecord } from './runCache.js';
+
+export class WorkspaceDirs {
+  readonly root: string;
+  constructor(readonly workspace: string) {
+    this.root = join(workspace, '.pipeline');
+  }
+  get statCacheFile(): string {
+    return join(this.root, 'statcache.json');
+  }
+  get lockFile(): string {
+    return join(this.root, 'lock');
+  }
+  get stagingRoot(): string {
+    return join(this.root, 'staging');
+  }
+  get trashRoot(): string {
+    return join(this.root, 'trash');
+  }
+  stateFile(stage: string): string {
+    return join(this.root, 'state', `${stage}.json`);
+  }
+
+  async readState(stage: string): Promise<RunRecord | undefined> {
+    try {
+      const rec = JSON.parse(await readFile(this.stateFile(stage), 'utf8')) as RunRecord;
+      return rec.v === 1 ? rec : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeState(rec: RunRecord): Promise<void> {
+    await writeFileAtomic(this.stateFile(rec.stage), `${JSON.stringify(rec, null, 1)}\n`);
+  }
+}
