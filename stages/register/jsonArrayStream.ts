@@ -35,6 +35,7 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const COMMA = 0x2c;
 const NL = 0x0a;
+const BOM = [0xef, 0xbb, 0xbf];
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
@@ -127,10 +128,7 @@ export async function* readJsonArray(file: string, opts: { highWaterMark?: numbe
         continue;
       }
       if (isSpace(b)) continue;
-      if (i === 0 && offset === 0 && b === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-        i += 2; // UTF-8 byte order mark
-        continue;
-      }
+      if (state === 'start' && offset + i < 3 && b === BOM[offset + i]) continue; // UTF-8 byte order mark
       const col = offset + i - lineStart + 1;
       switch (state) {
         case 'start':
