@@ -1,8 +1,12 @@
 // What the train stage consumes from `register`: its outs and the dataset files of the mix.
 import type { ParamsReader } from '../../src/api.js';
+import { ENTRIES_OUT } from '../register/index.js';
 
-/** The register stage's outs (the record of what it registered into dataset_info.json). */
-export const REGISTER_OUTS = ['artifacts/register/entries.json'] as const;
+/**
+ * The register stage's out holding what it registered into dataset_info.json (entries.json and
+ * cleaned copies of datasets, which dataset_info.json may point at).
+ */
+export const REGISTER_OUTS = [ENTRIES_OUT] as const;
 
 /** Workspace-relative files of the datasets the training uses (`register.datasets` → sources). */
 export function registeredDatasetFiles(params: ParamsReader): string[] {

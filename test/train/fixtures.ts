@@ -8,6 +8,8 @@ import { REPO } from '../helpers/workspace.js';
 
 export const DOUBLES = join(REPO, 'test', 'doubles');
 export const FAKE_CLI = join(DOUBLES, 'llamafactory-cli');
+/** PATH with the llamafactory-cli double first. */
+export const DOUBLES_PATH = `${DOUBLES}:${process.env.PATH ?? '/usr/bin:/bin'}`;
 
 /** A ParamsReader over `{train, inference, register}` validated with the real schemas. */
 export function paramsFrom(raw: { train?: unknown; inference?: unknown; register?: unknown }): ParamsReader {
@@ -58,7 +60,10 @@ export const PERSONA_SFT = [
   },
 ];
 
-/** Files of a workspace that can run register + train: model dir, one dataset, pipeline.yaml. */
+/**
+ * Files of a workspace that can run register + train: model dir, one dataset, pipeline.yaml.
+ * `train.command` stays the default `llamafactory-cli`: put DOUBLES first on PATH (DOUBLES_PATH).
+ */
 export function trainWorkspaceFiles(yamlExtra = ''): Record<string, string> {
   return {
     'models/base/config.json': '{"model_type": "qwen2"}\n',
@@ -71,7 +76,6 @@ export function trainWorkspaceFiles(yamlExtra = ''): Record<string, string> {
       '    persona: { file: data/persona.json }',
       '  datasets: [persona]',
       'train:',
-      `  command: ${FAKE_CLI}`,
       '  model_name_or_path: models/base',
       '  logging_steps: 1',
       '  save_steps: 3',
@@ -79,4 +83,46 @@ export function trainWorkspaceFiles(yamlExtra = ''): Record<string, string> {
       yamlExtra,
     ].join('\n'),
   };
+}
+
+/**
+ * A pipeline.ts with just the stages train needs (register → train) and train's commands, built from
+ * this repo's own modules: the train tests do not depend on the extract and regress stages.
+ */
+export const TRAIN_DAG_TS = `import { z } from 'zod';
+import { definePipeline } from ${JSON.stringify(join(REPO, 'src', 'api.ts'))};
+import * as register from ${JSON.stringify(join(REPO, 'stages', 'register', 'index.ts'))};
+import * as train from ${JSON.stringify(join(REPO, 'stages', 'train', 'index.ts'))};
+export default definePipeline({
+  schema: z.object({ register: register.configSchema, train: train.configSchema, inference: train.inferenceSchema }),
+  stages: [register.stage, train.stage],
+  commands: { ...train.commands },
+});
+`;
+
+export interface TrainerRecord {
+  pid: number;
+  event: string;
+  role?: string;
+  env?: Record<string, string | null>;
+  config?: Record<string, unknown>;
+  argv?: string[];
+  resumed_from?: string | null;
+  first_step?: number;
+  total_steps?: number;
+}
+
+/** The events the double appended to its FAKE_TRAIN_RECORD file ([] when it never ran). */
+export async function readRecords(file: string): Promise<TrainerRecord[]> {
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as TrainerRecord);
 }
