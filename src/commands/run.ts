@@ -10,7 +10,8 @@ import { describeHolder, WorkspaceLock } from '../lock.js';
 import { ChildRegistry } from '../processTree.js';
 import { pickReporter } from '../reporters.js';
 import { runGraph } from '../runner.js';
-import { openSession } from '../session.js';
+import { openSession, type Session } from '../session.js';
+import type { Reporter } from '../events.js';
 import { cpus } from 'node:os';
 
 export const RUN_USAGE = `Usage: pipeline run [targets…] [options]
@@ -71,8 +72,16 @@ export interface RunResult {
 }
 
 /** Runs once. `signal` aborts the run (SIGINT); returns the exit code. */
-export async function runOnce(workspace: string, f: RunFlags, signal: AbortSignal, registry: ChildRegistry, lock: WorkspaceLock, runId: string, extra: Record<string, unknown> = {}): Promise<RunResult> {
-  const session = await openSession(workspace, f.sets);
+export async function runOnce(
+  workspace: string,
+  f: RunFlags,
+  signal: AbortSignal,
+  registry: ChildRegistry,
+  runId: string,
+  reporter: Reporter = pickReporter(f.json, process.stdout),
+  session?: Session,
+): Promise<RunResult> {
+  session ??= await openSession(workspace, f.sets);
   const selected = selectStages(session.graph, f.targets);
   for (const s of f.force === 'targets' ? [] : f.force) {
     if (!session.graph.stages.has(s)) throw new UsageError(`--force: unknown stage '${s}'; stages: ${session.graph.order.join(', ')}`);
@@ -81,7 +90,6 @@ export async function runOnce(workspace: string, f: RunFlags, signal: AbortSigna
   let poolPromise: Promise<{ pool: GpuPool; from: string }> | undefined;
   const gpuPool = () =>
     (poolPromise ??= discoverGpus(f.gpus, session.configGpus, session.configName).then((s) => ({ pool: new GpuPool(s.devices), from: s.from })));
-  const reporter = pickReporter(f.json, process.stdout);
   const outcomes = await runGraph({
     workspace,
     graph: session.graph,
@@ -103,8 +111,7 @@ export async function runOnce(workspace: string, f: RunFlags, signal: AbortSigna
   });
   await session.statCache.save();
   const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && !signal.aborted;
-  await reporter.finish(ok, outcomes, { ...(f.dryRun ? { dryRun: true } : {}), ...extra });
-  void lock;
+  await reporter.finish(ok, outcomes, f.dryRun ? { dryRun: true } : {});
   return { code: signal.aborted ? 130 : ok ? 0 : 1, outcomes };
 }
 
@@ -141,7 +148,7 @@ export async function runCommand(workspace: string, argv: readonly string[]): Pr
         onWait: (h) => process.stderr.write(`waiting for the workspace lock held by ${describeHolder(h)}\n`),
       });
     }
-    const res = await runOnce(workspace, f, controller.signal, registry, lock, runId);
+    const res = await runOnce(workspace, f, controller.signal, registry, runId);
     return res.code;
   } finally {
     await registry.stopAll();

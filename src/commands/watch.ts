@@ -1,4 +1,229 @@
-import { UsageError } from '../api.js';
-export async function watchCommand(_ws: string, _argv: readonly string[]): Promise<number> {
-  throw new UsageError('watch: not built yet');
+// `pipeline watch [targets…]`: rebuilds when the deps of the selected stages change. Events are
+// debounced; a change during a build queues exactly one more build; config errors are shown and
+// watching goes on; GPU stages run only with --gpu.
+import { randomBytes } from 'node:crypto';
+import { relative, resolve } from 'node:path';
+import { UsageError, type UserError } from '../api.js';
+import { intFlag, parseArgs } from '../argv.js';
+import { normalizeGpus } from '../config.js';
+import type { Reporter, StageOutcome } from '../events.js';
+import { selectStages } from '../graph.js';
+import { describeHolder, WorkspaceLock } from '../lock.js';
+import { GLOB_CHARS, globBase, toAbs } from '../pathSpec.js';
+import { ChildRegistry } from '../processTree.js';
+import { cacheDirFor, openSession, type Session } from '../session.js';
+import { runOnce, type RunFlags } from './run.js';
+
+export const WATCH_USAGE = `Usage: pipeline watch [targets…] [options]
+
+Watches the inputs of the targets (default: every stage that needs no GPU) and brings them up to
+date after each change. One line per rebuild: what changed, what ran, how long.
+
+Options:
+  --gpu               allow GPU stages (only those named as targets and their upstream)
+  --debounce MS       quiet time before a rebuild (default: watch.debounce_ms in pipeline.yaml, else 300)
+  --set key=value     override a value of pipeline.yaml (repeatable)
+  --gpus 0,1          the GPU pool, as for run
+  --json              one JSON object per rebuild on stdout
+`;
+
+/** Collects outcomes without printing (watch prints one line per rebuild). */
+class CollectingReporter implements Reporter {
+  notes: string[] = [];
+  begin() {}
+  working() {}
+  progress() {}
+  note(name: string, message: string) {
+    this.notes.push(`${name}: ${message}`);
+  }
+  end() {}
+  async finish() {}
+}
+
+function isUserError(err: unknown): err is UserError {
+  const e = err as { name?: unknown; exitCode?: unknown } | null;
+  return !!e && ['UserError', 'StageError', 'UsageError'].includes(String(e.name)) && typeof e.exitCode === 'number';
+}
+
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+function describeChanges(changes: Map<string, string>): string {
+  if (changes.size === 0) return 'start';
+  const byKind = new Map<string, string[]>();
+  for (const [p, k] of changes) byKind.set(k, [...(byKind.get(k) ?? []), p]);
+  return [...byKind.entries()]
+    .map(([k, ps]) => `${k} ${ps.slice(0, 3).join(', ')}${ps.length > 3 ? ` (+${ps.length - 3} more)` : ''}`)
+    .join('; ');
+}
+
+function describeOutcomes(outcomes: StageOutcome[]): string {
+  const worked = outcomes.filter((o) => o.status !== 'fresh');
+  if (worked.length === 0) return 'nothing to do';
+  return worked.map((o) => `${o.name} ${o.status}${o.status === 'failed' ? ` (${o.error ?? o.reason})` : ''}`).join(', ');
+}
+
+export async function watchCommand(workspace: string, argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(WATCH_USAGE);
+    return 0;
+  }
+  const { positionals, flags } = parseArgs(argv, { gpu: 'bool', debounce: 'string', set: 'list', gpus: 'string', json: 'bool' }, 'watch');
+  const sets = (flags.set as string[] | undefined) ?? [];
+  const json = flags.json === true;
+  const allowGpu = flags.gpu === true;
+  const debounceFlag = intFlag(flags.debounce, 'debounce', 0);
+  const out = (line: string, obj: Record<string, unknown>) => process.stdout.write(json ? `${JSON.stringify(obj)}\n` : `${line}\n`);
+
+  // First session: config errors at start-up are fatal (nothing to watch yet).
+  let session: Session = await openSession(workspace, sets);
+  const targetsFor = (s: Session): string[] => {
+    if (positionals.length) {
+      for (const t of positionals) if (!s.graph.stages.has(t)) throw new UsageError(`unknown stage '${t}'; stages: ${s.graph.order.join(', ')}`);
+      return positionals;
+    }
+    return s.graph.order.filter((n) => s.graph.stages.get(n)!.gpus === 0);
+  };
+  targetsFor(session);
+
+  const { watch } = await import('chokidar');
+  const lock = new WorkspaceLock(`${workspace}/.pipeline/lock`);
+  const controller = new AbortController();
+  const runId = randomBytes(8).toString('hex');
+  const registry = new ChildRegistry({ onStart: (pid) => lock.addChild(pid), onExit: (pid) => lock.removeChild(pid) });
+
+  const cacheDir = resolve(cacheDirFor(workspace));
+  const outsOf = (s: Session) => [...s.graph.stages.values()].flatMap((st) => st.outs.map((o) => toAbs(workspace, o.replace(/\/?\{key\}.*$/, ''))));
+  let ignoredOuts = outsOf(session);
+  const ignored = (p: string): boolean => {
+    const abs = resolve(p);
+    if (abs.startsWith(cacheDir) || abs.includes('/.pipeline') || abs.includes('/.git/') || abs.includes('/node_modules/')) return true;
+    return ignoredOuts.some((o) => abs === o || abs.startsWith(`${o}/`));
+  };
+  const watchedFor = (s: Session): string[] => {
+    const selected = selectStages(s.graph, targetsFor(s));
+    const paths = new Set<string>([s.configFile, resolve(workspace, 'pipeline.ts')]);
+    for (const n of selected) for (const d of s.graph.stages.get(n)!.deps) paths.add(toAbs(workspace, GLOB_CHARS.test(d) ? globBase(d) : d));
+    return [...paths];
+  };
+  let watched = watchedFor(session);
+  const watcher = watch(watched, { ignoreInitial: true, ignored, persistent: true });
+
+  const changes = new Map<string, string>();
+  let timer: NodeJS.Timeout | undefined;
+  let building = false;
+  let pending = false;
+  let builds = 0;
+  let stopping = false;
+  const debounceMs = () => debounceFlag ?? Number(session.params.get('watch.debounce_ms') ?? 300);
+
+  const build = async (): Promise<void> => {
+    if (building) {
+      pending = true;
+      return;
+    }
+    building = true;
+    const changed = new Map(changes);
+    changes.clear();
+    const t0 = performance.now();
+    try {
+      try {
+        session = await openSession(workspace, sets);
+      } catch (err) {
+        if (!isUserError(err)) throw err;
+        out(`${clock()} config error (watching on; fix it and save):\n${err.message}`, { event: 'config-error', error: err.message });
+        return;
+      }
+      ignoredOuts = outsOf(session);
+      const next = watchedFor(session);
+      const added = next.filter((p) => !watched.includes(p));
+      const removed = watched.filter((p) => !next.includes(p));
+      if (added.length) watcher.add(added);
+      if (removed.length) watcher.unwatch(removed);
+      watched = next;
+      await lock.acquire('pipeline watch', runId, { wait: true, signal: controller.signal, onWait: (h) => out(`${clock()} waiting for the workspace lock held by ${describeHolder(h)}`, { event: 'waiting', holder: h }) });
+      try {
+        const flagsForRun: RunFlags = {
+          targets: targetsFor(session),
+          cpuOnly: !allowGpu,
+          force: [],
+          dryRun: false,
+          gpus: typeof flags.gpus === 'string' ? normalizeGpus(flags.gpus) : undefined,
+          sets,
+          json: false,
+          wait: true,
+        };
+        const reporter = new CollectingReporter();
+        const res = await runOnce(workspace, flagsForRun, controller.signal, registry, runId, reporter, session);
+        builds++;
+        const ms = Math.round(performance.now() - t0);
+        const line = `${clock()} #${builds} ${describeChanges(changed)} → ${describeOutcomes(res.outcomes)} (${ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`})`;
+        out(line, {
+          event: 'build',
+          n: builds,
+          changed: [...changed.entries()].map(([path, kind]) => ({ path, kind })),
+          ok: res.code === 0,
+          ms,
+          stages: res.outcomes.map((o) => ({ name: o.name, status: o.status, reason: o.reason, ms: o.ms })),
+        });
+        for (const o of res.outcomes.filter((x) => x.status === 'failed')) {
+          if (!json && o.logTail?.length) process.stdout.write(`  ${o.log}:\n${o.logTail.map((l) => `    ${l}`).join('\n')}\n`);
+        }
+      } finally {
+        await lock.release();
+      }
+    } catch (err) {
+      const msg = isUserError(err) ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
+      out(`${clock()} build failed: ${msg}`, { event: 'error', error: msg });
+    } finally {
+      building = false;
+      if (pending && !stopping) {
+        pending = false;
+        void build();
+      }
+    }
+  };
+
+  const schedule = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      void build();
+    }, debounceMs());
+  };
+
+  const kinds: Record<string, string> = { add: 'added', change: 'changed', unlink: 'removed', addDir: 'added', unlinkDir: 'removed' };
+  watcher.on('all', (event, p) => {
+    if (!kinds[event]) return;
+    changes.set(relative(workspace, p) || p, kinds[event]!);
+    if (building) pending = true;
+    else schedule();
+  });
+  watcher.on('error', (err) => out(`${clock()} watcher error: ${(err as Error).message}`, { event: 'watch-error', error: (err as Error).message }));
+
+  await new Promise<void>((r) => watcher.once('ready', () => r()));
+  out(`${clock()} watching ${watched.length} path(s) for ${targetsFor(session).join(', ')}${allowGpu ? '' : ' (GPU stages off; --gpu to allow)'} — Ctrl-C to stop`, {
+    event: 'watching',
+    targets: targetsFor(session),
+    paths: watched.map((p) => relative(workspace, p) || p),
+  });
+  await build();
+
+  return new Promise<number>((resolveExit) => {
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      controller.abort();
+      await registry.stopAll();
+      await watcher.close();
+      // Let a build in flight notice the abort (it records nothing for unfinished stages).
+      for (let i = 0; i < 100 && building; i++) await new Promise((r) => setTimeout(r, 100));
+      await lock.release();
+      resolveExit(130);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
+  });
 }
