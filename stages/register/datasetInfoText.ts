@@ -1,6 +1,7 @@
 // Edits the members of a JSON object file (LLaMA-Factory's dataset_info.json) at the text level:
 // members that are not touched keep their exact bytes, order and formatting; new or replaced
 // members are written with 2-space indentation.
+import { findJsonSyntaxError } from './jsonSyntax.js';
 
 interface Member {
   key: string;
@@ -138,14 +139,13 @@ export function memberOffsets(text: string): Map<string, number> {
   return out;
 }
 
-/** Parses JSON text; on failure, the message carries line:col of the problem. */
+/** Parses JSON text; on failure, says where (line:col) and what is wrong. */
 export function parseJsonWithPosition(text: string): { ok: true; value: unknown } | { ok: false; line: number; col: number; message: string } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
-    const message = (e as Error).message;
-    const pos = /position (\d+)/.exec(message);
-    const { line, col } = pos ? lineCol(text, Number(pos[1])) : { line: 1, col: 1 };
-    return { ok: false, line, col, message: message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '') };
+    const found = findJsonSyntaxError(text);
+    const { line, col } = lineCol(text, found?.offset ?? 0);
+    return { ok: false, line, col, message: found?.message ?? (e as Error).message };
   }
 }

@@ -3,6 +3,7 @@
 // element is decoded and parsed. Each element comes with its 1-based line and column, so errors can
 // point into the file. UTF-8 continuation bytes are all >= 0x80, so scanning bytes is safe.
 import { createReadStream } from 'node:fs';
+import { findJsonSyntaxError } from './jsonSyntax.js';
 
 export interface ArrayElement {
   /** 0-based position in the array. */
@@ -73,7 +74,13 @@ export async function* readJsonArray(file: string, opts: { highWaterMark?: numbe
     try {
       value = JSON.parse(raw);
     } catch (e) {
-      throw new JsonStreamError(`element ${index} is not valid JSON: ${(e as Error).message}`, elLine, elCol);
+      const found = findJsonSyntaxError(raw);
+      if (!found) throw new JsonStreamError(`element ${index} is not valid JSON: ${(e as Error).message}`, elLine, elCol);
+      const before = raw.slice(0, found.offset);
+      const nl = before.lastIndexOf('\n');
+      const line = elLine + (before.match(/\n/g)?.length ?? 0);
+      const col = nl < 0 ? elCol + before.length : before.length - nl;
+      throw new JsonStreamError(`element ${index} is not valid JSON: ${found.message}`, line, col);
     }
     return { index: index++, line: elLine, col: elCol, raw, value };
   };

@@ -54,8 +54,14 @@ describe('readJsonArray', () => {
 
   it('points at the element that is not valid JSON', async () => {
     const e = await failure('[\n  {"a": 1},\n  {"b": }\n]');
-    expect(e.message).toMatch(/element 1 is not valid JSON/);
-    expect([e.line, e.col]).toEqual([3, 3]);
+    expect(e.message).toBe('element 1 is not valid JSON: expected a value, found "}"');
+    expect([e.line, e.col]).toEqual([3, 9]);
+  });
+
+  it('points inside a multi-line element', async () => {
+    const e = await failure('[\n  {\n    "a": "火山",\n    "b" 1\n  }\n]');
+    expect(e.message).toBe('element 0 is not valid JSON: expected ":", found "1"');
+    expect([e.line, e.col]).toEqual([4, 9]);
   });
 
   it('reports a truncated file at the start of the unfinished element', async () => {

@@ -64,7 +64,7 @@ describe('register validation (on_invalid: fail)', () => {
 
   it('names file:line:col when the file is not valid JSON', async () => {
     const ws = await makeWorkspace({ 'data/eyjafjalla_sft.json': '[\n  {"conversations": [}\n]\n' });
-    await expect(runRegister(ws, paramsFrom(onlyMain('fail')))).rejects.toThrow(/data\/eyjafjalla_sft\.json:2:3: element 0 is not valid JSON/);
+    await expect(runRegister(ws, paramsFrom(onlyMain('fail')))).rejects.toThrow(/data\/eyjafjalla_sft\.json:2:22: element 0 is not valid JSON: expected a value, found "\}"/);
   });
 
   it('says which source file is missing and how to make it', async () => {
