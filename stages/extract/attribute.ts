@@ -1,0 +1,347 @@
+// Segmented text → a speaker for every spoken quote, from context on both sides: intro clauses
+// (`她轻声说：“…”`), tags (`“…”艾雅法拉说。`), action beats, pronouns resolved to the last
+// character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
+// When the evidence is missing or contradicts itself the speaker stays null: precision first.
+import { LEADING_ADVERBIAL_RE, SPEECH_VERB_RE } from './lexicon.js';
+import type { NameIndex } from './names.js';
+import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
+
+interface Clause {
+  text: string;
+  refs: Array<{ id: SpeakerId | null; index: number }>;
+}
+interface Sentence {
+  text: string;
+  clauses: Clause[];
+  /** Ends with sentence punctuation (a complete sentence rather than an intro clause). */
+  complete: boolean;
+}
+
+const SENTENCE_SPLIT_RE = /(?<=[。！？!?；;…])(?![。！？!?；;…”])/;
+const CLAUSE_SPLIT_RE = /[，,：:、]/;
+const TERMINAL_END_RE = /[。！？!?；;…—]\s*$/;
+const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
+/** Longest distance (in paragraphs) turn-taking is trusted across. */
+const MAX_TURN_DISTANCE = 6;
+
+export interface AttributeOptions {
+  names: NameIndex;
+}
+
+/** The referent in subject position of a clause (first thing after leading adverbials), if any. */
+function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined {
+  const first = clause.refs[0];
+  if (!first) return undefined;
+  let rest = clause.text.replace(/^[\s\u3000…—]+/, '');
+  for (let k = 0; k < 3; k++) {
+    const m = LEADING_ADVERBIAL_RE.exec(rest);
+    if (!m || m[0].length === 0) break;
+    rest = rest.slice(m[0].length).replace(/^[\s\u3000…—]+/, '');
+  }
+  return first.index === clause.text.length - rest.length ? { id: first.id } : undefined;
+}
+
+function vocativeRe(names: readonly string[]): RegExp {
+  const alt = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`(?:${alt})(?=[，,！!？?…～~。]|$)`);
+}
+
+export interface AddressCheck {
+  /** The line addresses the Doctor (前辈 on its own, or a Doctor name as a vocative). */
+  doctor(text: string): boolean;
+  /** The line addresses her (one of her names as a vocative, 艾雅法拉前辈 included). */
+  persona(text: string): boolean;
+  /** The known character the line addresses, if exactly one kind of address is found. */
+  addressee(text: string): SpeakerId | undefined;
+}
+
+export function addressCheck(names: NameIndex): AddressCheck {
+  const esc = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const her = names.personaNames.map(esc).join('|');
+  const senpai = new RegExp(`(?<!${her})前辈`);
+  const doctorVoc = vocativeRe(names.doctorNames);
+  const personaVoc = new RegExp(`(?:${her})(?:前辈|小姐|同学)?(?=[，,！!？?…～~。]|$)`);
+  const check: AddressCheck = {
+    doctor: (t) => senpai.test(t) || doctorVoc.test(t),
+    persona: (t) => personaVoc.test(t),
+    addressee(t) {
+      const d = check.doctor(t);
+      const p = check.persona(t);
+      if (d && !p) return 'doctor';
+      if (p && !d) return 'persona';
+      return undefined;
+    },
+  };
+  return check;
+}
+
+export function attribute(seg: Segmented, opts: AttributeOptions): void {
+  const { names } = opts;
+  const address = addressCheck(names);
+  const vetoed = (u: Utterance, id: SpeakerId): boolean =>
+    (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
+
+  // Is the narrator the Doctor? Count 我 and the Doctor's names in narration.
+  let me = 0;
+  let doctorInNarration = 0;
+  for (const sc of seg.scenes)
+    for (const p of sc.paragraphs)
+      for (const s of p.segments)
+        if (s.kind === 'narr')
+          for (const r of names.referents(s.text)) {
+            if (r.ref === '我') me++;
+            else if (r.ref === 'doctor') doctorInNarration++;
+          }
+  const firstPerson = me >= 3 && doctorInNarration * 4 <= me;
+
+  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, firstPerson, vetoed, address);
+}
+
+function attributeScene(
+  scene: Scene,
+  utts: Utterance[],
+  names: NameIndex,
+  firstPerson: boolean,
+  vetoed: (u: Utterance, id: SpeakerId) => boolean,
+  address: AddressCheck,
+): void {
+  const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
+  const present = new Set<SpeakerId>();
+
+  const mention = (id: SpeakerId) => {
+    present.add(id);
+  };
+  const resolveNarration = (text: string): Sentence[] =>
+    text
+      .split(SENTENCE_SPLIT_RE)
+      .filter((t) => t.trim() !== '')
+      .map((st) => {
+        const seen: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
+        const clauses: Clause[] = [];
+        for (const ct of st.split(CLAUSE_SPLIT_RE)) {
+          const refs = names.referents(ct).map((r) => {
+            let id: SpeakerId | null;
+            if (r.ref === '我') id = firstPerson ? 'doctor' : null;
+            else if (r.ref === '她' || r.ref === '他') {
+              const set = seen[r.ref].size ? seen[r.ref] : state[r.ref];
+              id = set.size === 1 ? [...set][0]! : null;
+            } else id = r.ref;
+            if (id && r.ref !== '我') seen[names.pronounOf(id)].add(id);
+            if (id) mention(id);
+            return { id, index: r.index };
+          });
+          clauses.push({ text: ct, refs });
+        }
+        for (const g of ['她', '他'] as const) if (seen[g].size) state[g] = seen[g];
+        return { text: st, clauses, complete: TERMINAL_END_RE.test(st) };
+      });
+
+  /** Subject of the last clause (walking back) that has one, within `sentences`. */
+  const lastSubject = (sentences: Sentence[]): { id: SpeakerId | null } | undefined => {
+    for (let s = sentences.length - 1; s >= 0; s--) {
+      const cl = sentences[s]!.clauses;
+      for (let c = cl.length - 1; c >= 0; c--) {
+        const subj = subjectOf(cl[c]!);
+        if (subj) return subj;
+      }
+    }
+    return undefined;
+  };
+
+  interface Unit {
+    para: number;
+    speaker: SpeakerId | null;
+    bare: boolean;
+    utts: Utterance[];
+  }
+  const units: Unit[] = [];
+  let prevNarration: { para: number; only: SpeakerId | null } | undefined;
+
+  scene.paragraphs.forEach((p: Paragraph, pi: number) => {
+    const narr = new Map<number, Sentence[]>();
+    p.segments.forEach((s, k) => {
+      if (s.kind === 'narr') narr.set(k, resolveNarration(s.text));
+    });
+    const speechIdx: number[] = [];
+    p.segments.forEach((s, k) => {
+      if (s.kind === 'quote' && utts[s.utt]!.kind === 'speech') speechIdx.push(k);
+    });
+    if (speechIdx.length === 0) {
+      // A narration-only paragraph: remember who it is about, for a bare quote right after it.
+      const ids = new Set<SpeakerId | null>();
+      for (const sents of narr.values()) for (const st of sents) for (const c of st.clauses) for (const r of c.refs) ids.add(r.id);
+      const subj = lastSubject([...narr.values()].flat());
+      prevNarration = { para: pi, only: ids.size === 1 && subj?.id ? subj.id : null };
+      return;
+    }
+
+    if (p.scriptName !== undefined) {
+      const u = utts[(p.segments[speechIdx[0]!] as { utt: number }).utt]!;
+      const known = names.lookupExact(p.scriptName);
+      const id: SpeakerId = known ?? (p.scriptName === '我' ? 'doctor' : `other:${p.scriptName}`);
+      u.speaker = vetoed(u, id) ? null : id;
+      u.rule = u.speaker ? 'script' : 'script-veto';
+      mention(id);
+      if (known) state[names.pronounOf(known)] = new Set([known]);
+      units.push({ para: pi, speaker: u.speaker, bare: false, utts: [u] });
+      return;
+    }
+
+    const quoteUtts: Utterance[] = [];
+    for (const k of speechIdx) {
+      const u = utts[(p.segments[k] as { utt: number }).utt]!;
+      quoteUtts.push(u);
+      const pre = narr.get(k - 1);
+      const post = narr.get(k + 1);
+      let cand: { id: SpeakerId | null } | undefined;
+      let rule = '';
+      const lastPre = pre?.at(-1);
+      // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`).
+      if (pre && lastPre && !lastPre.complete) {
+        cand = lastSubject(pre);
+        rule = 'intro';
+      }
+      // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
+      if (!cand && post) {
+        const first = post[0]!;
+        const introducesNext = post.length === 1 && /[：:]\s*$/.test(first.text) && p.segments[k + 2]?.kind === 'quote';
+        const c0 = first.clauses[0];
+        const subj = c0 ? subjectOf(c0) : undefined;
+        if (!introducesNext && subj && SPEECH_VERB_RE.test(first.text)) {
+          cand = subj;
+          rule = 'tag';
+        }
+      }
+      // C: an action beat before it (`艾雅法拉合上笔记本。“…”`).
+      if (!cand && lastPre && lastPre.complete) {
+        cand = lastSubject([lastPre]);
+        rule = 'beat-before';
+      }
+      // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
+      if (!cand && post && k === speechIdx.at(-1)) {
+        const c0 = post[0]!.clauses[0];
+        const subj = c0 ? subjectOf(c0) : undefined;
+        if (subj) {
+          cand = subj;
+          rule = 'beat-after';
+        }
+      }
+      if (cand) {
+        if (cand.id && !vetoed(u, cand.id)) {
+          u.speaker = cand.id;
+          u.rule = rule;
+        } else {
+          u.rule = cand.id ? `${rule}-veto` : `${rule}-unresolved`;
+        }
+      }
+    }
+    // D: one paragraph, one speaker: quotes without evidence take the paragraph's speaker.
+    const decided = new Set(quoteUtts.filter((u) => u.speaker).map((u) => u.speaker!));
+    const contradicted = quoteUtts.some((u) => u.rule?.endsWith('-veto'));
+    let paraSpeaker: SpeakerId | null = null;
+    if (decided.size === 1 && !contradicted) {
+      paraSpeaker = [...decided][0]!;
+      for (const u of quoteUtts)
+        if (!u.speaker && !u.rule) {
+          if (vetoed(u, paraSpeaker)) u.rule = 'paragraph-veto';
+          else {
+            u.speaker = paraSpeaker;
+            u.rule = 'paragraph';
+          }
+        }
+    }
+    if (paraSpeaker) {
+      mention(paraSpeaker);
+      state[names.pronounOf(paraSpeaker)] = new Set([paraSpeaker]);
+    }
+    const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
+    // P: a bare quote right after a narration paragraph about exactly one character is theirs.
+    if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
+      const id = prevNarration.only;
+      if (!quoteUtts.some((u) => vetoed(u, id))) {
+        paraSpeaker = id;
+        for (const u of quoteUtts) {
+          u.speaker = id;
+          u.rule = 'beat-paragraph';
+        }
+        state[names.pronounOf(id)] = new Set([id]);
+      }
+    }
+    const undecided = quoteUtts.every((u) => !u.rule);
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts });
+  });
+
+  // V: in a scene with only her and the Doctor, a line that addresses one of them is the other's.
+  const pairScene = [...present].every((x) => x === 'persona' || x === 'doctor');
+  if (pairScene)
+    for (const unit of units) {
+      if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto'))) continue;
+      const to = new Set(unit.utts.map((u) => address.addressee(u.text)).filter((x) => x !== undefined));
+      if (to.size !== 1) continue;
+      const id: SpeakerId = [...to][0] === 'doctor' ? 'persona' : 'doctor';
+      if (unit.utts.some((u) => vetoed(u, id))) continue;
+      unit.speaker = id;
+      unit.bare = false;
+      for (const u of unit.utts) {
+        u.speaker = id;
+        u.rule = 'addressee';
+      }
+    }
+
+  // E: turn-taking. A bare, unattributed paragraph inside a back-and-forth run takes the speaker
+  // the alternation predicts from the nearest attributed paragraphs on both sides; if the sides
+  // disagree, or the partner is unknown, it stays unattributed.
+  const pairOf = (id: SpeakerId): SpeakerId | undefined => {
+    const onlyPair = [...present].every((x) => x === 'persona' || x === 'doctor');
+    if (!onlyPair) return undefined;
+    return id === 'persona' ? 'doctor' : id === 'doctor' ? 'persona' : undefined;
+  };
+  const predict = (i: number, dir: -1 | 1): SpeakerId | null | undefined => {
+    let j = i;
+    let dist = 0;
+    let anchor: SpeakerId | undefined;
+    while (dist < MAX_TURN_DISTANCE) {
+      const next = j + dir;
+      const a = units[j]!;
+      const b = units[next];
+      if (!b || Math.abs(b.para - a.para) !== 1) return undefined;
+      j = next;
+      dist++;
+      if (b.speaker) {
+        anchor = b.speaker;
+        break;
+      }
+      if (!b.bare) return undefined;
+    }
+    if (!anchor) return undefined;
+    if (dist % 2 === 0) return anchor;
+    // The partner: whom the anchor addresses, else the nearest differing speaker beyond the
+    // anchor in the same run, else the other half of a her-and-the-Doctor scene.
+    const anchorUnit = units[j]!;
+    let partner: SpeakerId | undefined;
+    const to = new Set(anchorUnit.utts.map((u) => address.addressee(u.text)).filter((x) => x !== undefined && x !== anchor));
+    if (to.size === 1) return [...to][0]!;
+    for (let k = j + dir, prev = j; units[k] && Math.abs(units[k]!.para - units[prev]!.para) === 1; prev = k, k += dir) {
+      const s = units[k]!.speaker;
+      if (s && s !== anchor) {
+        partner = s;
+        break;
+      }
+    }
+    return partner ?? pairOf(anchor) ?? null;
+  };
+  units.forEach((unit, i) => {
+    if (unit.speaker || !unit.bare) return;
+    const back = predict(i, -1);
+    const fwd = predict(i, 1);
+    let id: SpeakerId | null | undefined;
+    if (back && fwd) id = back === fwd ? back : null;
+    else id = back ?? fwd;
+    if (!id) return;
+    if (unit.utts.some((u) => vetoed(u, id))) return;
+    for (const u of unit.utts) {
+      u.speaker = id;
+      u.rule = 'turn-taking';
+    }
+  });
+}

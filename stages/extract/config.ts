@@ -1,0 +1,103 @@
+// The `extract:` section of pipeline.yaml: paths, the old script's thresholds, and the names the
+// attributor knows. Every key has a default, so a missing section is valid.
+import { z } from 'zod';
+
+const characterSchema = z
+  .object({
+    /** Names and aliases, as they appear in the text (longest match wins). */
+    names: z.array(z.string().min(1)).min(1),
+    /** The pronoun narration uses for this character: 她 or 他. */
+    pronoun: z.enum(['她', '他']).default('她'),
+  })
+  .strict();
+
+export type CharacterConfig = z.infer<typeof characterSchema>;
+
+export const DEFAULT_SYSTEM_PROMPT =
+  '你是《明日方舟》中的艾雅法拉（阿黛尔·瑙曼），一位火山学家与术师干员。你把对话的用户当作罗德岛的博士，称呼对方为“前辈”；语气温和、认真、带一点腼腆，谈到火山与研究时会变得兴奋。';
+
+export const DEFAULT_OTHERS: CharacterConfig[] = [
+  { names: ['阿米娅', '兔兔'], pronoun: '她' },
+  { names: ['凯尔希', '凯尔希医生'], pronoun: '她' },
+  { names: ['可露希尔'], pronoun: '她' },
+  { names: ['塞雷娅'], pronoun: '她' },
+  { names: ['安洁莉娜', '安洁'], pronoun: '她' },
+  { names: ['能天使'], pronoun: '她' },
+  { names: ['德克萨斯'], pronoun: '她' },
+  { names: ['炎熔'], pronoun: '她' },
+  { names: ['芙蓉'], pronoun: '她' },
+  { names: ['杜宾', '杜宾教官'], pronoun: '她' },
+  { names: ['华法琳'], pronoun: '她' },
+  { names: ['史尔特尔'], pronoun: '她' },
+  { names: ['小火龙'], pronoun: '她' },
+  { names: ['伊芙利特'], pronoun: '她' },
+  { names: ['斯卡蒂'], pronoun: '她' },
+  { names: ['白面鸮'], pronoun: '她' },
+  { names: ['银灰'], pronoun: '他' },
+  { names: ['赫拉格'], pronoun: '他' },
+  { names: ['斑点'], pronoun: '他' },
+  { names: ['米格鲁'], pronoun: '她' },
+];
+
+const int = (d: number) => z.number().int().min(0).default(d);
+
+export const configSchema = z
+  .object({
+    /** Directory of fan-fiction files (every file below it is read). */
+    input_dir: z.string().min(1).default('Eyjafjalla_data/tongren'),
+    /** ShareGPT dataset written by the stage. */
+    output: z.string().min(1).default('data/eyjafjalla_tongren_sft.json'),
+    /** Per-file extraction report. */
+    report: z.string().min(1).default('artifacts/reports/extraction.json'),
+    /** Most turns in one sample (sliding windows of 2, 4, … turns). */
+    max_turns: z.number().int().min(2).default(6),
+    /** Her turns shorter than this (characters) end a conversation run. */
+    min_assistant_chars: int(12),
+    /** Doctor turns longer than this end a conversation run (0 = no limit). */
+    max_human_chars: int(360),
+    /** Her turns longer than this end a conversation run (0 = no limit). */
+    max_assistant_chars: int(420),
+    /** Keep paragraphs that trip the NSFW filter. */
+    allow_nsfw: z.boolean().default(false),
+    /** Every sample needs one of `anchor_words` in one of her turns. */
+    require_anchor: z.boolean().default(true),
+    anchor_words: z.array(z.string().min(1)).min(1).default(['前辈']),
+    /** Paragraphs longer than this (characters) are skipped and reported, never parsed. */
+    max_paragraph_chars: z.number().int().min(100).default(20000),
+    /** Written as `system` of every sample. */
+    system_prompt: z.string().default(DEFAULT_SYSTEM_PROMPT),
+    /**
+     * A Doctor line put before a conversation that starts with her, so the sample starts with
+     * human. null: such a leading turn is dropped instead.
+     */
+    opener: z.string().min(1).nullable().default('艾雅法拉，在忙吗？'),
+    /** Her names and aliases. */
+    persona: characterSchema.prefault({ names: ['艾雅法拉', '阿黛尔', '小羊', '艾雅'], pronoun: '她' }),
+    /** The Doctor's names; a first-person narrator (我) is also the Doctor. */
+    doctor: characterSchema.prefault({ names: ['博士', 'Doctor', '刀客塔'], pronoun: '他' }),
+    /** Other known characters: their lines never become turns. */
+    others: z.array(characterSchema).default(DEFAULT_OTHERS),
+  })
+  .strict()
+  .prefault({});
+
+export type ExtractConfig = z.infer<typeof configSchema>;
+
+/** The options that change what a single file yields (the cache key of per-file results). */
+export function fileOptions(c: ExtractConfig) {
+  return {
+    max_turns: c.max_turns,
+    min_assistant_chars: c.min_assistant_chars,
+    max_human_chars: c.max_human_chars,
+    max_assistant_chars: c.max_assistant_chars,
+    allow_nsfw: c.allow_nsfw,
+    require_anchor: c.require_anchor,
+    anchor_words: c.anchor_words,
+    max_paragraph_chars: c.max_paragraph_chars,
+    opener: c.opener,
+    persona: c.persona,
+    doctor: c.doctor,
+    others: c.others,
+  };
+}
+export type FileOptions = ReturnType<typeof fileOptions>;

@@ -1,0 +1,149 @@
+// One file's bytes → its samples and its report entry. Pure: no I/O, no engine.
+import { attribute } from './attribute.js';
+import type { FileOptions } from './config.js';
+import { decodeBytes, type Encoding } from './decode.js';
+import { buildNameIndex, type NameIndex } from './names.js';
+import { normalizeText } from './normalize.js';
+import { checkParagraph } from './nsfw.js';
+import { buildRuns, buildSamples, emptyDrops, type SampleDrops, type Turn } from './samples.js';
+import { segmentText } from './segment.js';
+import type { Segmented, Utterance, Warning } from './types.js';
+
+export interface FileReport {
+  status: 'ok' | 'skipped';
+  /** Why a skipped file yielded nothing (empty, binary, unknown_encoding). */
+  reason?: string;
+  detail?: string;
+  encoding: Encoding | null;
+  bytes: number;
+  utterances: { persona: number; doctor: number; other: number; uncertain: number };
+  non_speech: { thought: number; term: number; sign: number };
+  samples: number;
+  dropped: SampleDrops & { nsfw_paragraphs: number; unclosed_quotes: number; long_paragraphs: number; duplicate_samples: number };
+  nsfw_words_excused: number;
+  warnings: Warning[];
+}
+
+export interface FileResult {
+  report: FileReport;
+  /** Each sample: turn texts, human first, alternating, ending with gpt. */
+  samples: string[][];
+}
+
+export interface Analysis {
+  segmented: Segmented;
+  nsfwUtterances: Set<number>;
+  nsfwParagraphs: number;
+  nsfwExcused: number;
+  windows: Turn[][];
+  drops: SampleDrops;
+}
+
+const indexCache = new WeakMap<FileOptions, NameIndex>();
+function namesFor(o: FileOptions): NameIndex {
+  let idx = indexCache.get(o);
+  if (!idx) {
+    idx = buildNameIndex(o.persona, o.doctor, o.others);
+    indexCache.set(o, idx);
+  }
+  return idx;
+}
+
+/** Normalized text → segmented, attributed, filtered utterances and sample windows. */
+export function analyzeText(text: string, o: FileOptions): Analysis {
+  const names = namesFor(o);
+  const segmented = segmentText(normalizeText(text), { maxParagraphChars: o.max_paragraph_chars, names });
+  attribute(segmented, { names });
+  const nsfwUtterances = new Set<number>();
+  let nsfwParagraphs = 0;
+  let nsfwExcused = 0;
+  for (const sc of segmented.scenes)
+    for (const p of sc.paragraphs) {
+      const text = p.segments.map((s) => (s.kind === 'narr' ? s.text : segmented.utterances[s.utt]!.text)).join('');
+      const v = checkParagraph(text);
+      nsfwExcused += v.excused;
+      if (v.explicit && !o.allow_nsfw) {
+        p.nsfw = true;
+        nsfwParagraphs++;
+        for (const s of p.segments) if (s.kind === 'quote') nsfwUtterances.add(s.utt);
+      }
+    }
+  const drops = emptyDrops();
+  const runs = buildRuns(segmented.utterances, nsfwUtterances, drops);
+  const windows = buildSamples(
+    runs,
+    {
+      maxTurns: o.max_turns,
+      minAssistantChars: o.min_assistant_chars,
+      maxHumanChars: o.max_human_chars,
+      maxAssistantChars: o.max_assistant_chars,
+      requireAnchor: o.require_anchor,
+      anchorWords: o.anchor_words,
+      opener: o.opener,
+    },
+    drops,
+  );
+  return { segmented, nsfwUtterances, nsfwParagraphs, nsfwExcused, windows, drops };
+}
+
+function countSpeakers(utts: readonly Utterance[]) {
+  const utterances = { persona: 0, doctor: 0, other: 0, uncertain: 0 };
+  const non_speech = { thought: 0, term: 0, sign: 0 };
+  for (const u of utts) {
+    if (u.kind !== 'speech') non_speech[u.kind]++;
+    else if (u.speaker === null) utterances.uncertain++;
+    else if (u.speaker === 'persona' || u.speaker === 'doctor') utterances[u.speaker]++;
+    else utterances.other++;
+  }
+  return { utterances, non_speech };
+}
+
+export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
+  const dec = decodeBytes(bytes);
+  const base = {
+    bytes: bytes.length,
+    utterances: { persona: 0, doctor: 0, other: 0, uncertain: 0 },
+    non_speech: { thought: 0, term: 0, sign: 0 },
+    samples: 0,
+    dropped: { ...emptyDrops(), nsfw_paragraphs: 0, unclosed_quotes: 0, long_paragraphs: 0, duplicate_samples: 0 },
+    nsfw_words_excused: 0,
+    warnings: [],
+  };
+  if (!dec.ok) return { report: { status: 'skipped', reason: dec.reason, detail: dec.detail, encoding: null, ...base }, samples: [] };
+  const a = analyzeText(dec.text, o);
+  const seen = new Set<string>();
+  const samples: string[][] = [];
+  let dup = 0;
+  for (const w of a.windows) {
+    const texts = w.map((t) => t.text);
+    const key = texts.join('\u0000');
+    if (seen.has(key)) {
+      dup++;
+      continue;
+    }
+    seen.add(key);
+    samples.push(texts);
+  }
+  const { utterances, non_speech } = countSpeakers(a.segmented.utterances);
+  const report: FileReport = {
+    status: 'ok',
+    encoding: dec.encoding,
+    ...base,
+    utterances,
+    non_speech,
+    samples: samples.length,
+    dropped: {
+      ...a.drops,
+      nsfw_paragraphs: a.nsfwParagraphs,
+      unclosed_quotes: a.segmented.unclosedQuotes,
+      long_paragraphs: a.segmented.longParagraphs,
+      duplicate_samples: dup,
+    },
+    nsfw_words_excused: a.nsfwExcused,
+    warnings: a.segmented.warnings,
+  };
+  if (utterances.persona + utterances.doctor + utterances.other + utterances.uncertain === 0 && samples.length === 0) {
+    report.detail = a.segmented.longParagraphs ? 'no dialogue found (paragraphs too long to parse were skipped)' : 'no dialogue found';
+  }
+  return { report, samples };
+}

@@ -1,0 +1,252 @@
+// Normalized text → scenes of paragraphs made of narration and quotes. Handles speech that runs
+// over several paragraphs (each opens “, only the last closes), quotes broken over lines,
+// `Name：text` script lines, and tells thoughts, terms and written text apart from speech.
+import { NOISE_LINE_RE, SCENE_BREAK_RE, SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE } from './lexicon.js';
+import type { NameIndex } from './names.js';
+import type { Paragraph, QuoteKind, Scene, Segmented, Utterance, Warning } from './types.js';
+
+export interface SegmentOptions {
+  maxParagraphChars: number;
+  names: NameIndex;
+}
+
+/** An open quote may span at most this many lines / characters before it counts as unclosed. */
+const MAX_OPEN_LINES = 30;
+const MAX_OPEN_CHARS = 3000;
+const MAX_WARNINGS = 50;
+
+const SCRIPT_LINE_RE = /^([^\s“”‘’：:，。！？,.!?（）()]{1,12})(?:[（(][^）)]{0,12}[）)])?\s*[：:]\s*(.+)$/;
+const STAGE_DIRECTION_RE = /[（(][^）)]{0,40}[）)]/g;
+const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
+const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
+
+function trimLine(s: string): string {
+  return s.replace(/^[\s\u3000]+|[\s\u3000]+$/g, '');
+}
+
+/** Share of lines that look like `Name：text`: script-style files treat unknown names as speakers. */
+function isScriptStyle(lines: string[]): boolean {
+  let hits = 0;
+  let total = 0;
+  for (const l of lines) {
+    const t = trimLine(l);
+    if (!t) continue;
+    total++;
+    if (SCRIPT_LINE_RE.test(t)) hits++;
+  }
+  return hits >= 8 && hits >= total * 0.4;
+}
+
+function classifyQuote(text: string, pre: string, post: string): QuoteKind {
+  if (THOUGHT_INTRO_RE.test(pre)) return 'thought';
+  if (SIGN_INTRO_RE.test(pre)) return 'sign';
+  const compact = text.trim();
+  if (TERM_INTRO_RE.test(pre)) return 'term';
+  // A short quote without sentence punctuation, embedded mid-sentence (narration right before it
+  // does not end in punctuation, and the sentence goes on after it): a term or a name.
+  if (compact.length <= 12 && !TERMINAL_IN_QUOTE_RE.test(compact)) {
+    const before = pre.slice(-1);
+    const after = post.slice(0, 1);
+    const midBefore = before !== '' && !/[，,。！？!?：:；;…—\s]/.test(before);
+    const midAfter = after !== '' && !/[，,。！？!?；;…—\s]/.test(after);
+    if (midBefore && !SPEECH_VERB_RE.test(pre.slice(-3)) && (midAfter || after === '')) return 'term';
+    if (midBefore && /^(?:的|之|等|这|那|一词|二字|两个字|这个)/.test(post)) return 'term';
+  }
+  return 'speech';
+}
+
+/** Whether a quote left open at the end of line i-1 is closed within the next few lines. */
+function closesSoon(lines: string[], i: number): boolean {
+  for (let k = i; k < lines.length && k < i + 6; k++) {
+    const l = lines[k]!;
+    if (l.trim() === '') return false;
+    const close = l.indexOf('”');
+    const reopen = l.indexOf('“');
+    if (reopen >= 0 && (close < 0 || reopen < close)) return false;
+    if (close >= 0) return true;
+  }
+  return false;
+}
+
+export function segmentText(text: string, opts: SegmentOptions): Segmented {
+  const lines = text.split('\n');
+  const scriptStyle = isScriptStyle(lines.length > 4000 ? lines.slice(0, 4000) : lines);
+  const scenes: Scene[] = [];
+  const utterances: Utterance[] = [];
+  const warnings: Warning[] = [];
+  let longParagraphs = 0;
+  let unclosedQuotes = 0;
+  const warn = (line: number, reason: string) => {
+    if (warnings.length < MAX_WARNINGS) warnings.push({ line, reason });
+  };
+
+  let scene: Scene = { paragraphs: [] };
+  const endScene = () => {
+    if (scene.paragraphs.length) scenes.push(scene);
+    scene = { paragraphs: [] };
+  };
+
+  // The quote being read: its text parts and where it started.
+  let open: { parts: string[]; line: number; startIdx: number; para: Paragraph; chars: number } | null = null;
+  let para: Paragraph | null = null;
+  const pendingQuotes: Array<{ utt: Utterance; segIdx: number; para: Paragraph }> = [];
+
+  const finishParagraph = () => {
+    if (!para) return;
+    // Classify the quotes of the paragraph now that the narration on both sides is known.
+    for (const q of pendingQuotes) {
+      const segs = q.para.segments;
+      const before = segs[q.segIdx - 1];
+      const after = segs[q.segIdx + 1];
+      const pre = before && before.kind === 'narr' ? before.text : '';
+      const post = after && after.kind === 'narr' ? after.text : '';
+      q.utt.kind = q.para.scriptName !== undefined ? 'speech' : classifyQuote(q.utt.text, pre, post);
+    }
+    pendingQuotes.length = 0;
+    if (para.segments.length) scene.paragraphs.push(para);
+    para = null;
+  };
+
+  const newUtterance = (p: Paragraph, textParts: string[], line: number) => {
+    const u: Utterance = {
+      id: utterances.length,
+      text: textParts.map((t) => trimLine(t)).filter((t) => t !== '').join('\n'),
+      line,
+      scene: scenes.length,
+      para: scene.paragraphs.length,
+      kind: 'speech',
+      speaker: null,
+    };
+    if (u.text === '') return;
+    utterances.push(u);
+    p.segments.push({ kind: 'quote', utt: u.id });
+    pendingQuotes.push({ utt: u, segIdx: p.segments.length - 1, para: p });
+  };
+
+  let i = 0;
+  while (i < lines.length) {
+    const lineNo = i + 1;
+    const raw = lines[i]!;
+    if (raw.length > opts.maxParagraphChars) {
+      longParagraphs++;
+      warn(lineNo, `paragraph of ${raw.length} characters is longer than max_paragraph_chars; skipped`);
+      if (open) {
+        unclosedQuotes++;
+        warn(open.line, 'unclosed quote; dropped');
+        open = null;
+      }
+      finishParagraph();
+      i++;
+      continue;
+    }
+    let line = trimLine(raw);
+
+    if (open) {
+      if (line === '') {
+        i++;
+        continue;
+      }
+      if (line.startsWith('“')) {
+        // Speech continued in a new paragraph.
+        line = line.slice(1);
+      } else {
+        if (!closesSoon(lines, i)) {
+          // Not a quote broken over lines: the quote was never closed. Drop it and read this
+          // line again as ordinary text.
+          unclosedQuotes++;
+          warn(open.line, 'unclosed quote; dropped');
+          open = null;
+          continue;
+        }
+      }
+    } else {
+      if (line === '') {
+        finishParagraph();
+        i++;
+        continue;
+      }
+      if (SCENE_BREAK_RE.test(line)) {
+        finishParagraph();
+        endScene();
+        i++;
+        continue;
+      }
+      if (NOISE_LINE_RE.test(line)) {
+        i++;
+        continue;
+      }
+      finishParagraph();
+      para = { line: lineNo, segments: [] };
+      const m = SCRIPT_LINE_RE.exec(line);
+      if (m) {
+        const name = m[1]!;
+        const known = opts.names.lookupExact(name) !== undefined || name === '我';
+        const plausibleUnknown = scriptStyle && !opts.names.containsAny(name) && !SPEECH_VERB_RE.test(name.slice(-1));
+        if (known || plausibleUnknown) {
+          let body = m[2]!.replace(STAGE_DIRECTION_RE, '').trim();
+          if (body.startsWith('“') && body.endsWith('”') && body.indexOf('”') === body.length - 1) body = body.slice(1, -1);
+          para.scriptName = name;
+          if (!PUNCT_ONLY_RE.test(body)) newUtterance(para, [body], lineNo);
+          finishParagraph();
+          i++;
+          continue;
+        }
+      }
+    }
+
+    // Scan the line for quotes.
+    const p: Paragraph = open ? open.para : para!;
+    let pos = 0;
+    while (pos < line.length) {
+      if (open) {
+        const close = line.indexOf('”', pos);
+        const reopen = line.indexOf('“', pos);
+        if (reopen >= 0 && (close < 0 || reopen < close)) {
+          unclosedQuotes++;
+          warn(open.line, 'unclosed quote; dropped');
+          open = null;
+          pos = reopen;
+          continue;
+        }
+        if (close < 0) {
+          open.parts.push(line.slice(pos));
+          open.chars += line.length - pos;
+          pos = line.length;
+          break;
+        }
+        open.parts.push(line.slice(pos, close));
+        newUtterance(open.para, open.parts, open.line);
+        open = null;
+        pos = close + 1;
+        continue;
+      }
+      const o = line.indexOf('“', pos);
+      if (o < 0) {
+        const rest = line.slice(pos);
+        if (rest) p.segments.push({ kind: 'narr', text: rest });
+        break;
+      }
+      if (o > pos) p.segments.push({ kind: 'narr', text: line.slice(pos, o) });
+      open = { parts: [], line: lineNo, startIdx: i, para: p, chars: 0 };
+      pos = o + 1;
+    }
+    if (open && (i - open.startIdx >= MAX_OPEN_LINES || open.chars > MAX_OPEN_CHARS)) {
+      unclosedQuotes++;
+      warn(open.line, 'unclosed quote; dropped');
+      const restart = open.startIdx + 1;
+      open = null;
+      finishParagraph();
+      i = restart;
+      continue;
+    }
+    i++;
+  }
+  if (open) {
+    unclosedQuotes++;
+    warn(open.line, 'unclosed quote at end of file; dropped');
+    open = null;
+  }
+  finishParagraph();
+  endScene();
+  return { scenes, utterances, warnings, longParagraphs, unclosedQuotes };
+}

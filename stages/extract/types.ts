@@ -1,0 +1,50 @@
+// Shared shapes of the extraction pipeline: decode → normalize → segment → attribute → samples.
+
+/** Who speaks: her, the Doctor, another character (`other:<name>`), or null when uncertain. */
+export type SpeakerId = 'persona' | 'doctor' | `other:${string}`;
+
+export type QuoteKind = 'speech' | 'thought' | 'term' | 'sign';
+
+export type Segment = { kind: 'narr'; text: string } | { kind: 'quote'; utt: number };
+
+export interface Paragraph {
+  /** 1-based line where the paragraph starts. */
+  line: number;
+  segments: Segment[];
+  /** A `Name：text` script line: the name as written. */
+  scriptName?: string;
+  /** Set by the NSFW filter. */
+  nsfw?: boolean;
+}
+
+export interface Utterance {
+  /** Index in the file's utterance list. */
+  id: number;
+  text: string;
+  line: number;
+  /** Scene and paragraph (index within the scene) it starts in. */
+  scene: number;
+  para: number;
+  kind: QuoteKind;
+  speaker: SpeakerId | null;
+  /** Which rule decided the speaker (for debugging and the report). */
+  rule?: string;
+}
+
+export interface Scene {
+  paragraphs: Paragraph[];
+}
+
+export interface Warning {
+  line: number;
+  reason: string;
+}
+
+export interface Segmented {
+  scenes: Scene[];
+  utterances: Utterance[];
+  warnings: Warning[];
+  /** Paragraphs skipped for being longer than max_paragraph_chars. */
+  longParagraphs: number;
+  unclosedQuotes: number;
+}

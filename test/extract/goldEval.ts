@@ -1,0 +1,98 @@
+// Scores speaker attribution against the labelled gold set (test/extract/gold/*.json): precision
+// of her (gpt) and the Doctor's (human) utterances, recall of hers. Shared by the gold test and
+// the bench, which scores the old algorithm the same way.
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const GOLD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'gold');
+
+const goldFileSchema = z.object({
+  file: z.string(),
+  encoding: z.string(),
+  utterances: z.array(z.object({ speaker: z.string().min(1), text: z.string().min(1) })).min(1),
+});
+export type GoldFile = z.infer<typeof goldFileSchema>;
+
+export function loadGold(dir = GOLD_DIR): GoldFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const parsed = goldFileSchema.safeParse(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+      if (!parsed.success) throw new Error(`${join(dir, f)}: ${parsed.error.message}`);
+      return parsed.data;
+    });
+}
+
+/** A predicted utterance: its text and the role it was given (null: dropped). */
+export interface Prediction {
+  text: string;
+  role: 'gpt' | 'human' | null;
+}
+
+export interface Score {
+  gptPredicted: number;
+  gptCorrect: number;
+  /** gpt predictions that are another character's line (not hers, not the Doctor's). */
+  gptFromOthers: number;
+  /** gpt predictions that match no utterance at all (a term, a thought, narration). */
+  gptUnmatched: number;
+  humanPredicted: number;
+  humanCorrect: number;
+  herTotal: number;
+  herFound: number;
+}
+
+const squash = (s: string) => s.replace(/[\s\u3000]+/g, '');
+
+/**
+ * Matches each prediction to the gold utterance that contains its text (in order, so repeated
+ * lines match the right occurrence) and counts.
+ */
+export function scoreFile(gold: GoldFile, preds: readonly Prediction[], acc?: Score): Score {
+  const s: Score = acc ?? { gptPredicted: 0, gptCorrect: 0, gptFromOthers: 0, gptUnmatched: 0, humanPredicted: 0, humanCorrect: 0, herTotal: 0, herFound: 0 };
+  const g = gold.utterances.map((u) => ({ ...u, key: squash(u.text), herHit: false }));
+  let cursor = 0;
+  for (const p of preds) {
+    const key = squash(p.text);
+    if (!key) continue;
+    let idx = -1;
+    for (let k = 0; k < g.length && idx < 0; k++) {
+      const j = (cursor + k) % g.length;
+      if (g[j]!.key.includes(key)) idx = j;
+    }
+    if (idx >= 0) cursor = idx;
+    const speaker = idx >= 0 ? g[idx]!.speaker : undefined;
+    if (p.role === 'gpt') {
+      s.gptPredicted++;
+      if (speaker === 'persona') {
+        s.gptCorrect++;
+        g[idx]!.herHit = true;
+      } else if (speaker === undefined) s.gptUnmatched++;
+      else if (speaker !== 'doctor') s.gptFromOthers++;
+    } else if (p.role === 'human') {
+      s.humanPredicted++;
+      if (speaker === 'doctor') s.humanCorrect++;
+    }
+  }
+  for (const u of g)
+    if (u.speaker === 'persona') {
+      s.herTotal++;
+      if (u.herHit) s.herFound++;
+    }
+  return s;
+}
+
+export function summarize(s: Score) {
+  const r = (a: number, b: number) => (b === 0 ? 1 : Math.round((a / b) * 1000) / 1000);
+  return {
+    gpt_precision: r(s.gptCorrect, s.gptPredicted),
+    gpt_recall: r(s.herFound, s.herTotal),
+    human_precision: r(s.humanCorrect, s.humanPredicted),
+    gpt_lines_of_others: s.gptFromOthers,
+    gpt_not_utterances: s.gptUnmatched,
+    counts: `gpt ${s.gptCorrect}/${s.gptPredicted}, her found ${s.herFound}/${s.herTotal}, human ${s.humanCorrect}/${s.humanPredicted}`,
+  };
+}
