@@ -16,7 +16,7 @@ import { ensureLargeFile } from './lib/largeFile.js';
 import { firstLineOf, requireTools, type RequiredTool } from './lib/requiredTools.js';
 import { gbPerSecond, median, ratio, summarize } from './lib/stats.js';
 import { describeFailure, hasGnuTime, timeCommand } from './lib/timeCommand.js';
-import { corpusFileName, corpusFileText, corpusFiles, countLinesAndChars, seededRandom, writeCorpus } from './lib/engine/corpus.js';
+import { addedFileText, corpusFileName, corpusFiles, countLinesAndChars, writeCorpus } from './lib/engine/corpus.js';
 import { STAGES, STAGE_OUT, expectedFinal, type StageName } from './lib/engine/dagFiles.js';
 import {
   TOOL_IDS,
@@ -247,8 +247,9 @@ export async function bench(args: string[]): Promise<void> {
       reps: opts.reps,
       tools,
       settle: true,
-      // New content every time, so `pipeline` cannot answer from its run cache.
-      before: (t, rep) => writeFile(addedFile(t), corpusFileText(`added ${nonce} ${rep}`, seededRandom(rep + 1), 1500)),
+      // A different line count every time, so index.json (and so big, final) changes on every
+      // repetition and `pipeline` cannot answer any stage from its run cache.
+      before: (t, rep) => writeFile(addedFile(t), addedFileText(`${nonce}-${rep}`, 10 + rep)),
       after: async (t, rep) => {
         await rm(addedFile(t), { force: true });
         await runOnce(t, `restoring the corpus after "add" repetition ${rep}`);

@@ -93,3 +93,14 @@ export function countLinesAndChars(buf: Buffer): { lines: number; chars: number 
   }
   return { lines, chars };
 }
+
+/**
+ * A file to add to the corpus: a heading with `tag` and exactly `lineCount` in-character lines.
+ * Distinct line counts give distinct `wc -l` totals, so every added file changes what depends on
+ * the counts (no run cache can answer for it).
+ */
+export function addedFileText(tag: string, lineCount: number): string {
+  const lines = [`# 新增笔记 ${tag}`];
+  for (let i = 0; i < lineCount; i++) lines.push(LINES[i % LINES.length] as string);
+  return `${lines.join('\n')}\n`;
+}
