@@ -1,19 +1,21 @@
-// Loads the workspace's pipeline.ts. It is bundled by esbuild into .pipeline/dag/ (rebuilt only
-// when one of its input files changes). Imports that resolve into this package's own sources are
-// rewritten to the launcher's compiled build, so the DAG and the engine share one module instance;
-// bare package imports resolve from the workspace or, failing that, from this package.
+// Loads the workspace's pipeline.ts. It is bundled by esbuild, with everything it imports, into
+// one file under .pipeline/dag/ (rebuilt only when one of its input files changes): a no-op run
+// then loads two files (the CLI bundle and the DAG bundle) instead of hundreds of ESM modules.
+// Bare imports resolve from the workspace or, failing that, from this package's node_modules.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError, type PipelineDef } from './api.js';
 import { writeFileAtomic } from './atomicWrite.js';
 
 const DAG_FILES = ['pipeline.ts', 'pipeline.mts', 'pipeline.js', 'pipeline.mjs'];
 
+const MANIFEST_VERSION = 2;
+
 interface Manifest {
-  buildDir: string;
+  v: number;
   inputs: Array<[string, number, number]>;
   out: string;
 }
@@ -26,8 +28,8 @@ function packageRoot(): string {
   return process.env.PIPELINE_PACKAGE_ROOT ?? resolve(process.cwd());
 }
 
-function inputsUnchanged(m: Manifest, buildDir: string): boolean {
-  if (m.buildDir !== buildDir || !existsSync(m.out)) return false;
+function inputsUnchanged(m: Manifest): boolean {
+  if (m.v !== MANIFEST_VERSION || !existsSync(m.out)) return false;
   for (const [p, mtime, size] of m.inputs) {
     try {
       const st = statSync(p);
@@ -44,17 +46,16 @@ export async function loadDag(workspace: string): Promise<PipelineDef> {
   if (!entry) {
     throw new UsageError(`no pipeline.ts in ${workspace}: run pipeline from a workspace that declares its DAG in pipeline.ts`);
   }
-  const buildDir = process.env.PIPELINE_BUILD_DIR ?? '';
   const dagDir = join(workspace, '.pipeline', 'dag');
   const manifestFile = join(dagDir, 'manifest.json');
   let outFile: string | undefined;
   try {
     const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
-    if (inputsUnchanged(m, buildDir)) outFile = m.out;
+    if (inputsUnchanged(m)) outFile = m.out;
   } catch {
     /* no manifest yet */
   }
-  if (!outFile) outFile = await bundle(workspace, entry, buildDir, dagDir, manifestFile);
+  if (!outFile) outFile = await bundle(workspace, entry, dagDir, manifestFile);
   let mod: { default?: PipelineDef };
   try {
     mod = (await import(pathToFileURL(outFile).href)) as { default?: PipelineDef };
@@ -69,17 +70,35 @@ export async function loadDag(workspace: string): Promise<PipelineDef> {
   return def;
 }
 
-async function bundle(workspace: string, entry: string, buildDir: string, dagDir: string, manifestFile: string): Promise<string> {
+/** Packages with native addons cannot be bundled; they are imported from where they are installed. */
+function isNativePackage(pkgDir: string, cache: Map<string, boolean>): boolean {
+  let v = cache.get(pkgDir);
+  if (v === undefined) {
+    try {
+      const pj = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      v = !!(pj.gypfile || pj.binary || pj.napi || pj.optionalDependencies) || existsSync(join(pkgDir, 'binding.gyp'));
+    } catch {
+      v = false;
+    }
+    cache.set(pkgDir, v);
+  }
+  return v;
+}
+
+function packageDirOf(file: string): string | undefined {
+  const parts = file.split(sep);
+  const i = parts.lastIndexOf('node_modules');
+  if (i < 0) return undefined;
+  const scoped = parts[i + 1]?.startsWith('@');
+  return parts.slice(0, i + (scoped ? 3 : 2)).join(sep);
+}
+
+const LOADERS: Record<string, 'ts' | 'js'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js' };
+
+async function bundle(workspace: string, entry: string, dagDir: string, manifestFile: string): Promise<string> {
   const { build } = await import('esbuild');
   const root = packageRoot();
-  const ownSource = (abs: string): string | undefined => {
-    if (!buildDir) return undefined;
-    const rel = relative(root, abs);
-    if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
-    const top = rel.split(sep)[0];
-    if (rel === 'pipeline.ts' || top === 'src' || top === 'stages') return join(buildDir, rel.replace(/\.ts$/, '.js'));
-    return undefined;
-  };
+  const native = new Map<string, boolean>();
   let result;
   try {
     result = await build({
@@ -92,10 +111,13 @@ async function bundle(workspace: string, entry: string, buildDir: string, dagDir
       metafile: true,
       logLevel: 'silent',
       absWorkingDir: workspace,
+      banner: { js: "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);" },
       plugins: [
         {
           name: 'pipeline-resolve',
           setup(b) {
+            // Bare imports that the workspace cannot resolve come from this package's node_modules;
+            // native packages stay external (imported by absolute URL).
             b.onResolve({ filter: /.*/ }, async (args) => {
               if (args.kind === 'entry-point' || (args.pluginData as { inner?: boolean } | undefined)?.inner) return undefined;
               const opts = { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { inner: true } };
@@ -104,10 +126,16 @@ async function bundle(workspace: string, entry: string, buildDir: string, dagDir
               if (r.errors.length > 0 && bare) r = await b.resolve(args.path, { ...opts, resolveDir: root });
               if (r.errors.length > 0) return undefined; // esbuild reports the error
               if (r.external || args.path.startsWith('node:')) return { path: args.path, external: true };
-              const own = ownSource(r.path);
-              if (own) return { path: pathToFileURL(own).href, external: true };
-              if (r.path.split(sep).includes('node_modules')) return { path: pathToFileURL(r.path).href, external: true };
+              const pkg = packageDirOf(r.path);
+              if (pkg && isNativePackage(pkg, native)) return { path: pathToFileURL(r.path).href, external: true };
               return { path: r.path };
+            });
+            // Each module keeps its own import.meta.url (stages fingerprint their own folder with it).
+            b.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
+              const text = await readFile(args.path, 'utf8');
+              const ext = extname(args.path);
+              if (!text.includes('import.meta.url')) return { contents: text, loader: LOADERS[ext] ?? 'js' };
+              return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: LOADERS[ext] ?? 'js' };
             });
           },
         },
@@ -124,7 +152,7 @@ async function bundle(workspace: string, entry: string, buildDir: string, dagDir
   }
   const code = result.outputFiles[0]!.contents;
   const inputs: Array<[string, number, number]> = Object.keys(result.metafile.inputs).map((p) => {
-    const abs = resolve(workspace, p);
+    const abs = resolve(workspace, p.replace(/^[a-z-]+:/, ''));
     const st = statSync(abs);
     return [abs, st.mtimeMs, st.size];
   });
@@ -132,7 +160,7 @@ async function bundle(workspace: string, entry: string, buildDir: string, dagDir
   await mkdir(dagDir, { recursive: true });
   const out = join(dagDir, `pipeline-${id}.mjs`);
   if (!existsSync(out)) await writeFileAtomic(out, code);
-  await writeFileAtomic(manifestFile, JSON.stringify({ buildDir, inputs, out } satisfies Manifest));
+  await writeFileAtomic(manifestFile, JSON.stringify({ v: MANIFEST_VERSION, inputs, out } satisfies Manifest));
   for (const f of await readdir(dagDir)) {
     if (f.startsWith('pipeline-') && join(dagDir, f) !== out) await rm(join(dagDir, f), { force: true });
   }
