@@ -3,7 +3,7 @@
 import pLimit from 'p-limit';
 import type { LoadedCase } from './cases.js';
 import { applyChecks } from './checks.js';
-import { chatCompletion, RequestError, withRetries, type ClientOptions, type Decoding } from './client.js';
+import { chatCompletion, withRetries, type RequestError, type ClientOptions, type Decoding } from './client.js';
 import { buildMessages, type ChatMessage } from './prompt.js';
 import type { BoundedRegex } from './regexBound.js';
 import { responseKey, type CachedResponse, type ResponseCache } from './responseCache.js';
@@ -50,68 +50,65 @@ export interface GenerateOptions {
   onRetry?: (p: PlannedCase, err: RequestError, attempt: number, delayMs: number) => void;
 }
 
-/** Asks for every planned case without a cached answer; a case that keeps failing becomes an error answer. */
-export async function generateMissing(planned: readonly PlannedCase[], opts: GenerateOptions): Promise<Map<string, Answer>> {
-  const answers = new Map<string, Answer>();
-  for (const p of planned) if (p.cached) answers.set(p.case.id, { ok: true, value: p.cached, cached: true });
-  const limit = pLimit(Math.max(1, opts.concurrency));
-  await Promise.all(
-    planned
-      .filter((p) => !p.cached)
-      .map((p) =>
-        limit(async () => {
-          if (opts.client.signal?.aborted) return;
-          let answer: Answer;
-          try {
-            const c = await withRetries(() => chatCompletion(opts.model, p.messages, opts.decoding, opts.client), {
-              retries: opts.retries,
-              baseDelayMs: opts.retryBaseDelayMs ?? 500,
-              signal: opts.client.signal,
-              onRetry: (err, attempt, delay) => opts.onRetry?.(p, err, attempt, delay),
-            });
-            const value: CachedResponse = {
-              response: c.content,
-              finish_reason: c.finishReason,
-              latency_ms: c.latencyMs,
-              model: opts.model,
-              created_at: new Date().toISOString(),
-            };
-            await opts.cache?.put(p.key, value);
-            answer = { ok: true, value, cached: false };
-          } catch (err) {
-            if (opts.client.signal?.aborted) return;
-            answer = { ok: false, error: err instanceof Error ? err.message : String(err) };
-          }
-          answers.set(p.case.id, answer);
-          opts.onAnswer?.(p, answer);
-        }),
-      ),
-  );
-  return answers;
+/** Asks the server for one case (with retries); failures become error answers. */
+export async function askCase(p: PlannedCase, opts: GenerateOptions): Promise<Answer> {
+  try {
+    const c = await withRetries(() => chatCompletion(opts.model, p.messages, opts.decoding, opts.client), {
+      retries: opts.retries,
+      baseDelayMs: opts.retryBaseDelayMs ?? 500,
+      signal: opts.client.signal,
+      onRetry: (err, attempt, delay) => opts.onRetry?.(p, err, attempt, delay),
+    });
+    const value: CachedResponse = {
+      response: c.content,
+      finish_reason: c.finishReason,
+      latency_ms: c.latencyMs,
+      model: opts.model,
+      created_at: new Date().toISOString(),
+    };
+    return { ok: true, value, cached: false };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
 }
 
-/** Applies each case's checks to its answer; results keep the order of the cases. */
-export async function evaluate(planned: readonly PlannedCase[], answers: ReadonlyMap<string, Answer>, regex: BoundedRegex): Promise<CaseResult[]> {
-  const out: CaseResult[] = [];
-  for (const p of planned) {
-    const a = answers.get(p.case.id) ?? { ok: false as const, error: 'no answer (run interrupted)' };
-    if (!a.ok) {
-      out.push({ id: p.case.id, ok: false, failures: [`error:${a.error}`], response: null, tags: p.case.tags, cached: false, latency_ms: null, error: a.error });
-      continue;
-    }
-    const failures = await applyChecks(a.value.response, p.case.checks, regex);
-    out.push({
-      id: p.case.id,
-      ok: failures.length === 0,
-      failures,
-      response: a.value.response,
-      tags: p.case.tags,
-      cached: a.cached,
-      latency_ms: a.value.latency_ms,
-      error: null,
-      finish_reason: a.value.finish_reason,
-      line: p.case.line,
-    });
+/** Applies a case's checks to its answer. */
+export async function checkCase(p: PlannedCase, a: Answer, regex: BoundedRegex): Promise<CaseResult> {
+  if (!a.ok) {
+    return { id: p.case.id, ok: false, failures: [`error:${a.error}`], response: null, tags: p.case.tags, cached: false, latency_ms: null, error: a.error };
   }
-  return out;
+  const failures = await applyChecks(a.value.response, p.case.checks, regex);
+  return {
+    id: p.case.id,
+    ok: failures.length === 0,
+    failures,
+    response: a.value.response,
+    tags: p.case.tags,
+    cached: a.cached,
+    latency_ms: a.value.latency_ms,
+    error: null,
+    finish_reason: a.value.finish_reason,
+    line: p.case.line,
+  };
+}
+
+/**
+ * Results for every planned case, in case order: cached answers are checked right away, the others
+ * are asked with at most `concurrency` requests in flight and checked as they arrive (checks overlap
+ * with generation). `gen` may be omitted only when every case is cached.
+ */
+export async function runCases(planned: readonly PlannedCase[], gen: GenerateOptions | undefined, regex: BoundedRegex): Promise<CaseResult[]> {
+  const limit = pLimit(Math.max(1, gen?.concurrency ?? 1));
+  const interrupted: Answer = { ok: false, error: 'no answer (run interrupted)' };
+  return Promise.all(
+    planned.map(async (p) => {
+      if (p.cached) return checkCase(p, { ok: true, value: p.cached, cached: true }, regex);
+      if (!gen) throw new Error(`runCases: case ${p.case.id} has no cached answer and no server was given`);
+      const answer = await limit(() => (gen.client.signal?.aborted ? interrupted : askCase(p, gen)));
+      // Cached after the request slot is free, so the next request does not wait for the disk.
+      if (answer.ok) await gen.cache?.put(p.key, answer.value);
+      gen.onAnswer?.(p, answer);
+      return checkCase(p, answer, regex);
+    }),
+  );
 }

@@ -33,6 +33,12 @@ export class BoundedRegex {
     private readonly flags = 'u',
   ) {}
 
+  /** Starts the worker now, so the first check does not wait for it. */
+  warm(): this {
+    this.getWorker();
+    return this;
+  }
+
   /** Tests `pattern` against `text`; calls are serialized on one worker. */
   test(pattern: string, text: string): Promise<RegexOutcome> {
     const run = this.chain.then(() => this.runOne(pattern, text));

@@ -9,7 +9,7 @@ import { currentAdapterDir, inferenceConfig, writeYamlFile } from '../train/infe
 import { CasesError, loadCases } from './cases.js';
 import { listModels, type ClientOptions } from './client.js';
 import { readRegressConfig, type RegressConfig } from './config.js';
-import { evaluate, generateMissing, planCases, type Answer } from './generate.js';
+import { planCases, runCases } from './generate.js';
 import { appendHistory, HISTORY_FILE, readHistory, type HistoryEntry } from './history.js';
 import { BoundedRegex } from './regexBound.js';
 import { renderReport, REPORT_FILE } from './report.js';
@@ -118,50 +118,53 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   const missing = planned.filter((p) => !p.cached);
   ctx.log(`regress: ${cases.length} cases, ${cases.length - missing.length} cached, ${missing.length} to generate (answerer ${responder.key})`);
 
-  let answers: Map<string, Answer>;
   let model = cfg.model;
-  if (missing.length === 0) {
-    answers = new Map(planned.map((p) => [p.case.id, { ok: true, value: p.cached!, cached: true }]));
-  } else {
-    const conn = await responder.open();
-    try {
-      model ??= conn.models[0] ?? 'default';
-      let done = 0;
-      ctx.progress({ current: 0, total: missing.length, message: `0/${missing.length} generated` });
-      answers = await generateMissing(planned, {
-        client: conn.client,
-        model,
-        decoding,
-        concurrency: cfg.concurrency,
-        retries: cfg.retries,
-        cache,
-        onAnswer: (p, a) => {
-          done++;
-          if (!a.ok) ctx.log(`regress: case ${p.case.id} failed: ${a.error}`);
-          ctx.progress({ current: done, total: missing.length, message: `${done}/${missing.length} generated` });
-        },
-        onRetry: (p, err, attempt, delay) => ctx.log(`regress: case ${p.case.id}: ${err.message}; retry ${attempt}/${cfg.retries} in ${delay} ms`),
-      });
-    } finally {
-      await conn.close();
-    }
-  }
-  if (ctx.signal.aborted) throw new StageError('interrupted');
-
-  const regex = new BoundedRegex(cfg.regex_timeout_ms);
+  const regex = new BoundedRegex(cfg.regex_timeout_ms).warm();
   let results: CaseResult[];
   try {
-    results = await evaluate(planned, answers, regex);
+    if (missing.length === 0) {
+      results = await runCases(planned, undefined, regex);
+    } else {
+      const conn = await responder.open();
+      try {
+        model ??= conn.models[0] ?? 'default';
+        let done = 0;
+        ctx.progress({ current: 0, total: missing.length, message: `0/${missing.length} generated` });
+        results = await runCases(
+          planned,
+          {
+            client: conn.client,
+            model,
+            decoding,
+            concurrency: cfg.concurrency,
+            retries: cfg.retries,
+            cache,
+            onAnswer: (p, a) => {
+              done++;
+              if (!a.ok) ctx.log(`regress: case ${p.case.id} failed: ${a.error}`);
+              ctx.progress({ current: done, total: missing.length, message: `${done}/${missing.length} generated` });
+            },
+            onRetry: (p, err, attempt, delay) => ctx.log(`regress: case ${p.case.id}: ${err.message}; retry ${attempt}/${cfg.retries} in ${delay} ms`),
+          },
+          regex,
+        );
+      } finally {
+        await conn.close();
+      }
+    }
   } finally {
     await regex.close();
   }
+  if (ctx.signal.aborted) throw new StageError('interrupted');
+
   const summary = summarize(results, { adapter: responder.key, suiteHash, model, minPassRate: cfg.min_pass_rate });
   await writeOutputs(ctx, responder, results, summary);
 
-  const lines = terminalSummary(summary, results.filter((r) => !r.ok), REPORT_FILE);
-  for (const l of lines) ctx.log(l);
-  ctx.progress({ current: summary.passed, total: summary.total, message: lines[0]!.replace(/^regress: /, '') });
-  process.stderr.write(`${lines.join('\n')}\n`);
+  // The closing summary: one progress line each (plain and --json reporters print every one).
+  for (const l of terminalSummary(summary, results.filter((r) => !r.ok), REPORT_FILE)) {
+    ctx.log(l);
+    ctx.progress({ message: l });
+  }
 
   const errored = results.filter((r) => r.error !== null);
   if (errored.length > 0) {

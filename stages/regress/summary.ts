@@ -95,17 +95,17 @@ export function pct(x: number): string {
 /** The lines printed at the end of a run that included `regress`. */
 export function terminalSummary(s: Summary, failedCases: readonly CaseResult[], reportPath: string): string[] {
   const lines = [
-    `regress: ${s.passed}/${s.total} passed (${pct(s.pass_rate)}) · adapter ${s.adapter} · ${s.generated} generated, ${s.cached} cached` +
+    `${s.passed}/${s.total} passed (${pct(s.pass_rate)}) · adapter ${s.adapter} · ${s.generated} generated, ${s.cached} cached` +
       (s.errors ? ` · ${s.errors} errors` : ''),
   ];
   const tags = Object.entries(s.by_tag).map(([t, v]) => `${t} ${v.passed}/${v.total}`);
-  if (tags.length) lines.push(`  by tag: ${tags.join(' · ')}`);
-  if (s.latency_ms.p50 !== null) lines.push(`  latency p50 ${s.latency_ms.p50} ms · p90 ${s.latency_ms.p90} ms · max ${s.latency_ms.max} ms`);
-  for (const r of failedCases.slice(0, 10)) lines.push(`  ✗ ${r.id}: ${r.failures.join(', ')}`);
-  if (failedCases.length > 10) lines.push(`  … and ${failedCases.length - 10} more failed cases`);
+  if (tags.length) lines.push(`by tag: ${tags.join(' · ')}`);
+  if (s.latency_ms.p50 !== null) lines.push(`latency p50 ${s.latency_ms.p50} ms · p90 ${s.latency_ms.p90} ms · max ${s.latency_ms.max} ms`);
+  for (const r of failedCases.slice(0, 10)) lines.push(`✗ ${r.id}: ${r.failures.join(', ')}`);
+  if (failedCases.length > 10) lines.push(`… and ${failedCases.length - 10} more failed cases`);
   if (s.min_pass_rate > 0) {
-    lines.push(`  gate: pass rate ${pct(s.pass_rate)} ${s.gate_passed ? '≥' : '<'} regress.min_pass_rate ${pct(s.min_pass_rate)}`);
+    lines.push(`gate: pass rate ${pct(s.pass_rate)} ${s.gate_passed ? '≥' : '<'} regress.min_pass_rate ${pct(s.min_pass_rate)}`);
   }
-  lines.push(`  report: ${reportPath}`);
+  lines.push(`report: ${reportPath}`);
   return lines;
 }

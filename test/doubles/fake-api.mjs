@@ -12,8 +12,10 @@
 //   FAKE_API_STARTUP_MS   delay before listening (default 2000)
 //   FAKE_API_LATENCY_MS   delay before each chat answer (default 0)
 //   FAKE_API_SCRIPT       JSON file {"rules":[{"contains":"…","response":"…"}],"default":"…"}: the first
-//                         rule whose `contains` occurs in the last user message answers
-//   FAKE_API_LOG          append one JSON line per request: {path, authorized, body}
+//                         rule whose `contains` occurs in the last user message answers (a rule
+//                         with "status": N answers HTTP N instead)
+//   FAKE_API_LOG          append one JSON line per event: {event:"start", pid, argv, env} when started,
+//                         {event:"listening", port}, {event:"request", path, authorized, body}
 //   FAKE_API_PIDFILE      write this process's pid there once started
 //   FAKE_API_FAIL_FIRST   answer the first N chat requests with HTTP 503
 //   FAKE_API_EXIT_BEFORE_LISTEN  print an error and exit with this code instead of listening
@@ -33,6 +35,20 @@ let failFirst = Number(env.FAKE_API_FAIL_FIRST ?? 0);
 
 if (env.FAKE_API_PIDFILE) writeFileSync(env.FAKE_API_PIDFILE, `${process.pid}\n`);
 const log = (line) => process.stderr.write(`${line}\n`);
+const record = (obj) => {
+  if (env.FAKE_API_LOG) appendFileSync(env.FAKE_API_LOG, `${JSON.stringify({ ...obj, t: Date.now() })}\n`);
+};
+record({
+  event: 'start',
+  pid: process.pid,
+  argv: process.argv.slice(2),
+  env: {
+    API_HOST: env.API_HOST ?? null,
+    API_PORT: env.API_PORT ?? null,
+    CUDA_VISIBLE_DEVICES: env.CUDA_VISIBLE_DEVICES ?? null,
+    API_KEY_SET: Boolean(env.API_KEY),
+  },
+});
 
 const configPath = process.argv[2];
 if (configPath !== undefined) {
@@ -52,11 +68,11 @@ if (configPath !== undefined) {
 
 const script = env.FAKE_API_SCRIPT ? JSON.parse(readFileSync(env.FAKE_API_SCRIPT, 'utf8')) : { rules: [] };
 
-function answerFor(messages) {
+function ruleFor(messages) {
   const lastUser = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-  for (const rule of script.rules ?? []) if (lastUser.includes(rule.contains)) return rule.response;
-  if (typeof script.default === 'string') return script.default;
-  return `前辈，这是测试替身的回答：${lastUser.slice(0, 40)}`;
+  for (const rule of script.rules ?? []) if (lastUser.includes(rule.contains)) return rule;
+  if (typeof script.default === 'string') return { response: script.default };
+  return { response: `前辈，这是测试替身的回答：${lastUser.slice(0, 40)}` };
 }
 
 /** LLaMA-Factory's rule: optional leading system, then an odd number alternating user/assistant. */
@@ -91,7 +107,7 @@ const server = createServer((req, res) => {
         body = { unparsable: true };
       }
     }
-    if (env.FAKE_API_LOG) appendFileSync(env.FAKE_API_LOG, `${JSON.stringify({ method: req.method, path: url.pathname, authorized, body })}\n`);
+    record({ event: 'request', method: req.method, path: url.pathname, authorized, body });
     if (!authorized) return send(res, 401, { detail: 'Invalid API key' });
     if (req.method === 'GET' && url.pathname === '/v1/models') {
       return send(res, 200, { object: 'list', data: [{ id: modelName, object: 'model', created: 0, owned_by: 'owner' }] });
@@ -106,7 +122,9 @@ const server = createServer((req, res) => {
       if (body.presence_penalty !== undefined && !(body.presence_penalty > 0)) {
         return send(res, 400, { detail: '`repetition_penalty` must be a strictly positive float' });
       }
-      const content = answerFor(body.messages);
+      const rule = ruleFor(body.messages);
+      if (rule.status) return send(res, rule.status, { detail: `scripted HTTP ${rule.status}` });
+      const content = rule.response;
       setTimeout(() => {
         send(res, 200, {
           id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
@@ -135,6 +153,7 @@ setTimeout(() => {
   }
   server.listen(port, host, () => {
     const addr = server.address();
+    record({ event: 'listening', port: addr.port });
     process.stdout.write(`INFO:     Uvicorn running on http://${host}:${addr.port} (Press CTRL+C to quit)\n`);
   });
 }, startupMs);
