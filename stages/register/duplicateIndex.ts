@@ -15,10 +15,9 @@ interface Seen {
 }
 
 export function sampleDigest(sample: Sample): string {
-  const h = createHash('sha256');
-  h.update(sample.system ?? '');
-  for (const t of sample.conversations) h.update(`\u0000${t.from}\u0000${t.value}`);
-  return h.digest('base64').slice(0, 22);
+  let text = sample.system ?? '';
+  for (const t of sample.conversations) text += `\u0000${t.from}\u0000${t.value}`;
+  return createHash('sha1').update(text).digest('base64');
 }
 
 export class DuplicateIndex {

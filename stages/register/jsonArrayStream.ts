@@ -37,6 +37,7 @@ const RBRACKET = 0x5d;
 const COMMA = 0x2c;
 const NL = 0x0a;
 const BOM = [0xef, 0xbb, 0xbf];
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
@@ -46,138 +47,170 @@ function describe(b: number): string {
   return b >= 0x20 && b < 0x7f ? `"${String.fromCharCode(b)}"` : `byte 0x${b.toString(16).padStart(2, '0')}`;
 }
 
-type State = 'start' | 'beforeElement' | 'afterElement' | 'inElement' | 'end';
+const START = 0;
+const BEFORE_ELEMENT = 1;
+const AFTER_ELEMENT = 2;
+const IN_ELEMENT = 3;
+const END = 4;
 
-export async function* readJsonArray(file: string, opts: { highWaterMark?: number } = {}): AsyncGenerator<ArrayElement> {
-  const stream = createReadStream(file, { highWaterMark: opts.highWaterMark ?? 1 << 20 });
-  let state: State = 'start';
-  let line = 1;
-  let lineStart = 0; // absolute byte offset of the current line's first byte
-  let offset = 0; // absolute byte offset of chunk[0]
-  let index = 0;
-  // current element
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let elLine = 0;
-  let elCol = 0;
-  let parts: Buffer[] = [];
-  let partStart = 0; // start index within the current chunk of the element's bytes
-  let scalar = false; // element is a bare scalar (number, true, null…) ended by , ] or space
+/**
+ * The byte scanner, fed chunk by chunk. A plain (non-generator) class so the hot loop optimizes
+ * well; inside strings it jumps from quote to quote with Buffer.indexOf.
+ */
+class ArrayScanner {
+  private state = START;
+  private line = 1;
+  private lineStart = 0; // absolute byte offset of the current line's first byte
+  private offset = 0; // absolute byte offset of the current chunk's first byte
+  private index = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private scalar = false; // a bare scalar element (number, true, null…), ended by , ] or space
+  private elLine = 0;
+  private elCol = 0;
+  private parts: Buffer[] = [];
+  private partStart = 0;
 
-  const finish = (chunk: Buffer, end: number): ArrayElement => {
-    parts.push(chunk.subarray(partStart, end));
-    const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    parts = [];
-    const raw = buf.toString('utf8');
+  private finish(chunk: Buffer, end: number, out: ArrayElement[]): void {
+    this.parts.push(chunk.subarray(this.partStart, end));
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    this.parts = [];
+    let raw: string;
+    try {
+      raw = UTF8.decode(buf);
+    } catch {
+      throw new JsonStreamError(`element ${this.index} is not valid UTF-8 text (save the file as UTF-8)`, this.elLine, this.elCol);
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch (e) {
       const found = findJsonSyntaxError(raw);
-      if (!found) throw new JsonStreamError(`element ${index} is not valid JSON: ${(e as Error).message}`, elLine, elCol);
+      if (!found) throw new JsonStreamError(`element ${this.index} is not valid JSON: ${(e as Error).message}`, this.elLine, this.elCol);
       const before = raw.slice(0, found.offset);
       const nl = before.lastIndexOf('\n');
-      const line = elLine + (before.match(/\n/g)?.length ?? 0);
-      const col = nl < 0 ? elCol + before.length : before.length - nl;
-      throw new JsonStreamError(`element ${index} is not valid JSON: ${found.message}`, line, col);
+      const line = this.elLine + (before.match(/\n/g)?.length ?? 0);
+      const col = nl < 0 ? this.elCol + before.length : before.length - nl;
+      throw new JsonStreamError(`element ${this.index} is not valid JSON: ${found.message}`, line, col);
     }
-    return { index: index++, line: elLine, col: elCol, raw, value };
-  };
+    out.push({ index: this.index++, line: this.elLine, col: this.elCol, raw, value });
+    this.state = AFTER_ELEMENT;
+  }
 
-  for await (const chunkAny of stream) {
-    const chunk = chunkAny as Buffer;
+  feed(chunk: Buffer): ArrayElement[] {
+    const out: ArrayElement[] = [];
     const n = chunk.length;
-    partStart = 0;
-    for (let i = 0; i < n; i++) {
-      const b = chunk[i]!;
-      if (state === 'inElement') {
-        if (inString) {
-          if (escaped) escaped = false;
-          else if (b === BACKSLASH) escaped = true;
-          else if (b === QUOTE) {
-            inString = false;
-            if (depth === 0) {
-              yield finish(chunk, i + 1);
-              state = 'afterElement';
-            }
-          } else if (b === NL) {
-            throw new JsonStreamError(`unescaped line break inside a string in element ${index}`, line, offset + i - lineStart + 1);
+    this.partStart = 0;
+    let nextBackslash = -2; // -2: not looked up yet in this chunk; -1: none left
+    let i = 0;
+    while (i < n) {
+      if (this.state === IN_ELEMENT) {
+        if (this.inString) {
+          if (this.escaped) {
+            this.escaped = false;
+            i++;
+            continue;
           }
+          let q = chunk.indexOf(QUOTE, i);
+          if (q < 0) q = n;
+          if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = chunk.indexOf(BACKSLASH, i);
+          if (nextBackslash >= 0 && nextBackslash < q) {
+            this.escaped = true;
+            i = nextBackslash + 1;
+            continue;
+          }
+          if (q === n) break;
+          // a line break inside a string is invalid JSON: JSON.parse reports it with its position
+          this.inString = false;
+          i = q + 1;
+          if (this.depth === 0) this.finish(chunk, i, out);
           continue;
         }
-        if (scalar) {
-          if (b === COMMA || b === RBRACKET || isSpace(b)) {
-            yield finish(chunk, i);
-            scalar = false;
-            state = 'afterElement';
-            // fall through to afterElement handling of this byte
-          } else continue;
-        } else {
-          if (b === QUOTE) inString = true;
-          else if (b === LBRACE || b === LBRACKET) depth++;
-          else if (b === RBRACE || b === RBRACKET) {
-            depth--;
-            if (depth === 0) {
-              yield finish(chunk, i + 1);
-              state = 'afterElement';
-            }
-          } else if (b === NL) {
-            line++;
-            lineStart = offset + i + 1;
+        const b = chunk[i]!;
+        if (this.scalar) {
+          if (b !== COMMA && b !== RBRACKET && !isSpace(b)) {
+            i++;
+            continue;
           }
+          this.scalar = false;
+          this.finish(chunk, i, out);
+          // this byte is handled below as the one after the element
+        } else {
+          if (b === QUOTE) this.inString = true;
+          else if (b === LBRACE || b === LBRACKET) this.depth++;
+          else if (b === RBRACE || b === RBRACKET) {
+            if (--this.depth === 0) this.finish(chunk, i + 1, out);
+          } else if (b === NL) {
+            this.line++;
+            this.lineStart = this.offset + i + 1;
+          }
+          i++;
           continue;
         }
       }
+      const b = chunk[i]!;
+      i++;
       if (b === NL) {
-        line++;
-        lineStart = offset + i + 1;
+        this.line++;
+        this.lineStart = this.offset + i;
         continue;
       }
       if (isSpace(b)) continue;
-      if (state === 'start' && offset + i < 3 && b === BOM[offset + i]) continue; // UTF-8 byte order mark
-      const col = offset + i - lineStart + 1;
-      switch (state) {
-        case 'start':
-          if (b !== LBRACKET) throw new JsonStreamError(`expected a JSON array ("[") at the top level, found ${describe(b)}`, line, col);
-          state = 'beforeElement';
+      const at = this.offset + i - 1;
+      if (this.state === START && at < 3 && b === BOM[at]) continue; // UTF-8 byte order mark
+      const col = at - this.lineStart + 1;
+      switch (this.state) {
+        case START:
+          if (b !== LBRACKET) throw new JsonStreamError(`expected a JSON array ("[") at the top level, found ${describe(b)}`, this.line, col);
+          this.state = BEFORE_ELEMENT;
           break;
-        case 'beforeElement':
-        case 'afterElement':
+        case BEFORE_ELEMENT:
+        case AFTER_ELEMENT:
           if (b === RBRACKET) {
-            if (state === 'beforeElement' && index > 0) throw new JsonStreamError('trailing comma before "]"', line, col);
-            state = 'end';
-          } else if (state === 'afterElement') {
-            if (b !== COMMA) throw new JsonStreamError(`expected "," or "]" after element ${index - 1}, found ${describe(b)}`, line, col);
-            state = 'beforeElement';
+            if (this.state === BEFORE_ELEMENT && this.index > 0) throw new JsonStreamError('trailing comma before "]"', this.line, col);
+            this.state = END;
+          } else if (this.state === AFTER_ELEMENT) {
+            if (b !== COMMA) throw new JsonStreamError(`expected "," or "]" after element ${this.index - 1}, found ${describe(b)}`, this.line, col);
+            this.state = BEFORE_ELEMENT;
           } else {
-            state = 'inElement';
-            elLine = line;
-            elCol = col;
-            partStart = i;
-            depth = 0;
-            if (b === QUOTE) inString = true;
-            else if (b === LBRACE || b === LBRACKET) depth = 1;
-            else if (b === COMMA || b === RBRACE) throw new JsonStreamError(`unexpected ${describe(b)}`, line, col);
-            else scalar = true;
+            this.state = IN_ELEMENT;
+            this.elLine = this.line;
+            this.elCol = col;
+            this.partStart = i - 1;
+            this.depth = 0;
+            if (b === QUOTE) this.inString = true;
+            else if (b === LBRACE || b === LBRACKET) this.depth = 1;
+            else if (b === COMMA || b === RBRACE) throw new JsonStreamError(`unexpected ${describe(b)}`, this.line, col);
+            else this.scalar = true;
           }
           break;
-        case 'end':
-          throw new JsonStreamError(`unexpected ${describe(b)} after the end of the top-level array`, line, col);
         default:
-          break;
+          throw new JsonStreamError(`unexpected ${describe(b)} after the end of the top-level array`, this.line, col);
       }
     }
-    if (state === 'inElement') {
-      parts.push(chunk.subarray(partStart, n));
+    if (this.state === IN_ELEMENT) this.parts.push(chunk.subarray(this.partStart, n));
+    this.offset += n;
+    return out;
+  }
+
+  end(): void {
+    if (this.state === START) throw new JsonStreamError('the file is empty; expected a JSON array', this.line, 1);
+    if (this.state === END) return;
+    if (this.state === IN_ELEMENT) {
+      throw new JsonStreamError(`the file ends before the top-level array is closed inside element ${this.index}, which starts here`, this.elLine, this.elCol);
     }
-    offset += n;
+    throw new JsonStreamError('the file ends before the top-level array is closed', this.line, this.offset - this.lineStart + 1);
   }
-  const final = state as State;
-  if (final === 'start') throw new JsonStreamError('the file is empty; expected a JSON array', line, 1);
-  if (final !== 'end') {
-    const inside = final === 'inElement';
-    const where = inside ? ` inside element ${index}, which starts here` : '';
-    throw new JsonStreamError(`the file ends before the top-level array is closed${where}`, inside ? elLine : line, inside ? elCol : offset - lineStart + 1);
+}
+
+export async function* readJsonArray(file: string, opts: { highWaterMark?: number } = {}): AsyncGenerator<ArrayElement> {
+  const scanner = new ArrayScanner();
+  const stream = createReadStream(file, { highWaterMark: opts.highWaterMark ?? 1 << 20 });
+  try {
+    for await (const chunk of stream) yield* scanner.feed(chunk as Buffer);
+  } finally {
+    stream.destroy();
   }
+  scanner.end();
 }

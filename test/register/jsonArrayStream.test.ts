@@ -78,6 +78,16 @@ describe('readJsonArray', () => {
     expect([garbage.line, garbage.col]).toEqual([2, 1]);
   });
 
+  it('rejects an element that is not UTF-8', async () => {
+    const file = join(dir, 'latin1.json');
+    await writeFile(file, Buffer.concat([Buffer.from('[\n  "ok",\n  "caf'), Buffer.from([0xe9]), Buffer.from('"\n]')]));
+    const err = await (async () => {
+      for await (const _ of readJsonArray(file));
+    })().then(() => undefined, (e: unknown) => e as JsonStreamError);
+    expect(err?.message).toBe('element 1 is not valid UTF-8 text (save the file as UTF-8)');
+    expect([err?.line, err?.col]).toEqual([3, 3]);
+  });
+
   it('rejects an empty file', async () => {
     expect((await failure('')).message).toMatch(/empty/);
   });
