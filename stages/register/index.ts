@@ -3,7 +3,7 @@
 // (artifacts/register/entries.json, plus cleaned copies of datasets it dropped samples from), and
 // publishes those entries into the shared data/dataset_info.json without touching foreign ones.
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import {
   type CommandDef,
@@ -140,6 +140,7 @@ async function run(ctx: StageContext): Promise<void> {
     owned.entries[name] = entryFor(fileName, scan.withSystem > 0, cfg.num_samples?.[name]);
     report.datasets[name] = datasetReport(scan, src.file, registered, src.on_invalid);
   }
+  await rmdir(join(outDir, CLEAN_DIR)).catch(() => undefined); // only goes when empty
   await writeFile(join(outDir, ENTRIES_FILE), `${JSON.stringify(owned, null, 2)}\n`);
   await writeFile(ctx.out(REPORT_OUT), `${JSON.stringify(report, null, 2)}\n`);
   const line = summaryLine(report);
