@@ -14,7 +14,7 @@
 //   FAKE_API_SCRIPT       JSON file {"rules":[{"contains":"…","response":"…"}],"default":"…"}: the first
 //                         rule whose `contains` occurs in the last user message answers (a rule
 //                         with "status": N answers HTTP N instead)
-//   FAKE_API_LOG          append one JSON line per event: {event:"start", pid, argv, env} when started,
+//   FAKE_API_LOG          append one JSON line per event: {event:"start", pid, ppid, argv, env} when started,
 //                         {event:"listening", port}, {event:"request", path, authorized, body}
 //   FAKE_API_PIDFILE      write this process's pid there once started
 //   FAKE_API_FAIL_FIRST   answer the first N chat requests with HTTP 503
@@ -41,6 +41,7 @@ const record = (obj) => {
 record({
   event: 'start',
   pid: process.pid,
+  ppid: process.ppid,
   argv: process.argv.slice(2),
   env: {
     API_HOST: env.API_HOST ?? null,

@@ -18,6 +18,7 @@ export interface LoggedRequest {
   event: 'start' | 'listening' | 'request';
   t: number;
   pid?: number;
+  ppid?: number;
   argv?: string[];
   env?: Record<string, string | boolean | null>;
   method?: string;
