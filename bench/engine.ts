@@ -3,7 +3,7 @@
 // 4 GiB input file. Scenarios: cold, no-op, one corpus file added, `touch` of the big file.
 //
 //   node bin/pipeline.js --exec bench/engine-main.ts [--big-gib 4] [--reps 5] …   (--help)
-import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { BenchError } from './lib/benchError.js';
 import { formatBytes, formatRatio, formatSeconds, renderTable } from './lib/format.js';
 import { sha256WithChunkedReads } from './lib/hashThroughput.js';
 import { ensureLargeFile } from './lib/largeFile.js';
+import { describeLoad, machineLoad } from './lib/machineLoad.js';
 import { firstLineOf, requireTools, type RequiredTool } from './lib/requiredTools.js';
 import { gbPerSecond, median, ratio, summarize } from './lib/stats.js';
 import { describeFailure, hasGnuTime, timeCommand } from './lib/timeCommand.js';
@@ -123,6 +124,12 @@ function repoRoot(): string {
   return resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 }
 
+/** The launcher's build directory for the current sources (builds them if needed). */
+async function engineBuildDir(repo: string): Promise<string | undefined> {
+  const run = await timeCommand({ file: process.execPath, args: [join(repo, 'bin', 'pipeline.js'), '--build-only'], cwd: repo }, { timeoutMs: 120_000 });
+  return run.exitCode === 0 ? run.stdout.trim() : undefined;
+}
+
 async function checkEngine(repo: string): Promise<string> {
   const bin = join(repo, 'bin', 'pipeline.js');
   const spec = { file: process.execPath, args: [bin, '--version'], cwd: repo };
@@ -187,14 +194,20 @@ export async function bench(args: string[]): Promise<void> {
   const toolIds = TOOL_IDS.filter((t) => opts.tools.includes(t));
   await requireTools(requiredToolsFor(toolIds));
   const engineVersion = toolIds.includes('pipeline') ? await checkEngine(repo) : undefined;
+  // Built before the first timed run; compared at the end, because the launcher rebuilds whenever
+  // a source file of the package changes, and such a rebuild would land inside a timed run.
+  const buildAtStart = toolIds.includes('pipeline') ? await engineBuildDir(repo) : undefined;
   const versions = {
     node: process.version,
     pipeline: engineVersion,
     make: toolIds.includes('make') ? await firstLineOf('make', ['--version']) : undefined,
     snakemake: toolIds.includes('snakemake') ? await firstLineOf('snakemake', ['--version']) : undefined,
   };
+  /** Wrong results or wrong statuses: printed, and the bench exits 1. */
   const problems: string[] = [];
-  const loadAtStart = loadavg()[0] ?? 0;
+  /** Things that make the numbers less trustworthy: printed only. */
+  const warnings: string[] = [];
+  const loadAtStart = await machineLoad();
 
   // ---- inputs -------------------------------------------------------------------------------
   await mkdir(root, { recursive: true });
@@ -215,6 +228,7 @@ export async function bench(args: string[]): Promise<void> {
   if (refRuns.some((r) => r.hex !== bigSha256)) problems.push('node sha256 of big.bin differed between passes (is something writing to it?)');
   const refMs = median(refRuns.map((r) => r.ms));
   const refGBps = gbPerSecond(bigBytes, refMs);
+  const refCpuGBps = gbPerSecond(bigBytes, median(refRuns.map((r) => r.cpuMs)));
   const expected = expectedFinal(counts, bigSha256);
 
   // ---- workspaces ---------------------------------------------------------------------------
@@ -297,6 +311,13 @@ export async function bench(args: string[]): Promise<void> {
     await checkOutputs(sc.title);
   }
 
+  if (buildAtStart !== undefined) {
+    const buildAtEnd = await engineBuildDir(repo);
+    if (buildAtEnd !== buildAtStart) {
+      warnings.push(`the package's sources changed during the run (build ${buildAtStart} → ${buildAtEnd}): some pipeline timings include a launcher rebuild; rerun from a quiet checkout (e.g. a git clone of HEAD with node_modules linked)`);
+    }
+  }
+
   // ---- report -------------------------------------------------------------------------------
   const med = (sc: ScenarioId, tool: ToolId): number | undefined => {
     const m = results[sc]?.[tool];
@@ -307,6 +328,16 @@ export async function bench(args: string[]): Promise<void> {
     const noop = med('noop', tool);
     return touch !== undefined && noop !== undefined ? gbPerSecond(bigBytes, touch - noop) : undefined;
   };
+  const medCpu = (sc: ScenarioId, tool: ToolId): number | undefined => {
+    const c = results[sc]?.[tool]?.cpuSeconds ?? [];
+    return c.length > 0 ? median(c) : undefined;
+  };
+  const rehashCpu = (tool: ToolId): number | undefined => {
+    const touch = medCpu('touch', tool);
+    const noop = medCpu('noop', tool);
+    return touch !== undefined && noop !== undefined ? gbPerSecond(bigBytes, (touch - noop) * 1000) : undefined;
+  };
+  const loadAtEnd = await machineLoad();
   const labelOf = (id: ToolId): string => tools.find((t) => t.id === id)?.label ?? id;
   const ratioCols = toolIds.includes('pipeline') ? toolIds.filter((t) => t !== 'pipeline') : [];
 
@@ -320,7 +351,7 @@ export async function bench(args: string[]): Promise<void> {
   const out: string[] = [];
   out.push('');
   out.push(`engine benchmark: ${opts.files} files (${formatBytes(corpusBuf.length)}) + big.bin ${formatBytes(bigBytes)}; ${cpus().length} CPUs, ${formatBytes(totalmem())} RAM; page cache warm`);
-  out.push(`load average (1 min): ${loadAtStart.toFixed(2)} at start, ${(loadavg()[0] ?? 0).toFixed(2)} at end (other work on the machine inflates wall times; CPU times below are less affected)`);
+  out.push(`machine: ${describeLoad(loadAtStart)} at start, ${describeLoad(loadAtEnd)} at end (other work inflates wall times; CPU times are far less affected)`);
   out.push(`versions: node ${versions.node}; pipeline ${versions.pipeline ?? '—'}; ${versions.make ?? 'make —'}; snakemake ${versions.snakemake ?? '—'}`);
   out.push('');
   out.push('median wall time per run (each tool started as a fresh process, output captured):');
@@ -341,8 +372,8 @@ export async function bench(args: string[]): Promise<void> {
       renderTable(
         ['scenario', ...toolIds.map(labelOf)],
         scenarios.map((sc) => [sc.title, ...toolIds.map((t) => {
-          const c = results[sc.id]?.[t]?.cpuSeconds ?? [];
-          return c.length > 0 ? formatSeconds(median(c) * 1000) : '—';
+          const c = medCpu(sc.id, t);
+          return c !== undefined ? formatSeconds(c * 1000) : '—';
         })]),
       ),
     );
@@ -366,12 +397,18 @@ export async function bench(args: string[]): Promise<void> {
   out.push('  "one corpus file added" changes index.json, so big reruns everywhere: make/snakemake re-read big.bin,');
   out.push('  pipeline takes its hash from the stat cache. pipeline runs with --json (statuses are checked).');
   out.push('');
-  out.push(`node sha256, 1 MiB reads, warm page cache: ${formatSeconds(refMs)} for ${formatBytes(bigBytes)} = ${refGBps?.toFixed(2) ?? '—'} GB/s (median of ${refRuns.length})`);
+  const gb = (x: number | undefined): string => (x === undefined ? '—' : `${x.toFixed(2)} GB/s`);
+  out.push('hashing big.bin (GB = 1e9 bytes; "per CPU-second" = bytes / CPU time, robust to other load):');
+  out.push(`  node sha256, 1 MiB reads, warm page cache: ${formatSeconds(refMs)} = ${gb(refGBps)} wall, ${gb(refCpuGBps)} per CPU-second (median of ${refRuns.length})`);
   for (const t of toolIds) {
-    const g = rehash(t);
-    if (g !== undefined) out.push(`re-hash throughput of ${labelOf(t)} on touch (bytes / (touch − no-op)): ${g.toFixed(2)} GB/s`);
+    if (rehash(t) !== undefined) out.push(`  ${labelOf(t)} re-hash on touch, bytes / (touch − no-op): ${gb(rehash(t))} wall, ${gb(rehashCpu(t))} per CPU-second`);
   }
   out.push(`scratch dir: ${root}${opts.keep ? ' (workspaces kept)' : ''}`);
+  if (warnings.length > 0) {
+    out.push('');
+    out.push(`WARNINGS (${warnings.length}):`);
+    for (const w of warnings) out.push(`  - ${w}`);
+  }
   if (problems.length > 0) {
     out.push('');
     out.push(`PROBLEMS (${problems.length}):`);
@@ -382,7 +419,7 @@ export async function bench(args: string[]): Promise<void> {
   const json = {
     bench: 'engine',
     command: `node bin/pipeline.js --exec bench/engine-main.ts ${args.join(' ')}`.trim(),
-    machine: { cpus: cpus().length, memGiB: round(totalmem() / GIB, 1), loadAvg1mStart: round(loadAtStart, 2), loadAvg1mEnd: round(loadavg()[0], 2) },
+    machine: { cpus: cpus().length, memGiB: round(totalmem() / GIB, 1), loadAtStart, loadAtEnd },
     versions,
     workload: { files: opts.files, corpusBytes: corpusBuf.length, bigBytes },
     reps: { cold: opts['cold-reps'], other: opts.reps },
@@ -397,8 +434,11 @@ export async function bench(args: string[]): Promise<void> {
     peakRssMiB: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(toolIds.filter((t) => (results[sc.id]?.[t]?.peakRssKiB.length ?? 0) > 0).map((t) => [t, round(Math.max(...(results[sc.id]?.[t]?.peakRssKiB ?? [])) / 1024, 1)]))])),
     outcomes: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(toolIds.filter((t) => results[sc.id]?.[t]).map((t) => [t, describeOutcomes(results[sc.id]?.[t]?.outcomes ?? [])]))])),
     rehashGBps: Object.fromEntries(toolIds.map((t) => [t, round(rehash(t), 3)])),
+    rehashGBpsPerCpuSecond: Object.fromEntries(toolIds.map((t) => [t, round(rehashCpu(t), 3)])),
     nodeSha256GBps1MiB: round(refGBps, 3),
+    nodeSha256GBps1MiBPerCpuSecond: round(refCpuGBps, 3),
     problems,
+    warnings,
   };
   out.push('');
   out.push(JSON.stringify(json));
