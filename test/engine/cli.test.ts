@@ -1,0 +1,118 @@
+// The CLI surface: --force, --dry-run, `dag` (and --mermaid), --version, unknown commands/options.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cli, exists, listFiles, ranOnce, read, removeWorkspaces, REPO, runJson, runsOf, STACK_LINE, statusJson, stdWorkspace } from './fixtures.js';
+
+afterAll(removeWorkspaces);
+
+test('--force reruns fresh stages: bare for all (or the targets), --force=a,b for the named ones', async () => {
+  const ws = await ranOnce();
+  const all = await runJson(ws, ['--force']);
+  expect(all.statuses).toEqual({ one: 'ran', two: 'ran', side: 'ran' });
+  expect(all.stage('one').reason).toBe('forced');
+
+  const named = await runJson(ws, ['--force=two,side']);
+  expect(named.statuses).toEqual({ one: 'fresh', two: 'ran', side: 'ran' });
+
+  // Bare --force with a target forces the target only, not its fresh upstream.
+  const target = await runJson(ws, ['two', '--force']);
+  expect(target.statuses).toEqual({ one: 'fresh', two: 'ran' });
+  expect([await runsOf(ws, 'one'), await runsOf(ws, 'two'), await runsOf(ws, 'side')]).toEqual([2, 4, 3]);
+
+  const bad = await cli(ws, ['run', '--force=nope']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("'nope'");
+});
+
+test('targets select a stage and its upstream only', async () => {
+  const ws = await stdWorkspace();
+  const r = await runJson(ws, ['two']);
+  expect(r.statuses).toEqual({ one: 'ran', two: 'ran' });
+  expect(exists(ws, 'out/side.txt')).toBe(false);
+  const unknown = await cli(ws, ['run', 'nope']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/unknown stage 'nope'.*one, two, side|unknown stage 'nope'/);
+});
+
+test('--dry-run says what would run (downstream included) and writes nothing', async () => {
+  const ws = await stdWorkspace();
+  const r = await runJson(ws, ['--dry-run']);
+  expect(r.code).toBe(0);
+  expect(r.summary.dryRun).toBe(true);
+  // `two` would run too (its upstream would produce its dep); a dry run must say so.
+  expect(r.summary.stages.map((s) => [s.name, s.reason])).toEqual([
+    ['one', expect.stringMatching(/would run/)],
+    ['two', expect.stringMatching(/would run/)],
+    ['side', expect.stringMatching(/would run/)],
+  ]);
+  expect(await listFiles(join(ws, 'out'))).toEqual([]);
+  expect(exists(ws, 'counts')).toBe(false);
+  expect(exists(ws, 'cache')).toBe(false);
+  expect(exists(ws, 'artifacts')).toBe(false);
+  expect(exists(ws, '.pipeline/state')).toBe(false);
+  expect(exists(ws, '.pipeline/lock')).toBe(false);
+});
+
+test('--dry-run after earlier runs says would restore / would run, and changes nothing', async () => {
+  const ws = await ranOnce();
+  await runJson(ws, ['--set', 'a.n=2']);
+  const outBefore = await read(ws, 'out/one.txt');
+  const stateBefore = await readFile(join(ws, '.pipeline/state/one.json'), 'utf8');
+  const cacheBefore = await listFiles(join(ws, 'cache'));
+  const dry = await runJson(ws, ['--dry-run']);
+  expect(dry.stage('one').reason).toMatch(/would restore/);
+  expect(dry.stage('side').status).toBe('fresh');
+  const dry3 = await runJson(ws, ['--dry-run', '--set', 'a.n=3']);
+  expect(dry3.stage('one').reason).toMatch(/would run.*param a\.n: 2 → 3/);
+  expect(await read(ws, 'out/one.txt')).toBe(outBefore);
+  expect(await readFile(join(ws, '.pipeline/state/one.json'), 'utf8')).toBe(stateBefore);
+  expect(await listFiles(join(ws, 'cache'))).toEqual(cacheBefore);
+  expect(await runsOf(ws, 'one')).toBe(2);
+  expect(await runsOf(ws, 'two')).toBe(2);
+  expect((await statusJson(ws)).one?.state).toBe('restorable');
+});
+
+test('`pipeline dag` lists stages with deps, outs, params and edges; --mermaid draws a flowchart', async () => {
+  const ws = await stdWorkspace();
+  const plain = await cli(ws, ['dag']);
+  expect(plain.code).toBe(0);
+  const blocks = plain.stdout.split(/\n(?=\S)/);
+  expect(blocks.map((b) => b.split('\n')[0])).toEqual(['one', 'two  ← one', 'side']);
+  expect(blocks[0]).toMatch(/^ +deps: +in$/m);
+  expect(blocks[0]).toMatch(/^ +outs: +out\/one\.txt$/m);
+  expect(blocks[0]).toMatch(/^ +params: +a\.n$/m);
+  expect(blocks[1]).toMatch(/^ +deps: +out\/one\.txt$/m);
+  expect(blocks[2]).toMatch(/^ +params: +b\.m$/m);
+
+  const mermaid = await cli(ws, ['dag', '--mermaid']);
+  expect(mermaid.code).toBe(0);
+  const lines = mermaid.stdout.trim().split('\n').map((l) => l.trim());
+  expect(lines[0]).toMatch(/^flowchart\b/);
+  expect(lines).toContain('one --> two');
+  expect(lines.filter((l) => l.includes('-->'))).toEqual(['one --> two']);
+  for (const s of ['one', 'two', 'side']) expect(lines.some((l) => l.startsWith(`${s}[`))).toBe(true);
+  // Writes nothing into the workspace's state.
+  expect(exists(ws, '.pipeline/state')).toBe(false);
+});
+
+test('--version prints the package version; unknown commands and options exit 2', async () => {
+  const ws = await stdWorkspace();
+  const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };
+  const v = await cli(ws, ['--version']);
+  expect(v).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+
+  const unknown = await cli(ws, ['frobnicate']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain("'frobnicate'");
+  expect(unknown.stderr).not.toMatch(STACK_LINE);
+
+  const opt = await cli(ws, ['run', '--frobnicate']);
+  expect(opt.code).toBe(2);
+  expect(opt.stderr).toContain('--frobnicate');
+  expect(exists(ws, 'counts')).toBe(false);
+
+  const noDag = await cli(join(ws, 'in'), ['run']);
+  expect(noDag.code).toBe(2);
+  expect(noDag.stderr).toMatch(/pipeline\.ts/);
+  expect(noDag.stderr).not.toMatch(STACK_LINE);
+});
