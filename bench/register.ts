@@ -61,6 +61,7 @@ export async function bench(args: string[]): Promise<void> {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 50);
     const rssBefore = process.resourceUsage().maxRSS * 1024;
+    const cpuBefore = process.cpuUsage();
     const scan = await scanDataset({
       name: 'big',
       file,
@@ -72,9 +73,11 @@ export async function bench(args: string[]): Promise<void> {
     peak = Math.max(peak, process.memoryUsage().rss);
     const t2 = performance.now();
     const s = (t2 - t1) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuS = (cpu.user + cpu.system) / 1e6;
     console.log(
       `register bench: validated ${scan.samples} samples (${scan.invalidSamples} invalid, ${scan.duplicatesWithin.length} duplicates, ` +
-        `chars/turn p95 ${scan.charsPerTurn.summary().p95}) in ${s.toFixed(1)} s = ${(size / 1048576 / s).toFixed(0)} MB/s; ` +
+        `chars/turn p95 ${scan.charsPerTurn.summary().p95}) in ${s.toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU = ${(size / 1048576 / s).toFixed(0)} MB/s; ` +
         `peak RSS ${(peak / 1048576).toFixed(0)} MB sampled during validation (process max ${((process.resourceUsage().maxRSS * 1024) / 1048576).toFixed(0)} MB, ${(rssBefore / 1048576).toFixed(0)} MB before it)`,
     );
     if (scan.samples !== generated || scan.fatal) throw new Error(`validation disagreed with the generator: ${scan.fatal ?? `${scan.samples} != ${generated}`}`);
