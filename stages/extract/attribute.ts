@@ -55,7 +55,11 @@ export interface AddressCheck {
   addressee(text: string): SpeakerId | undefined;
 }
 
+const addressChecks = new WeakMap<NameIndex, AddressCheck>();
+
 export function addressCheck(names: NameIndex): AddressCheck {
+  const cached = addressChecks.get(names);
+  if (cached) return cached;
   const esc = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const her = names.personaNames.map(esc).join('|');
   const senpai = new RegExp(`(?<!${her})前辈`);
@@ -72,6 +76,7 @@ export function addressCheck(names: NameIndex): AddressCheck {
       return undefined;
     },
   };
+  addressChecks.set(names, check);
   return check;
 }
 

@@ -49,11 +49,10 @@ export interface CorpusResult {
   extracted: number;
 }
 
-// The cache file holds the results of every current input file under one options key.
-const cacheFileSchema = z.object({
-  key: z.string(),
-  entries: z.record(z.string(), z.object({ report: z.unknown(), samples: z.array(z.array(z.string())) })),
-});
+// The cache file holds the results of every current input file under one options key. It is
+// written by this module only and checked shallowly (a deep schema check of 5,000 entries would
+// cost more than the extraction it saves); anything unexpected means "start empty".
+const cacheFileSchema = z.object({ key: z.string(), entries: z.record(z.string(), z.unknown()) });
 
 let sourceHash: string | undefined;
 /** Hash of this module's folder (the algorithm's source), so a code change invalidates the cache. */
@@ -74,10 +73,38 @@ export async function cacheKey(config: ExtractConfig): Promise<string> {
   return createHash('sha256').update(payload).digest('hex').slice(0, 24);
 }
 
-async function loadCache(path: string, key: string): Promise<Map<string, FileResult>> {
+/** A cached file result: each distinct turn text stored once, samples as indices into it. */
+interface PackedResult {
+  r: FileReport;
+  t: string[];
+  s: number[][];
+}
+
+function pack(res: FileResult): PackedResult {
+  const index = new Map<string, number>();
+  const t: string[] = [];
+  const s = res.samples.map((sample) =>
+    sample.map((text) => {
+      let i = index.get(text);
+      if (i === undefined) {
+        i = t.length;
+        t.push(text);
+        index.set(text, i);
+      }
+      return i;
+    }),
+  );
+  return { r: res.report, t, s };
+}
+
+function unpack(p: PackedResult): FileResult {
+  return { report: p.r, samples: p.s.map((ix) => ix.map((i) => p.t[i]!)) };
+}
+
+async function loadCache(path: string, key: string): Promise<Map<string, PackedResult>> {
   try {
     const parsed = cacheFileSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    if (parsed.success && parsed.data.key === key) return new Map(Object.entries(parsed.data.entries) as Array<[string, FileResult]>);
+    if (parsed.success && parsed.data.key === key) return new Map(Object.entries(parsed.data.entries) as Array<[string, PackedResult]>);
   } catch {
     /* missing or unreadable: start empty */
   }
@@ -96,24 +123,26 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   const opts = fileOptions(o.config);
   const key = o.cacheDir ? await cacheKey(o.config) : '';
   const cachePath = o.cacheDir ? join(o.cacheDir, 'file-results.json') : undefined;
-  const cache = cachePath ? await loadCache(cachePath, key) : new Map<string, FileResult>();
-  const fresh = new Map<string, FileResult>();
+  const cache = cachePath ? await loadCache(cachePath, key) : new Map<string, PackedResult>();
+  const fresh = new Map<string, PackedResult>();
   let extracted = 0;
 
   const perFile: Array<{ file: InputFile; result: FileResult }> = [];
   for (const [i, file] of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).entries()) {
     if (o.signal?.aborted) throw new Error('interrupted');
-    let result = file.hash ? (fresh.get(file.hash) ?? cache.get(file.hash)) : undefined;
-    if (!result) {
+    const hit = file.hash ? (fresh.get(file.hash) ?? cache.get(file.hash)) : undefined;
+    let result: FileResult;
+    if (hit) result = unpack(hit);
+    else {
       result = extractFile(await readFile(file.abs), opts);
       extracted++;
     }
-    if (file.hash) fresh.set(file.hash, result);
+    if (file.hash) fresh.set(file.hash, hit ?? pack(result));
     perFile.push({ file, result });
     o.onProgress?.(i + 1, files.length, file.name);
   }
   if (cachePath && (extracted > 0 || fresh.size !== cache.size)) {
-    await writeAtomic(cachePath, JSON.stringify({ key, entries: Object.fromEntries(fresh) }));
+    await writeAtomic(cachePath, JSON.stringify({ key, entries: Object.fromEntries(fresh) }), { fsync: false });
   }
 
   const system = o.config.system_prompt;

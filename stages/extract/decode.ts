@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 // Bytes → text. Detects UTF-8 (with or without BOM), UTF-16 with BOM and GB18030; refuses binary
 // data instead of decoding garbage.
 
@@ -43,11 +45,7 @@ export function decodeBytes(buf: Uint8Array): Decoded {
     }
   }
   if (looksBinary(buf)) return { ok: false, reason: 'binary', detail: 'contains NUL or control bytes: not a text file' };
-  try {
-    return { ok: true, encoding: 'utf-8', text: utf8.decode(buf) };
-  } catch {
-    /* not UTF-8: try GB18030 */
-  }
+  if (isUtf8(buf)) return { ok: true, encoding: 'utf-8', text: Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8') };
   try {
     return { ok: true, encoding: 'gb18030', text: gb18030.decode(buf) };
   } catch {

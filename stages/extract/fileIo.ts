@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
-/** Writes a sibling temp file, fsyncs it and renames it over `path`. */
-export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/** Writes a sibling temp file, fsyncs it (unless told not to) and renames it over `path`. */
+export async function writeAtomic(path: string, data: string | Uint8Array, o: { fsync?: boolean } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (o.fsync !== false) await fh.sync();
   } finally {
     await fh.close();
   }
