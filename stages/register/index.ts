@@ -3,7 +3,7 @@
 // (artifacts/register/entries.json, plus cleaned copies of datasets it dropped samples from), and
 // publishes those entries into the shared data/dataset_info.json without touching foreign ones.
 import { existsSync } from 'node:fs';
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import {
   type CommandDef,
@@ -149,7 +149,6 @@ async function run(ctx: StageContext): Promise<void> {
 }
 
 async function readOwned(ctx: PublishContext): Promise<OwnedEntries> {
-  const { readFile } = await import('node:fs/promises');
   const file = join(ctx.workspace, ENTRIES_OUT, ENTRIES_FILE);
   return ownedEntriesSchema.parse(JSON.parse(await readFile(file, 'utf8')));
 }
