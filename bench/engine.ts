@@ -10,15 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { flagHelp, parseBenchArgs, type FlagSpec } from './lib/benchArgs.js';
 import { BenchError } from './lib/benchError.js';
-import { formatBytes, formatRatio, formatSeconds, renderTable } from './lib/format.js';
+import { formatBytes, formatSeconds } from './lib/format.js';
 import { sha256WithChunkedReads } from './lib/hashThroughput.js';
 import { ensureLargeFile } from './lib/largeFile.js';
-import { describeLoad, machineLoad } from './lib/machineLoad.js';
+import { machineLoad } from './lib/machineLoad.js';
 import { firstLineOf, requireTools, type RequiredTool } from './lib/requiredTools.js';
-import { gbPerSecond, median, ratio, summarize } from './lib/stats.js';
+import { median } from './lib/stats.js';
 import { describeFailure, hasGnuTime, timeCommand } from './lib/timeCommand.js';
 import { addedFileText, corpusFileName, corpusFiles, countLinesAndChars, writeCorpus } from './lib/engine/corpus.js';
-import { STAGES, STAGE_OUT, expectedFinal, type StageName } from './lib/engine/dagFiles.js';
+import { STAGES, STAGE_OUT, expectedFinal } from './lib/engine/dagFiles.js';
+import { describeOutcome, renderReport, type Measurement, type Results, type ScenarioId } from './lib/engine/report.js';
 import {
   TOOL_IDS,
   makeTool,
@@ -71,8 +72,6 @@ prints median wall times, ratios, and one line of JSON with every number.
 flags:
 ${flagHelp(FLAGS)}`;
 
-type ScenarioId = 'cold' | 'noop' | 'noop-plain' | 'add' | 'touch';
-
 interface Scenario {
   id: ScenarioId;
   title: string;
@@ -86,15 +85,6 @@ interface Scenario {
   /** What `pipeline` must report; a difference is a problem (the bench exits 1). */
   pipelineExpects?: StageOutcome;
 }
-
-interface Measurement {
-  ms: number[];
-  peakRssKiB: number[];
-  cpuSeconds: number[];
-  outcomes: RunOutcome[];
-}
-
-type Results = Partial<Record<ScenarioId, Partial<Record<ToolId, Measurement>>>>;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -138,25 +128,6 @@ async function checkEngine(repo: string): Promise<string> {
   });
   if (run.exitCode !== 0) throw new BenchError(`the engine is not usable yet: ${describeFailure(spec, run)}`);
   return run.stdout.trim().split('\n')[0] ?? '';
-}
-
-/** Which stages a run re-executed, as a short cell: `all`, `none`, `big,final`, `restored: …`. */
-function describeOutcome(o: RunOutcome): string {
-  const by = (status: StageOutcome): StageName[] => STAGES.filter((s) => o[s] === status);
-  const ran = by('ran');
-  const parts: string[] = [];
-  if (ran.length === STAGES.length) parts.push('all ran');
-  else if (ran.length > 0) parts.push(`${ran.join(',')} ran`);
-  for (const st of ['restored', 'failed', 'blocked', 'skipped'] as const) {
-    const list = by(st);
-    if (list.length > 0) parts.push(`${list.length === STAGES.length ? 'all' : list.join(',')} ${st}`);
-  }
-  return parts.length > 0 ? parts.join('; ') : 'none ran';
-}
-
-function describeOutcomes(outcomes: readonly RunOutcome[]): string {
-  const cells = [...new Set(outcomes.map(describeOutcome))];
-  return cells.length === 1 ? (cells[0] as string) : `varies: ${cells.join(' | ')}`;
 }
 
 interface OneRun {
@@ -226,9 +197,6 @@ export async function bench(args: string[]): Promise<void> {
   for (let i = 0; i < Math.min(3, opts.reps); i++) refRuns.push(await sha256WithChunkedReads(big.path));
   const bigSha256 = warm.hex;
   if (refRuns.some((r) => r.hex !== bigSha256)) problems.push('node sha256 of big.bin differed between passes (is something writing to it?)');
-  const refMs = median(refRuns.map((r) => r.ms));
-  const refGBps = gbPerSecond(bigBytes, refMs);
-  const refCpuGBps = gbPerSecond(bigBytes, median(refRuns.map((r) => r.cpuMs)));
   const expected = expectedFinal(counts, bigSha256);
 
   // ---- workspaces ---------------------------------------------------------------------------
@@ -319,130 +287,22 @@ export async function bench(args: string[]): Promise<void> {
   }
 
   // ---- report -------------------------------------------------------------------------------
-  const med = (sc: ScenarioId, tool: ToolId): number | undefined => {
-    const m = results[sc]?.[tool];
-    return m && m.ms.length > 0 ? median(m.ms) : undefined;
-  };
-  const rehash = (tool: ToolId): number | undefined => {
-    const touch = med('touch', tool);
-    const noop = med('noop', tool);
-    return touch !== undefined && noop !== undefined ? gbPerSecond(bigBytes, touch - noop) : undefined;
-  };
-  const medCpu = (sc: ScenarioId, tool: ToolId): number | undefined => {
-    const c = results[sc]?.[tool]?.cpuSeconds ?? [];
-    return c.length > 0 ? median(c) : undefined;
-  };
-  const rehashCpu = (tool: ToolId): number | undefined => {
-    const touch = medCpu('touch', tool);
-    const noop = medCpu('noop', tool);
-    return touch !== undefined && noop !== undefined ? gbPerSecond(bigBytes, (touch - noop) * 1000) : undefined;
-  };
-  const loadAtEnd = await machineLoad();
-  const labelOf = (id: ToolId): string => tools.find((t) => t.id === id)?.label ?? id;
-  const ratioCols = toolIds.includes('pipeline') ? toolIds.filter((t) => t !== 'pipeline') : [];
-
-  const header = ['scenario', 'n', ...toolIds.map(labelOf), ...ratioCols.map((t) => `${t}/pipeline`)];
-  const rows = scenarios.map((sc) => [
-    sc.title,
-    String(sc.reps),
-    ...toolIds.map((t) => formatSeconds(med(sc.id, t))),
-    ...ratioCols.map((t) => formatRatio(ratio(med(sc.id, t), med(sc.id, 'pipeline')))),
-  ]);
-  const out: string[] = [];
-  out.push('');
-  out.push(`engine benchmark: ${opts.files} files (${formatBytes(corpusBuf.length)}) + big.bin ${formatBytes(bigBytes)}; ${cpus().length} CPUs, ${formatBytes(totalmem())} RAM; page cache warm`);
-  out.push(`machine: ${describeLoad(loadAtStart)} at start, ${describeLoad(loadAtEnd)} at end (other work inflates wall times; CPU times are far less affected)`);
-  out.push(`versions: node ${versions.node}; pipeline ${versions.pipeline ?? '—'}; ${versions.make ?? 'make —'}; snakemake ${versions.snakemake ?? '—'}`);
-  out.push('');
-  out.push('median wall time per run (each tool started as a fresh process, output captured):');
-  out.push(renderTable(header, rows));
-  out.push('');
-  out.push('what each run re-executed (pipeline: its --json statuses; make/snakemake: outs rewritten):');
-  out.push(
-    renderTable(
-      ['scenario', ...toolIds.map(labelOf)],
-      scenarios.map((sc) => [sc.title, ...toolIds.map((t) => (results[sc.id]?.[t] ? describeOutcomes(results[sc.id]?.[t]?.outcomes ?? []) : '—'))]),
-      ['left', ...toolIds.map(() => 'left' as const)],
-    ),
+  process.stdout.write(
+    renderReport({
+      command: `node bin/pipeline.js --exec bench/engine-main.ts ${args.join(' ')}`.trim(),
+      scenarios,
+      tools,
+      results,
+      workload: { files: opts.files, corpusBytes: corpusBuf.length, bigBytes },
+      machine: { cpus: cpus().length, memBytes: totalmem(), loadAtStart, loadAtEnd: await machineLoad() },
+      versions,
+      reference: { runs: refRuns.length, ms: median(refRuns.map((r) => r.ms)), cpuMs: median(refRuns.map((r) => r.cpuMs)) },
+      resources: await hasGnuTime(),
+      scratchDir: `${root}${opts.keep ? ' (workspaces kept)' : ''}`,
+      problems,
+      warnings,
+    }),
   );
-  if (await hasGnuTime()) {
-    out.push('');
-    out.push('median CPU time per run (user + system, whole process tree, GNU time):');
-    out.push(
-      renderTable(
-        ['scenario', ...toolIds.map(labelOf)],
-        scenarios.map((sc) => [sc.title, ...toolIds.map((t) => {
-          const c = medCpu(sc.id, t);
-          return c !== undefined ? formatSeconds(c * 1000) : '—';
-        })]),
-      ),
-    );
-    out.push('');
-    out.push('peak RSS (max over repetitions, whole process tree, GNU time):');
-    out.push(
-      renderTable(
-        ['scenario', ...toolIds.map(labelOf)],
-        scenarios.map((sc) => [sc.title, ...toolIds.map((t) => {
-          const r = results[sc.id]?.[t]?.peakRssKiB ?? [];
-          return r.length > 0 ? formatBytes(Math.max(...r) * 1024) : '—';
-        })]),
-      ),
-    );
-  }
-  out.push('');
-  out.push('notes:');
-  out.push('  make -r is mtime-based: `touch big.bin` reruns big (sha256sum over the whole file) and final;');
-  out.push('  snakemake decides by mtime too (plus input-set/code/params triggers); pipeline compares content');
-  out.push('  hashes, re-hashing big.bin through its stat cache when its mtime changes, and reruns nothing.');
-  out.push('  "one corpus file added" changes index.json, so big reruns everywhere: make/snakemake re-read big.bin,');
-  out.push('  pipeline takes its hash from the stat cache. pipeline runs with --json (statuses are checked).');
-  out.push('');
-  const gb = (x: number | undefined): string => (x === undefined ? '—' : `${x.toFixed(2)} GB/s`);
-  out.push('hashing big.bin (GB = 1e9 bytes; "per CPU-second" = bytes / CPU time, robust to other load):');
-  out.push(`  node sha256, 1 MiB reads, warm page cache: ${formatSeconds(refMs)} = ${gb(refGBps)} wall, ${gb(refCpuGBps)} per CPU-second (median of ${refRuns.length})`);
-  for (const t of toolIds) {
-    if (rehash(t) !== undefined) out.push(`  ${labelOf(t)} re-hash on touch, bytes / (touch − no-op): ${gb(rehash(t))} wall, ${gb(rehashCpu(t))} per CPU-second`);
-  }
-  out.push(`scratch dir: ${root}${opts.keep ? ' (workspaces kept)' : ''}`);
-  if (warnings.length > 0) {
-    out.push('');
-    out.push(`WARNINGS (${warnings.length}):`);
-    for (const w of warnings) out.push(`  - ${w}`);
-  }
-  if (problems.length > 0) {
-    out.push('');
-    out.push(`PROBLEMS (${problems.length}):`);
-    for (const p of problems) out.push(`  - ${p}`);
-  }
-
-  const round = (x: number | undefined, d = 4): number | null => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
-  const json = {
-    bench: 'engine',
-    command: `node bin/pipeline.js --exec bench/engine-main.ts ${args.join(' ')}`.trim(),
-    machine: { cpus: cpus().length, memGiB: round(totalmem() / GIB, 1), loadAtStart, loadAtEnd },
-    versions,
-    workload: { files: opts.files, corpusBytes: corpusBuf.length, bigBytes },
-    reps: { cold: opts['cold-reps'], other: opts.reps },
-    medianSeconds: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(toolIds.filter((t) => results[sc.id]?.[t]).map((t) => [t, round((med(sc.id, t) ?? NaN) / 1000)]))])),
-    ratiosToPipeline: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(ratioCols.map((t) => [t, round(ratio(med(sc.id, t), med(sc.id, 'pipeline')), 3)]))])),
-    runsSeconds: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(toolIds.filter((t) => results[sc.id]?.[t]).map((t) => [t, results[sc.id]?.[t]?.ms.map((ms) => round(ms / 1000))]))])),
-    spread: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(toolIds.filter((t) => results[sc.id]?.[t]).map((t) => {
-      const s = summarize((results[sc.id]?.[t]?.ms ?? []).map((ms) => ms / 1000));
-      return [t, { min: round(s.min), max: round(s.max) }];
-    }))])),
-    medianCpuSeconds: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(toolIds.filter((t) => (results[sc.id]?.[t]?.cpuSeconds.length ?? 0) > 0).map((t) => [t, round(median(results[sc.id]?.[t]?.cpuSeconds ?? []))]))])),
-    peakRssMiB: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(toolIds.filter((t) => (results[sc.id]?.[t]?.peakRssKiB.length ?? 0) > 0).map((t) => [t, round(Math.max(...(results[sc.id]?.[t]?.peakRssKiB ?? [])) / 1024, 1)]))])),
-    outcomes: Object.fromEntries(scenarios.map((sc) => [sc.id, Object.fromEntries(toolIds.filter((t) => results[sc.id]?.[t]).map((t) => [t, describeOutcomes(results[sc.id]?.[t]?.outcomes ?? [])]))])),
-    rehashGBps: Object.fromEntries(toolIds.map((t) => [t, round(rehash(t), 3)])),
-    rehashGBpsPerCpuSecond: Object.fromEntries(toolIds.map((t) => [t, round(rehashCpu(t), 3)])),
-    nodeSha256GBps1MiB: round(refGBps, 3),
-    nodeSha256GBps1MiBPerCpuSecond: round(refCpuGBps, 3),
-    problems,
-    warnings,
-  };
-  out.push('');
-  out.push(JSON.stringify(json));
-  process.stdout.write(`${out.join('\n')}\n`);
 
   if (!opts.keep) for (const t of tools) await rm(t.workspace, { recursive: true, force: true });
   if (!opts.keep) await rm(join(root, 'pipeline-cache'), { recursive: true, force: true });
