@@ -9,6 +9,7 @@ import { UsageError, UserError, type CommandContext, type CommandDef } from '../
 import { readTrainConfig } from './config.js';
 import { resolveExecutable } from './executable.js';
 import { ADAPTERS_DIR, currentAdapterDir, inferenceConfig, resolveFromWorkspace, writeYamlFile } from './inference.js';
+import { isAlive, signalTree } from './descendants.js';
 import { checkCommand } from './preflight.js';
 
 type ChatMode = 'chat' | 'webchat';
@@ -106,12 +107,15 @@ export async function runChat(mode: ChatMode, ctx: CommandContext): Promise<numb
     env: { CUDA_VISIBLE_DEVICES: gpu },
     stdio: 'inherit',
     reject: false,
-    forceKillAfterDelay: 5000,
   });
-  // A Ctrl-C in the terminal reaches the child directly; a signal sent to this process alone is
-  // passed on, so the model server never outlives the command.
+  // A Ctrl-C in the terminal reaches the child's whole group directly; a signal sent to this
+  // process alone is passed on to the child's whole tree, and whatever is left of that tree once
+  // the child is gone is killed, so the model server never outlives the command.
+  let signalled: NodeJS.Signals | undefined;
+  const tree = new Set<number>();
   const forward = (sig: NodeJS.Signals) => (): void => {
-    child.kill(sig);
+    signalled = sig;
+    if (child.pid !== undefined) for (const pid of signalTree(child.pid, sig)) tree.add(pid);
   };
   const onInt = forward('SIGINT');
   const onTerm = forward('SIGTERM');
@@ -119,11 +123,26 @@ export async function runChat(mode: ChatMode, ctx: CommandContext): Promise<numb
   process.on('SIGTERM', onTerm);
   try {
     const result = await child;
-    if (result.exitCode !== undefined) return result.exitCode;
-    return result.signal === 'SIGINT' ? 130 : 1;
+    await reapTree(tree);
+    if (signalled !== undefined) return 130;
+    return result.exitCode ?? 1;
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+  }
+}
+
+/** Waits up to 5 s for the signalled processes to end, then kills what is left. */
+async function reapTree(pids: Set<number>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while ([...pids].some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of pids) {
+    if (!isAlive(pid)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 

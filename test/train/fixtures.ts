@@ -126,3 +126,14 @@ export async function readRecords(file: string): Promise<TrainerRecord[]> {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as TrainerRecord);
 }
+
+/** Whether a process still runs (a zombie counts as ended). */
+export async function processAlive(pid: number): Promise<boolean> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

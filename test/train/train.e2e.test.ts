@@ -6,7 +6,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { BIN, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
-import { DOUBLES_PATH, TRAIN_DAG_TS, readRecords, trainWorkspaceFiles } from './fixtures.js';
+import { DOUBLES_PATH, TRAIN_DAG_TS, processAlive, readRecords, trainWorkspaceFiles } from './fixtures.js';
 
 const workspaces: string[] = [];
 async function workspace(yamlExtra = ''): Promise<{ ws: string; record: string; env: Record<string, string> }> {
@@ -165,16 +165,8 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     const pids = (await readRecords(record)).filter((e) => e.event === 'process').map((e) => e.pid);
-    const alive = async (pid: number): Promise<boolean> => {
-      try {
-        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-      } catch {
-        return false;
-      }
-    };
     const survivors: number[] = [];
-    for (const pid of pids) if (await alive(pid)) survivors.push(pid);
+    for (const pid of pids) if (await processAlive(pid)) survivors.push(pid);
     expect(survivors).toEqual([]);
   });
 });
