@@ -2,10 +2,10 @@
 // against data/eyjafjalla_regression.jsonl, and the `pipeline report` command.
 import { defineStage, moduleDir, type CommandDef, type ParamsReader } from '../../src/api.js';
 import { CURRENT_POINTER } from '../train/inference.js';
+import { checkCommand } from '../train/preflight.js';
 import { readRegressConfig } from './config.js';
 import { reportCommand } from './reportCommand.js';
 import { RESULTS_OUT, runRegress, SUMMARY_OUT } from './run.js';
-import { findExecutable } from './server.js';
 
 export { configSchema } from './config.js';
 
@@ -35,12 +35,8 @@ export const stage = defineStage({
   code: [moduleDir(import.meta.url)],
   async preflight(params, info) {
     if (endpointOf(params) !== null) return undefined;
-    const command = String(params.get('train.command') ?? 'llamafactory-cli');
-    if (!(await findExecutable(command, info.workspace))) {
-      return `cannot find \`${command}\` (train.command) to start the API server: install LLaMA-Factory, ` +
-        'set train.command to its llamafactory-cli, or set regress.endpoint to a running OpenAI-compatible server';
-    }
-    return undefined;
+    const problem = await checkCommand(String(params.get('train.command') ?? 'llamafactory-cli'), info.workspace);
+    return problem && `${problem}; or set regress.endpoint to an OpenAI-compatible server you already run`;
   },
   run: runRegress,
 });

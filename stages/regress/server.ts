@@ -1,10 +1,7 @@
 // Lifetime of the `llamafactory-cli api` server the stage starts: a free loopback port, readiness
 // by polling `GET /v1/models` (bounded; an early exit fails with the tail of the server's output),
 // and a handle whose stop() ends the server's whole process tree.
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { delimiter, isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StageError, type ChildHandle, type StageContext } from '../../src/api.js';
 import { listModels } from './client.js';
@@ -21,19 +18,6 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
     });
   });
-}
-
-/** Resolves an executable the way a shell would (absolute/relative path, or a name on PATH). */
-export async function findExecutable(command: string, cwd: string, pathEnv = process.env.PATH ?? ''): Promise<string | undefined> {
-  const ok = (p: string): Promise<boolean> => access(p, constants.X_OK).then(() => true, () => false);
-  if (command.includes('/')) {
-    const p = isAbsolute(command) ? command : join(cwd, command);
-    return (await ok(p)) ? p : undefined;
-  }
-  for (const dir of pathEnv.split(delimiter)) {
-    if (dir && (await ok(join(dir, command)))) return join(dir, command);
-  }
-  return undefined;
 }
 
 /** Keeps the last `max` lines a child printed, for error messages. */

@@ -58,6 +58,16 @@ describe('regress: failures that still write every report', () => {
     expect(chats.at(-1)!.body!.messages!.at(-1)!.content).toBe('实验失败了，好沮丧。');
   });
 
+  test('without llamafactory-cli the stage fails before any work, naming both ways out', async () => {
+    const w = await setup();
+    const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: { ...w.env, PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    expect(r.code).toBe(1);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain('`llamafactory-cli` was not found on PATH');
+    expect(out).toContain('or set regress.endpoint to an OpenAI-compatible server you already run');
+    expect(await readRequests(w.log)).toEqual([]);
+  });
+
   test('a bad cases file fails with file, line and field, before any server starts', async () => {
     const w = await setup();
     await writeFile(
