@@ -4,11 +4,12 @@
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeWorkspace, parseJsonEvents, PROJECT_PIPELINE_TS, REPO, runCli } from '../helpers/workspace.js';
+import { FOREIGN_INFO } from './fixtures.js';
 
 const statuses = (stdout: string) => Object.fromEntries(parseJsonEvents(stdout).summary.stages.map((s) => [s.name, s.status]));
 
 async function projectWorkspace(pipelineYaml = ''): Promise<{ ws: string; info: string }> {
-  const info = await readFile(join(REPO, 'data/dataset_info.json'), 'utf8');
+  const info = await readFile(FOREIGN_INFO, 'utf8');
   const ws = await makeWorkspace({
     'pipeline.ts': PROJECT_PIPELINE_TS,
     'pipeline.yaml': pipelineYaml,

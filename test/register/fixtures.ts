@@ -1,4 +1,13 @@
 // Small ShareGPT samples for the register tests (original text written for this project).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A dataset_info.json in the shape of LLaMA-Factory's own: foreign entries of many kinds plus a
+ * hand-written eyjafjalla_sft entry (a copy of data/dataset_info.json as committed, so a pipeline
+ * run in the repo, which publishes into data/, cannot change what the tests start from).
+ */
+export const FOREIGN_INFO = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'dataset_info.json');
 export type Turn = { from: string; value: string };
 
 export function sample(turns: Array<[string, string]>, system?: string): Record<string, unknown> {

@@ -4,14 +4,15 @@ import { readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StageError } from '../../src/api.js';
 import { type OwnedEntries, publishEntries, verifyEntries } from '../../stages/register/registry.js';
-import { makeWorkspace, REPO } from '../helpers/workspace.js';
+import { makeWorkspace } from '../helpers/workspace.js';
+import { FOREIGN_INFO } from './fixtures.js';
 
 const MAIN = { file_name: 'eyjafjalla_sft.json', formatting: 'sharegpt' as const, columns: { messages: 'conversations', system: 'system' } };
 const TONGREN = { file_name: 'eyjafjalla_tongren_sft.json', formatting: 'sharegpt' as const, columns: { messages: 'conversations' } };
 const owned = (entries: OwnedEntries['entries']): OwnedEntries => ({ dataset_info: 'data/dataset_info.json', entries });
 
 async function realisticWorkspace(): Promise<{ ws: string; original: string }> {
-  const original = await readFile(join(REPO, 'data/dataset_info.json'), 'utf8');
+  const original = await readFile(FOREIGN_INFO, 'utf8');
   return { ws: await makeWorkspace({ 'data/dataset_info.json': original }), original };
 }
 
