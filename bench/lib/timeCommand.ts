@@ -1,5 +1,6 @@
 // Wall time (and, where GNU time is installed, peak RSS) of one child process run.
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,25 @@ export interface TimedRun {
 }
 
 const GNU_TIME = '/usr/bin/time';
+
+/** Process groups and temp dirs of the runs in flight, so an interrupted benchmark can end them. */
+const liveGroups = new Set<number>();
+const liveTempDirs = new Set<string>();
+
+/**
+ * Sends `signal` to the whole process tree of every run in flight (each runs in its own process
+ * group) and removes their temp files. For a SIGINT/SIGTERM handler: synchronous.
+ */
+export function endRunsInFlight(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+  for (const dir of liveTempDirs) rmSync(dir, { recursive: true, force: true });
+}
 let gnuTimeProbe: Promise<boolean> | undefined;
 
 /** Whether /usr/bin/time is GNU time (supports `-f %M -o FILE`). Probed once. */
@@ -55,6 +75,7 @@ function cleanEnv(env: Readonly<Record<string, string | undefined>>): NodeJS.Pro
 export async function timeCommand(spec: CommandSpec, opts: { resources?: boolean; timeoutMs?: number } = {}): Promise<TimedRun> {
   const useTime = opts.resources === true && (await hasGnuTime());
   const rssDir = useTime ? await mkdtemp(join(tmpdir(), 'bench-rss-')) : undefined;
+  if (rssDir) liveTempDirs.add(rssDir);
   const rssFile = rssDir ? join(rssDir, 'rss') : undefined;
   const [file, args] = rssFile ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, spec.file, ...spec.args]] : [spec.file, [...spec.args]];
   try {
@@ -65,7 +86,11 @@ export async function timeCommand(spec: CommandSpec, opts: { resources?: boolean
         cwd: spec.cwd,
         env: cleanEnv(spec.env ?? process.env),
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so the whole tree (make → sh → sha256sum) can be ended at once.
+        detached: true,
       });
+      const pgid = child.pid;
+      if (pgid !== undefined) liveGroups.add(pgid);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -73,10 +98,11 @@ export async function timeCommand(spec: CommandSpec, opts: { resources?: boolean
       const timer =
         opts.timeoutMs !== undefined
           ? setTimeout(() => {
-              child.kill('SIGKILL');
+              if (pgid !== undefined) process.kill(-pgid, 'SIGKILL');
             }, opts.timeoutMs)
           : undefined;
       child.on('error', (e) => {
+        if (pgid !== undefined) liveGroups.delete(pgid);
         if (timer) clearTimeout(timer);
         reject(e);
       });
@@ -84,6 +110,7 @@ export async function timeCommand(spec: CommandSpec, opts: { resources?: boolean
         ended = process.hrtime.bigint();
       });
       child.on('close', (exitCode, signal) => {
+        if (pgid !== undefined) liveGroups.delete(pgid);
         if (timer) clearTimeout(timer);
         const stop = ended ?? process.hrtime.bigint();
         resolve({
@@ -105,7 +132,10 @@ export async function timeCommand(spec: CommandSpec, opts: { resources?: boolean
     if (user !== undefined && sys !== undefined && Number.isFinite(user) && Number.isFinite(sys)) measured.cpuSeconds = user + sys;
     return measured;
   } finally {
-    if (rssDir) await rm(rssDir, { recursive: true, force: true });
+    if (rssDir) {
+      liveTempDirs.delete(rssDir);
+      await rm(rssDir, { recursive: true, force: true });
+    }
   }
 }
 
