@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { BIN, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
-import { DOUBLES, DOUBLES_PATH, TRAIN_DAG_TS, processAlive, readRecords, trainWorkspaceFiles } from './fixtures.js';
+import { BIN, PROJECT_PIPELINE_TS, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
+import { DOUBLES, DOUBLES_PATH, processAlive, readRecords, trainWorkspaceFiles } from './fixtures.js';
 
 let ws: string;
 let record: string;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   ws = await makeWorkspace(
     {
       ...trainWorkspaceFiles(),
-      'pipeline.ts': TRAIN_DAG_TS,
+      'pipeline.ts': PROJECT_PIPELINE_TS,
       'pipeline.yaml': `${trainWorkspaceFiles()['pipeline.yaml']}\ninference:\n  default_system: 你是艾雅法拉，说话温柔。\n  temperature: 0.4\n`,
     },
     'pl-chat-',

@@ -1,5 +1,6 @@
 // Shared fixtures for the train tests: a params reader over validated config, a small original
 // SFT dataset, a stand-in base model directory, and the llamafactory-cli double.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema as registerSchema } from '../../stages/register/config.js';
 import { configSchema as trainSchema, inferenceSchema } from '../../stages/train/config.js';
@@ -29,6 +30,12 @@ export function paramsFrom(raw: { train?: unknown; inference?: unknown; register
       return cur as T;
     },
   };
+}
+
+/** The bundled sample fan-fiction (original text written for this project) for extract. */
+export function sampleFanFiction(): Record<string, string> {
+  const name = '01_观测站的清晨.txt';
+  return { [`Eyjafjalla_data/tongren/${name}`]: readFileSync(join(REPO, 'Eyjafjalla_data', 'tongren', name), 'utf8') };
 }
 
 /** Original in-character ShareGPT samples written for these tests. */
@@ -84,21 +91,6 @@ export function trainWorkspaceFiles(yamlExtra = ''): Record<string, string> {
     ].join('\n'),
   };
 }
-
-/**
- * A pipeline.ts with just the stages train needs (register → train) and train's commands, built from
- * this repo's own modules: the train tests do not depend on the extract and regress stages.
- */
-export const TRAIN_DAG_TS = `import { z } from 'zod';
-import { definePipeline } from ${JSON.stringify(join(REPO, 'src', 'api.ts'))};
-import * as register from ${JSON.stringify(join(REPO, 'stages', 'register', 'index.ts'))};
-import * as train from ${JSON.stringify(join(REPO, 'stages', 'train', 'index.ts'))};
-export default definePipeline({
-  schema: z.object({ register: register.configSchema, train: train.configSchema, inference: train.inferenceSchema }),
-  stages: [register.stage, train.stage],
-  commands: { ...train.commands },
-});
-`;
 
 export interface TrainerRecord {
   pid: number;

@@ -5,12 +5,12 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { BIN, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
-import { DOUBLES_PATH, TRAIN_DAG_TS, processAlive, readRecords, trainWorkspaceFiles } from './fixtures.js';
+import { BIN, PROJECT_PIPELINE_TS, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
+import { DOUBLES_PATH, processAlive, readRecords, sampleFanFiction, trainWorkspaceFiles } from './fixtures.js';
 
 const workspaces: string[] = [];
 async function workspace(yamlExtra = ''): Promise<{ ws: string; record: string; env: Record<string, string> }> {
-  const ws = await makeWorkspace({ ...trainWorkspaceFiles(yamlExtra), 'pipeline.ts': TRAIN_DAG_TS }, 'pl-train-');
+  const ws = await makeWorkspace({ ...trainWorkspaceFiles(yamlExtra), 'pipeline.ts': PROJECT_PIPELINE_TS }, 'pl-train-');
   workspaces.push(ws);
   const record = join(ws, 'trainer-record.jsonl');
   return { ws, record, env: { FAKE_TRAIN_RECORD: record, FAKE_TRAIN_STEP_MS: '20', PATH: DOUBLES_PATH } };
@@ -136,17 +136,35 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     expect((await readRecords(record)).filter((e) => e.event === 'start')).toHaveLength(2);
   });
 
-  test('llamafactory-cli missing: exit 1 with the fix, register still completes', async () => {
-    const { ws, record, env } = await workspace();
-    const r = await runCli(ws, ['run', '--json'], { env: { ...env, PATH: process.env.PATH } });
+  test('llamafactory-cli missing: exit 1 with the fix, extract and register still complete', async () => {
+    // The project's default mix: the hand-curated set plus what extract makes of the sample text.
+    const ws = await makeWorkspace(
+      {
+        ...sampleFanFiction(),
+        'data/eyjafjalla_sft.json': trainWorkspaceFiles()['data/persona.json'] ?? '',
+        'models/base/config.json': '{}',
+        'pipeline.yaml': 'gpus: [0]\ntrain:\n  model_name_or_path: models/base\n',
+        'pipeline.ts': PROJECT_PIPELINE_TS,
+      },
+      'pl-train-',
+    );
+    workspaces.push(ws);
+    const r = await runCli(ws, ['run', '--json'], { env: { PATH: process.env.PATH } });
     expect(r.code).toBe(1);
     const { summary } = parseJsonEvents(r.stdout);
-    expect(stageOf(summary, 'register')?.status).toBe('ran');
-    expect(stageOf(summary, 'train')?.status).toBe('failed');
+    expect(summary.stages.map((s) => [s.name, s.status])).toEqual([
+      ['extract', 'ran'],
+      ['register', 'ran'],
+      ['train', 'failed'],
+      ['regress', 'blocked'],
+    ]);
     const out = r.stdout + r.stderr;
     expect(out).toContain('`llamafactory-cli` was not found on PATH');
     expect(out).toContain('set `train.command` in pipeline.yaml to the full path of llamafactory-cli');
-    expect(await readRecords(record)).toEqual([]);
+    expect(out).not.toMatch(/\n\s+at .*\.js:\d+/);
+    expect(Object.keys(JSON.parse(await readFile(join(ws, 'data', 'dataset_info.json'), 'utf8')))).toEqual(
+      expect.arrayContaining(['eyjafjalla_sft', 'eyjafjalla_tongren_sft']),
+    );
   });
 
   test('Ctrl-C ends the trainer’s whole process tree and exits 130', async () => {
