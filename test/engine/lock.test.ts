@@ -94,6 +94,17 @@ test('after kill -9 of the runner mid-stage, the old out stays, the lock is reco
   await waitFor(() => exists(ws, 'pids/slow-2'), 'the second attempt to start its child');
   const orphan = readPid(join(ws, 'pids/slow-2'));
   leftovers.push(orphan);
+  // The runner records the child in its lock just after spawning it; kill it once that is done
+  // (the child can write its pid a moment before, on a loaded machine).
+  const lockFile = join(ws, '.pipeline/lock');
+  const lockedChildren = async (): Promise<number[]> => {
+    try {
+      return (JSON.parse(await readFile(lockFile, 'utf8')) as { children?: number[] }).children ?? [];
+    } catch {
+      return []; // being rewritten
+    }
+  };
+  await waitFor(async () => (await lockedChildren()).includes(orphan), 'the lock to list the child', 5000);
   victim.child.kill('SIGKILL');
   const died = await victim.done;
   expect(died.signal).toBe('SIGKILL');
