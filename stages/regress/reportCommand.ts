@@ -1,7 +1,7 @@
 // `pipeline report`: renders artifacts/reports/regression.html from the regression history.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { UsageError, UserError, type CommandDef } from '../../src/api.js';
+import { writeFileAtomic } from './atomicFile.js';
 import { HISTORY_FILE, readHistory } from './history.js';
 import { renderReport, REPORT_FILE } from './report.js';
 
@@ -47,15 +47,7 @@ export const reportCommand: CommandDef = {
       // The report does not need a valid config; the gate line is just left out.
     }
     const abs = isAbsolute(out) ? out : join(ctx.workspace, out);
-    await mkdir(dirname(abs), { recursive: true });
-    const tmp = `${abs}.tmp-${process.pid}`;
-    try {
-      await writeFile(tmp, renderReport(entries, { minPassRate }));
-      await rename(tmp, abs);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(abs, renderReport(entries, { minPassRate }));
     const last = entries.at(-1)!;
     ctx.stdout.write(
       `wrote ${relative(ctx.workspace, abs) || abs}: ${entries.length} run(s); latest ${last.adapter} ${last.passed}/${last.total} passed\n`,

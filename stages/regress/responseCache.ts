@@ -4,9 +4,10 @@
 // included) and the decoding params. Checks are not part of it, so editing them re-applies the
 // checks to the cached response without asking the model again.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from './atomicFile.js';
 import type { Decoding } from './client.js';
 import type { ChatMessage } from './prompt.js';
 
@@ -64,15 +65,6 @@ export class ResponseCache {
   }
 
   async put(key: string, value: CachedResponse): Promise<void> {
-    const p = this.path(key);
-    await mkdir(dirname(p), { recursive: true });
-    const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    try {
-      await writeFile(tmp, JSON.stringify(value));
-      await rename(tmp, p);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(this.path(key), JSON.stringify(value));
   }
 }

@@ -2,10 +2,11 @@
 // server we start, or `regress.endpoint`), ask only for the cases without a cached response,
 // check, write outs and the side files (per-adapter results, history, HTML report), then gate.
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { StageError, UserError, type StageContext } from '../../src/api.js';
 import { currentAdapterDir, inferenceConfig, writeYamlFile } from '../train/inference.js';
+import { writeFileAtomic } from './atomicFile.js';
 import { CasesError, loadCases } from './cases.js';
 import { listModels, type ClientOptions } from './client.js';
 import { readRegressConfig, type RegressConfig } from './config.js';
@@ -19,18 +20,6 @@ import { summarize, terminalSummary, type CaseResult, type Summary } from './sum
 
 export const RESULTS_OUT = 'artifacts/regress/latest/results.jsonl';
 export const SUMMARY_OUT = 'artifacts/regress/latest/summary.json';
-
-async function writeAtomic(absPath: string, data: string): Promise<void> {
-  await mkdir(dirname(absPath), { recursive: true });
-  const tmp = `${absPath}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, absPath);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -189,8 +178,8 @@ async function writeOutputs(ctx: StageContext, responder: Responder, results: Ca
   await writeFile(ctx.out(SUMMARY_OUT), summaryText);
   // Side files, written even when the gate then fails the stage.
   const perAdapter = join(ctx.workspace, 'artifacts', 'regress', responder.key);
-  await writeAtomic(join(perAdapter, 'results.jsonl'), resultsText);
-  await writeAtomic(join(perAdapter, 'summary.json'), summaryText);
+  await writeFileAtomic(join(perAdapter, 'results.jsonl'), resultsText);
+  await writeFileAtomic(join(perAdapter, 'summary.json'), summaryText);
   const entry: HistoryEntry = {
     v: 1,
     at: summary.created_at,
@@ -208,5 +197,5 @@ async function writeOutputs(ctx: StageContext, responder: Responder, results: Ca
   await appendHistory(historyAbs, entry);
   const { entries, warnings } = await readHistory(historyAbs, HISTORY_FILE);
   for (const w of warnings) ctx.log(`regress: ${w}`);
-  await writeAtomic(join(ctx.workspace, REPORT_FILE), renderReport(entries, { minPassRate: summary.min_pass_rate }));
+  await writeFileAtomic(join(ctx.workspace, REPORT_FILE), renderReport(entries, { minPassRate: summary.min_pass_rate }));
 }

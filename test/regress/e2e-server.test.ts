@@ -31,11 +31,13 @@ async function expectServerGone(w: RegressWorkspace): Promise<void> {
 describe('regress: API server lifetime', () => {
   test('a server that never answers fails the stage at regress.startup_timeout, and is stopped', async () => {
     const w = await setup({ yaml: ['  startup_timeout: 2'], env: { FAKE_API_NEVER_LISTEN: '1', FAKE_API_STARTUP_MS: '0' } });
-    const t0 = Date.now();
     const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
     expect(r.code).toBe(1);
-    expect(Date.now() - t0).toBeLessThan(15_000);
-    expect(regressOf(r.stdout)?.status).toBe('failed');
+    const stage = regressOf(r.stdout)!;
+    expect(stage.status).toBe('failed');
+    // It waited out the bound, and not much longer (the server is stopped right away).
+    expect(stage.ms).toBeGreaterThanOrEqual(2000);
+    expect(stage.ms).toBeLessThan(10_000);
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/llamafactory-cli api did not answer GET http:\/\/127\.0\.0\.1:\d+\/v1\/models within 2 s/);
     expect(out).toContain('raise regress.startup_timeout');
