@@ -25,6 +25,8 @@ describe('regress: failures that still write every report', () => {
     expect(r.code).toBe(1);
     expect(regressOf(r.stdout)?.status).toBe('failed');
     expect(r.stdout + r.stderr).toContain('pass rate 75.0% is below regress.min_pass_rate 90.0% (1 failed; see artifacts/reports/regression.html)');
+    // An expected failure, reported as such (not as a crash).
+    expect(regressOf(r.stdout)?.reason).not.toContain('internal error');
     const perAdapter = await readJsonl<{ id: string; ok: boolean }>(join(w.ws, 'artifacts/regress', ADAPTER_KEY, 'results.jsonl'));
     expect(perAdapter.filter((x) => !x.ok).map((x) => x.id)).toEqual(['care-1']);
     expect(await readJsonl(join(w.ws, 'artifacts/regress/history.jsonl'))).toHaveLength(1);
