@@ -5,7 +5,7 @@
 //   node bin/pipeline.js --exec bench/engine-main.ts [--big-gib 4] [--reps 5] …   (--help)
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { flagHelp, parseBenchArgs, type FlagSpec } from './lib/benchArgs.js';
@@ -92,7 +92,7 @@ function log(line: string): void {
 
 function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+  return !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
 }
 
 function requiredToolsFor(tools: readonly ToolId[]): RequiredTool[] {
