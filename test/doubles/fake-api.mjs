@@ -14,7 +14,7 @@
 //   FAKE_API_SCRIPT       JSON file {"rules":[{"contains":"…","response":"…"}],"default":"…"}: the first
 //                         rule whose `contains` occurs in the last user message answers (a rule
 //                         with "status": N answers HTTP N instead)
-//   FAKE_API_LOG          append one JSON line per event: {event:"start", pid, ppid, argv, env} when started,
+//   FAKE_API_LOG          append one JSON line per event: {event:"start", pid, ppid, argv, config, env} when started,
 //                         {event:"listening", port}, {event:"request", path, authorized, body}
 //   FAKE_API_PIDFILE      write this process's pid there once started
 //   FAKE_API_FAIL_FIRST   answer the first N chat requests with HTTP 503
@@ -38,26 +38,16 @@ const log = (line) => process.stderr.write(`${line}\n`);
 const record = (obj) => {
   if (env.FAKE_API_LOG) appendFileSync(env.FAKE_API_LOG, `${JSON.stringify({ ...obj, t: Date.now() })}\n`);
 };
-record({
-  event: 'start',
-  pid: process.pid,
-  ppid: process.ppid,
-  argv: process.argv.slice(2),
-  env: {
-    API_HOST: env.API_HOST ?? null,
-    API_PORT: env.API_PORT ?? null,
-    CUDA_VISIBLE_DEVICES: env.CUDA_VISIBLE_DEVICES ?? null,
-    API_KEY_SET: Boolean(env.API_KEY),
-  },
-});
 
 const configPath = process.argv[2];
+let config = null;
 if (configPath !== undefined) {
   if (!existsSync(configPath)) {
     log(`FileNotFoundError: ${configPath}`);
     process.exit(1);
   }
   const cfg = parseYaml(readFileSync(configPath, 'utf8')) ?? {};
+  config = cfg;
   for (const k of ['model_name_or_path', 'adapter_name_or_path', 'template']) {
     if (!cfg[k]) {
       log(`ValueError: ${k} is required in ${configPath}`);
@@ -66,6 +56,19 @@ if (configPath !== undefined) {
   }
   log(`[INFO] loading model ${cfg.model_name_or_path} with adapter ${cfg.adapter_name_or_path}`);
 }
+record({
+  event: 'start',
+  pid: process.pid,
+  ppid: process.ppid,
+  argv: process.argv.slice(2),
+  config,
+  env: {
+    API_HOST: env.API_HOST ?? null,
+    API_PORT: env.API_PORT ?? null,
+    CUDA_VISIBLE_DEVICES: env.CUDA_VISIBLE_DEVICES ?? null,
+    API_KEY_SET: Boolean(env.API_KEY),
+  },
+});
 
 const script = env.FAKE_API_SCRIPT ? JSON.parse(readFileSync(env.FAKE_API_SCRIPT, 'utf8')) : { rules: [] };
 

@@ -20,6 +20,7 @@ export interface LoggedRequest {
   pid?: number;
   ppid?: number;
   argv?: string[];
+  config?: Record<string, unknown> | null;
   env?: Record<string, string | boolean | null>;
   method?: string;
   path?: string;
