@@ -85,3 +85,26 @@ test('an unexpected exception is reported as an internal error; its stack goes t
   expect(r.stdout).toMatch(/^check: failed\b.*internal error/m);
   expect(await read(ws, 'artifacts/logs/check.log')).toMatch(STACK_LINE);
 });
+
+const OUTS_DAG = dagSource(
+  `z.object({}).strict()`,
+  `
+    defineStage({ name: 'forgets', deps: ['in'], outs: ['out/forgets.txt', 'out/also.txt'],
+      async run(ctx) { await writeFile(ctx.out('out/forgets.txt'), 'only one of two'); } }),
+    defineStage({ name: 'strays', deps: ['in'], outs: ['out/strays.txt'],
+      async run(ctx) { await writeFile(ctx.out('out/elsewhere.txt'), 'not declared'); } }),`,
+);
+
+test('a stage that does not write a declared out, or writes an undeclared one, fails naming the path', async () => {
+  const ws = await engineWorkspace(OUTS_DAG, { 'in/a.txt': 'a\n' });
+  const r = await runJson(ws);
+  expect(r.code).toBe(1);
+  expect(r.statuses).toEqual({ forgets: 'failed', strays: 'failed' });
+  expect(r.stage('forgets').reason).toContain('out/also.txt');
+  expect(r.stage('forgets').reason).not.toMatch(/internal error/);
+  expect(r.stage('strays').reason).toContain('out/elsewhere.txt');
+  // Neither promoted anything.
+  expect(exists(ws, 'out/forgets.txt')).toBe(false);
+  expect(exists(ws, 'out/elsewhere.txt')).toBe(false);
+  expect(r.stderr).not.toMatch(STACK_LINE);
+});

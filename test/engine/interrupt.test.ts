@@ -56,6 +56,10 @@ test('SIGINT ends the stage\'s child and grandchild, exits 130 and records nothi
   run.child.kill('SIGINT');
   const res = await run.done;
   expect(res.code).toBe(130);
+  // Even an interrupted --json run ends with the summary line.
+  const last = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { event: string; ok: boolean; stages: Array<{ name: string; status: string }> };
+  expect(last).toMatchObject({ event: 'summary', ok: false });
+  expect(last.stages.find((x) => x.name === 'tree')?.status).not.toBe('ran');
   expect(processGone(child)).toBe(true);
   expect(processGone(grandchild)).toBe(true);
 

@@ -1,8 +1,8 @@
 // Staleness from inputs, through `status --json` and `run --json`: never ran, deps added /
 // removed / modified, params changed by --set.
-import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, ranOnce, read, removeWorkspaces, runJson, runsOf, statusJson, stdWorkspace } from './fixtures.js';
+import { ranOnce, read, removeWorkspaces, runJson, runsOf, statusJson, stdWorkspace } from './fixtures.js';
 
 afterAll(removeWorkspaces);
 

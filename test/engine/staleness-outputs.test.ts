@@ -2,7 +2,7 @@
 // under `touch`.
 import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, ranOnce, read, removeWorkspaces, runJson, runsOf, statusJson, stdWorkspace } from './fixtures.js';
+import { cli, ranOnce, read, removeWorkspaces, runJson, runsOf, statusJson } from './fixtures.js';
 
 afterAll(removeWorkspaces);
 
