@@ -173,10 +173,13 @@ const asBuild = (e: unknown): BuildEvent | undefined => {
 };
 
 /** Polls the dataset (stat every 2 ms; read only when it was replaced) until it contains `needle`. */
-async function waitForDataset(file: string, needle: Buffer, timeoutMs: number): Promise<number> {
+async function waitForDataset(w: WatchChild, file: string, needle: Buffer, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   let seen = '';
+  let exited = false;
+  void w.exited.then(() => (exited = true));
   for (;;) {
+    if (exited) throw new BenchError(`pipeline watch exited while waiting for ${DATASET} to contain ${needle.toString()}\n${w.stderr()}`);
     const st = await stat(file).catch(() => undefined);
     const id = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
     if (id !== seen) {
@@ -245,8 +248,14 @@ export async function bench(args: string[]): Promise<void> {
     const first = await waitForEvent(w, 0, (e) => { const b = asBuild(e); return b?.n === 1 ? b : undefined; }, 'the first build', FIRST_BUILD_TIMEOUT_MS);
     if (!first.e.ok) throw new BenchError(`the first build failed: ${JSON.stringify(first.e.stages)}\n${w.stderr()}`);
     process.stdout.write(`watcher ready after ${formatSeconds(ready.at - tStart)}; first build (all ${opts.files} files) ${formatSeconds(first.e.ms)}\n`);
-    const probe = Buffer.from(corpusMarker(opts.files - 1));
-    if (!(await readFile(join(ws, DATASET))).includes(probe)) throw new BenchError(`the first build's dataset lacks the dialogue of the last corpus file (${probe.toString()})`);
+    const datasetSchema = z.array(z.object({ conversations: z.array(z.object({ from: z.enum(['human', 'gpt']), value: z.string() })).min(2) }));
+    const firstDataset = datasetSchema.safeParse(JSON.parse(await readFile(join(ws, DATASET), 'utf8')));
+    if (!firstDataset.success) throw new BenchError(`${DATASET} after the first build is not a ShareGPT dataset: ${firstDataset.error.issues[0]?.path.join('.')}: ${firstDataset.error.issues[0]?.message}`);
+    const probe = corpusMarker(opts.files - 1);
+    if (!firstDataset.data.some((s) => s.conversations.some((t) => t.value.includes(probe)))) {
+      throw new BenchError(`the first build's dataset lacks the dialogue of the last corpus file (${probe})`);
+    }
+    process.stdout.write(`dataset after the first build: ${firstDataset.data.length} samples\n`);
 
     const samples: Sample[] = [];
     for (let k = 1; k <= opts.samples; k++) {
@@ -256,7 +265,8 @@ export async function bench(args: string[]): Promise<void> {
       const text = sceneText(`新${k}`, newMarker(k), seededRandom(k));
       const t0 = performance.now();
       await writeFile(join(ws, 'tongren', name), text);
-      const seen = waitForDataset(join(ws, DATASET), marker, SAMPLE_TIMEOUT_MS);
+      const seen = waitForDataset(w, join(ws, DATASET), marker, SAMPLE_TIMEOUT_MS);
+      seen.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
       const built = await waitForEvent(w, from, (e) => { const b = asBuild(e); return b?.changed.some((c) => c.path === `tongren/${name}`) ? b : undefined; }, `the build of ${name}`, SAMPLE_TIMEOUT_MS);
       const tDataset = await seen;
       const status = (s: string) => built.e.stages.find((x) => x.name === s)?.status ?? '—';
