@@ -35,8 +35,7 @@ interface Responder {
 
 function apiKeyFrom(ctx: StageContext, cfg: RegressConfig): string | undefined {
   if (cfg.api_key_env === null) return undefined;
-  const v = ctx.env[cfg.api_key_env] ?? process.env[cfg.api_key_env];
-  return v ? v : undefined;
+  return ctx.env[cfg.api_key_env] || undefined;
 }
 
 function endpointResponder(ctx: StageContext, cfg: RegressConfig, endpoint: string): Responder {
@@ -72,7 +71,9 @@ async function adapterResponder(ctx: StageContext, cfg: RegressConfig): Promise<
     throw new StageError(`the current adapter has no weights (${weights} is missing): run \`npx pipeline run train\``);
   }
   const inference = inferenceConfig(ctx.params, adapterDir, ctx.workspace);
-  const { adapter_name_or_path: _path, ...inferenceIdentity } = inference;
+  // Identity without machine paths (paths as configured, adapter by content): moving the
+  // workspace or restoring the adapter under another key keeps the cached responses.
+  const { adapter_name_or_path: _path, ...inferenceIdentity } = inferenceConfig(ctx.params, adapterDir);
   const command = String(ctx.params.get('train.command') ?? 'llamafactory-cli');
   return {
     identity: { adapter: adapterHash, inference: inferenceIdentity },
