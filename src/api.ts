@@ -196,6 +196,16 @@ export function defineStage(def: StageDef): StageDef {
   return def;
 }
 
+/**
+ * True for UserError and its subclasses — also when thrown by another copy of this module (the
+ * workspace's pipeline.ts is bundled with its own copy), so the check goes by name.
+ */
+export function isUserError(err: unknown): err is UserError {
+  if (err instanceof UserError) return true;
+  const e = err as { name?: unknown; exitCode?: unknown } | null;
+  return !!e && ['UserError', 'StageError', 'UsageError'].includes(String(e.name)) && typeof e.exitCode === 'number';
+}
+
 /** An expected failure: printed as its message, without a stack trace. */
 export class UserError extends Error {
   constructor(message: string, readonly exitCode = 1) {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError, UsageError, type CommandContext, type PipelineDef } from './api.js';
+import { isUserError, UsageError, type CommandContext, type PipelineDef, type UserError } from './api.js';
 import { findDagFile, loadDag } from './dagLoader.js';
 
 function version(): string {
@@ -74,13 +74,6 @@ async function domainCommand(workspace: string, name: string, argv: readonly str
   return cmd.run(ctx);
 }
 
-/** UserError and subclasses, also when thrown by a second copy of the API module. */
-function isUserError(err: unknown): err is UserError {
-  if (err instanceof UserError) return true;
-  const e = err as { name?: unknown; exitCode?: unknown } | null;
-  return !!e && ['UserError', 'StageError', 'UsageError'].includes(String(e.name)) && typeof e.exitCode === 'number';
-}
-
 export async function main(argv: string[]): Promise<void> {
   const workspace = process.cwd();
   let code: number;
@@ -101,8 +94,8 @@ export async function main(argv: string[]): Promise<void> {
     }
   } catch (err) {
     if (isUserError(err)) {
-      process.stderr.write(`pipeline: ${(err as Error).message}\n`);
-      code = (err as UserError).exitCode;
+      process.stderr.write(`pipeline: ${err.message}\n`);
+      code = err.exitCode;
     } else {
       process.stderr.write(`pipeline: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
       code = 1;

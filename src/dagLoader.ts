@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UsageError, type PipelineDef } from './api.js';
+import { isUserError, UsageError, type PipelineDef } from './api.js';
 import { writeFileAtomic } from './atomicWrite.js';
 
 const DAG_FILES = ['pipeline.ts', 'pipeline.mts', 'pipeline.js', 'pipeline.mjs'];
@@ -60,7 +60,7 @@ export async function loadDag(workspace: string): Promise<PipelineDef> {
   try {
     mod = (await import(pathToFileURL(outFile).href)) as { default?: PipelineDef };
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (isUserError(err)) throw err;
     throw new UsageError(`${relative(workspace, entry)}: failed to load: ${(err as Error).message}`);
   }
   const def = mod.default;

@@ -6,7 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { UserError, type ParamsReader, type PublishContext, type StageContext } from './api.js';
+import { isUserError, UserError, type ParamsReader, type PublishContext, type StageContext } from './api.js';
 import type { Reporter, StageOutcome } from './events.js';
 import type { Graph, ResolvedStage } from './graph.js';
 import type { GpuPool } from './gpuPool.js';
@@ -102,7 +102,7 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
       let devices: readonly string[] = [];
       if (stage.gpus > 0) devices = (await o.gpuPool()).pool.devices;
       const msg = await Promise.resolve(stage.def.preflight(o.params, { workspace: o.workspace, gpus: devices })).catch((err: unknown) =>
-        err instanceof UserError ? err.message : `preflight crashed: ${(err as Error).message}`,
+        isUserError(err) ? err.message : `preflight crashed: ${(err as Error).message}`,
       );
       if (msg) return done('failed', msg, { error: msg });
     }
@@ -123,7 +123,7 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
       try {
         ev = await evaluate(stage, env);
       } catch (err) {
-        const msg = err instanceof UserError ? err.message : `cannot evaluate inputs: ${(err as Error).message}`;
+        const msg = isUserError(err) ? err.message : `cannot evaluate inputs: ${(err as Error).message}`;
         return done('failed', msg, { error: msg });
       }
       if (ev.missingDeps.length > 0) {
@@ -282,8 +282,8 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     await rm(stagingDir, { recursive: true, force: true });
     return { ok: true };
   } catch (err) {
-    const expected = err instanceof UserError;
-    const message = expected ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+    const expected = isUserError(err);
+    const message = expected ? (err as Error).message : `internal error: ${(err as Error)?.message ?? String(err)}`;
     log(`# failed: ${message}`);
     if (!expected && err instanceof Error && err.stack) log(err.stack);
     await finishLog();

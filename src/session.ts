@@ -1,7 +1,7 @@
 // Everything a command needs about the workspace: the DAG, the validated config, the graph,
 // the caches. Built once per command invocation (and per rebuild in watch mode).
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { UsageError, type ParamsReader, type PipelineDef } from './api.js';
+import { isUserError, UsageError, type ParamsReader, type PipelineDef } from './api.js';
 import { loadConfig } from './config.js';
 import { loadDag } from './dagLoader.js';
 import { buildGraph, type Graph } from './graph.js';
@@ -40,7 +40,7 @@ export async function openSession(workspace: string, sets: readonly string[], de
   try {
     graph = buildGraph(workspace, dag.stages, params);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (isUserError(err)) throw err;
     throw new UsageError(`pipeline.ts: ${(err as Error).message}`);
   }
   const dirs = new WorkspaceDirs(workspace);

@@ -3,7 +3,7 @@
 // watching goes on; GPU stages run only with --gpu.
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { UsageError, type UserError } from '../api.js';
+import { isUserError, UsageError } from '../api.js';
 import { intFlag, parseArgs } from '../argv.js';
 import { normalizeGpus } from '../config.js';
 import type { Reporter, StageOutcome } from '../events.js';
@@ -38,11 +38,6 @@ class CollectingReporter implements Reporter {
   }
   end() {}
   async finish() {}
-}
-
-function isUserError(err: unknown): err is UserError {
-  const e = err as { name?: unknown; exitCode?: unknown } | null;
-  return !!e && ['UserError', 'StageError', 'UsageError'].includes(String(e.name)) && typeof e.exitCode === 'number';
 }
 
 function clock(): string {
