@@ -33,6 +33,17 @@ export function quantizationKeys(train: ReturnType<typeof readTrainConfig>): Rec
   };
 }
 
+/** The params `inferenceConfig` reads: a stage calling it should declare these (they form its key). */
+export const INFERENCE_CONFIG_PARAMS = [
+  'inference',
+  'train.model_name_or_path',
+  'train.template',
+  'train.quantization_bit',
+  'train.quantization_method',
+  'train.quantization_type',
+  'train.double_quantization',
+] as const;
+
 /**
  * The inference YAML object for LLaMA-Factory: base model, LoRA adapter, template, quantization and
  * decoding params. `workspace`, when given, makes a relative model path absolute.

@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { BIN, PROJECT_PIPELINE_TS, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
-import { DOUBLES, DOUBLES_PATH, processAlive, readRecords, trainWorkspaceFiles } from './fixtures.js';
+import { DOUBLES, DOUBLES_PATH, processAlive, readRecords, stageOf, trainWorkspaceFiles } from './fixtures.js';
 
 let ws: string;
 let record: string;
@@ -24,9 +24,9 @@ beforeAll(async () => {
   record = join(ws, 'trainer-record.jsonl');
   env = { FAKE_TRAIN_RECORD: record, FAKE_TRAIN_STEP_MS: '1', PATH: DOUBLES_PATH };
   const a = await runCli(ws, ['run', 'train', '--json', '--set', 'train.lora_rank=4'], { env });
-  firstKey = (parseJsonEvents(a.stdout).summary.stages.find((s) => s.name === 'train') as unknown as { key: string }).key;
+  firstKey = stageOf(parseJsonEvents(a.stdout).summary, 'train').key;
   const b = await runCli(ws, ['run', 'train', '--json'], { env });
-  secondKey = (parseJsonEvents(b.stdout).summary.stages.find((s) => s.name === 'train') as unknown as { key: string }).key;
+  secondKey = stageOf(parseJsonEvents(b.stdout).summary, 'train').key;
 });
 afterAll(() => rm(ws, { recursive: true, force: true }));
 

@@ -129,3 +129,34 @@ export async function processAlive(pid: number): Promise<boolean> {
     return false;
   }
 }
+
+export interface TrainWorkspace {
+  ws: string;
+  /** The double's FAKE_TRAIN_RECORD file. */
+  record: string;
+  /** Env for runCli: the double first on PATH, fast steps, the record file. */
+  env: Record<string, string>;
+}
+
+/** A temp workspace on the project's DAG with trainWorkspaceFiles(yamlExtra). */
+export async function makeTrainWorkspace(yamlExtra = '', prefix = 'pl-train-'): Promise<TrainWorkspace> {
+  const { makeWorkspace, PROJECT_PIPELINE_TS } = await import('../helpers/workspace.js');
+  const ws = await makeWorkspace({ ...trainWorkspaceFiles(yamlExtra), 'pipeline.ts': PROJECT_PIPELINE_TS }, prefix);
+  const record = join(ws, 'trainer-record.jsonl');
+  return { ws, record, env: { FAKE_TRAIN_RECORD: record, FAKE_TRAIN_STEP_MS: '20', PATH: DOUBLES_PATH } };
+}
+
+/** Asserts the exit code, showing the CLI's output when it differs. */
+export function expectExit(r: { code: number; stdout: string; stderr: string }, code: number): void {
+  if (r.code !== code) throw new Error(`exit ${r.code}, expected ${code}\n${r.stderr}\n${r.stdout.slice(-3000)}`);
+}
+
+/** A stage's entry in a `--json` summary (with the key the engine adds). */
+export function stageOf(
+  summary: { stages: Array<{ name: string; status: string }> },
+  name: string,
+): { name: string; status: string; key: string; reason?: string } {
+  const s = summary.stages.find((x) => x.name === name);
+  if (!s) throw new Error(`no stage ${name} in the summary`);
+  return s as { name: string; status: string; key: string };
+}

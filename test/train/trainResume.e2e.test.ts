@@ -1,0 +1,92 @@
+// The train stage through the real CLI, with the llamafactory-cli double standing in for
+// LLaMA-Factory: resuming a crashed run, restoring from the run cache, Ctrl-C.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BIN, parseJsonEvents, runCli } from '../helpers/workspace.js';
+import { expectExit, makeTrainWorkspace, processAlive, readRecords, stageOf, type TrainWorkspace } from './fixtures.js';
+
+const workspaces: string[] = [];
+async function workspace(yamlExtra = '', prefix = 'pl-train-'): Promise<TrainWorkspace> {
+  const w = await makeTrainWorkspace(yamlExtra, prefix);
+  workspaces.push(w.ws);
+  return w;
+}
+afterAll(async () => {
+  for (const ws of workspaces) await rm(ws, { recursive: true, force: true });
+});
+
+describe('train stage: resume, run cache, interruption (end to end)', () => {
+  test('a run killed at step k resumes from its checkpoint; another key starts from step 1', async () => {
+    const { ws, record, env } = await workspace();
+    const died = await runCli(ws, ['run', 'train', '--json'], { env: { ...env, FAKE_TRAIN_DIE_AT: '7' } });
+    expectExit(died, 1);
+    expect(stageOf(parseJsonEvents(died.stdout).summary, 'train')?.status).toBe('failed');
+    expect(died.stdout + died.stderr).toContain('checkpoint-6 is kept: rerun `npx pipeline run train` with the same config to resume from it');
+    expect(died.stdout + died.stderr).toContain('CUDA out of memory');
+    expect(died.stdout + died.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
+
+    // A different key never sees that checkpoint.
+    const other = await runCli(ws, ['run', 'train', '--json', '--set', 'train.lora_rank=4'], { env });
+    expectExit(other, 0);
+    // The original key resumes after checkpoint-6 instead of starting over.
+    const resumed = await runCli(ws, ['run', 'train', '--json'], { env });
+    expectExit(resumed, 0);
+    const starts = (await readRecords(record)).filter((e) => e.event === 'start');
+    expect(starts.map((s) => [s.config?.lora_rank, s.first_step, s.resumed_from])).toEqual([
+      [8, 1, null],
+      [4, 1, null],
+      [8, 7, 'checkpoint-6'],
+    ]);
+    const key = stageOf(parseJsonEvents(resumed.stdout).summary, 'train').key;
+    const log = (await readFile(join(ws, 'artifacts', 'adapters', key, 'trainer_log.jsonl'), 'utf8')).trim().split('\n');
+    // steps 1..6 from the first attempt, 7..8 and the summary line from the resumed one
+    expect(log.map((l) => (JSON.parse(l) as { current_steps: number }).current_steps)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 8]);
+    expect(existsSync(join(ws, '.pipeline', 'staging', `train-${key}`))).toBe(false);
+  });
+
+  test('lora_rank 16 trains; going back to 8 restores the first adapter without training', async () => {
+    const { ws, record, env } = await workspace();
+    const first = await runCli(ws, ['run', 'train', '--json'], { env });
+    const key8 = stageOf(parseJsonEvents(first.stdout).summary, 'train').key;
+    const adapter8 = await readFile(join(ws, 'artifacts', 'adapters', key8, 'adapter_model.safetensors'));
+    const r16 = await runCli(ws, ['run', 'train', '--json', '--set', 'train.lora_rank=16'], { env });
+    const s16 = stageOf(parseJsonEvents(r16.stdout).summary, 'train');
+    expect(s16.status).toBe('ran');
+    expect(await readFile(join(ws, 'artifacts', 'adapters', 'current'), 'utf8')).toBe(`${s16.key}\n`);
+    await rm(join(ws, 'artifacts', 'adapters', key8), { recursive: true });
+
+    const back = await runCli(ws, ['run', 'train', '--json'], { env });
+    const s8 = stageOf(parseJsonEvents(back.stdout).summary, 'train');
+    expect(s8).toMatchObject({ status: 'restored', key: key8 });
+    expect(await readFile(join(ws, 'artifacts', 'adapters', 'current'), 'utf8')).toBe(`${key8}\n`);
+    expect(await readFile(join(ws, 'artifacts', 'adapters', key8, 'adapter_model.safetensors'))).toEqual(adapter8);
+    expect((await readRecords(record)).filter((e) => e.event === 'start')).toHaveLength(2);
+  });
+
+  test('Ctrl-C ends the trainer’s whole process tree and exits 130', async () => {
+    const { ws, record, env } = await workspace('  gpus: 2');
+    const child = spawn(process.execPath, [BIN, 'run', 'train'], {
+      cwd: ws,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', ...env, FAKE_TRAIN_STEP_MS: '2000' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    try {
+      const deadline = Date.now() + 45_000;
+      while ((await readRecords(record)).filter((e) => e.event === 'process').length < 3) {
+        if (Date.now() > deadline) throw new Error('trainer did not start');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    const pids = (await readRecords(record)).filter((e) => e.event === 'process').map((e) => e.pid);
+    const survivors: number[] = [];
+    for (const pid of pids) if (await processAlive(pid)) survivors.push(pid);
+    expect(survivors).toEqual([]);
+  });
+});
