@@ -69,12 +69,25 @@ export function inferenceConfig(params: ParamsReader, adapterDir: string, worksp
   return { ...cfg, ...inf.extra };
 }
 
+/**
+ * YAML text that PyYAML (YAML 1.1, what LLaMA-Factory reads configs with) parses back to the same
+ * numbers: it reads `1e-7` as a string, so exponent floats get a fraction and a signed exponent
+ * (`1.0e-7`). Only unquoted block values are touched; strings that look like numbers are quoted.
+ */
+export function toYamlText(obj: unknown): string {
+  return stringify(obj, { lineWidth: 0 }).replace(
+    /^(\s*(?:- )*(?:[A-Za-z0-9_.-]+: |- ))(-?\d+)(\.\d+)?e([-+]?)(\d+)$/gm,
+    (_m, lead: string, int: string, frac: string | undefined, sign: string, exp: string) =>
+      `${lead}${int}${frac ?? '.0'}e${sign || '+'}${exp}`,
+  );
+}
+
 /** Writes `obj` as YAML to `absPath` atomically (temp file in the same directory, then rename). */
 export async function writeYamlFile(obj: unknown, absPath: string): Promise<void> {
   await mkdir(dirname(absPath), { recursive: true });
   const tmp = `${absPath}.tmp-${process.pid}-${Date.now()}`;
   try {
-    await writeFile(tmp, stringify(obj, { lineWidth: 0 }));
+    await writeFile(tmp, toYamlText(obj));
     await rename(tmp, absPath);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -49,6 +49,14 @@ describe('inference YAML and the current adapter', () => {
     expect(await readdir(join(ws, 'artifacts', 'infer'))).toEqual(['chat.yaml']);
   });
 
+  test('exponent floats are written so PyYAML reads numbers, not strings', async () => {
+    const p = join(ws, 'lr.yaml');
+    await writeYamlFile({ learning_rate: 1e-7, warmup: 2.5e-8, big: 2e21, plain: 0.0001, text: '1e-7', list: [3e-9] }, p);
+    const text = await readFile(p, 'utf8');
+    expect(text).toBe('learning_rate: 1.0e-7\nwarmup: 2.5e-8\nbig: 2.0e+21\nplain: 0.0001\ntext: "1e-7"\nlist:\n  - 3.0e-9\n');
+    expect(parse(text)).toEqual({ learning_rate: 1e-7, warmup: 2.5e-8, big: 2e21, plain: 0.0001, text: '1e-7', list: [3e-9] });
+  });
+
   test('currentAdapterDir: no adapter yet, a bad pointer, a dangling pointer, a good one', async () => {
     await expect(currentAdapterDir(ws)).rejects.toThrow(/no adapter has been trained yet.*npx pipeline run train/);
     await mkdir(join(ws, 'artifacts', 'adapters'), { recursive: true });
