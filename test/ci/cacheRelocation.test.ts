@@ -105,5 +105,5 @@ describe.each(['shared', 'copied'] as const)('pipeline code %s between the clone
 
     // As .ci/run checks: a second run in B does no work at all.
     expect(await runCpuOnly(b, elsewhere)).toEqual({ extract: 'fresh', register: 'fresh', train: 'skipped', regress: 'skipped' });
-  });
+  }, 240_000);
 });

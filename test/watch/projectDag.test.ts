@@ -70,4 +70,4 @@ test('a new fan-fiction file is extracted into the dataset and registered; delet
   expect((await turns(ws)).gpt.some((v) => v.includes('颜色特别浅'))).toBe(false);
   expect(await dataset(ws)).toEqual(before);
   expect((await w.stop()).code).toBe(130);
-});
+}, 150_000);
