@@ -31,11 +31,37 @@ export async function lastCheckpoint(outputDir: string): Promise<number | undefi
 }
 
 /**
- * Prepares output_dir for an attempt: keeps it when it holds a checkpoint (LLaMA-Factory resumes
- * from it), otherwise empties it (LLaMA-Factory refuses a non-empty output_dir without one).
- * Returns the checkpoint step resumed from.
+ * Removes `checkpoint-N/` directories without trainer_state.json: a crash while saving leaves one
+ * half-written, and resuming from it would fail. Returns the steps removed.
  */
-export async function prepareOutputDir(outputDir: string): Promise<number | undefined> {
+export async function dropIncompleteCheckpoints(outputDir: string): Promise<number[]> {
+  const removed: number[] = [];
+  let names: string[];
+  try {
+    names = await readdir(outputDir);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    const m = /^checkpoint-(\d+)$/.exec(n);
+    if (!m) continue;
+    const complete = await stat(join(outputDir, n, 'trainer_state.json')).then((s) => s.isFile(), () => false);
+    if (complete) continue;
+    await rm(join(outputDir, n), { recursive: true, force: true });
+    removed.push(Number(m[1]));
+  }
+  return removed;
+}
+
+/**
+ * Prepares output_dir for an attempt: keeps it when it holds a complete checkpoint (LLaMA-Factory
+ * resumes from the last one), otherwise empties it (LLaMA-Factory refuses a non-empty output_dir
+ * without one). Returns the checkpoint step resumed from.
+ */
+export async function prepareOutputDir(outputDir: string, log: (line: string) => void = () => {}): Promise<number | undefined> {
+  for (const step of await dropIncompleteCheckpoints(outputDir)) {
+    log(`removed checkpoint-${step}: incomplete (no trainer_state.json), probably cut off while saving`);
+  }
   const ck = await lastCheckpoint(outputDir);
   if (ck === undefined) await rm(outputDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });

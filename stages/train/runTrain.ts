@@ -55,7 +55,7 @@ export async function runTrain(ctx: StageContext): Promise<void> {
   if (exe === undefined) throw new StageError((await checkCommand(train.command, ctx.workspace)) ?? 'trainer not found');
 
   const outputDir = trainerOutputDir(ctx.stagingDir);
-  const resumeFrom = await prepareOutputDir(outputDir);
+  const resumeFrom = await prepareOutputDir(outputDir, (l) => ctx.log(l));
   const config = await renderTrainConfig(ctx.params, ctx.workspace, outputDir);
   const yamlRel = trainYamlRel(ctx.shortKey);
   const yamlAbs = join(ctx.workspace, yamlRel);
