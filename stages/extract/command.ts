@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError, UserError, type CommandContext, type CommandDef } from '../../src/api.js';
 import { configSchema, type ExtractConfig } from './config.js';
-import { extractCorpus, formatDataset, type ShareGptSample } from './corpus.js';
+import { extractCorpus, type ShareGptSample } from './corpus.js';
 import { listFiles, writeAtomic } from './fileIo.js';
 
 const USAGE = `Usage: pipeline extract --input_dir DIR --output FILE [--report FILE] [--max_turns N]
@@ -134,19 +134,18 @@ export const extractCommand: CommandDef = {
     );
     const output = resolve(ctx.workspace, config.output);
     const report = resolve(ctx.workspace, config.report);
-    await writeAtomic(output, formatDataset(res.samples));
-    const rep: Record<string, unknown> = { ...res.report };
+    await writeAtomic(output, res.datasetBytes());
+    const extra: Record<string, unknown> = {};
     if (mergeExisting !== undefined) {
       const target = resolve(ctx.workspace, String(mergeExisting));
-      const m = await mergeInto(target, res.samples);
-      rep.merge_existing = { file: String(mergeExisting), added: m.added, total_after_merge: m.total };
+      const m = await mergeInto(target, res.samples());
+      extra.merge_existing = { file: String(mergeExisting), added: m.added, total_after_merge: m.total };
       ctx.stdout.write(`[OK] merged ${m.added} new samples into ${mergeExisting} (${m.total} in all; backup ${mergeExisting}.bak)\n`);
     }
-    await writeAtomic(report, `${JSON.stringify(rep, null, 2)}\n`);
-    const t = res.report.totals;
+    await writeAtomic(report, res.reportText(extra));
+    const t = res.totals;
     ctx.stdout.write(`[OK] files=${t.files} skipped=${t.files_skipped} samples=${t.samples} output=${config.output}\n[OK] report=${config.report}\n`);
-    for (const f of res.report.files)
-      if (f.status === 'skipped') ctx.stderr.write(`extract: skipped ${f.file}: ${f.detail ?? f.reason}\n`);
+    for (const f of res.skipped) ctx.stderr.write(`extract: skipped ${f.file}: ${f.detail}\n`);
     return 0;
   },
 };

@@ -1,16 +1,14 @@
 // Many files → one deduplicated ShareGPT dataset and one report. Per-file results are cached by
-// (content hash, options, algorithm version), so a corpus that gained one file re-reads one file.
-import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
+// (content hash, options, algorithm version) in one append-only index (fileCache.ts), each holding
+// its samples already rendered as dataset JSON and its report line: a corpus that gained one file
+// reads one file, parses one index and joins strings.
+import { readFile } from 'node:fs/promises';
 import type { ExtractConfig } from './config.js';
 import { fileOptions } from './config.js';
-import { extractFile, type FileReport, type FileResult } from './extractFile.js';
-import { writeAtomic } from './fileIo.js';
+import { DROP_KEYS, extractFile, type FileReport } from './extractFile.js';
+import { C, cacheKey, openFileCache, reportLine, toRecord, type FileRecord } from './fileCache.js';
 
-/** Bump when the algorithm changes in a way the module-source hash below would not catch. */
-export const ALGORITHM_VERSION = 1;
+export { ALGORITHM_VERSION, cacheKey } from './fileCache.js';
 
 export interface InputFile {
   /** Path shown in the report (relative to the input directory). */
@@ -25,90 +23,39 @@ export interface ShareGptSample {
   conversations: Array<{ from: 'human' | 'gpt'; value: string }>;
 }
 
+export interface CorpusTotals {
+  files: number;
+  files_skipped: number;
+  files_with_samples: number;
+  samples: number;
+  duplicates_across_files: number;
+  encodings: Record<string, number>;
+  utterances: FileReport['utterances'];
+  dropped: Record<string, number>;
+}
+
 export interface CorpusReport {
   input_dir: string;
   output: string;
   options: Record<string, unknown>;
-  totals: {
-    files: number;
-    files_skipped: number;
-    files_with_samples: number;
-    samples: number;
-    duplicates_across_files: number;
-    encodings: Record<string, number>;
-    utterances: FileReport['utterances'];
-    dropped: Record<string, number>;
-  };
+  totals: CorpusTotals;
   files: Array<{ file: string } & FileReport>;
 }
 
 export interface CorpusResult {
-  samples: ShareGptSample[];
-  report: CorpusReport;
+  totals: CorpusTotals;
+  /** Files that yielded nothing because they could not be read as text. */
+  skipped: Array<{ file: string; reason: string; detail: string }>;
   /** How many files were extracted (not served from the cache). */
   extracted: number;
-}
-
-// The cache file holds the results of every current input file under one options key. It is
-// written by this module only and checked shallowly (a deep schema check of 5,000 entries would
-// cost more than the extraction it saves); anything unexpected means "start empty".
-const cacheFileSchema = z.object({ key: z.string(), entries: z.record(z.string(), z.unknown()) });
-
-let sourceHash: string | undefined;
-/** Hash of this module's folder (the algorithm's source), so a code change invalidates the cache. */
-async function moduleSourceHash(): Promise<string> {
-  if (sourceHash) return sourceHash;
-  const dir = new URL('.', import.meta.url);
-  const h = createHash('sha256');
-  for (const f of (await readdir(dir)).filter((n) => /\.(ts|js)$/.test(n)).sort()) {
-    h.update(f);
-    h.update(await readFile(new URL(f, dir)));
-  }
-  sourceHash = h.digest('hex').slice(0, 16);
-  return sourceHash;
-}
-
-export async function cacheKey(config: ExtractConfig): Promise<string> {
-  const payload = JSON.stringify({ v: ALGORITHM_VERSION, src: await moduleSourceHash(), o: fileOptions(config) });
-  return createHash('sha256').update(payload).digest('hex').slice(0, 24);
-}
-
-/** A cached file result: each distinct turn text stored once, samples as indices into it. */
-interface PackedResult {
-  r: FileReport;
-  t: string[];
-  s: number[][];
-}
-
-function pack(res: FileResult): PackedResult {
-  const index = new Map<string, number>();
-  const t: string[] = [];
-  const s = res.samples.map((sample) =>
-    sample.map((text) => {
-      let i = index.get(text);
-      if (i === undefined) {
-        i = t.length;
-        t.push(text);
-        index.set(text, i);
-      }
-      return i;
-    }),
-  );
-  return { r: res.report, t, s };
-}
-
-function unpack(p: PackedResult): FileResult {
-  return { report: p.r, samples: p.s.map((ix) => ix.map((i) => p.t[i]!)) };
-}
-
-async function loadCache(path: string, key: string): Promise<Map<string, PackedResult>> {
-  try {
-    const parsed = cacheFileSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    if (parsed.success && parsed.data.key === key) return new Map(Object.entries(parsed.data.entries) as Array<[string, PackedResult]>);
-  } catch {
-    /* missing or unreadable: start empty */
-  }
-  return new Map();
+  /** The ShareGPT dataset as LLaMA-Factory reads it, UTF-8 (what `formatDataset(samples())` gives). */
+  datasetBytes(): Buffer;
+  /** The report as JSON text: a header, then one line per file; `extra` keys go into the header. */
+  reportText(extra?: Record<string, unknown>): string;
+  /** The samples as objects (parses the rendered dataset). */
+  samples(): ShareGptSample[];
+  /** Milliseconds spent loading the cache, extracting, and saving the cache. */
+  timing: { cacheLoadMs: number; extractMs: number; cacheSaveMs: number };
 }
 
 export interface ExtractCorpusOptions {
@@ -119,80 +66,223 @@ export interface ExtractCorpusOptions {
   signal?: AbortSignal;
 }
 
+const byName = (a: InputFile, b: InputFile) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Files read at once on a cold run. */
+const READ_BATCH = 32;
+
 export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpusOptions): Promise<CorpusResult> {
   const opts = fileOptions(o.config);
-  const key = o.cacheDir ? await cacheKey(o.config) : '';
-  const cachePath = o.cacheDir ? join(o.cacheDir, 'file-results.json') : undefined;
-  const cache = cachePath ? await loadCache(cachePath, key) : new Map<string, PackedResult>();
-  const fresh = new Map<string, PackedResult>();
+  let t0 = performance.now();
+  const cache = o.cacheDir ? await openFileCache(o.cacheDir, await cacheKey(o.config)) : undefined;
+  const cacheLoadMs = performance.now() - t0;
+  t0 = performance.now();
+
+  const sorted = [...files].sort(byName);
+  const records: FileRecord[] = new Array<FileRecord>(sorted.length);
+  const fresh = new Map<string, FileRecord>();
+  const missing: number[] = [];
+  sorted.forEach((file, i) => {
+    const hit = file.hash ? cache?.get(file.hash) : undefined;
+    if (hit) records[i] = hit;
+    else missing.push(i);
+  });
   let extracted = 0;
-
-  const perFile: Array<{ file: InputFile; result: FileResult }> = [];
-  for (const [i, file] of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).entries()) {
+  for (let b = 0; b < missing.length; b += READ_BATCH) {
     if (o.signal?.aborted) throw new Error('interrupted');
-    const hit = file.hash ? (fresh.get(file.hash) ?? cache.get(file.hash)) : undefined;
-    let result: FileResult;
-    if (hit) result = unpack(hit);
-    else {
-      result = extractFile(await readFile(file.abs), opts);
+    const batch = missing.slice(b, b + READ_BATCH);
+    const bufs = await Promise.all(batch.map((i) => readFile(sorted[i]!.abs)));
+    batch.forEach((i, k) => {
+      const file = sorted[i]!;
+      const seenHere = file.hash ? fresh.get(file.hash) : undefined;
+      if (seenHere) {
+        records[i] = seenHere;
+        return;
+      }
+      const rec = toRecord(extractFile(bufs[k]!, opts));
       extracted++;
-    }
-    if (file.hash) fresh.set(file.hash, hit ?? pack(result));
-    perFile.push({ file, result });
-    o.onProgress?.(i + 1, files.length, file.name);
+      records[i] = rec;
+      if (file.hash) fresh.set(file.hash, rec);
+      o.onProgress?.(sorted.length - missing.length + b + k + 1, sorted.length, file.name);
+    });
   }
-  if (cachePath && (extracted > 0 || fresh.size !== cache.size)) {
-    await writeAtomic(cachePath, JSON.stringify({ key, entries: Object.fromEntries(fresh) }), { fsync: false });
-  }
+  if (missing.length === 0 && sorted.length) o.onProgress?.(sorted.length, sorted.length, sorted.at(-1)!.name);
+  const extractMs = performance.now() - t0;
+  t0 = performance.now();
+  if (cache) await cache.save(fresh, new Set(sorted.map((f) => f.hash).filter((h): h is string => h !== undefined)));
+  const cacheSaveMs = performance.now() - t0;
 
-  const system = o.config.system_prompt;
-  const seen = new Set<string>();
-  const samples: ShareGptSample[] = [];
-  const totals: CorpusReport['totals'] = {
-    files: files.length,
+  // Cross-file dedup (the first file in name order keeps a sample) and the totals.
+  const dedup = new SampleSet();
+  const kept: SampleRef[] = [];
+  const totals: CorpusTotals = {
+    files: sorted.length,
     files_skipped: 0,
     files_with_samples: 0,
     samples: 0,
     duplicates_across_files: 0,
     encodings: {},
     utterances: { persona: 0, doctor: 0, other: 0, uncertain: 0 },
-    dropped: {},
+    dropped: Object.fromEntries(DROP_KEYS.map((k) => [k, 0])),
   };
-  const reports: CorpusReport['files'] = [];
-  for (const { file, result } of perFile) {
-    const rep = result.report;
-    let kept = 0;
-    for (const s of result.samples) {
-      const k = s.join('\u0000');
-      if (seen.has(k)) {
-        totals.duplicates_across_files++;
-        continue;
-      }
-      seen.add(k);
-      kept++;
-      samples.push({ system, conversations: s.map((value, t) => ({ from: t % 2 === 0 ? 'human' : 'gpt', value })) });
+  const dropSums = new Array<number>(DROP_KEYS.length).fill(0);
+  const skipped: CorpusResult['skipped'] = [];
+  records.forEach((rec, i) => {
+    let n = 0;
+    const flat = rec.samples;
+    for (let off = 0; off < flat.length; off += flat[off]! + 1) {
+      if (dedup.add(rec, off)) {
+        kept.push({ rec, off });
+        n++;
+      } else totals.duplicates_across_files++;
     }
-    if (rep.status === 'skipped') totals.files_skipped++;
-    if (kept > 0) totals.files_with_samples++;
-    const enc = rep.encoding ?? `(${rep.reason ?? 'skipped'})`;
+    if (n > 0) totals.files_with_samples++;
+    let enc = rec.encoding;
+    if (enc === null) {
+      const reason = rec.extra?.reason ?? 'skipped';
+      totals.files_skipped++;
+      skipped.push({ file: sorted[i]!.name, reason, detail: rec.extra?.detail ?? reason });
+      enc = `(${reason})`;
+    }
     totals.encodings[enc] = (totals.encodings[enc] ?? 0) + 1;
-    for (const k of ['persona', 'doctor', 'other', 'uncertain'] as const) totals.utterances[k] += rep.utterances[k];
-    for (const [k, v] of Object.entries(rep.dropped)) totals.dropped[k] = (totals.dropped[k] ?? 0) + v;
-    reports.push({ file: file.name, ...rep });
-  }
-  totals.samples = samples.length;
+    const c = rec.counts;
+    totals.utterances.persona += c[C.utterances]!;
+    totals.utterances.doctor += c[C.utterances + 1]!;
+    totals.utterances.other += c[C.utterances + 2]!;
+    totals.utterances.uncertain += c[C.utterances + 3]!;
+    for (let k = 0; k < DROP_KEYS.length; k++) dropSums[k]! += c[C.dropped + k]!;
+  });
+  DROP_KEYS.forEach((k, i) => (totals.dropped[k] = dropSums[i]!));
+  totals.samples = kept.length;
+
+  const system = JSON.stringify(o.config.system_prompt);
   const { persona, doctor, others, ...rest } = opts;
-  return {
-    samples,
-    extracted,
-    report: {
-      input_dir: o.config.input_dir,
-      output: o.config.output,
-      options: { ...rest, names: { persona: persona.names, doctor: doctor.names, others: others.length } },
-      totals,
-      files: reports,
-    },
+  const header = {
+    input_dir: o.config.input_dir,
+    output: o.config.output,
+    options: { ...rest, names: { persona: persona.names, doctor: doctor.names, others: others.length } },
+    totals,
   };
+  let dataset: Buffer | undefined;
+  const datasetBytes = () => (dataset ??= renderDataset(system, kept));
+  return {
+    totals,
+    skipped,
+    extracted,
+    timing: { cacheLoadMs, extractMs, cacheSaveMs },
+    datasetBytes,
+    reportText: (extra = {}) =>
+      renderReport(
+        { ...header, ...extra },
+        records.map((r, i) => `{"file":${JSON.stringify(sorted[i]!.name)},${reportLine(r).slice(1)}`),
+      ),
+    samples: () => JSON.parse(datasetBytes().toString('utf8')) as ShareGptSample[],
+  };
+}
+
+/** A sample of a file record: `rec.samples[off]` turns, their text indices after it. */
+interface SampleRef {
+  rec: FileRecord;
+  off: number;
+}
+
+/** Byte offset of each text literal of a record in its buffer. */
+const literalStarts = new WeakMap<FileRecord, Uint32Array>();
+function starts(rec: FileRecord): Uint32Array {
+  let s = literalStarts.get(rec);
+  if (!s) {
+    s = new Uint32Array(rec.litLens.length);
+    let p = rec.start;
+    for (let i = 0; i < s.length; i++) {
+      s[i] = p;
+      p += rec.litLens[i]!;
+    }
+    literalStarts.set(rec, s);
+  }
+  return s;
+}
+
+/** Samples seen so far, by content: bucketed by a hash of their text hashes, confirmed by bytes. */
+class SampleSet {
+  private readonly buckets = new Map<number, SampleRef | SampleRef[]>();
+
+  /** Adds the sample; false when an equal one was added before. */
+  add(rec: FileRecord, off: number): boolean {
+    const n = rec.samples[off]!;
+    let a = n;
+    let b = 0x9e3779b9 ^ n;
+    for (let k = 1; k <= n; k++) {
+      const h = rec.textHashes[rec.samples[off + k]!]!;
+      a = Math.imul(a ^ h, 0x01000193);
+      b = Math.imul((b << 5) | (b >>> 27), 0x5bd1e995) ^ h;
+    }
+    const key = (a >>> 0) * 0x200000 + (b >>> 11);
+    const ref = { rec, off };
+    const bucket = this.buckets.get(key);
+    if (!bucket) {
+      this.buckets.set(key, ref);
+      return true;
+    }
+    const list = Array.isArray(bucket) ? bucket : [bucket];
+    if (list.some((x) => sameSample(x, ref))) return false;
+    list.push(ref);
+    if (list.length === 2) this.buckets.set(key, list);
+    return true;
+  }
+}
+
+function sameSample(x: SampleRef, y: SampleRef): boolean {
+  const n = x.rec.samples[x.off]!;
+  if (y.rec.samples[y.off] !== n) return false;
+  const xs = starts(x.rec);
+  const ys = starts(y.rec);
+  for (let k = 1; k <= n; k++) {
+    const i = x.rec.samples[x.off + k]!;
+    const j = y.rec.samples[y.off + k]!;
+    const len = x.rec.litLens[i]!;
+    if (y.rec.litLens[j] !== len) return false;
+    if (x.rec.buf.compare(y.rec.buf, ys[j]!, ys[j]! + len, xs[i]!, xs[i]! + len) !== 0) return false;
+  }
+  return true;
+}
+
+/** The dataset as UTF-8, byte for byte what `formatDataset` prints for the same samples. */
+function renderDataset(systemJson: string, kept: readonly SampleRef[]): Buffer {
+  if (kept.length === 0) return Buffer.from('[]\n');
+  const open = Buffer.from(`  {\n    "system": ${systemJson},\n    "conversations": [\n`);
+  const turnOpen = [Buffer.from('      {\n        "from": "human",\n        "value": '), Buffer.from('      {\n        "from": "gpt",\n        "value": ')] as const;
+  const turnClose = Buffer.from('\n      }');
+  const close = Buffer.from('\n    ]\n  }');
+  let size = 2 + 2; // "[\n" … "\n]\n" minus the last ",\n" is counted below
+  for (const { rec, off } of kept) {
+    const n = rec.samples[off]!;
+    size += open.length + close.length + 2;
+    for (let k = 0; k < n; k++) size += turnOpen[k % 2]!.length + rec.litLens[rec.samples[off + 1 + k]!]! + turnClose.length + (k ? 2 : 0);
+  }
+  const out = Buffer.allocUnsafe(size + 1);
+  let p = out.write('[\n', 0, 'latin1');
+  kept.forEach(({ rec, off }, si) => {
+    if (si) p += out.write(',\n', p, 'latin1');
+    p += open.copy(out, p);
+    const st = starts(rec);
+    const n = rec.samples[off]!;
+    for (let k = 0; k < n; k++) {
+      if (k) p += out.write(',\n', p, 'latin1');
+      p += turnOpen[k % 2]!.copy(out, p);
+      const i = rec.samples[off + 1 + k]!;
+      p += rec.buf.copy(out, p, st[i]!, st[i]! + rec.litLens[i]!);
+      p += turnClose.copy(out, p);
+    }
+    p += close.copy(out, p);
+  });
+  p += out.write('\n]\n', p, 'latin1');
+  return out.subarray(0, p);
+}
+
+/** Report header pretty-printed, then `"files"` with one compact line per file. */
+function renderReport(header: Record<string, unknown>, fileLines: readonly string[]): string {
+  const head = JSON.stringify(header, null, 2);
+  const files = fileLines.length ? `[\n    ${fileLines.join(',\n    ')}\n  ]` : '[]';
+  return `${head.slice(0, -2)},\n  "files": ${files}\n}\n`;
 }
 
 /** ShareGPT JSON as LLaMA-Factory reads it (stable formatting, trailing newline). */

@@ -2,8 +2,8 @@
 import { posix } from 'node:path';
 import { defineStage, moduleDir, StageError, type StageContext } from '../../src/api.js';
 import { configSchema } from './config.js';
-import { extractCorpus, formatDataset, type InputFile } from './corpus.js';
-import { writeAtomic } from './fileIo.js';
+import { extractCorpus, type InputFile } from './corpus.js';
+import { writeFile } from 'node:fs/promises';
 
 function inputFiles(ctx: StageContext, inputDir: string): InputFile[] {
   const dir = posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
@@ -26,6 +26,8 @@ export const stage = defineStage({
   gpus: 0,
   code: [moduleDir(import.meta.url)],
   async run(ctx) {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const config = configSchema.parse(ctx.param('extract'));
     const files = inputFiles(ctx, config.input_dir);
     if (files.length === 0) throw new StageError(`extract: no files in ${config.input_dir} (extract.input_dir in pipeline.yaml)`);
@@ -37,14 +39,21 @@ export const stage = defineStage({
         if (done === total || done % 50 === 0) ctx.progress({ current: done, total, message: file });
       },
     });
-    await writeAtomic(ctx.out(config.output), formatDataset(res.samples));
-    await writeAtomic(ctx.out(config.report), `${JSON.stringify(res.report, null, 2)}\n`);
-    const t = res.report.totals;
+    const t1 = performance.now();
+    // Outs go to the engine's staging area, which it promotes atomically: a plain write suffices.
+    await writeFile(ctx.out(config.output), res.datasetBytes());
+    await writeFile(ctx.out(config.report), res.reportText());
+    const t = res.totals;
     ctx.log(
       `extract: ${t.files} files (${res.extracted} read, ${t.files - res.extracted} from cache), ${t.files_skipped} skipped, ` +
         `${t.samples} samples; her ${t.utterances.persona}, Doctor ${t.utterances.doctor}, others ${t.utterances.other}, uncertain ${t.utterances.uncertain}`,
     );
-    for (const f of res.report.files)
-      if (f.status === 'skipped') ctx.log(`extract: skipped ${f.file}: ${f.reason} (${f.detail ?? ''})`);
+    for (const f of res.skipped) ctx.log(`extract: skipped ${f.file}: ${f.reason} (${f.detail})`);
+    const cpu = process.cpuUsage(cpu0);
+    const ms = (x: number) => Math.round(x);
+    ctx.log(
+      `extract: timing ${ms(performance.now() - t0)} ms wall, ${ms((cpu.user + cpu.system) / 1000)} ms CPU: cache load ${ms(res.timing.cacheLoadMs)} ms, ` +
+        `extract ${ms(res.timing.extractMs)} ms, cache save ${ms(res.timing.cacheSaveMs)} ms, outputs ${ms(performance.now() - t1)} ms`,
+    );
   },
 });

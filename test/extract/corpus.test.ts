@@ -1,0 +1,171 @@
+// The corpus layer and its per-file cache: outputs assembled from cached records must be exactly
+// what extracting every file from scratch gives, and the cache must append, survive damage and
+// keep other option sets.
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema, fileOptions, type ExtractConfig } from '../../stages/extract/config.js';
+import { extractCorpus, formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
+import { extractFile } from '../../stages/extract/extractFile.js';
+import { reportLine, toRecord } from '../../stages/extract/fileCache.js';
+import { REPO } from '../helpers/workspace.js';
+
+const CORPUS = join(REPO, 'Eyjafjalla_data', 'tongren');
+
+let dir: string;
+let cacheDir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pl-extract-corpus-'));
+  cacheDir = join(dir, 'cache');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The bundled corpus, a copy of one file under another name (cross-file duplicates), bad files. */
+async function makeInputs(): Promise<InputFile[]> {
+  const inDir = join(dir, 'in');
+  await rm(inDir, { recursive: true, force: true });
+  await mkdir(inDir, { recursive: true });
+  for (const f of await readdir(CORPUS)) await copyFile(join(CORPUS, f), join(inDir, f));
+  await copyFile(join(CORPUS, '01_观测站的清晨.txt'), join(inDir, '99_copy.txt'));
+  await writeFile(join(inDir, 'zz_empty.txt'), '');
+  await writeFile(join(inDir, 'zz_binary.bin'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13]));
+  await writeFile(join(inDir, 'zz_long.txt'), `${'很长的一段没有引号的文字。'.repeat(2000)}\n`);
+  await writeFile(join(inDir, 'zz_unclosed.txt'), '博士问：“你还好吗？”\n艾雅法拉说：“前辈，我没事，只是有点累了\n');
+  return listInputs(inDir);
+}
+
+async function listInputs(inDir: string): Promise<InputFile[]> {
+  const out: InputFile[] = [];
+  for (const name of (await readdir(inDir)).sort().reverse()) {
+    const abs = join(inDir, name);
+    out.push({ name, abs, hash: createHash('sha256').update(await readFile(abs)).digest('hex') });
+  }
+  return out;
+}
+
+/** What the stage must produce, computed the slow, obvious way. */
+async function reference(files: readonly InputFile[], config: ExtractConfig) {
+  const opts = fileOptions(config);
+  const seen = new Set<string>();
+  const samples: ShareGptSample[] = [];
+  const reports: string[] = [];
+  for (const f of [...files].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const r = extractFile(await readFile(f.abs), opts);
+    reports.push(JSON.stringify({ file: f.name, ...r.report }));
+    for (const s of r.samples) {
+      const k = s.join('\u0000');
+      if (seen.has(k)) continue;
+      seen.add(k);
+      samples.push({ system: config.system_prompt, conversations: s.map((value, t) => ({ from: t % 2 === 0 ? 'human' : 'gpt', value })) });
+    }
+  }
+  return { dataset: formatDataset(samples), reports, samples };
+}
+
+const config = configSchema.parse({ input_dir: 'in' });
+
+test('outputs from scratch, from the cache and the obvious reference are identical', async () => {
+  const files = await makeInputs();
+  const ref = await reference(files, config);
+  const cold = await extractCorpus(files, { config, cacheDir });
+  expect(cold.extracted).toBe(files.length - 1); // the copy shares its hash with the original
+  const warm = await extractCorpus(files, { config, cacheDir });
+  const none = await extractCorpus(files, { config });
+  expect(warm.extracted).toBe(0);
+  expect(none.extracted).toBe(files.length - 1);
+  for (const res of [cold, warm, none]) {
+    expect(res.datasetBytes().toString('utf8')).toBe(ref.dataset);
+    const report = JSON.parse(res.reportText()) as { files: unknown[]; totals: Record<string, unknown> };
+    expect(report.files.map((f) => JSON.stringify(f))).toEqual(ref.reports);
+    expect(res.samples()).toEqual(ref.samples);
+  }
+  expect(cold.totals).toMatchObject({ files: files.length, files_skipped: 2, samples: ref.samples.length, encodings: { '(empty)': 1, '(binary)': 1, gb18030: 1 } });
+  expect(cold.totals.duplicates_across_files).toBeGreaterThan(0);
+  expect(cold.totals.dropped.unclosed_quotes).toBe(1);
+  expect(cold.totals.dropped.long_paragraphs).toBe(1);
+  expect(cold.skipped.map((s) => s.file).sort()).toEqual(['zz_binary.bin', 'zz_empty.txt']);
+  expect(warm.reportText()).toBe(cold.reportText());
+});
+
+test('a report line is exactly the JSON of the file report, for every kind of file', async () => {
+  const opts = fileOptions(config);
+  const files = await makeInputs();
+  for (const f of files) {
+    const res = extractFile(await readFile(f.abs), opts);
+    expect(reportLine(toRecord(res))).toBe(JSON.stringify(res.report));
+  }
+});
+
+test('an empty result is an empty list, as formatDataset prints it', async () => {
+  await writeFile(join(dir, 'a.txt'), '这里没有对话。\n');
+  const res = await extractCorpus([{ name: 'a.txt', abs: join(dir, 'a.txt'), hash: 'h' }], { config, cacheDir });
+  expect(res.datasetBytes().toString()).toBe(formatDataset([]));
+});
+
+async function indexFiles(): Promise<string[]> {
+  return (await readdir(cacheDir)).filter((n) => n.endsWith('.ndjson')).sort();
+}
+
+test('a new file appends one line to the index; other option sets keep their own index', async () => {
+  const files = await makeInputs();
+  await extractCorpus(files, { config, cacheDir });
+  const [index] = await indexFiles();
+  const before = (await readFile(join(cacheDir, index!), 'utf8')).split('\n').length;
+  const extra = join(dir, 'in', '50_new.txt');
+  await writeFile(extra, '博士问：“今天怎么样？”\n艾雅法拉说：“今天的观测很顺利哦，前辈。”\n');
+  const more = [...files, { name: '50_new.txt', abs: extra, hash: 'new-file-hash' }];
+  const res = await extractCorpus(more, { config, cacheDir });
+  expect(res.extracted).toBe(1);
+  expect((await readFile(join(cacheDir, index!), 'utf8')).split('\n').length).toBe(before + 1);
+  expect(res.datasetBytes().toString()).toBe((await reference(more, config)).dataset);
+
+  const short = configSchema.parse({ input_dir: 'in', max_turns: 2 });
+  expect((await extractCorpus(more, { config: short, cacheDir })).extracted).toBe(files.length);
+  expect(await indexFiles()).toHaveLength(2);
+  const back = await extractCorpus(more, { config, cacheDir });
+  expect(back.extracted).toBe(0);
+  expect(back.datasetBytes().toString()).toBe(res.datasetBytes().toString());
+});
+
+test('a damaged index line or a truncated texts file costs a re-read of those files, not the outputs', async () => {
+  const files = await makeInputs();
+  const first = await extractCorpus(files, { config, cacheDir });
+  const [index] = await indexFiles();
+  const lines = (await readFile(join(cacheDir, index!), 'utf8')).split('\n');
+  lines[3] = `${lines[3]!.slice(0, 40)}garbage`;
+  await writeFile(join(cacheDir, index!), lines.join('\n'));
+  const again = await extractCorpus(files, { config, cacheDir });
+  expect(again.extracted).toBe(1);
+  expect(again.datasetBytes().equals(first.datasetBytes())).toBe(true);
+
+  const texts = join(cacheDir, index!.replace(/\.ndjson$/, '.texts'));
+  const t = await readFile(texts);
+  await writeFile(texts, t.subarray(0, t.length - 10));
+  const third = await extractCorpus(files, { config, cacheDir });
+  expect(third.extracted).toBeGreaterThanOrEqual(1);
+  expect(third.extracted).toBeLessThan(files.length);
+  expect(third.datasetBytes().equals(first.datasetBytes())).toBe(true);
+});
+
+test('when most entries are for files that are gone, the index is rewritten with the live ones only', async () => {
+  const files = await makeInputs();
+  // Enough dead entries to pass the rewrite threshold: 1,200 tiny distinct files, then drop them.
+  const many: InputFile[] = [];
+  for (let i = 0; i < 1200; i++) {
+    const abs = join(dir, 'in', `t${i}.txt`);
+    await writeFile(abs, `第${i}行。\n`);
+    many.push({ name: `t${i}.txt`, abs, hash: `tiny-${i}` });
+  }
+  await extractCorpus([...files, ...many], { config, cacheDir });
+  const [index] = await indexFiles();
+  expect((await readFile(join(cacheDir, index!), 'utf8')).trim().split('\n')).toHaveLength(1 + files.length - 1 + many.length);
+  const res = await extractCorpus(files, { config, cacheDir });
+  expect(res.extracted).toBe(0);
+  expect((await readFile(join(cacheDir, index!), 'utf8')).trim().split('\n')).toHaveLength(1 + files.length - 1);
+  const after = await extractCorpus(files, { config, cacheDir });
+  expect(after.extracted).toBe(0);
+  expect(after.datasetBytes().toString()).toBe((await reference(files, config)).dataset);
+});
