@@ -5,7 +5,11 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseJsonEvents, runCli } from '../helpers/workspace.js';
 import { chatRequests, readRequests, serverStarts } from './fakeApi.js';
-import { ADAPTER_KEY, alive, casesJsonl, readJsonl, regressWorkspace, SAMPLE_CASES, type RegressWorkspace } from './fixtures.js';
+import { ADAPTER_KEY, alive, casesJsonl, readJsonl, regressWorkspace, SAMPLE_CASES, type RegressWorkspace, expectExit } from './fixtures.js';
+import { jest } from '@jest/globals';
+
+// Each CLI run is a few seconds on an idle machine; leave room for a busy one.
+jest.setTimeout(180_000);
 
 const cleanup: string[] = [];
 afterAll(async () => {
@@ -25,7 +29,7 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
     const w = await setup({ env: { FAKE_API_STARTUP_MS: '1500' } });
     const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(stageOf(r.stdout)?.status).toBe('ran');
 
     const events = await readRequests(w.log);
@@ -89,14 +93,14 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
 
   test('editing one case sends exactly one request; editing only checks sends none and starts no server', async () => {
     const w = await setup();
-    expect((await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env })).code).toBe(0);
+    expectExit(await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env }), 0);
     expect(chatRequests(await readRequests(w.log))).toHaveLength(4);
 
     // One case's prompt changes.
     const edited = SAMPLE_CASES.map((c) => (c.id === 'tone-1' ? { ...c, user: '实验失败了三次，好沮丧。' } : c));
     await writeFile(join(w.ws, 'data/cases.jsonl'), casesJsonl(edited));
     const one = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
-    expect(one.code).toBe(0);
+    expectExit(one, 0);
     const afterOne = await readRequests(w.log);
     expect(chatRequests(afterOne)).toHaveLength(5);
     expect(chatRequests(afterOne).at(-1)!.body!.messages!.at(-1)!.content).toBe('实验失败了三次，好沮丧。');

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { freePort } from '../../stages/regress/server.js';
 import { parseJsonEvents, runCli } from '../helpers/workspace.js';
 import { chatRequests, readRequests, serverStarts, startFakeApi, writeScript, type RunningFake } from './fakeApi.js';
-import { allFiles, readJsonl, regressWorkspace, SAMPLE_RULES } from './fixtures.js';
+import { allFiles, readJsonl, regressWorkspace, SAMPLE_RULES, expectExit } from './fixtures.js';
+import { jest } from '@jest/globals';
+
+// Each CLI run is a few seconds on an idle machine; leave room for a busy one.
+jest.setTimeout(180_000);
 
 const KEY = 'sk-regress-secret-7f3a9c';
 let dir: string;
@@ -33,7 +37,7 @@ test('uses the running server with the key from regress.api_key_env, starts noth
   // No llamafactory-cli on PATH and no GPU in the pool: endpoint mode needs neither.
   const env = { ...w.env, PATH: process.env.PATH ?? '/usr/bin:/bin', MY_REGRESS_KEY: KEY };
   const r = await runCli(w.ws, ['run', 'regress', '--json', '--cpu-only'], { env });
-  expect(r.code).toBe(0);
+  expectExit(r, 0);
   expect(parseJsonEvents(r.stdout).summary.stages.find((s) => s.name === 'regress')?.status).toBe('ran');
   expect(await readRequests(w.log)).toEqual([]); // the workspace's llamafactory-cli double never ran
 
@@ -48,7 +52,7 @@ test('uses the running server with the key from regress.api_key_env, starts noth
 
   // Same config, cache warm: the endpoint is not asked again even when the key changes.
   const again = await runCli(w.ws, ['run', 'regress', '--json', '--cpu-only', '--set', 'regress.max_tokens=256'], { env: { ...env, MY_REGRESS_KEY: 'another' } });
-  expect(again.code).toBe(1); // wrong key: 401 for the 4 new requests (max_tokens is part of the key)
+  expectExit(again, 1); // wrong key: 401 for the 4 new requests (max_tokens is part of the key)
   expect(again.stdout + again.stderr).toContain('HTTP 401');
   expect(again.stdout + again.stderr).not.toContain('another');
 
@@ -63,7 +67,7 @@ test('an endpoint that is down fails with the URL and the reason, without a stac
   const w = await regressWorkspace({ yaml: [`  endpoint: http://127.0.0.1:${port}/v1`] });
   cleanup.push(w.ws);
   const r = await runCli(w.ws, ['run', 'regress', '--json', '--cpu-only'], { env: w.env });
-  expect(r.code).toBe(1);
+  expectExit(r, 1);
   expect(r.stdout + r.stderr).toContain(`regress.endpoint http://127.0.0.1:${port}/v1 does not answer: cannot reach http://127.0.0.1:${port}/v1/models: ECONNREFUSED`);
   expect(r.stdout + r.stderr).not.toMatch(/\n\s+at .*\.(js|ts):\d+/);
 });

@@ -4,7 +4,11 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseJsonEvents, runCli } from '../helpers/workspace.js';
 import { chatRequests, readRequests } from './fakeApi.js';
-import { ADAPTER_KEY, readJsonl, regressWorkspace, SAMPLE_RULES, type RegressWorkspace } from './fixtures.js';
+import { ADAPTER_KEY, readJsonl, regressWorkspace, SAMPLE_RULES, type RegressWorkspace, expectExit } from './fixtures.js';
+import { jest } from '@jest/globals';
+
+// Each CLI run is a few seconds on an idle machine; leave room for a busy one.
+jest.setTimeout(180_000);
 
 const cleanup: string[] = [];
 afterAll(async () => {
@@ -22,7 +26,7 @@ describe('regress: failures that still write every report', () => {
   test('below regress.min_pass_rate the stage fails (exit 1) after writing results, history and report', async () => {
     const w = await setup({ yaml: ['  min_pass_rate: 0.9'] });
     const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
-    expect(r.code).toBe(1);
+    expectExit(r, 1);
     expect(regressOf(r.stdout)?.status).toBe('failed');
     expect(r.stdout + r.stderr).toContain('pass rate 75.0% is below regress.min_pass_rate 90.0% (1 failed; see artifacts/reports/regression.html)');
     // An expected failure, reported as such (not as a crash).
@@ -33,7 +37,7 @@ describe('regress: failures that still write every report', () => {
     expect(await readFile(join(w.ws, 'artifacts/reports/regression.html'), 'utf8')).toContain('care-1');
     // Lowering the gate: the stage runs again, from the cache alone.
     const ok = await runCli(w.ws, ['run', 'regress', '--json', '--set', 'regress.min_pass_rate=0.5'], { env: w.env });
-    expect(ok.code).toBe(0);
+    expectExit(ok, 0);
     expect(chatRequests(await readRequests(w.log))).toHaveLength(4);
   });
 
@@ -41,7 +45,7 @@ describe('regress: failures that still write every report', () => {
     const rules = [{ contains: '实验失败', status: 500 }, ...SAMPLE_RULES];
     const w = await setup({ rules, yaml: ['  retries: 1'] });
     const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
-    expect(r.code).toBe(1);
+    expectExit(r, 1);
     expect(r.stdout + r.stderr).toContain('1 of 4 cases got no answer (first: tone-1:');
     const results = await readJsonl<{ id: string; ok: boolean; error: string | null; failures: string[] }>(join(w.ws, 'artifacts/regress', ADAPTER_KEY, 'results.jsonl'));
     const tone = results.find((x) => x.id === 'tone-1')!;
@@ -54,7 +58,7 @@ describe('regress: failures that still write every report', () => {
 
     await writeFile(w.env.FAKE_API_SCRIPT!, JSON.stringify({ rules: SAMPLE_RULES }));
     const again = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
-    expect(again.code).toBe(0);
+    expectExit(again, 0);
     const chats = chatRequests(await readRequests(w.log));
     expect(chats).toHaveLength(6);
     expect(chats.at(-1)!.body!.messages!.at(-1)!.content).toBe('实验失败了，好沮丧。');
@@ -63,7 +67,7 @@ describe('regress: failures that still write every report', () => {
   test('without llamafactory-cli the stage fails before any work, naming both ways out', async () => {
     const w = await setup();
     const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: { ...w.env, PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-    expect(r.code).toBe(1);
+    expectExit(r, 1);
     const out = r.stdout + r.stderr;
     expect(out).toContain('`llamafactory-cli` was not found on PATH');
     expect(out).toContain('or set regress.endpoint to an OpenAI-compatible server you already run');
@@ -81,7 +85,7 @@ describe('regress: failures that still write every report', () => {
       ].join('\n'),
     );
     const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
-    expect(r.code).toBe(1);
+    expectExit(r, 1);
     const out = r.stdout + r.stderr;
     expect(out).toContain('data/cases.jsonl:2 (id bad-1): checks.regex_must[0] is not a valid regex');
     expect(out).toContain('data/cases.jsonl:3: id \\"ok-1\\" duplicates the case on line 1');

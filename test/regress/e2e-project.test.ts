@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { makeWorkspace, parseJsonEvents, PROJECT_PIPELINE_TS, runCli } from '../helpers/workspace.js';
 import { DOUBLES_PATH, readRecords, sampleFanFiction, trainWorkspaceFiles } from '../train/fixtures.js';
 import { chatRequests, readRequests, serverStarts, writeScript } from './fakeApi.js';
-import { casesJsonl, readJsonl, SAMPLE_CASES, SAMPLE_RULES } from './fixtures.js';
+import { casesJsonl, readJsonl, SAMPLE_CASES, SAMPLE_RULES, expectExit } from './fixtures.js';
+import { jest } from '@jest/globals';
+
+// Each CLI run is a few seconds on an idle machine; leave room for a busy one.
+jest.setTimeout(180_000);
 
 let ws: string | undefined;
 afterAll(async () => {
@@ -31,7 +35,7 @@ test('regress follows the adapter the train stage produced, and is restored with
   };
 
   const first = await runCli(ws, ['run', 'regress', '--json'], { env, timeoutMs: 120_000 });
-  expect(first.code).toBe(0);
+  expectExit(first, 0);
   const s1 = stagesOf(first.stdout);
   expect([s1.train?.status, s1.regress?.status]).toEqual(['ran', 'ran']);
   const adapter1 = s1.train!.key!.slice(0, 12);
@@ -49,7 +53,7 @@ test('regress follows the adapter the train stage produced, and is restored with
 
   // Retrain with another rank: a new adapter, so every case is asked again.
   const second = await runCli(ws, ['run', 'regress', '--json', '--set', 'train.lora_rank=4'], { env, timeoutMs: 120_000 });
-  expect(second.code).toBe(0);
+  expectExit(second, 0);
   const s2 = stagesOf(second.stdout);
   expect([s2.train?.status, s2.regress?.status]).toEqual(['ran', 'ran']);
   expect(chatRequests(await readRequests(log))).toHaveLength(8);
@@ -57,7 +61,7 @@ test('regress follows the adapter the train stage produced, and is restored with
 
   // Back to rank 8: both restored from the run cache; no training, no server, no request.
   const back = await runCli(ws, ['run', 'regress', '--json'], { env, timeoutMs: 120_000 });
-  expect(back.code).toBe(0);
+  expectExit(back, 0);
   const s3 = stagesOf(back.stdout);
   expect([s3.train?.status, s3.regress?.status]).toEqual(['restored', 'restored']);
   expect((await readRecords(env.FAKE_TRAIN_RECORD)).filter((e) => e.event === 'start')).toHaveLength(2);

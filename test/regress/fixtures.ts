@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN, makeWorkspace, REPO } from '../helpers/workspace.js';
+import { BIN, makeWorkspace, REPO, type CliResult } from '../helpers/workspace.js';
 import { FAKE_CLI_DIR, writeScript, type FakeRule } from './fakeApi.js';
 
 export const ADAPTER_KEY = 'a1b2c3d4e5f6';
@@ -142,4 +142,9 @@ export function startCli(cwd: string, args: string[], env: Record<string, string
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((res) => child.on('exit', (code, signal) => res(code ?? (signal ? 128 : null))));
   return { child, exited, output: () => output };
+}
+
+/** Asserts a CLI exit code; on a mismatch the failure shows what the CLI printed. */
+export function expectExit(r: CliResult, code: number): void {
+  if (r.code !== code) throw new Error(`expected exit ${code}, got ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
 }

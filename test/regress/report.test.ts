@@ -6,11 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runCli } from '../helpers/workspace.js';
-import { ADAPTER_KEY, regressWorkspace, SAMPLE_RULES } from './fixtures.js';
+import { ADAPTER_KEY, regressWorkspace, SAMPLE_RULES, expectExit } from './fixtures.js';
+import { jest } from '@jest/globals';
+
+// Each CLI run is a few seconds on an idle machine; leave room for a busy one.
+jest.setTimeout(180_000);
 
 const cleanup: string[] = [];
 afterAll(async () => {
-  for (const d of cleanup) await rm(d, { recursive: true, force: true });
+  for (const d of cleanup) await rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 function findChromium(): Promise<string> {
@@ -61,7 +65,7 @@ test('report of two adapters renders trend, tags, flips side by side, and filter
   cleanup.push(w.ws);
   expect((await runCli(w.ws, ['report'], { env: w.env })).stderr).toContain('no regression runs recorded yet');
 
-  expect((await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env })).code).toBe(0);
+  expectExit(await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env }), 0);
   // A newer adapter: care-1 now answers at length, tone-1 forgets to say 前辈.
   const newKey = 'b7c8d9e0f1a2';
   await mkdir(join(w.ws, 'artifacts/adapters', newKey), { recursive: true });
@@ -75,10 +79,10 @@ test('report of two adapters renders trend, tags, flips side by side, and filter
     ...SAMPLE_RULES,
   ];
   await writeFile(w.env.FAKE_API_SCRIPT!, JSON.stringify({ rules }));
-  expect((await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env })).code).toBe(0);
+  expectExit(await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env }), 0);
 
   const rep = await runCli(w.ws, ['report'], { env: w.env });
-  expect(rep.code).toBe(0);
+  expectExit(rep, 0);
   expect(rep.stdout).toContain(`wrote artifacts/reports/regression.html: 2 run(s); latest ${newKey} 3/4 passed`);
   const file = join(w.ws, 'artifacts/reports/regression.html');
   const html = await readFile(file, 'utf8');
