@@ -130,6 +130,8 @@ export class RunCache {
         objects.set(d + f, { path: p, size: (await stat(p)).size });
       }
     }
+    const size = () => [...objects.values()].reduce((a, o) => a + o.size, 0);
+    const before = size();
     // Objects no record references are garbage regardless of the size limit.
     const referenced = new Map<string, number>();
     for (const r of records) for (const o of r.rec.outs) referenced.set(o.hash, (referenced.get(o.hash) ?? 0) + 1);
@@ -141,11 +143,9 @@ export class RunCache {
         removedObjects++;
       }
     }
-    const size = () => [...objects.values()].reduce((a, o) => a + o.size, 0);
-    const before = size();
     records.sort((a, b) => a.atime - b.atime);
     let removedRuns = 0;
-    let total = before;
+    let total = size();
     for (const r of records) {
       if (total <= maxBytes) break;
       await rm(r.path, { force: true });
