@@ -4,7 +4,7 @@ import { z } from 'zod';
 /** LLaMA-Factory's finetuning types; 4-bit quantization (QLoRA) only works with `lora`. */
 export const FINETUNING_TYPES = ['lora', 'freeze', 'full', 'oft'] as const;
 
-export const configSchema = z
+export const trainSectionSchema = z
   .object({
     /** Executable: a name resolved on PATH or an absolute path (e.g. a conda env's bin). */
     command: z.string().min(1).default('llamafactory-cli'),
@@ -40,10 +40,19 @@ export const configSchema = z
     /** Any other LLaMA-Factory training keys, passed through as-is (LLaMA-Factory validates them). */
     extra: z.record(z.string(), z.unknown()).default({}),
   })
-  .strict()
-  .prefault({});
+  .strict();
+
+export const configSchema = trainSectionSchema.prefault({});
 
 export type TrainConfig = z.infer<typeof configSchema>;
+
+/**
+ * The train keys that shape the adapter, i.e. everything but `command`: pointing train.command at
+ * another install (a moved conda env) must not throw away hours of training.
+ */
+export const TRAIN_PARAM_KEYS: string[] = Object.keys(trainSectionSchema.shape)
+  .filter((k) => k !== 'command')
+  .map((k) => `train.${k}`);
 
 export const inferenceSchema = z
   .object({

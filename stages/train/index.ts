@@ -2,7 +2,7 @@
 // from checkpoints, with the adapter cached by stage key; plus `pipeline chat` / `webchat`.
 import { defineStage, moduleDir, type CommandDef, type ParamsReader } from '../../src/api.js';
 import { chatCommand } from './chat.js';
-import { readTrainConfig } from './config.js';
+import { readTrainConfig, TRAIN_PARAM_KEYS } from './config.js';
 import { ADAPTERS_DIR, CURRENT_POINTER } from './inference.js';
 import { trainPreflight } from './preflight.js';
 import { runTrain } from './runTrain.js';
@@ -23,7 +23,7 @@ export const stage = defineStage({
   description: 'QLoRA fine-tuning with llamafactory-cli train (GPU); adapter in artifacts/adapters/<key>',
   deps: trainDeps,
   outs: [`${ADAPTERS_DIR}/{key}`, CURRENT_POINTER],
-  params: ['train', 'register'],
+  params: [...TRAIN_PARAM_KEYS, 'register'],
   gpus: (params) => readTrainConfig((k) => params.get(k)).gpus,
   code: [moduleDir(import.meta.url)],
   resumable: true,

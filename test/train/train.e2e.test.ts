@@ -66,6 +66,9 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     const again = await runCli(ws, ['run', 'train', '--json'], { env });
     expect(stageOf(parseJsonEvents(again.stdout).summary, 'train')?.status).toBe('fresh');
     expect((await readRecords(record)).filter((e) => e.event === 'start')).toHaveLength(1);
+    // Pointing train.command at another install does not make the adapter stale.
+    const moved = await runCli(ws, ['status', 'train', '--json', '--set', 'train.command=/opt/envs/AICHAT/bin/llamafactory-cli'], { env });
+    expect(JSON.parse(moved.stdout)).toEqual({ stages: [{ name: 'register', state: 'fresh', reasons: [] }, { name: 'train', state: 'fresh', reasons: [] }] });
   });
 
   test('two devices: CUDA_VISIBLE_DEVICES=0,1, FORCE_TORCHRUN=1, NPROC_PER_NODE=2', async () => {
