@@ -58,11 +58,32 @@ export default definePipeline({
 });
 `;
 
+/**
+ * The small DAG plus a GPU stage after count:
+ *   out/count.txt ──fit (1 GPU)──▶ out/fit.txt (the CUDA_VISIBLE_DEVICES it was given)
+ */
+export const SMALL_PIPELINE_WITH_GPU_TS = SMALL_PIPELINE_TS.replace(
+  '  ],\n});\n',
+  `    defineStage({
+      name: 'fit',
+      deps: ['out/count.txt'],
+      outs: ['out/fit.txt'],
+      gpus: 1,
+      async run(ctx) {
+        await started(ctx.workspace, 'fit');
+        await writeFile(ctx.out('out/fit.txt'), 'devices=' + ctx.env.CUDA_VISIBLE_DEVICES + '\\n');
+      },
+    }),
+  ],
+});
+`,
+);
+
 const created: string[] = [];
 
-/** A temp workspace with the small DAG, a pipeline.yaml and the given files. */
-export async function smallWorkspace(files: Record<string, string> = {}, yaml = '# watch test workspace\n'): Promise<string> {
-  const ws = await makeWorkspace({ 'pipeline.ts': SMALL_PIPELINE_TS, 'pipeline.yaml': yaml, ...files }, 'pl-watch-');
+/** A temp workspace with the small DAG (or `dag`), a pipeline.yaml and the given files. */
+export async function smallWorkspace(files: Record<string, string> = {}, yaml = '# watch test workspace\n', dag = SMALL_PIPELINE_TS): Promise<string> {
+  const ws = await makeWorkspace({ 'pipeline.ts': dag, 'pipeline.yaml': yaml, ...files }, 'pl-watch-');
   created.push(ws);
   return ws;
 }
@@ -73,7 +94,7 @@ export async function removeSmallWorkspaces(): Promise<void> {
 }
 
 /** How many times a stage of the small DAG started. */
-export async function startsOf(ws: string, stage: 'gather' | 'count'): Promise<number> {
+export async function startsOf(ws: string, stage: 'gather' | 'count' | 'fit'): Promise<number> {
   const text = await readFile(join(ws, 'runs', `${stage}.log`), 'utf8').catch(() => '');
   return text.split('\n').filter(Boolean).length;
 }
