@@ -65,19 +65,22 @@ function startDouble(latencyMs: number): Promise<{ baseUrl: string; stop(): void
   });
 }
 
-async function timeRun(cases: LoadedCase[], baseUrl: string, concurrency: number, cacheDir: string): Promise<{ ms: number; p50: number; max: number; generated: number; passed: number }> {
+async function timeRun(cases: LoadedCase[], baseUrl: string, concurrency: number, cacheDir: string): Promise<{ ms: number; cpuMs: number; p50: number; max: number; generated: number; passed: number }> {
   const cache = new ResponseCache(cacheDir);
   const decoding = { temperature: 0.7, top_p: 0.9, max_tokens: 512 };
   const regex = new BoundedRegex(1000).warm();
   try {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const planned = await planCases(cases, cache, { responder: { endpoint: baseUrl }, model: 'bench', decoding, defaultSystem: null, augmentMinChars: true });
     const results = await runCases(planned, { client: { baseUrl, timeoutMs: 30_000 }, model: 'bench', decoding, concurrency, retries: 0, cache }, regex);
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const errors = results.filter((r) => r.error !== null);
     if (errors.length) throw new Error(`${errors.length} cases failed: ${errors[0]!.error}`);
     const lat = results.map((r) => r.latency_ms ?? 0).sort((a, b) => a - b);
-    return { ms, p50: lat[Math.floor(lat.length / 2)] ?? 0, max: lat.at(-1) ?? 0, generated: planned.filter((p) => !p.cached).length, passed: results.filter((r) => r.ok).length };
+    return { ms, cpuMs, p50: lat[Math.floor(lat.length / 2)] ?? 0, max: lat.at(-1) ?? 0, generated: planned.filter((p) => !p.cached).length, passed: results.filter((r) => r.ok).length };
   } finally {
     await regex.close();
   }
@@ -128,8 +131,9 @@ export async function bench(args: string[]): Promise<void> {
       [
         `regress bench: ${cases.length} cases, ${latency} ms per answer (fake OpenAI server on loopback; ${describeLoad(load)})`,
         `  concurrency ${String(opts.concurrency).padEnd(3)} ${s(concMs).padStart(9)}  median of ${opts.reps} (${concurrent.map((c) => s(c.ms)).join(', ')}); floor ${floor.toFixed(3)} s; request p50 ${conc.p50} ms, max ${conc.max} ms`,
+        `                  client CPU per run: ${concurrent.map((c) => s(c.cpuMs)).join(', ')}`,
         `  sequential      ${s(seq.ms).padStart(9)}  the old script's way; request p50 ${seq.p50} ms`,
-        `  cached rerun    ${s(cached.ms).padStart(9)}  ${cached.generated} requests`,
+        `  cached rerun    ${s(cached.ms).padStart(9)}  ${cached.generated} requests; client CPU ${s(cached.cpuMs)}`,
         `  speed-up ${(seq.ms / concMs).toFixed(1)}×; ${conc.passed}/${cases.length} cases pass their checks on the double's answers`,
         `  target: concurrent ≤ ${opts['target-s']} s → ${met ? 'met' : 'MISSED'}`,
         JSON.stringify({
@@ -139,6 +143,7 @@ export async function bench(args: string[]): Promise<void> {
           concurrency: opts.concurrency,
           concurrent_s: concurrent.map((c) => +(c.ms / 1000).toFixed(3)),
           concurrent_median_s: +(concMs / 1000).toFixed(3),
+          concurrent_client_cpu_s: concurrent.map((c) => +(c.cpuMs / 1000).toFixed(3)),
           sequential_s: +(seq.ms / 1000).toFixed(3),
           cached_s: +(cached.ms / 1000).toFixed(3),
           target_s: opts['target-s'],
