@@ -1,12 +1,14 @@
 // The project's own DAG under a real watcher: a new fan-fiction file's dialogue appears in the
-// ShareGPT dataset (only that file is read), and deleting it takes it out again.
-import { copyFile, cp, readFile, rm } from 'node:fs/promises';
+// ShareGPT dataset (only that file is read), deleting it takes it out again, and a file that is not
+// text is reported and skipped while watching goes on.
+import { copyFile, cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeWorkspace, PROJECT_PIPELINE_TS, REPO } from '../helpers/workspace.js';
 import { killAllWatchers, startWatch, statuses } from './watchProcess.js';
 
 const SCENE = '11_山脚下的茶摊.txt';
+const BROKEN = '12_损坏的文件.txt';
 const SCENE_FILE = fileURLToPath(new URL(`./fixtures/${SCENE}`, import.meta.url));
 const DATASET = 'data/eyjafjalla_tongren_sft.json';
 
@@ -30,7 +32,7 @@ async function turns(root: string): Promise<{ gpt: string[]; human: string[] }> 
   return { gpt: all.filter((t) => t.from === 'gpt').map((t) => t.value), human: all.filter((t) => t.from === 'human').map((t) => t.value) };
 }
 
-test('a new fan-fiction file is extracted into the dataset and registered; deleting it removes it', async () => {
+test('a new fan-fiction file is extracted into the dataset and registered; deleting it removes it; a broken file is skipped', async () => {
   ws = await makeWorkspace({ 'pipeline.ts': PROJECT_PIPELINE_TS, 'pipeline.yaml': 'extract:\n  input_dir: tongren\n' }, 'pl-watch-project-');
   await cp(join(REPO, 'Eyjafjalla_data', 'tongren'), join(ws, 'tongren'), { recursive: true });
   await cp(join(REPO, 'data', 'eyjafjalla_sft.json'), join(ws, 'data', 'eyjafjalla_sft.json'));
@@ -68,6 +70,15 @@ test('a new fan-fiction file is extracted into the dataset and registered; delet
   expect(removed.changed).toEqual([{ path: `tongren/${SCENE}`, kind: 'removed' }]);
   expect(['ran', 'restored']).toContain(statuses(removed).extract);
   expect((await turns(ws)).gpt.some((v) => v.includes('颜色特别浅'))).toBe(false);
+  expect(await dataset(ws)).toEqual(before);
+
+  // A file that is not text is reported and skipped; the dataset is untouched and watching goes on.
+  await writeFile(join(ws, 'tongren', BROKEN), Buffer.from([0xe8, 0x89, 0xbe, 0x00, 0x01, 0x00, 0xff, 0x10]));
+  const broken = await w.waitForBuild(4);
+  expect(broken.ok).toBe(true);
+  expect(broken.changed.map((c) => c.path)).toEqual([`tongren/${BROKEN}`]);
+  const report = JSON.parse(await readFile(join(ws, 'artifacts', 'reports', 'extraction.json'), 'utf8')) as { files: Array<{ file: string; status: string; reason?: string }> };
+  expect(report.files.find((f) => f.file.endsWith(BROKEN))).toMatchObject({ status: 'skipped', reason: 'binary' });
   expect(await dataset(ws)).toEqual(before);
   expect((await w.stop()).code).toBe(130);
 }, 150_000);
