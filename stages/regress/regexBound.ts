@@ -3,6 +3,7 @@
 // worker thread; when it exceeds the bound the worker is terminated (V8 interrupts the regex) and
 // the next test gets a fresh worker.
 import { Worker } from 'node:worker_threads';
+import { REGEX_FLAGS } from './cases.js';
 
 // Plain script source (eval'd), so it works the same from the esbuild output and under jest.
 const WORKER_SOURCE = `
@@ -30,7 +31,7 @@ export class BoundedRegex {
 
   constructor(
     private readonly timeoutMs: number,
-    private readonly flags = 'u',
+    private readonly flags = REGEX_FLAGS,
   ) {}
 
   /** Starts the worker now, so the first check does not wait for it. */
