@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 import { LEADING_ADVERBIAL_RE, SPEECH_VERB_RE } from './lexicon.js';
-import type { NameIndex } from './names.js';
+import type { NameIndex, Referent } from './names.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 interface Clause {
@@ -17,8 +17,15 @@ interface Sentence {
   complete: boolean;
 }
 
-const SENTENCE_SPLIT_RE = /(?<=[。！？!?；;…])(?![。！？!?；;…”])/;
-const CLAUSE_SPLIT_RE = /[，,：:、]/;
+/** 。！？!?；;… */
+function isSentenceEnd(c: number): boolean {
+  return c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0x21 || c === 0x3f || c === 0xff1b || c === 0x3b || c === 0x2026;
+}
+/** ，,：:、 */
+function isClauseSep(c: number): boolean {
+  return c === 0xff0c || c === 0x2c || c === 0xff1a || c === 0x3a || c === 0x3001;
+}
+const SEPARATOR_RE = /[。！？!?；;…，,：:、]/;
 const TERMINAL_END_RE = /[。！？!?；;…—]\s*$/;
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Longest distance (in paragraphs) turn-taking is trusted across. */
@@ -28,17 +35,31 @@ export interface AttributeOptions {
   names: NameIndex;
 }
 
+const LEADING_ADVERBIAL_STICKY = new RegExp(LEADING_ADVERBIAL_RE.source.replace(/^\^/, ''), 'y');
+
+/** Index of the first character at or after `i` that is not whitespace, \u3000, … or —. */
+function skipFiller(t: string, i: number): number {
+  while (i < t.length) {
+    const c = t.charCodeAt(i);
+    if (c === 0x3000 || c === 0x2026 || c === 0x2014 || c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x1680) i++;
+    else break;
+  }
+  return i;
+}
+
 /** The referent in subject position of a clause (first thing after leading adverbials), if any. */
 function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined {
   const first = clause.refs[0];
   if (!first) return undefined;
-  let rest = clause.text.replace(/^[\s\u3000…—]+/, '');
+  const t = clause.text;
+  let pos = skipFiller(t, 0);
   for (let k = 0; k < 3; k++) {
-    const m = LEADING_ADVERBIAL_RE.exec(rest);
+    LEADING_ADVERBIAL_STICKY.lastIndex = pos;
+    const m = LEADING_ADVERBIAL_STICKY.exec(t);
     if (!m || m[0].length === 0) break;
-    rest = rest.slice(m[0].length).replace(/^[\s\u3000…—]+/, '');
+    pos = skipFiller(t, pos + m[0].length);
   }
-  return first.index === clause.text.length - rest.length ? { id: first.id } : undefined;
+  return first.index === pos ? { id: first.id } : undefined;
 }
 
 function vocativeRe(names: readonly string[]): RegExp {
@@ -86,20 +107,30 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const vetoed = (u: Utterance, id: SpeakerId): boolean =>
     (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
 
-  // Is the narrator the Doctor? Count 我 and the Doctor's names in narration.
+  // Is the narrator the Doctor? Count 我 and the Doctor's names in narration. The referents of
+  // each narration segment are found once here and reused by the scene pass.
   let me = 0;
   let doctorInNarration = 0;
+  const refsOf = new Map<string, Referent[]>();
   for (const sc of seg.scenes)
     for (const p of sc.paragraphs)
       for (const s of p.segments)
-        if (s.kind === 'narr')
-          for (const r of names.referents(s.text)) {
+        if (s.kind === 'narr') {
+          let refs = refsOf.get(s.text);
+          if (!refs) refsOf.set(s.text, (refs = names.referents(s.text)));
+          for (const r of refs) {
             if (r.ref === '我') me++;
             else if (r.ref === 'doctor') doctorInNarration++;
           }
+        }
   const firstPerson = me >= 3 && doctorInNarration * 4 <= me;
+  const refsFor = (text: string): Referent[] => {
+    let refs = refsOf.get(text);
+    if (!refs) refsOf.set(text, (refs = names.referents(text)));
+    return refs;
+  };
 
-  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, firstPerson, vetoed, address);
+  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, firstPerson, vetoed, address, refsFor);
 }
 
 function attributeScene(
@@ -109,37 +140,79 @@ function attributeScene(
   firstPerson: boolean,
   vetoed: (u: Utterance, id: SpeakerId) => boolean,
   address: AddressCheck,
+  refsFor: (text: string) => Referent[],
 ): void {
   const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
   const present = new Set<SpeakerId>();
+  const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
   const mention = (id: SpeakerId) => {
     present.add(id);
   };
-  const resolveNarration = (text: string): Sentence[] =>
-    text
-      .split(SENTENCE_SPLIT_RE)
-      .filter((t) => t.trim() !== '')
-      .map((st) => {
-        const seen: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
-        const clauses: Clause[] = [];
-        for (const ct of st.split(CLAUSE_SPLIT_RE)) {
-          const refs = names.referents(ct).map((r) => {
-            let id: SpeakerId | null;
-            if (r.ref === '我') id = firstPerson ? 'doctor' : null;
-            else if (r.ref === '她' || r.ref === '他') {
-              const set = seen[r.ref].size ? seen[r.ref] : state[r.ref];
-              id = set.size === 1 ? [...set][0]! : null;
-            } else id = r.ref;
-            if (id && r.ref !== '我') seen[names.pronounOf(id)].add(id);
-            if (id) mention(id);
-            return { id, index: r.index };
-          });
-          clauses.push({ text: ct, refs });
-        }
-        for (const g of ['她', '他'] as const) if (seen[g].size) state[g] = seen[g];
-        return { text: st, clauses, complete: TERMINAL_END_RE.test(st) };
-      });
+  // Sentences end after 。！？!?；;… unless more of those (or a closing quote) follow; clauses are
+  // split at ，,：:、 (separators dropped). Referents come from one scan of the whole segment
+  // (no name contains a separator, so a match never straddles a clause).
+  const resolveNarration = (text: string): Sentence[] => {
+    const all = splitRefsOk ? refsFor(text) : undefined;
+    const sentences: Sentence[] = [];
+    let ri = 0;
+    let start = 0;
+    const n = text.length;
+    for (let i = 0; i <= n; i++) {
+      if (i < n) {
+        if (!isSentenceEnd(text.charCodeAt(i))) continue;
+        const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
+        if (next !== -1 && (isSentenceEnd(next) || next === 0x201d)) continue;
+      }
+      const end = i < n ? i + 1 : n;
+      if (end === start) continue;
+      const st = text.slice(start, end);
+      const sStart = start;
+      start = end;
+      if (st.trim() === '') {
+        while (all && ri < all.length && all[ri]!.index < end) ri++;
+        continue;
+      }
+      let seenShe: Set<SpeakerId> | undefined;
+      let seenHe: Set<SpeakerId> | undefined;
+      const clauses: Clause[] = [];
+      let cStart = 0;
+      for (let j = 0; j <= st.length; j++) {
+        if (j < st.length && !isClauseSep(st.charCodeAt(j))) continue;
+        const ct = st.slice(cStart, j);
+        const base = sStart + cStart;
+        cStart = j + 1;
+        let found: Referent[];
+        if (all) {
+          found = [];
+          while (ri < all.length && all[ri]!.index < base + ct.length) {
+            const r = all[ri++]!;
+            if (r.index >= base) found.push({ ref: r.ref, index: r.index - base });
+          }
+        } else found = names.referents(ct);
+        const refs = found.map((r) => {
+          let id: SpeakerId | null;
+          if (r.ref === '我') id = firstPerson ? 'doctor' : null;
+          else if (r.ref === '她' || r.ref === '他') {
+            const seen = r.ref === '她' ? seenShe : seenHe;
+            const set = seen?.size ? seen : state[r.ref];
+            id = set.size === 1 ? set.values().next().value! : null;
+          } else id = r.ref;
+          if (id && r.ref !== '我') {
+            if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
+            else (seenHe ??= new Set()).add(id);
+          }
+          if (id) mention(id);
+          return { id, index: r.index };
+        });
+        clauses.push({ text: ct, refs });
+      }
+      if (seenShe?.size) state['她'] = seenShe;
+      if (seenHe?.size) state['他'] = seenHe;
+      sentences.push({ text: st, clauses, complete: TERMINAL_END_RE.test(st) });
+    }
+    return sentences;
+  };
 
   /** Subject of the last clause (walking back) that has one, within `sentences`. */
   const lastSubject = (sentences: Sentence[]): { id: SpeakerId | null } | undefined => {

@@ -12,6 +12,11 @@ export type Decoded =
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const gb18030 = new TextDecoder('gb18030', { fatal: true });
 
+/** Control characters looksBinary counts (NUL included; tab, LF, FF, CR and ESC are fine). */
+const CONTROL_RE = /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/;
+/** Files up to this size take the decode-first path (a whole-text scan is cheap for them). */
+const FAST_PATH_BYTES = 1 << 20;
+
 /** Share of control bytes (other than tab/CR/LF/FF/ESC) in the first 8 KiB, NUL bytes included. */
 function looksBinary(buf: Uint8Array): boolean {
   const n = Math.min(buf.length, 8192);
@@ -44,8 +49,14 @@ export function decodeBytes(buf: Uint8Array): Decoded {
       return { ok: false, reason: 'unknown_encoding', detail: 'starts with a UTF-16 BOM but is not valid UTF-16' };
     }
   }
+  const utf8Ok = isUtf8(buf);
+  if (utf8Ok && buf.length <= FAST_PATH_BYTES) {
+    // Valid UTF-8 without a single control character cannot look binary: skip the byte loop.
+    const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8');
+    if (!CONTROL_RE.test(text)) return { ok: true, encoding: 'utf-8', text };
+  }
   if (looksBinary(buf)) return { ok: false, reason: 'binary', detail: 'contains NUL or control bytes: not a text file' };
-  if (isUtf8(buf)) return { ok: true, encoding: 'utf-8', text: Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8') };
+  if (utf8Ok) return { ok: true, encoding: 'utf-8', text: Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8') };
   try {
     return { ok: true, encoding: 'gb18030', text: gb18030.decode(buf) };
   } catch {

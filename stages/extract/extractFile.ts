@@ -103,16 +103,22 @@ function countSpeakers(utts: readonly Utterance[]) {
 
 export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
   const dec = decodeBytes(bytes);
-  const base = {
-    bytes: bytes.length,
-    utterances: { persona: 0, doctor: 0, other: 0, uncertain: 0 },
-    non_speech: { thought: 0, term: 0, sign: 0 },
-    samples: 0,
-    dropped: { ...emptyDrops(), nsfw_paragraphs: 0, unclosed_quotes: 0, long_paragraphs: 0, duplicate_samples: 0 },
-    nsfw_words_excused: 0,
-    warnings: [],
-  };
-  if (!dec.ok) return { report: { status: 'skipped', reason: dec.reason, detail: dec.detail, encoding: null, ...base }, samples: [] };
+  if (!dec.ok) {
+    const report: FileReport = {
+      status: 'skipped',
+      reason: dec.reason,
+      detail: dec.detail,
+      encoding: null,
+      bytes: bytes.length,
+      utterances: { persona: 0, doctor: 0, other: 0, uncertain: 0 },
+      non_speech: { thought: 0, term: 0, sign: 0 },
+      samples: 0,
+      dropped: { ...emptyDrops(), nsfw_paragraphs: 0, unclosed_quotes: 0, long_paragraphs: 0, duplicate_samples: 0 },
+      nsfw_words_excused: 0,
+      warnings: [],
+    };
+    return { report, samples: [] };
+  }
   const a = analyzeText(dec.text, o);
   const seen = new Set<string>();
   const samples: string[][] = [];
@@ -128,15 +134,23 @@ export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
     samples.push(texts);
   }
   const { utterances, non_speech } = countSpeakers(a.segmented.utterances);
+  const d = a.drops;
   const report: FileReport = {
     status: 'ok',
     encoding: dec.encoding,
-    ...base,
+    bytes: bytes.length,
     utterances,
     non_speech,
     samples: samples.length,
     dropped: {
-      ...a.drops,
+      uncertain_speaker: d.uncertain_speaker,
+      other_speaker: d.other_speaker,
+      nsfw_utterances: d.nsfw_utterances,
+      short_assistant: d.short_assistant,
+      long_assistant: d.long_assistant,
+      long_human: d.long_human,
+      leading_assistant: d.leading_assistant,
+      no_anchor_runs: d.no_anchor_runs,
       nsfw_paragraphs: a.nsfwParagraphs,
       unclosed_quotes: a.segmented.unclosedQuotes,
       long_paragraphs: a.segmented.longParagraphs,

@@ -15,6 +15,8 @@ export interface NameIndex {
   /** Every referent in `text`, in order. */
   referents(text: string): Referent[];
   pronounOf(id: SpeakerId): '她' | '他';
+  /** Whether some name contains a character of `re` (then referents must be found per clause). */
+  hasSeparatorInNames(re: RegExp): boolean;
   /** Names of her, used to spot her being addressed. */
   readonly personaNames: readonly string[];
   readonly doctorNames: readonly string[];
@@ -50,6 +52,7 @@ export function buildNameIndex(persona: CharacterConfig, doctor: CharacterConfig
       return out;
     },
     pronounOf: (id) => pronouns.get(id) ?? '她',
+    hasSeparatorInNames: (re) => names.some((n) => re.test(n)),
     personaNames: persona.names,
     doctorNames: doctor.names,
   };

@@ -36,7 +36,11 @@ export interface NsfwVerdict {
   excused: number;
 }
 
+/** The first characters of every rule word: a paragraph without any of them trips nothing. */
+const FIRST_CHARS_RE = new RegExp(`[${[...new Set(RULES.map((r) => r.word[0]!))].join('')}]`);
+
 export function checkParagraph(text: string): NsfwVerdict {
+  if (!FIRST_CHARS_RE.test(text)) return { explicit: false, excused: 0 };
   let excused = 0;
   ANY_RE.lastIndex = 0;
   for (let m = ANY_RE.exec(text); m; m = ANY_RE.exec(text)) {

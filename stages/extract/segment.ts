@@ -20,9 +20,28 @@ const STAGE_DIRECTION_RE = /[（(][^）)]{0,40}[）)]/g;
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
 
-function trimLine(s: string): string {
-  return s.replace(/^[\s\u3000]+|[\s\u3000]+$/g, '');
+/** JS `\s` (which includes \u3000). */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x3000 || c === 0xa0 || c === 0xfeff || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f;
 }
+
+function trimLine(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isSpace(s.charCodeAt(a))) a++;
+  while (b > a && isSpace(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/** NOISE_LINE_RE can only match lines that start with one of these or hold 未完待续 / to be continued. */
+const NOISE_FIRST = new Set('本上下正作pPcC');
+const TO_BE_CONTINUED_RE = /to be continued/i;
+function mayBeNoise(line: string): boolean {
+  return NOISE_FIRST.has(line[0] ?? '') || line.includes('未完待续') || TO_BE_CONTINUED_RE.test(line);
+}
+
+/** `Name：text` needs a colon: skip the script-line regex for lines without one. */
+const hasColon = (s: string) => s.includes('：') || s.includes(':');
 
 /** Share of lines that look like `Name：text`: script-style files treat unknown names as speakers. */
 function isScriptStyle(lines: string[]): boolean {
@@ -32,7 +51,7 @@ function isScriptStyle(lines: string[]): boolean {
     const t = trimLine(l);
     if (!t) continue;
     total++;
-    if (SCRIPT_LINE_RE.test(t)) hits++;
+    if (hasColon(t) && SCRIPT_LINE_RE.test(t)) hits++;
   }
   return hits >= 8 && hits >= total * 0.4;
 }
@@ -171,13 +190,13 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
         i++;
         continue;
       }
-      if (NOISE_LINE_RE.test(line)) {
+      if (mayBeNoise(line) && NOISE_LINE_RE.test(line)) {
         i++;
         continue;
       }
       finishParagraph();
       para = { line: lineNo, segments: [] };
-      const m = SCRIPT_LINE_RE.exec(line);
+      const m = hasColon(line) ? SCRIPT_LINE_RE.exec(line) : null;
       if (m) {
         const name = m[1]!;
         const known = opts.names.lookupExact(name) !== undefined || name === '我';
