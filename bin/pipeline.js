@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // Launcher: makes `npx pipeline …` work in a fresh clone with no manual build step.
-// The TypeScript sources of this package (src/, stages/, bench/, pipeline.ts) are transpiled by
-// esbuild into dist/build-<fingerprint>/ the first time they are needed and whenever one of them
-// changes (the fingerprint covers every source file's path, size and mtime). Type checking is
-// `npm run typecheck`'s job, not the launcher's.
+// `src/cli.ts` is bundled by esbuild (npm packages included, dynamic imports split into chunks)
+// into dist/build-<fingerprint>/ the first time it is needed and whenever a source of src/ or
+// package-lock.json changes (the fingerprint covers their paths, sizes and mtimes). Loading a
+// handful of bundled files is several times faster than resolving hundreds of ESM modules on every
+// start. `--exec file.ts` bundles and runs another entry point of this package (benchmarks).
+// Type checking is `npm run typecheck`'s job, not the launcher's.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const SOURCE_DIRS = ['src', 'stages', 'bench'];
-const SOURCE_FILES = ['pipeline.ts', 'package-lock.json'];
+const BANNER = "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);";
 
-function listSources() {
+function listSources(dirs) {
   const files = [];
   const walk = (dir) => {
     let entries;
@@ -25,46 +26,57 @@ function listSources() {
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) files.push(p);
+      else if (e.isFile() && /\.(ts|js|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts')) files.push(p);
     }
   };
-  for (const d of SOURCE_DIRS) walk(join(root, d));
-  for (const f of SOURCE_FILES) if (existsSync(join(root, f))) files.push(join(root, f));
+  for (const d of dirs) walk(join(root, d));
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(lock)) files.push(lock);
   files.sort();
   return files;
 }
 
-async function ensureBuild() {
-  const files = listSources();
-  const h = createHash('sha256');
+function fingerprint(files, extra) {
+  const h = createHash('sha256').update(extra);
   for (const f of files) {
     const st = statSync(f);
     h.update(`${relative(root, f)}\0${st.size}\0${st.mtimeMs}\n`);
   }
-  const id = h.digest('hex').slice(0, 16);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Bundles `entries` into dist/<name>-<fingerprint>/ unless that build exists; returns its dir. */
+async function ensureBuild(name, entries, sourceDirs) {
+  const id = fingerprint(listSources(sourceDirs), entries.join('\0'));
   const distRoot = join(root, 'dist');
-  const out = join(distRoot, `build-${id}`);
+  const out = join(distRoot, `${name}-${id}`);
   if (existsSync(join(out, '.complete'))) return out;
 
   const { build } = await import('esbuild');
   mkdirSync(distRoot, { recursive: true });
   const tmp = join(distRoot, `.tmp-${process.pid}-${Date.now()}`);
-  // One bundle per entry point (shared code split into chunks), npm packages included: loading a
-  // handful of files is several times faster than resolving hundreds of ESM modules per start.
-  await build({
-    entryPoints: files.filter((f) => f.startsWith(join(root, 'bench')) || f === join(root, 'src', 'cli.ts')),
-    outdir: tmp,
-    outbase: root,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
-    logLevel: 'error',
-    external: ['esbuild'],
-    banner: { js: "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);" },
-  });
+  try {
+    await build({
+      entryPoints: entries.map((e) => join(root, e)),
+      outdir: tmp,
+      outbase: root,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'linked',
+      logLevel: 'silent',
+      external: ['esbuild'],
+      banner: { js: BANNER },
+    });
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    const first = err?.errors?.[0];
+    const loc = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
+    process.stderr.write(`pipeline: cannot build ${entries.join(', ')}: ${loc}${first?.text ?? err?.message ?? err}\n`);
+    process.exit(2);
+  }
   writeFileSync(join(tmp, '.complete'), `${new Date().toISOString()}\n`);
   try {
     renameSync(tmp, out);
@@ -72,9 +84,9 @@ async function ensureBuild() {
     // Another process finished the same build first: use theirs.
     rmSync(tmp, { recursive: true, force: true });
   }
-  // Drop stale builds (best effort; a concurrent process may still be importing one).
+  // Drop stale builds of this name (best effort; one a concurrent process still uses is a minute old at most).
   for (const e of readdirSync(distRoot)) {
-    if (e === `build-${id}` || e.startsWith('.tmp-')) continue;
+    if (e === `${name}-${id}` || !(e.startsWith(`${name}-`) || e.startsWith('.tmp-'))) continue;
     const p = join(distRoot, e);
     try {
       if (Date.now() - statSync(p).mtimeMs > 60_000) rmSync(p, { recursive: true, force: true });
@@ -85,19 +97,23 @@ async function ensureBuild() {
   return out;
 }
 
-const out = await ensureBuild();
-if (process.argv[2] === '--build-only') {
-  process.stdout.write(`${out}\n`);
-} else if (process.argv[2] === '--exec') {
+process.env.PIPELINE_PACKAGE_ROOT = root;
+const [first, second] = process.argv.slice(2);
+if (first === '--build-only') {
+  process.stdout.write(`${await ensureBuild('cli', ['src/cli.ts'], ['src'])}\n`);
+} else if (first === '--exec') {
   // `node bin/pipeline.js --exec bench/index.ts args…`: run one of this package's TS entry points.
-  const rel = (process.argv[3] ?? '').replace(/\.ts$/, '.js');
-  process.env.PIPELINE_BUILD_DIR = out;
-  process.env.PIPELINE_PACKAGE_ROOT = root;
+  const abs = second && existsSync(resolve(second)) ? resolve(second) : join(root, second ?? '');
+  const rel = relative(root, abs);
+  if (!second || rel.startsWith('..') || !existsSync(join(root, rel))) {
+    process.stderr.write(`pipeline: --exec needs a .ts file of this package, got '${second ?? ''}'\n`);
+    process.exit(2);
+  }
+  const out = await ensureBuild(`exec-${rel.replace(/[^A-Za-z0-9]+/g, '_')}`, [rel], ['src', 'stages', 'bench']);
   process.argv.splice(2, 2);
-  await import(pathToFileURL(join(out, rel)).href);
+  await import(pathToFileURL(join(out, rel.replace(/\.ts$/, '.js'))).href);
 } else {
-  process.env.PIPELINE_BUILD_DIR = out;
-  process.env.PIPELINE_PACKAGE_ROOT = root;
+  const out = await ensureBuild('cli', ['src/cli.ts'], ['src']);
   const { main } = await import(pathToFileURL(join(out, 'src', 'cli.js')).href);
   await main(process.argv.slice(2));
 }

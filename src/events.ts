@@ -13,6 +13,8 @@ export interface StageOutcome {
   log?: string;
   logTail?: string[];
   key?: string;
+  /** Dry run: this stage would run or restore. */
+  wouldWork?: boolean;
 }
 
 export interface Reporter {

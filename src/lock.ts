@@ -1,7 +1,7 @@
 // One run at a time per workspace. The lock file names its holder (PID, command, start time) and
 // the process groups of the children it started; a lock whose holder is dead is recovered, and the
 // dead holder's orphaned children are ended so no trainer keeps a GPU busy.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
@@ -117,14 +117,28 @@ export class WorkspaceLock {
   }
 }
 
+/**
+ * Ends what a dead run left behind: the process groups it recorded, and — since a child can start
+ * before it is recorded — every process whose environment carries the dead run's id.
+ */
 function killOrphans(holder: LockInfo): void {
-  for (const pgid of holder.children ?? []) {
-    if (belongsToRun(pgid, holder.runId)) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
+  const pids = new Set(holder.children ?? []);
+  try {
+    for (const d of readdirSync('/proc')) if (/^\d+$/.test(d)) pids.add(Number(d));
+  } catch {
+    /* no /proc: only the recorded groups */
+  }
+  for (const pid of pids) {
+    if (pid === process.pid || !belongsToRun(pid, holder.runId)) continue;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* not a group leader */
+    }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
     }
   }
 }

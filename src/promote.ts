@@ -20,10 +20,10 @@ export async function collectStagedOuts(outsRoot: string, outs: readonly string[
     if (!st) throw new StageError(`the stage finished without writing its out '${out}'`);
     const { files: found } = await expand(outsRoot, [out]);
     for (const f of found) {
-      const hash = await sha256File(f.abs);
+      const hash = await sha256File(f.abs, f.st.size);
       await runCache.storeObject(f.abs, hash);
-      const exec = (Number(f.st.mode) & 0o111) !== 0;
-      files.push({ path: f.path, hash, size: Number(f.st.size), ...(exec ? { exec } : {}) });
+      const exec = (f.st.mode & 0o111) !== 0;
+      files.push({ path: f.path, hash, size: f.st.size, ...(exec ? { exec } : {}) });
     }
   }
   return files;
@@ -73,7 +73,7 @@ export async function restoreOuts(
     if (present.length !== files.length) same = false;
     for (const o of files) {
       const f = presentMap.get(o.path);
-      if (!f || Number(f.st.size) !== o.size || (await statCache.hash(f.abs, f.st)) !== o.hash) {
+      if (!f || f.st.size !== o.size || (await statCache.hash(f.abs, f.st)) !== o.hash) {
         same = false;
         break;
       }

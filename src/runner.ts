@@ -93,6 +93,10 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
     };
     const bad = ups.find((u) => u.status === 'failed' || u.status === 'blocked');
     if (bad) return done('blocked', `upstream '${bad.name}' ${bad.status}`);
+    const wouldWork = ups.find((u) => u.wouldWork);
+    if (o.dryRun && wouldWork) {
+      return done('skipped', `dry run: would run after upstream '${wouldWork.name}'`, { wouldWork: true });
+    }
     const skippedUp = ups.find((u) => u.status === 'skipped');
     if (skippedUp) return done('skipped', `upstream '${skippedUp.name}' skipped`);
     if (o.signal.aborted) return done('skipped', 'interrupted');
@@ -118,7 +122,9 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
       pool = p;
     }
 
-    return limit(async () => {
+    // GPU stages are bounded by the GPU pool, not by --jobs (which bounds CPU work).
+    const slot = <T>(fn: () => Promise<T>): Promise<T> => (stage.gpus > 0 ? fn() : limit(fn));
+    return slot(async () => {
       let ev: Evaluation;
       try {
         ev = await evaluate(stage, env);
@@ -134,7 +140,7 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
       if (!forced && ev.state === 'fresh') return done('fresh', 'up to date', { key: ev.shortKey });
       const reason = forced ? 'forced' : ev.reasons.join('; ');
       if (o.dryRun) {
-        return done('skipped', `dry run: would ${!forced && ev.cached ? 'restore' : 'run'} (${reason})`, { key: ev.shortKey });
+        return done('skipped', `dry run: would ${!forced && ev.cached ? 'restore' : 'run'} (${reason})`, { key: ev.shortKey, wouldWork: true });
       }
       if (!forced && ev.cached) {
         o.reporter.working(name, 'restore', reason);

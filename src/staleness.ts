@@ -1,7 +1,7 @@
 // A stage's key and whether it is fresh, stale or restorable — with reasons a person can act on.
 import { hashSync } from 'hasha';
 import { basename, relative } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { ParamsReader, PublishContext } from './api.js';
 import { expand, type FoundFile } from './depFiles.js';
 import type { ResolvedStage } from './graph.js';
@@ -86,13 +86,13 @@ export async function outReasons(rec: RunRecord, env: EvalEnv): Promise<string[]
   const modified: string[] = [];
   for (const o of rec.outs) {
     const abs = toAbs(env.workspace, o.path);
-    const st = await stat(abs, { bigint: true }).catch(() => undefined);
+    const st = statSync(abs, { throwIfNoEntry: false });
     if (!st || !st.isFile()) missing.push(o.path);
-    else if (Number(st.size) !== o.size || (await env.statCache.hash(abs, st)) !== o.hash) modified.push(o.path);
+    else if (st.size !== o.size || (await env.statCache.hash(abs, st)) !== o.hash) modified.push(o.path);
   }
   for (const d of rec.declaredOuts) {
     if (!rec.outs.some((o) => isUnder(o.path, d))) {
-      const st = await stat(toAbs(env.workspace, d)).catch(() => undefined);
+      const st = statSync(toAbs(env.workspace, d), { throwIfNoEntry: false });
       if (!st) missing.push(d);
     }
   }
@@ -109,7 +109,7 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
   const depFiles: Evaluation['depFiles'] = [];
   const deps: Array<[string, string]> = [];
   for (const f of files) {
-    const hash = await env.statCache.hash(f.abs, f.st);
+    const hash = env.statCache.lookup(f.abs, f.st) ?? (await env.statCache.hash(f.abs, f.st));
     depFiles.push({ path: f.path, abs: f.abs, hash });
     deps.push([recordedName(f, stage.deps), hash]);
   }

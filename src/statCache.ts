@@ -2,32 +2,20 @@
 // Racy-git guard: an entry whose mtime is not safely older than the moment the cache was written
 // may belong to a file modified again within the timestamp granularity; such entries are not
 // trusted and the file is re-hashed.
-import { readFileSync } from 'node:fs';
-import type { BigIntStats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { writeFileAtomic } from './atomicWrite.js';
 import { sha256File } from './hashFile.js';
 
 /** Files modified less than this before the cache was saved are re-hashed next time. */
-const RACY_MARGIN_NS = 1_000_000_000n;
+const RACY_MARGIN_MS = 1000;
+const VERSION = 2;
 
-interface Entry {
-  size: number;
-  mtimeNs: string;
-  ctimeNs: string;
-  ino: string;
-  hash: string;
-}
-
-interface CacheFile {
-  version: 1;
-  savedAtNs: string;
-  entries: Record<string, Entry>;
-}
+/** [size, mtimeMs, ctimeMs, ino, hash] */
+type Entry = [number, number, number, number, string];
 
 export class StatCache {
   private entries = new Map<string, Entry>();
-  private savedAtNs = 0n;
+  private savedAtMs = 0;
   private dirty = false;
   /** Bytes read for hashing since load (for diagnostics and benchmarks). */
   bytesHashed = 0;
@@ -36,38 +24,32 @@ export class StatCache {
 
   load(): void {
     try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as CacheFile;
-      if (data.version !== 1) return;
-      this.savedAtNs = BigInt(data.savedAtNs);
-      this.entries = new Map(Object.entries(data.entries));
+      const data = JSON.parse(readFileSync(this.file, 'utf8')) as { v: number; savedAtMs: number; entries: Array<[string, ...Entry]> };
+      if (data.v !== VERSION) return;
+      this.savedAtMs = data.savedAtMs;
+      this.entries = new Map(data.entries.map((e) => [e[0], e.slice(1) as Entry]));
     } catch {
       // Missing or unreadable: start empty (the cache is only an accelerator).
     }
   }
 
-  /** Content hash of an absolute path, re-reading the file only when its stat changed. */
-  async hash(path: string, st?: BigIntStats): Promise<string> {
-    const s = st ?? (await stat(path, { bigint: true }));
+  /** The remembered hash when the file's stat still matches and is not racy; no I/O. */
+  lookup(path: string, st: Stats): string | undefined {
     const e = this.entries.get(path);
-    if (
-      e &&
-      e.size === Number(s.size) &&
-      e.mtimeNs === String(s.mtimeNs) &&
-      e.ctimeNs === String(s.ctimeNs) &&
-      e.ino === String(s.ino) &&
-      s.mtimeNs + RACY_MARGIN_NS < this.savedAtNs
-    ) {
-      return e.hash;
+    if (e && e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino && st.mtimeMs + RACY_MARGIN_MS < this.savedAtMs) {
+      return e[4];
     }
-    const hash = await sha256File(path);
-    this.bytesHashed += Number(s.size);
-    this.entries.set(path, {
-      size: Number(s.size),
-      mtimeNs: String(s.mtimeNs),
-      ctimeNs: String(s.ctimeNs),
-      ino: String(s.ino),
-      hash,
-    });
+    return undefined;
+  }
+
+  /** Content hash of an absolute path, re-reading the file only when its stat changed. */
+  async hash(path: string, st?: Stats): Promise<string> {
+    const s = st ?? statSync(path);
+    const known = this.lookup(path, s);
+    if (known) return known;
+    const hash = await sha256File(path, s.size);
+    this.bytesHashed += s.size;
+    this.entries.set(path, [s.size, s.mtimeMs, s.ctimeMs, s.ino, hash]);
     this.dirty = true;
     return hash;
   }
@@ -77,18 +59,20 @@ export class StatCache {
    * makes them trusted).
    */
   async save(): Promise<void> {
-    const nowNs = BigInt(Date.now()) * 1_000_000n;
     let racy = false;
-    for (const e of this.entries.values()) {
-      if (BigInt(e.mtimeNs) + RACY_MARGIN_NS >= this.savedAtNs) {
-        racy = true;
-        break;
+    if (!this.dirty) {
+      for (const e of this.entries.values()) {
+        if (e[1] + RACY_MARGIN_MS >= this.savedAtMs) {
+          racy = true;
+          break;
+        }
       }
     }
     if (!this.dirty && !racy) return;
-    const data: CacheFile = { version: 1, savedAtNs: String(nowNs), entries: Object.fromEntries(this.entries) };
-    await writeFileAtomic(this.file, JSON.stringify(data));
-    this.savedAtNs = nowNs;
+    const now = Date.now();
+    const entries = [...this.entries].map(([p, e]) => [p, ...e]);
+    await writeFileAtomic(this.file, JSON.stringify({ v: VERSION, savedAtMs: now, entries }));
+    this.savedAtMs = now;
     this.dirty = false;
   }
 }

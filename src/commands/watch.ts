@@ -190,8 +190,17 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
 
   const kinds: Record<string, string> = { add: 'added', change: 'changed', unlink: 'removed', addDir: 'added', unlinkDir: 'removed' };
   watcher.on('all', (event, p) => {
-    if (!kinds[event]) return;
-    changes.set(relative(workspace, p) || p, kinds[event]!);
+    const kind = kinds[event];
+    if (!kind) return;
+    const rel = relative(workspace, p) || p;
+    // Merge events on one path within a rebuild: added+changed is added, added+removed is nothing,
+    // removed+added is changed.
+    const before = changes.get(rel);
+    if (before === 'added' && kind === 'changed') {
+      /* still added */
+    } else if (before === 'added' && kind === 'removed') changes.delete(rel);
+    else if (before === 'removed' && kind === 'added') changes.set(rel, 'changed');
+    else changes.set(rel, kind);
     if (building) pending = true;
     else schedule();
   });
