@@ -4,14 +4,22 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 import { LEADING_ADVERBIAL_RE, SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
+import { isSpace } from './chars.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
+/** A clause of a narration segment: offsets into `src` (no substring is made). */
 interface Clause {
-  text: string;
+  src: string;
+  start: number;
+  end: number;
+  /** Referents, `index` relative to `start`. */
   refs: Array<{ id: SpeakerId | null; index: number }>;
 }
+/** A sentence of a narration segment: offsets into `src`. */
 interface Sentence {
-  text: string;
+  src: string;
+  start: number;
+  end: number;
   clauses: Clause[];
   /** Ends with sentence punctuation (a complete sentence rather than an intro clause). */
   complete: boolean;
@@ -26,7 +34,28 @@ function isClauseSep(c: number): boolean {
   return c === 0xff0c || c === 0x2c || c === 0xff1a || c === 0x3a || c === 0x3001;
 }
 const SEPARATOR_RE = /[。！？!?；;…，,：:、]/;
-const TERMINAL_END_RE = /[。！？!?；;…—]\s*$/;
+/** 。！？!?；;…— (what TERMINAL_END_RE ends with). */
+function isTerminal(c: number): boolean {
+  return isSentenceEnd(c) || c === 0x2014;
+}
+/** Last index in [start, end) that is not whitespace (JS `\s`), or start - 1. */
+function lastNonSpace(t: string, start: number, end: number): number {
+  let i = end - 1;
+  while (i >= start && isSpace(t.charCodeAt(i))) i--;
+  return i;
+}
+/** `/[。！？!?；;…—]\s*$/` on t[start, end). */
+function endsTerminal(t: string, start: number, end: number): boolean {
+  const i = lastNonSpace(t, start, end);
+  return i >= start && isTerminal(t.charCodeAt(i));
+}
+/** `/[：:]\s*$/` on t[start, end). */
+function endsWithColon(t: string, start: number, end: number): boolean {
+  const i = lastNonSpace(t, start, end);
+  if (i < start) return false;
+  const c = t.charCodeAt(i);
+  return c === 0xff1a || c === 0x3a;
+}
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Longest distance (in paragraphs) turn-taking is trusted across. */
 const MAX_TURN_DISTANCE = 6;
@@ -37,9 +66,9 @@ export interface AttributeOptions {
 
 const LEADING_ADVERBIAL_STICKY = new RegExp(LEADING_ADVERBIAL_RE.source.replace(/^\^/, ''), 'y');
 
-/** Index of the first character at or after `i` that is not whitespace, \u3000, … or —. */
-function skipFiller(t: string, i: number): number {
-  while (i < t.length) {
+/** Index of the first character in [i, end) that is not whitespace, \u3000, … or —; else end. */
+function skipFiller(t: string, i: number, end: number): number {
+  while (i < end) {
     const c = t.charCodeAt(i);
     if (c === 0x3000 || c === 0x2026 || c === 0x2014 || c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x1680) i++;
     else break;
@@ -51,15 +80,17 @@ function skipFiller(t: string, i: number): number {
 function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined {
   const first = clause.refs[0];
   if (!first) return undefined;
-  const t = clause.text;
-  let pos = skipFiller(t, 0);
-  for (let k = 0; k < 3; k++) {
+  const { src, start, end } = clause;
+  let pos = skipFiller(src, start, end);
+  // The adverbials hold no separator, so a match that runs past the clause's end can only have
+  // taken the separator after it: the subject position is then past every referent of the clause.
+  for (let k = 0; k < 3 && pos < end; k++) {
     LEADING_ADVERBIAL_STICKY.lastIndex = pos;
-    const m = LEADING_ADVERBIAL_STICKY.exec(t);
+    const m = LEADING_ADVERBIAL_STICKY.exec(src);
     if (!m || m[0].length === 0) break;
-    pos = skipFiller(t, pos + m[0].length);
+    pos = skipFiller(src, Math.min(pos + m[0].length, end), end);
   }
-  return first.index === pos ? { id: first.id } : undefined;
+  return first.index === pos - start ? { id: first.id } : undefined;
 }
 
 function vocativeRe(names: readonly string[]): RegExp {
@@ -166,50 +197,48 @@ function attributeScene(
       }
       const end = i < n ? i + 1 : n;
       if (end === start) continue;
-      const st = text.slice(start, end);
       const sStart = start;
       start = end;
-      if (st.trim() === '') {
+      if (lastNonSpace(text, sStart, end) < sStart) {
         while (all && ri < all.length && all[ri]!.index < end) ri++;
         continue;
       }
       let seenShe: Set<SpeakerId> | undefined;
       let seenHe: Set<SpeakerId> | undefined;
       const clauses: Clause[] = [];
-      let cStart = 0;
-      for (let j = 0; j <= st.length; j++) {
-        if (j < st.length && !isClauseSep(st.charCodeAt(j))) continue;
-        const ct = st.slice(cStart, j);
-        const base = sStart + cStart;
+      let cStart = sStart;
+      for (let j = sStart; j <= end; j++) {
+        if (j < end && !isClauseSep(text.charCodeAt(j))) continue;
+        const base = cStart;
+        const cEnd = j;
         cStart = j + 1;
-        let found: Referent[];
-        if (all) {
-          found = [];
-          while (ri < all.length && all[ri]!.index < base + ct.length) {
-            const r = all[ri++]!;
-            if (r.index >= base) found.push({ ref: r.ref, index: r.index - base });
-          }
-        } else found = names.referents(ct);
-        const refs = found.map((r) => {
+        const refs: Clause['refs'] = [];
+        const resolve = (ref: Referent['ref'], index: number) => {
           let id: SpeakerId | null;
-          if (r.ref === '我') id = firstPerson ? 'doctor' : null;
-          else if (r.ref === '她' || r.ref === '他') {
-            const seen = r.ref === '她' ? seenShe : seenHe;
-            const set = seen?.size ? seen : state[r.ref];
+          if (ref === '我') id = firstPerson ? 'doctor' : null;
+          else if (ref === '她' || ref === '他') {
+            const seen = ref === '她' ? seenShe : seenHe;
+            const set = seen?.size ? seen : state[ref];
             id = set.size === 1 ? set.values().next().value! : null;
-          } else id = r.ref;
-          if (id && r.ref !== '我') {
+          } else id = ref;
+          if (id && ref !== '我') {
             if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
             else (seenHe ??= new Set()).add(id);
           }
           if (id) mention(id);
-          return { id, index: r.index };
-        });
-        clauses.push({ text: ct, refs });
+          refs.push({ id, index });
+        };
+        if (all) {
+          while (ri < all.length && all[ri]!.index < cEnd) {
+            const r = all[ri++]!;
+            if (r.index >= base) resolve(r.ref, r.index - base);
+          }
+        } else for (const r of names.referents(text.slice(base, cEnd))) resolve(r.ref, r.index);
+        clauses.push({ src: text, start: base, end: cEnd, refs });
       }
       if (seenShe?.size) state['她'] = seenShe;
       if (seenHe?.size) state['他'] = seenHe;
-      sentences.push({ text: st, clauses, complete: TERMINAL_END_RE.test(st) });
+      sentences.push({ src: text, start: sStart, end, clauses, complete: endsTerminal(text, sStart, end) });
     }
     return sentences;
   };
@@ -282,10 +311,10 @@ function attributeScene(
       // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
       if (!cand && post) {
         const first = post[0]!;
-        const introducesNext = post.length === 1 && /[：:]\s*$/.test(first.text) && p.segments[k + 2]?.kind === 'quote';
+        const introducesNext = post.length === 1 && endsWithColon(first.src, first.start, first.end) && p.segments[k + 2]?.kind === 'quote';
         const c0 = first.clauses[0];
         const subj = c0 ? subjectOf(c0) : undefined;
-        if (!introducesNext && subj && SPEECH_VERB_RE.test(first.text)) {
+        if (!introducesNext && subj && SPEECH_VERB_RE.test(first.src.slice(first.start, first.end))) {
           cand = subj;
           rule = 'tag';
         }

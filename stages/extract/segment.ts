@@ -2,6 +2,7 @@
 // over several paragraphs (each opens “, only the last closes), quotes broken over lines,
 // `Name：text` script lines, and tells thoughts, terms and written text apart from speech.
 import { NOISE_LINE_RE, SCENE_BREAK_RE, SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE } from './lexicon.js';
+import { isSpace } from './chars.js';
 import type { NameIndex } from './names.js';
 import type { Paragraph, QuoteKind, Scene, Segmented, Utterance, Warning } from './types.js';
 
@@ -20,10 +21,6 @@ const STAGE_DIRECTION_RE = /[（(][^）)]{0,40}[）)]/g;
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
 
-/** JS `\s` (which includes \u3000). */
-function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x3000 || c === 0xa0 || c === 0xfeff || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f;
-}
 
 function trimLine(s: string): string {
   let a = 0;
@@ -36,9 +33,21 @@ function trimLine(s: string): string {
 /** NOISE_LINE_RE can only match lines that start with one of these or hold 未完待续 / to be continued. */
 const NOISE_FIRST = new Set('本上下正作pPcC');
 const TO_BE_CONTINUED_RE = /to be continued/i;
-function mayBeNoise(line: string): boolean {
-  return NOISE_FIRST.has(line[0] ?? '') || line.includes('未完待续') || TO_BE_CONTINUED_RE.test(line);
+/** Whether some line of `text` may hold 未完待续 / to be continued (checked once per file). */
+function mayHoldNoiseAnywhere(text: string): boolean {
+  return text.includes('未完待续') || TO_BE_CONTINUED_RE.test(text);
 }
+function mayBeNoise(line: string, anywhere: boolean): boolean {
+  return NOISE_FIRST.has(line[0] ?? '') || (anywhere && (line.includes('未完待续') || TO_BE_CONTINUED_RE.test(line)));
+}
+
+/**
+ * SCENE_BREAK_RE can only match a (trimmed) line starting with a separator character, 第, a
+ * digit, c/p (chapter/part) or 序/楔/尾/番.
+ */
+const SCENE_FIRST = new Uint8Array(0x10000);
+for (const ch of '-—=*＊~～_#＃·•第cCpP序楔尾番0123456789０１２３４５６７８９') SCENE_FIRST[ch.charCodeAt(0)] = 1;
+const mayBeSceneBreak = (line: string) => SCENE_FIRST[line.charCodeAt(0)] === 1;
 
 /** `Name：text` needs a colon: skip the script-line regex for lines without one. */
 const hasColon = (s: string) => s.includes('：') || s.includes(':');
@@ -89,6 +98,7 @@ function closesSoon(lines: string[], i: number): boolean {
 
 export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const lines = text.split('\n');
+  const noiseAnywhere = mayHoldNoiseAnywhere(text);
   const scriptStyle = isScriptStyle(lines.length > 4000 ? lines.slice(0, 4000) : lines);
   const scenes: Scene[] = [];
   const utterances: Utterance[] = [];
@@ -184,13 +194,13 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
         i++;
         continue;
       }
-      if (SCENE_BREAK_RE.test(line)) {
+      if (mayBeSceneBreak(line) && SCENE_BREAK_RE.test(line)) {
         finishParagraph();
         endScene();
         i++;
         continue;
       }
-      if (mayBeNoise(line) && NOISE_LINE_RE.test(line)) {
+      if (mayBeNoise(line, noiseAnywhere) && NOISE_LINE_RE.test(line)) {
         i++;
         continue;
       }
