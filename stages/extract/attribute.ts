@@ -265,20 +265,33 @@ function attributeScene(
   let prevNarration: { para: number; only: SpeakerId | null } | undefined;
 
   scene.paragraphs.forEach((p: Paragraph, pi: number) => {
-    const narr = new Map<number, Sentence[]>();
-    p.segments.forEach((s, k) => {
-      if (s.kind === 'narr') narr.set(k, resolveNarration(s.text));
-    });
+    // Sentences of each narration segment, by segment index (undefined for quotes).
+    const segs = p.segments;
+    const narr: Array<Sentence[] | undefined> = new Array<Sentence[] | undefined>(segs.length);
     const speechIdx: number[] = [];
-    p.segments.forEach((s, k) => {
-      if (s.kind === 'quote' && utts[s.utt]!.kind === 'speech') speechIdx.push(k);
-    });
+    for (let k = 0; k < segs.length; k++) {
+      const s = segs[k]!;
+      if (s.kind === 'narr') narr[k] = resolveNarration(s.text);
+      else if (utts[s.utt]!.kind === 'speech') speechIdx.push(k);
+    }
     if (speechIdx.length === 0) {
       // A narration-only paragraph: remember who it is about, for a bare quote right after it.
-      const ids = new Set<SpeakerId | null>();
-      for (const sents of narr.values()) for (const st of sents) for (const c of st.clauses) for (const r of c.refs) ids.add(r.id);
-      const subj = lastSubject([...narr.values()].flat());
-      prevNarration = { para: pi, only: ids.size === 1 && subj?.id ? subj.id : null };
+      // Only when every referent is the same known character does the last subject count.
+      let only: SpeakerId | null | undefined;
+      let single = true;
+      for (let k = 0; k < narr.length && single; k++) {
+        const sents = narr[k];
+        if (sents)
+          for (const st of sents)
+            for (const c of st.clauses)
+              for (const r of c.refs) {
+                if (only === undefined) only = r.id;
+                else if (r.id !== only) single = false;
+              }
+      }
+      let subj: { id: SpeakerId | null } | undefined;
+      if (single && only) for (let k = narr.length - 1; k >= 0 && !subj; k--) subj = narr[k] ? lastSubject(narr[k]!) : undefined;
+      prevNarration = { para: pi, only: single && only && subj?.id ? subj.id : null };
       return;
     }
 
@@ -298,8 +311,8 @@ function attributeScene(
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
-      const pre = narr.get(k - 1);
-      const post = narr.get(k + 1);
+      const pre = narr[k - 1];
+      const post = narr[k + 1];
       let cand: { id: SpeakerId | null } | undefined;
       let rule = '';
       const lastPre = pre?.at(-1);
@@ -343,11 +356,18 @@ function attributeScene(
       }
     }
     // D: one paragraph, one speaker: quotes without evidence take the paragraph's speaker.
-    const decided = new Set(quoteUtts.filter((u) => u.speaker).map((u) => u.speaker!));
+    // The one speaker decided for the paragraph's quotes (null: none or several).
+    let decided: SpeakerId | null = null;
+    let several = false;
+    for (const u of quoteUtts)
+      if (u.speaker) {
+        if (decided === null) decided = u.speaker;
+        else if (u.speaker !== decided) several = true;
+      }
     const contradicted = quoteUtts.some((u) => u.rule?.endsWith('-veto'));
     let paraSpeaker: SpeakerId | null = null;
-    if (decided.size === 1 && !contradicted) {
-      paraSpeaker = [...decided][0]!;
+    if (decided !== null && !several && !contradicted) {
+      paraSpeaker = decided;
       for (const u of quoteUtts)
         if (!u.speaker && !u.rule) {
           if (vetoed(u, paraSpeaker)) u.rule = 'paragraph-veto';

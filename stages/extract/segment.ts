@@ -30,6 +30,11 @@ function trimLine(s: string): string {
   return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (!isSpace(s.charCodeAt(i))) return false;
+  return true;
+}
+
 /** NOISE_LINE_RE can only match lines that start with one of these or hold 未完待续 / to be continued. */
 const NOISE_FIRST = new Set('本上下正作pPcC');
 const TO_BE_CONTINUED_RE = /to be continued/i;
@@ -52,20 +57,43 @@ const mayBeSceneBreak = (line: string) => SCENE_FIRST[line.charCodeAt(0)] === 1;
 /** `Name：text` needs a colon: skip the script-line regex for lines without one. */
 const hasColon = (s: string) => s.includes('：') || s.includes(':');
 
-/** Share of lines that look like `Name：text`: script-style files treat unknown names as speakers. */
-function isScriptStyle(lines: string[]): boolean {
+/**
+ * Share of the first `limit` lines that look like `Name：text`: script-style files treat unknown
+ * names as speakers. Marks in `colon` which of those lines hold a colon at all.
+ */
+function isScriptStyle(lines: string[], limit: number, colon: Uint8Array): boolean {
   let hits = 0;
   let total = 0;
-  for (const l of lines) {
+  for (let i = 0; i < limit; i++) {
+    const l = lines[i]!;
+    if (!hasColon(l)) {
+      if (!isBlank(l)) total++;
+      continue;
+    }
+    colon[i] = 1;
     const t = trimLine(l);
     if (!t) continue;
     total++;
-    if (hasColon(t) && SCRIPT_LINE_RE.test(t)) hits++;
+    if (SCRIPT_LINE_RE.test(t)) hits++;
   }
   return hits >= 8 && hits >= total * 0.4;
 }
 
-function classifyQuote(text: string, pre: string, post: string): QuoteKind {
+/**
+ * The end of `pre` the intro regexes can match: they are anchored at the end and match at most
+ * INTRO_MAX characters before the trailing whitespace, so testing the tail is the same as testing
+ * the whole (and does not rescan long narration).
+ */
+const INTRO_MAX = 24;
+function introTail(pre: string): string {
+  let ws = 0;
+  while (ws < pre.length && isSpace(pre.charCodeAt(pre.length - 1 - ws))) ws++;
+  const keep = INTRO_MAX + ws;
+  return pre.length > keep ? pre.slice(pre.length - keep) : pre;
+}
+
+function classifyQuote(text: string, fullPre: string, post: string): QuoteKind {
+  const pre = introTail(fullPre);
   if (THOUGHT_INTRO_RE.test(pre)) return 'thought';
   if (SIGN_INTRO_RE.test(pre)) return 'sign';
   const compact = text.trim();
@@ -99,7 +127,10 @@ function closesSoon(lines: string[], i: number): boolean {
 export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const lines = text.split('\n');
   const noiseAnywhere = mayHoldNoiseAnywhere(text);
-  const scriptStyle = isScriptStyle(lines.length > 4000 ? lines.slice(0, 4000) : lines);
+  // colon[i]: line i holds a colon (known for the lines isScriptStyle reads; the rest are checked).
+  const scanned = Math.min(lines.length, 4000);
+  const colon = new Uint8Array(scanned);
+  const scriptStyle = isScriptStyle(lines, scanned, colon);
   const scenes: Scene[] = [];
   const utterances: Utterance[] = [];
   const warnings: Warning[] = [];
@@ -139,7 +170,7 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const newUtterance = (p: Paragraph, textParts: string[], line: number) => {
     const u: Utterance = {
       id: utterances.length,
-      text: textParts.map((t) => trimLine(t)).filter((t) => t !== '').join('\n'),
+      text: textParts.length === 1 ? trimLine(textParts[0]!) : textParts.map((t) => trimLine(t)).filter((t) => t !== '').join('\n'),
       line,
       scene: scenes.length,
       para: scene.paragraphs.length,
@@ -206,7 +237,7 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
       }
       finishParagraph();
       para = { line: lineNo, segments: [] };
-      const m = hasColon(line) ? SCRIPT_LINE_RE.exec(line) : null;
+      const m = (i < scanned ? colon[i] === 1 : hasColon(line)) ? SCRIPT_LINE_RE.exec(line) : null;
       if (m) {
         const name = m[1]!;
         const known = opts.names.lookupExact(name) !== undefined || name === '我';
