@@ -29,10 +29,10 @@ interface Sentence {
 function isSentenceEnd(c: number): boolean {
   return c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0x21 || c === 0x3f || c === 0xff1b || c === 0x3b || c === 0x2026;
 }
-/** ，,：:、 */
-function isClauseSep(c: number): boolean {
-  return c === 0xff0c || c === 0x2c || c === 0xff1a || c === 0x3a || c === 0x3001;
-}
+/** A sentence ends after 。！？!?；;… unless more of those or a closing quote follow. */
+const SENTENCE_END_G = /[。！？!?；;…](?![。！？!?；;…”])/g;
+/** Clause separators: ，,：:、 */
+const CLAUSE_SEP_G = /[，,：:、]/g;
 const SEPARATOR_RE = /[。！？!?；;…，,：:、]/;
 /** 。！？!?；;…— (what TERMINAL_END_RE ends with). */
 function isTerminal(c: number): boolean {
@@ -189,14 +189,12 @@ function attributeScene(
     let ri = 0;
     let start = 0;
     const n = text.length;
-    for (let i = 0; i <= n; i++) {
-      if (i < n) {
-        if (!isSentenceEnd(text.charCodeAt(i))) continue;
-        const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
-        if (next !== -1 && (isSentenceEnd(next) || next === 0x201d)) continue;
-      }
-      const end = i < n ? i + 1 : n;
-      if (end === start) continue;
+    // Next clause separator at or after the clause being read (n: none), found by a native scan.
+    let nextSep = -1;
+    SENTENCE_END_G.lastIndex = 0;
+    while (start < n) {
+      const m = SENTENCE_END_G.exec(text);
+      const end = m ? m.index + 1 : n;
       const sStart = start;
       start = end;
       if (lastNonSpace(text, sStart, end) < sStart) {
@@ -206,12 +204,14 @@ function attributeScene(
       let seenShe: Set<SpeakerId> | undefined;
       let seenHe: Set<SpeakerId> | undefined;
       const clauses: Clause[] = [];
-      let cStart = sStart;
-      for (let j = sStart; j <= end; j++) {
-        if (j < end && !isClauseSep(text.charCodeAt(j))) continue;
+      for (let cStart = sStart; ; ) {
+        if (nextSep < cStart) {
+          CLAUSE_SEP_G.lastIndex = cStart;
+          nextSep = CLAUSE_SEP_G.exec(text)?.index ?? n;
+        }
         const base = cStart;
-        const cEnd = j;
-        cStart = j + 1;
+        const cEnd = nextSep < end ? nextSep : end;
+        cStart = cEnd + 1;
         const refs: Clause['refs'] = [];
         const resolve = (ref: Referent['ref'], index: number) => {
           let id: SpeakerId | null;
@@ -235,6 +235,7 @@ function attributeScene(
           }
         } else for (const r of names.referents(text.slice(base, cEnd))) resolve(r.ref, r.index);
         clauses.push({ src: text, start: base, end: cEnd, refs });
+        if (cEnd === end) break;
       }
       if (seenShe?.size) state['她'] = seenShe;
       if (seenHe?.size) state['他'] = seenHe;
