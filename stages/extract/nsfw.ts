@@ -39,6 +39,9 @@ export interface NsfwVerdict {
 /** The first characters of every rule word: a paragraph without any of them trips nothing. */
 const FIRST_CHARS_RE = new RegExp(`[${[...new Set(RULES.map((r) => r.word[0]!))].join('')}]`);
 
+/** Whether `text` holds the first character of some rule word (else no part of it can trip). */
+export const mayTrip = (text: string): boolean => FIRST_CHARS_RE.test(text);
+
 export function checkParagraph(text: string): NsfwVerdict {
   if (!FIRST_CHARS_RE.test(text)) return { explicit: false, excused: 0 };
   let excused = 0;
