@@ -66,6 +66,8 @@ async function ensureBuild(name, entries, sourceDirs) {
       platform: 'node',
       target: 'node20',
       sourcemap: 'linked',
+      minifyWhitespace: true,
+      minifySyntax: true,
       logLevel: 'silent',
       external: ['esbuild'],
       banner: { js: BANNER },
@@ -114,6 +116,7 @@ if (first === '--build-only') {
   await import(pathToFileURL(join(out, rel.replace(/\.ts$/, '.js'))).href);
 } else {
   const out = await ensureBuild('cli', ['src/cli.ts'], ['src']);
+  process.env.PIPELINE_CLI_BUILD = out.slice(out.lastIndexOf('cli-'));
   const { main } = await import(pathToFileURL(join(out, 'src', 'cli.js')).href);
   await main(process.argv.slice(2));
 }

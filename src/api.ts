@@ -138,6 +138,11 @@ export interface StageDef {
   publish?(ctx: PublishContext): Promise<void>;
   /** Reasons the published part is out of date although outs are fresh ([] when fine). */
   verifyPublished?(ctx: PublishContext): Promise<string[]>;
+  /**
+   * The shared files `publish` maintains (workspace-relative). The engine watches their stat for
+   * its no-op fast path; a stage with `verifyPublished` but no `sharedFiles` turns the fast path off.
+   */
+  sharedFiles?: FromParams<string[]>;
 }
 
 export interface PublishContext {

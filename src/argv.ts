@@ -57,3 +57,11 @@ export function parseSize(v: string): number {
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
   return Math.floor(Number(m[1]) * mult);
 }
+
+/** `0,1` / `[0, 1]` / `0` → device ids as strings. */
+export function normalizeGpus(v: unknown): string[] {
+  if (typeof v === 'number') return [String(v)];
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(v)) return v.map(String);
+  return [];
+}

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from './api.js';
+import { normalizeGpus } from './argv.js';
 
 export interface LoadedConfig {
   file: string;
@@ -27,12 +28,7 @@ export function parseSetArg(arg: string): { path: string[]; raw: string } {
   return { path: key.split('.'), raw: arg.slice(eq + 1) };
 }
 
-export function normalizeGpus(v: unknown): string[] {
-  if (typeof v === 'number') return [String(v)];
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (Array.isArray(v)) return v.map(String);
-  return [];
-}
+export { normalizeGpus };
 
 export async function loadConfig(file: string, displayName: string, schema: z.ZodType, sets: readonly string[]): Promise<LoadedConfig> {
   let text = '';

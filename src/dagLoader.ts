@@ -2,7 +2,7 @@
 // one file under .pipeline/dag/ (rebuilt only when one of its input files changes): a no-op run
 // then loads two files (the CLI bundle and the DAG bundle) instead of hundreds of ESM modules.
 // Bare imports resolve from the workspace or, failing that, from this package's node_modules.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -12,7 +12,7 @@ import { writeFileAtomic } from './atomicWrite.js';
 
 const DAG_FILES = ['pipeline.ts', 'pipeline.mts', 'pipeline.js', 'pipeline.mjs'];
 
-const MANIFEST_VERSION = 2;
+const MANIFEST_VERSION = 3;
 
 interface Manifest {
   v: number;
@@ -28,16 +28,18 @@ function packageRoot(): string {
   return process.env.PIPELINE_PACKAGE_ROOT ?? resolve(process.cwd());
 }
 
+/** The files the loaded DAG was built from, with their stat when loaded (for the no-op snapshot). */
+export let loadedDagInputs: Array<[string, Stats]> = [];
+
 function inputsUnchanged(m: Manifest): boolean {
   if (m.v !== MANIFEST_VERSION || !existsSync(m.out)) return false;
+  const seen: Array<[string, Stats]> = [];
   for (const [p, mtime, size] of m.inputs) {
-    try {
-      const st = statSync(p);
-      if (st.mtimeMs !== mtime || st.size !== size) return false;
-    } catch {
-      return false;
-    }
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st || st.mtimeMs !== mtime || st.size !== size) return false;
+    seen.push([p, st]);
   }
+  loadedDagInputs = seen;
   return true;
 }
 
@@ -110,6 +112,9 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
       target: 'node20',
       metafile: true,
       logLevel: 'silent',
+      // Less to parse on every start; identifiers are kept so stack traces stay readable.
+      minifyWhitespace: true,
+      minifySyntax: true,
       absWorkingDir: workspace,
       banner: { js: "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);" },
       plugins: [
@@ -151,11 +156,14 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
     throw err;
   }
   const code = result.outputFiles[0]!.contents;
+  const seen: Array<[string, Stats]> = [];
   const inputs: Array<[string, number, number]> = Object.keys(result.metafile.inputs).map((p) => {
     const abs = resolve(workspace, p.replace(/^[a-z-]+:/, ''));
     const st = statSync(abs);
+    seen.push([abs, st]);
     return [abs, st.mtimeMs, st.size];
   });
+  loadedDagInputs = seen;
   const id = createHash('sha256').update(code).digest('hex').slice(0, 16);
   await mkdir(dagDir, { recursive: true });
   const out = join(dagDir, `pipeline-${id}.mjs`);

@@ -2,7 +2,6 @@
 // Synchronous on purpose: on a no-op run this is thousands of stat calls, and plain statSync in a
 // loop is several times cheaper than as many promises.
 import { readdirSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import { canonical, GLOB_CHARS, globBase, globToRegExp, toAbs } from './pathSpec.js';
 
 export interface FoundFile {
@@ -15,23 +14,27 @@ export interface FoundFile {
 /** Directory names never descended into when a dep names a directory. */
 const SKIP_DIRS = new Set(['.git', '.pipeline', 'node_modules']);
 
-function walk(dirAbs: string, dirCanon: string, out: FoundFile[]): void {
+function walk(dirAbs: string, dirCanon: string, out: FoundFile[], dirs: FoundFile[]): void {
   let entries;
   try {
     entries = readdirSync(dirAbs, { withFileTypes: true });
   } catch {
     return;
   }
+  // A directory's mtime changes when an entry is added, removed or renamed (no-op fast path).
+  const dst = statSync(dirAbs, { throwIfNoEntry: false });
+  if (dst) dirs.push({ path: dirCanon, abs: dirAbs, st: dst });
+  const prefix = dirAbs.endsWith('/') ? dirAbs : `${dirAbs}/`;
   for (const e of entries) {
-    const abs = join(dirAbs, e.name);
+    const abs = prefix + e.name;
     const canon = dirCanon === '.' ? e.name : `${dirCanon}/${e.name}`;
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) walk(abs, canon, out);
+      if (!SKIP_DIRS.has(e.name)) walk(abs, canon, out, dirs);
     } else if (e.isFile() || e.isSymbolicLink()) {
       const st = statSync(abs, { throwIfNoEntry: false });
       if (!st) continue;
       if (st.isFile()) out.push({ path: canon, abs, st });
-      else if (st.isDirectory()) walk(abs, canon, out);
+      else if (st.isDirectory()) walk(abs, canon, out, dirs);
     }
   }
 }
@@ -40,12 +43,15 @@ export interface Expansion {
   files: FoundFile[];
   /** Declared non-glob entries that do not exist (a glob matching nothing is simply empty). */
   missing: string[];
+  /** Every directory walked, with its stat. */
+  dirs: FoundFile[];
 }
 
 /** Files covered by the declared specs, sorted by path, without duplicates. */
 export async function expand(workspace: string, specs: readonly string[]): Promise<Expansion> {
   const found: FoundFile[] = [];
   const missing: string[] = [];
+  const dirs: FoundFile[] = [];
   for (const spec of specs) {
     if (GLOB_CHARS.test(spec)) {
       const canonGlob = canonical(workspace, spec);
@@ -53,18 +59,18 @@ export async function expand(workspace: string, specs: readonly string[]): Promi
       const re = globToRegExp(canonGlob);
       const all: FoundFile[] = [];
       const baseAbs = toAbs(workspace, base);
-      if (statSync(baseAbs, { throwIfNoEntry: false })?.isDirectory()) walk(baseAbs, base, all);
+      if (statSync(baseAbs, { throwIfNoEntry: false })?.isDirectory()) walk(baseAbs, base, all, dirs);
       for (const f of all) if (re.test(f.path)) found.push(f);
     } else {
       const canon = canonical(workspace, spec);
       const abs = toAbs(workspace, canon);
       const st = statSync(abs, { throwIfNoEntry: false });
-      if (st?.isDirectory()) walk(abs, canon, found);
+      if (st?.isDirectory()) walk(abs, canon, found, dirs);
       else if (st?.isFile()) found.push({ path: canon, abs, st });
       else missing.push(spec);
     }
   }
   found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const unique = found.filter((f, i) => i === 0 || found[i - 1]!.path !== f.path);
-  return { files: unique, missing };
+  return { files: unique, missing, dirs };
 }

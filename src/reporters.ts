@@ -80,8 +80,8 @@ export class PlainReporter implements Reporter {
     this.write(`${o.name}: ${o.status} — ${o.reason} (${fmtMs(o.ms)})\n`);
     if (o.status === 'failed') for (const l of failureLines(o)) this.write(`${l}\n`);
   }
-  async finish(ok: boolean, outcomes: StageOutcome[]) {
-    this.write(`${ok ? 'ok' : 'FAILED'}: ${summaryLine(outcomes)}\n`);
+  async finish(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown> = {}) {
+    this.write(`${ok ? 'ok' : 'FAILED'}: ${summaryLine(outcomes)}${extra.unchanged ? ' (nothing changed since the last run)' : ''}\n`);
   }
 }
 
@@ -144,11 +144,11 @@ export class TaskListReporter implements Reporter {
   end(o: StageOutcome) {
     this.tasks.get(o.name)?.deferred.resolve(o);
   }
-  async finish(ok: boolean, outcomes: StageOutcome[]) {
+  async finish(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown> = {}) {
     if (this.ticker) clearInterval(this.ticker);
     await this.listr;
     for (const o of outcomes) if (o.status === 'failed') for (const l of [`${o.name}: ${o.error ?? o.reason}`, ...failureLines(o)]) this.write(`${l}\n`);
-    this.write(`${ok ? 'ok' : 'FAILED'}: ${summaryLine(outcomes)}\n`);
+    this.write(`${ok ? 'ok' : 'FAILED'}: ${summaryLine(outcomes)}${extra.unchanged ? ' (nothing changed since the last run)' : ''}\n`);
   }
 }
 

@@ -20,7 +20,6 @@ export interface RunRecord {
   key: string;
   code: string;
   params: Record<string, unknown>;
-  deps: Array<[string, string]>;
   /** Declared outs, `{key}` substituted. */
   declaredOuts: string[];
   outs: OutFile[];

@@ -17,6 +17,7 @@ import type { RunCache, RunRecord } from './runCache.js';
 import { evaluate, type EvalEnv, type Evaluation } from './staleness.js';
 import type { StatCache } from './statCache.js';
 import type { WorkspaceDirs } from './workspaceState.js';
+import type { SnapshotBuilder } from './noopSnapshot.js';
 
 export interface RunOptions {
   workspace: string;
@@ -38,6 +39,8 @@ export interface RunOptions {
   registry: ChildRegistry;
   signal: AbortSignal;
   runId: string;
+  /** Collects what this run depended on, for the no-op fast path of the next run. */
+  snapshot?: SnapshotBuilder;
 }
 
 export function makeEvalEnv(o: Pick<RunOptions, 'workspace' | 'params' | 'statCache' | 'runCache' | 'dirs' | 'logDir'>): EvalEnv {
@@ -137,7 +140,19 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
         return done('failed', msg, { error: msg, key: ev.shortKey });
       }
       const forced = o.force.has(name);
-      if (!forced && ev.state === 'fresh') return done('fresh', 'up to date', { key: ev.shortKey });
+      const remember = (outs: readonly { path: string }[]) => {
+        const snap = o.snapshot;
+        if (!snap) return;
+        for (const f of ev.inputStats) snap.add(f.path, f.st);
+        for (const out of outs) snap.addPath(out.path);
+        if (stage.def.verifyPublished && !stage.def.sharedFiles) snap.disable();
+        const shared = stage.def.sharedFiles;
+        if (shared) for (const p of typeof shared === 'function' ? shared(o.params) : shared) snap.addPath(p);
+      };
+      if (!forced && ev.state === 'fresh') {
+        remember(ev.prev?.outs ?? []);
+        return done('fresh', 'up to date', { key: ev.shortKey });
+      }
       const reason = forced ? 'forced' : ev.reasons.join('; ');
       if (o.dryRun) {
         return done('skipped', `dry run: would ${!forced && ev.cached ? 'restore' : 'run'} (${reason})`, { key: ev.shortKey, wouldWork: true });
@@ -145,7 +160,10 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
       if (!forced && ev.cached) {
         o.reporter.working(name, 'restore', reason);
         const restored = await restoreFromCache(stage, ev, ev.cached, o, env);
-        if (restored) return done('restored', `restored from run cache (${reason})`, { key: ev.shortKey });
+        if (restored) {
+          remember(ev.cached.outs);
+          return done('restored', `restored from run cache (${reason})`, { key: ev.shortKey });
+        }
         await o.runCache.evict(name, ev.key);
         o.reporter.note(name, 'cached outputs were corrupted; evicted them and running instead');
       }
@@ -156,6 +174,7 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
       try {
         o.reporter.working(name, 'run', reason);
         const res = await execute(stage, ev, devices, o);
+        if (res.ok) remember(res.outs ?? []);
         return done(res.ok ? 'ran' : 'failed', res.ok ? reason : res.error!, res.ok ? { key: ev.shortKey } : { error: res.error, log: res.log, logTail: res.tail });
       } finally {
         if (pool && devices.length) pool.release(devices);
@@ -174,7 +193,7 @@ async function restoreFromCache(stage: ResolvedStage, ev: Evaluation, rec: RunRe
     if (!ok) return false;
     await rememberOuts(o.workspace, rec.outs, o.statCache);
     await o.runCache.touch(rec);
-    await o.dirs.writeState(rec);
+    await o.dirs.writeState(rec, ev.deps);
     if (stage.def.publish) await stage.def.publish(env.publishContext(stage, ev.shortKey, ev.outs));
     return true;
   } finally {
@@ -184,6 +203,7 @@ async function restoreFromCache(stage: ResolvedStage, ev: Evaluation, rec: RunRe
 
 interface ExecResult {
   ok: boolean;
+  outs?: readonly { path: string }[];
   error?: string;
   log?: string;
   tail?: string[];
@@ -272,7 +292,6 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
       key: ev.key,
       code: ev.code,
       params: ev.params,
-      deps: ev.deps,
       declaredOuts: ev.outs,
       outs: outFiles,
       ms: 0,
@@ -282,11 +301,11 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     if (stage.def.publish) await stage.def.publish(publishContext(o.workspace, o.params, o.logDir, stage, ev.shortKey, ev.outs));
     // The run record is written last: a crash before this point leaves the stage stale.
     await o.runCache.put(rec);
-    await o.dirs.writeState(rec);
+    await o.dirs.writeState(rec, ev.deps);
     log(`# ok`);
     await finishLog();
     await rm(stagingDir, { recursive: true, force: true });
-    return { ok: true };
+    return { ok: true, outs: outFiles };
   } catch (err) {
     const expected = isUserError(err);
     const message = expected ? (err as Error).message : `internal error: ${(err as Error)?.message ?? String(err)}`;

@@ -1,6 +1,8 @@
 // Everything a command needs about the workspace: the DAG, the validated config, the graph,
 // the caches. Built once per command invocation (and per rebuild in watch mode).
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { statSync, type Stats } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { cacheDirFor } from './cacheDir.js';
 import { isUserError, UsageError, type ParamsReader, type PipelineDef } from './api.js';
 import { loadConfig } from './config.js';
 import { loadDag } from './dagLoader.js';
@@ -22,18 +24,17 @@ export interface Session {
   statCache: StatCache;
   runCache: RunCache;
   logDir: string;
+  /** Stat of the config file when it was read (undefined when there is none). */
+  configStat?: Stats;
 }
 
-export function cacheDirFor(workspace: string): string {
-  const env = process.env.PIPELINE_CACHE_DIR;
-  if (env && env.trim()) return isAbsolute(env) ? env : resolve(process.cwd(), env);
-  return join(workspace, 'cache');
-}
+export { cacheDirFor };
 
 export async function openSession(workspace: string, sets: readonly string[], def?: PipelineDef): Promise<Session> {
   const dag = def ?? (await loadDag(workspace));
   const configName = dag.configFile ?? 'pipeline.yaml';
   const configFile = resolve(workspace, configName);
+  const configStat = statSync(configFile, { throwIfNoEntry: false });
   const cfg = await loadConfig(configFile, relative(process.cwd(), configFile) || configName, dag.schema, sets);
   const params = makeParamsReader(cfg.values);
   let graph: Graph;
@@ -44,7 +45,7 @@ export async function openSession(workspace: string, sets: readonly string[], de
     throw new UsageError(`pipeline.ts: ${(err as Error).message}`);
   }
   const dirs = new WorkspaceDirs(workspace);
-  const statCache = new StatCache(dirs.statCacheFile);
+  const statCache = new StatCache(dirs.statCacheFile, workspace);
   statCache.load();
   return {
     workspace,
@@ -58,5 +59,6 @@ export async function openSession(workspace: string, sets: readonly string[], de
     statCache,
     runCache: new RunCache(cacheDirFor(workspace)),
     logDir: resolve(workspace, dag.logDir ?? 'artifacts/logs'),
+    configStat,
   };
 }

@@ -1,4 +1,5 @@
 // A stage's key and whether it is fresh, stale or restorable — with reasons a person can act on.
+import { createHash } from 'node:crypto';
 import { hashSync } from 'hasha';
 import { basename, relative } from 'node:path';
 import { statSync } from 'node:fs';
@@ -22,6 +23,8 @@ export interface Evaluation {
   /** Declared outs with `{key}` substituted. */
   outs: string[];
   missingDeps: string[];
+  /** What the inputs looked like on disk (deps, their directories, code files): the no-op fast path. */
+  inputStats: FoundFile[];
   state: 'fresh' | 'stale' | 'restorable';
   reasons: string[];
   prev?: RunRecord;
@@ -51,13 +54,14 @@ function recordedName(f: FoundFile, specs: readonly string[]): string {
   return `ext:${basename(spec)}${f.path === spec ? '' : `/${relative(spec, f.path)}`}`;
 }
 
-async function codeFingerprint(stage: ResolvedStage, env: EvalEnv): Promise<string> {
+async function codeFingerprint(stage: ResolvedStage, env: EvalEnv, seen: FoundFile[]): Promise<string> {
   const code = stage.def.code;
   if (!code || code.length === 0) return hashSync(stage.def.run.toString(), { algorithm: 'sha256' });
   const parts: string[] = [];
   for (const [i, entry] of code.entries()) {
     const abs = toAbs(env.workspace, entry);
-    const { files } = await expand(env.workspace, [abs]);
+    const { files, dirs } = await expand(env.workspace, [abs]);
+    seen.push(...files, ...dirs);
     for (const f of files) parts.push(`${i}:${relative(abs, f.abs) || basename(f.abs)}:${await env.statCache.hash(f.abs, f.st)}`);
   }
   return hashSync(parts.join('\n'), { algorithm: 'sha256' });
@@ -103,9 +107,11 @@ export async function outReasons(rec: RunRecord, env: EvalEnv): Promise<string[]
 }
 
 export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Evaluation> {
-  const code = await codeFingerprint(stage, env);
+  const inputStats: FoundFile[] = [];
+  const code = await codeFingerprint(stage, env, inputStats);
   const params = pickParams(env.params.all as Record<string, unknown>, stage.params);
-  const { files, missing } = await expand(env.workspace, stage.deps);
+  const { files, missing, dirs } = await expand(env.workspace, stage.deps);
+  inputStats.push(...files, ...dirs);
   const depFiles: Evaluation['depFiles'] = [];
   const deps: Array<[string, string]> = [];
   for (const f of files) {
@@ -113,11 +119,13 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
     depFiles.push({ path: f.path, abs: f.abs, hash });
     deps.push([recordedName(f, stage.deps), hash]);
   }
-  const key = hashSync(stableStringify({ v: 1, stage: stage.name, code, params, deps }), { algorithm: 'sha256' });
+  const h = createHash('sha256').update(`pipeline-key-v2\0${stage.name}\0${code}\0${stableStringify(params)}\0`);
+  for (const [p, dh] of deps) h.update(`${p}\0${dh}\n`);
+  const key = h.digest('hex');
   const shortKey = key.slice(0, SHORT);
   const outs = stage.outs.map((o) => substituteKey(o, shortKey));
   const prev = await env.dirs.readState(stage.name);
-  const ev: Evaluation = { key, shortKey, code, params, deps, depFiles, outs, missingDeps: missing, state: 'stale', reasons: [], prev };
+  const ev: Evaluation = { key, shortKey, code, params, deps, depFiles, outs, missingDeps: missing, inputStats, state: 'stale', reasons: [], prev };
 
   if (prev && prev.key === key) {
     const reasons = await outReasons(prev, env);
@@ -132,7 +140,7 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
   } else if (prev) {
     if (prev.code !== code) ev.reasons.push('code changed');
     ev.reasons.push(...diffParams(prev.params, params));
-    ev.reasons.push(...depReasons(prev.deps, deps));
+    ev.reasons.push(...depReasons((await env.dirs.readStateDeps(stage.name)) ?? [], deps));
     if (ev.reasons.length === 0) ev.reasons.push('inputs changed');
   } else {
     ev.reasons.push('never ran in this workspace');

@@ -8,26 +8,40 @@ import { sha256File } from './hashFile.js';
 
 /** Files modified less than this before the cache was saved are re-hashed next time. */
 const RACY_MARGIN_MS = 1000;
-const VERSION = 2;
+const VERSION = 3;
 
 /** [size, mtimeMs, ctimeMs, ino, hash] */
 type Entry = [number, number, number, number, string];
 
+/**
+ * Keys are paths relative to the cache's root (the workspace) when inside it, absolute otherwise:
+ * shorter to store, and one JSON.parse of an object is the whole load (no Map to build).
+ */
 export class StatCache {
-  private entries = new Map<string, Entry>();
+  private entries: Record<string, Entry> = Object.create(null) as Record<string, Entry>;
+  private readonly prefix: string;
   private savedAtMs = 0;
   private dirty = false;
   /** Bytes read for hashing since load (for diagnostics and benchmarks). */
   bytesHashed = 0;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    root: string,
+  ) {
+    this.prefix = root.endsWith('/') ? root : `${root}/`;
+  }
+
+  private keyOf(path: string): string {
+    return path.startsWith(this.prefix) ? path.slice(this.prefix.length) : path;
+  }
 
   load(): void {
     try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as { v: number; savedAtMs: number; entries: Array<[string, ...Entry]> };
+      const data = JSON.parse(readFileSync(this.file, 'utf8')) as { v: number; savedAtMs: number; entries: Record<string, Entry> };
       if (data.v !== VERSION) return;
       this.savedAtMs = data.savedAtMs;
-      this.entries = new Map(data.entries.map((e) => [e[0], e.slice(1) as Entry]));
+      this.entries = Object.assign(Object.create(null) as Record<string, Entry>, data.entries);
     } catch {
       // Missing or unreadable: start empty (the cache is only an accelerator).
     }
@@ -35,7 +49,7 @@ export class StatCache {
 
   /** The remembered hash when the file's stat still matches and is not racy; no I/O. */
   lookup(path: string, st: Stats): string | undefined {
-    const e = this.entries.get(path);
+    const e = this.entries[this.keyOf(path)];
     if (e && e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino && st.mtimeMs + RACY_MARGIN_MS < this.savedAtMs) {
       return e[4];
     }
@@ -49,7 +63,7 @@ export class StatCache {
     if (known) return known;
     const hash = await sha256File(path, s.size);
     this.bytesHashed += s.size;
-    this.entries.set(path, [s.size, s.mtimeMs, s.ctimeMs, s.ino, hash]);
+    this.entries[this.keyOf(path)] = [s.size, s.mtimeMs, s.ctimeMs, s.ino, hash];
     this.dirty = true;
     return hash;
   }
@@ -61,7 +75,7 @@ export class StatCache {
   async save(): Promise<void> {
     let racy = false;
     if (!this.dirty) {
-      for (const e of this.entries.values()) {
+      for (const e of Object.values(this.entries)) {
         if (e[1] + RACY_MARGIN_MS >= this.savedAtMs) {
           racy = true;
           break;
@@ -70,8 +84,7 @@ export class StatCache {
     }
     if (!this.dirty && !racy) return;
     const now = Date.now();
-    const entries = [...this.entries].map(([p, e]) => [p, ...e]);
-    await writeFileAtomic(this.file, JSON.stringify({ v: VERSION, savedAtMs: now, entries }));
+    await writeFileAtomic(this.file, JSON.stringify({ v: VERSION, savedAtMs: now, entries: this.entries }));
     this.savedAtMs = now;
     this.dirty = false;
   }

@@ -35,7 +35,17 @@ export class WorkspaceDirs {
     }
   }
 
-  async writeState(rec: RunRecord): Promise<void> {
+  /** The deps of the last successful run, kept apart: only needed to explain a stale stage. */
+  async readStateDeps(stage: string): Promise<Array<[string, string]> | undefined> {
+    try {
+      return JSON.parse(await readFile(this.stateFile(stage).replace(/\.json$/, '.deps.json'), 'utf8')) as Array<[string, string]>;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeState(rec: RunRecord, deps: Array<[string, string]>): Promise<void> {
+    await writeFileAtomic(this.stateFile(rec.stage).replace(/\.json$/, '.deps.json'), JSON.stringify(deps));
     await writeFileAtomic(this.stateFile(rec.stage), `${JSON.stringify(rec, null, 1)}\n`);
   }
 }

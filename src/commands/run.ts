@@ -1,8 +1,7 @@
 // `pipeline run [targets…]`: bring the targets (and whatever upstream is stale) up to date.
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../api.js';
-import { intFlag, parseArgs } from '../argv.js';
-import { normalizeGpus } from '../config.js';
+import { parseRunFlags, RUN_USAGE, type RunFlags } from './runFlags.js';
 import type { StageOutcome } from '../events.js';
 import { discoverGpus, GpuPool } from '../gpuPool.js';
 import { selectStages } from '../graph.js';
@@ -11,60 +10,14 @@ import { ChildRegistry } from '../processTree.js';
 import { pickReporter } from '../reporters.js';
 import { runGraph } from '../runner.js';
 import { openSession, type Session } from '../session.js';
+import { SnapshotBuilder } from '../noopSnapshot.js';
+import { snapshotKeyFor } from './runFast.js';
+import { loadedDagInputs } from '../dagLoader.js';
+import { relative } from 'node:path';
 import type { Reporter } from '../events.js';
 import { cpus } from 'node:os';
 
-export const RUN_USAGE = `Usage: pipeline run [targets…] [options]
-
-Brings the targets (default: every stage) up to date, running only stale stages: each is fresh
-(nothing to do), restored from the run cache, or run.
-
-Options:
-  --cpu-only          run every non-GPU stage; report GPU stages as skipped
-  --force [=a,b]      run even if fresh: bare --force forces the targets (all stages when no
-                      targets are given); --force=a,b forces the named stages
-  --dry-run           say what would run, do nothing
-  --jobs N            stages run concurrently at most (default: number of CPUs)
-  --gpus 0,1          the GPU pool (default: gpus: in pipeline.yaml, CUDA_VISIBLE_DEVICES, nvidia-smi -L)
-  --set key=value     override a value of pipeline.yaml for this run (repeatable)
-  --json              one JSON event per line on stdout; the last line is the summary
-  --wait              if another run holds the workspace lock, wait for it instead of stopping
-`;
-
-export interface RunFlags {
-  targets: string[];
-  cpuOnly: boolean;
-  force: string[] | 'targets';
-  dryRun: boolean;
-  jobs?: number;
-  gpus?: string[];
-  sets: string[];
-  json: boolean;
-  wait: boolean;
-}
-
-export function parseRunFlags(argv: readonly string[]): RunFlags {
-  const forceList: string[] = [];
-  let forceBare = false;
-  const rest: string[] = [];
-  for (const a of argv) {
-    if (a === '--force') forceBare = true;
-    else if (a.startsWith('--force=')) forceList.push(...a.slice(8).split(',').map((s) => s.trim()).filter(Boolean));
-    else rest.push(a);
-  }
-  const { positionals, flags } = parseArgs(rest, { 'cpu-only': 'bool', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool' }, 'run');
-  return {
-    targets: positionals,
-    cpuOnly: flags['cpu-only'] === true,
-    force: forceBare ? 'targets' : forceList,
-    dryRun: flags['dry-run'] === true,
-    jobs: intFlag(flags.jobs, 'jobs'),
-    gpus: typeof flags.gpus === 'string' ? normalizeGpus(flags.gpus) : undefined,
-    sets: (flags.set as string[] | undefined) ?? [],
-    json: flags.json === true,
-    wait: flags.wait === true,
-  };
-}
+export type { RunFlags };
 
 export interface RunResult {
   code: number;
@@ -80,8 +33,10 @@ export async function runOnce(
   runId: string,
   reporter: Reporter = pickReporter(f.json, process.stdout),
   session?: Session,
+  snapshotKey?: string,
 ): Promise<RunResult> {
   session ??= await openSession(workspace, f.sets);
+  const snapshot = snapshotKey && !f.dryRun ? new SnapshotBuilder(workspace) : undefined;
   const selected = selectStages(session.graph, f.targets);
   for (const s of f.force === 'targets' ? [] : f.force) {
     if (!session.graph.stages.has(s)) throw new UsageError(`--force: unknown stage '${s}'; stages: ${session.graph.order.join(', ')}`);
@@ -108,9 +63,17 @@ export async function runOnce(
     registry,
     signal,
     runId,
+    snapshot,
   });
   await session.statCache.save();
   const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && !signal.aborted;
+  if (snapshot && snapshotKey) {
+    // Only a clean, complete, unforced run describes a state the next run can trust as a whole.
+    if (!ok || force.size > 0) snapshot.disable();
+    if (session.configStat) snapshot.add(relative(workspace, session.configFile), session.configStat);
+    for (const [p, st] of loadedDagInputs) snapshot.add(p.startsWith(`${workspace}/`) ? relative(workspace, p) : p, st);
+    await snapshot.write(snapshotKey, outcomes);
+  }
   await reporter.finish(ok, outcomes, f.dryRun ? { dryRun: true } : {});
   return { code: signal.aborted ? 130 : ok ? 0 : 1, outcomes };
 }
@@ -141,6 +104,7 @@ export async function runCommand(workspace: string, argv: readonly string[]): Pr
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const snapKey = snapshotKeyFor(workspace, f);
     if (!f.dryRun) {
       await lock.acquire(`pipeline run ${argv.join(' ')}`.trim(), runId, {
         wait: f.wait,
@@ -148,7 +112,7 @@ export async function runCommand(workspace: string, argv: readonly string[]): Pr
         onWait: (h) => process.stderr.write(`waiting for the workspace lock held by ${describeHolder(h)}\n`),
       });
     }
-    const res = await runOnce(workspace, f, controller.signal, registry, runId);
+    const res = await runOnce(workspace, f, controller.signal, registry, runId, undefined, undefined, snapKey);
     return res.code;
   } finally {
     await registry.stopAll();

@@ -4,8 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { isUserError, UsageError } from '../api.js';
-import { intFlag, parseArgs } from '../argv.js';
-import { normalizeGpus } from '../config.js';
+import { intFlag, normalizeGpus, parseArgs } from '../argv.js';
 import type { Reporter, StageOutcome } from '../events.js';
 import { selectStages } from '../graph.js';
 import { describeHolder, WorkspaceLock } from '../lock.js';

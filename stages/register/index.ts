@@ -168,6 +168,7 @@ export const stage = defineStage({
   params: ['register', 'train.cutoff_len', 'train.model_name_or_path'],
   code: [moduleDir(import.meta.url)],
   run,
+  sharedFiles: (params) => [join(config(params).dataset_dir, 'dataset_info.json')],
   async publish(ctx) {
     const { added, updated, removed } = await publishEntries(ctx.workspace, await readOwned(ctx), (l) => ctx.log(l));
     if (added.length + updated.length + removed.length === 0) ctx.log('dataset_info.json already up to date');

@@ -1,0 +1,103 @@
+// The no-op fast path. After a successful run the engine records the stat (size, mtime, ctime,
+// inode) of everything that decided it — config, the DAG's source files, every dep file and
+// directory, code files, outs, shared files — plus each stage's outcome. The next `run` with the
+// same arguments first stats those paths: if none changed (and none was modified within a second
+// of the snapshot: git's racy guard), every stage is still fresh and the run ends there, without
+// loading the DAG, parsing the config or reading any file. Anything else takes the full path.
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomicWrite.js';
+import type { StageOutcome } from './events.js';
+
+const VERSION = 1;
+const RACY_MARGIN_MS = 1000;
+
+/** [size, mtimeMs, ctimeMs, ino] for files; [-1, mtimeMs, ctimeMs, ino] for directories. */
+type Tuple = [number, number, number, number];
+
+interface SnapshotFile {
+  v: number;
+  argsKey: string;
+  savedAtMs: number;
+  paths: Record<string, Tuple>;
+  outcomes: Array<Pick<StageOutcome, 'name' | 'status' | 'reason' | 'key'>>;
+}
+
+function tuple(st: Stats): Tuple {
+  return [st.isDirectory() ? -1 : st.size, st.mtimeMs, st.ctimeMs, st.ino];
+}
+
+export function snapshotFile(workspace: string): string {
+  return join(workspace, '.pipeline', 'noop.json');
+}
+
+export function argsKey(parts: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+export class SnapshotBuilder {
+  private readonly paths: Record<string, Tuple> = Object.create(null) as Record<string, Tuple>;
+  private ok = true;
+
+  constructor(private readonly workspace: string) {}
+
+  add(path: string, st: Stats): void {
+    this.paths[path] = tuple(st);
+  }
+
+  /** Stats a path now (it must exist); a missing one disables the snapshot. */
+  addPath(path: string): void {
+    const st = statSync(path.startsWith('/') ? path : `${this.workspace}/${path}`, { throwIfNoEntry: false });
+    if (st) this.add(path, st);
+    else this.ok = false;
+  }
+
+  disable(): void {
+    this.ok = false;
+  }
+
+  async write(key: string, outcomes: StageOutcome[]): Promise<void> {
+    const file = snapshotFile(this.workspace);
+    if (!this.ok) {
+      await writeFileAtomic(file, '{}');
+      return;
+    }
+    const data: SnapshotFile = {
+      v: VERSION,
+      argsKey: key,
+      savedAtMs: Date.now(),
+      paths: this.paths,
+      outcomes: outcomes.map((o) => ({
+        name: o.name,
+        status: o.status === 'skipped' ? 'skipped' : 'fresh',
+        reason: o.status === 'skipped' ? o.reason : 'up to date',
+        ...(o.key ? { key: o.key } : {}),
+      })),
+    };
+    await writeFileAtomic(file, JSON.stringify(data));
+  }
+}
+
+/** The outcomes of the recorded run when nothing it depended on changed; else undefined. */
+export function checkSnapshot(workspace: string, key: string): SnapshotFile['outcomes'] | undefined {
+  let data: SnapshotFile;
+  try {
+    data = JSON.parse(readFileSync(snapshotFile(workspace), 'utf8')) as SnapshotFile;
+  } catch {
+    return undefined;
+  }
+  if (data.v !== VERSION || data.argsKey !== key) return undefined;
+  const limit = data.savedAtMs - RACY_MARGIN_MS;
+  const prefix = `${workspace}/`;
+  for (const p in data.paths) {
+    const t = data.paths[p]!;
+    // Racy: modified so close to the snapshot that a later change could keep the same mtime.
+    if (t[1] >= limit) return undefined;
+    const st = statSync(p.charCodeAt(0) === 47 ? p : prefix + p, { throwIfNoEntry: false });
+    if (!st || st.mtimeMs !== t[1] || st.ctimeMs !== t[2] || st.ino !== t[3] || (t[0] >= 0 ? st.size !== t[0] : !st.isDirectory())) {
+      return undefined;
+    }
+  }
+  return data.outcomes;
+}
