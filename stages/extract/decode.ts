@@ -29,6 +29,44 @@ function looksBinary(buf: Uint8Array): boolean {
   return ctrl > n * 0.02;
 }
 
+/** Reused UTF-16 output of decodeValidUtf8 (grown as needed; at most 2 MiB). */
+let scratch = new Uint16Array(1 << 15);
+const utf16 = new TextDecoder('utf-16le', { ignoreBOM: true });
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Bytes already known to be valid UTF-8 (isUtf8) → text. Transcoding to UTF-16 code units here and
+ * letting the UTF-16 decoder copy them is about twice as fast as the generic UTF-8 decoder on CJK
+ * text. Sizes up to FAST_PATH_BYTES only.
+ */
+function decodeValidUtf8(b: Uint8Array): string {
+  if (!littleEndian) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+  const n = b.length;
+  if (scratch.length < n) scratch = new Uint16Array(n);
+  const o = scratch;
+  let i = 0;
+  let j = 0;
+  while (i < n) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      o[j++] = c;
+      i++;
+    } else if (c < 0xe0) {
+      o[j++] = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f);
+      i += 2;
+    } else if (c < 0xf0) {
+      o[j++] = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f);
+      i += 3;
+    } else {
+      const cp = (((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f)) - 0x10000;
+      o[j++] = 0xd800 + (cp >> 10);
+      o[j++] = 0xdc00 + (cp & 0x3ff);
+      i += 4;
+    }
+  }
+  return utf16.decode(o.subarray(0, j));
+}
+
 export function decodeBytes(buf: Uint8Array): Decoded {
   if (buf.length === 0) return { ok: false, reason: 'empty', detail: 'the file is empty' };
   const b0 = buf[0];
@@ -52,7 +90,7 @@ export function decodeBytes(buf: Uint8Array): Decoded {
   const utf8Ok = isUtf8(buf);
   if (utf8Ok && buf.length <= FAST_PATH_BYTES) {
     // Valid UTF-8 without a single control character cannot look binary: skip the byte loop.
-    const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8');
+    const text = decodeValidUtf8(buf);
     if (!CONTROL_RE.test(text)) return { ok: true, encoding: 'utf-8', text };
   }
   if (looksBinary(buf)) return { ok: false, reason: 'binary', detail: 'contains NUL or control bytes: not a text file' };

@@ -23,6 +23,17 @@ describe('decode', () => {
     // 你好 in GB18030.
     expect(decodeBytes(Buffer.from([0xc4, 0xe3, 0xba, 0xc3]))).toEqual({ ok: true, encoding: 'gb18030', text: '你好' });
   });
+  test('UTF-8 of every sequence length decodes exactly, a large file after a small one included', () => {
+    // 1-byte, 2-byte (é, ©), 3-byte (CJK, “”, \u3000, a leading U+FEFF), 4-byte (emoji, CJK ext. B) sequences.
+    const mixed = '\ufeffa é©\u3000“前辈”😀𠀋~\n';
+    for (const t of [mixed, mixed.repeat(5000), 'short 短']) {
+      const got = decodeBytes(Buffer.from(`x${t}`, 'utf8'));
+      expect(got).toEqual({ ok: true, encoding: 'utf-8', text: `x${t}` });
+    }
+    // A subarray of a larger buffer decodes only its own bytes.
+    const whole = Buffer.from('前辈前辈', 'utf8');
+    expect(decodeBytes(whole.subarray(3, 9))).toEqual({ ok: true, encoding: 'utf-8', text: '辈前' });
+  });
   test('empty and binary input are refused with a reason', () => {
     expect(decodeBytes(new Uint8Array())).toMatchObject({ ok: false, reason: 'empty' });
     expect(decodeBytes(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))).toMatchObject({ ok: false, reason: 'binary' });
