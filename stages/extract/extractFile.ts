@@ -105,6 +105,49 @@ function countSpeakers(utts: readonly Utterance[]) {
   return { utterances, non_speech };
 }
 
+/**
+ * Windows → their turn texts, each distinct sequence once. Two windows are the same when their
+ * texts joined with NUL are (for text without NUL: the same texts in the same order), found by
+ * bucketing on the first text instead of hashing every joined window.
+ */
+function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { samples: string[][]; dup: number } {
+  const samples: string[][] = [];
+  let dup = 0;
+  if (textHasNul) {
+    const seen = new Set<string>();
+    for (const w of windows) {
+      const texts = w.map((t) => t.text);
+      const key = texts.join('\u0000');
+      if (seen.has(key)) dup++;
+      else {
+        seen.add(key);
+        samples.push(texts);
+      }
+    }
+    return { samples, dup };
+  }
+  const byFirst = new Map<string, string[][]>();
+  for (const w of windows) {
+    const texts = w.map((t) => t.text);
+    const first = texts[0]!;
+    const bucket = byFirst.get(first);
+    if (bucket?.some((b) => sameTexts(b, texts))) {
+      dup++;
+      continue;
+    }
+    if (bucket) bucket.push(texts);
+    else byFirst.set(first, [texts]);
+    samples.push(texts);
+  }
+  return { samples, dup };
+}
+
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
   const dec = decodeBytes(bytes);
   if (!dec.ok) {
@@ -124,19 +167,7 @@ export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
     return { report, samples: [] };
   }
   const a = analyzeText(dec.text, o);
-  const seen = new Set<string>();
-  const samples: string[][] = [];
-  let dup = 0;
-  for (const w of a.windows) {
-    const texts = w.map((t) => t.text);
-    const key = texts.join('\u0000');
-    if (seen.has(key)) {
-      dup++;
-      continue;
-    }
-    seen.add(key);
-    samples.push(texts);
-  }
+  const { samples, dup } = dedupWindows(a.windows, dec.text.includes('\u0000'));
   const { utterances, non_speech } = countSpeakers(a.segmented.utterances);
   const d = a.drops;
   const report: FileReport = {
