@@ -105,26 +105,6 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
     if (o.signal.aborted) return done('skipped', 'interrupted');
     if (o.cpuOnly && stage.gpus > 0) return done('skipped', `needs ${stage.gpus} GPU(s); --cpu-only`);
 
-    if (stage.def.preflight) {
-      let devices: readonly string[] = [];
-      if (stage.gpus > 0) devices = (await o.gpuPool()).pool.devices;
-      const msg = await Promise.resolve(stage.def.preflight(o.params, { workspace: o.workspace, gpus: devices })).catch((err: unknown) =>
-        isUserError(err) ? err.message : `preflight crashed: ${(err as Error).message}`,
-      );
-      if (msg) return done('failed', msg, { error: msg });
-    }
-
-    let devices: string[] = [];
-    let pool: GpuPool | undefined;
-    if (stage.gpus > 0 && !o.dryRun) {
-      const { pool: p, from } = await o.gpuPool();
-      if (p.size < stage.gpus) {
-        const msg = `needs ${stage.gpus} GPU(s) but the pool has ${p.size} (${from}). Give it devices with \`gpus: [0]\` in pipeline.yaml or \`--gpus 0\`, or pass --cpu-only to skip GPU stages.`;
-        return done('failed', msg, { error: msg });
-      }
-      pool = p;
-    }
-
     // GPU stages are bounded by the GPU pool, not by --jobs (which bounds CPU work).
     const slot = <T>(fn: () => Promise<T>): Promise<T> => (stage.gpus > 0 ? fn() : limit(fn));
     return slot(async () => {
@@ -135,11 +115,9 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
         const msg = isUserError(err) ? err.message : `cannot evaluate inputs: ${(err as Error).message}`;
         return done('failed', msg, { error: msg });
       }
-      if (ev.missingDeps.length > 0) {
-        const msg = `dep ${ev.missingDeps.map((d) => `'${d}'`).join(', ')} does not exist and no selected stage produces it`;
-        return done('failed', msg, { error: msg, key: ev.shortKey });
-      }
       const forced = o.force.has(name);
+      let devices: string[] = [];
+      let pool: GpuPool | undefined;
       const remember = (outs: readonly { path: string }[]) => {
         const snap = o.snapshot;
         if (!snap) return;
@@ -154,6 +132,20 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
         return done('fresh', 'up to date', { key: ev.shortKey });
       }
       const reason = forced ? 'forced' : ev.reasons.join('; ');
+      // Work is due. The checks that need the tools (preflight, GPUs) come only when the stage must
+      // actually run: a fresh or restorable stage needs none of them.
+      const preflight = async (): Promise<string | undefined> => {
+        if (!stage.def.preflight) return undefined;
+        const devs: readonly string[] = stage.gpus > 0 ? (await o.gpuPool()).pool.devices : [];
+        const msg = await Promise.resolve(stage.def.preflight(o.params, { workspace: o.workspace, gpus: devs })).catch((err: unknown) =>
+          isUserError(err) ? err.message : `preflight crashed: ${(err as Error).message}`,
+        );
+        return msg || undefined;
+      };
+      if (ev.missingDeps.length > 0 && !o.dryRun) {
+        const msg = (await preflight()) ?? `dep ${ev.missingDeps.map((d) => `'${d}'`).join(', ')} does not exist and no selected stage produces it`;
+        return done('failed', msg, { error: msg, key: ev.shortKey });
+      }
       if (o.dryRun) {
         return done('skipped', `dry run: would ${!forced && ev.cached ? 'restore' : 'run'} (${reason})`, { key: ev.shortKey, wouldWork: true });
       }
@@ -167,7 +159,15 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
         await o.runCache.evict(name, ev.key);
         o.reporter.note(name, 'cached outputs were corrupted; evicted them and running instead');
       }
-      if (stage.gpus > 0 && pool) {
+      const preflightError = await preflight();
+      if (preflightError) return done('failed', preflightError, { error: preflightError, key: ev.shortKey });
+      if (stage.gpus > 0) {
+        const { pool: p, from } = await o.gpuPool();
+        if (p.size < stage.gpus) {
+          const msg = `needs ${stage.gpus} GPU(s) but the pool has ${p.size} (${from}). Give it devices with \`gpus: [0]\` in pipeline.yaml or \`--gpus 0\`, or pass --cpu-only to skip GPU stages.`;
+          return done('failed', msg, { error: msg, key: ev.shortKey });
+        }
+        pool = p;
         o.reporter.note(name, `waiting for ${stage.gpus} GPU(s)`);
         devices = await pool.acquire(stage.gpus);
       }

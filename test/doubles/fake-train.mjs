@@ -198,7 +198,9 @@ async function trainProcess(argv, rank, worldSize) {
   let resumedFrom = null;
   if (cfg.overwrite_output_dir !== true && existsSync(outputDir)) {
     const last = lastCheckpoint(outputDir);
-    if (last === undefined && readdirSync(outputDir).length > 0) {
+    // Only rank 0 checks: the real ranks check before a distributed barrier, so none of them can see
+    // files another rank wrote while training; these workers have no barrier.
+    if (last === undefined && rank === 0 && readdirSync(outputDir).length > 0) {
       fail('ValueError: Output directory already exists and is not empty. Please set `overwrite_output_dir`.');
     }
     if (last !== undefined) {
