@@ -142,26 +142,25 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   // each narration segment are found once here and reused by the scene pass.
   let me = 0;
   let doctorInNarration = 0;
-  const refsOf = new Map<string, Referent[]>();
+  // Referents of every narration segment, in document order (the scene pass reads them in the same order).
+  const narrRefs: Referent[][] = [];
   for (const sc of seg.scenes)
     for (const p of sc.paragraphs)
       for (const s of p.segments)
         if (s.kind === 'narr') {
-          let refs = refsOf.get(s.text);
-          if (!refs) refsOf.set(s.text, (refs = names.referents(s.text)));
+          const refs = names.referents(s.text);
+          narrRefs.push(refs);
           for (const r of refs) {
             if (r.ref === '我') me++;
             else if (r.ref === 'doctor') doctorInNarration++;
           }
         }
   const firstPerson = me >= 3 && doctorInNarration * 4 <= me;
-  const refsFor = (text: string): Referent[] => {
-    let refs = refsOf.get(text);
-    if (!refs) refsOf.set(text, (refs = names.referents(text)));
-    return refs;
-  };
+  let cursor = 0;
+  const nextRefs = (): Referent[] => narrRefs[cursor++]!;
+  const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, firstPerson, vetoed, address, refsFor);
+  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, firstPerson, vetoed, address, nextRefs, splitRefsOk);
 }
 
 function attributeScene(
@@ -171,11 +170,11 @@ function attributeScene(
   firstPerson: boolean,
   vetoed: (u: Utterance, id: SpeakerId) => boolean,
   address: AddressCheck,
-  refsFor: (text: string) => Referent[],
+  nextRefs: () => Referent[],
+  splitRefsOk: boolean,
 ): void {
   const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
   const present = new Set<SpeakerId>();
-  const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
   const mention = (id: SpeakerId) => {
     present.add(id);
@@ -184,7 +183,8 @@ function attributeScene(
   // split at ，,：:、 (separators dropped). Referents come from one scan of the whole segment
   // (no name contains a separator, so a match never straddles a clause).
   const resolveNarration = (text: string): Sentence[] => {
-    const all = splitRefsOk ? refsFor(text) : undefined;
+    const segRefs = nextRefs();
+    const all = splitRefsOk ? segRefs : undefined;
     const sentences: Sentence[] = [];
     let ri = 0;
     let start = 0;

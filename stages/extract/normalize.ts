@@ -24,7 +24,11 @@ function pairStraightQuotes(line: string): string {
   });
 }
 
+/** Every character normalizeText may change: text without any of them is returned as is. */
+const TOUCHED_RE = /[\r\ufeff\u200b-\u200d\u2060\u00ad&「『"＂]/;
+
 export function normalizeText(input: string): string {
+  if (!TOUCHED_RE.test(input)) return input;
   let s = input;
   if (s.includes('\r')) s = s.replace(/\r\n?/g, '\n');
   s = s.replace(/[\ufeff\u200b-\u200d\u2060\u00ad]/g, '');

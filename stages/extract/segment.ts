@@ -38,9 +38,10 @@ function isBlank(s: string): boolean {
 /** NOISE_LINE_RE can only match lines that start with one of these or hold 未完待续 / to be continued. */
 const NOISE_FIRST = new Set('本上下正作pPcC');
 const TO_BE_CONTINUED_RE = /to be continued/i;
+const NOISE_ANYWHERE_RE = /未完待续|to be continued/i;
 /** Whether some line of `text` may hold 未完待续 / to be continued (checked once per file). */
 function mayHoldNoiseAnywhere(text: string): boolean {
-  return text.includes('未完待续') || TO_BE_CONTINUED_RE.test(text);
+  return NOISE_ANYWHERE_RE.test(text);
 }
 function mayBeNoise(line: string, anywhere: boolean): boolean {
   return NOISE_FIRST.has(line[0] ?? '') || (anywhere && (line.includes('未完待续') || TO_BE_CONTINUED_RE.test(line)));
