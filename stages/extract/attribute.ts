@@ -312,8 +312,9 @@ function attributeScene(
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
-      const pre = narr[k - 1];
-      const post = narr[k + 1];
+      // (Bounds checked: reading index -1 or past the end takes a slow generic lookup.)
+      const pre = k > 0 ? narr[k - 1] : undefined;
+      const post = k + 1 < narr.length ? narr[k + 1] : undefined;
       let cand: { id: SpeakerId | null } | undefined;
       let rule = '';
       const lastPre = pre?.at(-1);
@@ -325,7 +326,7 @@ function attributeScene(
       // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
       if (!cand && post) {
         const first = post[0]!;
-        const introducesNext = post.length === 1 && endsWithColon(first.src, first.start, first.end) && p.segments[k + 2]?.kind === 'quote';
+        const introducesNext = post.length === 1 && endsWithColon(first.src, first.start, first.end) && k + 2 < p.segments.length && p.segments[k + 2]!.kind === 'quote';
         const c0 = first.clauses[0];
         const subj = c0 ? subjectOf(c0) : undefined;
         if (!introducesNext && subj && SPEECH_VERB_RE.test(first.src.slice(first.start, first.end))) {

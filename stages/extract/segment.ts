@@ -157,8 +157,9 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
     // Classify the quotes of the paragraph now that the narration on both sides is known.
     for (const q of pendingQuotes) {
       const segs = q.para.segments;
-      const before = segs[q.segIdx - 1];
-      const after = segs[q.segIdx + 1];
+      // (Bounds checked: reading index -1 or past the end takes a slow generic lookup.)
+      const before = q.segIdx > 0 ? segs[q.segIdx - 1] : undefined;
+      const after = q.segIdx + 1 < segs.length ? segs[q.segIdx + 1] : undefined;
       const pre = before && before.kind === 'narr' ? before.text : '';
       const post = after && after.kind === 'narr' ? after.text : '';
       q.utt.kind = q.para.scriptName !== undefined ? 'speech' : classifyQuote(q.utt.text, pre, post);
