@@ -13,8 +13,14 @@ interface Clause {
   start: number;
   end: number;
   /** Referents, `index` relative to `start`. */
-  refs: Array<{ id: SpeakerId | null; index: number }>;
+  refs: ReadonlyArray<ClauseRef>;
 }
+interface ClauseRef {
+  id: SpeakerId | null;
+  index: number;
+}
+/** The refs of every clause without a referent (most of them): one shared empty list. */
+const NO_REFS: ReadonlyArray<ClauseRef> = Object.freeze([]);
 /** A sentence of a narration segment: offsets into `src`. */
 interface Sentence {
   src: string;
@@ -191,6 +197,24 @@ function attributeScene(
     const n = text.length;
     // Next clause separator at or after the clause being read (n: none), found by a native scan.
     let nextSep = -1;
+    // Who 她 / 他 referred to earlier in the sentence being read.
+    let seenShe: Set<SpeakerId> | undefined;
+    let seenHe: Set<SpeakerId> | undefined;
+    const resolve = (ref: Referent['ref'], index: number): ClauseRef => {
+      let id: SpeakerId | null;
+      if (ref === '我') id = firstPerson ? 'doctor' : null;
+      else if (ref === '她' || ref === '他') {
+        const seen = ref === '她' ? seenShe : seenHe;
+        const set = seen?.size ? seen : state[ref];
+        id = set.size === 1 ? set.values().next().value! : null;
+      } else id = ref;
+      if (id && ref !== '我') {
+        if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
+        else (seenHe ??= new Set()).add(id);
+      }
+      if (id) mention(id);
+      return { id, index };
+    };
     SENTENCE_END_G.lastIndex = 0;
     while (start < n) {
       const m = SENTENCE_END_G.exec(text);
@@ -201,8 +225,8 @@ function attributeScene(
         while (all && ri < all.length && all[ri]!.index < end) ri++;
         continue;
       }
-      let seenShe: Set<SpeakerId> | undefined;
-      let seenHe: Set<SpeakerId> | undefined;
+      seenShe = undefined;
+      seenHe = undefined;
       const clauses: Clause[] = [];
       for (let cStart = sStart; ; ) {
         if (nextSep < cStart) {
@@ -212,33 +236,21 @@ function attributeScene(
         const base = cStart;
         const cEnd = nextSep < end ? nextSep : end;
         cStart = cEnd + 1;
-        const refs: Clause['refs'] = [];
-        const resolve = (ref: Referent['ref'], index: number) => {
-          let id: SpeakerId | null;
-          if (ref === '我') id = firstPerson ? 'doctor' : null;
-          else if (ref === '她' || ref === '他') {
-            const seen = ref === '她' ? seenShe : seenHe;
-            const set = seen?.size ? seen : state[ref];
-            id = set.size === 1 ? set.values().next().value! : null;
-          } else id = ref;
-          if (id && ref !== '我') {
-            if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
-            else (seenHe ??= new Set()).add(id);
-          }
-          if (id) mention(id);
-          refs.push({ id, index });
-        };
+        let refs: ClauseRef[] | undefined;
         if (all) {
           while (ri < all.length && all[ri]!.index < cEnd) {
             const r = all[ri++]!;
-            if (r.index >= base) resolve(r.ref, r.index - base);
+            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base));
           }
-        } else for (const r of names.referents(text.slice(base, cEnd))) resolve(r.ref, r.index);
-        clauses.push({ src: text, start: base, end: cEnd, refs });
+        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index));
+        clauses.push({ src: text, start: base, end: cEnd, refs: refs ?? NO_REFS });
         if (cEnd === end) break;
       }
-      if (seenShe?.size) state['她'] = seenShe;
-      if (seenHe?.size) state['他'] = seenHe;
+      // (resolve may have set them: TypeScript does not see assignments made in a closure.)
+      const she = seenShe as Set<SpeakerId> | undefined;
+      const he = seenHe as Set<SpeakerId> | undefined;
+      if (she?.size) state['她'] = she;
+      if (he?.size) state['他'] = he;
       sentences.push({ src: text, start: sStart, end, clauses, complete: endsTerminal(text, sStart, end) });
     }
     return sentences;
@@ -265,7 +277,7 @@ function attributeScene(
   const units: Unit[] = [];
   let prevNarration: { para: number; only: SpeakerId | null } | undefined;
 
-  scene.paragraphs.forEach((p: Paragraph, pi: number) => {
+  function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
     const segs = p.segments;
     const narr: Array<Sentence[] | undefined> = new Array<Sentence[] | undefined>(segs.length);
@@ -398,7 +410,8 @@ function attributeScene(
     }
     const undecided = quoteUtts.every((u) => !u.rule);
     units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts });
-  });
+  }
+  for (let pi = 0; pi < scene.paragraphs.length; pi++) attributeParagraph(scene.paragraphs[pi]!, pi);
 
   // V: in a scene with only her and the Doctor, a line that addresses one of them is the other's.
   const pairScene = [...present].every((x) => x === 'persona' || x === 'doctor');
