@@ -117,12 +117,20 @@ export function buildSamples(runs: readonly Turn[][], o: SampleOptions, drops: S
       }
     }
     let produced = 0;
+    // anchored[k]: how many of turns[0..k) are her turns holding an anchor word (each turn checked once).
+    let anchored: Int32Array | undefined;
+    if (o.requireAnchor) {
+      anchored = new Int32Array(turns.length + 1);
+      for (let k = 0; k < turns.length; k++) {
+        const t = turns[k]!;
+        anchored[k + 1] = anchored[k]! + (t.role === 'gpt' && o.anchorWords.some((w) => t.text.includes(w)) ? 1 : 0);
+      }
+    }
     for (let i = 0; i < turns.length; i++) {
       if (turns[i]!.role !== 'human') continue;
       for (let j = i + 1; j < turns.length && j - i + 1 <= o.maxTurns; j += 2) {
-        const window = turns.slice(i, j + 1);
-        if (o.requireAnchor && !window.some((t) => t.role === 'gpt' && o.anchorWords.some((w) => t.text.includes(w)))) continue;
-        out.push(window);
+        if (anchored && anchored[j + 1] === anchored[i]) continue;
+        out.push(turns.slice(i, j + 1));
         produced++;
       }
     }
