@@ -36,7 +36,8 @@ function isBlank(s: string): boolean {
 }
 
 /** NOISE_LINE_RE can only match lines that start with one of these or hold 未完待续 / to be continued. */
-const NOISE_FIRST = new Set('本上下正作pPcC');
+const NOISE_FIRST = new Uint8Array(0x10000);
+for (const ch of '本上下正作pPcC') NOISE_FIRST[ch.charCodeAt(0)] = 1;
 const TO_BE_CONTINUED_RE = /to be continued/i;
 const NOISE_ANYWHERE_RE = /未完待续|to be continued/i;
 /** Whether some line of `text` may hold 未完待续 / to be continued (checked once per file). */
@@ -44,7 +45,7 @@ function mayHoldNoiseAnywhere(text: string): boolean {
   return NOISE_ANYWHERE_RE.test(text);
 }
 function mayBeNoise(line: string, anywhere: boolean): boolean {
-  return NOISE_FIRST.has(line[0] ?? '') || (anywhere && (line.includes('未完待续') || TO_BE_CONTINUED_RE.test(line)));
+  return NOISE_FIRST[line.charCodeAt(0)] === 1 || (anywhere && (line.includes('未完待续') || TO_BE_CONTINUED_RE.test(line)));
 }
 
 /**
@@ -60,7 +61,8 @@ const hasColon = (s: string) => s.includes('：') || s.includes(':');
 
 /**
  * Share of the first `limit` lines that look like `Name：text`: script-style files treat unknown
- * names as speakers. Marks in `colon` which of those lines hold a colon at all.
+ * names as speakers. Marks in `colon` the lines that hold a colon (1) and those of them that
+ * look like `Name：text` once trimmed (2).
  */
 function isScriptStyle(lines: string[], limit: number, colon: Uint8Array): boolean {
   let hits = 0;
@@ -75,7 +77,10 @@ function isScriptStyle(lines: string[], limit: number, colon: Uint8Array): boole
     const t = trimLine(l);
     if (!t) continue;
     total++;
-    if (SCRIPT_LINE_RE.test(t)) hits++;
+    if (SCRIPT_LINE_RE.test(t)) {
+      hits++;
+      colon[i] = 2;
+    }
   }
   return hits >= 8 && hits >= total * 0.4;
 }
@@ -116,7 +121,7 @@ function classifyQuote(text: string, fullPre: string, post: string): QuoteKind {
 function closesSoon(lines: string[], i: number): boolean {
   for (let k = i; k < lines.length && k < i + 6; k++) {
     const l = lines[k]!;
-    if (l.trim() === '') return false;
+    if (isBlank(l)) return false;
     const close = l.indexOf('”');
     const reopen = l.indexOf('“');
     if (reopen >= 0 && (close < 0 || reopen < close)) return false;
@@ -128,7 +133,8 @@ function closesSoon(lines: string[], i: number): boolean {
 export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const lines = text.split('\n');
   const noiseAnywhere = mayHoldNoiseAnywhere(text);
-  // colon[i]: line i holds a colon (known for the lines isScriptStyle reads; the rest are checked).
+  // colon[i]: line i holds a colon, 2 if it matches SCRIPT_LINE_RE (known for the lines
+  // isScriptStyle reads; the rest are checked as they come).
   const scanned = Math.min(lines.length, 4000);
   const colon = new Uint8Array(scanned);
   const scriptStyle = isScriptStyle(lines, scanned, colon);
@@ -239,7 +245,7 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
       }
       finishParagraph();
       para = { line: lineNo, segments: [] };
-      const m = (i < scanned ? colon[i] === 1 : hasColon(line)) ? SCRIPT_LINE_RE.exec(line) : null;
+      const m = (i < scanned ? colon[i] === 2 : hasColon(line)) ? SCRIPT_LINE_RE.exec(line) : null;
       if (m) {
         const name = m[1]!;
         const known = opts.names.lookupExact(name) !== undefined || name === '我';
