@@ -92,9 +92,9 @@ function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined {
   // taken the separator after it: the subject position is then past every referent of the clause.
   for (let k = 0; k < 3 && pos < end; k++) {
     LEADING_ADVERBIAL_STICKY.lastIndex = pos;
-    const m = LEADING_ADVERBIAL_STICKY.exec(src);
-    if (!m || m[0].length === 0) break;
-    pos = skipFiller(src, Math.min(pos + m[0].length, end), end);
+    // Sticky: a match starts at pos and lastIndex is its end (no match array needed).
+    if (!LEADING_ADVERBIAL_STICKY.test(src) || LEADING_ADVERBIAL_STICKY.lastIndex === pos) break;
+    pos = skipFiller(src, Math.min(LEADING_ADVERBIAL_STICKY.lastIndex, end), end);
   }
   return first.index === pos - start ? { id: first.id } : undefined;
 }
@@ -217,8 +217,8 @@ function attributeScene(
     };
     SENTENCE_END_G.lastIndex = 0;
     while (start < n) {
-      const m = SENTENCE_END_G.exec(text);
-      const end = m ? m.index + 1 : n;
+      // Both scans match exactly one character: `test` (no match array) and lastIndex say where.
+      const end = SENTENCE_END_G.test(text) ? SENTENCE_END_G.lastIndex : n;
       const sStart = start;
       start = end;
       if (lastNonSpace(text, sStart, end) < sStart) {
@@ -231,7 +231,7 @@ function attributeScene(
       for (let cStart = sStart; ; ) {
         if (nextSep < cStart) {
           CLAUSE_SEP_G.lastIndex = cStart;
-          nextSep = CLAUSE_SEP_G.exec(text)?.index ?? n;
+          nextSep = CLAUSE_SEP_G.test(text) ? CLAUSE_SEP_G.lastIndex - 1 : n;
         }
         const base = cStart;
         const cEnd = nextSep < end ? nextSep : end;
