@@ -48,7 +48,7 @@ export async function promote(workspace: string, outsRoot: string, outs: readonl
 
 /** Seeds the stat cache with the hashes just computed, so the next run does not re-read outs. */
 export async function rememberOuts(workspace: string, outs: readonly OutFile[], statCache: StatCache): Promise<void> {
-  for (const o of outs) await statCache.hash(toAbs(workspace, o.path)).catch(() => undefined);
+  for (const o of outs) statCache.remember(toAbs(workspace, o.path), o.hash);
 }
 
 /**

@@ -68,6 +68,14 @@ export class StatCache {
     return hash;
   }
 
+  /** Records a hash computed elsewhere (e.g. of an out just written) for a file's current stat. */
+  remember(path: string, hash: string): void {
+    const s = statSync(path, { throwIfNoEntry: false });
+    if (!s) return;
+    this.entries[this.keyOf(path)] = [s.size, s.mtimeMs, s.ctimeMs, s.ino, hash];
+    this.dirty = true;
+  }
+
   /**
    * Writes atomically when something changed, or when racy entries exist (a later save is what
    * makes them trusted).
