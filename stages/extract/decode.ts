@@ -14,6 +14,9 @@ const gb18030 = new TextDecoder('gb18030', { fatal: true });
 
 /** Control characters looksBinary counts (NUL included; tab, LF, FF, CR and ESC are fine). */
 const CONTROL_RE = /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/;
+/** The bytes CONTROL_RE matches (in valid UTF-8 they are exactly those characters). */
+const IS_CONTROL = new Uint8Array(0x20);
+for (let c = 0; c < 0x20; c++) IS_CONTROL[c] = CONTROL_RE.test(String.fromCharCode(c)) ? 1 : 0;
 /** Files up to this size take the decode-first path (a whole-text scan is cheap for them). */
 const FAST_PATH_BYTES = 1 << 20;
 
@@ -39,8 +42,12 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * letting the UTF-16 decoder copy them is about twice as fast as the generic UTF-8 decoder on CJK
  * text. Sizes up to FAST_PATH_BYTES only.
  */
-function decodeValidUtf8(b: Uint8Array): string {
-  if (!littleEndian) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+function decodeValidUtf8(b: Uint8Array): { text: string; control: boolean } {
+  if (!littleEndian) {
+    const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+    return { text, control: CONTROL_RE.test(text) };
+  }
+  let control = false;
   const n = b.length;
   if (scratch.length < n) scratch = new Uint16Array(n);
   const o = scratch;
@@ -49,6 +56,7 @@ function decodeValidUtf8(b: Uint8Array): string {
   while (i < n) {
     const c = b[i]!;
     if (c < 0x80) {
+      if (c < 0x20 && IS_CONTROL[c] === 1) control = true;
       o[j++] = c;
       i++;
     } else if (c < 0xe0) {
@@ -64,7 +72,7 @@ function decodeValidUtf8(b: Uint8Array): string {
       i += 4;
     }
   }
-  return utf16.decode(o.subarray(0, j));
+  return { text: utf16.decode(o.subarray(0, j)), control };
 }
 
 export function decodeBytes(buf: Uint8Array): Decoded {
@@ -90,8 +98,8 @@ export function decodeBytes(buf: Uint8Array): Decoded {
   const utf8Ok = isUtf8(buf);
   if (utf8Ok && buf.length <= FAST_PATH_BYTES) {
     // Valid UTF-8 without a single control character cannot look binary: skip the byte loop.
-    const text = decodeValidUtf8(buf);
-    if (!CONTROL_RE.test(text)) return { ok: true, encoding: 'utf-8', text };
+    const { text, control } = decodeValidUtf8(buf);
+    if (!control) return { ok: true, encoding: 'utf-8', text };
   }
   if (looksBinary(buf)) return { ok: false, reason: 'binary', detail: 'contains NUL or control bytes: not a text file' };
   if (utf8Ok) return { ok: true, encoding: 'utf-8', text: Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8') };

@@ -55,31 +55,30 @@ function namesFor(o: FileOptions): NameIndex {
 /** Normalized text → segmented, attributed, filtered utterances and sample windows. */
 export function analyzeText(text: string, o: FileOptions): Analysis {
   const names = namesFor(o);
-  const normalized = normalizeText(text);
-  const segmented = segmentText(normalized, { maxParagraphChars: o.max_paragraph_chars, names });
+  const segmented = segmentText(normalizeText(text), { maxParagraphChars: o.max_paragraph_chars, names });
   attribute(segmented, { names });
   const nsfwUtterances = new Set<number>();
   let nsfwParagraphs = 0;
   let nsfwExcused = 0;
-  // Paragraph text is made of pieces of the normalized text: if that holds no rule word's first
-  // character, no paragraph can trip the filter.
-  if (mayTrip(normalized)) {
-    for (const sc of segmented.scenes)
-      for (const p of sc.paragraphs) {
-        // A paragraph none of whose parts holds a rule word's first character trips nothing.
-        let may = false;
-        for (const s of p.segments) if (mayTrip(s.kind === 'narr' ? s.text : segmented.utterances[s.utt]!.text)) may = true;
-        if (!may) continue;
-        const text = p.segments.map((s) => (s.kind === 'narr' ? s.text : segmented.utterances[s.utt]!.text)).join('');
-        const v = checkParagraph(text);
-        nsfwExcused += v.excused;
-        if (v.explicit && !o.allow_nsfw) {
-          p.nsfw = true;
-          nsfwParagraphs++;
-          for (const s of p.segments) if (s.kind === 'quote') nsfwUtterances.add(s.utt);
+  for (const sc of segmented.scenes)
+    for (const p of sc.paragraphs) {
+      // A paragraph none of whose parts holds a rule word's first character trips nothing.
+      let may = false;
+      for (const s of p.segments)
+        if (mayTrip(s.kind === 'narr' ? s.text : segmented.utterances[s.utt]!.text)) {
+          may = true;
+          break;
         }
+      if (!may) continue;
+      const text = p.segments.map((s) => (s.kind === 'narr' ? s.text : segmented.utterances[s.utt]!.text)).join('');
+      const v = checkParagraph(text);
+      nsfwExcused += v.excused;
+      if (v.explicit && !o.allow_nsfw) {
+        p.nsfw = true;
+        nsfwParagraphs++;
+        for (const s of p.segments) if (s.kind === 'quote') nsfwUtterances.add(s.utt);
       }
-  }
+    }
   const drops = emptyDrops();
   const runs = buildRuns(segmented.utterances, nsfwUtterances, drops);
   const windows = buildSamples(

@@ -34,6 +34,14 @@ describe('decode', () => {
     const whole = Buffer.from('前辈前辈', 'utf8');
     expect(decodeBytes(whole.subarray(3, 9))).toEqual({ ok: true, encoding: 'utf-8', text: '辈前' });
   });
+  test('valid UTF-8 with control characters: a few are kept, many make it binary', () => {
+    const few = `前辈\u0001${'a'.repeat(200)}`;
+    expect(decodeBytes(Buffer.from(few, 'utf8'))).toEqual({ ok: true, encoding: 'utf-8', text: few });
+    expect(decodeBytes(Buffer.from('\u0001\u0002\u0003前辈', 'utf8'))).toMatchObject({ ok: false, reason: 'binary' });
+    // Tab, LF, FF, CR and ESC are not control characters for this purpose.
+    const fine = '前辈\t\n\f\r\u001b好';
+    expect(decodeBytes(Buffer.from(fine.repeat(3), 'utf8'))).toEqual({ ok: true, encoding: 'utf-8', text: fine.repeat(3) });
+  });
   test('empty and binary input are refused with a reason', () => {
     expect(decodeBytes(new Uint8Array())).toMatchObject({ ok: false, reason: 'empty' });
     expect(decodeBytes(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))).toMatchObject({ ok: false, reason: 'binary' });
