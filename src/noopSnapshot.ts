@@ -5,12 +5,11 @@
 // of the snapshot: git's racy guard), every stage is still fresh and the run ends there, without
 // loading the DAG, parsing the config or reading any file. Anything else takes the full path.
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite.js';
 import type { StageOutcome } from './events.js';
 
-const VERSION = 1;
+const VERSION = 2;
 const RACY_MARGIN_MS = 1000;
 
 /** [size, mtimeMs, ctimeMs, ino] for files; [-1, mtimeMs, ctimeMs, ino] for directories. */
@@ -20,7 +19,8 @@ interface SnapshotFile {
   v: number;
   argsKey: string;
   savedAtMs: number;
-  paths: Record<string, Tuple>;
+  /** Flat: path, size (-1 for a directory), mtimeMs, ctimeMs, ino, path, … (fastest to parse). */
+  paths: Array<string | number>;
   outcomes: Array<Pick<StageOutcome, 'name' | 'status' | 'reason' | 'key'>>;
 }
 
@@ -33,7 +33,7 @@ export function snapshotFile(workspace: string): string {
 }
 
 export function argsKey(parts: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  return JSON.stringify(parts);
 }
 
 export class SnapshotBuilder {
@@ -67,7 +67,7 @@ export class SnapshotBuilder {
       v: VERSION,
       argsKey: key,
       savedAtMs: Date.now(),
-      paths: this.paths,
+      paths: Object.entries(this.paths).flatMap(([p, t]) => [p, ...t]),
       outcomes: outcomes.map((o) => ({
         name: o.name,
         status: o.status === 'skipped' ? 'skipped' : 'fresh',
@@ -90,12 +90,15 @@ export function checkSnapshot(workspace: string, key: string): SnapshotFile['out
   if (data.v !== VERSION || data.argsKey !== key) return undefined;
   const limit = data.savedAtMs - RACY_MARGIN_MS;
   const prefix = `${workspace}/`;
-  for (const p in data.paths) {
-    const t = data.paths[p]!;
+  const a = data.paths;
+  for (let i = 0; i + 4 < a.length; i += 5) {
+    const p = a[i] as string;
+    const size = a[i + 1] as number;
+    const mtime = a[i + 2] as number;
     // Racy: modified so close to the snapshot that a later change could keep the same mtime.
-    if (t[1] >= limit) return undefined;
+    if (mtime >= limit) return undefined;
     const st = statSync(p.charCodeAt(0) === 47 ? p : prefix + p, { throwIfNoEntry: false });
-    if (!st || st.mtimeMs !== t[1] || st.ctimeMs !== t[2] || st.ino !== t[3] || (t[0] >= 0 ? st.size !== t[0] : !st.isDirectory())) {
+    if (!st || st.mtimeMs !== mtime || st.ctimeMs !== a[i + 3] || st.ino !== a[i + 4] || (size >= 0 ? st.size !== size : !st.isDirectory())) {
       return undefined;
     }
   }
