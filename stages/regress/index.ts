@@ -1,7 +1,7 @@
 // The `regress` stage: persona regression of the trained adapter (or of `regress.endpoint`)
 // against data/eyjafjalla_regression.jsonl, and the `pipeline report` command.
 import { defineStage, moduleDir, type CommandDef, type ParamsReader } from '../../src/api.js';
-import { CURRENT_POINTER } from '../train/inference.js';
+import { CURRENT_POINTER, INFERENCE_CONFIG_PARAMS } from '../train/inference.js';
 import { checkCommand } from '../train/preflight.js';
 import { readRegressConfig } from './config.js';
 import { reportCommand } from './reportCommand.js';
@@ -19,18 +19,8 @@ export const stage = defineStage({
     return cfg.endpoint === null ? [cfg.cases, CURRENT_POINTER] : [cfg.cases];
   },
   outs: [RESULTS_OUT, SUMMARY_OUT],
-  params: [
-    'regress',
-    'inference',
-    // What inferenceConfig() reads from `train` (the server's model, template and quantization).
-    'train.command',
-    'train.model_name_or_path',
-    'train.template',
-    'train.quantization_bit',
-    'train.quantization_method',
-    'train.quantization_type',
-    'train.double_quantization',
-  ],
+  // What inferenceConfig() reads (the server's model, template and quantization), and the trainer executable.
+  params: ['regress', ...INFERENCE_CONFIG_PARAMS, 'train.command'],
   gpus: (p) => (endpointOf(p) === null ? 1 : 0),
   code: [moduleDir(import.meta.url)],
   async preflight(params, info) {

@@ -1,6 +1,7 @@
 // Shared bits of the engine tests: temp workspaces with their own small pipeline.ts, running the
 // real CLI (to completion or in the background), reading its JSON events, and polling for files.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { processGone } from '../helpers/processes.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -210,20 +211,6 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
   }
 }
 
-/** True when no live process has this pid (a zombie counts as gone: it holds nothing). */
-export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return st.slice(st.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
 
 /** Kills a leftover process a test caused (best effort, by pid) so a failing test leaves nothing behind. */
 export function killIfAlive(pid: number | undefined): void {
@@ -287,3 +274,5 @@ export async function ranOnce(files: Record<string, string> = {}): Promise<strin
   }
   return ws;
 }
+
+export { processGone };

@@ -1,7 +1,7 @@
 // A real `pipeline watch --json` child process for the watch tests: its stdout parsed into events
 // (zod-checked), polling for the next event, and a stop that always leaves no process behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { processGone } from '../helpers/processes.js';
 import { z } from 'zod';
 import { BIN } from '../helpers/workspace.js';
 
@@ -143,20 +143,6 @@ export async function killAllWatchers(): Promise<void> {
   await Promise.all(all.map((w) => w.exited));
 }
 
-/** True when no live (non-zombie) process has this pid. */
-export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return st.slice(st.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
 
 /** Polls `cond` every 20 ms; fails with `what` after the timeout. */
 export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
@@ -176,3 +162,5 @@ export function statuses(b: BuildEvent): Record<string, string> {
 export function changeList(b: BuildEvent): string[] {
   return b.changed.map((c) => `${c.kind} ${c.path}`).sort();
 }
+
+export { processGone };
