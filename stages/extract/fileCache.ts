@@ -173,9 +173,33 @@ export interface FileCache {
   save(fresh: ReadonlyMap<string, FileRecord>, live: ReadonlySet<string>): Promise<void>;
 }
 
+/** size and mtime of the index and texts files, as this process last read or wrote them. */
+type FilesStamp = [number, number, number, number];
+
+/**
+ * The cache this process opened last (a long-lived `pipeline watch` rebuilds many times): reused as
+ * long as nobody else changed its files since, which saves re-reading it on every rebuild.
+ */
+let lastOpened: { indexPath: string; stamp: FilesStamp; cache: FileCache } | undefined;
+
+async function stampOf(indexPath: string, textsPath: string): Promise<FilesStamp | undefined> {
+  const [i, t] = await Promise.all([stat(indexPath).catch(() => undefined), stat(textsPath).catch(() => undefined)]);
+  return i && t ? [i.size, i.mtimeMs, t.size, t.mtimeMs] : undefined;
+}
+
+const sameStamp = (a: FilesStamp | undefined, b: FilesStamp | undefined) => !!a && !!b && a.every((x, i) => x === b[i]);
+
 export async function openFileCache(dir: string, key: string): Promise<FileCache> {
   const indexPath = join(dir, `file-results-${key}.ndjson`);
   const textsPath = join(dir, `file-results-${key}.texts`);
+  if (lastOpened?.indexPath === indexPath && sameStamp(lastOpened.stamp, await stampOf(indexPath, textsPath))) return lastOpened.cache;
+  const cache = await loadFileCache(indexPath, textsPath, dir, key);
+  const stamp = await stampOf(indexPath, textsPath);
+  if (stamp) lastOpened = { indexPath, stamp, cache };
+  return cache;
+}
+
+async function loadFileCache(indexPath: string, textsPath: string, dir: string, key: string): Promise<FileCache> {
   const header = JSON.stringify({ v: ALGORITHM_VERSION, key });
   const entries = new Map<string, FileRecord>();
   let exists = false;
@@ -213,7 +237,7 @@ export async function openFileCache(dir: string, key: string): Promise<FileCache
     }
     return { lines, texts: Buffer.concat(texts) };
   };
-  return {
+  const self: FileCache = {
     get: (hash) => entries.get(hash),
     async save(fresh, live) {
       let dead = 0;
@@ -232,12 +256,16 @@ export async function openFileCache(dir: string, key: string): Promise<FileCache
         await writeAtomic(textsPath, texts, { fsync: false });
         await writeAtomic(indexPath, `${[header, ...lines].join('\n')}\n`, { fsync: false });
         textBytes = texts.length;
+        for (const h of [...entries.keys()]) if (!live.has(h)) entries.delete(h);
         await pruneIndexes(dir, indexPath);
       }
       for (const [h, r] of added) entries.set(h, r);
       exists = true;
+      const stamp = await stampOf(indexPath, textsPath);
+      lastOpened = stamp ? { indexPath, stamp, cache: self } : undefined;
     },
   };
+  return self;
 }
 
 /** JSON with every non-ASCII character escaped (report details and warnings may quote text). */

@@ -169,3 +169,18 @@ test('when most entries are for files that are gone, the index is rewritten with
   expect(after.extracted).toBe(0);
   expect(after.datasetBytes().toString()).toBe((await reference(files, config)).dataset);
 });
+
+test('a long-lived process reuses the cache it holds, but re-reads it when another process changed it', async () => {
+  const files = await makeInputs();
+  const dir = await mkdtemp(join(tmpdir(), 'pl-extract-memo-'));
+  const cold = await extractCorpus(files, { config, cacheDir: dir });
+  expect(cold.extracted).toBe(files.length - 1);
+  // Same process, nothing changed on disk: answered from the cache held in memory.
+  expect((await extractCorpus(files, { config, cacheDir: dir })).extracted).toBe(0);
+  // Another process emptied the cache: the stamp differs, so it is re-read (and found empty).
+  for (const f of await readdir(dir)) await writeFile(join(dir, f), '');
+  const again = await extractCorpus(files, { config, cacheDir: dir });
+  expect(again.extracted).toBe(files.length - 1);
+  expect(again.datasetBytes().toString('utf8')).toBe(cold.datasetBytes().toString('utf8'));
+  await rm(dir, { recursive: true, force: true });
+});
