@@ -1,4 +1,5 @@
 // Checks that need no GPU time, each answered with how to fix it.
+import { homedir } from 'node:os';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -23,7 +24,7 @@ export async function checkCommand(command: string, workspace: string): Promise<
   return (
     `${where}: install LLaMA-Factory (pip install -e ".[torch,metrics]" in its checkout) or set ` +
     '`train.command` in pipeline.yaml to the full path of llamafactory-cli, e.g. ' +
-    '/home/you/miniconda3/envs/AICHAT/bin/llamafactory-cli'
+    `${homedir()}/miniconda3/envs/AICHAT/bin/llamafactory-cli`
   );
 }
 
