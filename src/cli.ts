@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isUserError, UsageError, type CommandContext, type PipelineDef, type UserError } from './api.js';
+import { isUserError, UsageError, type CommandContext, type PipelineDef } from './api.js';
 import { findDagFile, loadDag } from './dagLoader.js';
 
 function version(): string {

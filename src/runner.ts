@@ -2,7 +2,7 @@
 // restored from the run cache, or run in a staging area and promoted; CPU work is bounded by
 // p-limit, GPU stages draw devices from the pool.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -61,7 +61,15 @@ function publishContext(workspace: string, params: ParamsReader, logDir: string,
     shortKey,
     params,
     outs,
-    log: () => undefined,
+    // Publishing happens after the stage ran (or was restored): its lines go to the end of its log.
+    log: (line) => {
+      try {
+        mkdirSync(logDir, { recursive: true });
+        appendFileSync(join(logDir, `${stage.name}.log`), `${line}\n`);
+      } catch {
+        /* a log line is not worth failing the stage for */
+      }
+    },
   };
 }
 
@@ -228,8 +236,10 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
   const logFile = join(o.logDir, `${name}.log`);
   await mkdir(o.logDir, { recursive: true });
   const logStream: WriteStream = createWriteStream(logFile, { flags: 'w' });
+  let logClosed = false;
   const log = (line: string) => {
-    logStream.write(`${line}\n`);
+    if (logClosed) appendFileSync(logFile, `${line}\n`);
+    else logStream.write(`${line}\n`);
   };
   log(`# ${name} ${new Date().toISOString()} key ${ev.shortKey}${devices.length ? ` gpus ${devices.join(',')}` : ''}`);
 
@@ -280,7 +290,12 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
   // ctx.out must be able to create parents for nested outs.
   for (const out of ev.outs) await mkdir(join(outsRoot, out, '..'), { recursive: true });
 
-  const finishLog = () => new Promise<void>((r) => logStream.end(r));
+  let logDone: Promise<void> | undefined;
+  const finishLog = () =>
+    (logDone ??= new Promise<void>((r) => {
+      logClosed = true;
+      logStream.end(r);
+    }));
   try {
     await stage.def.run(ctx);
     if (o.signal.aborted) throw new UserError('interrupted', 130);
@@ -298,12 +313,13 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
       finishedAt: new Date().toISOString(),
     };
     await rememberOuts(o.workspace, outFiles, o.statCache);
+    // The stage's own log is closed first: publish appends its lines to the same file.
+    await finishLog();
     if (stage.def.publish) await stage.def.publish(publishContext(o.workspace, o.params, o.logDir, stage, ev.shortKey, ev.outs));
     // The run record is written last: a crash before this point leaves the stage stale.
     await o.runCache.put(rec);
     await o.dirs.writeState(rec, ev.deps);
     log(`# ok`);
-    await finishLog();
     await rm(stagingDir, { recursive: true, force: true });
     return { ok: true, outs: outFiles };
   } catch (err) {
