@@ -193,27 +193,27 @@ async function trainProcess(argv, rank, worldSize) {
   const saveEvery = Number(cfg.save_steps ?? 500);
   const lr0 = Number(cfg.learning_rate ?? 5e-5);
 
+  if (rank !== 0) {
+    // Non-zero ranks read and write nothing in output_dir: the real ranks agree on the resume point
+    // before a distributed barrier, and only the main process saves; these workers have no barrier,
+    // so they only live about as long as the run does.
+    for (let s = 1; s <= total; s++) await sleep(Number(process.env.FAKE_TRAIN_STEP_MS ?? 30));
+    return;
+  }
   // Resume logic of LLaMA-Factory's parser.
   let start = 0;
   let resumedFrom = null;
   if (cfg.overwrite_output_dir !== true && existsSync(outputDir)) {
     const last = lastCheckpoint(outputDir);
-    // Only rank 0 checks: the real ranks check before a distributed barrier, so none of them can see
-    // files another rank wrote while training; these workers have no barrier.
-    if (last === undefined && rank === 0 && readdirSync(outputDir).length > 0) {
+    if (last === undefined && readdirSync(outputDir).length > 0) {
       fail('ValueError: Output directory already exists and is not empty. Please set `overwrite_output_dir`.');
     }
     if (last !== undefined) {
       const st = JSON.parse(readFileSync(join(outputDir, `checkpoint-${last}`, 'trainer_state.json'), 'utf8'));
       start = Number(st.global_step);
       resumedFrom = `checkpoint-${last}`;
-      if (rank === 0) process.stdout.write(`[INFO|parser] Resuming training from ${join(outputDir, resumedFrom)}.\n`);
+      process.stdout.write(`[INFO|parser] Resuming training from ${join(outputDir, resumedFrom)}.\n`);
     }
-  }
-  if (rank !== 0) {
-    // Non-zero ranks write nothing; they live as long as the run does.
-    for (let s = start + 1; s <= total; s++) await sleep(Number(process.env.FAKE_TRAIN_STEP_MS ?? 30));
-    return;
   }
   mkdirSync(outputDir, { recursive: true });
   record({
