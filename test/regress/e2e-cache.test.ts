@@ -1,28 +1,19 @@
 // The regress stage through the real CLI: the double behind `llamafactory-cli api`, per-case
 // response cache, outputs, history and report, and a freshness check.
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseJsonEvents, runCli } from '../helpers/workspace.js';
 import { chatRequests, readRequests, serverStarts } from './fakeApi.js';
-import { ADAPTER_KEY, alive, casesJsonl, readJsonl, regressWorkspace, SAMPLE_CASES, type RegressWorkspace, expectExit } from './fixtures.js';
+import { ADAPTER_KEY, alive, casesJsonl, readJsonl, SAMPLE_CASES, expectExit, setup, removeWorkspaces, regressOf } from './fixtures.js';
 import { jest } from '@jest/globals';
 
 // Each CLI run is a few seconds on an idle machine; leave room for a busy one.
 jest.setTimeout(180_000);
 
-const cleanup: string[] = [];
-afterAll(async () => {
-  for (const d of cleanup) await rm(d, { recursive: true, force: true });
-});
+afterAll(removeWorkspaces);
 
-async function setup(...args: Parameters<typeof regressWorkspace>): Promise<RegressWorkspace> {
-  const w = await regressWorkspace(...args);
-  cleanup.push(w.ws);
-  return w;
-}
-
-const stageOf = (stdout: string) => parseJsonEvents(stdout).summary.stages.find((s) => s.name === 'regress');
+const stageOf = regressOf;
 
 describe('regress stage (end to end, fake llamafactory-cli api)', () => {
   test('asks every case once through a started server, writes results, summary, history and report, then stops the server', async () => {

@@ -1,26 +1,16 @@
 // Failures of the regress stage through the real CLI that must still leave every report behind:
 // the pass-rate gate, a case that keeps failing, and a bad cases file.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseJsonEvents, runCli } from '../helpers/workspace.js';
+import { runCli } from '../helpers/workspace.js';
 import { chatRequests, readRequests } from './fakeApi.js';
-import { ADAPTER_KEY, readJsonl, regressWorkspace, SAMPLE_RULES, type RegressWorkspace, expectExit } from './fixtures.js';
+import { ADAPTER_KEY, readJsonl, SAMPLE_RULES, expectExit, setup, removeWorkspaces, regressOf, noStack } from './fixtures.js';
 import { jest } from '@jest/globals';
 
 // Each CLI run is a few seconds on an idle machine; leave room for a busy one.
 jest.setTimeout(180_000);
 
-const cleanup: string[] = [];
-afterAll(async () => {
-  for (const d of cleanup) await rm(d, { recursive: true, force: true });
-});
-async function setup(...args: Parameters<typeof regressWorkspace>): Promise<RegressWorkspace> {
-  const w = await regressWorkspace(...args);
-  cleanup.push(w.ws);
-  return w;
-}
-const regressOf = (stdout: string) => parseJsonEvents(stdout).summary.stages.find((s) => s.name === 'regress');
-const noStack = /\n\s+at .*\.(js|ts):\d+/;
+afterAll(removeWorkspaces);
 
 describe('regress: failures that still write every report', () => {
   test('below regress.min_pass_rate the stage fails (exit 1) after writing results, history and report', async () => {

@@ -1,26 +1,15 @@
 // Server lifetime of the regress stage through the real CLI: startup timeout, a
 // server that dies while loading, Ctrl-C mid-generation, the user's API_KEY. No process may
 // outlive the run.
-import { rm } from 'node:fs/promises';
-import { parseJsonEvents, runCli } from '../helpers/workspace.js';
+import { runCli } from '../helpers/workspace.js';
 import { chatRequests, readRequests, serverStarts } from './fakeApi.js';
-import { alive, regressWorkspace, startCli, waitFor, type RegressWorkspace, expectExit } from './fixtures.js';
+import { alive, startCli, waitFor, expectExit, setup, removeWorkspaces, regressOf, noStack, type RegressWorkspace } from './fixtures.js';
 import { jest } from '@jest/globals';
 
 // Each CLI run is a few seconds on an idle machine; leave room for a busy one.
 jest.setTimeout(180_000);
 
-const cleanup: string[] = [];
-afterAll(async () => {
-  for (const d of cleanup) await rm(d, { recursive: true, force: true });
-});
-async function setup(...args: Parameters<typeof regressWorkspace>): Promise<RegressWorkspace> {
-  const w = await regressWorkspace(...args);
-  cleanup.push(w.ws);
-  return w;
-}
-const regressOf = (stdout: string) => parseJsonEvents(stdout).summary.stages.find((s) => s.name === 'regress');
-const noStack = /\n\s+at .*\.(js|ts):\d+/;
+afterAll(removeWorkspaces);
 
 /** Both processes of the double (dispatcher and server) have ended. */
 async function expectServerGone(w: RegressWorkspace): Promise<void> {

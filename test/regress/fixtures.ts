@@ -2,9 +2,9 @@
 // modules), a trained-adapter stand-in behind artifacts/adapters/current, a small original case
 // file, and the fake OpenAI server behind the llamafactory-cli double.
 import { spawn } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN, makeWorkspace, REPO, type CliResult } from '../helpers/workspace.js';
+import { BIN, makeWorkspace, parseJsonEvents, REPO, type CliResult } from '../helpers/workspace.js';
 import { FAKE_CLI_DIR, writeScript, type FakeRule } from './fakeApi.js';
 
 export const ADAPTER_KEY = 'a1b2c3d4e5f6';
@@ -148,3 +148,22 @@ export function startCli(cwd: string, args: string[], env: Record<string, string
 export function expectExit(r: CliResult, code: number): void {
   if (r.code !== code) throw new Error(`expected exit ${code}, got ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
 }
+
+const made: string[] = [];
+
+/** regressWorkspace, remembered for removal by `removeWorkspaces` (call it from afterAll). */
+export async function setup(...args: Parameters<typeof regressWorkspace>): Promise<RegressWorkspace> {
+  const w = await regressWorkspace(...args);
+  made.push(w.ws);
+  return w;
+}
+
+export async function removeWorkspaces(): Promise<void> {
+  for (const d of made.splice(0)) await rm(d, { recursive: true, force: true });
+}
+
+/** The regress stage's entry in a `run --json` summary. */
+export const regressOf = (stdout: string) => parseJsonEvents(stdout).summary.stages.find((s) => s.name === 'regress');
+
+/** A stack frame in output: expected failures must not show one. */
+export const noStack = /\n\s+at .*\.(js|ts):\d+/;
