@@ -160,3 +160,22 @@ export function stageOf(
   if (!s) throw new Error(`no stage ${name} in the summary`);
   return s as { name: string; status: string; key: string };
 }
+
+const madeWorkspaces: string[] = [];
+
+/** makeTrainWorkspace, remembered for removal by `removeTrainWorkspaces` (call it from afterAll). */
+export async function trainWorkspace(yamlExtra = '', prefix = 'pl-train-'): Promise<TrainWorkspace> {
+  const w = await makeTrainWorkspace(yamlExtra, prefix);
+  madeWorkspaces.push(w.ws);
+  return w;
+}
+
+/** Remembers a workspace made some other way, for removal with the others. */
+export function trackTrainWorkspace(ws: string): void {
+  madeWorkspaces.push(ws);
+}
+
+export async function removeTrainWorkspaces(): Promise<void> {
+  const { rm } = await import('node:fs/promises');
+  for (const ws of madeWorkspaces.splice(0)) await rm(ws, { recursive: true, force: true });
+}

@@ -1,20 +1,13 @@
 // The train stage through the real CLI, with the llamafactory-cli double standing in for
 // LLaMA-Factory: YAML and env the trainer receives, live progress, devices, preflight.
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PROJECT_PIPELINE_TS, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
-import { expectExit, makeTrainWorkspace, readRecords, sampleFanFiction, stageOf, trainWorkspaceFiles, type TrainWorkspace } from './fixtures.js';
+import { expectExit, readRecords, sampleFanFiction, stageOf, trainWorkspaceFiles, trainWorkspace, removeTrainWorkspaces, trackTrainWorkspace } from './fixtures.js';
 
-const workspaces: string[] = [];
-async function workspace(yamlExtra = '', prefix = 'pl-train-'): Promise<TrainWorkspace> {
-  const w = await makeTrainWorkspace(yamlExtra, prefix);
-  workspaces.push(w.ws);
-  return w;
-}
-afterAll(async () => {
-  for (const ws of workspaces) await rm(ws, { recursive: true, force: true });
-});
+const workspace = trainWorkspace;
+afterAll(removeTrainWorkspaces);
 
 describe('train stage (end to end, llamafactory-cli double)', () => {
   test('trains on one pinned GPU with the rendered YAML, shows live progress, promotes the adapter', async () => {
@@ -109,7 +102,7 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
       },
       'pl-train-',
     );
-    workspaces.push(ws);
+    trackTrainWorkspace(ws);
     const r = await runCli(ws, ['run', '--json'], { env: { PATH: process.env.PATH } });
     expectExit(r, 1);
     const { summary } = parseJsonEvents(r.stdout);

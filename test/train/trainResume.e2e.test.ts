@@ -5,17 +5,10 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, parseJsonEvents, runCli } from '../helpers/workspace.js';
-import { expectExit, makeTrainWorkspace, processAlive, readRecords, stageOf, type TrainWorkspace } from './fixtures.js';
+import { expectExit, processAlive, readRecords, stageOf, trainWorkspace, removeTrainWorkspaces } from './fixtures.js';
 
-const workspaces: string[] = [];
-async function workspace(yamlExtra = '', prefix = 'pl-train-'): Promise<TrainWorkspace> {
-  const w = await makeTrainWorkspace(yamlExtra, prefix);
-  workspaces.push(w.ws);
-  return w;
-}
-afterAll(async () => {
-  for (const ws of workspaces) await rm(ws, { recursive: true, force: true });
-});
+const workspace = trainWorkspace;
+afterAll(removeTrainWorkspaces);
 
 describe('train stage: resume, run cache, interruption (end to end)', () => {
   test('a run killed at step k resumes from its checkpoint; another key starts from step 1', async () => {
