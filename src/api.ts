@@ -67,6 +67,13 @@ export interface StageContext {
    * `run` resolves; never write outs in place.
    */
   out(rel: string): string;
+  /**
+   * Writes the out `rel` (as `out(rel)` names it) from a buffer, a string or chunks consumed one at
+   * a time (a generator may hand out the same buffer again once the previous chunk is written),
+   * hashing while it writes: the engine then does not read the file back to hash it. Returns the
+   * file's sha256 (hex).
+   */
+  writeOut(rel: string, data: string | Uint8Array | Iterable<Uint8Array>): Promise<string>;
   /** Every declared out, `{key}` substituted, workspace-relative. */
   readonly outs: readonly string[];
   /**

@@ -11,8 +11,13 @@ import type { OutFile, RunCache, RunRecord } from './runCache.js';
 import type { StatCache } from './statCache.js';
 import type { WorkspaceDirs } from './workspaceState.js';
 
-/** Hashes every file of the staged outs and stores it in the object store. */
-export async function collectStagedOuts(outsRoot: string, outs: readonly string[], runCache: RunCache): Promise<OutFile[]> {
+/** Hashes every file of the staged outs (unless `known` has it) and stores it in the object store. */
+export async function collectStagedOuts(
+  outsRoot: string,
+  outs: readonly string[],
+  runCache: RunCache,
+  known: ReadonlyMap<string, { hash: string; size: number }> = new Map(),
+): Promise<OutFile[]> {
   const files: OutFile[] = [];
   for (const out of outs) {
     const abs = join(outsRoot, out);
@@ -20,7 +25,10 @@ export async function collectStagedOuts(outsRoot: string, outs: readonly string[
     if (!st) throw new StageError(`the stage finished without writing its out '${out}'`);
     const { files: found } = await expand(outsRoot, [out]);
     for (const f of found) {
-      const hash = await sha256File(f.abs, f.st.size);
+      // A hash the stage computed while writing holds as long as the file kept that size: only
+      // the stage writes in its staging area.
+      const k = known.get(f.abs);
+      const hash = k && k.size === f.st.size ? k.hash : await sha256File(f.abs, f.st.size);
       await runCache.storeObject(f.abs, hash);
       const exec = (f.st.mode & 0o111) !== 0;
       files.push({ path: f.path, hash, size: f.st.size, ...(exec ? { exec } : {}) });

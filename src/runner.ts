@@ -18,6 +18,8 @@ import { evaluate, type EvalEnv, type Evaluation } from './staleness.js';
 import type { StatCache } from './statCache.js';
 import type { WorkspaceDirs } from './workspaceState.js';
 import type { SnapshotBuilder } from './noopSnapshot.js';
+import { trace } from './trace.js';
+import { writeHashing } from './writeHashing.js';
 
 export interface RunOptions {
   workspace: string;
@@ -118,7 +120,9 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
     return slot(async () => {
       let ev: Evaluation;
       try {
+        trace(`${name}: evaluating`);
         ev = await evaluate(stage, env);
+        trace(`${name}: evaluated (${ev.state})`);
       } catch (err) {
         const msg = isUserError(err) ? err.message : `cannot evaluate inputs: ${(err as Error).message}`;
         return done('failed', msg, { error: msg });
@@ -220,6 +224,7 @@ interface ExecResult {
 async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], o: RunOptions): Promise<ExecResult> {
   const name = stage.name;
   await loadExeca();
+  trace(`${name}: execa loaded`);
   const resumable = stage.def.resumable === true;
   const stagingDir = join(o.dirs.stagingRoot, resumable ? `${name}-${ev.shortKey}` : `${name}-${ev.shortKey}-${process.pid}-${randomBytes(3).toString('hex')}`);
   // Leftovers of crashed attempts of this stage (not the resumable dir of this key) go first.
@@ -250,6 +255,16 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
   baseEnv.PIPELINE_STAGE = name;
 
   const children: Array<{ stop(): Promise<void> }> = [];
+  const outPath = (relIn: string): string => {
+    const rel = relIn.replaceAll('{key}', ev.shortKey).replace(/\/+$/, '');
+    const p = join(outsRoot, rel);
+    if (!ev.outs.includes(rel) && !ev.outs.some((x) => rel.startsWith(`${x}/`))) {
+      throw new Error(`stage '${name}' writes '${rel}', which is not one of its outs (${ev.outs.join(', ')})`);
+    }
+    return p;
+  };
+  /** Outs written through ctx.writeOut: their hash is known, no need to read them back. */
+  const written = new Map<string, { hash: string; size: number }>();
   const ctx: StageContext = {
     name,
     workspace: o.workspace,
@@ -262,13 +277,12 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
       }
       return getPath(o.params.all, key) as T;
     },
-    out(relIn: string): string {
-      const rel = relIn.replaceAll('{key}', ev.shortKey).replace(/\/+$/, '');
-      const p = join(outsRoot, rel);
-      if (!ev.outs.includes(rel) && !ev.outs.some((x) => rel.startsWith(`${x}/`))) {
-        throw new Error(`stage '${name}' writes '${rel}', which is not one of its outs (${ev.outs.join(', ')})`);
-      }
-      return p;
+    out: outPath,
+    async writeOut(rel, data) {
+      const path = outPath(rel);
+      const { hash, size } = writeHashing(path, data);
+      written.set(path, { hash, size });
+      return hash;
     },
     outs: ev.outs,
     stagingDir,
@@ -296,10 +310,13 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
       logClosed = true;
       logStream.end(r);
     }));
+  trace(`${name}: running`);
   try {
     await stage.def.run(ctx);
     if (o.signal.aborted) throw new UserError('interrupted', 130);
-    const outFiles = await collectStagedOuts(outsRoot, ev.outs, o.runCache);
+    trace(`${name}: ran`);
+    const outFiles = await collectStagedOuts(outsRoot, ev.outs, o.runCache, written);
+    trace(`${name}: outs hashed and stored`);
     await promote(o.workspace, outsRoot, ev.outs, o.dirs);
     const rec: RunRecord = {
       v: 1,
@@ -319,6 +336,7 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     // The run record is written last: a crash before this point leaves the stage stale.
     await o.runCache.put(rec);
     await o.dirs.writeState(rec, ev.deps);
+    trace(`${name}: recorded`);
     log(`# ok`);
     await rm(stagingDir, { recursive: true, force: true });
     return { ok: true, outs: outFiles };
@@ -335,3 +353,4 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     await Promise.all(children.map((c) => c.stop()));
   }
 }
+

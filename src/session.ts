@@ -11,6 +11,7 @@ import { makeParamsReader } from './params.js';
 import { RunCache } from './runCache.js';
 import { StatCache } from './statCache.js';
 import { WorkspaceDirs } from './workspaceState.js';
+import { trace } from './trace.js';
 
 export interface Session {
   workspace: string;
@@ -32,11 +33,13 @@ export { cacheDirFor };
 
 export async function openSession(workspace: string, sets: readonly string[], def?: PipelineDef): Promise<Session> {
   const dag = def ?? (await loadDag(workspace));
+  trace('DAG loaded');
   const configName = dag.configFile ?? 'pipeline.yaml';
   const configFile = resolve(workspace, configName);
   const configStat = statSync(configFile, { throwIfNoEntry: false });
   const cfg = await loadConfig(configFile, relative(process.cwd(), configFile) || configName, dag.schema, sets);
   const params = makeParamsReader(cfg.values);
+  trace('config loaded');
   let graph: Graph;
   try {
     graph = buildGraph(workspace, dag.stages, params);

@@ -11,6 +11,7 @@ import { isUnder, toAbs } from './pathSpec.js';
 import type { RunCache, RunRecord } from './runCache.js';
 import type { StatCache } from './statCache.js';
 import type { WorkspaceDirs } from './workspaceState.js';
+import { trace } from './trace.js';
 
 export interface Evaluation {
   key: string;
@@ -71,12 +72,45 @@ function listNames(names: string[], max = 5): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} (+${names.length - max} more)`;
 }
 
-export function depReasons(prev: Array<[string, string]>, cur: Array<[string, string]>): string[] {
-  const a = new Map(prev);
-  const b = new Map(cur);
-  const added = [...b.keys()].filter((k) => !a.has(k));
-  const removed = [...a.keys()].filter((k) => !b.has(k));
-  const modified = [...b.keys()].filter((k) => a.has(k) && a.get(k) !== b.get(k));
+/**
+ * What changed between the deps of the last run (flat: path, hash, path, hash, …) and now. Both
+ * lists come sorted by path, so one merge walk finds it without building maps of thousands of
+ * entries; anything unsorted (records of older versions) falls back to maps.
+ */
+export function depReasons(prev: readonly string[], cur: ReadonlyArray<readonly [string, string]>): string[] {
+  const added: string[] = [];
+  const removed: string[] = [];
+  const modified: string[] = [];
+  const n = prev.length >> 1;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = prev[2 * (i - 1)]! < prev[2 * i]!;
+  for (let j = 1; j < cur.length && sorted; j++) sorted = cur[j - 1]![0] < cur[j]![0];
+  if (sorted) {
+    let i = 0;
+    let j = 0;
+    while (i < n || j < cur.length) {
+      const a = i < n ? prev[2 * i]! : undefined;
+      const b = j < cur.length ? cur[j]![0] : undefined;
+      if (b === undefined || (a !== undefined && a < b)) {
+        removed.push(a!);
+        i++;
+      } else if (a === undefined || b < a) {
+        added.push(b);
+        j++;
+      } else {
+        if (prev[2 * i + 1] !== cur[j]![1]) modified.push(b);
+        i++;
+        j++;
+      }
+    }
+  } else {
+    const a = new Map<string, string>();
+    for (let i = 0; i < n; i++) a.set(prev[2 * i]!, prev[2 * i + 1]!);
+    const b = new Map(cur);
+    for (const k of b.keys()) if (!a.has(k)) added.push(k);
+    else if (a.get(k) !== b.get(k)) modified.push(k);
+    for (const k of a.keys()) if (!b.has(k)) removed.push(k);
+  }
   const out: string[] = [];
   if (added.length) out.push(`deps added: ${listNames(added)}`);
   if (removed.length) out.push(`deps removed: ${listNames(removed)}`);
@@ -111,6 +145,7 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
   const code = await codeFingerprint(stage, env, inputStats);
   const params = pickParams(env.params.all as Record<string, unknown>, stage.params);
   const { files, missing, dirs } = await expand(env.workspace, stage.deps);
+  trace(`${stage.name}: ${files.length} deps listed`);
   inputStats.push(...files, ...dirs);
   const depFiles: Evaluation['depFiles'] = [];
   const deps: Array<[string, string]> = [];
@@ -119,10 +154,12 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
     depFiles.push({ path: f.path, abs: f.abs, hash });
     deps.push([recordedName(f, stage.deps), hash]);
   }
-  const h = createHash('sha256').update(`pipeline-key-v2\0${stage.name}\0${code}\0${stableStringify(params)}\0`);
-  for (const [p, dh] of deps) h.update(`${p}\0${dh}\n`);
-  const key = h.digest('hex');
+  // One update of one string: thousands of small updates cost more than the hashing itself.
+  let text = `pipeline-key-v2\0${stage.name}\0${code}\0${stableStringify(params)}\0`;
+  for (const [p, dh] of deps) text += `${p}\0${dh}\n`;
+  const key = createHash('sha256').update(text).digest('hex');
   const shortKey = key.slice(0, SHORT);
+  trace(`${stage.name}: key`);
   const outs = stage.outs.map((o) => substituteKey(o, shortKey));
   const prev = await env.dirs.readState(stage.name);
   const ev: Evaluation = { key, shortKey, code, params, deps, depFiles, outs, missingDeps: missing, inputStats, state: 'stale', reasons: [], prev };
@@ -140,11 +177,14 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
   } else if (prev) {
     if (prev.code !== code) ev.reasons.push('code changed');
     ev.reasons.push(...diffParams(prev.params, params));
-    ev.reasons.push(...depReasons((await env.dirs.readStateDeps(stage.name)) ?? [], deps));
+    const prevDeps = (await env.dirs.readStateDeps(stage.name)) ?? [];
+    trace(`${stage.name}: previous deps read`);
+    ev.reasons.push(...depReasons(prevDeps, deps));
     if (ev.reasons.length === 0) ev.reasons.push('inputs changed');
   } else {
     ev.reasons.push('never ran in this workspace');
   }
+  trace(`${stage.name}: reasons`);
   if (missing.length) ev.reasons.unshift(`deps missing: ${listNames(missing)}`);
   const cached = missing.length ? undefined : await env.runCache.get(stage.name, key);
   if (cached) {

@@ -2,7 +2,8 @@
 // Racy-git guard: an entry whose mtime is not safely older than the moment the cache was written
 // may belong to a file modified again within the timestamp granularity; such entries are not
 // trusted and the file is re-hashed.
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import type { StatLike } from './depFiles.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { sha256File } from './hashFile.js';
 
@@ -48,7 +49,7 @@ export class StatCache {
   }
 
   /** The remembered hash when the file's stat still matches and is not racy; no I/O. */
-  lookup(path: string, st: Stats): string | undefined {
+  lookup(path: string, st: StatLike): string | undefined {
     const e = this.entries[this.keyOf(path)];
     if (e && e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino && st.mtimeMs + RACY_MARGIN_MS < this.savedAtMs) {
       return e[4];
@@ -57,7 +58,7 @@ export class StatCache {
   }
 
   /** Content hash of an absolute path, re-reading the file only when its stat changed. */
-  async hash(path: string, st?: Stats): Promise<string> {
+  async hash(path: string, st?: StatLike): Promise<string> {
     const s = st ?? statSync(path);
     const known = this.lookup(path, s);
     if (known) return known;

@@ -35,17 +35,22 @@ export class WorkspaceDirs {
     }
   }
 
-  /** The deps of the last successful run, kept apart: only needed to explain a stale stage. */
-  async readStateDeps(stage: string): Promise<Array<[string, string]> | undefined> {
+  /**
+   * The deps of the last successful run, flat (path, hash, path, hash, …), kept apart: only needed
+   * to explain a stale stage.
+   */
+  async readStateDeps(stage: string): Promise<string[] | undefined> {
     try {
-      return JSON.parse(await readFile(this.stateFile(stage).replace(/\.json$/, '.deps.json'), 'utf8')) as Array<[string, string]>;
+      const data = JSON.parse(await readFile(this.stateFile(stage).replace(/\.json$/, '.deps.json'), 'utf8')) as unknown[];
+      // Earlier versions wrote [path, hash] pairs.
+      return data.length > 0 && Array.isArray(data[0]) ? (data as string[][]).flat() : (data as string[]);
     } catch {
       return undefined;
     }
   }
 
   async writeState(rec: RunRecord, deps: Array<[string, string]>): Promise<void> {
-    await writeFileAtomic(this.stateFile(rec.stage).replace(/\.json$/, '.deps.json'), JSON.stringify(deps));
+    await writeFileAtomic(this.stateFile(rec.stage).replace(/\.json$/, '.deps.json'), JSON.stringify(deps.flat()));
     await writeFileAtomic(this.stateFile(rec.stage), `${JSON.stringify(rec, null, 1)}\n`);
   }
 }

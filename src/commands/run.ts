@@ -12,6 +12,7 @@ import { runGraph } from '../runner.js';
 import { openSession, type Session } from '../session.js';
 import { SnapshotBuilder } from '../noopSnapshot.js';
 import { snapshotKeyFor } from './runFast.js';
+import { trace } from '../trace.js';
 import { loadedDagInputs } from '../dagLoader.js';
 import { relative } from 'node:path';
 import type { Reporter } from '../events.js';
@@ -36,6 +37,7 @@ export async function runOnce(
   snapshotKey?: string,
 ): Promise<RunResult> {
   session ??= await openSession(workspace, f.sets);
+  trace('session open (DAG, config, stat cache)');
   const snapshot = snapshotKey && !f.dryRun ? new SnapshotBuilder(workspace) : undefined;
   const selected = selectStages(session.graph, f.targets);
   for (const s of f.force === 'targets' ? [] : f.force) {
@@ -65,7 +67,9 @@ export async function runOnce(
     runId,
     snapshot,
   });
+  trace('stages done');
   await session.statCache.save();
+  trace('stat cache saved');
   const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && !signal.aborted;
   if (snapshot && snapshotKey) {
     // Only a clean, complete, unforced run describes a state the next run can trust as a whole.
@@ -73,6 +77,7 @@ export async function runOnce(
     if (session.configStat) snapshot.add(relative(workspace, session.configFile), session.configStat);
     for (const [p, st] of loadedDagInputs) snapshot.add(p.startsWith(`${workspace}/`) ? relative(workspace, p) : p, st);
     await snapshot.write(snapshotKey, outcomes);
+    trace('no-op snapshot written');
   }
   await reporter.finish(ok, outcomes, f.dryRun ? { dryRun: true } : {});
   return { code: signal.aborted ? 130 : ok ? 0 : 1, outcomes };

@@ -5,6 +5,7 @@ import { cacheDirFor } from '../cacheDir.js';
 import { argsKey, checkSnapshot } from '../noopSnapshot.js';
 import { pickReporter } from '../reporters.js';
 import { parseRunFlags, type RunFlags } from './runFlags.js';
+import { trace } from '../trace.js';
 
 /** What must be equal for a recorded snapshot to answer this run. */
 export function snapshotKeyFor(workspace: string, f: RunFlags): string {
@@ -32,6 +33,7 @@ export async function tryNoop(workspace: string, argv: readonly string[]): Promi
   // A run in progress may be changing things right now: let the full path wait or report it.
   if (existsSync(`${workspace}/.pipeline/lock`)) return undefined;
   const outcomes = checkSnapshot(workspace, snapshotKeyFor(workspace, f));
+  trace(outcomes ? 'no-op snapshot holds' : 'no-op snapshot does not hold: full run');
   if (!outcomes) return undefined;
   const reporter = pickReporter(f.json, process.stdout);
   reporter.begin(outcomes.map((o) => o.name));

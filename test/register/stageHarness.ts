@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ParamsReader, ProgressUpdate, PublishContext, StageContext } from '../../src/api.js';
 import { configSchema, stage } from '../../stages/register/index.js';
+import { writeHashing } from '../../src/writeHashing.js';
 
 export function paramsFrom(register: unknown, train: Record<string, unknown> = {}): ParamsReader {
   const all: Record<string, unknown> = { register: configSchema.parse(register ?? {}), train };
@@ -39,6 +40,7 @@ export async function runRegister(workspace: string, params: ParamsReader): Prom
       const p = join(staging, rel);
       return p;
     },
+    writeOut: async (rel, data) => writeHashing(join(staging, rel), data).hash,
     outs,
     stagingDir: staging,
     stageCacheDir: staging,
