@@ -12,6 +12,7 @@ import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { extractFile } from '../stages/extract/extractFile.js';
 import { stage } from '../stages/extract/stage.js';
 import { oldExtract } from './oldExtract.js';
+import { writeHashing } from '../src/writeHashing.js';
 
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
 
@@ -39,6 +40,12 @@ const stageLog: string[] = [];
 
 function fakeCtx(ws: string, deps: Array<{ path: string; hash: string }>, config: unknown): StageContext {
   const noop = () => undefined;
+  const outPath = (rel: string) => {
+    // The engine guarantees the parent directories of an out exist.
+    const p = join(ws, 'staging', rel);
+    mkdirSync(dirname(p), { recursive: true });
+    return p;
+  };
   return {
     name: 'extract',
     workspace: ws,
@@ -46,12 +53,8 @@ function fakeCtx(ws: string, deps: Array<{ path: string; hash: string }>, config
     shortKey: 'bench',
     param: <T>() => config as T,
     params: { get: () => undefined as never, all: {} },
-    out: (rel: string) => {
-      // The engine guarantees the parent directories of an out exist.
-      const p = join(ws, 'staging', rel);
-      mkdirSync(dirname(p), { recursive: true });
-      return p;
-    },
+    out: outPath,
+    writeOut: async (rel, data) => writeHashing(outPath(rel), data).hash,
     outs: [],
     stagingDir: join(ws, 'staging'),
     stageCacheDir: join(ws, 'stage-cache'),

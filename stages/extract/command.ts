@@ -142,7 +142,7 @@ export const extractCommand: CommandDef = {
       extra.merge_existing = { file: String(mergeExisting), added: m.added, total_after_merge: m.total };
       ctx.stdout.write(`[OK] merged ${m.added} new samples into ${mergeExisting} (${m.total} in all; backup ${mergeExisting}.bak)\n`);
     }
-    await writeAtomic(report, res.reportText(extra));
+    await writeAtomic(report, res.reportBytes(extra));
     const t = res.totals;
     ctx.stdout.write(`[OK] files=${t.files} skipped=${t.files_skipped} samples=${t.samples} output=${config.output}\n[OK] report=${config.report}\n`);
     for (const f of res.skipped) ctx.stderr.write(`extract: skipped ${f.file}: ${f.detail}\n`);

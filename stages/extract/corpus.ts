@@ -1,12 +1,27 @@
 // Many files → one deduplicated ShareGPT dataset and one report. Per-file results are cached by
-// (content hash, options, algorithm version) in one append-only index (fileCache.ts), each holding
+// (content hash, options, algorithm version) in one append-only file (fileCache.ts), each holding
 // its samples already rendered as dataset JSON and its report line: a corpus that gained one file
-// reads one file, parses one index and joins strings.
+// reads one file, walks the cache's record headers and copies byte ranges.
 import { readFile } from 'node:fs/promises';
 import type { ExtractConfig } from './config.js';
 import { fileOptions } from './config.js';
 import { DROP_KEYS, extractFile, type FileReport } from './extractFile.js';
-import { C, cacheKey, openFileCache, reportLine, toRecord, type FileRecord } from './fileCache.js';
+import {
+  C,
+  cacheKey,
+  openFileCache,
+  recCount,
+  recEncoding,
+  recExtra,
+  recReportTail,
+  recSamples,
+  recSampleTable,
+  recTextLen,
+  recTexts,
+  recTextsStart,
+  toRecord,
+  type FileRecord,
+} from './fileCache.js';
 
 export { ALGORITHM_VERSION, cacheKey } from './fileCache.js';
 
@@ -50,8 +65,15 @@ export interface CorpusResult {
   extracted: number;
   /** The ShareGPT dataset as LLaMA-Factory reads it, UTF-8 (what `formatDataset(samples())` gives). */
   datasetBytes(): Buffer;
+  /**
+   * The same bytes in chunks of about 1 MiB, for writing a big dataset without holding it: each
+   * chunk is only valid until the next one is asked for.
+   */
+  datasetChunks(): Iterable<Uint8Array>;
   /** The report as JSON text: a header, then one line per file; `extra` keys go into the header. */
   reportText(extra?: Record<string, unknown>): string;
+  /** The same report as UTF-8 bytes (what the stage writes). */
+  reportBytes(extra?: Record<string, unknown>): Buffer;
   /** The samples as objects (parses the rendered dataset). */
   samples(): ShareGptSample[];
   /** Milliseconds spent loading the cache, extracting, and saving the cache. */
@@ -64,6 +86,8 @@ export interface ExtractCorpusOptions {
   cacheDir?: string;
   onProgress?: (done: number, total: number, file: string) => void;
   signal?: AbortSignal;
+  /** Size of the chunks `datasetChunks` hands out (default 1 MiB; tests use tiny ones). */
+  chunkBytes?: number;
 }
 
 const byName = (a: InputFile, b: InputFile) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -98,7 +122,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
         records[i] = seenHere;
         return;
       }
-      const rec = toRecord(extractFile(bufs[k]!, opts));
+      const rec = toRecord(file.hash ?? '', extractFile(bufs[k]!, opts));
       extracted++;
       records[i] = rec;
       if (file.hash) fresh.set(file.hash, rec);
@@ -111,15 +135,13 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   if (cache) await cache.save(fresh, new Set(sorted.map((f) => f.hash).filter((h): h is string => h !== undefined)));
   const cacheSaveMs = performance.now() - t0;
 
-  // Cross-file dedup (the first file in name order keeps a sample) and the totals.
-  const dedup = new SampleSet();
-  const kept: SampleRef[] = [];
+  const { kept, duplicates, perFile } = dedupSamples(records);
   const totals: CorpusTotals = {
     files: sorted.length,
     files_skipped: 0,
     files_with_samples: 0,
     samples: 0,
-    duplicates_across_files: 0,
+    duplicates_across_files: duplicates,
     encodings: {},
     utterances: { persona: 0, doctor: 0, other: 0, uncertain: 0 },
     dropped: Object.fromEntries(DROP_KEYS.map((k) => [k, 0])),
@@ -127,32 +149,24 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   const dropSums = new Array<number>(DROP_KEYS.length).fill(0);
   const skipped: CorpusResult['skipped'] = [];
   records.forEach((rec, i) => {
-    let n = 0;
-    const flat = rec.samples;
-    for (let off = 0; off < flat.length; off += flat[off]! + 1) {
-      if (dedup.add(rec, off)) {
-        kept.push({ rec, off });
-        n++;
-      } else totals.duplicates_across_files++;
-    }
-    if (n > 0) totals.files_with_samples++;
-    let enc = rec.encoding;
+    if (perFile[i]! > 0) totals.files_with_samples++;
+    totals.samples += perFile[i]!;
+    let enc: string | null = recEncoding(rec);
     if (enc === null) {
-      const reason = rec.extra?.reason ?? 'skipped';
+      const extra = recExtra(rec);
+      const reason = extra.reason ?? 'skipped';
       totals.files_skipped++;
-      skipped.push({ file: sorted[i]!.name, reason, detail: rec.extra?.detail ?? reason });
+      skipped.push({ file: sorted[i]!.name, reason, detail: extra.detail ?? reason });
       enc = `(${reason})`;
     }
     totals.encodings[enc] = (totals.encodings[enc] ?? 0) + 1;
-    const c = rec.counts;
-    totals.utterances.persona += c[C.utterances]!;
-    totals.utterances.doctor += c[C.utterances + 1]!;
-    totals.utterances.other += c[C.utterances + 2]!;
-    totals.utterances.uncertain += c[C.utterances + 3]!;
-    for (let k = 0; k < DROP_KEYS.length; k++) dropSums[k]! += c[C.dropped + k]!;
+    totals.utterances.persona += recCount(rec, C.utterances);
+    totals.utterances.doctor += recCount(rec, C.utterances + 1);
+    totals.utterances.other += recCount(rec, C.utterances + 2);
+    totals.utterances.uncertain += recCount(rec, C.utterances + 3);
+    for (let k = 0; k < DROP_KEYS.length; k++) dropSums[k]! += recCount(rec, C.dropped + k);
   });
   DROP_KEYS.forEach((k, i) => (totals.dropped[k] = dropSums[i]!));
-  totals.samples = kept.length;
 
   const system = JSON.stringify(o.config.system_prompt);
   const { persona, doctor, others, ...rest } = opts;
@@ -162,127 +176,211 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     options: { ...rest, names: { persona: persona.names, doctor: doctor.names, others: others.length } },
     totals,
   };
+  const datasetChunks = () => renderDataset(system, records, kept, totals.samples, o.chunkBytes ?? CHUNK_BYTES);
   let dataset: Buffer | undefined;
-  const datasetBytes = () => (dataset ??= renderDataset(system, kept));
+  const datasetBytes = () => {
+    if (!dataset) {
+      // Each chunk is copied before the next one reuses its buffer.
+      const copies: Buffer[] = [];
+      for (const c of datasetChunks()) copies.push(Buffer.from(c));
+      dataset = Buffer.concat(copies);
+    }
+    return dataset;
+  };
+  const reportBytes = (extra: Record<string, unknown> = {}) =>
+    renderReport(
+      { ...header, ...extra },
+      sorted.map((f) => f.name),
+      records,
+    );
   return {
     totals,
     skipped,
     extracted,
     timing: { cacheLoadMs, extractMs, cacheSaveMs },
     datasetBytes,
-    reportText: (extra = {}) =>
-      renderReport(
-        { ...header, ...extra },
-        records.map((r, i) => `{"file":${JSON.stringify(sorted[i]!.name)},${reportLine(r).slice(1)}`),
-      ),
+    datasetChunks,
+    reportBytes,
+    reportText: (extra) => reportBytes(extra).toString('utf8'),
     samples: () => JSON.parse(datasetBytes().toString('utf8')) as ShareGptSample[],
   };
 }
 
-/** A sample of a file record: `rec.samples[off]` turns, their text indices after it. */
-interface SampleRef {
-  rec: FileRecord;
-  off: number;
+/**
+ * Cross-file dedup: the first file in name order keeps a sample. Samples are equal when their
+ * rendered bytes are: same length and same 96-bit sha256 prefix (an open-addressing table on
+ * typed arrays; no per-sample objects). Returns a flag per sample (in record order) and the number
+ * kept per file.
+ */
+function dedupSamples(records: readonly FileRecord[]): { kept: Uint8Array; duplicates: number; perFile: Uint32Array } {
+  let total = 0;
+  for (const r of records) total += recSamples(r);
+  const kept = new Uint8Array(total);
+  const perFile = new Uint32Array(records.length);
+  let size = 1024;
+  while (size < total * 2) size *= 2;
+  const mask = size - 1;
+  // Slot → 1 + index of a kept sample in `keys` (4 words a sample: turns, h0, h1, h2).
+  const table = new Int32Array(size);
+  const keys = new Uint32Array(total * 4);
+  let n = 0;
+  let g = 0;
+  let duplicates = 0;
+  for (let fi = 0; fi < records.length; fi++) {
+    const w = records[fi]!.w;
+    const count = recSamples(records[fi]!);
+    let at = recSampleTable(records[fi]!);
+    for (let i = 0; i < count; i++, g++, at += 4 + w[at]!) {
+      const turns = w[at]!;
+      const h0 = w[at + 1]!;
+      const h1 = w[at + 2]!;
+      const h2 = w[at + 3]!;
+      let slot = h0 & mask;
+      let dup = false;
+      for (let e = table[slot]!; e !== 0; slot = (slot + 1) & mask, e = table[slot]!) {
+        const k = (e - 1) * 4;
+        if (keys[k] === turns && keys[k + 1] === h0 && keys[k + 2] === h1 && keys[k + 3] === h2) {
+          dup = true;
+          break;
+        }
+      }
+      if (dup) {
+        duplicates++;
+        continue;
+      }
+      keys[n * 4] = turns;
+      keys[n * 4 + 1] = h0;
+      keys[n * 4 + 2] = h1;
+      keys[n * 4 + 3] = h2;
+      table[slot] = ++n;
+      kept[g] = 1;
+      perFile[fi]!++;
+    }
+  }
+  return { kept, duplicates, perFile };
 }
 
-/** Byte offset of each text literal of a record in its buffer. */
-const literalStarts = new WeakMap<FileRecord, Uint32Array>();
-function starts(rec: FileRecord): Uint32Array {
-  let s = literalStarts.get(rec);
-  if (!s) {
-    s = new Uint32Array(rec.litLens.length);
-    let p = rec.start;
-    for (let i = 0; i < s.length; i++) {
-      s[i] = p;
-      p += rec.litLens[i]!;
-    }
-    literalStarts.set(rec, s);
-  }
-  return s;
-}
+const TURN_OPEN = ['      {\n        "from": "human",\n        "value": ', '      {\n        "from": "gpt",\n        "value": '] as const;
+const TURN_CLOSE = '\n      }';
 
-/** Samples seen so far, by content: bucketed by a hash of their text hashes, confirmed by bytes. */
-class SampleSet {
-  private readonly buckets = new Map<number, SampleRef | SampleRef[]>();
+/** Bytes of the dataset handed out at a time (one buffer, reused: see renderDataset). */
+const CHUNK_BYTES = 1 << 20;
 
-  /** Adds the sample; false when an equal one was added before. */
-  add(rec: FileRecord, off: number): boolean {
-    const n = rec.samples[off]!;
-    let a = n;
-    let b = 0x9e3779b9 ^ n;
-    for (let k = 1; k <= n; k++) {
-      const h = rec.textHashes[rec.samples[off + k]!]!;
-      a = Math.imul(a ^ h, 0x01000193);
-      b = Math.imul((b << 5) | (b >>> 27), 0x5bd1e995) ^ h;
-    }
-    const key = (a >>> 0) * 0x200000 + (b >>> 11);
-    const ref = { rec, off };
-    const bucket = this.buckets.get(key);
-    if (!bucket) {
-      this.buckets.set(key, ref);
-      return true;
-    }
-    const list = Array.isArray(bucket) ? bucket : [bucket];
-    if (list.some((x) => sameSample(x, ref))) return false;
-    list.push(ref);
-    if (list.length === 2) this.buckets.set(key, list);
-    return true;
+/**
+ * The dataset as UTF-8, byte for byte what `formatDataset` prints for the same samples, in chunks
+ * of about CHUNK bytes. The text literals are copied from the records; everything between two of
+ * them is one constant piece. Every chunk is the same buffer refilled: the consumer must be done
+ * with one before asking for the next (writing a dataset of any size touches 1 MiB of memory).
+ */
+function* renderDataset(systemJson: string, records: readonly FileRecord[], kept: Uint8Array, count: number, CHUNK: number): Generator<Uint8Array> {
+  if (count === 0) {
+    yield Buffer.from('[]\n');
+    return;
   }
-}
-
-function sameSample(x: SampleRef, y: SampleRef): boolean {
-  const n = x.rec.samples[x.off]!;
-  if (y.rec.samples[y.off] !== n) return false;
-  const xs = starts(x.rec);
-  const ys = starts(y.rec);
-  for (let k = 1; k <= n; k++) {
-    const i = x.rec.samples[x.off + k]!;
-    const j = y.rec.samples[y.off + k]!;
-    const len = x.rec.litLens[i]!;
-    if (y.rec.litLens[j] !== len) return false;
-    if (x.rec.buf.compare(y.rec.buf, ys[j]!, ys[j]! + len, xs[i]!, xs[i]! + len) !== 0) return false;
-  }
-  return true;
-}
-
-/** The dataset as UTF-8, byte for byte what `formatDataset` prints for the same samples. */
-function renderDataset(systemJson: string, kept: readonly SampleRef[]): Buffer {
-  if (kept.length === 0) return Buffer.from('[]\n');
-  const open = Buffer.from(`  {\n    "system": ${systemJson},\n    "conversations": [\n`);
-  const turnOpen = [Buffer.from('      {\n        "from": "human",\n        "value": '), Buffer.from('      {\n        "from": "gpt",\n        "value": ')] as const;
-  const turnClose = Buffer.from('\n      }');
-  const close = Buffer.from('\n    ]\n  }');
-  let size = 2 + 2; // "[\n" … "\n]\n" minus the last ",\n" is counted below
-  for (const { rec, off } of kept) {
-    const n = rec.samples[off]!;
-    size += open.length + close.length + 2;
-    for (let k = 0; k < n; k++) size += turnOpen[k % 2]!.length + rec.litLens[rec.samples[off + 1 + k]!]! + turnClose.length + (k ? 2 : 0);
-  }
-  const out = Buffer.allocUnsafe(size + 1);
-  let p = out.write('[\n', 0, 'latin1');
-  kept.forEach(({ rec, off }, si) => {
-    if (si) p += out.write(',\n', p, 'latin1');
-    p += open.copy(out, p);
-    const st = starts(rec);
-    const n = rec.samples[off]!;
-    for (let k = 0; k < n; k++) {
-      if (k) p += out.write(',\n', p, 'latin1');
-      p += turnOpen[k % 2]!.copy(out, p);
-      const i = rec.samples[off + 1 + k]!;
-      p += rec.buf.copy(out, p, st[i]!, st[i]! + rec.litLens[i]!);
-      p += turnClose.copy(out, p);
+  const open = `  {\n    "system": ${systemJson},\n    "conversations": [\n${TURN_OPEN[0]}`;
+  const firstOpen = Buffer.from(`[\n${open}`);
+  const nextOpen = Buffer.from(`${TURN_CLOSE}\n    ]\n  },\n${open}`);
+  const toHuman = Buffer.from(`${TURN_CLOSE},\n${TURN_OPEN[0]}`);
+  const toGpt = Buffer.from(`${TURN_CLOSE},\n${TURN_OPEN[1]}`);
+  const end = Buffer.from(`${TURN_CLOSE}\n    ]\n  }\n]\n`);
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  let p = 0;
+  let g = 0;
+  let first = true;
+  let starts = new Uint32Array(64);
+  for (const r of records) {
+    const w = r.w;
+    const buf = r.buf;
+    let at = recSampleTable(r);
+    let prepared = false;
+    for (let i = recSamples(r); i > 0; i--, g++, at += 4 + w[at]!) {
+      if (!kept[g]) continue;
+      if (!prepared) {
+        // Where each of this record's literals starts in its buffer.
+        const nt = recTexts(r);
+        if (starts.length < nt + 1) starts = new Uint32Array(nt * 2 + 1);
+        starts[0] = recTextsStart(r);
+        for (let t = 0; t < nt; t++) starts[t + 1] = starts[t]! + recTextLen(r, t);
+        prepared = true;
+      }
+      const head = first ? firstOpen : nextOpen;
+      first = false;
+      const turns = w[at]!;
+      let size = head.length;
+      for (let k = 0; k < turns; k++) {
+        const t = w[at + 4 + k]!;
+        size += starts[t + 1]! - starts[t]! + (k === 0 ? 0 : k & 1 ? toGpt.length : toHuman.length);
+      }
+      if (p + size > CHUNK) {
+        yield chunk.subarray(0, p);
+        p = 0;
+      }
+      // A sample bigger than a chunk (no length limits configured) gets a buffer of its own.
+      const out = size > CHUNK ? Buffer.allocUnsafe(size) : chunk;
+      let q = out === chunk ? p : 0;
+      out.set(head, q);
+      q += head.length;
+      for (let k = 0; k < turns; k++) {
+        if (k) {
+          const sep = k & 1 ? toGpt : toHuman;
+          out.set(sep, q);
+          q += sep.length;
+        }
+        const t = w[at + 4 + k]!;
+        out.set(buf.subarray(starts[t]!, starts[t + 1]!), q);
+        q += starts[t + 1]! - starts[t]!;
+      }
+      if (out === chunk) p = q;
+      else yield out;
     }
-    p += close.copy(out, p);
-  });
-  p += out.write('\n]\n', p, 'latin1');
-  return out.subarray(0, p);
+  }
+  if (p + end.length > CHUNK) {
+    yield chunk.subarray(0, p);
+    p = 0;
+  }
+  chunk.set(end, p);
+  yield chunk.subarray(0, p + end.length);
 }
 
 /** Report header pretty-printed, then `"files"` with one compact line per file. */
-function renderReport(header: Record<string, unknown>, fileLines: readonly string[]): string {
-  const head = JSON.stringify(header, null, 2);
-  const files = fileLines.length ? `[\n    ${fileLines.join(',\n    ')}\n  ]` : '[]';
-  return `${head.slice(0, -2)},\n  "files": ${files}\n}\n`;
+function renderReport(header: Record<string, unknown>, names: readonly string[], records: readonly FileRecord[]): Buffer {
+  const head = Buffer.from(`${JSON.stringify(header, null, 2).slice(0, -2)},\n  "files": ${records.length ? '[\n    ' : '[]'}`);
+  const end = Buffer.from(records.length ? '\n  ]\n}\n' : '\n}\n');
+  // Every line is `{"file":NAME,` + the record's report tail; the prefixes are encoded in one go.
+  const prefixes = names.map((n, i) => `${i ? ',\n    ' : ''}{"file":${JSON.stringify(n)},`);
+  const pre = Buffer.from(prefixes.join(''));
+  let size = head.length + end.length + pre.length;
+  for (const r of records) size += recReportTail(r).length;
+  const out = Buffer.allocUnsafe(size);
+  out.set(head, 0);
+  let p = head.length;
+  let q = 0;
+  records.forEach((r, i) => {
+    const len = utf8Length(prefixes[i]!);
+    out.set(pre.subarray(q, q + len), p);
+    p += len;
+    q += len;
+    const tail = recReportTail(r);
+    out.set(tail, p);
+    p += tail.length;
+  });
+  out.set(end, p);
+  return out;
+}
+
+/** Bytes of a string in UTF-8 (lone surrogates count as U+FFFD, as Buffer.from writes them). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 /** ShareGPT JSON as LLaMA-Factory reads it (stable formatting, trailing newline). */

@@ -1,112 +1,236 @@
-// The per-file result cache of the extract stage, one per options key in the stage cache dir:
-// `file-results-<key>.ndjson`, one line of numbers per file (content hash, counts, sample
-// structure, text hashes, where its texts are), and `file-results-<key>.texts`, the files' sample
-// texts as UTF-8 JSON string literals, appended in the same order. The index is ASCII, so loading it
-// is one fast read and one JSON.parse; the texts are never decoded: the dataset is assembled from
-// their bytes and duplicates are found by hash and confirmed by comparing bytes. A run that extracted new
-// files appends to both (texts first, so an index line never points past the texts); everything is
-// rewritten only when dead entries (files no longer in the corpus) outnumber the live ones. A
-// damaged line is skipped (that file is extracted again), never fatal.
+// The per-file result cache of the extract stage: one append-only file per options key in the
+// stage cache dir, `file-results-<key>.bin`, holding one binary record per input file (by content
+// hash). A record carries what assembling the outputs needs and nothing to parse: the counts of its
+// report, its report line already rendered as JSON, its distinct turn texts already rendered as
+// JSON string literals, and its samples as lists of text indices with a 96-bit hash of each sample
+// for the cross-file dedup. Loading is one read and a walk over small record headers; assembling
+// the outputs is copying byte ranges (corpus.ts).
+//
+// The file is a header and then batches, each written by one run in one append:
+//   batch header (u32 words): magic, batch bytes, index bytes, record count, sha1 of the index (5)
+//   index: the records' words, back to back
+//   blob: the records' bytes, back to back (report tail, extra JSON, text literals)
+// A torn append or a damaged index fails its batch's frame or checksum: those files are extracted
+// again and the file is rewritten whole; the other batches stay usable. The file is also rewritten
+// when records of files no longer in the corpus outnumber the live ones.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { appendFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExtractConfig } from './config.js';
 import { fileOptions } from './config.js';
+import type { Encoding } from './decode.js';
 import { DROP_KEYS, type FileReport, type FileResult } from './extractFile.js';
 import { writeAtomic } from './fileIo.js';
 
 /** Bump when the algorithm changes in a way the module-source hash below would not catch. */
-export const ALGORITHM_VERSION = 4;
-/** Index files kept for other option sets (switching back to them re-extracts nothing). */
-const KEEP_INDEXES = 4;
+export const ALGORITHM_VERSION = 5;
+/** Cache files kept for other option sets (switching back to them re-extracts nothing). */
+const KEEP_FILES = 4;
 
-/** Positions in FileRecord.counts. */
+/** Positions in a record's counts. */
 export const C = { bytes: 0, samples: 1, excused: 2, utterances: 3, nonSpeech: 7, dropped: 10 } as const;
+export const N_COUNTS = C.dropped + DROP_KEYS.length;
 const UTTERANCE_KEYS = ['persona', 'doctor', 'other', 'uncertain'] as const;
 const NON_SPEECH_KEYS = ['thought', 'term', 'sign'] as const;
+const ENCODINGS: readonly Encoding[] = ['utf-8', 'utf-8-bom', 'utf-16le', 'utf-16be', 'gb18030'];
 
-/** What the corpus needs of one file's result. */
+export const FILE_HEADER = Buffer.from('PLXCACHE\x05\x00\x00\x00\x00\x00\x00\x00', 'latin1');
+const BATCH_MAGIC = 0x42584c50; // "PLXB"
+const BATCH_WORDS = 9;
+
+/** Word positions in a record. */
+const W = { words: 0, hashLen: 1, enc: 2, reportLen: 3, extraLen: 4, blobBytes: 5, samples: 6, texts: 7, counts: 8 } as const;
+const TEXT_LENS_AT = W.counts + N_COUNTS;
+
+/**
+ * One file's result: `w` is its record's words, `buf` the bytes its blob lives in, from `blob`:
+ * the report tail, the extra JSON, then the text literals.
+ */
 export interface FileRecord {
-  /** Encoding, or null for a skipped file. */
-  encoding: string | null;
-  /** bytes, samples, nsfw_words_excused, utterances (4), non_speech (3), dropped (DROP_KEYS). */
-  counts: number[];
-  /** The rest of the report, when there is any: reason/detail/warnings. */
-  extra?: { reason?: string; detail?: string; warnings?: FileReport['warnings'] };
-  /** The samples, flat: for each, its number of turns, then that many indices into the texts. */
-  samples: number[];
-  /** FNV-1a (UTF-16 code units) of each distinct turn text. */
-  textHashes: number[];
-  /** Byte length of each text's JSON literal in `buf`, which holds them back to back from `start`. */
-  litLens: number[];
+  w: Uint32Array;
   buf: Buffer;
-  start: number;
+  blob: number;
 }
 
-/** 32-bit FNV-1a of a string's UTF-16 code units. */
-export function fnv(t: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+export const recEncoding = (r: FileRecord): Encoding | null => (r.w[W.enc] === 0 ? null : ENCODINGS[r.w[W.enc]! - 1]!);
+export const recCount = (r: FileRecord, k: number): number => r.w[W.counts + k]!;
+export const recSamples = (r: FileRecord): number => r.w[W.samples]!;
+export const recTexts = (r: FileRecord): number => r.w[W.texts]!;
+/** Byte length of text literal `i`. */
+export const recTextLen = (r: FileRecord, i: number): number => r.w[TEXT_LENS_AT + i]!;
+/** Word where the sample table starts: per sample its turn count, h0, h1, h2, then its text indices. */
+export const recSampleTable = (r: FileRecord): number => TEXT_LENS_AT + r.w[W.texts]!;
+/** The report line without its opening brace: `"status":…}`. */
+export const recReportTail = (r: FileRecord): Buffer => r.buf.subarray(r.blob, r.blob + r.w[W.reportLen]!);
+/** Where the first text literal starts in `buf`. */
+export const recTextsStart = (r: FileRecord): number => r.blob + r.w[W.reportLen]! + r.w[W.extraLen]!;
+export function recExtra(r: FileRecord): { reason?: string; detail?: string } {
+  const n = r.w[W.extraLen]!;
+  if (n === 0) return {};
+  const at = r.blob + r.w[W.reportLen]!;
+  return JSON.parse(r.buf.toString('utf8', at, at + n)) as { reason?: string; detail?: string };
 }
 
-export function toRecord(res: FileResult): FileRecord {
+/** The file's report entry as one line of JSON, exactly JSON.stringify of extractFile's report. */
+export function reportLine(r: FileReport): string {
+  let s =
+    r.encoding === null
+      ? `{"status":"skipped"${r.reason !== undefined ? `,"reason":${JSON.stringify(r.reason)}` : ''}${r.detail !== undefined ? `,"detail":${JSON.stringify(r.detail)}` : ''},"encoding":null`
+      : `{"status":"ok","encoding":${JSON.stringify(r.encoding)}`;
+  const u = r.utterances;
+  const n = r.non_speech;
+  s += `,"bytes":${r.bytes},"utterances":{"persona":${u.persona},"doctor":${u.doctor},"other":${u.other},"uncertain":${u.uncertain}}`;
+  s += `,"non_speech":{"thought":${n.thought},"term":${n.term},"sign":${n.sign}},"samples":${r.samples},"dropped":{`;
+  for (let k = 0; k < DROP_KEYS.length; k++) s += `${k ? ',' : ''}"${DROP_KEYS[k]}":${r.dropped[DROP_KEYS[k]!]}`;
+  s += `},"nsfw_words_excused":${r.nsfw_words_excused},"warnings":${JSON.stringify(r.warnings)}`;
+  if (r.encoding !== null && r.detail !== undefined) s += `,"detail":${JSON.stringify(r.detail)}`;
+  return `${s}}`;
+}
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+/** Encodes one file's result as a record for the file with content hash `hash`. */
+export function toRecord(hash: string, res: FileResult): FileRecord {
   const r = res.report;
+  const tail = Buffer.from(reportLine(r).slice(1));
+  const extraObj: { reason?: string; detail?: string } = {};
+  if (r.encoding === null) {
+    if (r.reason !== undefined) extraObj.reason = r.reason;
+    if (r.detail !== undefined) extraObj.detail = r.detail;
+  }
+  const extra = Object.keys(extraObj).length ? JSON.stringify(extraObj) : '';
   const index = new Map<string, number>();
   const literals: string[] = [];
-  const textHashes: number[] = [];
-  const samples: number[] = [];
+  const table: number[] = [];
   for (const sample of res.samples) {
-    samples.push(sample.length);
-    for (const t of sample) {
+    const ids = sample.map((t) => {
       let i = index.get(t);
       if (i === undefined) {
         i = literals.length;
         literals.push(JSON.stringify(t));
-        textHashes.push(fnv(t));
         index.set(t, i);
       }
-      samples.push(i);
-    }
+      return i;
+    });
+    // The sample's identity: the JSON of its turns (injective), hashed.
+    const d = createHash('sha256')
+      .update(`[${ids.map((i) => literals[i]).join(',')}]`)
+      .digest();
+    table.push(sample.length, d.readUInt32LE(0), d.readUInt32LE(4), d.readUInt32LE(8), ...ids);
   }
-  const extra: NonNullable<FileRecord['extra']> = {};
-  if (r.reason !== undefined) extra.reason = r.reason;
-  if (r.detail !== undefined) extra.detail = r.detail;
-  if (r.warnings.length) extra.warnings = r.warnings;
-  const rec: FileRecord = {
-    encoding: r.encoding,
-    counts: [
-      r.bytes,
-      r.samples,
-      r.nsfw_words_excused,
-      ...UTTERANCE_KEYS.map((k) => r.utterances[k]),
-      ...NON_SPEECH_KEYS.map((k) => r.non_speech[k]),
-      ...DROP_KEYS.map((k) => r.dropped[k]),
-    ],
-    samples,
-    textHashes,
-    litLens: literals.map((l) => Buffer.byteLength(l)),
-    buf: Buffer.from(literals.join('')),
-    start: 0,
-  };
-  if (Object.keys(extra).length) rec.extra = extra;
-  return rec;
+  const blob = Buffer.from(extra + literals.join(''));
+  const hashBytes = Buffer.from(hash, 'latin1');
+  const words = TEXT_LENS_AT + literals.length + table.length + pad4(hashBytes.length) / 4;
+  const w = new Uint32Array(words);
+  w[W.words] = words;
+  w[W.hashLen] = hashBytes.length;
+  w[W.enc] = r.encoding === null ? 0 : ENCODINGS.indexOf(r.encoding) + 1;
+  w[W.reportLen] = tail.length;
+  w[W.extraLen] = Buffer.byteLength(extra);
+  w[W.blobBytes] = tail.length + blob.length;
+  w[W.samples] = res.samples.length;
+  w[W.texts] = literals.length;
+  const counts = [
+    r.bytes,
+    r.samples,
+    r.nsfw_words_excused,
+    ...UTTERANCE_KEYS.map((k) => r.utterances[k]),
+    ...NON_SPEECH_KEYS.map((k) => r.non_speech[k]),
+    ...DROP_KEYS.map((k) => r.dropped[k]),
+  ];
+  w.set(counts, W.counts);
+  w.set(
+    literals.map((l) => Buffer.byteLength(l)),
+    TEXT_LENS_AT,
+  );
+  w.set(table, TEXT_LENS_AT + literals.length);
+  Buffer.from(w.buffer).set(hashBytes, (words - pad4(hashBytes.length) / 4) * 4);
+  return { w, buf: Buffer.concat([tail, blob]), blob: 0 };
 }
 
-/** The file's report entry as one line of JSON, exactly JSON.stringify of extractFile's report. */
-export function reportLine(rec: FileRecord): string {
-  const c = rec.counts;
-  const x = rec.extra;
-  let s =
-    rec.encoding === null
-      ? `{"status":"skipped"${x?.reason !== undefined ? `,"reason":${JSON.stringify(x.reason)}` : ''}${x?.detail !== undefined ? `,"detail":${JSON.stringify(x.detail)}` : ''},"encoding":null`
-      : `{"status":"ok","encoding":${JSON.stringify(rec.encoding)}`;
-  s += `,"bytes":${c[C.bytes]},"utterances":{"persona":${c[C.utterances]},"doctor":${c[C.utterances + 1]},"other":${c[C.utterances + 2]},"uncertain":${c[C.utterances + 3]}}`;
-  s += `,"non_speech":{"thought":${c[C.nonSpeech]},"term":${c[C.nonSpeech + 1]},"sign":${c[C.nonSpeech + 2]}},"samples":${c[C.samples]},"dropped":{`;
-  for (let k = 0; k < DROP_KEYS.length; k++) s += `${k ? ',' : ''}"${DROP_KEYS[k]}":${c[C.dropped + k]}`;
-  s += `},"nsfw_words_excused":${c[C.excused]},"warnings":${x?.warnings ? JSON.stringify(x.warnings) : '[]'}`;
-  if (rec.encoding !== null && x?.detail !== undefined) s += `,"detail":${JSON.stringify(x.detail)}`;
-  return `${s}}`;
+const recordHash = (w: Uint32Array): string => Buffer.from(w.buffer, w.byteOffset + (w[W.words]! - pad4(w[W.hashLen]!) / 4) * 4, w[W.hashLen]!).toString('latin1');
+
+/** One batch: header, the records' words, their blobs. */
+export function encodeBatch(records: readonly FileRecord[]): Buffer {
+  let indexBytes = 0;
+  let blobBytes = 0;
+  for (const r of records) {
+    indexBytes += r.w[W.words]! * 4;
+    blobBytes += r.w[W.blobBytes]!;
+  }
+  const total = BATCH_WORDS * 4 + indexBytes + pad4(blobBytes);
+  const out = Buffer.alloc(total);
+  let p = BATCH_WORDS * 4;
+  for (const r of records) {
+    out.set(new Uint8Array(r.w.buffer, r.w.byteOffset, r.w[W.words]! * 4), p);
+    p += r.w[W.words]! * 4;
+  }
+  for (const r of records) {
+    out.set(r.buf.subarray(r.blob, r.blob + r.w[W.blobBytes]!), p);
+    p += r.w[W.blobBytes]!;
+  }
+  out.writeUInt32LE(BATCH_MAGIC, 0);
+  out.writeUInt32LE(total, 4);
+  out.writeUInt32LE(indexBytes, 8);
+  out.writeUInt32LE(records.length, 12);
+  createHash('sha1')
+    .update(out.subarray(BATCH_WORDS * 4, BATCH_WORDS * 4 + indexBytes))
+    .digest()
+    .copy(out, 16);
+  return out;
+}
+
+/**
+ * The records of a cache file's bytes (after its header), by content hash. `damaged` when a batch
+ * had to be skipped (its frame or checksum fails, or a record in it does not fit).
+ */
+export function parseRecords(buf: Buffer, from = FILE_HEADER.length): { records: Map<string, FileRecord>; damaged: boolean } {
+  const records = new Map<string, FileRecord>();
+  // A Uint32Array view needs 4-byte alignment; a buffer read from disk normally has it.
+  const b = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
+  const all = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+  let damaged = false;
+  let p = from;
+  while (p < b.length) {
+    const q = p >>> 2;
+    const total = all[q + 1];
+    if (p + BATCH_WORDS * 4 > b.length || all[q] !== BATCH_MAGIC || total === undefined || total % 4 !== 0 || p + total > b.length) {
+      damaged = true; // torn or overwritten: nothing after this point can be framed
+      break;
+    }
+    const indexBytes = all[q + 2]!;
+    const count = all[q + 3]!;
+    const indexAt = p + BATCH_WORDS * 4;
+    const blobAt = indexAt + indexBytes;
+    const sum = indexBytes % 4 === 0 && blobAt <= p + total ? createHash('sha1').update(b.subarray(indexAt, blobAt)).digest() : undefined;
+    if (!sum || !sum.equals(b.subarray(p + 16, p + 36))) {
+      damaged = true;
+      p += total;
+      continue;
+    }
+    const batch: Array<[string, FileRecord]> = [];
+    let r = indexAt >>> 2;
+    let blob = blobAt;
+    const end = blobAt >>> 2;
+    for (let k = 0; k < count; k++) {
+      const words = all[r + W.words]!;
+      if (words < TEXT_LENS_AT || r + words > end || blob + all[r + W.blobBytes]! > p + total) break;
+      const w = all.subarray(r, r + words);
+      batch.push([recordHash(w), { w, buf: b, blob }]);
+      blob += w[W.blobBytes]!;
+      r += words;
+    }
+    // The checksum held, so a batch that does not add up was written wrong: none of it is used.
+    if (batch.length !== count || r !== end) {
+      damaged = true;
+      p += total;
+      continue;
+    }
+    for (const [h, rec] of batch) records.set(h, rec);
+    p += total;
+  }
+  return { records, damaged };
 }
 
 let sourceHash: string | undefined;
@@ -132,111 +256,52 @@ export async function cacheKey(config: ExtractConfig): Promise<string> {
   return createHash('sha256').update(payload).digest('hex').slice(0, 24);
 }
 
-type Line = [hash: string, encoding: string | null, counts: number[], samples: number[], textHashes: number[], litLens: number[], start: number, end: number, extra?: FileRecord['extra']];
-
-const isNums = (x: unknown): x is number[] => Array.isArray(x) && x.every((n) => typeof n === 'number');
-
-function isLine(x: unknown, textBytes: number): x is Line {
-  if (!Array.isArray(x) || (x.length !== 8 && x.length !== 9)) return false;
-  const [hash, enc, counts, samples, hashes, lens, start, end, extra] = x as unknown[];
-  if (typeof hash !== 'string' || (enc !== null && typeof enc !== 'string')) return false;
-  if (!isNums(counts) || counts.length !== C.dropped + DROP_KEYS.length || !isNums(samples) || !isNums(hashes) || !isNums(lens)) return false;
-  if (hashes.length !== lens.length || typeof start !== 'number' || typeof end !== 'number') return false;
-  let n = 0;
-  for (const l of lens) n += l;
-  if (start < 0 || start + n !== end || end > textBytes) return false;
-  for (let off = 0; off < samples.length; off += samples[off]! + 1)
-    for (let k = 1; k <= samples[off]!; k++) if (!(samples[off + k]! < lens.length)) return false;
-  return extra === undefined || (typeof extra === 'object' && extra !== null);
-}
-
-function parseLines(body: string): unknown[] {
-  if (body === '') return [];
-  try {
-    // One parse for the whole index (JSON text never holds a raw newline inside a string).
-    return JSON.parse(`[${body.replaceAll('\n', ',')}]`) as unknown[];
-  } catch {
-    // A torn or damaged line: keep every line that still parses.
-    return body.split('\n').map((l) => {
-      try {
-        return JSON.parse(l) as unknown;
-      } catch {
-        return undefined;
-      }
-    });
-  }
-}
-
 export interface FileCache {
   get(hash: string): FileRecord | undefined;
-  /** Adds `fresh`; rewrites the cache when most of it is for files no longer in `live`. */
+  /** Adds `fresh`; rewrites the file when it is damaged or mostly holds files no longer in `live`. */
   save(fresh: ReadonlyMap<string, FileRecord>, live: ReadonlySet<string>): Promise<void>;
 }
 
-/** size and mtime of the index and texts files, as this process last read or wrote them. */
-type FilesStamp = [number, number, number, number];
+/** size, mtime and inode of the cache file, as this process last read or wrote it. */
+type FileStamp = [number, number, number];
 
 /**
  * The cache this process opened last (a long-lived `pipeline watch` rebuilds many times): reused as
- * long as nobody else changed its files since, which saves re-reading it on every rebuild.
+ * long as nobody else changed its file since, which saves re-reading it on every rebuild.
  */
-let lastOpened: { indexPath: string; stamp: FilesStamp; cache: FileCache } | undefined;
+let lastOpened: { path: string; stamp: FileStamp; cache: FileCache } | undefined;
 
-async function stampOf(indexPath: string, textsPath: string): Promise<FilesStamp | undefined> {
-  const [i, t] = await Promise.all([stat(indexPath).catch(() => undefined), stat(textsPath).catch(() => undefined)]);
-  return i && t ? [i.size, i.mtimeMs, t.size, t.mtimeMs] : undefined;
+async function stampOf(path: string): Promise<FileStamp | undefined> {
+  const s = await stat(path).catch(() => undefined);
+  return s ? [s.size, s.mtimeMs, s.ino] : undefined;
 }
 
-const sameStamp = (a: FilesStamp | undefined, b: FilesStamp | undefined) => !!a && !!b && a.every((x, i) => x === b[i]);
+const sameStamp = (a: FileStamp | undefined, b: FileStamp | undefined) => !!a && !!b && a.every((x, i) => x === b[i]);
 
 export async function openFileCache(dir: string, key: string): Promise<FileCache> {
-  const indexPath = join(dir, `file-results-${key}.ndjson`);
-  const textsPath = join(dir, `file-results-${key}.texts`);
-  if (lastOpened?.indexPath === indexPath && sameStamp(lastOpened.stamp, await stampOf(indexPath, textsPath))) return lastOpened.cache;
-  const cache = await loadFileCache(indexPath, textsPath, dir, key);
-  const stamp = await stampOf(indexPath, textsPath);
-  if (stamp) lastOpened = { indexPath, stamp, cache };
+  const path = join(dir, `file-results-${key}.bin`);
+  if (lastOpened?.path === path && sameStamp(lastOpened.stamp, await stampOf(path))) return lastOpened.cache;
+  const cache = loadFileCache(path, dir);
+  const stamp = await stampOf(path);
+  if (stamp) lastOpened = { path, stamp, cache };
   return cache;
 }
 
-async function loadFileCache(indexPath: string, textsPath: string, dir: string, key: string): Promise<FileCache> {
-  const header = JSON.stringify({ v: ALGORITHM_VERSION, key });
-  const entries = new Map<string, FileRecord>();
+function loadFileCache(path: string, dir: string): FileCache {
+  let entries = new Map<string, FileRecord>();
   let exists = false;
-  let textBytes = 0;
+  let damaged = false;
+  let buf: Buffer | undefined;
   try {
-    const [indexBuf, textBuf] = await Promise.all([readFile(indexPath), readFile(textsPath)]);
-    // ASCII by construction (asciiJson), so latin1 is an exact and fast decode.
-    const text = indexBuf.toString('latin1');
-    const nl = text.indexOf('\n');
-    if (nl > 0 && text.slice(0, nl) === header) {
-      exists = true;
-      textBytes = textBuf.length;
-      const body = text.endsWith('\n') ? text.slice(nl + 1, -1) : text.slice(nl + 1);
-      for (const x of parseLines(body)) {
-        if (!isLine(x, textBytes)) continue;
-        const rec: FileRecord = { encoding: x[1], counts: x[2], samples: x[3], textHashes: x[4], litLens: x[5], buf: textBuf, start: x[6] };
-        if (x[8]) rec.extra = x[8];
-        entries.set(x[0], rec);
-      }
-    }
+    // One synchronous read: the promise API reads in 512 KiB steps, each a trip to the thread pool.
+    buf = readFileSync(path);
   } catch {
     /* missing or unreadable: start empty */
   }
-  const encodeRecords = (recs: Iterable<[string, FileRecord]>, offset: number) => {
-    const lines: string[] = [];
-    const texts: Buffer[] = [];
-    for (const [h, r] of recs) {
-      let n = 0;
-      for (const l of r.litLens) n += l;
-      texts.push(r.buf.subarray(r.start, r.start + n));
-      const line: Line = [h, r.encoding, r.counts, r.samples, r.textHashes, r.litLens, offset, offset + n];
-      if (r.extra) line.push(r.extra);
-      lines.push(asciiJson(line));
-      offset += n;
-    }
-    return { lines, texts: Buffer.concat(texts) };
-  };
+  if (buf && buf.length >= FILE_HEADER.length && buf.subarray(0, FILE_HEADER.length).equals(FILE_HEADER)) {
+    exists = true;
+    ({ records: entries, damaged } = parseRecords(buf));
+  }
   const self: FileCache = {
     get: (hash) => entries.get(hash),
     async save(fresh, live) {
@@ -244,47 +309,34 @@ async function loadFileCache(indexPath: string, textsPath: string, dir: string, 
       for (const h of entries.keys()) if (!live.has(h)) dead++;
       const liveCount = entries.size - dead;
       const added = [...fresh].filter(([h]) => !entries.has(h));
-      if (exists && dead <= Math.max(1000, liveCount)) {
+      if (exists && !damaged && dead <= Math.max(1000, liveCount)) {
         if (added.length === 0) return;
-        const { lines, texts } = encodeRecords(added, textBytes);
-        await appendFile(textsPath, texts);
-        await appendFile(indexPath, `${lines.join('\n')}\n`);
-        textBytes += texts.length;
+        // One write: a torn append fails its own batch's checksum and loses nothing else.
+        await appendFile(path, encodeBatch(added.map(([, r]) => r)));
       } else {
         const keep = [...entries].filter(([h]) => live.has(h));
-        const { lines, texts } = encodeRecords([...keep, ...added], 0);
-        await writeAtomic(textsPath, texts, { fsync: false });
-        await writeAtomic(indexPath, `${[header, ...lines].join('\n')}\n`, { fsync: false });
-        textBytes = texts.length;
-        for (const h of [...entries.keys()]) if (!live.has(h)) entries.delete(h);
-        await pruneIndexes(dir, indexPath);
+        await writeAtomic(path, Buffer.concat([FILE_HEADER, encodeBatch([...keep, ...added].map(([, r]) => r))]), { fsync: false });
+        entries = new Map(keep);
+        damaged = false;
+        await pruneOld(dir, path);
       }
       for (const [h, r] of added) entries.set(h, r);
       exists = true;
-      const stamp = await stampOf(indexPath, textsPath);
-      lastOpened = stamp ? { indexPath, stamp, cache: self } : undefined;
+      const stamp = await stampOf(path);
+      lastOpened = stamp ? { path, stamp, cache: self } : undefined;
     },
   };
   return self;
 }
 
-/** JSON with every non-ASCII character escaped (report details and warnings may quote text). */
-function asciiJson(x: unknown): string {
-  return JSON.stringify(x).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Keeps the KEEP_INDEXES most recently written indexes (other option sets), removes the rest. */
-async function pruneIndexes(dir: string, current: string): Promise<void> {
+/** Keeps the KEEP_FILES most recently written cache files (other option sets), removes the rest. */
+async function pruneOld(dir: string, current: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  // The old single-file cache of earlier versions.
-  if (names.includes('file-results.json')) await rm(join(dir, 'file-results.json'), { force: true });
-  const indexes = names.filter((n) => /^file-results-[0-9a-f]+\.ndjson$/.test(n));
-  if (indexes.length <= KEEP_INDEXES) return;
-  const withTimes = await Promise.all(indexes.map(async (n) => ({ p: join(dir, n), t: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  // Formats of earlier versions.
+  for (const n of names) if (n === 'file-results.json' || /^file-results-[0-9a-f]+\.(ndjson|texts)$/.test(n)) await rm(join(dir, n), { force: true });
+  const files = names.filter((n) => /^file-results-[0-9a-f]+\.bin$/.test(n));
+  if (files.length <= KEEP_FILES) return;
+  const withTimes = await Promise.all(files.map(async (n) => ({ p: join(dir, n), t: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
   withTimes.sort((a, b) => b.t - a.t);
-  for (const { p } of withTimes.slice(KEEP_INDEXES)) {
-    if (p === current) continue;
-    await rm(p, { force: true });
-    await rm(p.replace(/\.ndjson$/, '.texts'), { force: true });
-  }
+  for (const { p } of withTimes.slice(KEEP_FILES)) if (p !== current) await rm(p, { force: true });
 }

@@ -3,7 +3,6 @@ import { posix } from 'node:path';
 import { defineStage, moduleDir, StageError, type StageContext } from '../../src/api.js';
 import { configSchema } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
-import { writeFile } from 'node:fs/promises';
 
 function inputFiles(ctx: StageContext, inputDir: string): InputFile[] {
   const dir = posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
@@ -40,9 +39,9 @@ export const stage = defineStage({
       },
     });
     const t1 = performance.now();
-    // Outs go to the engine's staging area, which it promotes atomically: a plain write suffices.
-    await writeFile(ctx.out(config.output), res.datasetBytes());
-    await writeFile(ctx.out(config.report), res.reportText());
+    // Outs go to the engine's staging area, which it promotes atomically; it hashes them as they are written.
+    await ctx.writeOut(config.output, res.datasetChunks());
+    await ctx.writeOut(config.report, res.reportBytes());
     const t = res.totals;
     ctx.log(
       `extract: ${t.files} files (${res.extracted} read, ${t.files - res.extracted} from cache), ${t.files_skipped} skipped, ` +

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { configSchema, fileOptions, type ExtractConfig } from '../../stages/extract/config.js';
 import { extractCorpus, formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
 import { extractFile } from '../../stages/extract/extractFile.js';
-import { reportLine, toRecord } from '../../stages/extract/fileCache.js';
+import { FILE_HEADER, parseRecords, reportLine } from '../../stages/extract/fileCache.js';
 import { REPO } from '../helpers/workspace.js';
 
 const CORPUS = join(REPO, 'Eyjafjalla_data', 'tongren');
@@ -90,12 +90,24 @@ test('outputs from scratch, from the cache and the obvious reference are identic
   expect(warm.reportText()).toBe(cold.reportText());
 });
 
+test('the dataset in chunks of any size, even smaller than one sample, is the same bytes', async () => {
+  const files = await makeInputs();
+  const ref = await reference(files, config);
+  for (const chunkBytes of [200, 1000, 4096, 1 << 20]) {
+    const res = await extractCorpus(files, { config, chunkBytes });
+    const chunks: Buffer[] = [];
+    for (const c of res.datasetChunks()) chunks.push(Buffer.from(c)); // valid until the next one
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(ref.dataset);
+    if (chunkBytes === 4096) expect(chunks.length).toBeGreaterThan(2);
+  }
+});
+
 test('a report line is exactly the JSON of the file report, for every kind of file', async () => {
   const opts = fileOptions(config);
   const files = await makeInputs();
   for (const f of files) {
     const res = extractFile(await readFile(f.abs), opts);
-    expect(reportLine(toRecord(res))).toBe(JSON.stringify(res.report));
+    expect(reportLine(res.report)).toBe(JSON.stringify(res.report));
   }
 });
 
@@ -105,54 +117,86 @@ test('an empty result is an empty list, as formatDataset prints it', async () =>
   expect(res.datasetBytes().toString()).toBe(formatDataset([]));
 });
 
-async function indexFiles(): Promise<string[]> {
-  return (await readdir(cacheDir)).filter((n) => n.endsWith('.ndjson')).sort();
+async function cacheFiles(): Promise<string[]> {
+  return (await readdir(cacheDir)).filter((n) => n.endsWith('.bin')).sort();
 }
 
-test('a new file appends one line to the index; other option sets keep their own index', async () => {
+/** The records a cache file holds, and whether reading it had to skip something. */
+async function recordsIn(name: string) {
+  const buf = await readFile(join(cacheDir, name));
+  return parseRecords(buf);
+}
+
+test('a new file appends one record and leaves the bytes before it alone; other option sets keep their own file', async () => {
   const files = await makeInputs();
   await extractCorpus(files, { config, cacheDir });
-  const [index] = await indexFiles();
-  const before = (await readFile(join(cacheDir, index!), 'utf8')).split('\n').length;
+  const [name] = await cacheFiles();
+  const before = await readFile(join(cacheDir, name!));
+  expect((await recordsIn(name!)).records.size).toBe(files.length - 1);
   const extra = join(dir, 'in', '50_new.txt');
   await writeFile(extra, '博士问：“今天怎么样？”\n艾雅法拉说：“今天的观测很顺利哦，前辈。”\n');
   const more = [...files, { name: '50_new.txt', abs: extra, hash: 'new-file-hash' }];
   const res = await extractCorpus(more, { config, cacheDir });
   expect(res.extracted).toBe(1);
-  expect((await readFile(join(cacheDir, index!), 'utf8')).split('\n').length).toBe(before + 1);
+  const after = await readFile(join(cacheDir, name!));
+  expect(after.subarray(0, before.length).equals(before)).toBe(true);
+  const { records, damaged } = await recordsIn(name!);
+  expect(damaged).toBe(false);
+  expect([...records.keys()].at(-1)).toBe('new-file-hash');
+  expect(records.size).toBe(files.length);
   expect(res.datasetBytes().toString()).toBe((await reference(more, config)).dataset);
 
   const short = configSchema.parse({ input_dir: 'in', max_turns: 2 });
   expect((await extractCorpus(more, { config: short, cacheDir })).extracted).toBe(files.length);
-  expect(await indexFiles()).toHaveLength(2);
+  expect(await cacheFiles()).toHaveLength(2);
   const back = await extractCorpus(more, { config, cacheDir });
   expect(back.extracted).toBe(0);
   expect(back.datasetBytes().toString()).toBe(res.datasetBytes().toString());
 });
 
-test('a damaged index line or a truncated texts file costs a re-read of those files, not the outputs', async () => {
+test('a damaged batch, a torn append or garbage over a frame costs a re-read of those files, never the outputs', async () => {
   const files = await makeInputs();
-  const first = await extractCorpus(files, { config, cacheDir });
-  const [index] = await indexFiles();
-  const lines = (await readFile(join(cacheDir, index!), 'utf8')).split('\n');
-  lines[3] = `${lines[3]!.slice(0, 40)}garbage`;
-  await writeFile(join(cacheDir, index!), lines.join('\n'));
-  const again = await extractCorpus(files, { config, cacheDir });
-  expect(again.extracted).toBe(1);
-  expect(again.datasetBytes().equals(first.datasetBytes())).toBe(true);
+  const ref = await extractCorpus(files, { config });
+  // Three runs, three batches: the first 5 files, the next 5, the rest.
+  for (const n of [5, 10, files.length]) await extractCorpus(files.slice(0, n), { config, cacheDir });
+  const [name] = await cacheFiles();
+  const path = join(cacheDir, name!);
+  const good = await readFile(path);
+  const batchStarts: number[] = [];
+  for (let p = FILE_HEADER.length; p < good.length; p += good.readUInt32LE(p + 4)) batchStarts.push(p);
+  expect(batchStarts).toHaveLength(3);
+  const inThird = files.length - 10 - 1; // the copy shares the original's record
+  const check = async (expected: number) => {
+    const res = await extractCorpus(files, { config, cacheDir });
+    expect(res.extracted).toBe(expected);
+    expect(res.datasetBytes().equals(ref.datasetBytes())).toBe(true);
+    expect(res.reportText()).toBe(ref.reportText());
+    // Whatever was damaged, the file was rewritten whole: clean again, nothing left to re-read.
+    expect((await recordsIn(name!)).damaged).toBe(false);
+    expect((await extractCorpus(files, { config, cacheDir })).extracted).toBe(0);
+  };
 
-  const texts = join(cacheDir, index!.replace(/\.ndjson$/, '.texts'));
-  const t = await readFile(texts);
-  await writeFile(texts, t.subarray(0, t.length - 10));
-  const third = await extractCorpus(files, { config, cacheDir });
-  expect(third.extracted).toBeGreaterThanOrEqual(1);
-  expect(third.extracted).toBeLessThan(files.length);
-  expect(third.datasetBytes().equals(first.datasetBytes())).toBe(true);
+  // One flipped bit in the second batch's index: its checksum fails, only its 5 files are re-read.
+  const flipped = Buffer.from(good);
+  flipped[batchStarts[1]! + 36 + 40]! ^= 1;
+  await writeFile(path, flipped);
+  expect((await recordsIn(name!)).damaged).toBe(true);
+  await check(5);
+
+  // A torn append: the last batch is cut short.
+  await writeFile(path, good.subarray(0, good.length - 10));
+  await check(inThird);
+
+  // Garbage over the first batch's frame: nothing after it can be found, so everything is re-read.
+  const smashed = Buffer.from(good);
+  smashed.fill(0x41, batchStarts[0]!, batchStarts[0]! + 8);
+  await writeFile(path, smashed);
+  await check(files.length - 1);
 });
 
-test('when most entries are for files that are gone, the index is rewritten with the live ones only', async () => {
+test('when most records are for files that are gone, the file is rewritten with the live ones only', async () => {
   const files = await makeInputs();
-  // Enough dead entries to pass the rewrite threshold: 1,200 tiny distinct files, then drop them.
+  // Enough dead records to pass the rewrite threshold: 1,200 tiny distinct files, then drop them.
   const many: InputFile[] = [];
   for (let i = 0; i < 1200; i++) {
     const abs = join(dir, 'in', `t${i}.txt`);
@@ -160,14 +204,23 @@ test('when most entries are for files that are gone, the index is rewritten with
     many.push({ name: `t${i}.txt`, abs, hash: `tiny-${i}` });
   }
   await extractCorpus([...files, ...many], { config, cacheDir });
-  const [index] = await indexFiles();
-  expect((await readFile(join(cacheDir, index!), 'utf8')).trim().split('\n')).toHaveLength(1 + files.length - 1 + many.length);
+  const [name] = await cacheFiles();
+  expect((await recordsIn(name!)).records.size).toBe(files.length - 1 + many.length);
   const res = await extractCorpus(files, { config, cacheDir });
   expect(res.extracted).toBe(0);
-  expect((await readFile(join(cacheDir, index!), 'utf8')).trim().split('\n')).toHaveLength(1 + files.length - 1);
+  expect((await recordsIn(name!)).records.size).toBe(files.length - 1);
   const after = await extractCorpus(files, { config, cacheDir });
   expect(after.extracted).toBe(0);
   expect(after.datasetBytes().toString()).toBe((await reference(files, config)).dataset);
+});
+
+test('files of an earlier cache format are removed when the new one is written', async () => {
+  const files = await makeInputs();
+  await mkdir(cacheDir, { recursive: true });
+  await writeFile(join(cacheDir, 'file-results-0123456789abcdef01234567.ndjson'), '{"v":4}\n');
+  await writeFile(join(cacheDir, 'file-results-0123456789abcdef01234567.texts'), '');
+  await extractCorpus(files, { config, cacheDir });
+  expect((await readdir(cacheDir)).filter((n) => !n.endsWith('.bin'))).toEqual([]);
 });
 
 test('a long-lived process reuses the cache it holds, but re-reads it when another process changed it', async () => {
