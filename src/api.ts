@@ -44,6 +44,7 @@ export interface ExecResult {
 
 /** A long-running child (e.g. an API server) started with ctx.spawn. */
 export interface ChildHandle {
+  /** The child's pid; -1 for the moment between spawn() and the program's start. */
   readonly pid: number;
   /** Resolves when the child exits (never rejects). */
   readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;

@@ -2,23 +2,38 @@
 // one file under .pipeline/dag/ (rebuilt only when one of its input files changes): a no-op run
 // then loads two files (the CLI bundle and the DAG bundle) instead of hundreds of ESM modules.
 // Bare imports resolve from the workspace or, failing that, from this package's node_modules.
-import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, renameSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
+import vm from 'node:vm';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUserError, UsageError, type PipelineDef } from './api.js';
 import { writeFileAtomic } from './atomicWrite.js';
 
 const DAG_FILES = ['pipeline.ts', 'pipeline.mts', 'pipeline.js', 'pipeline.mjs'];
 
-const MANIFEST_VERSION = 3;
+const MANIFEST_VERSION = 4;
+
+/**
+ * The DAG is bundled as CommonJS and compiled through vm.Script with V8's code cache: parsing a
+ * bundle of about a megabyte (zod alone is half of it) costs ~60 ms on every command; with the
+ * cache, a few. import() cannot be used from such code without an experimental flag (and Node 20
+ * loses the callback when the code comes from the cache), so the packages a stage loads with
+ * import() are called through `__pipelineImport`, which this module provides. A bundle that still
+ * holds another import() is an ES module loaded with import() instead (no code cache).
+ */
 
 interface Manifest {
   v: number;
+  /** The CLI build that bundled it: how it bundles (and what it shares) may differ between builds. */
+  cli: string;
   inputs: Array<[string, number, number]>;
   out: string;
 }
+
+const cliBuild = () => process.env.PIPELINE_CLI_BUILD ?? '';
 
 export function findDagFile(workspace: string): string | undefined {
   return DAG_FILES.map((f) => join(workspace, f)).find((p) => existsSync(p));
@@ -32,7 +47,7 @@ function packageRoot(): string {
 export let loadedDagInputs: Array<[string, Stats]> = [];
 
 function inputsUnchanged(m: Manifest): boolean {
-  if (m.v !== MANIFEST_VERSION || !existsSync(m.out)) return false;
+  if (m.v !== MANIFEST_VERSION || m.cli !== cliBuild() || !existsSync(m.out)) return false;
   const seen: Array<[string, Stats]> = [];
   for (const [p, mtime, size] of m.inputs) {
     const st = statSync(p, { throwIfNoEntry: false });
@@ -60,7 +75,7 @@ export async function loadDag(workspace: string): Promise<PipelineDef> {
   if (!outFile) outFile = await bundle(workspace, entry, dagDir, manifestFile);
   let mod: { default?: PipelineDef };
   try {
-    mod = (await import(pathToFileURL(outFile).href)) as { default?: PipelineDef };
+    mod = outFile.endsWith('.cjs') ? loadCommonJs(outFile) : ((await import(pathToFileURL(outFile).href)) as { default?: PipelineDef });
   } catch (err) {
     if (isUserError(err)) throw err;
     throw new UsageError(`${relative(workspace, entry)}: failed to load: ${(err as Error).message}`);
@@ -70,6 +85,52 @@ export async function loadDag(workspace: string): Promise<PipelineDef> {
     throw new UsageError(`${relative(workspace, entry)}: must \`export default definePipeline({ schema, stages })\``);
   }
   return def;
+}
+
+let pendingCache: { script: vm.Script; cacheFile: string } | undefined;
+
+/**
+ * Writes the DAG bundle's code cache when it had none (or V8 rejected it). Called once the command
+ * has done its work: the cache then also holds the functions compiled while validating the config
+ * and running stages, which a later command need not compile again.
+ */
+export function flushDagCodeCache(): void {
+  const p = pendingCache;
+  pendingCache = undefined;
+  if (!p) return;
+  try {
+    const tmp = `${p.cacheFile}.tmp-${process.pid}`;
+    writeFileSync(tmp, p.script.createCachedData());
+    renameSync(tmp, p.cacheFile);
+  } catch {
+    /* only an accelerator */
+  }
+}
+
+/**
+ * Runs a CommonJS bundle through vm.Script with V8's code cache beside it (`<bundle>.<node>.v8cache`,
+ * written when missing or rejected, e.g. after a Node upgrade). Line numbers in stack traces are the
+ * bundle's own: the wrapper shares its first line.
+ */
+function loadCommonJs(file: string): { default?: PipelineDef } {
+  const code = readFileSync(file, 'utf8');
+  const cacheFile = `${file}.${process.version}.v8cache`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    /* first load with this Node */
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __pipelineImport) {${code}\n})`, {
+    filename: file,
+    cachedData,
+  });
+  type Wrapper = (e: object, r: NodeJS.Require, m: { exports: object }, f: string, d: string, i: (spec: string) => Promise<unknown>) => void;
+  const fn = script.runInThisContext() as Wrapper;
+  const module = { exports: {} as { default?: PipelineDef } };
+  fn(module.exports, createRequire(file), module, file, dirname(file), (spec) => import(spec));
+  if (!cachedData || script.cachedDataRejected) pendingCache = { script, cacheFile };
+  return module.exports;
 }
 
 /** Packages with native addons cannot be bundled; they are imported from where they are installed. */
@@ -98,16 +159,29 @@ function packageDirOf(file: string): string | undefined {
 const LOADERS: Record<string, 'ts' | 'js'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js' };
 
 async function bundle(workspace: string, entry: string, dagDir: string, manifestFile: string): Promise<string> {
+  try {
+    const out = await bundleAs('cjs', workspace, entry, dagDir, manifestFile);
+    if (out) return out;
+  } catch (err) {
+    // Top-level await has no CommonJS form: such a DAG is loaded as an ES module.
+    if (!/top-level await/i.test((err as Error).message)) throw err;
+  }
+  return (await bundleAs('esm', workspace, entry, dagDir, manifestFile))!;
+}
+
+/** The bundle's path; undefined when a CommonJS bundle would hold an import() it cannot run. */
+async function bundleAs(format: 'cjs' | 'esm', workspace: string, entry: string, dagDir: string, manifestFile: string): Promise<string | undefined> {
   const { build } = await import('esbuild');
   const root = packageRoot();
   const native = new Map<string, boolean>();
+  const lazy = new Set<string>();
   let result;
   try {
     result = await build({
       entryPoints: [entry],
       bundle: true,
       write: false,
-      format: 'esm',
+      format,
       platform: 'node',
       target: 'node20',
       metafile: true,
@@ -116,7 +190,8 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
       minifyWhitespace: true,
       minifySyntax: true,
       absWorkingDir: workspace,
-      banner: { js: "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);" },
+      // An ES module bundle gets a `require` for the CommonJS code inside it; CommonJS has its own.
+      ...(format === 'esm' ? { banner: { js: "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);" } } : {}),
       plugins: [
         {
           name: 'pipeline-resolve',
@@ -132,7 +207,15 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
               if (r.errors.length > 0) return undefined; // esbuild reports the error
               if (r.external || args.path.startsWith('node:')) return { path: args.path, external: true };
               const pkg = packageDirOf(r.path);
-              if (pkg && isNativePackage(pkg, native)) return { path: pathToFileURL(r.path).href, external: true };
+              // (require() in a CommonJS bundle takes a path, import() an URL.)
+              if (pkg && isNativePackage(pkg, native)) return { path: format === 'cjs' && args.kind !== 'dynamic-import' ? r.path : pathToFileURL(r.path).href, external: true };
+              // A package a stage imports with import() is loaded when that code runs, from where it
+              // is installed: bundled, every command would parse it (execa alone is 136 KB).
+              if (bare && pkg && args.kind === 'dynamic-import') {
+                const url = pathToFileURL(r.path).href;
+                lazy.add(url);
+                return { path: url, external: true };
+              }
               return { path: r.path };
             });
             // Each module keeps its own import.meta.url (stages fingerprint their own folder with it).
@@ -155,7 +238,13 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
     }
     throw err;
   }
-  const code = result.outputFiles[0]!.contents;
+  let code: string | Uint8Array = result.outputFiles[0]!.contents;
+  if (format === 'cjs') {
+    let text = result.outputFiles[0]!.text;
+    for (const url of lazy) text = text.replaceAll(`import(${JSON.stringify(url)})`, `__pipelineImport(${JSON.stringify(url)})`);
+    if (/\bimport\s*\(/.test(text)) return undefined;
+    code = text;
+  }
   const seen: Array<[string, Stats]> = [];
   const inputs: Array<[string, number, number]> = Object.keys(result.metafile.inputs).map((p) => {
     const abs = resolve(workspace, p.replace(/^[a-z-]+:/, ''));
@@ -166,11 +255,12 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
   loadedDagInputs = seen;
   const id = createHash('sha256').update(code).digest('hex').slice(0, 16);
   await mkdir(dagDir, { recursive: true });
-  const out = join(dagDir, `pipeline-${id}.mjs`);
+  const out = join(dagDir, `pipeline-${id}.${format === 'cjs' ? 'cjs' : 'mjs'}`);
   if (!existsSync(out)) await writeFileAtomic(out, code);
-  await writeFileAtomic(manifestFile, JSON.stringify({ v: MANIFEST_VERSION, inputs, out } satisfies Manifest));
+  await writeFileAtomic(manifestFile, JSON.stringify({ v: MANIFEST_VERSION, cli: cliBuild(), inputs, out } satisfies Manifest));
   for (const f of await readdir(dagDir)) {
-    if (f.startsWith('pipeline-') && join(dagDir, f) !== out) await rm(join(dagDir, f), { force: true });
+    // Earlier bundles go, with their code caches; this bundle's code cache stays.
+    if (f.startsWith('pipeline-') && !join(dagDir, f).startsWith(out)) await rm(join(dagDir, f), { force: true });
   }
   return out;
 }

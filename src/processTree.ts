@@ -61,14 +61,42 @@ export interface StartOptions extends ExecOptions {
   signal?: AbortSignal;
 }
 
-export function startChild(file: string, args: readonly string[], opts: StartOptions): ChildHandle & { spawnError: Promise<Error | undefined> } {
+type StartedChild = ChildHandle & { spawnError: Promise<Error | undefined> };
+
+/**
+ * Starts a program. execa is loaded on first use (most stage runs start none): until it is, the
+ * handle's pid is -1 and the program starts as soon as it is loaded; stop() and the abort signal
+ * work either way.
+ */
+export function startChild(file: string, args: readonly string[], opts: StartOptions): StartedChild {
+  if (execaFn) return startLoaded(file, args, opts);
+  let started: StartedChild | undefined;
+  let stopRequested = false;
+  const ready = loadExeca().then(() => {
+    started = startLoaded(file, args, opts);
+    if (stopRequested) void started.stop();
+    return started;
+  });
+  return {
+    get pid() {
+      return started?.pid ?? -1;
+    },
+    exited: ready.then((h) => h.exited),
+    stop: () => {
+      stopRequested = true;
+      return ready.then((h) => h.stop());
+    },
+    spawnError: ready.then((h) => h.spawnError),
+  };
+}
+
+function startLoaded(file: string, args: readonly string[], opts: StartOptions): StartedChild {
   const env: Record<string, string> = { ...opts.baseEnv };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  if (!execaFn) throw new Error('loadExeca() must be awaited before starting children');
-  const child = execaFn(file, [...args], {
+  const child = execaFn!(file, [...args], {
     cwd: opts.cwd,
     env,
     extendEnv: false,

@@ -11,7 +11,7 @@ import type { Reporter, StageOutcome } from './events.js';
 import type { Graph, ResolvedStage } from './graph.js';
 import type { GpuPool } from './gpuPool.js';
 import { getPath } from './params.js';
-import { ChildRegistry, loadExeca, runChild, startChild } from './processTree.js';
+import { ChildRegistry, runChild, startChild } from './processTree.js';
 import { collectStagedOuts, promote, rememberOuts, restoreOuts } from './promote.js';
 import type { RunCache, RunRecord } from './runCache.js';
 import { evaluate, type EvalEnv, type Evaluation } from './staleness.js';
@@ -223,8 +223,6 @@ interface ExecResult {
 
 async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], o: RunOptions): Promise<ExecResult> {
   const name = stage.name;
-  await loadExeca();
-  trace(`${name}: execa loaded`);
   const resumable = stage.def.resumable === true;
   const stagingDir = join(o.dirs.stagingRoot, resumable ? `${name}-${ev.shortKey}` : `${name}-${ev.shortKey}-${process.pid}-${randomBytes(3).toString('hex')}`);
   // Leftovers of crashed attempts of this stage (not the resumable dir of this key) go first.

@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 
 export interface TokenCounter {
   /** Workspace-relative (or absolute) path of the tokenizer.json used. */
@@ -27,6 +26,8 @@ export async function loadTokenCounter(workspace: string, modelDir: string | und
   const tokenizerJson = JSON.parse(await readFile(where.abs, 'utf8')) as object;
   const configPath = join(where.abs, '..', 'tokenizer_config.json');
   const config = existsSync(configPath) ? (JSON.parse(await readFile(configPath, 'utf8')) as object) : {};
+  // Loaded only when there is a tokenizer to run: every command loads the DAG, few count tokens.
+  const { Tokenizer } = await import('@huggingface/tokenizers');
   const tokenizer = new Tokenizer(tokenizerJson, config);
   return {
     source: where.rel,

@@ -3,7 +3,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { UsageError, UserError, type CommandContext, type CommandDef } from '../../src/api.js';
 import { readTrainConfig } from './config.js';
@@ -102,6 +101,8 @@ export async function runChat(mode: ChatMode, ctx: CommandContext): Promise<numb
   }
   if (exe === undefined) throw new UserError((await checkCommand(train.command, ctx.workspace)) ?? 'trainer not found');
 
+  // Loaded here, not at the top: every command loads the DAG, few of them chat.
+  const { execa } = await import('execa');
   const child = execa(exe, [mode, yamlPath], {
     cwd: ctx.workspace,
     env: { CUDA_VISIBLE_DEVICES: gpu },
