@@ -5,7 +5,7 @@
 // of the snapshot: git's racy guard), every stage is still fresh and the run ends there, without
 // loading the DAG, parsing the config or reading any file. Anything else takes the full path.
 import { readFileSync, statSync } from 'node:fs';
-import type { StatLike } from './depFiles.js';
+import type { StatLike } from './fileStat.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite.js';
 import type { StageOutcome } from './events.js';

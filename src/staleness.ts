@@ -10,7 +10,7 @@ import { diffParams, pickParams, stableStringify } from './params.js';
 import { isUnder, toAbs } from './pathSpec.js';
 import type { RunCache, RunRecord } from './runCache.js';
 import type { StatCache } from './statCache.js';
-import type { WorkspaceDirs } from './workspaceState.js';
+import type { RecordedDeps, WorkspaceDirs } from './workspaceState.js';
 import { trace } from './trace.js';
 
 export interface Evaluation {
@@ -73,23 +73,23 @@ function listNames(names: string[], max = 5): string {
 }
 
 /**
- * What changed between the deps of the last run (flat: path, hash, path, hash, …) and now. Both
- * lists come sorted by path, so one merge walk finds it without building maps of thousands of
- * entries; anything unsorted (records of older versions) falls back to maps.
+ * What changed between the deps of the last run and now. Both lists come sorted by path, so one
+ * merge walk finds it without building maps of thousands of entries; anything unsorted (records of
+ * older versions) falls back to a map.
  */
-export function depReasons(prev: readonly string[], cur: ReadonlyArray<readonly [string, string]>): string[] {
+export function depReasons(prev: RecordedDeps, cur: ReadonlyArray<readonly [string, string]>): string[] {
   const added: string[] = [];
   const removed: string[] = [];
   const modified: string[] = [];
-  const n = prev.length >> 1;
+  const n = prev.length;
   let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = prev[2 * (i - 1)]! < prev[2 * i]!;
+  for (let i = 1; i < n && sorted; i++) sorted = prev.path(i - 1) < prev.path(i);
   for (let j = 1; j < cur.length && sorted; j++) sorted = cur[j - 1]![0] < cur[j]![0];
   if (sorted) {
     let i = 0;
     let j = 0;
     while (i < n || j < cur.length) {
-      const a = i < n ? prev[2 * i]! : undefined;
+      const a = i < n ? prev.path(i) : undefined;
       const b = j < cur.length ? cur[j]![0] : undefined;
       if (b === undefined || (a !== undefined && a < b)) {
         removed.push(a!);
@@ -98,18 +98,22 @@ export function depReasons(prev: readonly string[], cur: ReadonlyArray<readonly 
         added.push(b);
         j++;
       } else {
-        if (prev[2 * i + 1] !== cur[j]![1]) modified.push(b);
+        if (!prev.hashIs(i, cur[j]![1])) modified.push(b);
         i++;
         j++;
       }
     }
   } else {
-    const a = new Map<string, string>();
-    for (let i = 0; i < n; i++) a.set(prev[2 * i]!, prev[2 * i + 1]!);
-    const b = new Map(cur);
-    for (const k of b.keys()) if (!a.has(k)) added.push(k);
-    else if (a.get(k) !== b.get(k)) modified.push(k);
-    for (const k of a.keys()) if (!b.has(k)) removed.push(k);
+    const at = new Map<string, number>();
+    for (let i = 0; i < n; i++) at.set(prev.path(i), i);
+    const now = new Set<string>();
+    for (const [p, h] of cur) {
+      now.add(p);
+      const i = at.get(p);
+      if (i === undefined) added.push(p);
+      else if (!prev.hashIs(i, h)) modified.push(p);
+    }
+    for (let i = 0; i < n; i++) if (!now.has(prev.path(i))) removed.push(prev.path(i));
   }
   const out: string[] = [];
   if (added.length) out.push(`deps added: ${listNames(added)}`);
@@ -150,7 +154,7 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
   const depFiles: Evaluation['depFiles'] = [];
   const deps: Array<[string, string]> = [];
   for (const f of files) {
-    const hash = env.statCache.lookup(f.abs, f.st) ?? (await env.statCache.hash(f.abs, f.st));
+    const hash = env.statCache.lookup(f.abs, f.st, f.path.startsWith('/') ? undefined : f.path) ?? (await env.statCache.hash(f.abs, f.st));
     depFiles.push({ path: f.path, abs: f.abs, hash });
     deps.push([recordedName(f, stage.deps), hash]);
   }
@@ -177,9 +181,9 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
   } else if (prev) {
     if (prev.code !== code) ev.reasons.push('code changed');
     ev.reasons.push(...diffParams(prev.params, params));
-    const prevDeps = (await env.dirs.readStateDeps(stage.name)) ?? [];
+    const prevDeps = await env.dirs.readStateDeps(stage.name);
     trace(`${stage.name}: previous deps read`);
-    ev.reasons.push(...depReasons(prevDeps, deps));
+    if (prevDeps) ev.reasons.push(...depReasons(prevDeps, deps));
     if (ev.reasons.length === 0) ev.reasons.push('inputs changed');
   } else {
     ev.reasons.push('never ran in this workspace');

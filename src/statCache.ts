@@ -3,7 +3,7 @@
 // may belong to a file modified again within the timestamp granularity; such entries are not
 // trusted and the file is re-hashed.
 import { readFileSync, statSync } from 'node:fs';
-import type { StatLike } from './depFiles.js';
+import type { StatLike } from './fileStat.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { sha256File } from './hashFile.js';
 
@@ -48,9 +48,12 @@ export class StatCache {
     }
   }
 
-  /** The remembered hash when the file's stat still matches and is not racy; no I/O. */
-  lookup(path: string, st: StatLike): string | undefined {
-    const e = this.entries[this.keyOf(path)];
+  /**
+   * The remembered hash when the file's stat still matches and is not racy; no I/O. `key`: the
+   * path relative to the root, when the caller has it already.
+   */
+  lookup(path: string, st: StatLike, key = this.keyOf(path)): string | undefined {
+    const e = this.entries[key];
     if (e && e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino && st.mtimeMs + RACY_MARGIN_MS < this.savedAtMs) {
       return e[4];
     }

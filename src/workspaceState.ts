@@ -1,6 +1,6 @@
 // Per-workspace bookkeeping under .pipeline/: the last successful run record of each stage
 // (what "fresh" is measured against), the stat cache, staging, trash and the lock.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite.js';
 import type { RunRecord } from './runCache.js';
@@ -35,22 +35,80 @@ export class WorkspaceDirs {
     }
   }
 
-  /**
-   * The deps of the last successful run, flat (path, hash, path, hash, …), kept apart: only needed
-   * to explain a stale stage.
-   */
-  async readStateDeps(stage: string): Promise<string[] | undefined> {
-    try {
-      const data = JSON.parse(await readFile(this.stateFile(stage).replace(/\.json$/, '.deps.json'), 'utf8')) as unknown[];
-      // Earlier versions wrote [path, hash] pairs.
-      return data.length > 0 && Array.isArray(data[0]) ? (data as string[][]).flat() : (data as string[]);
-    } catch {
-      return undefined;
+  /** The deps of the last successful run, kept apart: only needed to explain a stale stage. */
+  async readStateDeps(stage: string): Promise<RecordedDeps | undefined> {
+    // `<stage>.deps.json` is where earlier versions kept them.
+    for (const file of [this.depsFile(stage), this.stateFile(stage).replace(/\.json$/, '.deps.json')]) {
+      try {
+        return RecordedDeps.parse(await readFile(file, 'utf8'));
+      } catch {
+        /* missing or damaged: try the next */
+      }
     }
+    return undefined;
+  }
+
+  private depsFile(stage: string): string {
+    return this.stateFile(stage).replace(/\.json$/, '.deps');
   }
 
   async writeState(rec: RunRecord, deps: Array<[string, string]>): Promise<void> {
-    await writeFileAtomic(this.stateFile(rec.stage).replace(/\.json$/, '.deps.json'), JSON.stringify(deps.flat()));
+    await writeFileAtomic(this.depsFile(rec.stage), RecordedDeps.format(deps));
+    await rm(this.stateFile(rec.stage).replace(/\.json$/, '.deps.json'), { force: true });
     await writeFileAtomic(this.stateFile(rec.stage), `${JSON.stringify(rec, null, 1)}\n`);
+  }
+}
+
+/**
+ * A run's deps as written to `.pipeline/state/<stage>.deps`, in a form that is cheap to read back
+ * for thousands of files: a header line, every hash back to back on one line (fixed width), then
+ * one path per line. Comparing a hash is a substring check, not a string per entry. (Paths with a
+ * newline, or hashes of another width, are written as JSON instead.)
+ */
+export class RecordedDeps {
+  private constructor(
+    private readonly paths: readonly string[],
+    private readonly hashes: string,
+    private readonly width: number,
+    private readonly list?: ReadonlyArray<readonly [string, string]>,
+  ) {}
+
+  get length(): number {
+    return this.paths.length;
+  }
+
+  path(i: number): string {
+    return this.paths[i]!;
+  }
+
+  hashIs(i: number, hash: string): boolean {
+    return this.list ? this.list[i]![1] === hash : hash.length === this.width && this.hashes.startsWith(hash, i * this.width);
+  }
+
+  static format(deps: ReadonlyArray<readonly [string, string]>): string {
+    const width = deps[0]?.[1].length ?? 64;
+    if (deps.some(([p, h]) => p.includes('\n') || h.length !== width)) return JSON.stringify(deps);
+    let hashes = '';
+    for (const d of deps) hashes += d[1];
+    return `${JSON.stringify({ v: 2, n: deps.length, width })}\n${hashes}\n${deps.map((d) => d[0]).join('\n')}`;
+  }
+
+  static parse(text: string): RecordedDeps {
+    if (text.startsWith('[')) {
+      // JSON: [[path, hash], …] (also what earlier versions wrote).
+      const list = JSON.parse(text) as Array<[string, string]>;
+      return new RecordedDeps(
+        list.map((d) => d[0]),
+        '',
+        0,
+        list,
+      );
+    }
+    const a = text.indexOf('\n');
+    const b = text.indexOf('\n', a + 1);
+    const head = JSON.parse(text.slice(0, a)) as { v: number; n: number; width: number };
+    const paths = head.n === 0 ? [] : text.slice(b + 1).split('\n');
+    if (head.v !== 2 || paths.length !== head.n || b - a - 1 !== head.n * head.width) throw new Error('damaged deps record');
+    return new RecordedDeps(paths, text.slice(a + 1, b), head.width);
   }
 }

@@ -13,7 +13,7 @@ import {
   recCount,
   recEncoding,
   recExtra,
-  recReportTail,
+  recReportLen,
   recSamples,
   recSampleTable,
   recTextLen,
@@ -132,7 +132,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   if (missing.length === 0 && sorted.length) o.onProgress?.(sorted.length, sorted.length, sorted.at(-1)!.name);
   const extractMs = performance.now() - t0;
   t0 = performance.now();
-  if (cache) await cache.save(fresh, new Set(sorted.map((f) => f.hash).filter((h): h is string => h !== undefined)));
+  if (cache) await cache.save(fresh);
   const cacheSaveMs = performance.now() - t0;
 
   const { kept, duplicates, perFile } = dedupSamples(records);
@@ -290,7 +290,7 @@ function* renderDataset(systemJson: string, records: readonly FileRecord[], kept
   let starts = new Uint32Array(64);
   for (const r of records) {
     const w = r.w;
-    const buf = r.buf;
+    let bytes: Uint8Array | undefined;
     let at = recSampleTable(r);
     let prepared = false;
     for (let i = recSamples(r); i > 0; i--, g++, at += 4 + w[at]!) {
@@ -301,6 +301,8 @@ function* renderDataset(systemJson: string, records: readonly FileRecord[], kept
         if (starts.length < nt + 1) starts = new Uint32Array(nt * 2 + 1);
         starts[0] = recTextsStart(r);
         for (let t = 0; t < nt; t++) starts[t + 1] = starts[t]! + recTextLen(r, t);
+        // A plain Uint8Array view: its slices are cheaper to make than Buffer slices.
+        bytes = new Uint8Array(r.buf.buffer, r.buf.byteOffset, r.buf.length);
         prepared = true;
       }
       const head = first ? firstOpen : nextOpen;
@@ -327,7 +329,7 @@ function* renderDataset(systemJson: string, records: readonly FileRecord[], kept
           q += sep.length;
         }
         const t = w[at + 4 + k]!;
-        out.set(buf.subarray(starts[t]!, starts[t + 1]!), q);
+        out.set(bytes!.subarray(starts[t]!, starts[t + 1]!), q);
         q += starts[t + 1]! - starts[t]!;
       }
       if (out === chunk) p = q;
@@ -348,21 +350,26 @@ function renderReport(header: Record<string, unknown>, names: readonly string[],
   const end = Buffer.from(records.length ? '\n  ]\n}\n' : '\n}\n');
   // Every line is `{"file":NAME,` + the record's report tail; the prefixes are encoded in one go.
   const prefixes = names.map((n, i) => `${i ? ',\n    ' : ''}{"file":${JSON.stringify(n)},`);
-  const pre = Buffer.from(prefixes.join(''));
+  const joined = prefixes.join('');
+  const pre = Buffer.from(joined);
+  // Names are mostly ASCII: then every prefix's byte length is its string length.
+  const ascii = pre.length === joined.length;
   let size = head.length + end.length + pre.length;
-  for (const r of records) size += recReportTail(r).length;
+  for (const r of records) size += recReportLen(r);
   const out = Buffer.allocUnsafe(size);
   out.set(head, 0);
   let p = head.length;
   let q = 0;
+  // Plain Uint8Array views: cheaper to make than Buffer slices, thousands of times over.
+  const preBytes = new Uint8Array(pre.buffer, pre.byteOffset, pre.length);
   records.forEach((r, i) => {
-    const len = utf8Length(prefixes[i]!);
-    out.set(pre.subarray(q, q + len), p);
+    const len = ascii ? prefixes[i]!.length : utf8Length(prefixes[i]!);
+    out.set(preBytes.subarray(q, q + len), p);
     p += len;
     q += len;
-    const tail = recReportTail(r);
-    out.set(tail, p);
-    p += tail.length;
+    const n = recReportLen(r);
+    out.set(new Uint8Array(r.buf.buffer, r.buf.byteOffset + r.blob, n), p);
+    p += n;
   });
   out.set(end, p);
   return out;

@@ -51,6 +51,8 @@ export interface FileRecord {
   w: Uint32Array;
   buf: Buffer;
   blob: number;
+  /** Key of its content hash in the in-memory index, when already computed. */
+  key?: number;
 }
 
 export const recEncoding = (r: FileRecord): Encoding | null => (r.w[W.enc] === 0 ? null : ENCODINGS[r.w[W.enc]! - 1]!);
@@ -62,7 +64,8 @@ export const recTextLen = (r: FileRecord, i: number): number => r.w[TEXT_LENS_AT
 /** Word where the sample table starts: per sample its turn count, h0, h1, h2, then its text indices. */
 export const recSampleTable = (r: FileRecord): number => TEXT_LENS_AT + r.w[W.texts]!;
 /** The report line without its opening brace: `"status":…}`. */
-export const recReportTail = (r: FileRecord): Buffer => r.buf.subarray(r.blob, r.blob + r.w[W.reportLen]!);
+/** Bytes of the report line without its opening brace (`"status":…}`), at `blob` in `buf`. */
+export const recReportLen = (r: FileRecord): number => r.w[W.reportLen]!;
 /** Where the first text literal starts in `buf`. */
 export const recTextsStart = (r: FileRecord): number => r.blob + r.w[W.reportLen]! + r.w[W.extraLen]!;
 export function recExtra(r: FileRecord): { reason?: string; detail?: string } {
@@ -146,10 +149,89 @@ export function toRecord(hash: string, res: FileResult): FileRecord {
   );
   w.set(table, TEXT_LENS_AT + literals.length);
   Buffer.from(w.buffer).set(hashBytes, (words - pad4(hashBytes.length) / 4) * 4);
-  return { w, buf: Buffer.concat([tail, blob]), blob: 0 };
+  return { w, buf: Buffer.concat([tail, blob]), blob: 0, key: keyOfString(hash) };
 }
 
-const recordHash = (w: Uint32Array): string => Buffer.from(w.buffer, w.byteOffset + (w[W.words]! - pad4(w[W.hashLen]!) / 4) * 4, w[W.hashLen]!).toString('latin1');
+/** Word where a record's content hash starts. */
+const hashWord = (w: Uint32Array): number => w[W.words]! - pad4(w[W.hashLen]!) / 4;
+
+/** The content hash a record is for. */
+export function recHash(r: FileRecord): string {
+  const base = hashWord(r.w);
+  let s = '';
+  for (let j = 0; j < r.w[W.hashLen]!; j++) s += String.fromCharCode((r.w[base + (j >>> 2)]! >>> ((j & 3) * 8)) & 0xff);
+  return s;
+}
+
+/** A 52-bit key of a content hash: two FNV-1a lanes over its latin1 bytes. */
+function keyOfBytes(b: Uint8Array, from: number, len: number): number {
+  let x = 0x811c9dc5;
+  let y = 0x9e3779b9 ^ len;
+  for (let j = from; j < from + len; j++) {
+    x = Math.imul(x ^ b[j]!, 0x01000193);
+    y = Math.imul(y ^ b[j]!, 0x5bd1e995);
+  }
+  return (x >>> 0) * 0x100000 + (y >>> 12);
+}
+
+function keyOfString(s: string): number {
+  let x = 0x811c9dc5;
+  let y = 0x9e3779b9 ^ s.length;
+  for (let j = 0; j < s.length; j++) {
+    const c = s.charCodeAt(j) & 0xff;
+    x = Math.imul(x ^ c, 0x01000193);
+    y = Math.imul(y ^ c, 0x5bd1e995);
+  }
+  return (x >>> 0) * 0x100000 + (y >>> 12);
+}
+
+/**
+ * The records by content hash, without making a string of each hash at load (5,000 strings and
+ * their hashing cost more than the rest of the load): keyed by a number, confirmed byte by byte.
+ * Remembers which records were asked for since the last `takeSeen`: the files still in the corpus.
+ */
+class RecordIndex {
+  private readonly map = new Map<number, FileRecord | FileRecord[]>();
+  private seen = new Set<FileRecord>();
+  size = 0;
+
+  private static matches(r: FileRecord, hash: string): boolean {
+    const w = r.w;
+    if (w[W.hashLen] !== hash.length) return false;
+    const base = hashWord(w);
+    for (let j = 0; j < hash.length; j++) if (((w[base + (j >>> 2)]! >>> ((j & 3) * 8)) & 0xff) !== (hash.charCodeAt(j) & 0xff)) return false;
+    return true;
+  }
+
+  get(hash: string): FileRecord | undefined {
+    const e = this.map.get(keyOfString(hash));
+    const r = e === undefined ? undefined : Array.isArray(e) ? e.find((x) => RecordIndex.matches(x, hash)) : RecordIndex.matches(e, hash) ? e : undefined;
+    if (r) this.seen.add(r);
+    return r;
+  }
+
+  /** Adds a record unless one for the same hash is there (the first written wins). */
+  add(r: FileRecord): void {
+    const key = r.key ?? keyOfString(recHash(r));
+    const e = this.map.get(key);
+    if (e === undefined) this.map.set(key, r);
+    else {
+      const hash = recHash(r);
+      const list = Array.isArray(e) ? e : [e];
+      if (list.some((x) => RecordIndex.matches(x, hash))) return;
+      list.push(r);
+      this.map.set(key, list);
+    }
+    this.size++;
+  }
+
+  /** The records asked for since the last call. */
+  takeSeen(): Set<FileRecord> {
+    const s = this.seen;
+    this.seen = new Set();
+    return s;
+  }
+}
 
 /** One batch: header, the records' words, their blobs. */
 export function encodeBatch(records: readonly FileRecord[]): Buffer {
@@ -182,11 +264,11 @@ export function encodeBatch(records: readonly FileRecord[]): Buffer {
 }
 
 /**
- * The records of a cache file's bytes (after its header), by content hash. `damaged` when a batch
+ * The records of a cache file's bytes (after its header), in file order. `damaged` when a batch
  * had to be skipped (its frame or checksum fails, or a record in it does not fit).
  */
-export function parseRecords(buf: Buffer, from = FILE_HEADER.length): { records: Map<string, FileRecord>; damaged: boolean } {
-  const records = new Map<string, FileRecord>();
+export function parseRecords(buf: Buffer, from = FILE_HEADER.length): { records: FileRecord[]; damaged: boolean } {
+  const records: FileRecord[] = [];
   // A Uint32Array view needs 4-byte alignment; a buffer read from disk normally has it.
   const b = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
   const all = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
@@ -209,7 +291,7 @@ export function parseRecords(buf: Buffer, from = FILE_HEADER.length): { records:
       p += total;
       continue;
     }
-    const batch: Array<[string, FileRecord]> = [];
+    const batch: FileRecord[] = [];
     let r = indexAt >>> 2;
     let blob = blobAt;
     const end = blobAt >>> 2;
@@ -217,7 +299,7 @@ export function parseRecords(buf: Buffer, from = FILE_HEADER.length): { records:
       const words = all[r + W.words]!;
       if (words < TEXT_LENS_AT || r + words > end || blob + all[r + W.blobBytes]! > p + total) break;
       const w = all.subarray(r, r + words);
-      batch.push([recordHash(w), { w, buf: b, blob }]);
+      batch.push({ w, buf: b, blob, key: keyOfBytes(b, (r + words - pad4(w[W.hashLen]!) / 4) * 4, w[W.hashLen]!) });
       blob += w[W.blobBytes]!;
       r += words;
     }
@@ -227,7 +309,7 @@ export function parseRecords(buf: Buffer, from = FILE_HEADER.length): { records:
       p += total;
       continue;
     }
-    for (const [h, rec] of batch) records.set(h, rec);
+    for (const rec of batch) records.push(rec);
     p += total;
   }
   return { records, damaged };
@@ -258,8 +340,11 @@ export async function cacheKey(config: ExtractConfig): Promise<string> {
 
 export interface FileCache {
   get(hash: string): FileRecord | undefined;
-  /** Adds `fresh`; rewrites the file when it is damaged or mostly holds files no longer in `live`. */
-  save(fresh: ReadonlyMap<string, FileRecord>, live: ReadonlySet<string>): Promise<void>;
+  /**
+   * Adds `fresh` (by content hash). The files of this run are those `get` was asked for; when the
+   * file is damaged, or records of other files outnumber them, it is rewritten with them only.
+   */
+  save(fresh: ReadonlyMap<string, FileRecord>): Promise<void>;
 }
 
 /** size, mtime and inode of the cache file, as this process last read or wrote it. */
@@ -288,7 +373,7 @@ export async function openFileCache(dir: string, key: string): Promise<FileCache
 }
 
 function loadFileCache(path: string, dir: string): FileCache {
-  let entries = new Map<string, FileRecord>();
+  let index = new RecordIndex();
   let exists = false;
   let damaged = false;
   let buf: Buffer | undefined;
@@ -300,27 +385,29 @@ function loadFileCache(path: string, dir: string): FileCache {
   }
   if (buf && buf.length >= FILE_HEADER.length && buf.subarray(0, FILE_HEADER.length).equals(FILE_HEADER)) {
     exists = true;
-    ({ records: entries, damaged } = parseRecords(buf));
+    const parsed = parseRecords(buf);
+    damaged = parsed.damaged;
+    for (const r of parsed.records) index.add(r);
   }
   const self: FileCache = {
-    get: (hash) => entries.get(hash),
-    async save(fresh, live) {
-      let dead = 0;
-      for (const h of entries.keys()) if (!live.has(h)) dead++;
-      const liveCount = entries.size - dead;
-      const added = [...fresh].filter(([h]) => !entries.has(h));
-      if (exists && !damaged && dead <= Math.max(1000, liveCount)) {
+    get: (hash) => index.get(hash),
+    async save(fresh) {
+      const added = [...fresh].filter(([h]) => !index.get(h)).map(([, r]) => r);
+      const live = index.takeSeen();
+      const dead = index.size - live.size;
+      if (exists && !damaged && dead <= Math.max(1000, live.size)) {
         if (added.length === 0) return;
         // One write: a torn append fails its own batch's checksum and loses nothing else.
-        await appendFile(path, encodeBatch(added.map(([, r]) => r)));
+        await appendFile(path, encodeBatch(added));
       } else {
-        const keep = [...entries].filter(([h]) => live.has(h));
-        await writeAtomic(path, Buffer.concat([FILE_HEADER, encodeBatch([...keep, ...added].map(([, r]) => r))]), { fsync: false });
-        entries = new Map(keep);
+        const keep = [...live];
+        await writeAtomic(path, Buffer.concat([FILE_HEADER, encodeBatch([...keep, ...added])]), { fsync: false });
+        index = new RecordIndex();
+        for (const r of keep) index.add(r);
         damaged = false;
         await pruneOld(dir, path);
       }
-      for (const [h, r] of added) entries.set(h, r);
+      for (const r of added) index.add(r);
       exists = true;
       const stamp = await stampOf(path);
       lastOpened = stamp ? { path, stamp, cache: self } : undefined;

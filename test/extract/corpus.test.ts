@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { configSchema, fileOptions, type ExtractConfig } from '../../stages/extract/config.js';
 import { extractCorpus, formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
 import { extractFile } from '../../stages/extract/extractFile.js';
-import { FILE_HEADER, parseRecords, reportLine } from '../../stages/extract/fileCache.js';
+import { FILE_HEADER, parseRecords, recHash, reportLine } from '../../stages/extract/fileCache.js';
 import { REPO } from '../helpers/workspace.js';
 
 const CORPUS = join(REPO, 'Eyjafjalla_data', 'tongren');
@@ -132,7 +132,7 @@ test('a new file appends one record and leaves the bytes before it alone; other 
   await extractCorpus(files, { config, cacheDir });
   const [name] = await cacheFiles();
   const before = await readFile(join(cacheDir, name!));
-  expect((await recordsIn(name!)).records.size).toBe(files.length - 1);
+  expect((await recordsIn(name!)).records.length).toBe(files.length - 1);
   const extra = join(dir, 'in', '50_new.txt');
   await writeFile(extra, '博士问：“今天怎么样？”\n艾雅法拉说：“今天的观测很顺利哦，前辈。”\n');
   const more = [...files, { name: '50_new.txt', abs: extra, hash: 'new-file-hash' }];
@@ -142,8 +142,8 @@ test('a new file appends one record and leaves the bytes before it alone; other 
   expect(after.subarray(0, before.length).equals(before)).toBe(true);
   const { records, damaged } = await recordsIn(name!);
   expect(damaged).toBe(false);
-  expect([...records.keys()].at(-1)).toBe('new-file-hash');
-  expect(records.size).toBe(files.length);
+  expect(recHash(records.at(-1)!)).toBe('new-file-hash');
+  expect(records.length).toBe(files.length);
   expect(res.datasetBytes().toString()).toBe((await reference(more, config)).dataset);
 
   const short = configSchema.parse({ input_dir: 'in', max_turns: 2 });
@@ -205,10 +205,10 @@ test('when most records are for files that are gone, the file is rewritten with 
   }
   await extractCorpus([...files, ...many], { config, cacheDir });
   const [name] = await cacheFiles();
-  expect((await recordsIn(name!)).records.size).toBe(files.length - 1 + many.length);
+  expect((await recordsIn(name!)).records.length).toBe(files.length - 1 + many.length);
   const res = await extractCorpus(files, { config, cacheDir });
   expect(res.extracted).toBe(0);
-  expect((await recordsIn(name!)).records.size).toBe(files.length - 1);
+  expect((await recordsIn(name!)).records.length).toBe(files.length - 1);
   const after = await extractCorpus(files, { config, cacheDir });
   expect(after.extracted).toBe(0);
   expect(after.datasetBytes().toString()).toBe((await reference(files, config)).dataset);
