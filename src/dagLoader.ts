@@ -88,6 +88,7 @@ export async function loadDag(workspace: string): Promise<PipelineDef> {
 }
 
 let pendingCache: { script: vm.Script; cacheFile: string } | undefined;
+const loadedBundles = new Map<string, { default?: PipelineDef }>();
 
 /**
  * Writes the DAG bundle's code cache when it had none (or V8 rejected it). Called once the command
@@ -113,6 +114,9 @@ export function flushDagCodeCache(): void {
  * bundle's own: the wrapper shares its first line.
  */
 function loadCommonJs(file: string): { default?: PipelineDef } {
+  // Like import(), once per bundle and process: a long-lived watch keeps its stages' module state.
+  const done = loadedBundles.get(file);
+  if (done) return done;
   const code = readFileSync(file, 'utf8');
   const cacheFile = `${file}.${process.version}.v8cache`;
   let cachedData: Buffer | undefined;
@@ -130,6 +134,7 @@ function loadCommonJs(file: string): { default?: PipelineDef } {
   const module = { exports: {} as { default?: PipelineDef } };
   fn(module.exports, createRequire(file), module, file, dirname(file), (spec) => import(spec));
   if (!cachedData || script.cachedDataRejected) pendingCache = { script, cacheFile };
+  loadedBundles.set(file, module.exports);
   return module.exports;
 }
 

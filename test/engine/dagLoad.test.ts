@@ -3,6 +3,7 @@
 // stage loads with import() stays out of the bundle and is loaded when the stage runs.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadDag } from '../../src/dagLoader.js';
 import { dagSource, engineWorkspace, read, removeWorkspaces, runJson } from './fixtures.js';
 
 afterAll(removeWorkspaces);
@@ -56,4 +57,12 @@ test('a pipeline.ts with top-level await is loaded as an ES module bundle', asyn
   expect(r.stage('one').status).toBe('ran');
   expect(await read(ws, 'out/one.txt')).toBe('files=1 esm\n');
   expect((await dagFiles(ws)).some((f) => /^pipeline-[0-9a-f]+\.mjs$/.test(f))).toBe(true);
+});
+
+test('loading the same DAG again in one process gives the same module (watch keeps its stages\' state)', async () => {
+  const ws = await engineWorkspace(dagSource('z.object({}).strict()', STAGES, "const TAG = 'same';"), { 'in/a.txt': 'a\n' });
+  const first = await loadDag(ws);
+  const again = await loadDag(ws);
+  expect(again).toBe(first);
+  expect(first.stages.map((s) => s.name)).toEqual(['one']);
 });
