@@ -1,7 +1,16 @@
 // Loads the workspace's pipeline.ts. It is bundled by esbuild, with everything it imports, into
-// one file under .pipeline/dag/ (rebuilt only when one of its input files changes): a no-op run
-// then loads two files (the CLI bundle and the DAG bundle) instead of hundreds of ESM modules.
-// Bare imports resolve from the workspace or, failing that, from this package's node_modules.
+// one file under .pipeline/dag/ (rebuilt only when one of its input files or the CLI build
+// changes): a run then loads two files (the CLI bundle and the DAG bundle) instead of hundreds of
+// ESM modules. Bare imports resolve from the workspace or, failing that, from this package's
+// node_modules; a package a stage loads with import() stays out of the bundle (it is loaded from
+// node_modules when that code runs).
+//
+// The bundle is CommonJS, compiled through vm.Script with V8's code cache beside it: parsing a
+// bundle of about a megabyte (zod alone is half of it) costs ~60 ms on every command; with the
+// cache, a few. import() cannot be used from such code without an experimental flag (and Node 20
+// loses the callback when the code comes from the cache), so those import() calls go through
+// `__pipelineImport`, which this module provides. A DAG with top-level await, or a bundle that
+// still holds another import(), is an ES module loaded with import() instead (no code cache).
 import { existsSync, readFileSync, statSync, writeFileSync, renameSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
@@ -15,15 +24,6 @@ import { writeFileAtomic } from './atomicWrite.js';
 const DAG_FILES = ['pipeline.ts', 'pipeline.mts', 'pipeline.js', 'pipeline.mjs'];
 
 const MANIFEST_VERSION = 4;
-
-/**
- * The DAG is bundled as CommonJS and compiled through vm.Script with V8's code cache: parsing a
- * bundle of about a megabyte (zod alone is half of it) costs ~60 ms on every command; with the
- * cache, a few. import() cannot be used from such code without an experimental flag (and Node 20
- * loses the callback when the code comes from the cache), so the packages a stage loads with
- * import() are called through `__pipelineImport`, which this module provides. A bundle that still
- * holds another import() is an ES module loaded with import() instead (no code cache).
- */
 
 interface Manifest {
   v: number;

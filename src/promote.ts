@@ -16,7 +16,7 @@ export async function collectStagedOuts(
   outsRoot: string,
   outs: readonly string[],
   runCache: RunCache,
-  known: ReadonlyMap<string, { hash: string; size: number }> = new Map(),
+  known: ReadonlyMap<string, { hash: string; size: number; mtimeMs: number }> = new Map(),
 ): Promise<OutFile[]> {
   const files: OutFile[] = [];
   for (const out of outs) {
@@ -25,10 +25,10 @@ export async function collectStagedOuts(
     if (!st) throw new StageError(`the stage finished without writing its out '${out}'`);
     const { files: found } = await expand(outsRoot, [out]);
     for (const f of found) {
-      // A hash the stage computed while writing holds as long as the file kept that size: only
-      // the stage writes in its staging area.
+      // A hash computed while the stage wrote the file holds while its size and mtime are the
+      // ones it had then (a stage that wrote to it again afterwards gets it hashed here).
       const k = known.get(f.abs);
-      const hash = k && k.size === f.st.size ? k.hash : await sha256File(f.abs, f.st.size);
+      const hash = k && k.size === f.st.size && k.mtimeMs === f.st.mtimeMs ? k.hash : await sha256File(f.abs, f.st.size);
       await runCache.storeObject(f.abs, hash);
       const exec = (f.st.mode & 0o111) !== 0;
       files.push({ path: f.path, hash, size: f.st.size, ...(exec ? { exec } : {}) });

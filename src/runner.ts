@@ -2,7 +2,7 @@
 // restored from the run cache, or run in a staging area and promoted; CPU work is bounded by
 // p-limit, GPU stages draw devices from the pool.
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -262,7 +262,7 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     return p;
   };
   /** Outs written through ctx.writeOut: their hash is known, no need to read them back. */
-  const written = new Map<string, { hash: string; size: number }>();
+  const written = new Map<string, { hash: string; size: number; mtimeMs: number }>();
   const ctx: StageContext = {
     name,
     workspace: o.workspace,
@@ -279,7 +279,7 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     async writeOut(rel, data) {
       const path = outPath(rel);
       const { hash, size } = writeHashing(path, data);
-      written.set(path, { hash, size });
+      written.set(path, { hash, size, mtimeMs: statSync(path).mtimeMs });
       return hash;
     },
     outs: ev.outs,

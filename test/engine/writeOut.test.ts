@@ -30,6 +30,12 @@ const DAG = dagSource(
         const h = await ctx.writeOut('out/big.txt', chunks());
         await ctx.writeOut('out/small.txt', 'big ' + h + '\\n');
       } }),
+    defineStage({ name: 'rewrite', deps: ['in'], outs: ['out/r.txt'],
+      async run(ctx) {
+        await ctx.writeOut('out/r.txt', 'aaaa');
+        await new Promise((r) => setTimeout(r, 50));
+        await writeFile(ctx.out('out/r.txt'), 'bbbb');
+      } }),
     defineStage({ name: 'bad', deps: ['in'], outs: ['out/bad.txt'],
       async run(ctx) {
         await ctx.writeOut('out/elsewhere.txt', 'x');
@@ -66,4 +72,12 @@ test('writeOut to a path that is not a declared out fails the stage and names th
   expect(r.code).toBe(1);
   expect(r.stage('bad').status).toBe('failed');
   expect(r.stage('bad').error).toMatch(/writes 'out\/elsewhere\.txt', which is not one of its outs/);
+});
+
+test('an out written again after writeOut (same size) is hashed as it ends up, not as first written', async () => {
+  const ws = await engineWorkspace(DAG, { 'in/a.txt': 'alpha\n' });
+  expect((await runJson(ws, ['rewrite'])).stage('rewrite').status).toBe('ran');
+  expect(await read(ws, 'out/r.txt')).toBe('bbbb');
+  const state = JSON.parse(await read(ws, '.pipeline/state/rewrite.json')) as { outs: Array<{ path: string; hash: string }> };
+  expect(state.outs).toEqual([{ path: 'out/r.txt', hash: sha256('bbbb'), size: 4 }]);
 });
