@@ -43,6 +43,8 @@ export interface RunOptions {
   runId: string;
   /** Collects what this run depended on, for the no-op fast path of the next run. */
   snapshot?: SnapshotBuilder;
+  /** Housekeeping a stage leaves behind (its staging dir's removal): awaited before runGraph returns. */
+  background?: Array<Promise<unknown>>;
 }
 
 export function makeEvalEnv(o: Pick<RunOptions, 'workspace' | 'params' | 'statCache' | 'runCache' | 'dirs' | 'logDir'>): EvalEnv {
@@ -89,7 +91,9 @@ async function tail(file: string, n = 20): Promise<string[]> {
   }
 }
 
-export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
+export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
+  const background: Array<Promise<unknown>> = [];
+  const o: RunOptions = { ...opts, background };
   const env = makeEvalEnv(o);
   const limit = pLimit(Math.max(1, o.jobs));
   const outcomes = new Map<string, Promise<StageOutcome>>();
@@ -195,7 +199,9 @@ export async function runGraph(o: RunOptions): Promise<StageOutcome[]> {
   };
 
   for (const name of o.selected) outcomes.set(name, runOne(name));
-  return Promise.all(o.selected.map((n) => outcomes.get(n)!));
+  const results = await Promise.all(o.selected.map((n) => outcomes.get(n)!));
+  await Promise.all(background);
+  return results;
 }
 
 async function restoreFromCache(stage: ResolvedStage, ev: Evaluation, rec: RunRecord, o: RunOptions, env: EvalEnv): Promise<boolean> {
@@ -337,7 +343,8 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     await o.dirs.writeState(rec, ev.deps);
     trace(`${name}: recorded`);
     log(`# ok`);
-    await rm(stagingDir, { recursive: true, force: true });
+    // The stage is done and recorded; removing its scratch space is not part of its time.
+    o.background?.push(rm(stagingDir, { recursive: true, force: true }));
     return { ok: true, outs: outFiles };
   } catch (err) {
     const expected = isUserError(err);

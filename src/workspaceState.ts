@@ -1,6 +1,7 @@
 // Per-workspace bookkeeping under .pipeline/: the last successful run record of each stage
 // (what "fresh" is measured against), the stat cache, staging, trash and the lock.
-import { readFile, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite.js';
 import type { RunRecord } from './runCache.js';
@@ -54,7 +55,7 @@ export class WorkspaceDirs {
 
   async writeState(rec: RunRecord, deps: Array<[string, string]>): Promise<void> {
     await writeFileAtomic(this.depsFile(rec.stage), RecordedDeps.format(deps));
-    await rm(this.stateFile(rec.stage).replace(/\.json$/, '.deps.json'), { force: true });
+    rmSync(this.stateFile(rec.stage).replace(/\.json$/, '.deps.json'), { force: true });
     await writeFileAtomic(this.stateFile(rec.stage), `${JSON.stringify(rec, null, 1)}\n`);
   }
 }
@@ -88,9 +89,7 @@ export class RecordedDeps {
   static format(deps: ReadonlyArray<readonly [string, string]>): string {
     const width = deps[0]?.[1].length ?? 64;
     if (deps.some(([p, h]) => p.includes('\n') || h.length !== width)) return JSON.stringify(deps);
-    let hashes = '';
-    for (const d of deps) hashes += d[1];
-    return `${JSON.stringify({ v: 2, n: deps.length, width })}\n${hashes}\n${deps.map((d) => d[0]).join('\n')}`;
+    return `${JSON.stringify({ v: 2, n: deps.length, width })}\n${deps.map((d) => d[1]).join('')}\n${deps.map((d) => d[0]).join('\n')}`;
   }
 
   static parse(text: string): RecordedDeps {
