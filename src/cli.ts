@@ -104,8 +104,6 @@ export async function main(argv: string[]): Promise<void> {
       code = 1;
     }
   }
-  // Commands that loaded the DAG leave its code cache for the next one (written once; see dagLoader).
-  if (code !== 2) (await import('./dagLoader.js')).flushDagCodeCache();
   process.exitCode = code;
   // Let stdout drain, then leave even if a stray handle (a watcher, a timer) is still open.
   process.stdout.write('', () => process.exit(code));

@@ -87,30 +87,29 @@ export async function loadDag(workspace: string): Promise<PipelineDef> {
   return def;
 }
 
-let pendingCache: { script: vm.Script; cacheFile: string } | undefined;
 const loadedBundles = new Map<string, { default?: PipelineDef }>();
 
 /**
- * Writes the DAG bundle's code cache when it had none (or V8 rejected it). Called once the command
- * has done its work: the cache then also holds the functions compiled while validating the config
- * and running stages, which a later command need not compile again.
+ * Writes a bundle's code cache as the process exits: by then it also holds the functions compiled
+ * while validating the config and running stages, which a later command need not compile again.
  */
-export function flushDagCodeCache(): void {
-  const p = pendingCache;
-  pendingCache = undefined;
-  if (!p) return;
-  try {
-    const tmp = `${p.cacheFile}.tmp-${process.pid}`;
-    writeFileSync(tmp, p.script.createCachedData());
-    renameSync(tmp, p.cacheFile);
-  } catch {
-    /* only an accelerator */
-  }
+function writeCodeCacheOnExit(script: vm.Script, bundleFile: string, cacheFile: string): void {
+  process.once('exit', () => {
+    // (A watch that rebundled meanwhile removed this bundle: no cache for it.)
+    if (!existsSync(bundleFile)) return;
+    try {
+      const tmp = `${cacheFile}.tmp-${process.pid}`;
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile);
+    } catch {
+      /* only an accelerator */
+    }
+  });
 }
 
 /**
  * Runs a CommonJS bundle through vm.Script with V8's code cache beside it (`<bundle>.<node>.v8cache`,
- * written when missing or rejected, e.g. after a Node upgrade). Line numbers in stack traces are the
+ * written at exit when missing or rejected, e.g. after a Node upgrade). Line numbers in stack traces are the
  * bundle's own: the wrapper shares its first line.
  */
 function loadCommonJs(file: string): { default?: PipelineDef } {
@@ -133,7 +132,7 @@ function loadCommonJs(file: string): { default?: PipelineDef } {
   const fn = script.runInThisContext() as Wrapper;
   const module = { exports: {} as { default?: PipelineDef } };
   fn(module.exports, createRequire(file), module, file, dirname(file), (spec) => import(spec));
-  if (!cachedData || script.cachedDataRejected) pendingCache = { script, cacheFile };
+  if (!cachedData || script.cachedDataRejected) writeCodeCacheOnExit(script, file, cacheFile);
   loadedBundles.set(file, module.exports);
   return module.exports;
 }

@@ -5,8 +5,6 @@ import { readdirSync, statSync } from 'node:fs';
 import { FileStat, type StatLike } from './fileStat.js';
 import { canonical, GLOB_CHARS, globBase, globToRegExp, toAbs } from './pathSpec.js';
 
-export { FileStat, type StatLike };
-
 export interface FoundFile {
   /** Canonical path (workspace-relative POSIX, or absolute outside the workspace). */
   path: string;

@@ -38,8 +38,7 @@ export class WorkspaceDirs {
 
   /** The deps of the last successful run, kept apart: only needed to explain a stale stage. */
   async readStateDeps(stage: string): Promise<RecordedDeps | undefined> {
-    // `<stage>.deps.json` is where earlier versions kept them.
-    for (const file of [this.depsFile(stage), this.stateFile(stage).replace(/\.json$/, '.deps.json')]) {
+    for (const file of [this.depsFile(stage), this.legacyDepsFile(stage)]) {
       try {
         return RecordedDeps.parse(await readFile(file, 'utf8'));
       } catch {
@@ -53,9 +52,14 @@ export class WorkspaceDirs {
     return this.stateFile(stage).replace(/\.json$/, '.deps');
   }
 
+  /** Where earlier versions kept them (JSON). */
+  private legacyDepsFile(stage: string): string {
+    return this.stateFile(stage).replace(/\.json$/, '.deps.json');
+  }
+
   async writeState(rec: RunRecord, deps: Array<[string, string]>): Promise<void> {
     await writeFileAtomic(this.depsFile(rec.stage), RecordedDeps.format(deps));
-    rmSync(this.stateFile(rec.stage).replace(/\.json$/, '.deps.json'), { force: true });
+    rmSync(this.legacyDepsFile(rec.stage), { force: true });
     await writeFileAtomic(this.stateFile(rec.stage), `${JSON.stringify(rec, null, 1)}\n`);
   }
 }

@@ -13,7 +13,6 @@ import { openSession, type Session } from '../session.js';
 import { SnapshotBuilder } from '../noopSnapshot.js';
 import { snapshotKeyFor } from './runFast.js';
 import { trace } from '../trace.js';
-import { flushDagCodeCache } from '../dagLoader.js';
 import { loadedDagInputs } from '../dagLoader.js';
 import { relative } from 'node:path';
 import type { Reporter } from '../events.js';
@@ -69,7 +68,6 @@ export async function runOnce(
     snapshot,
   });
   trace('stages done');
-  flushDagCodeCache();
   await session.statCache.save();
   trace('stat cache saved');
   const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && !signal.aborted;

@@ -12,7 +12,7 @@ import {
   openFileCache,
   recCount,
   recEncoding,
-  recExtra,
+  recSkipReason,
   recReportLen,
   recSamples,
   recSampleTable,
@@ -153,10 +153,10 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     totals.samples += perFile[i]!;
     let enc: string | null = recEncoding(rec);
     if (enc === null) {
-      const extra = recExtra(rec);
-      const reason = extra.reason ?? 'skipped';
+      const why = recSkipReason(rec);
+      const reason = why.reason ?? 'skipped';
       totals.files_skipped++;
-      skipped.push({ file: sorted[i]!.name, reason, detail: extra.detail ?? reason });
+      skipped.push({ file: sorted[i]!.name, reason, detail: why.detail ?? reason });
       enc = `(${reason})`;
     }
     totals.encodings[enc] = (totals.encodings[enc] ?? 0) + 1;
@@ -363,7 +363,7 @@ function renderReport(header: Record<string, unknown>, names: readonly string[],
   // Plain Uint8Array views: cheaper to make than Buffer slices, thousands of times over.
   const preBytes = new Uint8Array(pre.buffer, pre.byteOffset, pre.length);
   records.forEach((r, i) => {
-    const len = ascii ? prefixes[i]!.length : utf8Length(prefixes[i]!);
+    const len = ascii ? prefixes[i]!.length : Buffer.byteLength(prefixes[i]!);
     out.set(preBytes.subarray(q, q + len), p);
     p += len;
     q += len;
@@ -373,21 +373,6 @@ function renderReport(header: Record<string, unknown>, names: readonly string[],
   });
   out.set(end, p);
   return out;
-}
-
-/** Bytes of a string in UTF-8 (lone surrogates count as U+FFFD, as Buffer.from writes them). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 /** ShareGPT JSON as LLaMA-Factory reads it (stable formatting, trailing newline). */

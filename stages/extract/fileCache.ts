@@ -1,6 +1,6 @@
 // The per-file result cache of the extract stage: one append-only file per options key in the
 // stage cache dir, `file-results-<key>.bin`, holding one binary record per input file (by content
-// hash). A record carries what assembling the outputs needs and nothing to parse: the counts of its
+// hash). A record carries what assembling the outputs needs, ready to copy: the counts of its
 // report, its report line already rendered as JSON, its distinct turn texts already rendered as
 // JSON string literals, and its samples as lists of text indices with a 96-bit hash of each sample
 // for the cross-file dedup. Loading is one read and a walk over small record headers; assembling
@@ -9,7 +9,7 @@
 // The file is a header and then batches, each written by one run in one append:
 //   batch header (u32 words): magic, batch bytes, index bytes, record count, sha1 of the index (5)
 //   index: the records' words, back to back
-//   blob: the records' bytes, back to back (report tail, extra JSON, text literals)
+//   blob: the records' bytes, back to back (report line, text literals)
 // A torn append or a damaged index fails its batch's frame or checksum: those files are extracted
 // again and the file is rewritten whole; the other batches stay usable. The file is also rewritten
 // when records of files no longer in the corpus outnumber the live ones.
@@ -24,13 +24,13 @@ import { DROP_KEYS, type FileReport, type FileResult } from './extractFile.js';
 import { writeAtomic } from './fileIo.js';
 
 /** Bump when the algorithm changes in a way the module-source hash below would not catch. */
-export const ALGORITHM_VERSION = 5;
+export const ALGORITHM_VERSION = 6;
 /** Cache files kept for other option sets (switching back to them re-extracts nothing). */
 const KEEP_FILES = 4;
 
 /** Positions in a record's counts. */
 export const C = { bytes: 0, samples: 1, excused: 2, utterances: 3, nonSpeech: 7, dropped: 10 } as const;
-export const N_COUNTS = C.dropped + DROP_KEYS.length;
+const N_COUNTS = C.dropped + DROP_KEYS.length;
 const UTTERANCE_KEYS = ['persona', 'doctor', 'other', 'uncertain'] as const;
 const NON_SPEECH_KEYS = ['thought', 'term', 'sign'] as const;
 const ENCODINGS: readonly Encoding[] = ['utf-8', 'utf-8-bom', 'utf-16le', 'utf-16be', 'gb18030'];
@@ -40,19 +40,19 @@ const BATCH_MAGIC = 0x42584c50; // "PLXB"
 const BATCH_WORDS = 9;
 
 /** Word positions in a record. */
-const W = { words: 0, hashLen: 1, enc: 2, reportLen: 3, extraLen: 4, blobBytes: 5, samples: 6, texts: 7, counts: 8 } as const;
+const W = { words: 0, hashLen: 1, enc: 2, reportLen: 3, blobBytes: 4, samples: 5, texts: 6, counts: 7 } as const;
 const TEXT_LENS_AT = W.counts + N_COUNTS;
 
 /**
  * One file's result: `w` is its record's words, `buf` the bytes its blob lives in, from `blob`:
- * the report tail, the extra JSON, then the text literals.
+ * the report line (without its opening brace), then the text literals.
  */
 export interface FileRecord {
   w: Uint32Array;
   buf: Buffer;
   blob: number;
-  /** Key of its content hash in the in-memory index, when already computed. */
-  key?: number;
+  /** Key of its content hash in the in-memory index (see hashKey). */
+  key: number;
 }
 
 export const recEncoding = (r: FileRecord): Encoding | null => (r.w[W.enc] === 0 ? null : ENCODINGS[r.w[W.enc]! - 1]!);
@@ -63,16 +63,13 @@ export const recTexts = (r: FileRecord): number => r.w[W.texts]!;
 export const recTextLen = (r: FileRecord, i: number): number => r.w[TEXT_LENS_AT + i]!;
 /** Word where the sample table starts: per sample its turn count, h0, h1, h2, then its text indices. */
 export const recSampleTable = (r: FileRecord): number => TEXT_LENS_AT + r.w[W.texts]!;
-/** The report line without its opening brace: `"status":…}`. */
 /** Bytes of the report line without its opening brace (`"status":…}`), at `blob` in `buf`. */
 export const recReportLen = (r: FileRecord): number => r.w[W.reportLen]!;
 /** Where the first text literal starts in `buf`. */
-export const recTextsStart = (r: FileRecord): number => r.blob + r.w[W.reportLen]! + r.w[W.extraLen]!;
-export function recExtra(r: FileRecord): { reason?: string; detail?: string } {
-  const n = r.w[W.extraLen]!;
-  if (n === 0) return {};
-  const at = r.blob + r.w[W.reportLen]!;
-  return JSON.parse(r.buf.toString('utf8', at, at + n)) as { reason?: string; detail?: string };
+export const recTextsStart = (r: FileRecord): number => r.blob + r.w[W.reportLen]!;
+/** Why a skipped file (encoding null) yielded nothing, read back from its report line. */
+export function recSkipReason(r: FileRecord): { reason?: string; detail?: string } {
+  return JSON.parse(`{${r.buf.toString('utf8', r.blob, r.blob + r.w[W.reportLen]!)}`) as { reason?: string; detail?: string };
 }
 
 /** The file's report entry as one line of JSON, exactly JSON.stringify of extractFile's report. */
@@ -97,12 +94,6 @@ const pad4 = (n: number) => (n + 3) & ~3;
 export function toRecord(hash: string, res: FileResult): FileRecord {
   const r = res.report;
   const tail = Buffer.from(reportLine(r).slice(1));
-  const extraObj: { reason?: string; detail?: string } = {};
-  if (r.encoding === null) {
-    if (r.reason !== undefined) extraObj.reason = r.reason;
-    if (r.detail !== undefined) extraObj.detail = r.detail;
-  }
-  const extra = Object.keys(extraObj).length ? JSON.stringify(extraObj) : '';
   const index = new Map<string, number>();
   const literals: string[] = [];
   const table: number[] = [];
@@ -122,7 +113,7 @@ export function toRecord(hash: string, res: FileResult): FileRecord {
       .digest();
     table.push(sample.length, d.readUInt32LE(0), d.readUInt32LE(4), d.readUInt32LE(8), ...ids);
   }
-  const blob = Buffer.from(extra + literals.join(''));
+  const blob = Buffer.from(literals.join(''));
   const hashBytes = Buffer.from(hash, 'latin1');
   const words = TEXT_LENS_AT + literals.length + table.length + pad4(hashBytes.length) / 4;
   const w = new Uint32Array(words);
@@ -130,7 +121,6 @@ export function toRecord(hash: string, res: FileResult): FileRecord {
   w[W.hashLen] = hashBytes.length;
   w[W.enc] = r.encoding === null ? 0 : ENCODINGS.indexOf(r.encoding) + 1;
   w[W.reportLen] = tail.length;
-  w[W.extraLen] = Buffer.byteLength(extra);
   w[W.blobBytes] = tail.length + blob.length;
   w[W.samples] = res.samples.length;
   w[W.texts] = literals.length;
@@ -149,7 +139,7 @@ export function toRecord(hash: string, res: FileResult): FileRecord {
   );
   w.set(table, TEXT_LENS_AT + literals.length);
   Buffer.from(w.buffer).set(hashBytes, (words - pad4(hashBytes.length) / 4) * 4);
-  return { w, buf: Buffer.concat([tail, blob]), blob: 0, key: keyOfString(hash) };
+  return { w, buf: Buffer.concat([tail, blob]), blob: 0, key: hashKey(hashBytes, 0, hashBytes.length) };
 }
 
 /** Word where a record's content hash starts. */
@@ -164,23 +154,12 @@ export function recHash(r: FileRecord): string {
 }
 
 /** A 52-bit key of a content hash: two FNV-1a lanes over its latin1 bytes. */
-function keyOfBytes(b: Uint8Array, from: number, len: number): number {
+function hashKey(b: Uint8Array, from: number, len: number): number {
   let x = 0x811c9dc5;
   let y = 0x9e3779b9 ^ len;
   for (let j = from; j < from + len; j++) {
     x = Math.imul(x ^ b[j]!, 0x01000193);
     y = Math.imul(y ^ b[j]!, 0x5bd1e995);
-  }
-  return (x >>> 0) * 0x100000 + (y >>> 12);
-}
-
-function keyOfString(s: string): number {
-  let x = 0x811c9dc5;
-  let y = 0x9e3779b9 ^ s.length;
-  for (let j = 0; j < s.length; j++) {
-    const c = s.charCodeAt(j) & 0xff;
-    x = Math.imul(x ^ c, 0x01000193);
-    y = Math.imul(y ^ c, 0x5bd1e995);
   }
   return (x >>> 0) * 0x100000 + (y >>> 12);
 }
@@ -204,7 +183,7 @@ class RecordIndex {
   }
 
   get(hash: string): FileRecord | undefined {
-    const e = this.map.get(keyOfString(hash));
+    const e = this.map.get(hashKey(Buffer.from(hash, 'latin1'), 0, hash.length));
     const r = e === undefined ? undefined : Array.isArray(e) ? e.find((x) => RecordIndex.matches(x, hash)) : RecordIndex.matches(e, hash) ? e : undefined;
     if (r) this.seen.add(r);
     return r;
@@ -212,15 +191,14 @@ class RecordIndex {
 
   /** Adds a record unless one for the same hash is there (the first written wins). */
   add(r: FileRecord): void {
-    const key = r.key ?? keyOfString(recHash(r));
-    const e = this.map.get(key);
-    if (e === undefined) this.map.set(key, r);
+    const e = this.map.get(r.key);
+    if (e === undefined) this.map.set(r.key, r);
     else {
       const hash = recHash(r);
       const list = Array.isArray(e) ? e : [e];
       if (list.some((x) => RecordIndex.matches(x, hash))) return;
       list.push(r);
-      this.map.set(key, list);
+      this.map.set(r.key, list);
     }
     this.size++;
   }
@@ -234,7 +212,7 @@ class RecordIndex {
 }
 
 /** One batch: header, the records' words, their blobs. */
-export function encodeBatch(records: readonly FileRecord[]): Buffer {
+function encodeBatch(records: readonly FileRecord[]): Buffer {
   let indexBytes = 0;
   let blobBytes = 0;
   for (const r of records) {
@@ -299,7 +277,7 @@ export function parseRecords(buf: Buffer, from = FILE_HEADER.length): { records:
       const words = all[r + W.words]!;
       if (words < TEXT_LENS_AT || r + words > end || blob + all[r + W.blobBytes]! > p + total) break;
       const w = all.subarray(r, r + words);
-      batch.push({ w, buf: b, blob, key: keyOfBytes(b, (r + words - pad4(w[W.hashLen]!) / 4) * 4, w[W.hashLen]!) });
+      batch.push({ w, buf: b, blob, key: hashKey(b, (r + words - pad4(w[W.hashLen]!) / 4) * 4, w[W.hashLen]!) });
       blob += w[W.blobBytes]!;
       r += words;
     }
