@@ -1,11 +1,10 @@
 // CI caching: a cache directory produced in one clone, copied to another path and used by a second
 // clone at another path, answers every CPU stage there (restored or fresh, nothing runs); GPU stages
 // are skipped; the cache holds no absolute path of the first clone.
-import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PROJECT_PIPELINE_TS, REPO, runCli } from '../helpers/workspace.js';
+import { PROJECT_PIPELINE_TS, REPO, runCli, tempDirs } from '../helpers/workspace.js';
 
 const CPU_STAGES = ['extract', 'register'];
 const GPU_STAGES = ['train', 'regress'];
@@ -16,16 +15,9 @@ const summarySchema = z.looseObject({
   stages: z.array(z.looseObject({ name: z.string(), status: z.string(), reason: z.string().optional() })),
 });
 
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
-});
-
-async function tempRoot(prefix: string): Promise<string> {
-  const r = await realpath(await mkdtemp(join(tmpdir(), prefix)));
-  roots.push(r);
-  return r;
-}
+const temp = tempDirs();
+afterAll(temp.removeAll);
+const tempRoot = temp.make;
 
 /**
  * The inputs of a clone: pipeline.yaml, the sample corpus and data/*.json, from the repo. With

@@ -3,12 +3,11 @@
 // bash with `npx pipeline` going to this repo's CLI; actions/cache restore/save are played by
 // copying the cache path to and from a local store with GitHub's key / restore-keys rules.
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { BIN, PROJECT_PIPELINE_TS, REPO } from '../helpers/workspace.js';
+import { BIN, PROJECT_PIPELINE_TS, REPO, tempDirs } from '../helpers/workspace.js';
 
 const stepSchema = z
   .object({
@@ -28,16 +27,9 @@ const workflowSchema = z.looseObject({
   jobs: z.record(z.string(), z.looseObject({ 'runs-on': z.string(), steps: z.array(stepSchema) })),
 });
 
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
-});
-
-async function tempRoot(prefix: string): Promise<string> {
-  const r = await realpath(await mkdtemp(join(tmpdir(), prefix)));
-  roots.push(r);
-  return r;
-}
+const temp = tempDirs();
+afterAll(temp.removeAll);
+const tempRoot = temp.make;
 
 async function loadJob(): Promise<Step[]> {
   const wf = workflowSchema.parse(parse(await readFile(join(REPO, '.github', 'workflows', 'pipeline.yml'), 'utf8')));
