@@ -38,6 +38,8 @@ describe('trainer_log.jsonl', () => {
     await mkdir(join(ws, 'out'));
     const second = line({ current_steps: 2, total_steps: 4, loss: 1.5 });
     await writeFile(path, line({ current_steps: 1, total_steps: 4, loss: 2 }) + second.slice(0, 10));
+    // Until the first line is in (bounded: a loaded machine polls late), then a few more polls.
+    for (let t = 0; seen.length === 0 && t < 5000; t += 10) await sleep(10);
     await sleep(60);
     expect(seen).toEqual([1]); // the partial line is not parsed yet
     await appendFile(path, second.slice(10) + 'garbage\n' + line({ current_steps: 3, total_steps: 4 }));
