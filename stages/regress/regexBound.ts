@@ -49,6 +49,9 @@ export class BoundedRegex {
 
   private getWorker(): Worker {
     if (!this.worker) {
+      // Unref'd while idle, so an idle worker never keeps the process alive; runOne refs it for the
+      // whole of each test, start-up included (awaiting 'online' on an unref'd worker with nothing
+      // else pending lets the event loop drain: Node then exits 13 mid-run).
       const w = new Worker(WORKER_SOURCE, { eval: true });
       w.unref();
       // The bound covers the regex, not the worker's start-up.
@@ -64,7 +67,12 @@ export class BoundedRegex {
 
   private async runOne(pattern: string, text: string): Promise<RegexOutcome> {
     const worker = this.getWorker();
-    await this.online;
+    worker.ref();
+    try {
+      await this.online;
+    } finally {
+      worker.unref();
+    }
     const id = this.nextId++;
     return new Promise<RegexOutcome>((resolve) => {
       const cleanup = (): void => {

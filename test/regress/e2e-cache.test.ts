@@ -100,13 +100,17 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
 
     // Only checks change (identity-1 tightened, care-1 gains a max_chars; its min_chars stays, since
     // min_chars is part of the prompt through the detail request): no server, no request, new verdicts.
+    // A regex check on cached answers once made the run exit 13 (the regex worker was unref'd while
+    // it started, with nothing else keeping the process alive).
     const newChecks: Record<string, Record<string, unknown>> = {
       'identity-1': { must_contain: ['博士'] },
-      'care-1': { min_chars: 40, max_chars: 100 },
+      'tone-1': { must_contain: ['前辈'], regex_must: ['明天.*试'] },
+      'care-1': { min_chars: 40, max_chars: 100, regex_must_not: ['休息'] },
     };
     const checksOnly = edited.map((c) => (newChecks[c.id] ? { ...c, checks: newChecks[c.id] } : c));
     await writeFile(join(w.ws, 'data/cases.jsonl'), casesJsonl(checksOnly));
     const none = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
+    expectExit(none, 0);
     expect(stageOf(none.stdout)?.status).toBe('ran');
     const afterNone = await readRequests(w.log);
     expect(chatRequests(afterNone)).toHaveLength(5);
@@ -115,10 +119,22 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
     expect(results.map((x) => [x.id, x.ok, x.failures, x.cached])).toEqual([
       ['identity-1', false, ['missing_required:博士'], true],
       ['tone-1', true, [], true],
-      ['care-1', false, ['too_short:8<40'], true],
+      ['care-1', false, ['too_short:8<40', 'regex_must_not_fail:休息'], true],
       ['multi-1', true, [], true],
     ]);
     // Each run is one history line.
     expect(await readJsonl(join(w.ws, 'artifacts/regress/history.jsonl'))).toHaveLength(3);
+  });
+});
+
+describe('regress stage: regexes that hit their time bound', () => {
+  test('three catastrophic regexes on fresh answers time out one by one and the run still ends normally', async () => {
+    const evil = '^(a+)+$';
+    const cases = [1, 2, 3].map((n) => ({ id: `slow-${n}`, user: `slow ${n}`, checks: { regex_must_not: [evil] } }));
+    const w = await setup({ cases, rules: [{ contains: 'slow', response: `${'a'.repeat(40)}b` }], yaml: ['  regex_timeout_ms: 200'] });
+    const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
+    expectExit(r, 0);
+    const results = await readJsonl<{ id: string; failures: string[] }>(join(w.ws, 'artifacts/regress/latest/results.jsonl'));
+    expect(results.map((x) => [x.id, x.failures])).toEqual(cases.map((c) => [c.id, [`regex_timeout:${evil}`]]));
   });
 });
