@@ -1,0 +1,132 @@
+// Speaker attribution scored on the blind-labelled gold2 set (test/extract/gold2/{tune,heldout}),
+// each half on its own: the current extractor and the old algorithm (bench/oldExtract.ts).
+//   node bin/pipeline.js --exec bench/gold2.ts [--per-file]
+// Two views of each: "attributed" scores every quote's speaker decision; "in samples" scores only
+// the lines that end up in a turn of an emitted sample, with that turn's role (what training sees).
+// --per-file prints the tune half file by file; the heldout half is only ever reported in
+// aggregate (test/extract/gold2/README.md: heldout is never read while tuning).
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { configSchema, fileOptions } from '../stages/extract/config.js';
+import { decodeBytes } from '../stages/extract/decode.js';
+import { analyzeText, extractFile } from '../stages/extract/extractFile.js';
+import { loadGold, scoreFile, summarize, type GoldFile, type Prediction, type Score } from '../test/extract/goldEval.js';
+import { oldExtract } from './oldExtract.js';
+import { BenchError, runBenchMain } from './lib/benchError.js';
+
+const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
+const GOLD2_DIR = join(root, 'test', 'extract', 'gold2');
+const HALVES = ['tune', 'heldout'] as const;
+type Half = (typeof HALVES)[number];
+
+const opts = fileOptions(configSchema.parse(undefined));
+
+interface Views {
+  attributed: Prediction[];
+  inSamples: Prediction[];
+  yieldsSamples: boolean;
+}
+
+/** The current extractor: per-quote decisions, and the lines in emitted samples with their roles. */
+function ours(bytes: Uint8Array, file: string): Views {
+  const dec = decodeBytes(bytes);
+  if (!dec.ok) throw new BenchError(`${file}: cannot decode (${dec.reason})`);
+  const a = analyzeText(dec.text, opts);
+  const utts = a.segmented.utterances;
+  const attributed = utts
+    .filter((u) => u.kind === 'speech')
+    .map((u) => ({ text: u.text, role: u.speaker === 'persona' ? ('gpt' as const) : u.speaker === 'doctor' ? ('human' as const) : null }));
+  const used = new Map<number, 'gpt' | 'human'>();
+  for (const w of a.windows) for (const t of w) for (const id of t.sources) used.set(id, t.role);
+  const inSamples = [...used.entries()].sort((x, y) => x[0] - y[0]).map(([id, role]) => ({ text: utts[id]!.text, role }));
+  return { attributed, inSamples, yieldsSamples: extractFile(bytes, opts).samples.length > 0 };
+}
+
+/** The old algorithm: its decisions, and each line of each turn of its samples (merged turns split back). */
+function old(bytes: Uint8Array): Views {
+  const r = oldExtract(bytes);
+  const seen = new Set<string>();
+  const inSamples: Prediction[] = [];
+  for (const s of r.samples)
+    for (const t of s.conversations)
+      for (const line of t.value.split('\n')) {
+        const role = t.from === 'gpt' ? 'gpt' : 'human';
+        const k = `${role}\0${line}`;
+        if (!line.trim() || seen.has(k)) continue;
+        seen.add(k);
+        inSamples.push({ text: line, role });
+      }
+  return { attributed: r.decisions, inSamples, yieldsSamples: r.samples.length > 0 };
+}
+
+interface HalfResult {
+  files: number;
+  filesWithSamples: number;
+  attributed: Score;
+  inSamples: Score;
+}
+
+function loadHalf(half: Half): Array<{ gold: GoldFile; bytes: Buffer }> {
+  const dir = join(GOLD2_DIR, half);
+  return loadGold(join(dir, 'labels')).map((gold) => ({ gold, bytes: readFileSync(join(dir, 'texts', gold.file)) }));
+}
+
+function scoreHalf(half: Half, algo: 'new' | 'old', perFile?: (file: string, s: Score) => void): HalfResult {
+  const files = loadHalf(half);
+  let att: Score | undefined;
+  let smp: Score | undefined;
+  let withSamples = 0;
+  for (const { gold, bytes } of files) {
+    const v = algo === 'new' ? ours(bytes, gold.file) : old(bytes);
+    att = scoreFile(gold, v.attributed, att);
+    smp = scoreFile(gold, v.inSamples, smp);
+    if (v.yieldsSamples) withSamples++;
+    perFile?.(gold.file, scoreFile(gold, v.inSamples));
+  }
+  return { files: files.length, filesWithSamples: withSamples, attributed: att!, inSamples: smp! };
+}
+
+/** A ratio with 3 decimals, or n/a when nothing was predicted (summarize reports 0/0 as 1). */
+const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (Math.round((a / b) * 1000) / 1000).toFixed(3));
+const num = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
+
+/** The figures #15 asks for, null where nothing was predicted. */
+function figures(s: Score) {
+  return {
+    gpt_precision: num(s.gptCorrect, s.gptPredicted),
+    her_recall: num(s.herFound, s.herTotal),
+    gpt_lines_of_others: s.gptFromOthers,
+    gpt_not_utterances: s.gptUnmatched,
+    human_precision: num(s.humanCorrect, s.humanPredicted),
+    counts: summarize(s).counts,
+  };
+}
+
+function row(label: string, s: Score, files: string): string {
+  const cells = [ratio(s.gptCorrect, s.gptPredicted), ratio(s.herFound, s.herTotal), String(s.gptFromOthers), String(s.gptUnmatched), ratio(s.humanCorrect, s.humanPredicted), files];
+  const widths = [9, 10, 13, 10, 10, 8];
+  return `  ${label.padEnd(22)} ${cells.map((c, i) => c.padStart(widths[i]!)).join(' ')}   ${summarize(s).counts}`;
+}
+
+async function bench(args: string[]): Promise<void> {
+  const unknown = args.filter((a) => a !== '--per-file');
+  if (unknown.length) throw new BenchError(`unknown flag ${unknown[0]} (usage: --exec bench/gold2.ts [--per-file])`, 2);
+  const perFile = args.includes('--per-file');
+  const out: Record<string, Record<string, { files: number; files_with_samples: number; attributed: ReturnType<typeof figures>; in_samples: ReturnType<typeof figures> }>> = {};
+  process.stdout.write(`  ${''.padEnd(22)} ${'gpt prec'.padStart(9)} ${'her recall'.padStart(10)} ${'others in gpt'.padStart(13)} ${'not utts'.padStart(10)} ${'human prec'.padStart(10)} ${'files'.padStart(8)}\n`);
+  for (const half of HALVES) {
+    out[half] = {};
+    process.stdout.write(`${half}\n`);
+    for (const algo of ['new', 'old'] as const) {
+      const lines: string[] = [];
+      const r = scoreHalf(half, algo, perFile && half === 'tune' ? (f, s) => lines.push(`${row(`  ${f.slice(0, 2)}`, s, '')}   ${f}`) : undefined);
+      out[half][algo] = { files: r.files, files_with_samples: r.filesWithSamples, attributed: figures(r.attributed), in_samples: figures(r.inSamples) };
+      const files = `${r.filesWithSamples}/${r.files}`;
+      process.stdout.write(`${row(`${algo}, attributed`, r.attributed, '')}\n${row(`${algo}, in samples`, r.inSamples, files)}\n`);
+      for (const l of lines) process.stdout.write(`${l}\n`);
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ bench: 'gold2', ...out })}\n`);
+}
+
+await runBenchMain(() => bench(process.argv.slice(2)));
