@@ -1,7 +1,7 @@
 // The CLI surface: --force, --dry-run, `dag` (and --mermaid), --version, unknown commands/options.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, exists, listFiles, ranOnce, read, removeWorkspaces, REPO, runJson, runsOf, STACK_LINE, statusJson, stdWorkspace } from './fixtures.js';
+import { cli, dagSource, engineWorkspace, exists, listFiles, ranOnce, read, removeWorkspaces, REPO, runJson, runsOf, STACK_LINE, statusJson, stdWorkspace } from './fixtures.js';
 
 afterAll(removeWorkspaces);
 
@@ -115,4 +115,37 @@ test('--version prints the package version; unknown commands and options exit 2'
   expect(noDag.code).toBe(2);
   expect(noDag.stderr).toMatch(/pipeline\.ts/);
   expect(noDag.stderr).not.toMatch(STACK_LINE);
+});
+
+const ONE_GPU_DAG = dagSource(
+  `z.object({}).strict()`,
+  `
+    defineStage({ name: 'g', gpus: 1, outs: ['out/g.txt'],
+      async run(ctx) { await bump(ctx, 'g'); await writeFile(ctx.out('out/g.txt'), ctx.env.CUDA_VISIBLE_DEVICES); } }),`,
+);
+
+test('--gpus and gpus: take device indexes or UUIDs as nvidia-smi -L prints them; anything else is a usage error', async () => {
+  const ws = await engineWorkspace(ONE_GPU_DAG);
+  for (const bad of ['abc', '0,abc', '0,0', 'GPU-123', '-1', ',']) {
+    const r = await cli(ws, ['run', '--gpus', bad]);
+    expect({ bad, code: r.code }).toEqual({ bad, code: 2 });
+    expect(r.stderr).toMatch(/^pipeline: --gpus: /);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  }
+  // Also when GPU stages are skipped: a wrong flag is wrong in any run.
+  expect((await cli(ws, ['run', '--cpu-only', '--gpus', 'abc'])).code).toBe(2);
+  expect(await runsOf(ws, 'g')).toBe(0);
+  const uuid = 'GPU-8f3c2a1b-4d5e-6f70-8192-a3b4c5d6e7f8';
+  const r = await runJson(ws, ['--gpus', uuid]);
+  expect(r.statuses).toEqual({ g: 'ran' });
+  expect(await read(ws, 'out/g.txt')).toBe(uuid);
+  const mig = 'MIG-0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9';
+  expect((await runJson(ws, ['--gpus', mig, '--force'])).statuses).toEqual({ g: 'ran' });
+  expect(await read(ws, 'out/g.txt')).toBe(mig);
+
+  const inFile = await engineWorkspace(ONE_GPU_DAG, { 'pipeline.yaml': '# pool\ngpus: [0, cuda1]\n' });
+  const f = await cli(inFile, ['run']);
+  expect(f.code).toBe(2);
+  expect(f.stderr).toContain("pipeline.yaml:2:1: gpus: 'cuda1' is not a device id");
+  expect(await runsOf(inFile, 'g')).toBe(0);
 });
