@@ -77,8 +77,28 @@ async function domainCommand(workspace: string, name: string, argv: readonly str
   return cmd.run(ctx);
 }
 
+/**
+ * A reader that closed our stdout (`pipeline run | head -3`) ends the output, not the program: as
+ * a Unix tool on SIGPIPE, nothing more is printed there, but the run finishes, records its work and
+ * releases the workspace lock. Returns whether stdout is gone.
+ */
+function quietOnClosedPipes(): () => boolean {
+  let closed = false;
+  const onError = (stream: NodeJS.WriteStream) => (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+      if (stream === process.stdout) closed = true;
+      return;
+    }
+    throw err;
+  };
+  process.stdout.on('error', onError(process.stdout));
+  process.stderr.on('error', onError(process.stderr));
+  return () => closed;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const workspace = process.cwd();
+  const stdoutClosed = quietOnClosedPipes();
   let code: number;
   try {
     const [cmd, ...rest] = argv;
@@ -106,5 +126,6 @@ export async function main(argv: string[]): Promise<void> {
   }
   process.exitCode = code;
   // Let stdout drain, then leave even if a stray handle (a watcher, a timer) is still open.
+  if (stdoutClosed() || process.stdout.destroyed) process.exit(code);
   process.stdout.write('', () => process.exit(code));
 }

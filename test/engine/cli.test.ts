@@ -1,7 +1,8 @@
 // The CLI surface: --force, --dry-run, `dag` (and --mermaid), --version, unknown commands/options.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, dagSource, engineWorkspace, exists, listFiles, ranOnce, read, removeWorkspaces, REPO, runJson, runsOf, STACK_LINE, statusJson, stdWorkspace } from './fixtures.js';
+import { writeFile } from 'node:fs/promises';
+import { cli, dagSource, engineWorkspace, exists, killIfAlive, listFiles, ranOnce, read, removeWorkspaces, REPO, runJson, runsOf, STACK_LINE, startCli, statusJson, stdWorkspace, waitFor } from './fixtures.js';
 
 afterAll(removeWorkspaces);
 
@@ -148,4 +149,39 @@ test('--gpus and gpus: take device indexes or UUIDs as nvidia-smi -L prints them
   expect(f.code).toBe(2);
   expect(f.stderr).toContain("pipeline.yaml:2:1: gpus: 'cuda1' is not a device id");
   expect(await runsOf(inFile, 'g')).toBe(0);
+});
+
+const GATED_DAG = dagSource(
+  `z.object({}).strict()`,
+  `
+    defineStage({ name: 'gated', outs: ['out/gated.txt'],
+      async run(ctx) {
+        await waitForFile(join(ctx.workspace, 'go'), 'the test to close the pipe');
+        for (let i = 0; i < 50; i++) ctx.progress({ message: 'line ' + i });
+        await bump(ctx, 'gated');
+        await writeFile(ctx.out('out/gated.txt'), 'done');
+      } }),
+    defineStage({ name: 'after', deps: ['out/gated.txt'], outs: ['out/after.txt'],
+      async run(ctx) { await bump(ctx, 'after'); await writeFile(ctx.out('out/after.txt'), 'ok'); } }),`,
+);
+
+test.each([[['run']], [['run', '--json']]])('a reader that closes stdout early (%j | head -1) ends the output quietly; the run finishes and releases the lock', async (args) => {
+  const ws = await engineWorkspace(GATED_DAG);
+  const bg = startCli(ws, args);
+  try {
+    await waitFor(() => bg.stdout().includes('\n'), 'the first line of output');
+    // What `head -1` does after its line: close the pipe, then the run goes on writing.
+    bg.child.stdout!.destroy();
+    await writeFile(join(ws, 'go'), '');
+    const done = await bg.done;
+    expect({ code: done.code, signal: done.signal }).toEqual({ code: 0, signal: null });
+    expect(done.stderr).not.toMatch(/EPIPE|Unhandled|internal error/);
+    expect(done.stderr).not.toMatch(STACK_LINE);
+    expect([await runsOf(ws, 'gated'), await runsOf(ws, 'after')]).toEqual([1, 1]);
+    expect(exists(ws, '.pipeline/lock')).toBe(false);
+    // Recorded: the next run finds both stages fresh.
+    expect((await runJson(ws)).statuses).toEqual({ gated: 'fresh', after: 'fresh' });
+  } finally {
+    killIfAlive(bg.pid);
+  }
 });
