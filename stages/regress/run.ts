@@ -157,7 +157,7 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   // The closing summary: one progress line each (plain and --json reporters print every one).
   for (const l of terminalSummary(summary, results.filter((r) => !r.ok), REPORT_FILE)) {
     ctx.log(l);
-    ctx.progress({ message: l });
+    ctx.progress({ message: l, summary: true });
   }
 
   const errored = results.filter((r) => r.error !== null);
