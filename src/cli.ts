@@ -37,7 +37,11 @@ async function help(workspace: string): Promise<string> {
       /* help must work even with a broken pipeline.ts */
     }
   }
-  lines.push('', 'Run `pipeline <command> --help` for its options. Exit codes: 0 ok, 1 a stage failed, 2 usage or config error, 130 interrupted.');
+  lines.push(
+    '',
+    'Run `pipeline <command> --help` (or `pipeline help <command>`) for its options.',
+    'Exit codes: 0 ok, 1 a stage failed or a requested stage could not run, 2 usage or config error, 130 interrupted.',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -101,7 +105,9 @@ export async function main(argv: string[]): Promise<void> {
   const stdoutClosed = quietOnClosedPipes();
   let code: number;
   try {
-    const [cmd, ...rest] = argv;
+    let [cmd, ...rest] = argv;
+    // `pipeline help run` is `pipeline run --help`.
+    if (cmd === 'help' && rest[0] !== undefined) [cmd, rest] = [rest[0], ['--help']];
     if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
       process.stdout.write(await help(workspace));
       code = cmd ? 0 : 2;
@@ -109,7 +115,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${version()}\n`);
       code = 0;
     } else if (ENGINE_COMMANDS[cmd]) {
-      code = await ENGINE_COMMANDS[cmd].run(workspace, rest);
+      code = await ENGINE_COMMANDS[cmd]!.run(workspace, rest);
     } else {
       const c = await domainCommand(workspace, cmd, rest);
       if (c === undefined) throw new UsageError(`unknown command '${cmd}'. Run \`pipeline --help\` for the list.`);
