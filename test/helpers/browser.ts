@@ -32,9 +32,14 @@ export interface OpenedPage {
   errors: string[];
 }
 
+/** Unpacked by globalSetup.ts into the machine's temp dir (reused across runs), else here. */
+async function executablePath(): Promise<string> {
+  return process.env.PIPELINE_TEST_CHROMIUM ?? (await chromium.executablePath());
+}
+
 export async function launchBrowser(): Promise<Browser> {
   return puppeteer.launch({
-    executablePath: await chromium.executablePath(),
+    executablePath: await executablePath(),
     args: [...chromium.args, '--allow-file-access-from-files'],
     headless: true,
   });
