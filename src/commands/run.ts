@@ -71,7 +71,7 @@ export async function runOnce(
   await session.statCache.save();
   trace('stat cache saved');
   // A stage the user named that was skipped (--cpu-only on a GPU stage) is a stage that could not run.
-  const notRun = f.dryRun ? [] : outcomes.filter((o) => o.status === 'skipped' && f.targets.includes(o.name) && !signal.aborted);
+  const notRun = f.dryRun || !f.requireTargets ? [] : outcomes.filter((o) => o.status === 'skipped' && f.targets.includes(o.name) && !signal.aborted);
   const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && notRun.length === 0 && !signal.aborted;
   if (snapshot && snapshotKey) {
     // Only a clean, complete, unforced run describes a state the next run can trust as a whole.

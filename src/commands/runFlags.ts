@@ -29,6 +29,8 @@ export interface RunFlags {
   sets: string[];
   json: boolean;
   wait: boolean;
+  /** A named target that is skipped (a GPU stage under --cpu-only) fails the run (exit 1); `run` sets it, watch does not. */
+  requireTargets?: boolean;
 }
 
 export function parseRunFlags(argv: readonly string[]): RunFlags {
@@ -51,6 +53,7 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     sets: (flags.set as string[] | undefined) ?? [],
     json: flags.json === true,
     wait: flags.wait === true,
+    requireTargets: true,
   };
 }
 
