@@ -17,6 +17,11 @@ const config: Config = {
   // Sources import siblings as `./x.js` (NodeNext); map that back to the .ts file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60_000,
+  // One owner of temp dirs (test/helpers/tempDirs.ts): removed after each file, and the suite's own
+  // TMPDIR must be empty at the end (test/helpers/globalSetup.ts, globalTeardown.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/afterEachFile.ts'],
+  globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
   maxWorkers: 2,
 };
 

@@ -6,6 +6,7 @@ import * as extract from './stages/extract/index.js';
 import * as register from './stages/register/index.js';
 import * as train from './stages/train/index.js';
 import * as regress from './stages/regress/index.js';
+import { demoCommand } from './stages/demo/command.js';
 
 export const schema = z.object({
   extract: extract.configSchema,
@@ -23,5 +24,5 @@ export default definePipeline({
   configFile: 'pipeline.yaml',
   schema,
   stages: [extract.stage, register.stage, train.stage, regress.stage],
-  commands: { ...extract.commands, ...train.commands, ...regress.commands },
+  commands: { ...extract.commands, ...train.commands, ...regress.commands, demo: demoCommand },
 });

@@ -66,6 +66,7 @@ function fakeCtx(ws: string, deps: Array<{ path: string; hash: string }>, config
     env: {},
     signal: new AbortController().signal,
     log: (line: string) => void stageLog.push(line),
+    warn: (line: string) => void stageLog.push(`warning: ${line}`),
     progress: noop,
     exec: () => Promise.reject(new Error('not in bench')),
     spawn: () => {

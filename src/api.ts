@@ -26,6 +26,8 @@ export interface ProgressUpdate {
   total?: number;
   /** Short text shown next to the stage (e.g. `step 120/600 loss 1.23 eta 0:41:10`). */
   message: string;
+  /** A line of the stage's closing summary (counts, pass rate): on a TTY it stays after the task list. */
+  summary?: boolean;
 }
 
 export interface ExecOptions {
@@ -94,6 +96,8 @@ export interface StageContext {
   readonly signal: AbortSignal;
   /** Appends a line to the stage's log file (artifacts/logs/<stage>.log). */
   log(line: string): void;
+  /** Something the user must see although the stage goes on (a skipped input): a warning in every reporter and the log. */
+  warn(message: string): void;
   /** Live progress (task list on a TTY, a line per 10 % in plain mode, an event in --json). */
   progress(update: ProgressUpdate): void;
   /**

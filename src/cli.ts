@@ -37,7 +37,11 @@ async function help(workspace: string): Promise<string> {
       /* help must work even with a broken pipeline.ts */
     }
   }
-  lines.push('', 'Run `pipeline <command> --help` for its options. Exit codes: 0 ok, 1 a stage failed, 2 usage or config error, 130 interrupted.');
+  lines.push(
+    '',
+    'Run `pipeline <command> --help` (or `pipeline help <command>`) for its options.',
+    'Exit codes: 0 ok, 1 a stage failed or a requested stage could not run, 2 usage or config error, 130 interrupted.',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -77,11 +81,33 @@ async function domainCommand(workspace: string, name: string, argv: readonly str
   return cmd.run(ctx);
 }
 
+/**
+ * A reader that closed our stdout (`pipeline run | head -3`) ends the output, not the program: as
+ * a Unix tool on SIGPIPE, nothing more is printed there, but the run finishes, records its work and
+ * releases the workspace lock. Returns whether stdout is gone.
+ */
+function quietOnClosedPipes(): () => boolean {
+  let closed = false;
+  const onError = (stream: NodeJS.WriteStream) => (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+      if (stream === process.stdout) closed = true;
+      return;
+    }
+    throw err;
+  };
+  process.stdout.on('error', onError(process.stdout));
+  process.stderr.on('error', onError(process.stderr));
+  return () => closed;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const workspace = process.cwd();
+  const stdoutClosed = quietOnClosedPipes();
   let code: number;
   try {
-    const [cmd, ...rest] = argv;
+    let [cmd, ...rest] = argv;
+    // `pipeline help run` is `pipeline run --help`.
+    if (cmd === 'help' && rest[0] !== undefined) [cmd, rest] = [rest[0], ['--help']];
     if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
       process.stdout.write(await help(workspace));
       code = cmd ? 0 : 2;
@@ -89,7 +115,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${version()}\n`);
       code = 0;
     } else if (ENGINE_COMMANDS[cmd]) {
-      code = await ENGINE_COMMANDS[cmd].run(workspace, rest);
+      code = await ENGINE_COMMANDS[cmd]!.run(workspace, rest);
     } else {
       const c = await domainCommand(workspace, cmd, rest);
       if (c === undefined) throw new UsageError(`unknown command '${cmd}'. Run \`pipeline --help\` for the list.`);
@@ -106,5 +132,6 @@ export async function main(argv: string[]): Promise<void> {
   }
   process.exitCode = code;
   // Let stdout drain, then leave even if a stray handle (a watcher, a timer) is still open.
+  if (stdoutClosed() || process.stdout.destroyed) process.exit(code);
   process.stdout.write('', () => process.exit(code));
 }

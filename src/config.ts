@@ -1,10 +1,13 @@
 // Loads pipeline.yaml, applies `--set` overrides and validates it with the pipeline's zod schema.
-// Every error names `file:line:col` (or the `--set` that caused it) and what was expected.
+// Every error names `file:line:col` (or the `--set` that caused it) and what was expected, shows the
+// line with a caret under the column, and suggests the closest key for an unknown one.
 import { readFile } from 'node:fs/promises';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from './api.js';
 import { normalizeGpus } from './argv.js';
+import { didYouMean, excerpt, schemaKeysAt, syntaxErrorOffset } from './configText.js';
+import { deviceIdProblem } from './gpuPool.js';
 
 export interface LoadedConfig {
   file: string;
@@ -13,12 +16,8 @@ export interface LoadedConfig {
   gpus?: string[];
 }
 
-/** `gpus:` — a list of device ids, a comma-separated string, or one id (checked by hand: the
- * engine's start-up path stays free of zod, which the DAG bundle loads anyway). */
-function validGpus(v: unknown): boolean {
-  const id = (x: unknown) => (typeof x === 'number' && Number.isInteger(x) && x >= 0) || (typeof x === 'string' && /^\S+$/.test(x));
-  return Array.isArray(v) ? v.every(id) : typeof v === 'string' || id(v);
-}
+/** Top-level keys the engine itself reads, whatever the DAG's schema says. */
+export const ENGINE_KEYS = ['gpus', 'watch'] as const;
 
 export function parseSetArg(arg: string): { path: string[]; raw: string } {
   const eq = arg.indexOf('=');
@@ -30,6 +29,26 @@ export function parseSetArg(arg: string): { path: string[]; raw: string } {
 
 export { normalizeGpus };
 
+/** A `--set` value, parsed as YAML exactly as if it stood in the file. */
+function setValue(arg: string, key: string, raw: string): unknown {
+  if (raw === '') return '';
+  const doc = parseDocument(raw, { uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) throw new UsageError(`--set ${arg}: the value of ${key} is not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')} (quote it to pass a string)`);
+  return toJS(doc, `--set ${key}`);
+}
+
+/** toJS with YAML's resource limits reported as a config error, not a crash. */
+function toJS(doc: Document, where: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/alias/i.test(msg)) throw new UsageError(`${where}: too many alias expansions (YAML aliases nested too deeply, as in an "alias bomb"); write the values out instead`);
+    throw new UsageError(`${where}: cannot read the YAML: ${msg}`);
+  }
+}
+
 export async function loadConfig(file: string, displayName: string, schema: z.ZodType, sets: readonly string[]): Promise<LoadedConfig> {
   let text = '';
   try {
@@ -39,21 +58,25 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const pos = (offset: number) => {
+  /** `file:line:col` and the line with a caret under the column. */
+  const at = (offset: number): Located => {
     const p = lc.linePos(offset);
-    return `${displayName}:${p.line}:${p.col}`;
+    return { label: `${displayName}:${p.line}:${p.col}`, frame: excerpt(text, p.line, p.col) };
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    throw new UsageError(`${pos(e.pos[0])}: invalid YAML: ${e.message.split('\n')[0]}`);
+    const loc = at(syntaxErrorOffset(text, e.pos[0], e.message));
+    throw new UsageError(`${loc.label}: invalid YAML: ${e.message.split('\n')[0]}${loc.frame}`);
   }
   if (doc.contents !== null && !isMap(doc.contents)) {
-    throw new UsageError(`${displayName}:1:1: expected a mapping of sections (extract:, train:, …) at the top level`);
+    throw new UsageError(`${displayName}:1:1: expected a mapping of sections (extract:, train:, …) at the top level${excerpt(text, 1, 1)}`);
   }
+  // Resource limits (an alias bomb) are checked on the file alone, before any --set is applied.
+  toJS(doc, displayName);
   const setPaths: string[] = [];
   for (const s of sets) {
     const { path, raw } = parseSetArg(s);
-    const value = raw === '' ? '' : parseDocument(raw).toJS();
+    const value = setValue(s, path.join('.'), raw);
     if (doc.contents === null) doc.contents = doc.createNode({}) as never;
     try {
       doc.setIn(path, value);
@@ -62,50 +85,80 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
     }
     setPaths.push(path.join('.'));
   }
-  const data = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const data = (toJS(doc, displayName) ?? {}) as Record<string, unknown>;
+  const locate = (path: string[]) => where(doc, path, at, displayName, setPaths);
+  const message = (path: string[], text: string) => {
+    const loc = locate(path);
+    const key = path.join('.');
+    // A --set error already names its key: do not print it twice.
+    const head = loc.label === `--set ${key}` || !key ? loc.label : `${loc.label}: ${key}`;
+    return `${head}: ${text}${loc.frame}`;
+  };
+  const unknownKey = (parent: string[], key: string, known: readonly string[]) =>
+    message([...parent, key], `unknown key${parent.length ? ` in ${parent.join('.')}` : ' at the top level'}${didYouMean(key, known)}`);
+
   const { gpus: rawGpus, ...rest } = data;
+  // The top level is strict whatever the DAG's schema says: a typo in a section name is an error.
+  const topKeys = schemaKeysAt(schema, []);
+  if (topKeys) {
+    const known = [...new Set([...topKeys, ...ENGINE_KEYS])];
+    const unknown = Object.keys(data).filter((k) => !known.includes(k));
+    if (unknown.length > 0) throw new UsageError(unknown.slice(0, 5).map((k) => unknownKey([], k, known)).join('\n'));
+  }
   let gpus: string[] | undefined;
   if (rawGpus !== undefined) {
-    if (!validGpus(rawGpus)) throw new UsageError(`${where(doc, ['gpus'], pos, displayName, setPaths)}: gpus: expected a list of device ids (e.g. [0, 1]) or "0,1"`);
+    const problem = gpusProblem(rawGpus);
+    if (problem) throw new UsageError(message(['gpus'], problem));
     gpus = normalizeGpus(rawGpus);
   }
   const parsed = schema.safeParse(rest);
   if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 5).map((issue) => {
-      let path = issue.path.map(String);
-      if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path = [...path, String(issue.keys[0])];
-      const key = path.join('.') || '(top level)';
-      return `${where(doc, path, pos, displayName, setPaths)}: ${key}: ${issue.message}`;
+    const lines = parsed.error.issues.slice(0, 5).flatMap((issue) => {
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
+        const known = schemaKeysAt(schema, path) ?? [];
+        return issue.keys.map((k) => unknownKey(path, String(k), known));
+      }
+      return [message(path, issue.message)];
     });
     throw new UsageError(lines.join('\n'));
   }
   return { file, values: parsed.data as Record<string, unknown>, gpus };
 }
 
-function where(
-  doc: Document,
-  path: string[],
-  pos: (offset: number) => string,
-  displayName: string,
-  setPaths: string[],
-): string {
+/** Why a `gpus:` value is not a list of device ids, or undefined when it is one. */
+function gpusProblem(v: unknown): string | undefined {
+  const ids = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [v];
+  const bad = ids.find((x) => !((typeof x === 'number' && Number.isInteger(x)) || typeof x === 'string'));
+  if (bad !== undefined) return `expected a list of device ids (e.g. [0, 1]) or "0,1", got ${JSON.stringify(bad)}`;
+  return deviceIdProblem(ids.map(String));
+}
+
+interface Located {
+  label: string;
+  /** The line and a caret, when the place is in the file. */
+  frame: string;
+}
+
+function where(doc: Document, path: string[], at: (offset: number) => Located, displayName: string, setPaths: string[]): Located {
   const dotted = path.join('.');
-  const fromSet = setPaths.find((p) => dotted === p || dotted.startsWith(`${p}.`));
-  if (fromSet) return `--set ${fromSet}`;
+  // The --set that wrote this value, or one below an unknown key it created.
+  const fromSet = setPaths.find((p) => dotted === p || dotted.startsWith(`${p}.`) || (dotted !== '' && p.startsWith(`${dotted}.`)));
+  if (fromSet) return { label: `--set ${fromSet}`, frame: '' };
   // The deepest node that exists: the value itself, or the key's parent when it is missing.
   for (let n = path.length; n >= 0; n--) {
     const sub = path.slice(0, n);
     const node = (n === 0 ? doc.contents : doc.getIn(sub, true)) as { range?: [number, number, number] } | null;
-    if (n > 0 && isMap(doc.getIn(sub.slice(0, -1), true) ?? doc.contents)) {
+    if (n > 0) {
       // Point at the key rather than the value when we can.
       const parent = (n === 1 ? doc.contents : doc.getIn(sub.slice(0, -1), true)) as unknown;
       if (isMap(parent)) {
         const pair = parent.items.find((it) => String((it.key as { value?: unknown })?.value ?? it.key) === sub[n - 1]);
         const keyNode = pair?.key as { range?: [number, number, number] } | undefined;
-        if (keyNode?.range) return pos(keyNode.range[0]);
+        if (keyNode?.range) return at(keyNode.range[0]);
       }
     }
-    if (node?.range) return pos(node.range[0]);
+    if (node?.range) return at(node.range[0]);
   }
-  return `${displayName}:1:1`;
+  return { label: `${displayName}:1:1`, frame: '' };
 }

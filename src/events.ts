@@ -25,6 +25,8 @@ export interface Reporter {
   progress(name: string, update: ProgressUpdate): void;
   /** A free-form line about a stage (e.g. waiting for GPUs). */
   note(name: string, message: string): void;
+  /** Something the user must see (ctx.warn): a skipped input, a lossy step. */
+  warn?(name: string, message: string): void;
   end(outcome: StageOutcome): void;
   /** Called once at the end; resolves when all output is flushed. */
   finish(ok: boolean, outcomes: StageOutcome[], extra?: Record<string, unknown>): Promise<void>;

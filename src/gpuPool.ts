@@ -1,5 +1,32 @@
 // GPU devices for stages: where the pool comes from, and handing devices out to stages.
 import { execFile } from 'node:child_process';
+import { UsageError } from './api.js';
+
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+/**
+ * A device id as CUDA_VISIBLE_DEVICES takes it: an index, or a UUID as `nvidia-smi -L` prints it
+ * (`GPU-<uuid>`, a MIG instance `MIG-<uuid>`, or the older `MIG-GPU-<uuid>/<gi>/<ci>`).
+ */
+const DEVICE_ID = new RegExp(`^(\\d+|GPU-${UUID}|MIG-${UUID}|MIG-GPU-${UUID}/\\d+/\\d+)$`);
+
+/** Why a list of device ids is not usable (empty, malformed, repeated), or undefined when it is. */
+export function deviceIdProblem(ids: readonly string[]): string | undefined {
+  if (ids.length === 0) return 'expected at least one device id (e.g. 0 or 0,1)';
+  const bad = ids.find((id) => !DEVICE_ID.test(id));
+  if (bad !== undefined) {
+    return `'${bad}' is not a device id: use an index (0, 1, …) or a UUID as \`nvidia-smi -L\` prints it (GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, MIG-…)`;
+  }
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup !== undefined) return `device ${dup} is listed twice`;
+  return undefined;
+}
+
+/** The ids of `--gpus`, checked (a usage error names the flag). */
+export function checkGpuFlag(ids: string[]): string[] {
+  const problem = deviceIdProblem(ids);
+  if (problem) throw new UsageError(`--gpus: ${problem}`);
+  return ids;
+}
 
 export interface PoolSource {
   devices: string[];
@@ -9,7 +36,7 @@ export interface PoolSource {
 
 /** `--gpus`, else `gpus:` in the config, else CUDA_VISIBLE_DEVICES, else `nvidia-smi -L`, else none. */
 export async function discoverGpus(flag: string[] | undefined, fromConfig: string[] | undefined, configName: string): Promise<PoolSource> {
-  if (flag) return { devices: flag, from: '--gpus' };
+  if (flag) return { devices: checkGpuFlag(flag), from: '--gpus' };
   if (fromConfig) return { devices: fromConfig, from: `gpus: in ${configName}` };
   const cvd = process.env.CUDA_VISIBLE_DEVICES;
   if (cvd !== undefined && cvd.trim() !== '') {

@@ -1,5 +1,6 @@
-// Three ways to show a run: a live listr2 task list (TTY), plain lines (CI, pipes, NO_COLOR),
-// and JSON lines (--json, the machine-readable contract).
+// Three ways to show a run: a live listr2 task list (TTY), plain lines (CI, pipes, NO_COLOR,
+// TERM=dumb), and JSON lines (--json, the machine-readable contract). Each shows warnings
+// (ctx.warn), and each line at most once.
 import type { ListrTaskWrapper } from 'listr2';
 import type { ProgressUpdate } from './api.js';
 import type { Reporter, StageOutcome } from './events.js';
@@ -13,12 +14,12 @@ function fmtMs(ms: number): string {
   return `${m}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
-function failureLines(o: StageOutcome): string[] {
+function failureLines(o: StageOutcome, head = '  '): string[] {
   const lines: string[] = [];
   if (o.logTail && o.logTail.length) {
-    lines.push(`  last lines of ${o.log}:`);
+    lines.push(`${head}last lines of ${o.log}:`);
     for (const l of o.logTail) lines.push(`    ${l}`);
-  } else if (o.log) lines.push(`  log: ${o.log}`);
+  } else if (o.log) lines.push(`${head}log: ${o.log}`);
   return lines;
 }
 
@@ -26,6 +27,12 @@ export function summaryLine(outcomes: StageOutcome[]): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
   return [...counts.entries()].map(([k, v]) => `${v} ${k}`).join(', ');
+}
+
+/** The closing lines of a run: requested stages that could not run, then ok / FAILED with the counts. */
+function closingLines(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown>): string[] {
+  const notRun = Array.isArray(extra.notRun) ? (extra.notRun as string[]) : [];
+  return [...notRun, `${ok ? 'ok' : 'FAILED'}: ${summaryLine(outcomes)}${extra.unchanged ? ' (nothing changed since the last run)' : ''}`];
 }
 
 export class JsonReporter implements Reporter {
@@ -45,6 +52,9 @@ export class JsonReporter implements Reporter {
   note(name: string, message: string) {
     this.emit({ event: 'note', stage: name, message });
   }
+  warn(name: string, message: string) {
+    this.emit({ event: 'warning', stage: name, message });
+  }
   end(o: StageOutcome) {
     this.emit({ event: 'end', stage: o.name, status: o.status, reason: o.reason, ms: o.ms, ...(o.error ? { error: o.error, log: o.log } : {}) });
   }
@@ -60,10 +70,17 @@ export class JsonReporter implements Reporter {
 
 export class PlainReporter implements Reporter {
   private buckets = new Map<string, number>();
+  /** The last line printed per stage: a stage repeating itself (a wait counter) prints it once. */
+  private last = new Map<string, string>();
   constructor(private readonly write: Write) {}
+  private line(name: string, text: string) {
+    if (this.last.get(name) === text) return;
+    this.last.set(name, text);
+    this.write(`${name}: ${text}\n`);
+  }
   begin() {}
   working(name: string, action: 'run' | 'restore', reason: string) {
-    this.write(`${name}: ${action === 'run' ? 'running' : 'restoring'} (${reason})\n`);
+    this.line(name, `${action === 'run' ? 'running' : 'restoring'} (${reason})`);
   }
   progress(name: string, u: ProgressUpdate) {
     if (u.total && u.current !== undefined) {
@@ -71,17 +88,20 @@ export class PlainReporter implements Reporter {
       if (b <= (this.buckets.get(name) ?? -1)) return;
       this.buckets.set(name, b);
     }
-    this.write(`${name}: ${u.message}\n`);
+    this.line(name, u.message);
   }
   note(name: string, message: string) {
-    this.write(`${name}: ${message}\n`);
+    this.line(name, message);
+  }
+  warn(name: string, message: string) {
+    this.line(name, `warning: ${message}`);
   }
   end(o: StageOutcome) {
-    this.write(`${o.name}: ${o.status} — ${o.reason} (${fmtMs(o.ms)})\n`);
+    this.line(o.name, `${o.status} — ${o.reason} (${fmtMs(o.ms)})`);
     if (o.status === 'failed') for (const l of failureLines(o)) this.write(`${l}\n`);
   }
   async finish(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown> = {}) {
-    this.write(`${ok ? 'ok' : 'FAILED'}: ${summaryLine(outcomes)}${extra.unchanged ? ' (nothing changed since the last run)' : ''}\n`);
+    for (const l of closingLines(ok, outcomes, extra)) this.write(`${l}\n`);
   }
 }
 
@@ -95,6 +115,9 @@ export class TaskListReporter implements Reporter {
   private tasks = new Map<string, { deferred: Deferred; task?: ListrTaskWrapper<unknown, never, never>; t0: number }>();
   private listr?: Promise<unknown>;
   private ticker?: NodeJS.Timeout;
+  /** Per stage: its closing summary lines and its warnings, printed under the finished list. */
+  private summaries = new Map<string, string[]>();
+  private warnings = new Map<string, string[]>();
 
   constructor(private readonly write: Write) {}
 
@@ -119,10 +142,11 @@ export class TaskListReporter implements Reporter {
           const o = await entry.deferred.promise;
           task.title = `${s} — ${o.status}: ${o.reason} (${fmtMs(o.ms)})`;
           if (o.status === 'failed') throw new Error(`${s} failed: ${o.error ?? o.reason}`);
-          if (o.status === 'skipped' || o.status === 'blocked') task.skip(`${s} — ${o.status}: ${o.reason}`);
+          // The skip message replaces the title (one line, not the title and the message again).
+          if (o.status === 'skipped' || o.status === 'blocked') task.skip(task.title);
         },
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: false, collapseSkips: false, showSkipMessage: true } } as never,
+      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: false, collapseSkips: true, showSkipMessage: true } } as never,
     );
     return list.run().catch(() => undefined);
   }
@@ -134,6 +158,7 @@ export class TaskListReporter implements Reporter {
     }
   }
   progress(name: string, u: ProgressUpdate) {
+    if (u.summary) this.summaries.set(name, [...(this.summaries.get(name) ?? []), u.message]);
     const e = this.tasks.get(name);
     if (e?.task) e.task.output = u.total && u.current !== undefined ? `${bar(u.current / u.total)} ${u.message}` : u.message;
   }
@@ -141,14 +166,25 @@ export class TaskListReporter implements Reporter {
     const e = this.tasks.get(name);
     if (e?.task) e.task.output = message;
   }
+  warn(name: string, message: string) {
+    this.warnings.set(name, [...(this.warnings.get(name) ?? []), message]);
+    const e = this.tasks.get(name);
+    if (e?.task) e.task.output = `⚠ ${message}`;
+  }
   end(o: StageOutcome) {
     this.tasks.get(o.name)?.deferred.resolve(o);
   }
   async finish(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown> = {}) {
     if (this.ticker) clearInterval(this.ticker);
     await this.listr;
-    for (const o of outcomes) if (o.status === 'failed') for (const l of [`${o.name}: ${o.error ?? o.reason}`, ...failureLines(o)]) this.write(`${l}\n`);
-    this.write(`${ok ? 'ok' : 'FAILED'}: ${summaryLine(outcomes)}${extra.unchanged ? ' (nothing changed since the last run)' : ''}\n`);
+    // Under the list (whose titles already say what happened): what each stage reported at its
+    // end, its warnings, and the log tail of a failure.
+    for (const o of outcomes) {
+      for (const l of this.summaries.get(o.name) ?? []) this.write(`${o.name}: ${l}\n`);
+      for (const w of this.warnings.get(o.name) ?? []) this.write(`⚠ ${o.name}: ${w}\n`);
+      if (o.status === 'failed') for (const l of failureLines(o, `${o.name}: `)) this.write(`${l}\n`);
+    }
+    for (const l of closingLines(ok, outcomes, extra)) this.write(`${l}\n`);
   }
 }
 

@@ -110,6 +110,8 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
     };
     const bad = ups.find((u) => u.status === 'failed' || u.status === 'blocked');
     if (bad) return done('blocked', `upstream '${bad.name}' ${bad.status}`);
+    // --cpu-only comes first: a dry run must not say a GPU stage would run.
+    if (o.cpuOnly && stage.gpus > 0) return done('skipped', `needs ${stage.gpus} GPU(s); --cpu-only`);
     const wouldWork = ups.find((u) => u.wouldWork);
     if (o.dryRun && wouldWork) {
       return done('skipped', `dry run: would run after upstream '${wouldWork.name}'`, { wouldWork: true });
@@ -117,7 +119,6 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
     const skippedUp = ups.find((u) => u.status === 'skipped');
     if (skippedUp) return done('skipped', `upstream '${skippedUp.name}' skipped`);
     if (o.signal.aborted) return done('skipped', 'interrupted');
-    if (o.cpuOnly && stage.gpus > 0) return done('skipped', `needs ${stage.gpus} GPU(s); --cpu-only`);
 
     // GPU stages are bounded by the GPU pool, not by --jobs (which bounds CPU work).
     const slot = <T>(fn: () => Promise<T>): Promise<T> => (stage.gpus > 0 ? fn() : limit(fn));
@@ -297,6 +298,10 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     env: baseEnv,
     signal: o.signal,
     log,
+    warn: (message) => {
+      log(`warning: ${message}`);
+      o.reporter.warn?.(name, message);
+    },
     progress: (u) => o.reporter.progress(name, u),
     exec: (file, args, opts = {}) => runChild(file, args, { ...opts, baseEnv, registry: o.registry, log, signal: o.signal }),
     spawn: (file, args, opts = {}) => {

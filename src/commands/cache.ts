@@ -24,7 +24,7 @@ function human(n: number): string {
 
 export async function cacheCommand(workspace: string, argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (!sub || sub === '--help' || sub === '-h') {
+  if (!sub || sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(CACHE_USAGE);
     return sub ? 0 : 2;
   }

@@ -70,7 +70,9 @@ export async function runOnce(
   trace('stages done');
   await session.statCache.save();
   trace('stat cache saved');
-  const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && !signal.aborted;
+  // A stage the user named that was skipped (--cpu-only on a GPU stage) is a stage that could not run.
+  const notRun = f.dryRun || !f.requireTargets ? [] : outcomes.filter((o) => o.status === 'skipped' && f.targets.includes(o.name) && !signal.aborted);
+  const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && notRun.length === 0 && !signal.aborted;
   if (snapshot && snapshotKey) {
     // Only a clean, complete, unforced run describes a state the next run can trust as a whole.
     if (!ok || force.size > 0) snapshot.disable();
@@ -79,7 +81,10 @@ export async function runOnce(
     await snapshot.write(snapshotKey, outcomes);
     trace('no-op snapshot written');
   }
-  await reporter.finish(ok, outcomes, f.dryRun ? { dryRun: true } : {});
+  await reporter.finish(ok, outcomes, {
+    ...(f.dryRun ? { dryRun: true } : {}),
+    ...(notRun.length ? { notRun: notRun.map((o) => `requested stage '${o.name}' could not run: ${o.reason}`) } : {}),
+  });
   return { code: signal.aborted ? 130 : ok ? 0 : 1, outcomes };
 }
 

@@ -1,5 +1,6 @@
 // The flags of `pipeline run`, shared by the full path and the no-op fast path.
 import { intFlag, normalizeGpus, parseArgs } from '../argv.js';
+import { checkGpuFlag } from '../gpuPool.js';
 
 export const RUN_USAGE = `Usage: pipeline run [targets…] [options]
 
@@ -28,6 +29,8 @@ export interface RunFlags {
   sets: string[];
   json: boolean;
   wait: boolean;
+  /** A named target that is skipped (a GPU stage under --cpu-only) fails the run (exit 1); `run` sets it, watch does not. */
+  requireTargets?: boolean;
 }
 
 export function parseRunFlags(argv: readonly string[]): RunFlags {
@@ -46,10 +49,11 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     force: forceBare ? 'targets' : forceList,
     dryRun: flags['dry-run'] === true,
     jobs: intFlag(flags.jobs, 'jobs'),
-    gpus: typeof flags.gpus === 'string' ? normalizeGpus(flags.gpus) : undefined,
+    gpus: typeof flags.gpus === 'string' ? checkGpuFlag(normalizeGpus(flags.gpus)) : undefined,
     sets: (flags.set as string[] | undefined) ?? [],
     json: flags.json === true,
     wait: flags.wait === true,
+    requireTargets: true,
   };
 }
 

@@ -43,11 +43,12 @@ export const stage = defineStage({
     await ctx.writeOut(config.output, res.datasetChunks());
     await ctx.writeOut(config.report, res.reportBytes());
     const t = res.totals;
-    ctx.log(
-      `extract: ${t.files} files (${res.extracted} read, ${t.files - res.extracted} from cache), ${t.files_skipped} skipped, ` +
-        `${t.samples} samples; her ${t.utterances.persona}, Doctor ${t.utterances.doctor}, others ${t.utterances.other}, uncertain ${t.utterances.uncertain}`,
-    );
-    for (const f of res.skipped) ctx.log(`extract: skipped ${f.file}: ${f.reason} (${f.detail})`);
+    const summary =
+      `${t.files} files (${res.extracted} read, ${t.files - res.extracted} from cache), ${t.files_skipped} skipped, ` +
+      `${t.samples} samples; her ${t.utterances.persona}, Doctor ${t.utterances.doctor}, others ${t.utterances.other}, uncertain ${t.utterances.uncertain}`;
+    ctx.log(`extract: ${summary}`);
+    ctx.progress({ message: summary, summary: true });
+    for (const f of res.skipped) ctx.warn(`skipped ${f.file}: ${f.reason} (${f.detail})`);
     const cpu = process.cpuUsage(cpu0);
     const ms = (x: number) => Math.round(x);
     ctx.log(

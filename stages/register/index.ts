@@ -145,7 +145,7 @@ async function run(ctx: StageContext): Promise<void> {
   await writeFile(ctx.out(REPORT_OUT), `${JSON.stringify(report, null, 2)}\n`);
   const line = summaryLine(report);
   ctx.log(line);
-  ctx.progress({ message: line });
+  ctx.progress({ message: line, summary: true });
 }
 
 async function readOwned(ctx: PublishContext): Promise<OwnedEntries> {

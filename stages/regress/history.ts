@@ -13,6 +13,8 @@ export const historyCaseSchema = z.object({
   ok: z.boolean(),
   failures: z.array(z.string()),
   response: z.string().nullable(),
+  /** The messages sent (system prompt included); absent in entries written before it was kept. */
+  messages: z.array(z.object({ role: z.string(), content: z.string() })).optional(),
 });
 
 export const historyEntrySchema = z.object({
@@ -27,6 +29,8 @@ export const historyEntrySchema = z.object({
   pass_rate: z.number(),
   by_tag: z.record(z.string(), z.object({ total: z.number(), passed: z.number(), pass_rate: z.number() })),
   cases: z.array(historyCaseSchema),
+  /** Scalar keys of the adapter's rendered train config, for the report's run labels. */
+  train_params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;

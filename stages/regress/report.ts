@@ -1,8 +1,11 @@
 // The self-contained HTML regression report (artifacts/reports/regression.html): inline CSS, SVG
 // and JS, nothing fetched. Sections: pass-rate trend across runs, per-tag table for the recent
-// runs, cases that flipped between the last two runs (responses side by side), every case of the
-// latest run; tag filters (also from the URL: `regression.html#tag=identity`).
+// runs (cells coloured on a red → green scale), cases that flipped between the last two runs
+// (responses side by side), every case of the latest run with the messages sent (system prompt
+// folded) next to its answer; runs are named by adapter and the training params that changed; tag
+// filters (also from the URL: `regression.html#tag=identity`).
 import type { HistoryEntry } from './history.js';
+import { paramChanges } from './runLabel.js';
 import { pct } from './summary.js';
 
 export const REPORT_FILE = 'artifacts/reports/regression.html';
@@ -19,17 +22,40 @@ function runLabel(e: HistoryEntry): string {
   return `${e.adapter} · ${e.at.slice(0, 16).replace('T', ' ')}`;
 }
 
+/**
+ * A readable name per run: the adapter's short key, then the training params that changed since
+ * the previous run (`lora_rank 8→16`), or what else changed (the answerer, the suite).
+ */
+export function runNames(entries: readonly HistoryEntry[]): Array<{ key: string; change: string }> {
+  return entries.map((e, i) => {
+    const prev = entries[i - 1];
+    const key = e.adapter.slice(0, 8);
+    if (!prev) return { key, change: '' };
+    const changes = paramChanges(prev.train_params, e.train_params);
+    if (changes.length > 0) return { key, change: changes.length > 2 ? `${changes.slice(0, 2).join(', ')} +${changes.length - 2}` : changes.join(', ') };
+    if (prev.adapter === e.adapter) return { key, change: prev.suite_hash === e.suite_hash ? 'rerun' : 'cases edited' };
+    return { key, change: 'other adapter' };
+  });
+}
+
+/** Background of a pass-rate cell on a red (0 %) → amber → green (100 %) scale. */
+export function rateColour(rate: number): string {
+  const r = Math.max(0, Math.min(1, rate));
+  return `hsl(${Math.round(r * 120)}, 70%, ${Math.round(88 - 6 * Math.sin(r * Math.PI))}%)`;
+}
+
 export function trendSvg(entries: readonly HistoryEntry[], minPassRate = 0): string {
   const w = 720;
-  const h = 240;
+  const h = 250;
   const left = 44;
   const right = 16;
   const top = 16;
-  const bottom = 56;
+  const bottom = 66;
   const pw = w - left - right;
   const ph = h - top - bottom;
   const x = (i: number): number => left + (entries.length <= 1 ? pw / 2 : (i * pw) / (entries.length - 1));
   const y = (r: number): number => top + (1 - r) * ph;
+  const names = runNames(entries);
   const parts: string[] = [];
   for (const r of [0, 0.25, 0.5, 0.75, 1]) {
     parts.push(`<line class="grid" x1="${left}" x2="${w - right}" y1="${y(r)}" y2="${y(r)}"/>`);
@@ -47,7 +73,14 @@ export function trendSvg(entries: readonly HistoryEntry[], minPassRate = 0): str
       `<circle class="point" data-adapter="${esc(e.adapter)}" data-pass-rate="${e.pass_rate}" cx="${x(i).toFixed(1)}" cy="${y(e.pass_rate).toFixed(1)}" r="4">` +
         `<title>${esc(runLabel(e))}: ${e.passed}/${e.total} (${pct(e.pass_rate)}) · suite ${esc(e.suite_hash.slice(0, 8))}</title></circle>`,
     );
-    parts.push(`<text class="xlabel" x="${x(i).toFixed(1)}" y="${h - bottom + 16}" text-anchor="middle">${esc(e.adapter.slice(0, 8))}</text>`);
+    // The first and last labels grow inwards, so neither is clipped at the chart's edges.
+    const anchor = entries.length <= 1 ? 'middle' : i === 0 ? 'start' : i === entries.length - 1 ? 'end' : 'middle';
+    const n = names[i]!;
+    const change = n.change.length > 30 ? `${n.change.slice(0, 29)}…` : n.change;
+    parts.push(
+      `<text class="xlabel" x="${x(i).toFixed(1)}" y="${h - bottom + 18}" text-anchor="${anchor}"><title>${esc(runLabel(e))}${n.change ? ` · ${esc(n.change)}` : ''}</title>` +
+        `<tspan class="key" x="${x(i).toFixed(1)}">${esc(n.key)}</tspan>${change ? `<tspan class="change" x="${x(i).toFixed(1)}" dy="15">${esc(change)}</tspan>` : ''}</text>`,
+    );
   });
   return `<svg id="trend" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="pass rate per run">${parts.join('')}</svg>`;
 }
@@ -76,7 +109,23 @@ function responseBlock(c: HistoryEntry['cases'][number]): string {
   return `${status}${failures}<pre class="response">${esc(c.response ?? '(no response)')}</pre>`;
 }
 
+type Sent = NonNullable<HistoryEntry['cases'][number]['messages']>;
+
+/** The messages sent for a case: the system prompt folded (it is long and the same for most cases), then the turns. */
+function promptBlock(messages: Sent | undefined): string {
+  if (!messages) return '<span class="na">(not recorded)</span>';
+  return messages
+    .map((m) =>
+      m.role === 'system'
+        ? `<details class="system"><summary>system prompt</summary><pre class="msg">${esc(m.content)}</pre></details>`
+        : `<div class="turn ${esc(m.role)}"><span class="role">${esc(m.role)}</span><pre class="msg">${esc(m.content)}</pre></div>`,
+    )
+    .join('');
+}
+
 export interface ReportOptions {
+  /** A line shown above everything, e.g. that the run was a simulation. */
+  banner?: string;
   /** How many recent runs the per-tag table shows. */
   tagColumns?: number;
   minPassRate?: number;
@@ -91,13 +140,18 @@ export function renderReport(entries: readonly HistoryEntry[], opts: ReportOptio
   const caseTags = [...new Set((last?.cases ?? []).flatMap((c) => c.tags))].sort();
   const flips = last && prev ? flippedCases(prev, last) : [];
 
-  const tagTable = `<table id="tags"><thead><tr><th>tag</th>${recent.map((e) => `<th title="${esc(runLabel(e))}">${esc(e.adapter.slice(0, 8))}</th>`).join('')}</tr></thead><tbody>${allTags
+  const names = runNames(entries).slice(-recent.length);
+  const tagTable = `<table id="tags"><thead><tr><th>tag</th>${recent
+    .map((e, i) => `<th title="${esc(runLabel(e))}">${esc(names[i]!.key)}${names[i]!.change ? `<div class="change">${esc(names[i]!.change)}</div>` : ''}</th>`)
+    .join('')}</tr></thead><tbody>${allTags
     .map(
       (t) =>
         `<tr data-tags="${tagsAttr([t])}"><td>${esc(t)}</td>${recent
           .map((e) => {
             const v = e.by_tag[t];
-            return v ? `<td class="${v.passed === v.total ? 'pass' : 'fail'}">${v.passed}/${v.total} (${pct(v.pass_rate)})</td>` : '<td class="na">–</td>';
+            return v
+              ? `<td class="rate ${v.passed === v.total ? 'pass' : 'fail'}" data-pass-rate="${v.pass_rate}" style="background:${rateColour(v.pass_rate)}">${v.passed}/${v.total} (${pct(v.pass_rate)})</td>`
+              : '<td class="na">–</td>';
           })
           .join('')}</tr>`,
     )
@@ -117,9 +171,11 @@ export function renderReport(entries: readonly HistoryEntry[], opts: ReportOptio
   const caseRows = (last?.cases ?? [])
     .map(
       (c) =>
-        `<tr class="case ${c.ok ? 'ok' : 'notok'}" data-id="${esc(c.id)}" data-tags="${tagsAttr(c.tags)}"><td>${esc(c.id)}</td><td class="tags">${c.tags.map(esc).join(' ')}</td><td>${
+        `<tr class="case ${c.ok ? 'ok' : 'notok'}" data-id="${esc(c.id)}" data-tags="${tagsAttr(c.tags)}"><td>${esc(c.id)}<div class="tags">${c.tags.map(esc).join(' ')}</div></td><td>${
           c.ok ? '<span class="pass">pass</span>' : '<span class="fail">fail</span>'
-        }</td><td>${c.failures.map(esc).join('<br>')}</td><td><details><summary>response</summary><pre class="response">${esc(c.response ?? '(no response)')}</pre></details></td></tr>`,
+        }${c.failures.length ? `<ul class="failures">${c.failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}</td><td class="prompt">${promptBlock(c.messages)}</td><td class="answer"><pre class="response">${esc(
+          c.response ?? '(no response)',
+        )}</pre></td></tr>`,
     )
     .join('');
 
@@ -142,19 +198,21 @@ body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:24px;color:#222;
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}
 table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
 th{background:#f4f4f4}.pass{color:#18794e;font-weight:600}.fail{color:#c62828;font-weight:600}.na{color:#999}
-td.pass{background:#eefaf3}td.fail{background:#fdecec}
-pre.response{white-space:pre-wrap;margin:4px 0;font-family:inherit;max-width:520px}
+pre.response,pre.msg{white-space:pre-wrap;margin:4px 0;font-family:inherit;max-width:520px}
+td.prompt{max-width:420px}.turn .role{color:#666;font-size:.8em;text-transform:uppercase}.turn.user pre{color:#333}
+details.system summary{color:#666;font-size:.85em;cursor:pointer}th .change{font-weight:normal;color:#666;font-size:.85em}
+#banner{background:#fff4d6;border:1px solid #e0b400;padding:8px 12px;font-weight:600}
 ul.failures{margin:2px 0;padding-left:18px;color:#c62828}
 .tags{color:#666;font-size:.85em}.note{color:#666}
 #filters button{margin:0 4px 4px 0;padding:2px 10px;border:1px solid #bbb;border-radius:12px;background:#fff;cursor:pointer}
 #filters button.active{background:#333;color:#fff}
-svg .grid{stroke:#eee}svg .axis,svg .xlabel{font-size:11px;fill:#666}svg .trend{fill:none;stroke:#3b6fd8;stroke-width:2}
+svg .grid{stroke:#eee}svg .axis,svg .xlabel{font-size:11px;fill:#666}svg .xlabel .key{fill:#333}svg .trend{fill:none;stroke:#3b6fd8;stroke-width:2}
 svg .point{fill:#3b6fd8}svg .gate{stroke:#c62828;stroke-dasharray:4 3}
 [hidden]{display:none!important}
 </style>
 </head>
 <body>
-<h1>艾雅法拉 persona regression</h1>
+${opts.banner ? `<p id="banner">${esc(opts.banner)}</p>\n` : ''}<h1>艾雅法拉 persona regression</h1>
 ${headline}
 <p class="note">Generated ${esc((opts.generatedAt ?? new Date()).toISOString())}.</p>
 <h2>Pass rate across runs</h2>
@@ -167,7 +225,7 @@ ${tagTable}
 <h2>Flipped between the last two runs (${flips.length})</h2>
 ${flipSection}
 <h2>Cases of the latest run</h2>
-<table id="cases"><thead><tr><th>id</th><th>tags</th><th>result</th><th>failures</th><th>response</th></tr></thead><tbody>${caseRows}</tbody></table>
+<table id="cases"><thead><tr><th>case</th><th>result</th><th>prompt (messages sent)</th><th>answer</th></tr></thead><tbody>${caseRows}</tbody></table>
 <script>
 (function () {
   var buttons = Array.prototype.slice.call(document.querySelectorAll('#filters button'));

@@ -15,6 +15,7 @@ import { appendHistory, HISTORY_FILE, readHistory, type HistoryEntry } from './h
 import { BoundedRegex } from './regexBound.js';
 import { renderReport, REPORT_FILE } from './report.js';
 import { ResponseCache } from './responseCache.js';
+import { readTrainParams, type TrainParams } from './runLabel.js';
 import { startApiServer, type StartedServer } from './server.js';
 import { summarize, terminalSummary, type CaseResult, type Summary } from './summary.js';
 
@@ -29,6 +30,8 @@ interface Responder {
   /** Directory name under artifacts/regress/. */
   key: string;
   adapterHash: string | null;
+  /** The adapter's training params (for the report's run labels), when known. */
+  trainParams?: TrainParams;
   /** Opens a connection to something that answers; called only when some case needs an answer. */
   open(): Promise<{ client: ClientOptions; models: string[]; close(): Promise<void> }>;
 }
@@ -79,6 +82,7 @@ async function adapterResponder(ctx: StageContext, cfg: RegressConfig): Promise<
     identity: { adapter: adapterHash, inference: inferenceIdentity },
     key: basename(adapterDir),
     adapterHash,
+    trainParams: await readTrainParams(adapterDir),
     async open() {
       const yamlPath = join(ctx.stagingDir, 'regress_inference.yaml');
       await writeYamlFile(inference, yamlPath);
@@ -148,12 +152,12 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   if (ctx.signal.aborted) throw new StageError('interrupted');
 
   const summary = summarize(results, { adapter: responder.key, suiteHash, model, minPassRate: cfg.min_pass_rate });
-  await writeOutputs(ctx, responder, results, summary);
+  await writeOutputs(ctx, responder, results, summary, new Map(planned.map((p) => [p.case.id, p.messages])));
 
   // The closing summary: one progress line each (plain and --json reporters print every one).
   for (const l of terminalSummary(summary, results.filter((r) => !r.ok), REPORT_FILE)) {
     ctx.log(l);
-    ctx.progress({ message: l });
+    ctx.progress({ message: l, summary: true });
   }
 
   const errored = results.filter((r) => r.error !== null);
@@ -171,7 +175,13 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   }
 }
 
-async function writeOutputs(ctx: StageContext, responder: Responder, results: CaseResult[], summary: Summary): Promise<void> {
+async function writeOutputs(
+  ctx: StageContext,
+  responder: Responder,
+  results: CaseResult[],
+  summary: Summary,
+  sent: ReadonlyMap<string, HistoryEntry['cases'][number]['messages']>,
+): Promise<void> {
   const resultsText = results.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const summaryText = `${JSON.stringify(summary, null, 2)}\n`;
   // Outs (promoted by the engine when the stage succeeds).
@@ -192,7 +202,8 @@ async function writeOutputs(ctx: StageContext, responder: Responder, results: Ca
     passed: summary.passed,
     pass_rate: summary.pass_rate,
     by_tag: summary.by_tag,
-    cases: results.map((r) => ({ id: r.id, tags: r.tags, ok: r.ok, failures: r.failures, response: r.response })),
+    cases: results.map((r) => ({ id: r.id, tags: r.tags, ok: r.ok, failures: r.failures, response: r.response, messages: sent.get(r.id) })),
+    ...(responder.trainParams ? { train_params: responder.trainParams } : {}),
   };
   const historyAbs = join(ctx.workspace, HISTORY_FILE);
   await appendHistory(historyAbs, entry);

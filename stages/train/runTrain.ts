@@ -2,7 +2,7 @@
 // hand the adapter and the `current` pointer to the engine as outs.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { StageError, type StageContext } from '../../src/api.js';
 import { trainDatasetArgs } from '../register/mix.js';
 import { collectAdapter, lastCheckpoint, prepareOutputDir } from './adapterFiles.js';
@@ -92,6 +92,8 @@ export async function runTrain(ctx: StageContext): Promise<void> {
     }));
   } finally {
     await follower.stop();
+    // The space-free copy in the temp dir served only this launch.
+    if (yamlArg !== yamlAbs) await rm(yamlArg, { force: true });
   }
 
   if (exitCode !== 0) {

@@ -1,7 +1,8 @@
 // The CLI surface: --force, --dry-run, `dag` (and --mermaid), --version, unknown commands/options.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, exists, listFiles, ranOnce, read, removeWorkspaces, REPO, runJson, runsOf, STACK_LINE, statusJson, stdWorkspace } from './fixtures.js';
+import { writeFile } from 'node:fs/promises';
+import { cli, dagSource, engineWorkspace, exists, killIfAlive, listFiles, ranOnce, read, removeWorkspaces, REPO, runJson, runsOf, STACK_LINE, startCli, statusJson, stdWorkspace, waitFor } from './fixtures.js';
 
 afterAll(removeWorkspaces);
 
@@ -115,4 +116,72 @@ test('--version prints the package version; unknown commands and options exit 2'
   expect(noDag.code).toBe(2);
   expect(noDag.stderr).toMatch(/pipeline\.ts/);
   expect(noDag.stderr).not.toMatch(STACK_LINE);
+});
+
+const ONE_GPU_DAG = dagSource(
+  `z.object({}).strict()`,
+  `
+    defineStage({ name: 'g', gpus: 1, outs: ['out/g.txt'],
+      async run(ctx) { await bump(ctx, 'g'); await writeFile(ctx.out('out/g.txt'), ctx.env.CUDA_VISIBLE_DEVICES); } }),`,
+);
+
+test('--gpus and gpus: take device indexes or UUIDs as nvidia-smi -L prints them; anything else is a usage error', async () => {
+  const ws = await engineWorkspace(ONE_GPU_DAG);
+  for (const bad of ['abc', '0,abc', '0,0', 'GPU-123', '-1', ',']) {
+    const r = await cli(ws, ['run', '--gpus', bad]);
+    expect({ bad, code: r.code }).toEqual({ bad, code: 2 });
+    expect(r.stderr).toMatch(/^pipeline: --gpus: /);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  }
+  // Also when GPU stages are skipped: a wrong flag is wrong in any run.
+  expect((await cli(ws, ['run', '--cpu-only', '--gpus', 'abc'])).code).toBe(2);
+  expect(await runsOf(ws, 'g')).toBe(0);
+  const uuid = 'GPU-8f3c2a1b-4d5e-6f70-8192-a3b4c5d6e7f8';
+  const r = await runJson(ws, ['--gpus', uuid]);
+  expect(r.statuses).toEqual({ g: 'ran' });
+  expect(await read(ws, 'out/g.txt')).toBe(uuid);
+  const mig = 'MIG-0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9';
+  expect((await runJson(ws, ['--gpus', mig, '--force'])).statuses).toEqual({ g: 'ran' });
+  expect(await read(ws, 'out/g.txt')).toBe(mig);
+
+  const inFile = await engineWorkspace(ONE_GPU_DAG, { 'pipeline.yaml': '# pool\ngpus: [0, cuda1]\n' });
+  const f = await cli(inFile, ['run']);
+  expect(f.code).toBe(2);
+  expect(f.stderr).toContain("pipeline.yaml:2:1: gpus: 'cuda1' is not a device id");
+  expect(await runsOf(inFile, 'g')).toBe(0);
+});
+
+const GATED_DAG = dagSource(
+  `z.object({}).strict()`,
+  `
+    defineStage({ name: 'gated', outs: ['out/gated.txt'],
+      async run(ctx) {
+        await waitForFile(join(ctx.workspace, 'go'), 'the test to close the pipe');
+        for (let i = 0; i < 50; i++) ctx.progress({ message: 'line ' + i });
+        await bump(ctx, 'gated');
+        await writeFile(ctx.out('out/gated.txt'), 'done');
+      } }),
+    defineStage({ name: 'after', deps: ['out/gated.txt'], outs: ['out/after.txt'],
+      async run(ctx) { await bump(ctx, 'after'); await writeFile(ctx.out('out/after.txt'), 'ok'); } }),`,
+);
+
+test.each([[['run']], [['run', '--json']]])('a reader that closes stdout early (%j | head -1) ends the output quietly; the run finishes and releases the lock', async (args) => {
+  const ws = await engineWorkspace(GATED_DAG);
+  const bg = startCli(ws, args);
+  try {
+    await waitFor(() => bg.stdout().includes('\n'), 'the first line of output');
+    // What `head -1` does after its line: close the pipe, then the run goes on writing.
+    bg.child.stdout!.destroy();
+    await writeFile(join(ws, 'go'), '');
+    const done = await bg.done;
+    expect({ code: done.code, signal: done.signal }).toEqual({ code: 0, signal: null });
+    expect(done.stderr).not.toMatch(/EPIPE|Unhandled|internal error/);
+    expect(done.stderr).not.toMatch(STACK_LINE);
+    expect([await runsOf(ws, 'gated'), await runsOf(ws, 'after')]).toEqual([1, 1]);
+    expect(exists(ws, '.pipeline/lock')).toBe(false);
+    // Recorded: the next run finds both stages fresh.
+    expect((await runJson(ws)).statuses).toEqual({ gated: 'fresh', after: 'fresh' });
+  } finally {
+    killIfAlive(bg.pid);
+  }
 });

@@ -1,9 +1,9 @@
 // Dep specs other than a plain directory: globs (only matching files count) and absolute paths
 // outside the workspace (e.g. a base model directory), named without machine paths.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dagSource, engineWorkspace, removeWorkspaces, runJson, statusJson } from './fixtures.js';
+import { makeTempDir } from '../helpers/tempDirs.js';
 
 let external: string | undefined;
 afterAll(async () => {
@@ -35,7 +35,7 @@ test('a glob dep: only matching files make the stage stale, and they are named',
 });
 
 test('an absolute dep outside the workspace is hashed and named relative to itself', async () => {
-  external = await mkdtemp(join(tmpdir(), 'pl-engine-model-'));
+  external = await makeTempDir('pl-engine-model-');
   const model = join(external, 'base-model');
   await mkdir(model);
   await writeFile(join(model, 'config.json'), '{"layers": 2}\n');

@@ -1,10 +1,10 @@
 // The run cache: going back to an earlier configuration restores without running; a corrupted
 // object is evicted and the stage reruns; `cache gc --max-size` shrinks the store.
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, dirBytes, listFiles, ranOnce, read, removeWorkspaces, runJson, runsOf, statusJson, stdWorkspace } from './fixtures.js';
+import { makeTempDir } from '../helpers/tempDirs.js';
 
 afterAll(removeWorkspaces);
 
@@ -102,7 +102,7 @@ test('cache gc keeps the most recently used runs within the limit', async () => 
 });
 
 test('PIPELINE_CACHE_DIR relocates the store; a second workspace restores from it', async () => {
-  const cacheDir = await mkdtemp(join(tmpdir(), 'pl-engine-cache-'));
+  const cacheDir = await makeTempDir('pl-engine-cache-');
   try {
     const w1 = await stdWorkspace();
     const w2 = await stdWorkspace();

@@ -2,21 +2,21 @@
 // what extracting every file from scratch gives, and the cache must append, survive damage and
 // keep other option sets.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configSchema, fileOptions, type ExtractConfig } from '../../stages/extract/config.js';
 import { extractCorpus, formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
 import { extractFile } from '../../stages/extract/extractFile.js';
 import { FILE_HEADER, parseRecords, recHash, reportLine } from '../../stages/extract/fileCache.js';
 import { REPO } from '../helpers/workspace.js';
+import { makeTempDir } from '../helpers/tempDirs.js';
 
 const CORPUS = join(REPO, 'Eyjafjalla_data', 'tongren');
 
 let dir: string;
 let cacheDir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pl-extract-corpus-'));
+  dir = await makeTempDir('pl-extract-corpus-');
   cacheDir = join(dir, 'cache');
 });
 afterEach(async () => {
@@ -225,7 +225,7 @@ test('files of an earlier cache format are removed when the new one is written',
 
 test('a long-lived process reuses the cache it holds, but re-reads it when another process changed it', async () => {
   const files = await makeInputs();
-  const dir = await mkdtemp(join(tmpdir(), 'pl-extract-memo-'));
+  const dir = await makeTempDir('pl-extract-memo-');
   const cold = await extractCorpus(files, { config, cacheDir: dir });
   expect(cold.extracted).toBe(files.length - 1);
   // Same process, nothing changed on disk: answered from the cache held in memory.

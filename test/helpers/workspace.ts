@@ -1,9 +1,9 @@
 // Shared test helpers: temp workspaces and running the real CLI as a child process.
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTempDir } from './tempDirs.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(REPO, 'bin', 'pipeline.js');
@@ -11,27 +11,11 @@ export const BIN = join(REPO, 'bin', 'pipeline.js');
 /** A pipeline.ts for a temp workspace that uses this repo's own DAG (stages resolve to the repo). */
 export const PROJECT_PIPELINE_TS = `export { default } from ${JSON.stringify(join(REPO, 'pipeline.ts'))};\n`;
 
-/**
- * Temp directories (by their real path) that one test file makes and removes at the end:
- * `const temp = tempDirs(); afterAll(temp.removeAll);`.
- */
-export function tempDirs(): { make(prefix: string): Promise<string>; removeAll(): Promise<void> } {
-  const made: string[] = [];
-  return {
-    async make(prefix) {
-      const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
-      made.push(dir);
-      return dir;
-    },
-    async removeAll() {
-      await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-    },
-  };
-}
+export { tempDirs } from './tempDirs.js';
 
-/** Creates a temp workspace with the given files (relative path → content). */
+/** Creates a temp workspace with the given files (relative path → content); removed after the test file. */
 export async function makeWorkspace(files: Record<string, string | Buffer> = {}, prefix = 'pl-ws-'): Promise<string> {
-  const ws = await mkdtemp(join(tmpdir(), prefix));
+  const ws = await makeTempDir(prefix);
   for (const [rel, content] of Object.entries(files)) {
     const p = join(ws, rel);
     await mkdir(dirname(p), { recursive: true });

@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonStreamError, readJsonArray } from '../../stages/register/jsonArrayStream.js';
+import { makeTempDir } from '../helpers/tempDirs.js';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pl-jsonarr-'));
+  dir = await makeTempDir('pl-jsonarr-');
 });
 
 async function collect(text: string, highWaterMark?: number) {

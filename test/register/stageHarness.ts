@@ -1,11 +1,11 @@
 // Runs the register stage's run() outside the engine with a real StageContext-shaped object over a
 // temp workspace: outs are written to a staging dir and then moved in place, like the engine does.
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ParamsReader, ProgressUpdate, PublishContext, StageContext } from '../../src/api.js';
 import { configSchema, stage } from '../../stages/register/index.js';
 import { writeHashing } from '../../src/writeHashing.js';
+import { makeTempDir } from '../helpers/tempDirs.js';
 
 export function paramsFrom(register: unknown, train: Record<string, unknown> = {}): ParamsReader {
   const all: Record<string, unknown> = { register: configSchema.parse(register ?? {}), train };
@@ -25,7 +25,7 @@ export interface HarnessResult {
 }
 
 export async function runRegister(workspace: string, params: ParamsReader): Promise<HarnessResult> {
-  const staging = await mkdtemp(join(tmpdir(), 'pl-reg-staging-'));
+  const staging = await makeTempDir('pl-reg-staging-');
   const logs: string[] = [];
   const progress: ProgressUpdate[] = [];
   const outs = ['artifacts/register', 'artifacts/reports/datasets.json'];
@@ -49,6 +49,7 @@ export async function runRegister(workspace: string, params: ParamsReader): Prom
     env: {},
     signal: new AbortController().signal,
     log: (l) => logs.push(l),
+    warn: (l) => logs.push(`warning: ${l}`),
     progress: (u) => progress.push(u),
     exec: () => Promise.reject(new Error('not used')),
     spawn: () => {

@@ -1,8 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chatCompletion, listModels, RequestError, withRetries } from '../../stages/regress/client.js';
 import { chatRequests, readRequests, startFakeApi, writeScript, type RunningFake } from './fakeApi.js';
+import { makeTempDir } from '../helpers/tempDirs.js';
 
 const decoding = { temperature: 0.3, top_p: 0.8, max_tokens: 64 };
 
@@ -11,7 +10,7 @@ describe('OpenAI-compatible client against the fake server', () => {
   let fake: RunningFake;
   let log: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'regress-client-'));
+    dir = await makeTempDir('regress-client-');
     log = join(dir, 'requests.jsonl');
     const script = await writeScript(dir, [{ contains: '名字', response: '前辈，我是艾雅法拉。' }]);
     fake = await startFakeApi({ FAKE_API_SCRIPT: script, FAKE_API_LOG: log, FAKE_API_FAIL_FIRST: '2', API_KEY: 'k-123', API_MODEL_NAME: 'eyja' });

@@ -1,14 +1,14 @@
 // `regress.endpoint` mode through the real CLI: a server the user already runs (the double,
 // started by the test), an API key from the environment that never reaches logs or artifacts, no
 // server started, no GPU needed.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../stages/regress/server.js';
 import { parseJsonEvents, runCli } from '../helpers/workspace.js';
 import { chatRequests, readRequests, serverStarts, startFakeApi, writeScript, type RunningFake } from './fakeApi.js';
 import { allFiles, readJsonl, regressWorkspace, SAMPLE_RULES, expectExit } from './fixtures.js';
 import { jest } from '@jest/globals';
+import { makeTempDir } from '../helpers/tempDirs.js';
 
 // Each CLI run is a few seconds on an idle machine; leave room for a busy one.
 jest.setTimeout(180_000);
@@ -20,7 +20,7 @@ let log: string;
 const cleanup: string[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'regress-endpoint-'));
+  dir = await makeTempDir('regress-endpoint-');
   log = join(dir, 'server.jsonl');
   fake = await startFakeApi({ API_KEY: KEY, API_MODEL_NAME: 'eyja-vllm', FAKE_API_LOG: log, FAKE_API_SCRIPT: await writeScript(dir, SAMPLE_RULES) });
 });

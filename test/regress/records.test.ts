@@ -1,11 +1,11 @@
 // Response-cache keys, summaries and the history file.
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendHistory, readHistory, type HistoryEntry } from '../../stages/regress/history.js';
 import { flippedCases } from '../../stages/regress/report.js';
 import { ResponseCache, responseKey, type ResponseKeyInput } from '../../stages/regress/responseCache.js';
 import { percentile, summarize, type CaseResult } from '../../stages/regress/summary.js';
+import { makeTempDir } from '../helpers/tempDirs.js';
 
 const base: ResponseKeyInput = {
   responder: { adapter: 'abc', inference: { template: 'qwen', temperature: 0.7 } },
@@ -34,7 +34,7 @@ describe('response cache key', () => {
   });
 
   test('stores one small file per response and treats a damaged entry as a miss', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'regress-cache-'));
+    const dir = await makeTempDir('regress-cache-');
     try {
       const cache = new ResponseCache(dir);
       const key = responseKey(base);
@@ -108,7 +108,7 @@ describe('history', () => {
   });
 
   test('appends one line per run; a damaged line is reported by line number and skipped', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'regress-history-'));
+    const dir = await makeTempDir('regress-history-');
     try {
       const file = join(dir, 'history.jsonl');
       await appendHistory(file, entry('k1', { a: true, b: false }));
