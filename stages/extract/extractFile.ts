@@ -15,6 +15,8 @@ export interface FileReport {
   reason?: string;
   detail?: string;
   encoding: Encoding | null;
+  /** Set when the encoding is a guess that may be wrong (see decode.ts). */
+  encoding_warning?: string;
   bytes: number;
   utterances: { persona: number; doctor: number; other: number; uncertain: number };
   non_speech: { thought: number; term: number; sign: number };
@@ -152,8 +154,9 @@ function sameTexts(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
-  const dec = decodeBytes(bytes);
+/** `encoding`: the one extract.encoding forces for this file (none: detected). */
+export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encoding): FileResult {
+  const dec = decodeBytes(bytes, encoding);
   if (!dec.ok) {
     const report: FileReport = {
       status: 'skipped',
@@ -177,6 +180,7 @@ export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
   const report: FileReport = {
     status: 'ok',
     encoding: dec.encoding,
+    ...(dec.warning !== undefined ? { encoding_warning: dec.warning } : {}),
     bytes: bytes.length,
     utterances,
     non_speech,
