@@ -177,8 +177,11 @@ export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encodi
   const { samples, dup } = dedupWindows(a.windows, dec.text.includes('\u0000'));
   const { utterances, non_speech } = countSpeakers(a.segmented.utterances);
   const d = a.drops;
+  const found = utterances.persona + utterances.doctor + utterances.other + utterances.uncertain > 0 || samples.length > 0;
+  // Keys in the order the report prints them (and the result store's schema lists them).
   const report: FileReport = {
     status: 'ok',
+    ...(found ? {} : { detail: a.segmented.longParagraphs ? 'no dialogue found (paragraphs too long to parse were skipped)' : 'no dialogue found' }),
     encoding: dec.encoding,
     ...(dec.warning !== undefined ? { encoding_warning: dec.warning } : {}),
     bytes: bytes.length,
@@ -202,8 +205,5 @@ export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encodi
     nsfw_words_excused: a.nsfwExcused,
     warnings: a.segmented.warnings,
   };
-  if (utterances.persona + utterances.doctor + utterances.other + utterances.uncertain === 0 && samples.length === 0) {
-    report.detail = a.segmented.longParagraphs ? 'no dialogue found (paragraphs too long to parse were skipped)' : 'no dialogue found';
-  }
   return { report, samples };
 }

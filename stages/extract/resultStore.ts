@@ -1,18 +1,22 @@
 // The extract stage's per-file results, kept between runs in the stage cache dir: one NDJSON file
 // per option set, `results-<options key>.ndjson`, one line per input file of the last run:
 //
-//   {"key":"<content sha256>[+<forced encoding>]","sha256":"<sha256 of key, newline, result JSON>","result":{"report":{…},"samples":[[…]]}}
+//   {"key":"<content sha256>[+<forced encoding>]","sha256":"<sha256 of key, newline, result>",
+//    "result":{"report":{…},"turns":["<text>",…],"samples":[[0,1],[0,1,2,3],…]}}
 //
-// The file is rewritten whole, atomically, when this run's files differ from the ones it holds. It
-// is untrusted input: a line that does not parse, fails its checksum or the schema is ignored and
-// that input file is extracted again (one warning per run names the file and the count).
+// (on one line), a sample being the indices of its turns in `turns` (each distinct text once: a
+// text is in several sliding windows). The file is rewritten whole, atomically, when this run's
+// files differ from the ones it holds. It is untrusted input: a line that does not parse, fails its
+// checksum or the schema is ignored and that input file is extracted again (one warning per run
+// names the file and the count).
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fileOptions, type ExtractConfig } from './config.js';
 import { ENCODINGS } from './decode.js';
-import type { FileResult } from './extractFile.js';
+import type { FileReport, FileResult } from './extractFile.js';
 import { writeAtomic } from './fileIo.js';
 
 /** Bump when what a file yields changes in a way the source hash below would not catch. */
@@ -20,7 +24,11 @@ const STORE_VERSION = 7;
 /** Stores kept for other option sets (switching back to one re-extracts nothing). */
 const KEEP_STORES = 4;
 
-const count = z.number().int().min(0);
+/** A count: a whole number ≥ 0, checked for all of a report's counts at once (wholeCounts). */
+const count = z.number();
+const whole = (x: number) => Number.isInteger(x) && x >= 0;
+const wholeCounts = (r: FileReport) =>
+  [r.bytes, r.samples, r.nsfw_words_excused, ...Object.values(r.utterances), ...Object.values(r.non_speech), ...Object.values(r.dropped), ...r.warnings.map((w) => w.line)].every(whole);
 const reportSchema = z
   .object({
     status: z.enum(['ok', 'skipped']),
@@ -29,8 +37,8 @@ const reportSchema = z
     encoding: z.enum(ENCODINGS).nullable(),
     encoding_warning: z.string().optional(),
     bytes: count,
-    utterances: z.object({ persona: count, doctor: count, other: count, uncertain: count }).strict(),
-    non_speech: z.object({ thought: count, term: count, sign: count }).strict(),
+    utterances: z.object({ persona: count, doctor: count, other: count, uncertain: count }),
+    non_speech: z.object({ thought: count, term: count, sign: count }),
     samples: count,
     dropped: z
       .object({
@@ -46,45 +54,55 @@ const reportSchema = z
         unclosed_quotes: count,
         long_paragraphs: count,
         duplicate_samples: count,
-      })
-      .strict(),
+      }),
     nsfw_words_excused: count,
-    warnings: z.array(z.object({ line: count, reason: z.string() }).strict()),
+    warnings: z.array(z.object({ line: count, reason: z.string() })),
   })
-  .strict();
+  .refine(wholeCounts, 'counts must be whole numbers ≥ 0');
 
-/** A sample: human first, alternating, ending with her: an even number of turns. */
-const sampleSchema = z.array(z.string()).refine((s) => s.length >= 2 && s.length % 2 === 0, 'a sample has an even number of turns');
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
+const isIndexLists = (v: unknown): v is number[][] => Array.isArray(v) && v.every((s) => Array.isArray(s) && s.every((i) => Number.isInteger(i) && i >= 0));
 
-const resultSchema: z.ZodType<FileResult> = z
-  .object({ report: reportSchema, samples: z.array(sampleSchema) })
-  .strict()
-  .refine((r) => r.report.samples === r.samples.length, 'report.samples must count the samples');
+/**
+ * A stored result. Its lists are checked by one predicate each, not a schema per element: on a
+ * cold start that alone would cost more than the rest of a one-file run.
+ */
+const storedSchema = z
+  .object({
+    report: reportSchema,
+    turns: z.custom<string[]>(isStrings, 'turns must be a list of strings'),
+    samples: z.custom<number[][]>(isIndexLists, 'samples must be lists of turn indices'),
+  })
+  .refine((r) => r.report.samples === r.samples.length, 'report.samples must count the samples')
+  .refine((r) => r.samples.every((s) => s.length >= 2 && s.length % 2 === 0 && s.every((i) => i < r.turns.length)), 'a sample is an even number of turns, each in turns');
 
-/** `{"key":K,"sha256":S,"result":R}`, with R's exact text. */
-const LINE_RE = /^\{"key":("(?:[^"\\]|\\.)*"),"sha256":"([0-9a-f]{64})","result":(.*)\}$/;
+/** A line is `{"key":K,"sha256":S,"result":R}`; the checksum is over K and R's exact bytes. */
+const HEAD = Buffer.from('{"key":');
+const SUM_AT = Buffer.from(',"sha256":"');
+const RESULT_AT = Buffer.from('","result":');
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-/** The checksum binds a result to its key: a line whose result was moved under another key fails it. */
-const checksum = (key: string, resultJson: string) => createHash('sha256').update(key).update('\n').update(resultJson).digest('hex');
+/** The checksum binds a result to its key: a result moved under another key fails it. */
+const checksum = (key: string, result: string | Uint8Array) => createHash('sha256').update(key).update('\n').update(result).digest('hex');
 
 let sourceHash: string | undefined;
 /** Hash of this stage's source (its folder, or the bundle that holds it), so a code change starts a new store. */
-async function moduleSourceHash(): Promise<string> {
+function moduleSourceHash(): string {
   if (sourceHash) return sourceHash;
   const h = createHash('sha256');
   const self = new URL(import.meta.url);
+  // Small files, read synchronously: a trip to the thread pool per file costs more than the read.
   if (/\/stages\/extract\/[^/]+\.[cm]?[jt]s$/.test(self.pathname)) {
     const dir = new URL('.', self);
-    for (const f of (await readdir(dir)).filter((n) => /\.(ts|js)$/.test(n)).sort()) h.update(f).update(await readFile(new URL(f, dir)));
-  } else h.update(await readFile(self));
+    for (const f of readdirSync(dir).filter((n) => /\.(ts|js)$/.test(n)).sort()) h.update(f).update(readFileSync(new URL(f, dir)));
+  } else h.update(readFileSync(self));
   sourceHash = h.digest('hex').slice(0, 16);
   return sourceHash;
 }
 
 /** Names the store of one option set: what a file yields depends on these and on the code. */
 export async function storeKey(config: ExtractConfig): Promise<string> {
-  return sha256(JSON.stringify({ v: STORE_VERSION, src: await moduleSourceHash(), o: fileOptions(config) })).slice(0, 24);
+  return sha256(JSON.stringify({ v: STORE_VERSION, src: moduleSourceHash(), o: fileOptions(config) })).slice(0, 24);
 }
 
 export interface ResultStore {
@@ -98,14 +116,18 @@ export interface ResultStore {
 
 export async function openResultStore(dir: string, key: string): Promise<ResultStore> {
   const path = join(dir, `results-${key}.ndjson`);
-  const held = new Map<string, { line: string; result: FileResult }>();
+  const held = new Map<string, { line: Buffer; result: FileResult }>();
   let bad = 0;
-  const text = await readFile(path, 'utf8').catch(() => undefined);
-  for (const line of text === undefined ? [] : text.split('\n')) {
-    if (line === '') continue;
-    const entry = parseLine(line);
-    if (entry && !held.has(entry.key)) held.set(entry.key, { line, result: entry.result });
-    else bad++;
+  const buf = await readFile(path).catch(() => undefined);
+  for (let start = 0; buf && start < buf.length; ) {
+    const nl = buf.indexOf(0x0a, start);
+    const end = nl < 0 ? buf.length : nl;
+    if (end > start) {
+      const entry = parseLine(buf, start, end);
+      if (entry && !held.has(entry.key)) held.set(entry.key, { line: buf.subarray(start, end), result: entry.result });
+      else bad++;
+    }
+    start = end + 1;
   }
   return {
     get: (k) => held.get(k)?.result,
@@ -113,32 +135,52 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
     async save(entries) {
       const same = bad === 0 && entries.size === held.size && [...entries].every(([k, r]) => held.get(k)?.result === r);
       if (same) return;
-      const out: string[] = [];
+      const out: Buffer[] = [];
       for (const [k, result] of entries) {
         const h = held.get(k);
-        out.push(h?.result === result ? h.line : formatLine(k, result));
+        out.push(h?.result === result ? h.line : Buffer.from(formatLine(k, result)), NEWLINE);
       }
-      await writeAtomic(path, out.length ? `${out.join('\n')}\n` : '', { fsync: false });
+      await writeAtomic(path, Buffer.concat(out), { fsync: false });
       await pruneOthers(dir, path);
     },
   };
 }
 
+const NEWLINE = Buffer.from('\n');
+
 export function formatLine(key: string, result: FileResult): string {
-  const r = JSON.stringify(result);
+  const index = new Map<string, number>();
+  const turns: string[] = [];
+  const samples = result.samples.map((s) =>
+    s.map((t) => {
+      let i = index.get(t);
+      if (i === undefined) index.set(t, (i = turns.push(t) - 1));
+      return i;
+    }),
+  );
+  const r = JSON.stringify({ report: result.report, turns, samples });
   return `{"key":${JSON.stringify(key)},"sha256":"${checksum(key, r)}","result":${r}}`;
 }
 
-function parseLine(line: string): { key: string; result: FileResult } | undefined {
-  const m = LINE_RE.exec(line);
-  if (!m) return undefined;
+function parseLine(buf: Buffer, start: number, end: number): { key: string; result: FileResult } | undefined {
+  const sumAt = buf.indexOf(SUM_AT, start);
+  const resultAt = sumAt + SUM_AT.length + 64;
+  const ok =
+    buf.subarray(start, start + HEAD.length).equals(HEAD) &&
+    sumAt >= 0 &&
+    resultAt + RESULT_AT.length < end &&
+    buf.subarray(resultAt, resultAt + RESULT_AT.length).equals(RESULT_AT) &&
+    buf[end - 1] === 0x7d;
+  if (!ok) return undefined;
+  const result = buf.subarray(resultAt + RESULT_AT.length, end - 1);
   try {
-    const key: unknown = JSON.parse(m[1]!);
-    if (typeof key !== 'string' || checksum(key, m[3]!) !== m[2]) return undefined;
-    const raw: unknown = JSON.parse(m[3]!);
-    if (!resultSchema.safeParse(raw).success) return undefined;
-    // The parsed text itself, not the schema's copy: its key order is what the report prints.
-    return { key, result: raw as FileResult };
+    const key: unknown = JSON.parse(buf.toString('utf8', start + HEAD.length, sumAt));
+    if (typeof key !== 'string' || checksum(key, result) !== buf.toString('latin1', sumAt + SUM_AT.length, resultAt)) return undefined;
+    const parsed = storedSchema.safeParse(JSON.parse(result.toString('utf8')));
+    if (!parsed.success) return undefined;
+    const { report, turns, samples } = parsed.data;
+    // The schema's copy: unknown keys dropped, keys in the order the report prints them.
+    return { key, result: { report: report as FileReport, samples: samples.map((s) => s.map((i) => turns[i]!)) } };
   } catch {
     return undefined;
   }

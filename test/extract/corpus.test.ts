@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { configSchema, fileOptions, type ExtractConfig } from '../../stages/extract/config.js';
 import { extractCorpus, formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
-import { extractFile } from '../../stages/extract/extractFile.js';
+import { extractFile, type FileReport, type FileResult } from '../../stages/extract/extractFile.js';
 import { formatLine } from '../../stages/extract/resultStore.js';
 import { REPO, tempDirs } from '../helpers/workspace.js';
 
@@ -104,9 +104,14 @@ test('the store is one readable JSON line per file, by content hash; a new file 
   const [name] = await storeFiles();
   const lines = await storeLines(name!);
   expect(lines).toHaveLength(files.length - 1);
-  const parsed = lines.map((l) => JSON.parse(l) as { key: string; sha256: string; result: { report: { samples: number }; samples: string[][] } });
+  const parsed = lines.map((l) => JSON.parse(l) as { key: string; sha256: string; result: { report: { samples: number }; turns: string[]; samples: number[][] } });
   expect(new Set(parsed.map((p) => p.key))).toEqual(new Set(files.map((f) => f.hash)));
-  for (const p of parsed) expect(p.result.samples).toHaveLength(p.result.report.samples);
+  for (const p of parsed) {
+    expect(p.result.samples).toHaveLength(p.result.report.samples);
+    // Each distinct turn text once; samples name them by index.
+    expect(new Set(p.result.turns).size).toBe(p.result.turns.length);
+    for (const s of p.result.samples) for (const t of s) expect(p.result.turns[t]).toEqual(expect.any(String));
+  }
 
   const before = await stat(join(cacheDir, name!));
   expect((await extractCorpus(files, { config, cacheDir })).extracted).toBe(0);
@@ -177,9 +182,22 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
   await check([`{"key":${JSON.stringify(a.key)},"sha256":"${(JSON.parse(good[1]!) as { sha256: string }).sha256}","result":${JSON.stringify(b.result)}}`, ...good.slice(1)], 1);
 
   // A well-formed line with a valid checksum but a result that breaks the schema (an odd turn count).
-  const bad = JSON.parse(good[withSamples]!) as { key: string; result: { report: { samples: number }; samples: string[][] } };
-  bad.result.samples[0] = bad.result.samples[0]!.slice(0, 1);
-  await check(good.map((l, i) => (i === withSamples ? formatLine(bad.key, bad.result as never) : l)), 1);
+  const stored = JSON.parse(good[withSamples]!) as { key: string; result: { report: FileReport; turns: string[]; samples: number[][] } };
+  const odd: FileResult = { report: stored.result.report, samples: stored.result.samples.map((x, k) => (k === 0 ? x.slice(0, 1) : x).map((t) => stored.result.turns[t]!)) };
+  await check(good.map((l, i) => (i === withSamples ? formatLine(stored.key, odd) : l)), 1);
+  // The same line rebuilt from the intact result is accepted as it is: the test above changed only the sample.
+  const intact: FileResult = { report: stored.result.report, samples: stored.result.samples.map((x) => x.map((t) => stored.result.turns[t]!)) };
+  expect(formatLine(stored.key, intact)).toBe(good[withSamples]);
+  // Hand-made lines with a right checksum: a turn index past the turns, a count that is not one.
+  const signed = (key: string, result: unknown) => {
+    const r = JSON.stringify(result);
+    return `{"key":${JSON.stringify(key)},"sha256":"${sha(`${key}\n${r}`)}","result":${r}}`;
+  };
+  expect(signed(stored.key, stored.result)).toBe(good[withSamples]);
+  const past = { ...stored.result, samples: [[0, stored.result.turns.length], ...stored.result.samples.slice(1)] };
+  await check(good.map((l, i) => (i === withSamples ? signed(stored.key, past) : l)), 1);
+  const negative = { ...stored.result, report: { ...stored.result.report, bytes: -1 } };
+  await check(good.map((l, i) => (i === withSamples ? signed(stored.key, negative) : l)), 1);
 });
 
 test('the same content forced into another encoding is its own entry', async () => {
