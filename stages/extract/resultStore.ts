@@ -57,8 +57,7 @@ const reportSchema = z
       }),
     nsfw_words_excused: count,
     warnings: z.array(z.object({ line: count, reason: z.string() })),
-  })
-  .refine(wholeCounts, 'counts must be whole numbers ≥ 0');
+  });
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
 const isIndexLists = (v: unknown): v is number[][] => Array.isArray(v) && v.every((s) => Array.isArray(s) && s.every((i) => Number.isInteger(i) && i >= 0));
@@ -73,8 +72,10 @@ const storedSchema = z
     turns: z.custom<string[]>(isStrings, 'turns must be a list of strings'),
     samples: z.custom<number[][]>(isIndexLists, 'samples must be lists of turn indices'),
   })
-  .refine((r) => r.report.samples === r.samples.length, 'report.samples must count the samples')
-  .refine((r) => r.samples.every((s) => s.length >= 2 && s.length % 2 === 0 && s.every((i) => i < r.turns.length)), 'a sample is an even number of turns, each in turns');
+  .refine(
+    (r) => wholeCounts(r.report) && r.report.samples === r.samples.length && r.samples.every((s) => s.length >= 2 && s.length % 2 === 0 && s.every((i) => i < r.turns.length)),
+    'counts must be whole numbers ≥ 0, report.samples the number of samples, each sample an even number of turns',
+  );
 
 /** A line is `{"key":K,"sha256":S,"result":R}`; the checksum is over K and R's exact bytes. */
 const HEAD = Buffer.from('{"key":');
