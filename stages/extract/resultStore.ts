@@ -9,7 +9,7 @@
 // files differ from the ones it holds. It is untrusted input: a line that does not parse, fails its
 // checksum or the schema is ignored and that input file is extracted again (one warning per run
 // names the file and the count).
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,7 +60,9 @@ const reportSchema = z
   });
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
-const isIndexLists = (v: unknown): v is number[][] => Array.isArray(v) && v.every((s) => Array.isArray(s) && s.every((i) => Number.isInteger(i) && i >= 0));
+/** Every sample an even number (≥ 2) of indices into `turns`. */
+const samplesFit = (samples: unknown[], turns: number) =>
+  samples.every((s) => Array.isArray(s) && s.length >= 2 && s.length % 2 === 0 && s.every((i) => Number.isInteger(i) && i >= 0 && i < turns));
 
 /**
  * A stored result. Its lists are checked by one predicate each, not a schema per element: on a
@@ -70,11 +72,11 @@ const storedSchema = z
   .object({
     report: reportSchema,
     turns: z.custom<string[]>(isStrings, 'turns must be a list of strings'),
-    samples: z.custom<number[][]>(isIndexLists, 'samples must be lists of turn indices'),
+    samples: z.custom<number[][]>((v) => Array.isArray(v), 'samples must be a list'),
   })
   .refine(
-    (r) => wholeCounts(r.report) && r.report.samples === r.samples.length && r.samples.every((s) => s.length >= 2 && s.length % 2 === 0 && s.every((i) => i < r.turns.length)),
-    'counts must be whole numbers ≥ 0, report.samples the number of samples, each sample an even number of turns',
+    (r) => wholeCounts(r.report) && r.report.samples === r.samples.length && samplesFit(r.samples, r.turns.length),
+    'counts must be whole numbers ≥ 0, report.samples the number of samples, each sample an even number of indices into turns',
   );
 
 /** A line is `{"key":K,"sha256":S,"result":R}`; the checksum is over K and R's exact bytes. */
@@ -82,9 +84,9 @@ const HEAD = Buffer.from('{"key":');
 const SUM_AT = Buffer.from(',"sha256":"');
 const RESULT_AT = Buffer.from('","result":');
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string) => hash('sha256', s);
 /** The checksum binds a result to its key: a result moved under another key fails it. */
-const checksum = (key: string, result: string | Uint8Array) => createHash('sha256').update(key).update('\n').update(result).digest('hex');
+const checksum = (key: string, result: string | Buffer) => hash('sha256', typeof result === 'string' ? `${key}\n${result}` : Buffer.concat([Buffer.from(`${key}\n`), result]));
 
 let sourceHash: string | undefined;
 /** Hash of this stage's source (its folder, or the bundle that holds it), so a code change starts a new store. */
