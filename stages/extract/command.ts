@@ -1,55 +1,78 @@
-// `pipeline extract …`: the old script's command line, outside the DAG. Reads every file below
-// --input_dir, writes --output and --report, and with --merge-existing FILE merges the new samples
-// into a hand-curated dataset (deduplicated, FILE.bak first, atomic replace).
+// `pipeline extract …`: the old script's command line, outside the DAG. Reads the top-level *.txt
+// files of --input_dir (--glob to choose others), writes --output and a report (--report FILE; by
+// default next to the output, never the pipeline's own), and with --merge-existing FILE merges the
+// new samples into a hand-curated dataset (deduplicated, FILE.bak first, atomic replace).
 import { copyFile, readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs as parseArgv } from 'node:util';
 import { z } from 'zod';
 import { UsageError, UserError, type CommandContext, type CommandDef } from '../../src/api.js';
 import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type ShareGptSample } from './corpus.js';
-import { listFiles, writeAtomic } from './fileIo.js';
+import { forcedEncodings, listFiles, writeAtomic } from './fileIo.js';
 
-const USAGE = `Usage: pipeline extract --input_dir DIR --output FILE [--report FILE] [--max_turns N]
+const USAGE = `Usage: pipeline extract --input_dir DIR --output FILE [--report FILE] [--glob GLOB] [--max_turns N]
                         [--min_assistant_chars N] [--max_human_chars N] [--max_assistant_chars N]
                         [--allow-nsfw] [--merge-existing FILE]
 
-Extracts dialogue between Eyjafjalla and the Doctor from the fan-fiction files below DIR into a
+Extracts dialogue between Eyjafjalla and the Doctor from the fan-fiction files of DIR into a
 ShareGPT dataset. Defaults come from the extract: section of pipeline.yaml when there is one.
+--glob GLOB      which files of DIR are read, relative to it (default extract.glob, "*.txt":
+                 the top-level .txt files; "**/*.txt" also reads subdirectories)
+--report FILE    the per-file report; default: next to --output (out.json → out.report.json).
+                 The pipeline's own report (extract.report) is written only when named here.
 --merge-existing FILE also adds the new samples, deduplicated, to the existing dataset FILE
-(the original is kept as FILE.bak).`;
+(the original is kept as FILE.bak). Flags may be spelled with - or _ (--input-dir, --input_dir).`;
 
-const VALUE_FLAGS = ['input_dir', 'output', 'report', 'max_turns', 'min_assistant_chars', 'max_human_chars', 'max_assistant_chars', 'merge_existing'] as const;
-const INT_FLAGS = new Set(['max_turns', 'min_assistant_chars', 'max_human_chars', 'max_assistant_chars']);
+const VALUE_FLAGS = ['input_dir', 'output', 'report', 'glob', 'max_turns', 'min_assistant_chars', 'max_human_chars', 'max_assistant_chars', 'merge_existing'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+const INT_FLAGS: ReadonlySet<ValueFlag> = new Set(['max_turns', 'min_assistant_chars', 'max_human_chars', 'max_assistant_chars']);
 
 export interface ParsedArgs {
-  overrides: Partial<Record<(typeof VALUE_FLAGS)[number], string | number>>;
+  overrides: Partial<Record<ValueFlag, string | number>>;
   allowNsfw: boolean;
   help: boolean;
 }
 
+const str = { type: 'string' } as const;
+const OPTIONS = {
+  ...(Object.fromEntries(VALUE_FLAGS.map((f) => [f, str])) as Record<ValueFlag, typeof str>),
+  allow_nsfw: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--input-dir` and `--input_dir` are the same flag (the old script used both spellings). */
+const normalizeFlag = (a: string) => (a.startsWith('--') ? a.replace(/^--([^=]*)/, (_, name: string) => `--${name.replace(/-/g, '_')}`) : a);
+
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { overrides: {}, allowNsfw: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help' || a === '-h') {
-      out.help = true;
-      continue;
-    }
-    if (!a.startsWith('--')) throw new UsageError(`extract: unexpected argument ${JSON.stringify(a)}\n\n${USAGE}`);
-    const eq = a.indexOf('=');
-    const flag = (eq > 0 ? a.slice(2, eq) : a.slice(2)).replace(/-/g, '_');
-    if (flag === 'allow_nsfw') {
-      out.allowNsfw = true;
-      continue;
-    }
-    if (!(VALUE_FLAGS as readonly string[]).includes(flag)) throw new UsageError(`extract: unknown option ${a}\n\n${USAGE}`);
-    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`extract: ${a} needs a value`);
+  let values: ReturnType<typeof parseArgv<{ args: string[]; options: typeof OPTIONS; strict: true; allowPositionals: false }>>['values'];
+  try {
+    ({ values } = parseArgv({ args: argv.map(normalizeFlag), options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    // node:util's messages quote the option (as normalized): name it as the user wrote it.
+    const e = err as Error & { code?: string };
+    const quoted = /'(-[^' ]*)/.exec(e.message)?.[1];
+    const flag = argv.find((a) => quoted !== undefined && normalizeFlag(a).split('=')[0] === quoted)?.split('=')[0] ?? quoted ?? '';
+    const why =
+      e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `unknown option ${flag}`
+        : e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+          ? `unexpected argument ${/'([^']*)'/.exec(e.message)?.[1] ?? ''}`
+          : e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+            ? `${flag} ${/does not take/.test(e.message) ? 'takes no value' : 'needs a value'}`
+            : e.message;
+    throw new UsageError(`extract: ${why}\n\n${USAGE}`);
+  }
+  const out: ParsedArgs = { overrides: {}, allowNsfw: values.allow_nsfw === true, help: values.help === true };
+  for (const flag of VALUE_FLAGS) {
+    const value = values[flag];
+    if (typeof value !== 'string') continue;
+    if (value === '') throw new UsageError(`extract: --${flag} needs a value`);
     if (INT_FLAGS.has(flag)) {
       if (!/^\d+$/.test(value)) throw new UsageError(`extract: --${flag} must be a whole number, got ${JSON.stringify(value)}`);
-      out.overrides[flag as (typeof VALUE_FLAGS)[number]] = Number(value);
-    } else out.overrides[flag as (typeof VALUE_FLAGS)[number]] = value;
+      out.overrides[flag] = Number(value);
+    } else out.overrides[flag] = value;
   }
   return out;
 }
@@ -127,24 +150,32 @@ export const extractCommand: CommandDef = {
     const inputDir = resolve(ctx.workspace, config.input_dir);
     const st = await stat(inputDir).catch(() => undefined);
     if (!st?.isDirectory()) throw new UserError(`extract: input directory not found: ${config.input_dir}`);
-    const names = await listFiles(inputDir);
+    const names = await listFiles(inputDir, config.glob);
+    if (names.length === 0) throw new UserError(`extract: no files in ${config.input_dir} match ${JSON.stringify(config.glob)} (--glob)`);
+    const forced = await forcedEncodings(inputDir, config.encoding);
     const res = await extractCorpus(
-      names.map((name) => ({ name, abs: join(inputDir, name) })),
+      names.map((name) => {
+        const encoding = forced.get(name);
+        return { name, abs: join(inputDir, name), ...(encoding ? { encoding } : {}) };
+      }),
       { config },
     );
     const output = resolve(ctx.workspace, config.output);
-    const report = resolve(ctx.workspace, config.report);
-    await writeAtomic(output, res.datasetBytes());
+    // Only an explicit --report names the report; pipeline.yaml's extract.report is the DAG's.
+    const reportArg = typeof overrides.report === 'string' ? overrides.report : config.output.replace(/(\.json)?$/i, '.report.json');
+    const report = resolve(ctx.workspace, reportArg);
+    await writeAtomic(output, res.datasetText());
     const extra: Record<string, unknown> = {};
     if (mergeExisting !== undefined) {
       const target = resolve(ctx.workspace, String(mergeExisting));
-      const m = await mergeInto(target, res.samples());
+      const m = await mergeInto(target, res.samples);
       extra.merge_existing = { file: String(mergeExisting), added: m.added, total_after_merge: m.total };
       ctx.stdout.write(`[OK] merged ${m.added} new samples into ${mergeExisting} (${m.total} in all; backup ${mergeExisting}.bak)\n`);
     }
-    await writeAtomic(report, res.reportBytes(extra));
+    await writeAtomic(report, res.reportText(extra));
     const t = res.totals;
-    ctx.stdout.write(`[OK] files=${t.files} skipped=${t.files_skipped} samples=${t.samples} output=${config.output}\n[OK] report=${config.report}\n`);
+    ctx.stdout.write(`[OK] files=${t.files} skipped=${t.files_skipped} samples=${t.samples} output=${config.output}\n[OK] report=${reportArg}\n`);
+    for (const w of res.warnings) ctx.stderr.write(`extract: warning: ${w}\n`);
     for (const f of res.skipped) ctx.stderr.write(`extract: skipped ${f.file}: ${f.detail}\n`);
     return 0;
   },

@@ -1,6 +1,7 @@
 // The `extract:` section of pipeline.yaml: paths, the old script's thresholds, and the names the
 // attributor knows. Every key has a default, so a missing section is valid.
 import { z } from 'zod';
+import { ENCODINGS, encodingNamed } from './decode.js';
 
 const characterSchema = z
   .object({
@@ -39,12 +40,26 @@ export const DEFAULT_OTHERS: CharacterConfig[] = [
   { names: ['米格鲁'], pronoun: '她' },
 ];
 
+const encodingSchema = z.string().transform((label, ctx) => {
+  const e = encodingNamed(label);
+  if (e === undefined) ctx.addIssue({ code: 'custom', message: `unknown encoding ${JSON.stringify(label)}: use one of ${ENCODINGS.join(', ')}` });
+  return e ?? z.NEVER;
+});
+
 const int = (d: number) => z.number().int().min(0).default(d);
 
 export const configSchema = z
   .object({
-    /** Directory of fan-fiction files (every file below it is read). */
+    /** Directory of fan-fiction files. */
     input_dir: z.string().min(1).default('Eyjafjalla_data/tongren'),
+    // Which files of input_dir are read, a glob relative to it: `*.txt` its top-level .txt files (as
+    // the old script), `**/*.txt` those below it too.
+    glob: z.string().min(1).default('*.txt'),
+    /**
+     * Encodings to use instead of detecting them: glob (relative to input_dir) → encoding, e.g.
+     * `{ "old/*.txt": big5 }`; the first glob that matches a file wins.
+     */
+    encoding: z.record(z.string().min(1), encodingSchema).default({}),
     /** ShareGPT dataset written by the stage. */
     output: z.string().min(1).default('data/eyjafjalla_tongren_sft.json'),
     /** Per-file extraction report. */

@@ -15,6 +15,8 @@ export interface FileReport {
   reason?: string;
   detail?: string;
   encoding: Encoding | null;
+  /** Set when the encoding is a guess that may be wrong (see decode.ts). */
+  encoding_warning?: string;
   bytes: number;
   utterances: { persona: number; doctor: number; other: number; uncertain: number };
   non_speech: { thought: number; term: number; sign: number };
@@ -152,8 +154,9 @@ function sameTexts(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
-  const dec = decodeBytes(bytes);
+/** `encoding`: the one extract.encoding forces for this file (none: detected). */
+export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encoding): FileResult {
+  const dec = decodeBytes(bytes, encoding);
   if (!dec.ok) {
     const report: FileReport = {
       status: 'skipped',
@@ -174,9 +177,13 @@ export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
   const { samples, dup } = dedupWindows(a.windows, dec.text.includes('\u0000'));
   const { utterances, non_speech } = countSpeakers(a.segmented.utterances);
   const d = a.drops;
+  const found = utterances.persona + utterances.doctor + utterances.other + utterances.uncertain > 0 || samples.length > 0;
+  // Keys in the order the report prints them (and the result store's schema lists them).
   const report: FileReport = {
     status: 'ok',
+    ...(found ? {} : { detail: a.segmented.longParagraphs ? 'no dialogue found (paragraphs too long to parse were skipped)' : 'no dialogue found' }),
     encoding: dec.encoding,
+    ...(dec.warning !== undefined ? { encoding_warning: dec.warning } : {}),
     bytes: bytes.length,
     utterances,
     non_speech,
@@ -198,8 +205,5 @@ export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
     nsfw_words_excused: a.nsfwExcused,
     warnings: a.segmented.warnings,
   };
-  if (utterances.persona + utterances.doctor + utterances.other + utterances.uncertain === 0 && samples.length === 0) {
-    report.detail = a.segmented.longParagraphs ? 'no dialogue found (paragraphs too long to parse were skipped)' : 'no dialogue found';
-  }
   return { report, samples };
 }

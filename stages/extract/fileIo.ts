@@ -1,7 +1,10 @@
-// Small file helpers of the extract stage: atomic replacement and listing an input directory.
+// Small file helpers of the extract stage: atomic replacement, the input files of a directory and
+// the encodings extract.encoding forces on some of them.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { glob } from 'tinyglobby';
+import type { Encoding } from './decode.js';
 
 /** Writes a sibling temp file, fsyncs it (unless told not to) and renames it over `path`. */
 export async function writeAtomic(path: string, data: string | Uint8Array, o: { fsync?: boolean } = {}): Promise<void> {
@@ -22,16 +25,18 @@ export async function writeAtomic(path: string, data: string | Uint8Array, o: { 
   }
 }
 
-/** Every regular file below `dir`, as POSIX paths relative to `dir`, sorted. */
-export async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push(relative(dir, p).split(sep).join('/'));
-    }
-  };
-  await walk(dir);
-  return out.sort();
+/** The regular files of `dir` that `pattern` (relative to it) matches, as POSIX paths relative to `dir`, sorted. */
+export async function listFiles(dir: string, pattern: string): Promise<string[]> {
+  const names = await glob(pattern, { cwd: dir, onlyFiles: true, expandDirectories: false });
+  return names.sort();
+}
+
+/**
+ * File (relative to `dir`) → the encoding `forced` (glob relative to `dir` → encoding) names for
+ * it; the first glob that matches a file wins.
+ */
+export async function forcedEncodings(dir: string, forced: Readonly<Record<string, Encoding>>): Promise<Map<string, Encoding>> {
+  const out = new Map<string, Encoding>();
+  for (const [pattern, encoding] of Object.entries(forced)) for (const name of await listFiles(dir, pattern)) if (!out.has(name)) out.set(name, encoding);
+  return out;
 }

@@ -1,25 +1,34 @@
-// The `extract` stage of the DAG: input_dir → ShareGPT dataset + report, incremental per file.
+// The `extract` stage of the DAG: the files of input_dir that extract.glob matches → ShareGPT
+// dataset + report, incremental per file.
 import { posix } from 'node:path';
 import { defineStage, moduleDir, StageError, type StageContext } from '../../src/api.js';
-import { configSchema } from './config.js';
+import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
+import { forcedEncodings } from './fileIo.js';
 
-function inputFiles(ctx: StageContext, inputDir: string): InputFile[] {
-  const dir = posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
+const inputDirOf = (inputDir: string) => posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
+
+/** The dep the stage declares: extract.glob below extract.input_dir. */
+export const inputGlob = (c: Pick<ExtractConfig, 'input_dir' | 'glob'>) => posix.join(inputDirOf(c.input_dir), c.glob);
+
+async function inputFiles(ctx: StageContext, config: ExtractConfig): Promise<InputFile[]> {
+  const dir = inputDirOf(config.input_dir);
   const prefix = `${dir}/`;
+  const abs = (p: string) => (posix.isAbsolute(p) ? p : posix.join(ctx.workspace.replace(/\\/g, '/'), p));
+  const forced = Object.keys(config.encoding).length ? await forcedEncodings(abs(dir), config.encoding) : undefined;
   return ctx.deps
     .filter((d) => d.path.startsWith(prefix))
-    .map((d) => ({
-      name: d.path.slice(prefix.length),
-      abs: posix.isAbsolute(d.path) ? d.path : posix.join(ctx.workspace.replace(/\\/g, '/'), d.path),
-      hash: d.hash,
-    }));
+    .map((d) => {
+      const name = d.path.slice(prefix.length);
+      const encoding = forced?.get(name);
+      return { name, abs: abs(d.path), hash: d.hash, ...(encoding ? { encoding } : {}) };
+    });
 }
 
 export const stage = defineStage({
   name: 'extract',
   description: 'fan-fiction → ShareGPT dialogue of her and the Doctor, with a per-file report',
-  deps: (p) => [p.get<string>('extract.input_dir')],
+  deps: (p) => [inputGlob({ input_dir: p.get<string>('extract.input_dir'), glob: p.get<string>('extract.glob') })],
   outs: (p) => [p.get<string>('extract.output'), p.get<string>('extract.report')],
   params: ['extract'],
   gpus: 0,
@@ -28,8 +37,8 @@ export const stage = defineStage({
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const config = configSchema.parse(ctx.param('extract'));
-    const files = inputFiles(ctx, config.input_dir);
-    if (files.length === 0) throw new StageError(`extract: no files in ${config.input_dir} (extract.input_dir in pipeline.yaml)`);
+    const files = await inputFiles(ctx, config);
+    if (files.length === 0) throw new StageError(`extract: no files match ${inputGlob(config)} (extract.input_dir and extract.glob in pipeline.yaml)`);
     const res = await extractCorpus(files, {
       config,
       cacheDir: ctx.stageCacheDir,
@@ -40,8 +49,8 @@ export const stage = defineStage({
     });
     const t1 = performance.now();
     // Outs go to the engine's staging area, which it promotes atomically; it hashes them as they are written.
-    await ctx.writeOut(config.output, res.datasetChunks());
-    await ctx.writeOut(config.report, res.reportBytes());
+    await ctx.writeOut(config.output, res.datasetText());
+    await ctx.writeOut(config.report, res.reportText());
     const t = res.totals;
     const summary =
       `${t.files} files (${res.extracted} read, ${t.files - res.extracted} from cache), ${t.files_skipped} skipped, ` +
@@ -49,6 +58,7 @@ export const stage = defineStage({
     ctx.log(`extract: ${summary}`);
     ctx.progress({ message: summary, summary: true });
     for (const f of res.skipped) ctx.warn(`skipped ${f.file}: ${f.reason} (${f.detail})`);
+    for (const w of res.warnings) ctx.warn(w);
     const cpu = process.cpuUsage(cpu0);
     const ms = (x: number) => Math.round(x);
     ctx.log(

@@ -23,10 +23,17 @@ interface Sample {
 }
 
 const BAD_FILES: Record<string, string | Buffer> = {
-  'Eyjafjalla_data/tongren/zz_binary.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]),
+  'Eyjafjalla_data/tongren/zz_binary.txt': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]),
   'Eyjafjalla_data/tongren/zz_empty.txt': '',
   'Eyjafjalla_data/tongren/zz_unclosed.txt': '博士问：“你还好吗？”\n艾雅法拉说：“前辈，我没事，只是有点累了\n艾雅法拉说：“前辈，明天的观测我也会去的。”\n',
 };
+
+/** Files the default glob (`*.txt`, top level only, as the old script) must not read. */
+const NOT_READ = (dir: string): Record<string, string> => ({
+  [`${dir}/notes.md`]: '博士问：“这份笔记也算吗？”\n艾雅法拉说：“笔记不算哦，前辈，只读正文。”\n',
+  [`${dir}/drafts/draft.txt`]: '博士问：“草稿也读吗？”\n艾雅法拉说：“草稿在子目录里，前辈，不会读的。”\n',
+});
+const NOT_READ_LINES = ['笔记不算哦，前辈，只读正文。', '草稿在子目录里，前辈，不会读的。'];
 
 describe('extract stage through `pipeline run`', () => {
   let ws: string;
@@ -36,6 +43,7 @@ describe('extract stage through `pipeline run`', () => {
       'pipeline.yaml': await readFile(join(REPO, 'pipeline.yaml'), 'utf8'),
       ...(await corpusFiles('Eyjafjalla_data/tongren')),
       ...BAD_FILES,
+      ...NOT_READ('Eyjafjalla_data/tongren'),
     });
   });
   afterAll(async () => {
@@ -63,7 +71,7 @@ describe('extract stage through `pipeline run`', () => {
     }
     const rep = (await readJson(join(ws, 'artifacts/reports/extraction.json'))) as Report;
     const byName = new Map(rep.files.map((f) => [f.file, f]));
-    expect(byName.get('zz_binary.png')).toMatchObject({ status: 'skipped', reason: 'binary', samples: 0 });
+    expect(byName.get('zz_binary.txt')).toMatchObject({ status: 'skipped', reason: 'binary', samples: 0 });
     expect(byName.get('zz_empty.txt')).toMatchObject({ status: 'skipped', reason: 'empty', samples: 0 });
     const unclosed = byName.get('zz_unclosed.txt')!;
     expect(unclosed.dropped.unclosed_quotes).toBe(1);
@@ -71,6 +79,9 @@ describe('extract stage through `pipeline run`', () => {
     expect(byName.get('05_温泉旅店.txt')!.encoding).toBe('gb18030');
     expect(byName.get('06_星空音乐会.txt')!.encoding).toBe('utf-8-bom');
     for (const [name, f] of byName) if (/^\d\d_/.test(name)) expect(f.samples).toBeGreaterThan(0);
+    // Only the top-level *.txt files (extract.glob's default) are read.
+    expect([...byName.keys()].filter((n) => !n.endsWith('.txt') || n.includes('/'))).toEqual([]);
+    expect(data.some((s) => s.conversations.some((c) => NOT_READ_LINES.includes(c.value)))).toBe(false);
   });
 
   test('a new file is extracted on its own; outputs are byte-identical when nothing changed', async () => {
@@ -100,6 +111,16 @@ describe('extract stage through `pipeline run`', () => {
     const data = (await readJson(join(ws, 'data/eyjafjalla_tongren_sft.json'))) as Sample[];
     expect(data.every((s) => s.conversations.length === 2)).toBe(true);
   });
+
+  test('extract.glob chooses the files: "**/*.txt" also reads subdirectories', async () => {
+    const r = await runCli(ws, ['run', 'extract', '--json', '--set', 'extract.glob="**/*.txt"']);
+    expect(parseJsonEvents(r.stdout).summary.stages[0]).toMatchObject({ status: 'ran' });
+    const rep = (await readJson(join(ws, 'artifacts/reports/extraction.json'))) as Report;
+    expect(rep.files.map((f) => f.file)).toContain('drafts/draft.txt');
+    expect(rep.files.map((f) => f.file)).not.toContain('notes.md');
+    const data = (await readJson(join(ws, 'data/eyjafjalla_tongren_sft.json'))) as Sample[];
+    expect(data.some((s) => s.conversations.some((c) => c.value === NOT_READ_LINES[1]))).toBe(true);
+  });
 });
 
 describe('`pipeline extract` command', () => {
@@ -123,6 +144,59 @@ describe('`pipeline extract` command', () => {
       const again = await runCli(ws, ['extract', '--input_dir', 'in', '--output', 'out.json', '--report', 'rep.json', '--max_turns', '4', '--merge-existing', 'cur.json']);
       expect(again.stdout).toMatch(/merged 0 new samples/);
       expect(await readJson(join(ws, 'cur.json'))).toEqual(merged);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+
+  test('reads the top-level *.txt files (or --glob), and writes its report next to --output, not over the pipeline\'s', async () => {
+    const ws = await makeWorkspace({
+      ...(await corpusFiles('in')),
+      ...NOT_READ('in'),
+      'pipeline.ts': PROJECT_PIPELINE_TS,
+      'pipeline.yaml': await readFile(join(REPO, 'pipeline.yaml'), 'utf8'),
+      'artifacts/reports/extraction.json': '{"the pipeline":"report"}\n',
+    });
+    try {
+      const r = await runCli(ws, ['extract', '--input-dir', 'in', '--output', 'out/ds.json']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/\[OK\] files=10 .*\n\[OK\] report=out\/ds\.report\.json/);
+      const rep = (await readJson(join(ws, 'out/ds.report.json'))) as Report;
+      expect(rep.files.map((f) => f.file)).toEqual((await readdir(CORPUS)).sort());
+      const out = (await readJson(join(ws, 'out/ds.json'))) as Sample[];
+      expect(out.some((s) => s.conversations.some((c) => NOT_READ_LINES.includes(c.value)))).toBe(false);
+      expect(await readFile(join(ws, 'artifacts/reports/extraction.json'), 'utf8')).toBe('{"the pipeline":"report"}\n');
+
+      const all = await runCli(ws, ['extract', '--input_dir', 'in', '--output', 'out/all.json', '--glob', '**/*.txt', '--report', 'artifacts/reports/extraction.json']);
+      expect(all.code).toBe(0);
+      expect(all.stdout).toMatch(/files=11 .*\n\[OK\] report=artifacts\/reports\/extraction\.json/);
+      const asked = (await readJson(join(ws, 'artifacts/reports/extraction.json'))) as Report;
+      expect(asked.files.map((f) => f.file)).toContain('drafts/draft.txt');
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+
+  test('a bad flag is exit 2 with a message that names it', async () => {
+    const ws = await makeWorkspace({ 'in/a.txt': '博士说：“早。”\n', 'pipeline.ts': PROJECT_PIPELINE_TS });
+    try {
+      const cases: Array<[string[], RegExp]> = [
+        [['--input_dir', 'in', '--bogus-flag', '1'], /extract: unknown option --bogus-flag\n/],
+        [['--input_dir', 'in', 'stray'], /extract: unexpected argument stray\n/],
+        [['--input_dir', 'in', '--output'], /extract: --output needs a value\n/],
+        [['--input_dir', 'in', '--output', '--max_turns', '4'], /extract: --output needs a value\n/],
+        [['--input_dir', 'in', '--allow-nsfw=yes'], /extract: --allow-nsfw takes no value\n/],
+        [['--input_dir', 'in', '--min-assistant-chars', '-3'], /extract: --min-assistant-chars needs a value|must be a whole number/],
+      ];
+      for (const [args, message] of cases) {
+        const r = await runCli(ws, ['extract', ...args]);
+        expect([args, r.code]).toEqual([args, 2]);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).toMatch(/Usage: pipeline extract/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+      const help = await runCli(ws, ['extract', '-h']);
+      expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/--glob GLOB/)]);
     } finally {
       await rm(ws, { recursive: true, force: true });
     }

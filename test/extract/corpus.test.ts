@@ -1,32 +1,31 @@
-// The corpus layer and its per-file cache: outputs assembled from cached records must be exactly
-// what extracting every file from scratch gives, and the cache must append, survive damage and
-// keep other option sets.
+// The corpus layer and its result store: outputs assembled from stored results must be exactly
+// what extracting every file from scratch gives; the store is plain NDJSON keyed by content hash,
+// rewritten only when the files change, and a damaged entry costs a re-read of that one file.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configSchema, fileOptions, type ExtractConfig } from '../../stages/extract/config.js';
 import { extractCorpus, formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
-import { extractFile } from '../../stages/extract/extractFile.js';
-import { FILE_HEADER, parseRecords, recHash, reportLine } from '../../stages/extract/fileCache.js';
-import { REPO } from '../helpers/workspace.js';
-import { makeTempDir } from '../helpers/tempDirs.js';
+import { extractFile, type FileReport, type FileResult } from '../../stages/extract/extractFile.js';
+import { formatLine } from '../../stages/extract/resultStore.js';
+import { REPO, tempDirs } from '../helpers/workspace.js';
 
 const CORPUS = join(REPO, 'Eyjafjalla_data', 'tongren');
+const temp = tempDirs();
+afterAll(temp.removeAll);
 
 let dir: string;
 let cacheDir: string;
 beforeEach(async () => {
-  dir = await makeTempDir('pl-extract-corpus-');
+  dir = await temp.make('pl-extract-corpus-');
   cacheDir = join(dir, 'cache');
 });
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /** The bundled corpus, a copy of one file under another name (cross-file duplicates), bad files. */
 async function makeInputs(): Promise<InputFile[]> {
   const inDir = join(dir, 'in');
-  await rm(inDir, { recursive: true, force: true });
   await mkdir(inDir, { recursive: true });
   for (const f of await readdir(CORPUS)) await copyFile(join(CORPUS, f), join(inDir, f));
   await copyFile(join(CORPUS, '01_观测站的清晨.txt'), join(inDir, '99_copy.txt'));
@@ -34,15 +33,9 @@ async function makeInputs(): Promise<InputFile[]> {
   await writeFile(join(inDir, 'zz_binary.bin'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13]));
   await writeFile(join(inDir, 'zz_long.txt'), `${'很长的一段没有引号的文字。'.repeat(2000)}\n`);
   await writeFile(join(inDir, 'zz_unclosed.txt'), '博士问：“你还好吗？”\n艾雅法拉说：“前辈，我没事，只是有点累了\n');
-  return listInputs(inDir);
-}
-
-async function listInputs(inDir: string): Promise<InputFile[]> {
   const out: InputFile[] = [];
-  for (const name of (await readdir(inDir)).sort().reverse()) {
-    const abs = join(inDir, name);
-    out.push({ name, abs, hash: createHash('sha256').update(await readFile(abs)).digest('hex') });
-  }
+  // Handed over in reverse order: the corpus sorts by name itself.
+  for (const name of (await readdir(inDir)).sort().reverse()) out.push({ name, abs: join(inDir, name), hash: sha(await readFile(join(inDir, name))) });
   return out;
 }
 
@@ -67,7 +60,14 @@ async function reference(files: readonly InputFile[], config: ExtractConfig) {
 
 const config = configSchema.parse({ input_dir: 'in' });
 
-test('outputs from scratch, from the cache and the obvious reference are identical', async () => {
+async function storeFiles(): Promise<string[]> {
+  return (await readdir(cacheDir)).filter((n) => n.endsWith('.ndjson')).sort();
+}
+async function storeLines(name: string): Promise<string[]> {
+  return (await readFile(join(cacheDir, name), 'utf8')).split('\n').filter((l) => l !== '');
+}
+
+test('outputs from scratch, from the store and the obvious reference are identical', async () => {
   const files = await makeInputs();
   const ref = await reference(files, config);
   const cold = await extractCorpus(files, { config, cacheDir });
@@ -77,10 +77,11 @@ test('outputs from scratch, from the cache and the obvious reference are identic
   expect(warm.extracted).toBe(0);
   expect(none.extracted).toBe(files.length - 1);
   for (const res of [cold, warm, none]) {
-    expect(res.datasetBytes().toString('utf8')).toBe(ref.dataset);
+    expect(res.datasetText()).toBe(ref.dataset);
     const report = JSON.parse(res.reportText()) as { files: unknown[]; totals: Record<string, unknown> };
     expect(report.files.map((f) => JSON.stringify(f))).toEqual(ref.reports);
-    expect(res.samples()).toEqual(ref.samples);
+    expect(res.samples).toEqual(ref.samples);
+    expect(res.warnings).toEqual([]);
   }
   expect(cold.totals).toMatchObject({ files: files.length, files_skipped: 2, samples: ref.samples.length, encodings: { '(empty)': 1, '(binary)': 1, gb18030: 1 } });
   expect(cold.totals.duplicates_across_files).toBeGreaterThan(0);
@@ -90,150 +91,132 @@ test('outputs from scratch, from the cache and the obvious reference are identic
   expect(warm.reportText()).toBe(cold.reportText());
 });
 
-test('the dataset in chunks of any size, even smaller than one sample, is the same bytes', async () => {
-  const files = await makeInputs();
-  const ref = await reference(files, config);
-  for (const chunkBytes of [200, 1000, 4096, 1 << 20]) {
-    const res = await extractCorpus(files, { config, chunkBytes });
-    const chunks: Buffer[] = [];
-    for (const c of res.datasetChunks()) chunks.push(Buffer.from(c)); // valid until the next one
-    expect(Buffer.concat(chunks).toString('utf8')).toBe(ref.dataset);
-    if (chunkBytes === 4096) expect(chunks.length).toBeGreaterThan(2);
-  }
-});
-
-test('a report line is exactly the JSON of the file report, for every kind of file', async () => {
-  const opts = fileOptions(config);
-  const files = await makeInputs();
-  for (const f of files) {
-    const res = extractFile(await readFile(f.abs), opts);
-    expect(reportLine(res.report)).toBe(JSON.stringify(res.report));
-  }
-});
-
 test('an empty result is an empty list, as formatDataset prints it', async () => {
   await writeFile(join(dir, 'a.txt'), '这里没有对话。\n');
   const res = await extractCorpus([{ name: 'a.txt', abs: join(dir, 'a.txt'), hash: 'h' }], { config, cacheDir });
-  expect(res.datasetBytes().toString()).toBe(formatDataset([]));
+  expect(res.datasetText()).toBe(formatDataset([]));
+  expect(res.datasetText()).toBe('[]\n');
 });
 
-async function cacheFiles(): Promise<string[]> {
-  return (await readdir(cacheDir)).filter((n) => n.endsWith('.bin')).sort();
-}
-
-/** The records a cache file holds, and whether reading it had to skip something. */
-async function recordsIn(name: string) {
-  const buf = await readFile(join(cacheDir, name));
-  return parseRecords(buf);
-}
-
-test('a new file appends one record and leaves the bytes before it alone; other option sets keep their own file', async () => {
+test('the store is one readable JSON line per file, by content hash; a new file is the only one read; an unchanged run writes nothing', async () => {
   const files = await makeInputs();
   await extractCorpus(files, { config, cacheDir });
-  const [name] = await cacheFiles();
-  const before = await readFile(join(cacheDir, name!));
-  expect((await recordsIn(name!)).records.length).toBe(files.length - 1);
+  const [name] = await storeFiles();
+  const lines = await storeLines(name!);
+  expect(lines).toHaveLength(files.length - 1);
+  const parsed = lines.map((l) => JSON.parse(l) as { key: string; sha256: string; result: { report: { samples: number }; turns: string[]; samples: number[][] } });
+  expect(new Set(parsed.map((p) => p.key))).toEqual(new Set(files.map((f) => f.hash)));
+  for (const p of parsed) {
+    expect(p.result.samples).toHaveLength(p.result.report.samples);
+    // Each distinct turn text once; samples name them by index.
+    expect(new Set(p.result.turns).size).toBe(p.result.turns.length);
+    for (const s of p.result.samples) for (const t of s) expect(p.result.turns[t]).toEqual(expect.any(String));
+  }
+
+  const before = await stat(join(cacheDir, name!));
+  expect((await extractCorpus(files, { config, cacheDir })).extracted).toBe(0);
+  const after = await stat(join(cacheDir, name!));
+  expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+
   const extra = join(dir, 'in', '50_new.txt');
   await writeFile(extra, '博士问：“今天怎么样？”\n艾雅法拉说：“今天的观测很顺利哦，前辈。”\n');
   const more = [...files, { name: '50_new.txt', abs: extra, hash: 'new-file-hash' }];
   const res = await extractCorpus(more, { config, cacheDir });
   expect(res.extracted).toBe(1);
-  const after = await readFile(join(cacheDir, name!));
-  expect(after.subarray(0, before.length).equals(before)).toBe(true);
-  const { records, damaged } = await recordsIn(name!);
-  expect(damaged).toBe(false);
-  expect(recHash(records.at(-1)!)).toBe('new-file-hash');
-  expect(records.length).toBe(files.length);
-  expect(res.datasetBytes().toString()).toBe((await reference(more, config)).dataset);
+  expect(res.datasetText()).toBe((await reference(more, config)).dataset);
+  expect(await storeLines(name!)).toHaveLength(files.length);
 
+  // Another option set has its own store; going back to the first re-reads nothing.
   const short = configSchema.parse({ input_dir: 'in', max_turns: 2 });
   expect((await extractCorpus(more, { config: short, cacheDir })).extracted).toBe(files.length);
-  expect(await cacheFiles()).toHaveLength(2);
+  expect(await storeFiles()).toHaveLength(2);
   const back = await extractCorpus(more, { config, cacheDir });
   expect(back.extracted).toBe(0);
-  expect(back.datasetBytes().toString()).toBe(res.datasetBytes().toString());
+  expect(back.datasetText()).toBe(res.datasetText());
+
+  // Files that are gone leave the store with the next run.
+  expect((await extractCorpus(files.slice(0, 3), { config, cacheDir })).extracted).toBe(0);
+  expect(await storeLines(name!)).toHaveLength(3);
 });
 
-test('a damaged batch, a torn append or garbage over a frame costs a re-read of those files, never the outputs', async () => {
+test('a damaged entry costs a re-read of that file and one warning, never a wrong output', async () => {
   const files = await makeInputs();
   const ref = await extractCorpus(files, { config });
-  // Three runs, three batches: the first 5 files, the next 5, the rest.
-  for (const n of [5, 10, files.length]) await extractCorpus(files.slice(0, n), { config, cacheDir });
-  const [name] = await cacheFiles();
+  await extractCorpus(files, { config, cacheDir });
+  const [name] = await storeFiles();
   const path = join(cacheDir, name!);
-  const good = await readFile(path);
-  const batchStarts: number[] = [];
-  for (let p = FILE_HEADER.length; p < good.length; p += good.readUInt32LE(p + 4)) batchStarts.push(p);
-  expect(batchStarts).toHaveLength(3);
-  const inThird = files.length - 10 - 1; // the copy shares the original's record
-  const check = async (expected: number) => {
+  const good = await storeLines(name!);
+  const withSamples = good.findIndex((l) => /"samples":\[\[/.test(l));
+  expect(withSamples).toBeGreaterThanOrEqual(0);
+
+  const check = async (lines: string[], reread: number, warned = true) => {
+    await writeFile(path, lines.join('\n'));
     const res = await extractCorpus(files, { config, cacheDir });
-    expect(res.extracted).toBe(expected);
-    expect(res.datasetBytes().equals(ref.datasetBytes())).toBe(true);
+    expect(res.extracted).toBe(reread);
+    expect(res.datasetText()).toBe(ref.datasetText());
     expect(res.reportText()).toBe(ref.reportText());
-    // Whatever was damaged, the file was rewritten whole: clean again, nothing left to re-read.
-    expect((await recordsIn(name!)).damaged).toBe(false);
-    expect((await extractCorpus(files, { config, cacheDir })).extracted).toBe(0);
+    expect(res.warnings).toHaveLength(warned ? 1 : 0);
+    if (warned) expect(res.warnings[0]).toMatch(new RegExp(`${name!.replace(/\./g, '\\.')}: \\d+ damaged entr(y|ies) ignored`));
+    // Rewritten clean: nothing left to re-read, nothing to warn about.
+    const again = await extractCorpus(files, { config, cacheDir });
+    expect([again.extracted, again.warnings]).toEqual([0, []]);
   };
 
-  // One flipped bit in the second batch's index: its checksum fails, only its 5 files are re-read.
-  const flipped = Buffer.from(good);
-  flipped[batchStarts[1]! + 36 + 40]! ^= 1;
-  await writeFile(path, flipped);
-  expect((await recordsIn(name!)).damaged).toBe(true);
-  await check(5);
+  // A changed character inside a sample's text: still valid JSON, caught by the checksum.
+  const line = good[withSamples]!;
+  const at = line.indexOf('前辈');
+  expect(at).toBeGreaterThan(0);
+  const edited = [...good];
+  edited[withSamples] = `${line.slice(0, at)}后辈${line.slice(at + 2)}`;
+  await check(edited, 1);
 
-  // A torn append: the last batch is cut short.
-  await writeFile(path, good.subarray(0, good.length - 10));
-  await check(inThird);
+  // Cut short (a torn copy), garbage, a line of another format, an empty line.
+  await check([...good.slice(0, -1), good.at(-1)!.slice(0, 40)], 1);
+  await check(good.map((l, i) => (i === 2 ? 'AAAA\u0000\u0000{{{' : l)), 1);
+  await check(good.map((l, i) => (i === 3 ? '{"v":4}' : l)), 1);
+  await check([...good.slice(0, 4), '', ...good.slice(4)], 0, false);
 
-  // Garbage over the first batch's frame: nothing after it can be found, so everything is re-read.
-  const smashed = Buffer.from(good);
-  smashed.fill(0x41, batchStarts[0]!, batchStarts[0]! + 8);
-  await writeFile(path, smashed);
-  await check(files.length - 1);
+  // One entry's result moved under another file's key: the checksum binds a result to its key.
+  const a = JSON.parse(good[0]!) as { key: string };
+  const b = JSON.parse(good[1]!) as { result: unknown };
+  await check([`{"key":${JSON.stringify(a.key)},"sha256":"${(JSON.parse(good[1]!) as { sha256: string }).sha256}","result":${JSON.stringify(b.result)}}`, ...good.slice(1)], 1);
+
+  // A well-formed line with a valid checksum but a result that breaks the schema (an odd turn count).
+  const stored = JSON.parse(good[withSamples]!) as { key: string; result: { report: FileReport; turns: string[]; samples: number[][] } };
+  const odd: FileResult = { report: stored.result.report, samples: stored.result.samples.map((x, k) => (k === 0 ? x.slice(0, 1) : x).map((t) => stored.result.turns[t]!)) };
+  await check(good.map((l, i) => (i === withSamples ? formatLine(stored.key, odd) : l)), 1);
+  // The same line rebuilt from the intact result is accepted as it is: the test above changed only the sample.
+  const intact: FileResult = { report: stored.result.report, samples: stored.result.samples.map((x) => x.map((t) => stored.result.turns[t]!)) };
+  expect(formatLine(stored.key, intact)).toBe(good[withSamples]);
+  // Hand-made lines with a right checksum: a turn index past the turns, a count that is not one.
+  const signed = (key: string, result: unknown) => {
+    const r = JSON.stringify(result);
+    return `{"key":${JSON.stringify(key)},"sha256":"${sha(`${key}\n${r}`)}","result":${r}}`;
+  };
+  expect(signed(stored.key, stored.result)).toBe(good[withSamples]);
+  const past = { ...stored.result, samples: [[0, stored.result.turns.length], ...stored.result.samples.slice(1)] };
+  await check(good.map((l, i) => (i === withSamples ? signed(stored.key, past) : l)), 1);
+  const negative = { ...stored.result, report: { ...stored.result.report, bytes: -1 } };
+  await check(good.map((l, i) => (i === withSamples ? signed(stored.key, negative) : l)), 1);
 });
 
-test('when most records are for files that are gone, the file is rewritten with the live ones only', async () => {
+test('the same content forced into another encoding is its own entry', async () => {
   const files = await makeInputs();
-  // Enough dead records to pass the rewrite threshold: 1,200 tiny distinct files, then drop them.
-  const many: InputFile[] = [];
-  for (let i = 0; i < 1200; i++) {
-    const abs = join(dir, 'in', `t${i}.txt`);
-    await writeFile(abs, `第${i}行。\n`);
-    many.push({ name: `t${i}.txt`, abs, hash: `tiny-${i}` });
-  }
-  await extractCorpus([...files, ...many], { config, cacheDir });
-  const [name] = await cacheFiles();
-  expect((await recordsIn(name!)).records.length).toBe(files.length - 1 + many.length);
-  const res = await extractCorpus(files, { config, cacheDir });
-  expect(res.extracted).toBe(0);
-  expect((await recordsIn(name!)).records.length).toBe(files.length - 1);
-  const after = await extractCorpus(files, { config, cacheDir });
-  expect(after.extracted).toBe(0);
-  expect(after.datasetBytes().toString()).toBe((await reference(files, config)).dataset);
+  await extractCorpus(files, { config, cacheDir });
+  const forced = files.map((f) => (f.name === '05_温泉旅店.txt' ? { ...f, encoding: 'big5' as const } : f));
+  const res = await extractCorpus(forced, { config, cacheDir });
+  expect(res.extracted).toBe(1);
+  const line = JSON.parse(res.reportText()).files.find((f: { file: string }) => f.file === '05_温泉旅店.txt') as { encoding: string | null; reason?: string };
+  // GB18030 bytes are not all valid Big5: forcing it skips the file rather than guessing.
+  expect(line.encoding === 'big5' || line.reason === 'unknown_encoding').toBe(true);
+  expect((await extractCorpus(files, { config, cacheDir })).extracted).toBe(1);
 });
 
-test('files of an earlier cache format are removed when the new one is written', async () => {
+test('stores of an earlier format are removed when the store is written', async () => {
   const files = await makeInputs();
   await mkdir(cacheDir, { recursive: true });
+  await writeFile(join(cacheDir, 'file-results-0123456789abcdef01234567.bin'), 'PLXCACHE');
   await writeFile(join(cacheDir, 'file-results-0123456789abcdef01234567.ndjson'), '{"v":4}\n');
-  await writeFile(join(cacheDir, 'file-results-0123456789abcdef01234567.texts'), '');
   await extractCorpus(files, { config, cacheDir });
-  expect((await readdir(cacheDir)).filter((n) => !n.endsWith('.bin'))).toEqual([]);
-});
-
-test('a long-lived process reuses the cache it holds, but re-reads it when another process changed it', async () => {
-  const files = await makeInputs();
-  const dir = await makeTempDir('pl-extract-memo-');
-  const cold = await extractCorpus(files, { config, cacheDir: dir });
-  expect(cold.extracted).toBe(files.length - 1);
-  // Same process, nothing changed on disk: answered from the cache held in memory.
-  expect((await extractCorpus(files, { config, cacheDir: dir })).extracted).toBe(0);
-  // Another process emptied the cache: the stamp differs, so it is re-read (and found empty).
-  for (const f of await readdir(dir)) await writeFile(join(dir, f), '');
-  const again = await extractCorpus(files, { config, cacheDir: dir });
-  expect(again.extracted).toBe(files.length - 1);
-  expect(again.datasetBytes().toString('utf8')).toBe(cold.datasetBytes().toString('utf8'));
-  await rm(dir, { recursive: true, force: true });
+  expect((await readdir(cacheDir)).filter((n) => !/^results-[0-9a-f]+\.ndjson$/.test(n))).toEqual([]);
 });

@@ -1,0 +1,201 @@
+// The extract stage's per-file results, kept between runs in the stage cache dir: one NDJSON file
+// per option set, `results-<options key>.ndjson`, one line per input file of the last run:
+//
+//   {"key":"<content sha256>[+<forced encoding>]","sha256":"<sha256 of key, newline, result>",
+//    "result":{"report":{…},"turns":["<text>",…],"samples":[[0,1],[0,1,2,3],…]}}
+//
+// (on one line), a sample being the indices of its turns in `turns` (each distinct text once: a
+// text is in several sliding windows). The file is rewritten whole, atomically, when this run's
+// files differ from the ones it holds. It is untrusted input: a line that does not parse, fails its
+// checksum or the schema is ignored and that input file is extracted again (one warning per run
+// names the file and the count).
+import { createHash, hash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { fileOptions, type ExtractConfig } from './config.js';
+import { ENCODINGS } from './decode.js';
+import type { FileReport, FileResult } from './extractFile.js';
+import { writeAtomic } from './fileIo.js';
+
+/** Bump when what a file yields changes in a way the source hash below would not catch. */
+const STORE_VERSION = 7;
+/** Stores kept for other option sets (switching back to one re-extracts nothing). */
+const KEEP_STORES = 4;
+
+/** A count: a whole number ≥ 0, checked for all of a report's counts at once (wholeCounts). */
+const count = z.number();
+const whole = (x: number) => Number.isInteger(x) && x >= 0;
+const wholeCounts = (r: FileReport) =>
+  [r.bytes, r.samples, r.nsfw_words_excused, ...Object.values(r.utterances), ...Object.values(r.non_speech), ...Object.values(r.dropped), ...r.warnings.map((w) => w.line)].every(whole);
+const reportSchema = z
+  .object({
+    status: z.enum(['ok', 'skipped']),
+    reason: z.string().optional(),
+    detail: z.string().optional(),
+    encoding: z.enum(ENCODINGS).nullable(),
+    encoding_warning: z.string().optional(),
+    bytes: count,
+    utterances: z.object({ persona: count, doctor: count, other: count, uncertain: count }),
+    non_speech: z.object({ thought: count, term: count, sign: count }),
+    samples: count,
+    dropped: z
+      .object({
+        uncertain_speaker: count,
+        other_speaker: count,
+        nsfw_utterances: count,
+        short_assistant: count,
+        long_assistant: count,
+        long_human: count,
+        leading_assistant: count,
+        no_anchor_runs: count,
+        nsfw_paragraphs: count,
+        unclosed_quotes: count,
+        long_paragraphs: count,
+        duplicate_samples: count,
+      }),
+    nsfw_words_excused: count,
+    warnings: z.array(z.object({ line: count, reason: z.string() })),
+  });
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
+/** Every sample an even number (≥ 2) of indices into `turns`. */
+const samplesFit = (samples: unknown[], turns: number) =>
+  samples.every((s) => Array.isArray(s) && s.length >= 2 && s.length % 2 === 0 && s.every((i) => Number.isInteger(i) && i >= 0 && i < turns));
+
+/**
+ * A stored result. Its lists are checked by one predicate each, not a schema per element: on a
+ * cold start that alone would cost more than the rest of a one-file run.
+ */
+const storedSchema = z
+  .object({
+    report: reportSchema,
+    turns: z.custom<string[]>(isStrings, 'turns must be a list of strings'),
+    samples: z.custom<number[][]>((v) => Array.isArray(v), 'samples must be a list'),
+  })
+  .refine(
+    (r) => wholeCounts(r.report) && r.report.samples === r.samples.length && samplesFit(r.samples, r.turns.length),
+    'counts must be whole numbers ≥ 0, report.samples the number of samples, each sample an even number of indices into turns',
+  );
+
+/** A line is `{"key":K,"sha256":S,"result":R}`; the checksum is over K and R's exact bytes. */
+const HEAD = Buffer.from('{"key":');
+const SUM_AT = Buffer.from(',"sha256":"');
+const RESULT_AT = Buffer.from('","result":');
+
+const sha256 = (s: string) => hash('sha256', s);
+/** The checksum binds a result to its key: a result moved under another key fails it. */
+const checksum = (key: string, result: string | Buffer) => hash('sha256', typeof result === 'string' ? `${key}\n${result}` : Buffer.concat([Buffer.from(`${key}\n`), result]));
+
+let sourceHash: string | undefined;
+/** Hash of this stage's source (its folder, or the bundle that holds it), so a code change starts a new store. */
+function moduleSourceHash(): string {
+  if (sourceHash) return sourceHash;
+  const h = createHash('sha256');
+  const self = new URL(import.meta.url);
+  // Small files, read synchronously: a trip to the thread pool per file costs more than the read.
+  if (/\/stages\/extract\/[^/]+\.[cm]?[jt]s$/.test(self.pathname)) {
+    const dir = new URL('.', self);
+    for (const f of readdirSync(dir).filter((n) => /\.(ts|js)$/.test(n)).sort()) h.update(f).update(readFileSync(new URL(f, dir)));
+  } else h.update(readFileSync(self));
+  sourceHash = h.digest('hex').slice(0, 16);
+  return sourceHash;
+}
+
+/** Names the store of one option set: what a file yields depends on these and on the code. */
+export async function storeKey(config: ExtractConfig): Promise<string> {
+  return sha256(JSON.stringify({ v: STORE_VERSION, src: moduleSourceHash(), o: fileOptions(config) })).slice(0, 24);
+}
+
+export interface ResultStore {
+  /** The stored result for a key (content hash, plus the forced encoding if any). */
+  get(key: string): FileResult | undefined;
+  /** Makes the store hold exactly `entries` (this run's files); writes only when that changes it. */
+  save(entries: ReadonlyMap<string, FileResult>): Promise<void>;
+  /** Set when lines had to be ignored: say it once. */
+  readonly warning: string | undefined;
+}
+
+export async function openResultStore(dir: string, key: string): Promise<ResultStore> {
+  const path = join(dir, `results-${key}.ndjson`);
+  const held = new Map<string, { line: Buffer; result: FileResult }>();
+  let bad = 0;
+  const buf = await readFile(path).catch(() => undefined);
+  for (let start = 0; buf && start < buf.length; ) {
+    const nl = buf.indexOf(0x0a, start);
+    const end = nl < 0 ? buf.length : nl;
+    if (end > start) {
+      const entry = parseLine(buf, start, end);
+      if (entry && !held.has(entry.key)) held.set(entry.key, { line: buf.subarray(start, end), result: entry.result });
+      else bad++;
+    }
+    start = end + 1;
+  }
+  return {
+    get: (k) => held.get(k)?.result,
+    warning: bad ? `${path}: ${bad} damaged ${bad === 1 ? 'entry' : 'entries'} ignored; ${bad === 1 ? 'its file is' : 'their files are'} read again` : undefined,
+    async save(entries) {
+      const same = bad === 0 && entries.size === held.size && [...entries].every(([k, r]) => held.get(k)?.result === r);
+      if (same) return;
+      const out: Buffer[] = [];
+      for (const [k, result] of entries) {
+        const h = held.get(k);
+        out.push(h?.result === result ? h.line : Buffer.from(formatLine(k, result)), NEWLINE);
+      }
+      await writeAtomic(path, Buffer.concat(out), { fsync: false });
+      await pruneOthers(dir, path);
+    },
+  };
+}
+
+const NEWLINE = Buffer.from('\n');
+
+export function formatLine(key: string, result: FileResult): string {
+  const index = new Map<string, number>();
+  const turns: string[] = [];
+  const samples = result.samples.map((s) =>
+    s.map((t) => {
+      let i = index.get(t);
+      if (i === undefined) index.set(t, (i = turns.push(t) - 1));
+      return i;
+    }),
+  );
+  const r = JSON.stringify({ report: result.report, turns, samples });
+  return `{"key":${JSON.stringify(key)},"sha256":"${checksum(key, r)}","result":${r}}`;
+}
+
+function parseLine(buf: Buffer, start: number, end: number): { key: string; result: FileResult } | undefined {
+  const sumAt = buf.indexOf(SUM_AT, start);
+  const resultAt = sumAt + SUM_AT.length + 64;
+  const ok =
+    buf.subarray(start, start + HEAD.length).equals(HEAD) &&
+    sumAt >= 0 &&
+    resultAt + RESULT_AT.length < end &&
+    buf.subarray(resultAt, resultAt + RESULT_AT.length).equals(RESULT_AT) &&
+    buf[end - 1] === 0x7d;
+  if (!ok) return undefined;
+  const result = buf.subarray(resultAt + RESULT_AT.length, end - 1);
+  try {
+    const key: unknown = JSON.parse(buf.toString('utf8', start + HEAD.length, sumAt));
+    if (typeof key !== 'string' || checksum(key, result) !== buf.toString('latin1', sumAt + SUM_AT.length, resultAt)) return undefined;
+    const parsed = storedSchema.safeParse(JSON.parse(result.toString('utf8')));
+    if (!parsed.success) return undefined;
+    const { report, turns, samples } = parsed.data;
+    // The schema's copy: unknown keys dropped, keys in the order the report prints them.
+    return { key, result: { report: report as FileReport, samples: samples.map((s) => s.map((i) => turns[i]!)) } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the KEEP_STORES most recently written stores; removes the rest and earlier formats. */
+async function pruneOthers(dir: string, current: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const n of names) if (/^file-results/.test(n)) await rm(join(dir, n), { force: true });
+  const stores = names.filter((n) => /^results-[0-9a-f]+\.ndjson$/.test(n));
+  if (stores.length <= KEEP_STORES) return;
+  const timed = await Promise.all(stores.map(async (n) => ({ p: join(dir, n), t: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  timed.sort((a, b) => b.t - a.t);
+  for (const { p } of timed.slice(KEEP_STORES)) if (p !== current) await rm(p, { force: true });
+}
