@@ -44,7 +44,7 @@ export interface ExecResult {
 
 /** A long-running child (e.g. an API server) started with ctx.spawn. */
 export interface ChildHandle {
-  /** The child's pid; -1 for the moment between spawn() and the program's start. */
+  /** The child's pid (the leader of its own process group); -1 when it could not be started. */
   readonly pid: number;
   /** Resolves when the child exits (never rejects). */
   readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
@@ -172,6 +172,12 @@ export interface CommandContext {
   gpuPool(): Promise<string[]>;
   /** Short key of the last successful run of a stage in this workspace, if any. */
   lastRunKey(stage: string): Promise<string | undefined>;
+  /**
+   * Runs a program (never through a shell) attached to the terminal, in its own process group:
+   * SIGINT/SIGTERM to this process reach its whole tree, and nothing of the tree outlives it.
+   * Resolves with its exit code, 130 when interrupted.
+   */
+  exec(file: string, args: readonly string[], opts?: Pick<ExecOptions, 'cwd' | 'env'>): Promise<number>;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
