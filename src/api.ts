@@ -194,7 +194,7 @@ export interface CommandDef {
 export interface PipelineDef {
   /** Config file, workspace-relative (default pipeline.yaml). */
   configFile?: string;
-  /** zod schema of the config file (the engine adds `gpus`). */
+  /** zod schema of the config file (the engine adds `gpus` and `watch`). */
   schema: z.ZodType;
   stages: StageDef[];
   commands?: Record<string, CommandDef>;

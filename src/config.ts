@@ -11,6 +11,24 @@ export interface LoadedConfig {
   values: Record<string, unknown>;
   /** `gpus:` from the file, if given (the engine's own key). */
   gpus?: string[];
+  /** `watch:` (the engine's own section), defaults applied. */
+  watch: WatchConfig;
+}
+
+export interface WatchConfig {
+  /** Quiet time before a rebuild. */
+  debounceMs: number;
+}
+
+/** `watch:` — `{debounce_ms: N}`; returns the error text, or the config. */
+function parseWatch(v: unknown): WatchConfig | { path: string[]; message: string } {
+  if (v === undefined || v === null) return { debounceMs: 300 };
+  if (typeof v !== 'object' || Array.isArray(v)) return { path: ['watch'], message: 'watch: expected a mapping such as {debounce_ms: 300}' };
+  const { debounce_ms: ms = 300, ...extra } = v as Record<string, unknown>;
+  const unknown = Object.keys(extra)[0];
+  if (unknown !== undefined) return { path: ['watch', unknown], message: `watch.${unknown}: unknown key (watch: has only debounce_ms)` };
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0) return { path: ['watch', 'debounce_ms'], message: 'watch.debounce_ms: expected a whole number of milliseconds ≥ 0' };
+  return { debounceMs: ms };
 }
 
 /** `gpus:` — a list of device ids, a comma-separated string, or one id (checked by hand: the
@@ -63,7 +81,9 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
     setPaths.push(path.join('.'));
   }
   const data = (doc.toJS() ?? {}) as Record<string, unknown>;
-  const { gpus: rawGpus, ...rest } = data;
+  const { gpus: rawGpus, watch: rawWatch, ...rest } = data;
+  const watch = parseWatch(rawWatch);
+  if ('message' in watch) throw new UsageError(`${where(doc, watch.path, pos, displayName, setPaths)}: ${watch.message}`);
   let gpus: string[] | undefined;
   if (rawGpus !== undefined) {
     if (!validGpus(rawGpus)) throw new UsageError(`${where(doc, ['gpus'], pos, displayName, setPaths)}: gpus: expected a list of device ids (e.g. [0, 1]) or "0,1"`);
@@ -79,7 +99,7 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
     });
     throw new UsageError(lines.join('\n'));
   }
-  return { file, values: parsed.data as Record<string, unknown>, gpus };
+  return { file, values: parsed.data as Record<string, unknown>, gpus, watch };
 }
 
 function where(

@@ -60,3 +60,8 @@ export function globBase(glob: string): string {
 export function isUnder(p: string, prefix: string): boolean {
   return prefix === '.' || p === prefix || p.startsWith(`${prefix}/`);
 }
+
+/** What to watch for a declared dep: the base directory of a glob, else the path itself. */
+export function watchRoot(spec: string): string {
+  return GLOB_CHARS.test(spec) ? globBase(spec) : spec;
+}

@@ -63,3 +63,14 @@ test('a bad --set names the --set; nothing runs', async () => {
   expect(r.statuses).toEqual({ one: 'ran' });
   expect(JSON.parse(await read(ws, 'out/one.txt'))).toEqual({ n: 5, label: 'five' });
 });
+
+test('watch: is the engine\'s own section: valid in any workspace, its errors named like any other', async () => {
+  // NESTED_DAG's schema knows nothing of watch:, and is strict.
+  const ok = await engineWorkspace(NESTED_DAG, { 'pipeline.yaml': 'watch:\n  debounce_ms: 50\n' });
+  expect((await runJson(ok)).code).toBe(0);
+  const neg = await engineWorkspace(NESTED_DAG, { 'pipeline.yaml': '# w\nwatch:\n  debounce_ms: -5\n' });
+  await expectUsageError(neg, ['run'], 'pipeline.yaml:3:3', 'watch.debounce_ms: expected a whole number');
+  const extra = await engineWorkspace(NESTED_DAG, { 'pipeline.yaml': 'watch:\n  debounce_ms: 5\n  poll: true\n' });
+  await expectUsageError(extra, ['status'], 'pipeline.yaml:3:3', 'watch.poll: unknown key');
+  await expectUsageError(ok, ['run', '--set', 'watch.debounce_ms=soon'], '--set watch.debounce_ms', 'watch.debounce_ms');
+});
