@@ -115,7 +115,7 @@ export interface StageDef {
   name: string;
   description?: string;
   /**
-   * Files, directories (all files below) or globs (`*`, `**`, `?`), workspace-relative; an absolute
+   * Files, directories (all files below) or globs (`*`, `**`, `?`, `[…]`, `{a,b}`), workspace-relative; an absolute
    * path is allowed for inputs outside the workspace (e.g. a base model directory).
    */
   deps?: FromParams<string[]>;
