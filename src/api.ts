@@ -17,7 +17,7 @@ export interface ParamsReader {
 export interface DepFile {
   /** Workspace-relative POSIX path (absolute only for deps outside the workspace). */
   readonly path: string;
-  /** sha256 hex of the content. */
+  /** Content hash (XXH3-128, 32 hex digits). */
   readonly hash: string;
 }
 
@@ -72,7 +72,7 @@ export interface StageContext {
    * Writes the out `rel` (as `out(rel)` names it) from a buffer, a string or chunks consumed one at
    * a time (a generator may hand out the same buffer again once the previous chunk is written),
    * hashing while it writes: the engine then does not read the file back to hash it. Returns the
-   * file's sha256 (hex).
+   * file's content hash (as DepFile.hash).
    */
   writeOut(rel: string, data: string | Uint8Array | Iterable<Uint8Array>): Promise<string>;
   /** Every declared out, `{key}` substituted, workspace-relative. */
@@ -104,7 +104,7 @@ export interface StageContext {
   exec(file: string, args: readonly string[], opts?: ExecOptions & { allowFailure?: boolean }): Promise<ExecResult>;
   /** Starts a long-running child; its process tree is ended on abort and when the stage ends. */
   spawn(file: string, args: readonly string[], opts?: ExecOptions): ChildHandle;
-  /** Content hash (sha256 hex) of any file, through the stat cache. */
+  /** Content hash (as DepFile.hash) of any file, through the stat cache. */
   hashFile(absPath: string): Promise<string>;
 }
 
