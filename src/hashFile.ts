@@ -1,15 +1,16 @@
 // Content hash of files: XXH3-128 (32 hex digits) through hash-wasm. A content hash here only has
-// to tell versions of a file apart, not resist an attacker, and XXH3 runs at memory speed: a 4 GiB
-// base model re-hashes in about a second warm, where sha256 took three and a half.
-// Small files are hashed in one go; large ones stream through 256 KiB reads (the size at which
-// read + hash went fastest here) with the next read in flight while the current chunk is hashed,
-// so memory stays constant whatever the size.
-import { readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+// to tell versions of a file apart, not resist an attacker, and XXH3 runs at memory speed, where
+// sha256 is the bottleneck of re-hashing a multi-GB base model.
+// Small files are hashed in one go; large ones are read synchronously in 256 KiB chunks (which
+// stay in the core's cache between the read and the hash: measured 1.5× less CPU per byte than
+// reads on the thread pool here), yielding to the event loop every 8 MiB so that other work of the
+// run (in-process stages, other hashes) goes on meanwhile; memory stays constant whatever the size.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createXXHash128, type IHasher } from 'hash-wasm';
 
 const CHUNK = 256 << 10;
 const SMALL = 1 << 20;
+const YIELD_EVERY = 8 << 20;
 
 /** For synchronous use only (never held across an await): small files. */
 const small: IHasher = await createXXHash128();
@@ -32,23 +33,24 @@ export function hashBytes(data: Uint8Array): string {
  */
 export async function hashFile(path: string, size?: number, signal?: AbortSignal): Promise<string> {
   if (size !== undefined && size <= SMALL) return hashBytes(readFileSync(path));
-  const fh = await open(path, 'r');
+  const h = await createXXHash128();
+  const fd = openSync(path, 'r');
   try {
-    const h = await createXXHash128();
-    const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
-    let i = 0;
-    let pending = fh.read(bufs[0], 0, CHUNK, null);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let sinceYield = 0;
     for (;;) {
-      const { bytesRead } = await pending;
-      if (bytesRead === 0) break;
-      signal?.throwIfAborted();
-      const cur = bufs[i as 0 | 1];
-      i ^= 1;
-      pending = fh.read(bufs[i as 0 | 1], 0, CHUNK, null);
-      h.update(bytesRead === CHUNK ? cur : cur.subarray(0, bytesRead));
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      h.update(n === CHUNK ? buf : buf.subarray(0, n));
+      sinceYield += n;
+      if (sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+        signal?.throwIfAborted();
+      }
     }
     return h.digest('hex');
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
