@@ -14,10 +14,6 @@ export const schema = z.object({
   train: train.configSchema,
   inference: train.inferenceSchema,
   regress: regress.configSchema,
-  watch: z
-    .object({ debounce_ms: z.number().int().min(0).default(300) })
-    .strict()
-    .prefault({}),
 });
 
 export default definePipeline({

@@ -1,6 +1,8 @@
-// The engine benchmark (issue 2, item 9): the same 4-stage DAG in `pipeline`, `make -r` and
-// `snakemake`, side by side in one run, on a generated workspace of 5,000 small text files and a
-// 4 GiB input file. Scenarios: cold, no-op, one corpus file added, `touch` of the big file.
+// The engine benchmark: the same 4-stage DAG, running the very same stage commands, in `pipeline`,
+// `make -r` and `snakemake`, side by side in one run, with the commands alone (one shell script, no
+// tool) as the floor, on a generated workspace of 5,000 small text files and a 4 GiB input file.
+// Scenarios: cold, no-op, one corpus file added (new content every repetition), `touch` of the
+// big file.
 //
 //   node bin/pipeline.js --exec bench/engine-main.ts [--big-gib 4] [--reps 5] …   (--help)
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { STAGES, STAGE_OUT, expectedFinal } from './lib/engine/dagFiles.js';
 import { describeOutcome, renderReport, type Measurement, type Results, type ScenarioId } from './lib/engine/report.js';
 import {
   TOOL_IDS,
+  commandsTool,
   makeTool,
   pipelineTool,
   plainOutputVariant,
@@ -41,7 +44,7 @@ const FLAGS: FlagSpec = {
   files: { type: 'string', description: 'number of small corpus files (default 5000)' },
   reps: { type: 'string', description: 'repetitions of the no-op, add and touch scenarios (default 5)' },
   'cold-reps': { type: 'string', description: 'repetitions of the cold scenario (default 3)' },
-  tools: { type: 'string', description: 'comma-separated subset of pipeline,make,snakemake (default all)' },
+  tools: { type: 'string', description: 'comma-separated subset of pipeline,make,snakemake,commands (default all)' },
   dir: { type: 'string', description: 'scratch directory, outside the repo (default $TMPDIR/pipeline-bench-engine)' },
   keep: { type: 'boolean', description: 'keep the generated workspaces afterwards (big.bin is always kept for reuse)' },
   help: { type: 'boolean', description: 'show this help' },
@@ -56,7 +59,7 @@ const optionsSchema = z.object({
     .string()
     .default(TOOL_IDS.join(','))
     .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(['pipeline', 'make', 'snakemake'])).min(1)),
+    .pipe(z.array(z.enum(['pipeline', 'make', 'snakemake', 'commands'])).min(1)),
   dir: z.string().default(join(tmpdir(), 'pipeline-bench-engine')),
   keep: z.boolean().default(false),
   help: z.boolean().default(false),
@@ -99,11 +102,9 @@ function requiredToolsFor(tools: readonly ToolId[]): RequiredTool[] {
   const req: RequiredTool[] = [];
   if (tools.includes('make')) req.push({ command: 'make', aptPackage: 'make', purpose: 'the make -r column' });
   if (tools.includes('snakemake')) req.push({ command: 'snakemake', aptPackage: 'snakemake', purpose: 'the snakemake column' });
-  if (tools.includes('make') || tools.includes('snakemake')) {
-    req.push({ command: 'sha256sum', aptPackage: 'coreutils', purpose: 'the big stage of the make/snakemake DAGs' });
-    req.push({ command: 'find', aptPackage: 'findutils', purpose: 'the gather stage of the make/snakemake DAGs' });
-    req.push({ command: 'xargs', aptPackage: 'findutils', purpose: 'the gather stage of the make/snakemake DAGs' });
-  }
+  req.push({ command: 'find', aptPackage: 'findutils', purpose: 'the gather stage command' });
+  req.push({ command: 'xargs', aptPackage: 'findutils', purpose: 'the gather stage command' });
+  req.push({ command: 'sleep', aptPackage: 'coreutils', purpose: 'the big (train) stage command' });
   return req;
 }
 
@@ -195,9 +196,8 @@ export async function bench(args: string[]): Promise<void> {
   const warm = await sha256WithChunkedReads(big.path);
   const refRuns = [];
   for (let i = 0; i < Math.min(3, opts.reps); i++) refRuns.push(await sha256WithChunkedReads(big.path));
-  const bigSha256 = warm.hex;
-  if (refRuns.some((r) => r.hex !== bigSha256)) problems.push('node sha256 of big.bin differed between passes (is something writing to it?)');
-  const expected = expectedFinal(counts, bigSha256);
+  if (refRuns.some((r) => r.hex !== warm.hex)) problems.push('node sha256 of big.bin differed between passes (is something writing to it?)');
+  const expected = expectedFinal(counts, bigBytes);
 
   // ---- workspaces ---------------------------------------------------------------------------
   log(`bench: generating ${toolIds.length} workspace(s) of ${opts.files} files (${formatBytes(corpusBuf.length)}) + big.bin (hard link)…`);
@@ -207,7 +207,10 @@ export async function bench(args: string[]): Promise<void> {
     if (id === 'pipeline') tools.push(await pipelineTool(root, repo, inputs));
     if (id === 'make') tools.push(await makeTool(root, inputs));
     if (id === 'snakemake') tools.push(await snakemakeTool(root, inputs));
+    if (id === 'commands') tools.push(await commandsTool(root, inputs));
   }
+  // The commands alone always redo everything: a floor for the scenarios that run commands.
+  const tools_ = tools.filter((t) => t.id !== 'commands');
   const pipeline = tools.find((t) => t.id === 'pipeline');
 
   const checkOutputs = async (when: string): Promise<void> => {
@@ -221,7 +224,7 @@ export async function bench(args: string[]): Promise<void> {
   const nonce = Date.now().toString(36);
   const scenarios: Scenario[] = [
     { id: 'cold', title: 'cold (no outs, no caches)', reps: opts['cold-reps'], tools, settle: false, before: (t) => t.clean(), pipelineExpects: 'ran' },
-    { id: 'noop', title: 'no-op', reps: opts.reps, tools, settle: true, pipelineExpects: 'fresh' },
+    { id: 'noop', title: 'no-op', reps: opts.reps, tools: tools_, settle: true, pipelineExpects: 'fresh' },
     ...(pipeline ? [{ id: 'noop-plain', title: 'no-op, plain output', reps: opts.reps, tools: [plainOutputVariant(pipeline)], settle: false } satisfies Scenario] : []),
     {
       id: 'add',
@@ -242,7 +245,7 @@ export async function bench(args: string[]): Promise<void> {
       id: 'touch',
       title: 'touch big.bin',
       reps: opts.reps,
-      tools,
+      tools: tools_,
       settle: true,
       before: async (t) => {
         const now = new Date();

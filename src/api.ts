@@ -17,7 +17,7 @@ export interface ParamsReader {
 export interface DepFile {
   /** Workspace-relative POSIX path (absolute only for deps outside the workspace). */
   readonly path: string;
-  /** sha256 hex of the content. */
+  /** Content hash (XXH3-128, 32 hex digits). */
   readonly hash: string;
 }
 
@@ -46,7 +46,7 @@ export interface ExecResult {
 
 /** A long-running child (e.g. an API server) started with ctx.spawn. */
 export interface ChildHandle {
-  /** The child's pid; -1 for the moment between spawn() and the program's start. */
+  /** The child's pid (the leader of its own process group); -1 when it could not be started. */
   readonly pid: number;
   /** Resolves when the child exits (never rejects). */
   readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
@@ -74,7 +74,7 @@ export interface StageContext {
    * Writes the out `rel` (as `out(rel)` names it) from a buffer, a string or chunks consumed one at
    * a time (a generator may hand out the same buffer again once the previous chunk is written),
    * hashing while it writes: the engine then does not read the file back to hash it. Returns the
-   * file's sha256 (hex).
+   * file's content hash (as DepFile.hash).
    */
   writeOut(rel: string, data: string | Uint8Array | Iterable<Uint8Array>): Promise<string>;
   /** Every declared out, `{key}` substituted, workspace-relative. */
@@ -108,7 +108,7 @@ export interface StageContext {
   exec(file: string, args: readonly string[], opts?: ExecOptions & { allowFailure?: boolean }): Promise<ExecResult>;
   /** Starts a long-running child; its process tree is ended on abort and when the stage ends. */
   spawn(file: string, args: readonly string[], opts?: ExecOptions): ChildHandle;
-  /** Content hash (sha256 hex) of any file, through the stat cache. */
+  /** Content hash (as DepFile.hash) of any file, through the stat cache. */
   hashFile(absPath: string): Promise<string>;
 }
 
@@ -119,7 +119,7 @@ export interface StageDef {
   name: string;
   description?: string;
   /**
-   * Files, directories (all files below) or globs (`*`, `**`, `?`), workspace-relative; an absolute
+   * Files, directories (all files below) or globs (`*`, `**`, `?`, `[…]`, `{a,b}`), workspace-relative; an absolute
    * path is allowed for inputs outside the workspace (e.g. a base model directory).
    */
   deps?: FromParams<string[]>;
@@ -176,6 +176,12 @@ export interface CommandContext {
   gpuPool(): Promise<string[]>;
   /** Short key of the last successful run of a stage in this workspace, if any. */
   lastRunKey(stage: string): Promise<string | undefined>;
+  /**
+   * Runs a program (never through a shell) attached to the terminal, in its own process group:
+   * SIGINT/SIGTERM to this process reach its whole tree, and nothing of the tree outlives it.
+   * Resolves with its exit code, 130 when interrupted.
+   */
+  exec(file: string, args: readonly string[], opts?: Pick<ExecOptions, 'cwd' | 'env'>): Promise<number>;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
@@ -192,7 +198,7 @@ export interface CommandDef {
 export interface PipelineDef {
   /** Config file, workspace-relative (default pipeline.yaml). */
   configFile?: string;
-  /** zod schema of the config file (the engine adds `gpus`). */
+  /** zod schema of the config file (the engine adds `gpus` and `watch`). */
   schema: z.ZodType;
   stages: StageDef[];
   commands?: Record<string, CommandDef>;

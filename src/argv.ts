@@ -1,44 +1,50 @@
-// A small argument parser: flags with values, repeatable flags, positionals. Unknown flags are
-// usage errors (exit 2) that name the flag.
+// The one argument parser of the engine's commands, on node:util's parseArgs (its tokens, so the
+// messages are ours): flags with values, repeatable flags, flags with an optional inline value
+// (`--force`, `--force=a,b`), positionals, `--`. Unknown flags are usage errors (exit 2) that
+// name the flag.
+import { parseArgs as parseTokens } from 'node:util';
 import { UsageError } from './api.js';
 
 export interface FlagSpec {
-  /** 'bool' flags take no value; 'string' take one; 'list' take one and may repeat. */
-  [name: string]: 'bool' | 'string' | 'list';
+  /**
+   * 'bool' flags take no value; 'string' take one (`--jobs 4`, `--jobs=4`); 'list' take one and
+   * may repeat; 'optional' take a value only inline (`--force` or `--force=a,b`).
+   */
+  [name: string]: 'bool' | 'string' | 'list' | 'optional';
 }
 
 export interface Parsed {
   positionals: string[];
+  /** 'optional' flags: true when bare, else their inline values. */
   flags: Record<string, string | boolean | string[] | undefined>;
 }
 
 export function parseArgs(argv: readonly string[], spec: FlagSpec, command: string): Parsed {
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([name, kind]) => [name, kind === 'string' || kind === 'list' ? { type: 'string' as const } : { type: 'boolean' as const }]),
+  );
+  const { tokens } = parseTokens({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const positionals: string[] = [];
   const flags: Parsed['flags'] = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') {
-      positionals.push(a);
+  for (const t of tokens) {
+    if (t.kind === 'positional') {
+      positionals.push(t.value);
       continue;
     }
-    const eq = a.indexOf('=');
-    const name = (eq > 0 ? a.slice(0, eq) : a).replace(/^--?/, '');
-    const kind = spec[name];
-    if (!kind) throw new UsageError(`${command}: unknown option '${a}' (see \`pipeline ${command} --help\`)`);
+    if (t.kind !== 'option') continue; // the `--` terminator itself
+    const kind = spec[t.name];
+    if (!kind) throw new UsageError(`${command}: unknown option '${t.rawName}${t.inlineValue ? `=${t.value ?? ''}` : ''}' (see \`pipeline ${command} --help\`)`);
     if (kind === 'bool') {
-      if (eq > 0) throw new UsageError(`${command}: --${name} takes no value`);
-      flags[name] = true;
-      continue;
+      if (t.inlineValue) throw new UsageError(`${command}: --${t.name} takes no value`);
+      flags[t.name] = true;
+    } else if (kind === 'optional') {
+      // A bare occurrence wins; otherwise the inline values accumulate.
+      const prev = flags[t.name];
+      flags[t.name] = !t.inlineValue || prev === true ? true : [...((prev as string[] | undefined) ?? []), t.value ?? ''];
+    } else {
+      if (t.value === undefined) throw new UsageError(`${command}: --${t.name} needs a value`);
+      flags[t.name] = kind === 'list' ? [...((flags[t.name] as string[] | undefined) ?? []), t.value] : t.value;
     }
-    let value: string | undefined = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);
-    if (kind === 'list') flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
-    else flags[name] = value;
-    value = undefined;
   }
   return { positionals, flags };
 }

@@ -45,6 +45,12 @@ async function help(workspace: string): Promise<string> {
   return `${lines.join('\n')}\n`;
 }
 
+function processEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
 async function domainCommand(workspace: string, name: string, argv: readonly string[]): Promise<number | undefined> {
   if (!findDagFile(workspace)) return undefined;
   const def: PipelineDef = await loadDag(workspace);
@@ -75,6 +81,7 @@ async function domainCommand(workspace: string, name: string, argv: readonly str
       return (await discoverGpus(undefined, s.configGpus, s.configName)).devices;
     },
     lastRunKey: async (stage) => (await (await getSession()).dirs.readState(stage))?.key.slice(0, 12),
+    exec: async (file, args, opts = {}) => (await import('./processTree.js')).runAttached(file, args, { ...opts, baseEnv: processEnv() }),
     stdout: process.stdout,
     stderr: process.stderr,
   };

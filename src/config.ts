@@ -14,6 +14,24 @@ export interface LoadedConfig {
   values: Record<string, unknown>;
   /** `gpus:` from the file, if given (the engine's own key). */
   gpus?: string[];
+  /** `watch:` (the engine's own section), defaults applied. */
+  watch: WatchConfig;
+}
+
+export interface WatchConfig {
+  /** Quiet time before a rebuild. */
+  debounceMs: number;
+}
+
+/** `watch:` — `{debounce_ms: N}`; returns the error text, or the config. */
+function parseWatch(v: unknown): WatchConfig | { path: string[]; message: string } {
+  if (v === undefined || v === null) return { debounceMs: 300 };
+  if (typeof v !== 'object' || Array.isArray(v)) return { path: ['watch'], message: 'watch: expected a mapping such as {debounce_ms: 300}' };
+  const { debounce_ms: ms = 300, ...extra } = v as Record<string, unknown>;
+  const unknown = Object.keys(extra)[0];
+  if (unknown !== undefined) return { path: ['watch', unknown], message: `watch.${unknown}: unknown key (watch: has only debounce_ms)` };
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0) return { path: ['watch', 'debounce_ms'], message: 'watch.debounce_ms: expected a whole number of milliseconds ≥ 0' };
+  return { debounceMs: ms };
 }
 
 /** Top-level keys the engine itself reads, whatever the DAG's schema says. */
@@ -97,7 +115,7 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
   const unknownKey = (parent: string[], key: string, known: readonly string[]) =>
     message([...parent, key], `unknown key${parent.length ? ` in ${parent.join('.')}` : ' at the top level'}${didYouMean(key, known)}`);
 
-  const { gpus: rawGpus, ...rest } = data;
+  const { gpus: rawGpus, watch: rawWatch, ...rest } = data;
   // The top level is strict whatever the DAG's schema says: a typo in a section name is an error.
   const topKeys = schemaKeysAt(schema, []);
   if (topKeys) {
@@ -105,6 +123,8 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
     const unknown = Object.keys(data).filter((k) => !known.includes(k));
     if (unknown.length > 0) throw new UsageError(unknown.slice(0, 5).map((k) => unknownKey([], k, known)).join('\n'));
   }
+  const watch = parseWatch(rawWatch);
+  if ('message' in watch) throw new UsageError(message(watch.path, watch.message.replace(/^[\w.]+: /, '')));
   let gpus: string[] | undefined;
   if (rawGpus !== undefined) {
     const problem = gpusProblem(rawGpus);
@@ -123,7 +143,7 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
     });
     throw new UsageError(lines.join('\n'));
   }
-  return { file, values: parsed.data as Record<string, unknown>, gpus };
+  return { file, values: parsed.data as Record<string, unknown>, gpus, watch };
 }
 
 /** Why a `gpus:` value is not a list of device ids, or undefined when it is one. */

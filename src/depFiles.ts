@@ -3,7 +3,7 @@
 // loop is several times cheaper than as many promises.
 import { readdirSync, statSync } from 'node:fs';
 import { FileStat, type StatLike } from './fileStat.js';
-import { canonical, GLOB_CHARS, globBase, globToRegExp, toAbs } from './pathSpec.js';
+import { canonical, globBase, globToRegExp, isGlob, toAbs } from './pathSpec.js';
 
 export interface FoundFile {
   /** Canonical path (workspace-relative POSIX, or absolute outside the workspace). */
@@ -54,7 +54,7 @@ export async function expand(workspace: string, specs: readonly string[]): Promi
   const missing: string[] = [];
   const dirs: FoundFile[] = [];
   for (const spec of specs) {
-    if (GLOB_CHARS.test(spec)) {
+    if (isGlob(spec)) {
       const canonGlob = canonical(workspace, spec);
       const base = globBase(canonGlob);
       const re = globToRegExp(canonGlob);

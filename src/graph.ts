@@ -2,7 +2,7 @@
 // workspace, no two stages writing one out, no cycles), with edges from each dep to the stage
 // producing it.
 import { UsageError, type ParamsReader, type StageDef } from './api.js';
-import { canonical, GLOB_CHARS, globBase, globToRegExp, isInside, isUnder } from './pathSpec.js';
+import { canonical, globBase, globToRegExp, isGlob, isInside, isUnder } from './pathSpec.js';
 
 export interface ResolvedStage {
   name: string;
@@ -37,7 +37,7 @@ function outRegex(out: string): RegExp {
 /** Does dep spec `dep` consume (part of) out `out`? */
 function consumes(dep: string, out: string): boolean {
   const keyed = out.includes('{key}');
-  if (GLOB_CHARS.test(dep)) {
+  if (isGlob(dep)) {
     const base = globBase(dep);
     const staticOut = keyed ? out.slice(0, out.indexOf('{key}')).replace(/\/$/, '') || '.' : out;
     return isUnder(staticOut, base) || isUnder(base, staticOut);
@@ -67,7 +67,7 @@ export function buildGraph(workspace: string, defs: readonly StageDef[], params:
       return canonical(workspace, o);
     });
     for (const o of outs) {
-      if (GLOB_CHARS.test(o)) throw new UsageError(`pipeline.ts: stage '${def.name}': out '${o}' must be a file or directory path, not a glob`);
+      if (isGlob(o)) throw new UsageError(`pipeline.ts: stage '${def.name}': out '${o}' must be a file or directory path, not a glob`);
     }
     const gpus = fromParams(def.gpus, params, 0);
     if (!Number.isInteger(gpus) || gpus < 0) throw new UsageError(`pipeline.ts: stage '${def.name}': gpus must be a whole number ≥ 0, got ${gpus}`);

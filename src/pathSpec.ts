@@ -1,7 +1,7 @@
-// Workspace paths: normalizing declared paths, telling inside from outside, and glob matching.
+// Workspace paths: normalizing declared paths, telling inside from outside, and glob matching
+// (picomatch: `*`, `**`, `?`, `[…]`, `{a,b}`).
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-
-export const GLOB_CHARS = /[*?[]/;
+import picomatch from 'picomatch';
 
 /** Declared path → canonical form: workspace-relative POSIX, or absolute when outside. */
 export function canonical(workspace: string, p: string): string {
@@ -21,42 +21,27 @@ export function toAbs(workspace: string, canon: string): string {
   return isAbsolute(canon) ? canon : resolve(workspace, canon);
 }
 
-/** Glob (`*`, `**`, `?`, `[…]`) → RegExp over POSIX paths. */
+/** Is this declared path a glob (`*`, `**`, `?`, `[…]`, `{a,b}`)? `out/{key}` is not. */
+export function isGlob(spec: string): boolean {
+  return picomatch.scan(spec).isGlob;
+}
+
+/** Glob → RegExp over POSIX paths (picomatch; `*` matches dotfiles too, `[!a]` negates a class). */
 export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        const slash = glob[i + 2] === '/';
-        re += slash ? '(?:.*/)?' : '.*';
-        i += slash ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, '^')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return picomatch.makeRe(glob, { dot: true, posix: true });
 }
 
 /** The directory part of a glob before its first wildcard segment. */
 export function globBase(glob: string): string {
-  const parts = glob.split('/');
-  const base: string[] = [];
-  for (const p of parts) {
-    if (GLOB_CHARS.test(p)) break;
-    base.push(p);
-  }
-  return base.join('/') || '.';
+  return picomatch.scan(glob).base || '.';
 }
 
 /** True when path `p` is `prefix` itself or lies below it (POSIX, canonical forms). */
 export function isUnder(p: string, prefix: string): boolean {
   return prefix === '.' || p === prefix || p.startsWith(`${prefix}/`);
+}
+
+/** What to watch for a declared dep: the base directory of a glob, else the path itself. */
+export function watchRoot(spec: string): string {
+  return isGlob(spec) ? globBase(spec) : spec;
 }

@@ -1,16 +1,21 @@
-// External programs: started with an argument array (never a shell string), each in its own
-// process group so that the whole tree — children and grandchildren — can be ended together.
+// External programs, the one way the engine starts and ends them: execa with an argument array
+// (never a shell string), each program the leader of its own process group, so that the whole
+// tree — children and grandchildren — is ended together by signalling the group:
+//  - stop() (abort, a stage's end): SIGTERM to the group, SIGKILL after a grace period;
+//  - the leader's exit: what it left in its group is killed after a short grace, even if a
+//    leftover still holds the output pipes; reading output never holds up completion.
+// Stages get this through StageContext.exec/spawn, commands through CommandContext.exec.
 import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
 import type { ChildHandle, ExecOptions } from './api.js';
 import { StageError } from './api.js';
 
-const GRACE_MS = 5000;
-
-// execa is loaded on first use: a no-op run never starts a child and should not pay for it.
-let execaFn: typeof import('execa').execa | undefined;
-export async function loadExeca(): Promise<void> {
-  execaFn ??= (await import('execa')).execa;
-}
+/** SIGTERM → SIGKILL when a tree is stopped. */
+const STOP_GRACE_MS = 5000;
+/** After the leader exited: how long its output may keep flowing before the group is ended. */
+export const LEFTOVER_GRACE_MS = 1000;
+/** After the group was killed: how long to wait for the pipes to close before dropping them. */
+const PIPE_DRAIN_MS = 500;
 
 export interface ChildHooks {
   onStart?(pid: number): void;
@@ -33,6 +38,8 @@ function groupAlive(pid: number): boolean {
     return false;
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** Every live child tree started by this process, so SIGINT can end them all. */
 export class ChildRegistry {
@@ -57,60 +64,56 @@ export class ChildRegistry {
 export interface StartOptions extends ExecOptions {
   baseEnv: Readonly<Record<string, string>>;
   registry: ChildRegistry;
-  log: (line: string) => void;
+  /** Each output line (stage log); absent with `terminal`. */
+  log?: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * Attached to this terminal: output goes straight to this process's stdout/stderr and this
+   * process's stdin is passed on (the program is in its own process group, so it is handed over
+   * through a pipe rather than as the terminal itself).
+   */
+  terminal?: boolean;
 }
 
-type StartedChild = ChildHandle & { spawnError: Promise<Error | undefined> };
+export type StartedChild = ChildHandle & {
+  /** Why the program could not be started (e.g. not found), once known. */
+  spawnError: Promise<Error | undefined>;
+};
 
-/**
- * Starts a program. execa is loaded on first use (most stage runs start none): until it is, the
- * handle's pid is -1 and the program starts as soon as it is loaded; stop() and the abort signal
- * work either way.
- */
-export function startChild(file: string, args: readonly string[], opts: StartOptions): StartedChild {
-  if (execaFn) return startLoaded(file, args, opts);
-  let started: StartedChild | undefined;
-  let stopRequested = false;
-  const ready = loadExeca().then(() => {
-    started = startLoaded(file, args, opts);
-    if (stopRequested) void started.stop();
-    return started;
-  });
-  return {
-    get pid() {
-      return started?.pid ?? -1;
-    },
-    exited: ready.then((h) => h.exited),
-    stop: () => {
-      stopRequested = true;
-      return ready.then((h) => h.stop());
-    },
-    spawnError: ready.then((h) => h.spawnError),
-  };
-}
+type Exit = { exitCode: number | null; signal: string | null; error?: Error };
 
-function startLoaded(file: string, args: readonly string[], opts: StartOptions): StartedChild {
+function envFor(opts: StartOptions): Record<string, string> {
   const env: Record<string, string> = { ...opts.baseEnv };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child = execaFn!(file, [...args], {
+  return env;
+}
+
+/** Starts a program in its own process group. */
+export function startChild(file: string, args: readonly string[], opts: StartOptions): StartedChild {
+  const terminal = opts.terminal === true;
+  const child: ResultPromise = execa(file, [...args], {
     cwd: opts.cwd,
-    env,
+    env: envFor(opts),
     extendEnv: false,
     detached: true,
     cleanup: false,
     reject: false,
     buffer: false,
-    stdin: opts.input !== undefined ? 'pipe' : 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
+    stdin: terminal || opts.input !== undefined ? 'pipe' : 'ignore',
+    stdout: terminal ? 'inherit' : 'pipe',
+    stderr: terminal ? 'inherit' : 'pipe',
     windowsHide: true,
   });
   if (opts.input !== undefined) child.stdin?.end(opts.input);
-  const pid = child.pid ?? -1;
+  else if (terminal && child.stdin) {
+    child.stdin.on('error', () => {}); // the program may exit before reading everything
+    process.stdin.pipe(child.stdin);
+  }
+  const pid = child.pid;
+  const pipes = [child.stdout, child.stderr].filter((s) => s !== null);
   for (const [stream, name] of [
     [child.stdout, 'stdout'],
     [child.stderr, 'stderr'],
@@ -118,38 +121,63 @@ function startLoaded(file: string, args: readonly string[], opts: StartOptions):
     if (!stream) continue;
     const rl = createInterface({ input: stream, crlfDelay: Infinity });
     rl.on('line', (line) => {
-      opts.log(line);
+      opts.log?.(line);
       opts.onLine?.(line, name);
     });
   }
-  let stopping: Promise<void> | undefined;
-  const exited = child.then((r) => {
+
+  // execa's own promise settles only once the pipes close, which a leftover grandchild can hold
+  // open forever; the leader's 'exit' event is what completion goes by.
+  const leaderExit = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ exitCode: code, signal })));
+  const settled = child.then(
+    (r): Exit => ({
+      exitCode: r.exitCode ?? null,
+      signal: r.signal ?? null,
+      error: r.failed && r.exitCode === undefined && !r.signal ? new Error(r.originalMessage || r.shortMessage) : undefined,
+    }),
+    (err: Error): Exit => ({ exitCode: null, signal: null, error: err }),
+  );
+  const pipesClosed = settled.then(() => undefined);
+  const afterLeader = leaderExit.then(async (e) => {
+    if (pid === undefined) return e;
+    const closed = await Promise.race([pipesClosed.then(() => true), sleep(LEFTOVER_GRACE_MS).then(() => false)]);
     // Whatever the leader left behind in its group goes with it.
-    if (pid > 0) killGroup(pid, 'SIGKILL');
-    if (pid > 0) opts.registry.remove(pid);
-    return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, error: r.failed && r.exitCode === undefined && !r.signal ? r : undefined };
+    killGroup(pid, 'SIGKILL');
+    if (!closed) {
+      const drained = await Promise.race([pipesClosed.then(() => true), sleep(PIPE_DRAIN_MS).then(() => false)]);
+      // Held by a process that left the group (setsid): stop reading rather than wait for it.
+      if (!drained) for (const p of pipes) p.destroy();
+    }
+    return e;
   });
-  const stop = (): Promise<void> => {
-    if (stopping) return stopping;
-    stopping = (async () => {
-      if (pid <= 0) return;
+  const exited: Promise<Exit> = Promise.race([afterLeader, settled.then((s) => (s.error ? s : afterLeader))]).then((e) => {
+    if (terminal && child.stdin) {
+      process.stdin.unpipe(child.stdin);
+      process.stdin.pause();
+    }
+    if (pid !== undefined) opts.registry.remove(pid);
+    return e;
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (pid === undefined) return;
       killGroup(pid, 'SIGTERM');
-      const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), GRACE_MS))]);
+      const done = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
       if (!done || groupAlive(pid)) killGroup(pid, 'SIGKILL');
       await exited;
-    })();
-    return stopping;
-  };
-  if (pid > 0) opts.registry.add(pid, stop);
+    })());
+  if (pid !== undefined) opts.registry.add(pid, stop);
   if (opts.signal) {
     if (opts.signal.aborted) void stop();
     else opts.signal.addEventListener('abort', () => void stop(), { once: true });
   }
   return {
-    pid,
+    pid: pid ?? -1,
     exited: exited.then(({ exitCode, signal }) => ({ exitCode, signal })),
     stop,
-    spawnError: exited.then((r) => (r.error ? new Error(r.error.originalMessage || r.error.shortMessage) : undefined)),
+    spawnError: exited.then((r) => r.error),
   };
 }
 
@@ -166,4 +194,34 @@ export async function runChild(file: string, args: readonly string[], opts: Star
     throw new StageError(`'${[file, ...args].join(' ')}' ${signal ? `was killed by ${signal}` : `exited with code ${exitCode}`}`);
   }
   return { exitCode: exitCode ?? -1 };
+}
+
+/**
+ * Runs a program attached to the terminal for a command (`pipeline chat`): SIGINT or SIGTERM to
+ * this process is passed to the program's whole process group (a terminal's Ctrl-C reaches only
+ * this process, the program being in a group of its own), and nothing of its tree outlives it.
+ * Resolves with its exit code, 130 when interrupted.
+ */
+export async function runAttached(file: string, args: readonly string[], opts: Omit<StartOptions, 'terminal' | 'log' | 'registry'>): Promise<number> {
+  const registry = new ChildRegistry();
+  const h = startChild(file, args, { ...opts, registry, terminal: true });
+  let signalled = false;
+  const forward = (sig: NodeJS.Signals) => (): void => {
+    signalled = true;
+    if (h.pid > 0) killGroup(h.pid, sig);
+    // A program that ignores the signal is stopped like any other tree.
+    setTimeout(() => void h.stop(), STOP_GRACE_MS).unref();
+  };
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    const [{ exitCode }, spawnError] = await Promise.all([h.exited, h.spawnError]);
+    if (spawnError) throw new StageError(`cannot run '${file}': ${spawnError.message}`);
+    return signalled ? 130 : (exitCode ?? 1);
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
 }

@@ -5,7 +5,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StageError } from './api.js';
 import { expand } from './depFiles.js';
-import { sha256File } from './hashFile.js';
+import { hashFile } from './hashFile.js';
 import { isUnder, toAbs } from './pathSpec.js';
 import type { OutFile, RunCache, RunRecord } from './runCache.js';
 import type { StatCache } from './statCache.js';
@@ -28,7 +28,7 @@ export async function collectStagedOuts(
       // A hash computed while the stage wrote the file holds while its size and mtime are the
       // ones it had then (a stage that wrote to it again afterwards gets it hashed here).
       const k = known.get(f.abs);
-      const hash = k && k.size === f.st.size && k.mtimeMs === f.st.mtimeMs ? k.hash : await sha256File(f.abs, f.st.size);
+      const hash = k && k.size === f.st.size && k.mtimeMs === f.st.mtimeMs ? k.hash : await hashFile(f.abs, f.st.size);
       await runCache.storeObject(f.abs, hash);
       const exec = (f.st.mode & 0o111) !== 0;
       files.push({ path: f.path, hash, size: f.st.size, ...(exec ? { exec } : {}) });

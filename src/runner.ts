@@ -11,6 +11,7 @@ import type { Reporter, StageOutcome } from './events.js';
 import type { Graph, ResolvedStage } from './graph.js';
 import type { GpuPool } from './gpuPool.js';
 import { getPath } from './params.js';
+import { startPrehash } from './prehash.js';
 import { ChildRegistry, runChild, startChild } from './processTree.js';
 import { collectStagedOuts, promote, rememberOuts, restoreOuts } from './promote.js';
 import type { RunCache, RunRecord } from './runCache.js';
@@ -98,6 +99,7 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
   const limit = pLimit(Math.max(1, o.jobs));
   const outcomes = new Map<string, Promise<StageOutcome>>();
   o.reporter.begin(o.selected);
+  const prehash = startPrehash(o.workspace, o.graph, o.selected, o.statCache);
 
   const runOne = async (name: string): Promise<StageOutcome> => {
     const stage = o.graph.stages.get(name)!;
@@ -201,7 +203,7 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
 
   for (const name of o.selected) outcomes.set(name, runOne(name));
   const results = await Promise.all(o.selected.map((n) => outcomes.get(n)!));
-  await Promise.all(background);
+  await Promise.all([...background, prehash.stop()]);
   return results;
 }
 

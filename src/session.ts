@@ -4,7 +4,7 @@ import { statSync, type Stats } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { cacheDirFor } from './cacheDir.js';
 import { isUserError, UsageError, type ParamsReader, type PipelineDef } from './api.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type WatchConfig } from './config.js';
 import { loadDag } from './dagLoader.js';
 import { buildGraph, type Graph } from './graph.js';
 import { makeParamsReader } from './params.js';
@@ -20,6 +20,8 @@ export interface Session {
   configName: string;
   params: ParamsReader;
   configGpus?: string[];
+  /** `watch:` of the config (the engine's own section). */
+  watch: WatchConfig;
   graph: Graph;
   dirs: WorkspaceDirs;
   statCache: StatCache;
@@ -57,6 +59,7 @@ export async function openSession(workspace: string, sets: readonly string[], de
     configName,
     params,
     configGpus: cfg.gpus,
+    watch: cfg.watch,
     graph,
     dirs,
     statCache,

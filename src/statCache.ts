@@ -1,18 +1,30 @@
 // Remembers content hashes by (path, size, mtime, ctime, inode) so unchanged files are never re-read.
 // Racy-git guard: an entry whose mtime is not safely older than the moment the cache was written
 // may belong to a file modified again within the timestamp granularity; such entries are not
-// trusted and the file is re-hashed.
+// trusted and the file is re-hashed. Within one run, a file is hashed at most once per stat
+// (concurrent asks share the hash in flight), so a hash started early (prehash) is never repeated.
 import { readFileSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
+import { z } from 'zod';
 import type { StatLike } from './fileStat.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import { sha256File } from './hashFile.js';
+import { hashFile } from './hashFile.js';
 
 /** Files modified less than this before the cache was saved are re-hashed next time. */
 const RACY_MARGIN_MS = 1000;
-const VERSION = 3;
+/** 4: XXH3-128 content hashes (3 held sha256 ones: such a file is simply not used). */
+const VERSION = 4;
 
 /** [size, mtimeMs, ctimeMs, ino, hash] */
 type Entry = [number, number, number, number, string];
+
+const fileSchema = z.object({
+  v: z.literal(VERSION),
+  savedAtMs: z.number().finite(),
+  entries: z.record(z.string(), z.tuple([z.number(), z.number(), z.number(), z.number(), z.string().regex(/^[0-9a-f]{32}$/)])),
+});
+
+const sameStat = (e: Entry, st: StatLike) => e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino;
 
 /**
  * Keys are paths relative to the cache's root (the workspace) when inside it, absolute otherwise:
@@ -20,6 +32,8 @@ type Entry = [number, number, number, number, string];
  */
 export class StatCache {
   private entries: Record<string, Entry> = Object.create(null) as Record<string, Entry>;
+  /** Hashes computed (or being computed) by this process, by key, with the stat they are for. */
+  private readonly thisRun = new Map<string, { st: StatLike; hash: Promise<string> }>();
   private readonly prefix: string;
   private savedAtMs = 0;
   private dirty = false;
@@ -28,7 +42,8 @@ export class StatCache {
 
   constructor(
     private readonly file: string,
-    root: string,
+    private readonly root: string,
+    private readonly warn: (message: string) => void = (m) => process.stderr.write(`pipeline: warning: ${m}\n`),
   ) {
     this.prefix = root.endsWith('/') ? root : `${root}/`;
   }
@@ -37,15 +52,32 @@ export class StatCache {
     return path.startsWith(this.prefix) ? path.slice(this.prefix.length) : path;
   }
 
+  /** Reads the cache file. Missing or of an older version: empty. Damaged: empty, with one warning. */
   load(): void {
+    let text: string;
     try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as { v: number; savedAtMs: number; entries: Record<string, Entry> };
-      if (data.v !== VERSION) return;
-      this.savedAtMs = data.savedAtMs;
-      this.entries = Object.assign(Object.create(null) as Record<string, Entry>, data.entries);
+      text = readFileSync(this.file, 'utf8');
     } catch {
-      // Missing or unreadable: start empty (the cache is only an accelerator).
+      return;
     }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+    const version = (data as { v?: unknown } | undefined)?.v;
+    if (typeof version === 'number' && version !== VERSION) return;
+    const parsed = fileSchema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
+      this.warn(`${relative(this.root, this.file) || this.file} is damaged (${data === undefined ? 'not JSON' : `${issue?.message ?? 'invalid'}${where}`}); ignoring it, files will be re-hashed`);
+      this.dirty = true;
+      return;
+    }
+    this.savedAtMs = parsed.data.savedAtMs;
+    this.entries = Object.assign(Object.create(null) as Record<string, Entry>, parsed.data.entries as Record<string, Entry>);
   }
 
   /**
@@ -54,21 +86,29 @@ export class StatCache {
    */
   lookup(path: string, st: StatLike, key = this.keyOf(path)): string | undefined {
     const e = this.entries[key];
-    if (e && e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino && st.mtimeMs + RACY_MARGIN_MS < this.savedAtMs) {
-      return e[4];
-    }
+    if (e && sameStat(e, st) && st.mtimeMs + RACY_MARGIN_MS < this.savedAtMs) return e[4];
     return undefined;
   }
 
-  /** Content hash of an absolute path, re-reading the file only when its stat changed. */
-  async hash(path: string, st?: StatLike): Promise<string> {
+  /**
+   * Content hash of an absolute path, re-reading the file only when its stat changed. `signal`
+   * (prehash only: others may be waiting for the same hash) stops a long read.
+   */
+  hash(path: string, st?: StatLike, signal?: AbortSignal): Promise<string> {
     const s = st ?? statSync(path);
-    const known = this.lookup(path, s);
-    if (known) return known;
-    const hash = await sha256File(path, s.size);
-    this.bytesHashed += s.size;
-    this.entries[this.keyOf(path)] = [s.size, s.mtimeMs, s.ctimeMs, s.ino, hash];
-    this.dirty = true;
+    const key = this.keyOf(path);
+    const known = this.lookup(path, s, key);
+    if (known) return Promise.resolve(known);
+    const mine = this.thisRun.get(key);
+    if (mine && mine.st.size === s.size && mine.st.mtimeMs === s.mtimeMs && mine.st.ctimeMs === s.ctimeMs && mine.st.ino === s.ino) return mine.hash;
+    const hash = hashFile(path, s.size, signal).then((h) => {
+      this.bytesHashed += s.size;
+      this.entries[key] = [s.size, s.mtimeMs, s.ctimeMs, s.ino, h];
+      this.dirty = true;
+      return h;
+    });
+    this.thisRun.set(key, { st: s, hash });
+    hash.catch(() => this.thisRun.delete(key));
     return hash;
   }
 
@@ -76,7 +116,9 @@ export class StatCache {
   remember(path: string, hash: string): void {
     const s = statSync(path, { throwIfNoEntry: false });
     if (!s) return;
-    this.entries[this.keyOf(path)] = [s.size, s.mtimeMs, s.ctimeMs, s.ino, hash];
+    const key = this.keyOf(path);
+    this.entries[key] = [s.size, s.mtimeMs, s.ctimeMs, s.ino, hash];
+    this.thisRun.set(key, { st: s, hash: Promise.resolve(hash) });
     this.dirty = true;
   }
 

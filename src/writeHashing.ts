@@ -1,11 +1,11 @@
 // Writing a file while hashing it, for outs whose bytes the stage has in hand (ctx.writeOut): the
-// engine records the hash instead of reading the file back.
-import { createHash } from 'node:crypto';
+// engine records the hash instead of reading the file back. Same hash as hashFile().
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { syncWriteHasher } from './hashFile.js';
 
 /** Writes `data` to `path` (created or truncated), hashing it on the way. */
 export function writeHashing(path: string, data: string | Uint8Array | Iterable<Uint8Array>): { hash: string; size: number } {
-  const h = createHash('sha256');
+  const h = syncWriteHasher();
   let size = 0;
   const fd = openSync(path, 'w');
   try {

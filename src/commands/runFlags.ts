@@ -34,19 +34,17 @@ export interface RunFlags {
 }
 
 export function parseRunFlags(argv: readonly string[]): RunFlags {
-  const forceList: string[] = [];
-  let forceBare = false;
-  const rest: string[] = [];
-  for (const a of argv) {
-    if (a === '--force') forceBare = true;
-    else if (a.startsWith('--force=')) forceList.push(...a.slice(8).split(',').map((s) => s.trim()).filter(Boolean));
-    else rest.push(a);
-  }
-  const { positionals, flags } = parseArgs(rest, { 'cpu-only': 'bool', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool' }, 'run');
+  const { positionals, flags } = parseArgs(
+    argv,
+    { 'cpu-only': 'bool', force: 'optional', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool' },
+    'run',
+  );
+  const force = flags.force;
   return {
     targets: positionals,
     cpuOnly: flags['cpu-only'] === true,
-    force: forceBare ? 'targets' : forceList,
+    // A bare --force anywhere forces the targets; otherwise every --force=a,b adds names.
+    force: force === true ? 'targets' : (force as string[] | undefined ?? []).flatMap((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
     dryRun: flags['dry-run'] === true,
     jobs: intFlag(flags.jobs, 'jobs'),
     gpus: typeof flags.gpus === 'string' ? checkGpuFlag(normalizeGpus(flags.gpus)) : undefined,
@@ -56,4 +54,3 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     requireTargets: true,
   };
 }
-

@@ -8,10 +8,11 @@ import { intFlag, normalizeGpus, parseArgs } from '../argv.js';
 import type { Reporter, StageOutcome } from '../events.js';
 import { selectStages } from '../graph.js';
 import { describeHolder, WorkspaceLock } from '../lock.js';
-import { GLOB_CHARS, globBase, toAbs } from '../pathSpec.js';
+import { toAbs, watchRoot } from '../pathSpec.js';
 import { ChildRegistry } from '../processTree.js';
 import { cacheDirFor, openSession, type Session } from '../session.js';
 import { runOnce, type RunFlags } from './run.js';
+import { nextState, type WatchInput, type WatchState } from './watchState.js';
 
 export const WATCH_USAGE = `Usage: pipeline watch [targets…] [options]
 
@@ -63,6 +64,14 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
     process.stdout.write(WATCH_USAGE);
     return 0;
   }
+  // Signals are handled from the first moment: a SIGINT that lands while the session opens or a
+  // build's last step runs must end in a clean 130, not the default kill.
+  const controller = new AbortController();
+  let onStop: () => void = () => controller.abort();
+  const signalled = () => onStop();
+  process.on('SIGINT', signalled);
+  process.on('SIGTERM', signalled);
+
   const { positionals, flags } = parseArgs(argv, { gpu: 'bool', debounce: 'string', set: 'list', gpus: 'string', json: 'bool' }, 'watch');
   const sets = (flags.set as string[] | undefined) ?? [];
   const json = flags.json === true;
@@ -80,10 +89,10 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
     return s.graph.order.filter((n) => s.graph.stages.get(n)!.gpus === 0);
   };
   targetsFor(session);
+  if (controller.signal.aborted) return 130;
 
   const { watch } = await import('chokidar');
   const lock = new WorkspaceLock(`${workspace}/.pipeline/lock`);
-  const controller = new AbortController();
   const runId = randomBytes(8).toString('hex');
   const registry = new ChildRegistry({ onStart: (pid) => lock.addChild(pid), onExit: (pid) => lock.removeChild(pid) });
 
@@ -98,26 +107,17 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
   const watchedFor = (s: Session): string[] => {
     const selected = selectStages(s.graph, targetsFor(s));
     const paths = new Set<string>([s.configFile, resolve(workspace, 'pipeline.ts')]);
-    for (const n of selected) for (const d of s.graph.stages.get(n)!.deps) paths.add(toAbs(workspace, GLOB_CHARS.test(d) ? globBase(d) : d));
+    for (const n of selected) for (const d of s.graph.stages.get(n)!.deps) paths.add(toAbs(workspace, watchRoot(d)));
     return [...paths];
   };
   let watched = watchedFor(session);
   const watcher = watch(watched, { ignoreInitial: true, ignored, persistent: true });
 
   const changes = new Map<string, string>();
-  let timer: NodeJS.Timeout | undefined;
-  let building = false;
-  let pending = false;
   let builds = 0;
-  let stopping = false;
-  const debounceMs = () => debounceFlag ?? Number(session.params.get('watch.debounce_ms') ?? 300);
+  const debounceMs = () => debounceFlag ?? session.watch.debounceMs;
 
   const build = async (): Promise<void> => {
-    if (building) {
-      pending = true;
-      return;
-    }
-    building = true;
     const changed = new Map(changes);
     changes.clear();
     const t0 = performance.now();
@@ -170,21 +170,52 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
     } catch (err) {
       const msg = isUserError(err) ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
       out(`${clock()} build failed: ${msg}`, { event: 'error', error: msg });
-    } finally {
-      building = false;
-      if (pending && !stopping) {
-        pending = false;
-        void build();
-      }
     }
   };
 
-  const schedule = () => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      void build();
-    }, debounceMs());
+  // The state machine (watchState.ts) decides; this runs its effects.
+  let state: WatchState = 'building';
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  let exit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (exit = r));
+  const send = (input: WatchInput): void => {
+    const t = nextState(state, input);
+    state = t.state;
+    for (const effect of t.effects) {
+      switch (effect) {
+        case 'start-timer':
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => {
+            timer = undefined;
+            send('quiet');
+          }, debounceMs());
+          break;
+        case 'clear-timer':
+          if (timer) clearTimeout(timer);
+          timer = undefined;
+          break;
+        case 'build':
+          inFlight = build().finally(() => send('built'));
+          break;
+        case 'shut-down':
+          void shutDown();
+          break;
+        default: {
+          const never: never = effect;
+          throw new Error(`unknown watch effect ${String(never)}`);
+        }
+      }
+    }
+  };
+  const shutDown = async (): Promise<void> => {
+    controller.abort();
+    await registry.stopAll();
+    await watcher.close();
+    // Let a build in flight notice the abort (it records nothing for unfinished stages), bounded.
+    await Promise.race([inFlight, new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await lock.release();
+    exit(130);
   };
 
   const kinds: Record<string, string> = { add: 'added', change: 'changed', unlink: 'removed', addDir: 'added', unlinkDir: 'removed' };
@@ -200,33 +231,21 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
     } else if (before === 'added' && kind === 'removed') changes.delete(rel);
     else if (before === 'removed' && kind === 'added') changes.set(rel, 'changed');
     else changes.set(rel, kind);
-    if (building) pending = true;
-    else schedule();
+    send('change');
   });
   watcher.on('error', (err) => out(`${clock()} watcher error: ${(err as Error).message}`, { event: 'watch-error', error: (err as Error).message }));
 
-  await new Promise<void>((r) => watcher.once('ready', () => r()));
-  out(`${clock()} watching ${watched.length} path(s) for ${targetsFor(session).join(', ')}${allowGpu ? '' : ' (GPU stages off; --gpu to allow)'} — Ctrl-C to stop`, {
-    event: 'watching',
-    targets: targetsFor(session),
-    paths: watched.map((p) => relative(workspace, p) || p),
-  });
-  await build();
-
-  return new Promise<number>((resolveExit) => {
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      if (timer) clearTimeout(timer);
-      controller.abort();
-      await registry.stopAll();
-      await watcher.close();
-      // Let a build in flight notice the abort (it records nothing for unfinished stages).
-      for (let i = 0; i < 100 && building; i++) await new Promise((r) => setTimeout(r, 100));
-      await lock.release();
-      resolveExit(130);
-    };
-    process.on('SIGINT', () => void stop());
-    process.on('SIGTERM', () => void stop());
-  });
+  onStop = () => send('stop');
+  if (controller.signal.aborted) send('stop');
+  await Promise.race([new Promise<void>((r) => watcher.once('ready', () => r())), exited]);
+  if ((state as WatchState) !== 'stopping') {
+    out(`${clock()} watching ${watched.length} path(s) for ${targetsFor(session).join(', ')}${allowGpu ? '' : ' (GPU stages off; --gpu to allow)'} — Ctrl-C to stop`, {
+      event: 'watching',
+      targets: targetsFor(session),
+      paths: watched.map((p) => relative(workspace, p) || p),
+    });
+    // The start state is 'building': the first build brings the targets up to date.
+    inFlight = build().finally(() => send('built'));
+  }
+  return exited;
 }

@@ -8,7 +8,6 @@ import { UsageError, UserError, type CommandContext, type CommandDef } from '../
 import { readTrainConfig } from './config.js';
 import { resolveExecutable } from './executable.js';
 import { ADAPTERS_DIR, currentAdapterDir, inferenceConfig, resolveFromWorkspace, writeYamlFile } from './inference.js';
-import { isAlive, signalTree } from './descendants.js';
 import { checkCommand } from './preflight.js';
 
 type ChatMode = 'chat' | 'webchat';
@@ -101,50 +100,9 @@ export async function runChat(mode: ChatMode, ctx: CommandContext): Promise<numb
   }
   if (exe === undefined) throw new UserError((await checkCommand(train.command, ctx.workspace)) ?? 'trainer not found');
 
-  // Loaded here, not at the top: every command loads the DAG, few of them chat.
-  const { execa } = await import('execa');
-  const child = execa(exe, [mode, yamlPath], {
-    cwd: ctx.workspace,
-    env: { CUDA_VISIBLE_DEVICES: gpu },
-    stdio: 'inherit',
-    reject: false,
-  });
-  // A Ctrl-C in the terminal reaches the child's whole group directly; a signal sent to this
-  // process alone is passed on to the child's whole tree, and whatever is left of that tree once
-  // the child is gone is killed, so the model server never outlives the command.
-  let signalled: NodeJS.Signals | undefined;
-  const tree = new Set<number>();
-  const forward = (sig: NodeJS.Signals) => (): void => {
-    signalled = sig;
-    if (child.pid !== undefined) for (const pid of signalTree(child.pid, sig)) tree.add(pid);
-  };
-  const onInt = forward('SIGINT');
-  const onTerm = forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  try {
-    const result = await child;
-    await reapTree(tree);
-    if (signalled !== undefined) return 130;
-    return result.exitCode ?? 1;
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
-}
-
-/** Waits up to 5 s for the signalled processes to end, then kills what is left. */
-async function reapTree(pids: Set<number>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while ([...pids].some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of pids) {
-    if (!isAlive(pid)) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  // The engine runs it in its own process group with the terminal attached: a signal sent to
+  // this process alone still ends the model server a launcher started.
+  return ctx.exec(exe, [mode, yamlPath], { cwd: ctx.workspace, env: { CUDA_VISIBLE_DEVICES: gpu } });
 }
 
 export function chatCommand(mode: ChatMode): CommandDef {

@@ -138,3 +138,14 @@ test('a YAML alias bomb is a config error naming the file, not an internal error
   const set = await engineWorkspace(NESTED_DAG, { 'pipeline.yaml': 'a: {}\n' });
   await expectUsageError(set, ['run', '--set', `a.inner.n={${bomb.split('\n').join(', ')}}`], '--set a.inner.n: too many alias expansions');
 });
+
+test('watch: is the engine\'s own section: valid in any workspace, its errors named like any other', async () => {
+  // NESTED_DAG's schema knows nothing of watch:, and is strict.
+  const ok = await engineWorkspace(NESTED_DAG, { 'pipeline.yaml': 'watch:\n  debounce_ms: 50\n' });
+  expect((await runJson(ok)).code).toBe(0);
+  const neg = await engineWorkspace(NESTED_DAG, { 'pipeline.yaml': '# w\nwatch:\n  debounce_ms: -5\n' });
+  await expectUsageError(neg, ['run'], 'pipeline.yaml:3:3', 'watch.debounce_ms: expected a whole number');
+  const extra = await engineWorkspace(NESTED_DAG, { 'pipeline.yaml': 'watch:\n  debounce_ms: 5\n  poll: true\n' });
+  await expectUsageError(extra, ['status'], 'pipeline.yaml:3:3', 'watch.poll: unknown key');
+  await expectUsageError(ok, ['run', '--set', 'watch.debounce_ms=soon'], '--set watch.debounce_ms', 'watch.debounce_ms');
+});

@@ -1,6 +1,6 @@
 // The run cache: going back to an earlier configuration restores without running; a corrupted
 // object is evicted and the stage reruns; `cache gc --max-size` shrinks the store.
-import { createHash } from 'node:crypto';
+import { hashBytes } from '../../src/hashFile.js';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, dirBytes, listFiles, ranOnce, read, removeWorkspaces, runJson, runsOf, statusJson, stdWorkspace } from './fixtures.js';
@@ -8,7 +8,8 @@ import { makeTempDir } from '../helpers/tempDirs.js';
 
 afterAll(removeWorkspaces);
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** The engine's content hash (XXH3-128; pinned to its published value in statCache.test.ts). */
+const contentHash = (s: string) => hashBytes(Buffer.from(s));
 const ONE_N1 = 'n=1\nin/a.txt:alpha\n';
 const ONE_N2 = 'n=2\nin/a.txt:alpha\n';
 
@@ -40,7 +41,7 @@ test('back to an earlier param value restores the outputs without running the st
 test('a corrupted cache object is evicted on restore; the stage reruns and its outs are right', async () => {
   const ws = await ranOnce();
   await runJson(ws, ['--set', 'a.n=2']);
-  const object = join(ws, 'cache', 'objects', sha256(ONE_N1).slice(0, 2), sha256(ONE_N1).slice(2));
+  const object = join(ws, 'cache', 'objects', contentHash(ONE_N1).slice(0, 2), contentHash(ONE_N1).slice(2));
   expect(await readFile(object, 'utf8')).toBe(ONE_N1);
   // Same size, different bytes: only a content check can notice.
   await chmod(object, 0o644);

@@ -1,14 +1,15 @@
 // ctx.writeOut: a stage hands the engine its bytes (a buffer, a string, or chunks that reuse one
 // buffer) and the engine hashes them while writing. The recorded hash, the promoted file, the
 // object in the store and a later restore must all be exactly those bytes.
-import { createHash } from 'node:crypto';
+import { hashBytes } from '../../src/hashFile.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dagSource, engineWorkspace, read, removeWorkspaces, runJson, runsOf } from './fixtures.js';
 
 afterAll(removeWorkspaces);
 
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+/** The engine's content hash (XXH3-128; pinned to its published value in statCache.test.ts). */
+const contentHash = (b: Buffer | string) => hashBytes(typeof b === 'string' ? Buffer.from(b) : b);
 
 // `gen` writes out/big.txt as 3 chunks of `size` bytes, each the same buffer refilled with another
 // letter (a consumer that kept a chunk past the next one would write three copies of the last
@@ -51,10 +52,10 @@ test('writeOut writes chunks in order, records their hash, stores the object, an
   const big = await readFile(join(ws, 'out', 'big.txt'));
   expect(big.equals(expected(300000))).toBe(true);
   // The hash the stage got back is the hash of the bytes on disk.
-  expect(await read(ws, 'out/small.txt')).toBe(`big ${sha256(big)}\n`);
+  expect(await read(ws, 'out/small.txt')).toBe(`big ${contentHash(big)}\n`);
   const state = JSON.parse(await read(ws, '.pipeline/state/gen.json')) as { outs: Array<{ path: string; hash: string; size: number }> };
-  expect(state.outs.find((o) => o.path === 'out/big.txt')).toEqual({ path: 'out/big.txt', hash: sha256(big), size: big.length });
-  const object = await readFile(join(ws, 'cache', 'objects', sha256(big).slice(0, 2), sha256(big).slice(2)));
+  expect(state.outs.find((o) => o.path === 'out/big.txt')).toEqual({ path: 'out/big.txt', hash: contentHash(big), size: big.length });
+  const object = await readFile(join(ws, 'cache', 'objects', contentHash(big).slice(0, 2), contentHash(big).slice(2)));
   expect(object.equals(big)).toBe(true);
 
   // Another size, then back: the first run's outs come back from the store, byte for byte.
@@ -79,5 +80,5 @@ test('an out written again after writeOut (same size) is hashed as it ends up, n
   expect((await runJson(ws, ['rewrite'])).stage('rewrite').status).toBe('ran');
   expect(await read(ws, 'out/r.txt')).toBe('bbbb');
   const state = JSON.parse(await read(ws, '.pipeline/state/rewrite.json')) as { outs: Array<{ path: string; hash: string }> };
-  expect(state.outs).toEqual([{ path: 'out/r.txt', hash: sha256('bbbb'), size: 4 }]);
+  expect(state.outs).toEqual([{ path: 'out/r.txt', hash: contentHash('bbbb'), size: 4 }]);
 });

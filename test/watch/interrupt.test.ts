@@ -63,3 +63,14 @@ test('SIGINT during a rebuild exits 130 with no partial output and the old outs 
   expect(gather?.state).toBe('stale');
   expect(gather?.reasons.join('; ')).toContain('in/b.txt');
 });
+
+test('SIGINT while the first build still runs (the watcher just started) exits 130, not killed by the signal', async () => {
+  // The first build sleeps 1 s in gather: the signal surely lands inside it.
+  const ws = await smallWorkspace({ 'in/a.txt': 'alpha\n' }, 'slow:\n  seconds: 1\n');
+  const w = startWatch(ws, ['--debounce', '100']);
+  await w.waitForEvent((e) => e.event === 'watching', 'the watching event');
+  w.child.kill('SIGINT');
+  const end = await w.exited;
+  expect(end).toEqual({ code: 130, signal: null });
+  expect(existsSync(join(ws, '.pipeline', 'lock'))).toBe(false);
+});

@@ -25,7 +25,6 @@ async function started(ws: string, stage: string): Promise<void> {
 export default definePipeline({
   schema: z.object({
     slow: z.object({ seconds: z.number().min(0).default(0) }).strict().prefault({}),
-    watch: z.object({ debounce_ms: z.number().int().min(0).default(300) }).strict().prefault({}),
   }).strict(),
   stages: [
     defineStage({

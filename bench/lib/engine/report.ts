@@ -114,11 +114,12 @@ export function renderReport(r: ReportInput): string {
   }
   out.push('');
   out.push('notes:');
-  out.push('  make -r is mtime-based: `touch big.bin` reruns big (sha256sum over the whole file) and final;');
-  out.push('  snakemake decides by mtime too (plus input-set/code/params triggers); pipeline compares content');
-  out.push('  hashes, re-hashing big.bin through its stat cache when its mtime changes, and reruns nothing.');
-  out.push('  "one corpus file added" changes index.json, so big reruns everywhere: make/snakemake re-read');
-  out.push('  big.bin, pipeline takes its hash from the stat cache. pipeline runs with --json (statuses checked).');
+  out.push('  Every tool runs the same stage commands (cmd/<stage>.sh); "commands alone" runs them in order');
+  out.push('  with no tool, the floor. make -r is mtime-based: `touch big.bin` reruns big (the 2 s "train")');
+  out.push('  and final; snakemake decides by mtime too; pipeline compares content hashes, re-hashing big.bin');
+  out.push('  through its stat cache when its mtime changes, and reruns nothing. "one corpus file added"');
+  out.push('  adds a file with new content every repetition (no run cache can answer), so every stage reruns');
+  out.push('  everywhere. pipeline runs with --json (statuses checked).');
   out.push('');
   const gb = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) || x <= 0 ? '—' : `${x.toFixed(2)} GB/s`);
   const refWall = gbPerSecond(r.workload.bigBytes, r.reference.ms);
@@ -128,6 +129,23 @@ export function renderReport(r: ReportInput): string {
   for (const t of r.tools) {
     if (m('touch', t.id)) out.push(`  ${t.label} re-hash on touch, bytes / (touch − no-op): ${gb(rehashWall(t.id))} wall, ${gb(rehashCpu(t.id))} per CPU-second`);
   }
+  // The issue's floors, computed from the medians above.
+  const overhead = (sc: ScenarioId, t: ToolId): number | undefined => {
+    const a = medMs(sc, t);
+    const b = medMs(sc, 'commands');
+    return a !== undefined && b !== undefined ? (a - b) / 1000 : undefined;
+  };
+  const coldVsMake = ratio(medMs('cold', 'pipeline'), medMs('cold', 'make'));
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? '  ok' : '  OVER THE FLOOR');
+  out.push('');
+  out.push('floors:');
+  out.push(`  cold run, pipeline / make -r: ${formatRatio(coldVsMake)} (floor ≤ 1.5×)${verdict(coldVsMake === undefined ? undefined : coldVsMake <= 1.5)}`);
+  for (const t of ids.filter((x) => x !== 'commands')) {
+    const o = overhead('add', t);
+    if (o !== undefined) out.push(`  one file added, ${t} overhead (whole command − commands alone): ${o.toFixed(3)} s${t === 'pipeline' ? ` (floor ≤ 0.3 s)${verdict(o <= 0.3)}` : ''}`);
+  }
+  const rh = rehashWall('pipeline');
+  if (rh !== undefined) out.push(`  touch of big.bin, pipeline re-hash: ${gb(rh)} wall (floor ≥ 3 GB/s)${verdict(rh >= 3)}`);
   out.push(`scratch dir: ${r.scratchDir}`);
   for (const [title, list] of [['WARNINGS', r.warnings], ['PROBLEMS', r.problems]] as const) {
     if (list.length === 0) continue;
@@ -153,6 +171,8 @@ export function renderReport(r: ReportInput): string {
     medianCpuSeconds: perCell((sc, t) => round(medCpuS(sc, t))),
     peakRssMiB: perCell((sc, t) => round((maxRssKiB(sc, t) ?? NaN) / 1024, 1)),
     outcomes: perCell((sc, t) => describeOutcomes(m(sc, t)?.outcomes ?? [])),
+    overheadSeconds: Object.fromEntries(r.scenarios.map((sc) => [sc.id, Object.fromEntries(ids.filter((t) => t !== 'commands').map((t) => [t, round(overhead(sc.id, t), 3)]))])),
+    coldPipelineOverMake: round(coldVsMake, 3),
     rehashGBps: Object.fromEntries(ids.map((t) => [t, round(rehashWall(t), 3)])),
     rehashGBpsPerCpuSecond: Object.fromEntries(ids.map((t) => [t, round(rehashCpu(t), 3)])),
     nodeSha256GBps1MiB: round(refWall, 3),

@@ -4,10 +4,11 @@ import { link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { CommandSpec, TimedRun } from '../timeCommand.js';
-import { STAGES, STAGE_OUT, makefile, pipelineTs, snakefile, type StageName } from './dagFiles.js';
+import { STAGES, STAGE_OUT, makefile, pipelineTs, scriptFiles, snakefile, type StageName } from './dagFiles.js';
 
-export type ToolId = 'pipeline' | 'make' | 'snakemake';
-export const TOOL_IDS: readonly ToolId[] = ['pipeline', 'make', 'snakemake'];
+/** `commands`: the four stage commands run in order by one shell script, no tool at all (the floor). */
+export type ToolId = 'pipeline' | 'make' | 'snakemake' | 'commands';
+export const TOOL_IDS: readonly ToolId[] = ['pipeline', 'make', 'snakemake', 'commands'];
 
 /** What a run did to a stage: pipeline's own statuses; for make/snakemake `ran` = out rewritten. */
 export type StageOutcome = 'ran' | 'fresh' | 'restored' | 'skipped' | 'failed' | 'blocked';
@@ -84,7 +85,8 @@ async function prepareWorkspace(workspace: string, inputs: WorkspaceInputs, file
   await mkdir(workspace, { recursive: true });
   await inputs.writeCorpus(join(workspace, 'corpus'));
   await link(inputs.bigFile, join(workspace, 'big.bin'));
-  for (const [rel, text] of Object.entries(files)) await writeFile(join(workspace, rel), text);
+  await mkdir(join(workspace, 'cmd'), { recursive: true });
+  for (const [rel, text] of Object.entries({ ...scriptFiles(), ...files })) await writeFile(join(workspace, rel), text);
 }
 
 function baseEnv(): Record<string, string | undefined> {
@@ -150,6 +152,22 @@ export async function snakemakeTool(root: string, inputs: WorkspaceInputs): Prom
     spec: { file: 'snakemake', args: ['-c1', '-q'], cwd: workspace, env: baseEnv() },
     async clean() {
       for (const p of ['out', '.snakemake']) await rm(join(workspace, p), { recursive: true, force: true });
+    },
+    outcome: (before) => outcomeFromStamps(workspace, before),
+  };
+}
+
+/** The stage commands alone, in order, by one shell script: what any tool adds is on top of this. */
+export async function commandsTool(root: string, inputs: WorkspaceInputs): Promise<ToolUnderTest> {
+  const workspace = join(root, 'ws-commands');
+  await prepareWorkspace(workspace, inputs, {});
+  return {
+    id: 'commands',
+    label: 'commands alone',
+    workspace,
+    spec: { file: 'sh', args: ['cmd/all.sh'], cwd: workspace, env: baseEnv() },
+    async clean() {
+      await rm(join(workspace, 'out'), { recursive: true, force: true });
     },
     outcome: (before) => outcomeFromStamps(workspace, before),
   };
