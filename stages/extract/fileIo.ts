@@ -1,25 +1,11 @@
 // Small file helpers of the extract stage: atomic replacement and listing an input directory.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { writeFileAtomicSync } from '../../src/atomicWrite.js';
 
-/** Writes a sibling temp file, fsyncs it (unless told not to) and renames it over `path`. */
+/** Writes a sibling temp file, fsyncs it (unless told not to) and renames it over `path` (src/atomicWrite.ts). */
 export async function writeAtomic(path: string, data: string | Uint8Array, o: { fsync?: boolean } = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    if (o.fsync !== false) await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomicSync(path, data, { fsync: o.fsync !== false });
 }
 
 /** Every regular file below `dir`, as POSIX paths relative to `dir`, sorted. */
