@@ -1,5 +1,6 @@
 // The flags of `pipeline run`, shared by the full path and the no-op fast path.
 import { intFlag, normalizeGpus, parseArgs } from '../argv.js';
+import { parseDuration } from '../lock.js';
 
 export const RUN_USAGE = `Usage: pipeline run [targets…] [options]
 
@@ -16,6 +17,8 @@ Options:
   --set key=value     override a value of pipeline.yaml for this run (repeatable)
   --json              one JSON event per line on stdout; the last line is the summary
   --wait              if another run holds the workspace lock, wait for it instead of stopping
+                      (says every 30 s whom it waits for)
+  --wait-timeout T    with --wait (implied): give up after T (90, 90s, 5m, 2h); default: no limit
 `;
 
 export interface RunFlags {
@@ -28,6 +31,8 @@ export interface RunFlags {
   sets: string[];
   json: boolean;
   wait: boolean;
+  /** ms; undefined: wait without limit. */
+  waitTimeout?: number;
 }
 
 export function parseRunFlags(argv: readonly string[]): RunFlags {
@@ -39,7 +44,7 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     else if (a.startsWith('--force=')) forceList.push(...a.slice(8).split(',').map((s) => s.trim()).filter(Boolean));
     else rest.push(a);
   }
-  const { positionals, flags } = parseArgs(rest, { 'cpu-only': 'bool', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool' }, 'run');
+  const { positionals, flags } = parseArgs(rest, { 'cpu-only': 'bool', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool', 'wait-timeout': 'string' }, 'run');
   return {
     targets: positionals,
     cpuOnly: flags['cpu-only'] === true,
@@ -49,7 +54,8 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     gpus: typeof flags.gpus === 'string' ? normalizeGpus(flags.gpus) : undefined,
     sets: (flags.set as string[] | undefined) ?? [],
     json: flags.json === true,
-    wait: flags.wait === true,
+    wait: flags.wait === true || typeof flags['wait-timeout'] === 'string',
+    waitTimeout: typeof flags['wait-timeout'] === 'string' ? parseDuration(flags['wait-timeout']) : undefined,
   };
 }
 
