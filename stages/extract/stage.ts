@@ -1,11 +1,13 @@
 // The `extract` stage of the DAG: input_dir → ShareGPT dataset + report, incremental per file.
 import { posix } from 'node:path';
 import { defineStage, moduleDir, StageError, type StageContext } from '../../src/api.js';
+import { canonical } from '../../src/pathSpec.js';
 import { configSchema } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
 
 function inputFiles(ctx: StageContext, inputDir: string): InputFile[] {
-  const dir = posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
+  // The deps' own form: workspace-relative, or absolute when outside (an input read as given).
+  const dir = canonical(ctx.workspace, inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
   const prefix = `${dir}/`;
   return ctx.deps
     .filter((d) => d.path.startsWith(prefix))
