@@ -1,6 +1,9 @@
-// SIGINT during train (the llamafactory-cli double): exit 130 within 5 s of the signal, the
-// trainer's whole process tree gone, and the next run resumes from the last checkpoint.
+// SIGINT during train and regress (the llamafactory-cli doubles): exit 130 within 5 s of the
+// signal, the child's whole process tree gone; train's next run resumes from the last checkpoint,
+// regress's is stale, not fresh.
 import { rm } from 'node:fs/promises';
+import { chatRequests, readRequests, serverStarts } from '../test/regress/fakeApi.js';
+import { alive, regressWorkspace } from '../test/regress/fixtures.js';
 import { makeTrainWorkspace, processAlive, readRecords } from '../test/train/fixtures.js';
 import { cli, result, type Rng, sleep, start, type PartResult } from './harness.js';
 
@@ -35,5 +38,36 @@ export async function interruptTrials(r: Rng, trials: number): Promise<PartResul
     else res.pass();
     await rm(ws, { recursive: true, force: true });
   }
-  return [res];
+  return [res, await regressInterrupts(r, trials)];
+}
+
+async function regressInterrupts(r: Rng, trials: number): Promise<PartResult> {
+  const res = result('SIGINT during regress');
+  for (let t = 0; t < trials; t++) {
+    const w = await regressWorkspace({ env: { FAKE_API_LATENCY_MS: '20000' } });
+    const run = start(w.ws, ['run', 'regress', '--json'], w.env);
+    const deadline = Date.now() + 60_000;
+    while (chatRequests(await readRequests(w.log)).length === 0 && Date.now() < deadline) await sleep(50);
+    await sleep(r.int(0, 300));
+    const t0 = Date.now();
+    run.kill('SIGINT');
+    const done = await run.done;
+    const ms = Date.now() - t0;
+    let problem = done.code !== 130 ? `exit ${done.code} (signal ${done.signal}) after SIGINT` : ms > 5000 ? `took ${ms} ms to exit` : '';
+    if (!problem) {
+      await sleep(200);
+      for (const s of serverStarts(await readRequests(w.log))) {
+        for (const pid of [s.pid, s.ppid]) if (pid && (await alive(pid))) problem = `server process ${pid} survived`;
+      }
+    }
+    if (!problem) {
+      const st = await cli(w.ws, ['status', 'regress', '--json'], w.env);
+      const state = (JSON.parse(st.stdout || '{"stages":[{}]}') as { stages: Array<{ state?: string }> }).stages[0]?.state;
+      if (state !== 'stale') problem = `after the interrupt regress is ${state}, not stale`;
+    }
+    if (problem) res.fail(`trial ${t}: ${problem}`);
+    else res.pass();
+    await rm(w.ws, { recursive: true, force: true });
+  }
+  return res;
 }
