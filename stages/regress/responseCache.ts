@@ -47,8 +47,15 @@ export const cachedResponseSchema = z.object({
 
 export type CachedResponse = z.infer<typeof cachedResponseSchema>;
 
-/** On disk: the entry plus the key it answers, so a file copied or moved under another key is a miss. */
-const storedSchema = cachedResponseSchema.extend({ key: z.string() }).strict();
+/**
+ * On disk: the entry plus the key it answers (a file copied or moved under another key is a miss)
+ * and a checksum over both (a damaged response is a miss, not a wrong answer).
+ */
+const storedSchema = cachedResponseSchema.extend({ key: z.string(), sum: z.string() }).strict();
+
+function entrySum(key: string, value: CachedResponse): string {
+  return createHash('sha256').update(`regress-cached-v1\n${stable({ ...value, key })}`).digest('hex');
+}
 
 export class ResponseCache {
   constructor(
@@ -73,11 +80,13 @@ export class ResponseCache {
     let problem: string;
     try {
       const parsed = storedSchema.safeParse(JSON.parse(text));
-      if (parsed.success && parsed.data.key === key) {
-        const { key: _key, ...value } = parsed.data;
-        return value;
+      if (parsed.success) {
+        const { key: stored, sum, ...value } = parsed.data;
+        if (stored === key && sum === entrySum(key, value)) return value;
+        problem = stored !== key ? 'it belongs to another request' : 'checksum mismatch';
+      } else {
+        problem = `${parsed.error.issues[0]?.path.join('.') || '(entry)'}: ${parsed.error.issues[0]?.message}`;
       }
-      problem = parsed.success ? 'it belongs to another request' : `${parsed.error.issues[0]?.path.join('.') || '(entry)'}: ${parsed.error.issues[0]?.message}`;
     } catch {
       problem = 'not valid JSON';
     }
@@ -86,6 +95,6 @@ export class ResponseCache {
   }
 
   async put(key: string, value: CachedResponse): Promise<void> {
-    await writeFileAtomic(this.path(key), JSON.stringify({ ...value, key }), { root: this.dir });
+    await writeFileAtomic(this.path(key), JSON.stringify({ ...value, key, sum: entrySum(key, value) }), { root: this.dir });
   }
 }

@@ -67,6 +67,11 @@ describe('response cache key', () => {
       await writeFile(f2, JSON.stringify({ response: 'x', finish_reason: null, latency_ms: 1, model: 'm', created_at: 'c' }));
       expect(await cache.get(k2)).toBeUndefined();
       expect(warnings).toHaveLength(2);
+      // One byte of the response changed, the JSON still valid: a miss, not a wrong answer.
+      const f1 = join(dir, 'responses', k1.slice(0, 2), `${k1}.json`);
+      await writeFile(f1, (await readFile(f1, 'utf8')).replace('答案一', '答案二'));
+      expect(await cache.get(k1)).toBeUndefined();
+      expect(warnings.at(-1)).toMatch(/checksum mismatch/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
