@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import { removeWorkspaces } from '../test/engine/fixtures.js';
 import { rng, type PartResult } from './harness.js';
 import { corruptTrials } from './corrupt.js';
+import { corruptRegressTrials } from './corruptRegress.js';
 import { fuzzTrials } from './fuzz.js';
 import { interruptTrials } from './interrupt.js';
 import { killTrials } from './kill.js';
@@ -14,7 +15,7 @@ const PARTS: Record<string, (seed: number, trials: number) => Promise<PartResult
   kill: async (seed, n) => [await killTrials(rng(seed), n)],
   interrupt: async (seed, n) => interruptTrials(rng(seed + 1), Math.max(1, Math.ceil(n / 10))),
   locks: async (seed, n) => [await lockTrials(rng(seed + 2), Math.max(1, Math.ceil(n / 5)))],
-  corrupt: async (seed, n) => [await corruptTrials(rng(seed + 3), n)],
+  corrupt: async (seed, n) => [await corruptTrials(rng(seed + 3), n), await corruptRegressTrials(rng(seed + 5), Math.max(1, Math.ceil(n / 4)))],
   fuzz: async (seed, n) => fuzzTrials(rng(seed + 4), 2 * n),
 };
 

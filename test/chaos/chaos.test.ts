@@ -2,6 +2,7 @@
 // part's trials must all pass — kill -9, SIGINT during train, broken locks with concurrent runs,
 // corrupted state files, fuzzed inputs.
 import { corruptTrials } from '../../chaos/corrupt.js';
+import { corruptRegressTrials } from '../../chaos/corruptRegress.js';
 import { fuzzTrials } from '../../chaos/fuzz.js';
 import { rng, type PartResult } from '../../chaos/harness.js';
 import { interruptTrials } from '../../chaos/interrupt.js';
@@ -34,6 +35,10 @@ test('every state file kind corrupted once: right outputs, nothing written outsi
   const r = await corruptTrials(rng(7), 6, refs);
   allPassed(r);
   expect(r.notes).toMatch(/ 0 writes outside/);
+}, 180_000);
+
+test('regress state corrupted (responses, history): same results, nothing written outside', async () => {
+  allPassed(await corruptRegressTrials(rng(7), 3));
 }, 180_000);
 
 test('SIGINT during train: exit 130 within 5 s, no trainer left, the rerun resumes', async () => {
