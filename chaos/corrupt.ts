@@ -75,6 +75,7 @@ export async function corruptTrials(r: Rng, trials: number, refs?: Map<number, R
   const sentinel = await makeSentinel(ws);
   for (const n of [1, 2, 3]) await cli(ws, ['run', '--json', '--set', `a.n=${n}`]);
   let outsideWrites = 0;
+  let wrong = 0;
   for (let t = 0; t < trials; t++) {
     const kind = KINDS[t % KINDS.length]!;
     const how = r.pick(MUTATIONS);
@@ -88,11 +89,12 @@ export async function corruptTrials(r: Rng, trials: number, refs?: Map<number, R
     problem ||= sameSnapshot(await snapshot(ws, ['out']), references.get(n)!);
     const outside = await sentinelProblem(sentinel);
     if (outside) outsideWrites++;
+    if (problem.startsWith('wrong fresh')) wrong++;
     problem ||= outside;
     if (problem) res.fail(`trial ${t} (${kind}: ${what}; a.n=${n}): ${problem}`);
     else res.pass();
   }
-  res.notes = `${KINDS.length} kinds x ${MUTATIONS.length} mutations; ${outsideWrites} writes outside`;
+  res.notes = `${KINDS.length} kinds x ${MUTATIONS.length} mutations; ${outsideWrites} writes outside; ${wrong} wrong fresh`;
   await rm(ws, { recursive: true, force: true });
   await rm(sentinel, { recursive: true, force: true });
   return res;

@@ -1,7 +1,6 @@
 // `npm run chaos -- [--seed N] [--trials N] [--parts kill,interrupt,locks,corrupt,fuzz]`: the
 // fault-injection suite. Every part is reproducible from the seed; the summary table lists trials,
 // passes and the first failures of each.
-import { rm } from 'node:fs/promises';
 import { removeWorkspaces } from '../test/engine/fixtures.js';
 import { rng, type PartResult } from './harness.js';
 import { corruptTrials } from './corrupt.js';
@@ -46,13 +45,13 @@ async function main(): Promise<number> {
     if (!run) throw new Error(`unknown part '${p}' (${Object.keys(PARTS).join(', ')})`);
     const t = Date.now();
     const rs = await run(seed, trials);
-    for (const r of rs) r.notes = `${r.notes}${r.notes ? '; ' : ''}${Math.round((Date.now() - t) / 1000)} s`;
+    // The time of the part, on its first row.
+    rs[0]!.notes = `${rs[0]!.notes}${rs[0]!.notes ? '; ' : ''}${p} ${Math.round((Date.now() - t) / 1000)} s`;
     results.push(...rs);
     process.stderr.write(`chaos: ${p} done (${rs.map((r) => `${r.ok}/${r.trials}`).join(', ')})\n`);
   }
   await removeWorkspaces();
   process.stdout.write(`chaos seed ${seed}, trials ${trials}, ${Math.round((Date.now() - t0) / 1000)} s\n${table(results)}\n`);
-  void rm;
   return results.every((r) => r.ok === r.trials) ? 0 : 1;
 }
 

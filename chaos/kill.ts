@@ -69,6 +69,7 @@ export async function killTrials(r: Rng, trials: number, refs?: Map<number, Reco
   const references = refs ?? (await referenceOutputs());
   const ws = await engineWorkspace(KILL_DAG, { 'in/a.txt': 'alpha\n' });
   let killedMidRun = 0;
+  let wrong = 0;
   for (let t = 0; t < trials; t++) {
     const n = r.pick(VALUES);
     const delay = r.int(0, 1500);
@@ -93,10 +94,11 @@ export async function killTrials(r: Rng, trials: number, refs?: Map<number, Reco
         }
         return '';
       })());
+    if (problem.startsWith('wrong fresh')) wrong++;
     if (problem) res.fail(`trial ${t} (a.n=${n}, kill after ${delay} ms): ${problem}`);
     else res.pass();
   }
-  res.notes = `${killedMidRun} killed mid-run, ${trials - killedMidRun} had finished`;
+  res.notes = `${killedMidRun} killed mid-run, ${trials - killedMidRun} had finished; ${wrong} wrong fresh`;
   await rm(ws, { recursive: true, force: true });
   return res;
 }
