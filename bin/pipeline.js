@@ -118,7 +118,9 @@ if (first === '--build-only') {
     process.stderr.write(`pipeline: --exec needs a .ts file of this package, got '${second ?? ''}'\n`);
     process.exit(2);
   }
-  const out = await ensureBuild(`exec-${rel.replace(/[^A-Za-z0-9]+/g, '_')}`, [rel], ['src', 'stages', 'bench']);
+  // The entry's own folder and test/ (whose helpers chaos/ and bench/ import) count for the rebuild too.
+  const dirs = [...new Set(['src', 'stages', 'bench', 'test', rel.split(/[\\/]/)[0]])];
+  const out = await ensureBuild(`exec-${rel.replace(/[^A-Za-z0-9]+/g, '_')}`, [rel], dirs);
   process.argv.splice(2, 2);
   await import(pathToFileURL(join(out, rel.replace(/\.ts$/, '.js'))).href);
 } else {

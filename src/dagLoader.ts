@@ -11,7 +11,7 @@
 // loses the callback when the code comes from the cache), so those import() calls go through
 // `__pipelineImport`, which this module provides. A DAG with top-level await, or a bundle that
 // still holds another import(), is an ES module loaded with import() instead (no code cache).
-import { existsSync, readFileSync, statSync, writeFileSync, renameSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUserError, UsageError, type PipelineDef } from './api.js';
-import { writeFileAtomic } from './atomicWrite.js';
+import { writeFileAtomic, writeFileAtomicSync } from './atomicWrite.js';
 
 const DAG_FILES = ['pipeline.ts', 'pipeline.mts', 'pipeline.js', 'pipeline.mjs'];
 
@@ -98,9 +98,7 @@ function writeCodeCacheOnExit(script: vm.Script, bundleFile: string, cacheFile: 
     // (A watch that rebundled meanwhile removed this bundle: no cache for it.)
     if (!existsSync(bundleFile)) return;
     try {
-      const tmp = `${cacheFile}.tmp-${process.pid}`;
-      writeFileSync(tmp, script.createCachedData());
-      renameSync(tmp, cacheFile);
+      writeFileAtomicSync(cacheFile, script.createCachedData());
     } catch {
       /* only an accelerator */
     }

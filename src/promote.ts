@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { StageError } from './api.js';
 import { expand } from './depFiles.js';
 import { hashFile } from './hashFile.js';
-import { isUnder, toAbs } from './pathSpec.js';
+import { isUnder } from './pathSpec.js';
+import { containedPath } from './atomicWrite.js';
 import type { OutFile, RunCache, RunRecord } from './runCache.js';
 import type { StatCache } from './statCache.js';
 import type { WorkspaceDirs } from './workspaceState.js';
@@ -29,7 +30,7 @@ export async function collectStagedOuts(
       // ones it had then (a stage that wrote to it again afterwards gets it hashed here).
       const k = known.get(f.abs);
       const hash = k && k.size === f.st.size && k.mtimeMs === f.st.mtimeMs ? k.hash : await hashFile(f.abs, f.st.size);
-      await runCache.storeObject(f.abs, hash);
+      await runCache.storeObject(f.abs, hash, f.st.size);
       const exec = (f.st.mode & 0o111) !== 0;
       files.push({ path: f.path, hash, size: f.st.size, ...(exec ? { exec } : {}) });
     }
@@ -37,13 +38,19 @@ export async function collectStagedOuts(
   return files;
 }
 
-/** Replaces each workspace out with its staged version: rename aside, rename in, delete aside. */
+/**
+ * Replaces each workspace out with its staged version: rename aside, rename in, delete aside. An out
+ * whose place leaves the workspace (`..`, a symlinked parent directory) is refused; a symlink at
+ * the out's own place is moved aside like any file, never followed.
+ */
 export async function promote(workspace: string, outsRoot: string, outs: readonly string[], dirs: WorkspaceDirs): Promise<void> {
+  const targets = outs.map((out) => containedPath(workspace, out, `out ${out}`));
   await mkdir(dirs.trashRoot, { recursive: true });
   const trash: string[] = [];
-  for (const out of outs) {
-    const target = toAbs(workspace, out);
+  for (const [i, out] of outs.entries()) {
+    const target = targets[i]!;
     await mkdir(dirname(target), { recursive: true });
+    containedPath(workspace, target, `out ${out}`);
     if (await stat(target).then(() => true, () => false)) {
       const aside = join(dirs.trashRoot, `${randomBytes(6).toString('hex')}`);
       await rename(target, aside);
@@ -56,13 +63,15 @@ export async function promote(workspace: string, outsRoot: string, outs: readonl
 
 /** Seeds the stat cache with the hashes just computed, so the next run does not re-read outs. */
 export async function rememberOuts(workspace: string, outs: readonly OutFile[], statCache: StatCache): Promise<void> {
-  for (const o of outs) statCache.remember(toAbs(workspace, o.path), o.hash);
+  for (const o of outs) statCache.remember(join(workspace, o.path), o.hash);
 }
 
 /**
- * Brings a cached run's outs back. Outs already identical in the workspace are left alone; the
- * others are rebuilt in `outsRoot` from verified objects and promoted. Returns false when an
- * object is missing or corrupted (it is deleted; the caller evicts the record and reruns).
+ * Brings a cached run's outs back. `rec` comes from RunCache.get, which checked it names exactly
+ * the stage's outs; every path is checked once more here (it must stay inside `outsRoot` and the
+ * workspace). Outs already identical in the workspace are left alone; the others are rebuilt in
+ * `outsRoot` from objects verified as they are copied, and promoted. Returns false when an object
+ * is missing or corrupted (it is deleted; the caller evicts the record and reruns).
  */
 export async function restoreOuts(
   workspace: string,
@@ -88,10 +97,10 @@ export async function restoreOuts(
     }
     if (same && files.length > 0) continue;
     for (const o of files) {
-      const ok = await runCache.restoreObject(o, join(outsRoot, o.path), (p) => statCache.hash(p));
+      const ok = await runCache.restoreObject(o, containedPath(outsRoot, o.path));
       if (!ok) return false;
     }
-    if (files.length === 0) await mkdir(join(outsRoot, declared), { recursive: true });
+    if (files.length === 0) await mkdir(containedPath(outsRoot, declared), { recursive: true });
     toPromote.push(declared);
   }
   await promote(workspace, outsRoot, toPromote, dirs);

@@ -1,31 +1,18 @@
 // The run cache: a record of every successful run under its stage key, plus a content-addressed
 // object store holding the files of its outs. Nothing in it is machine-specific: paths are
-// workspace-relative, so the directory can move between machines (PIPELINE_CACHE_DIR).
+// workspace-relative, so the directory can move between machines (PIPELINE_CACHE_DIR) — which makes
+// everything in it untrusted input: records are checked on the way in (runRecord.ts), an object is
+// checked against its name as it is copied out, and nothing is written outside the cache dir.
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from './atomicWrite.js';
+import { containedPath, writeFileAtomic } from './atomicWrite.js';
+import { hashFile } from './hashFile.js';
+import { formatRecord, HASH, parseRecord, readRecordFile, recordProblem, warnState, type OutFile, type RunRecord } from './runRecord.js';
 
-export interface OutFile {
-  path: string;
-  hash: string;
-  size: number;
-  exec?: boolean;
-}
+export type { OutFile, RunRecord };
 
-export interface RunRecord {
-  v: 1;
-  stage: string;
-  key: string;
-  code: string;
-  params: Record<string, unknown>;
-  /** Declared outs, `{key}` substituted. */
-  declaredOuts: string[];
-  outs: OutFile[];
-  ms: number;
-  finishedAt: string;
-}
 
 export class RunCache {
   constructor(readonly dir: string) {}
@@ -35,21 +22,24 @@ export class RunCache {
   }
 
   objectPath(hash: string): string {
+    if (!HASH.test(hash)) throw new Error(`not an object hash: ${JSON.stringify(hash)}`);
     return join(this.dir, 'objects', hash.slice(0, 2), hash.slice(2));
   }
 
-  async get(stage: string, key: string): Promise<RunRecord | undefined> {
-    const p = this.recordPath(stage, key);
-    try {
-      const rec = JSON.parse(await readFile(p, 'utf8')) as RunRecord;
-      return rec.v === 1 && rec.key === key ? rec : undefined;
-    } catch {
+  /**
+   * The record of `stage` under `key`, when it is intact (schema, checksum) and names exactly
+   * `outs` (the stage's declared outs for that key); otherwise undefined, with one warning.
+   */
+  async get(stage: string, key: string, outs?: readonly string[]): Promise<RunRecord | undefined> {
+    const file = this.recordPath(stage, key);
+    const rec = readRecordFile(file, stage, key);
+    if (!rec || !outs) return rec;
+    const problem = recordProblem(rec, stage, key, outs);
+    if (problem) {
+      warnState(file, `unusable run record (${problem})`, 'ignored, the stage runs instead of being restored');
       return undefined;
     }
-  }
-
-  async has(stage: string, key: string): Promise<boolean> {
-    return stat(this.recordPath(stage, key)).then(() => true, () => false);
+    return rec;
   }
 
   /** Marks a record and its objects as recently used (for gc's LRU order). */
@@ -60,17 +50,18 @@ export class RunCache {
   }
 
   async put(rec: RunRecord): Promise<void> {
-    await writeFileAtomic(this.recordPath(rec.stage, rec.key), `${JSON.stringify(rec, null, 1)}\n`);
+    await writeFileAtomic(this.recordPath(rec.stage, rec.key), formatRecord(rec), { root: this.dir });
   }
 
   async evict(stage: string, key: string): Promise<void> {
-    await rm(this.recordPath(stage, key), { force: true });
+    await rm(containedPath(this.dir, this.recordPath(stage, key)), { force: true });
   }
 
-  /** Copies a file into the store under its hash (no-op when present). */
-  async storeObject(src: string, hash: string): Promise<void> {
-    const dest = this.objectPath(hash);
-    if (await stat(dest).then(() => true, () => false)) return;
+  /** Copies a file into the store under its hash (no-op when an object of that size is there). */
+  async storeObject(src: string, hash: string, size?: number): Promise<void> {
+    const dest = containedPath(this.dir, this.objectPath(hash));
+    const present = await stat(dest).catch(() => undefined);
+    if (present && (size === undefined || present.size === size)) return;
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     await copyFile(src, tmp, constants.COPYFILE_FICLONE);
@@ -79,24 +70,27 @@ export class RunCache {
   }
 
   /**
-   * Copies an object to `dest` after verifying its content. Returns false (and deletes the object)
-   * when it is missing or corrupted.
+   * Copies an object to `dest` (a new file in the staging area) and checks the copy against the
+   * object's name. Returns false (and evicts the object) when it is missing or its content does
+   * not match its hash.
    */
-  async restoreObject(o: OutFile, dest: string, verify: (p: string) => Promise<string>): Promise<boolean> {
-    const src = this.objectPath(o.hash);
+  async restoreObject(o: OutFile, dest: string): Promise<boolean> {
+    const src = containedPath(this.dir, this.objectPath(o.hash));
+    await mkdir(dirname(dest), { recursive: true });
     let ok = false;
     try {
-      const st = await stat(src);
-      ok = st.size === o.size && (await verify(src)) === o.hash;
+      await copyFile(src, dest, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+      const st = await stat(dest);
+      ok = st.size === o.size && (await hashFile(dest, st.size)) === o.hash;
     } catch {
       ok = false;
     }
     if (!ok) {
+      if (await stat(src).then(() => true, () => false)) warnState(src, 'cache object does not match its name', 'evicted');
       await rm(src, { force: true });
+      await rm(dest, { force: true });
       return false;
     }
-    await mkdir(dirname(dest), { recursive: true });
-    await copyFile(src, dest, constants.COPYFILE_FICLONE);
     await chmod(dest, o.exec ? 0o755 : 0o644);
     return true;
   }
@@ -109,12 +103,9 @@ export class RunCache {
       for (const f of await readdir(join(runsDir, stage)).catch(() => [] as string[])) {
         if (!f.endsWith('.json')) continue;
         const p = join(runsDir, stage, f);
-        try {
-          const rec = JSON.parse(await readFile(p, 'utf8')) as RunRecord;
-          records.push({ path: p, rec, atime: (await stat(p)).mtimeMs });
-        } catch {
-          await rm(p, { force: true });
-        }
+        const rec = parseRecord(await readFile(p, 'utf8').catch(() => ''));
+        if (typeof rec === 'string') await rm(p, { force: true });
+        else records.push({ path: p, rec, atime: (await stat(p)).mtimeMs });
       }
     }
     const objects = new Map<string, { path: string; size: number }>();

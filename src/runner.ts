@@ -170,7 +170,13 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
       }
       if (!forced && ev.cached) {
         o.reporter.working(name, 'restore', reason);
-        const restored = await restoreFromCache(stage, ev, ev.cached, o, env);
+        let restored: boolean;
+        try {
+          restored = await restoreFromCache(stage, ev, ev.cached, o, env);
+        } catch (err) {
+          const msg = isUserError(err) ? err.message : `cannot restore from the run cache: ${(err as Error).message}`;
+          return done('failed', msg, { error: msg, key: ev.shortKey });
+        }
         if (restored) {
           remember(ev.cached.outs);
           return done('restored', `restored from run cache (${reason})`, { key: ev.shortKey });

@@ -8,7 +8,8 @@ import { expand, type FoundFile } from './depFiles.js';
 import type { ResolvedStage } from './graph.js';
 import { diffParams, pickParams, stableStringify } from './params.js';
 import { isUnder, toAbs } from './pathSpec.js';
-import type { RunCache, RunRecord } from './runCache.js';
+import type { RunCache } from './runCache.js';
+import { recordProblem, type RunRecord } from './runRecord.js';
 import type { StatCache } from './statCache.js';
 import type { RecordedDeps, WorkspaceDirs } from './workspaceState.js';
 import { trace } from './trace.js';
@@ -167,8 +168,13 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
   const outs = stage.outs.map((o) => substituteKey(o, shortKey));
   const prev = await env.dirs.readState(stage.name);
   const ev: Evaluation = { key, shortKey, code, params, deps, depFiles, outs, missingDeps: missing, inputStats, state: 'stale', reasons: [], prev };
+  // The outs are the stage's, re-derived for this key: a record naming others is not trusted.
+  const prevProblem = prev && prev.key === key ? recordProblem(prev, stage.name, key, outs) : undefined;
 
-  if (prev && prev.key === key) {
+  if (prevProblem) {
+    ev.prev = undefined;
+    ev.reasons.push(`the last run's record does not fit the stage (${prevProblem})`);
+  } else if (prev && prev.key === key) {
     const reasons = await outReasons(prev, env);
     if (reasons.length === 0 && stage.def.verifyPublished) {
       reasons.push(...(await stage.def.verifyPublished(env.publishContext(stage, shortKey, outs))));
@@ -190,7 +196,7 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
   }
   trace(`${stage.name}: reasons`);
   if (missing.length) ev.reasons.unshift(`deps missing: ${listNames(missing)}`);
-  const cached = missing.length ? undefined : await env.runCache.get(stage.name, key);
+  const cached = missing.length ? undefined : await env.runCache.get(stage.name, key, outs);
   if (cached) {
     ev.cached = cached;
     ev.state = 'restorable';

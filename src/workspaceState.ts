@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite.js';
-import type { RunRecord } from './runCache.js';
+import { formatRecord, readRecordFile, type RunRecord } from './runRecord.js';
 
 export class WorkspaceDirs {
   readonly root: string;
@@ -27,13 +27,9 @@ export class WorkspaceDirs {
     return join(this.root, 'state', `${stage}.json`);
   }
 
+  /** The last run's record; undefined (with one warning) when it is damaged or not this stage's. */
   async readState(stage: string): Promise<RunRecord | undefined> {
-    try {
-      const rec = JSON.parse(await readFile(this.stateFile(stage), 'utf8')) as RunRecord;
-      return rec.v === 1 ? rec : undefined;
-    } catch {
-      return undefined;
-    }
+    return readRecordFile(this.stateFile(stage), stage);
   }
 
   /** The deps of the last successful run, kept apart: only needed to explain a stale stage. */
@@ -58,9 +54,9 @@ export class WorkspaceDirs {
   }
 
   async writeState(rec: RunRecord, deps: Array<[string, string]>): Promise<void> {
-    await writeFileAtomic(this.depsFile(rec.stage), RecordedDeps.format(deps));
+    await writeFileAtomic(this.depsFile(rec.stage), RecordedDeps.format(deps), { root: this.workspace });
     rmSync(this.legacyDepsFile(rec.stage), { force: true });
-    await writeFileAtomic(this.stateFile(rec.stage), `${JSON.stringify(rec, null, 1)}\n`);
+    await writeFileAtomic(this.stateFile(rec.stage), formatRecord(rec), { root: this.workspace });
   }
 }
 

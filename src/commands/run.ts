@@ -118,8 +118,9 @@ export async function runCommand(workspace: string, argv: readonly string[]): Pr
     if (!f.dryRun) {
       await lock.acquire(`pipeline run ${argv.join(' ')}`.trim(), runId, {
         wait: f.wait,
+        timeoutMs: f.waitTimeout,
         signal: controller.signal,
-        onWait: (h) => process.stderr.write(`waiting for the workspace lock held by ${describeHolder(h)}\n`),
+        onWait: (h, ms) => process.stderr.write(`${ms ? `still waiting (${Math.round(ms / 1000)}s)` : 'waiting'} for the workspace lock held by ${describeHolder(h)}\n`),
       });
     }
     const res = await runOnce(workspace, f, controller.signal, registry, runId, undefined, undefined, snapKey);

@@ -1,6 +1,7 @@
 // The flags of `pipeline run`, shared by the full path and the no-op fast path.
 import { intFlag, normalizeGpus, parseArgs } from '../argv.js';
 import { checkGpuFlag } from '../gpuPool.js';
+import { parseDuration } from '../lock.js';
 
 export const RUN_USAGE = `Usage: pipeline run [targets…] [options]
 
@@ -17,6 +18,8 @@ Options:
   --set key=value     override a value of pipeline.yaml for this run (repeatable)
   --json              one JSON event per line on stdout; the last line is the summary
   --wait              if another run holds the workspace lock, wait for it instead of stopping
+                      (says every 30 s whom it waits for)
+  --wait-timeout T    with --wait (implied): give up after T (90, 90s, 5m, 2h); default: no limit
 `;
 
 export interface RunFlags {
@@ -29,6 +32,8 @@ export interface RunFlags {
   sets: string[];
   json: boolean;
   wait: boolean;
+  /** ms; undefined: wait without limit. */
+  waitTimeout?: number;
   /** A named target that is skipped (a GPU stage under --cpu-only) fails the run (exit 1); `run` sets it, watch does not. */
   requireTargets?: boolean;
 }
@@ -36,7 +41,7 @@ export interface RunFlags {
 export function parseRunFlags(argv: readonly string[]): RunFlags {
   const { positionals, flags } = parseArgs(
     argv,
-    { 'cpu-only': 'bool', force: 'optional', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool' },
+    { 'cpu-only': 'bool', force: 'optional', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool', 'wait-timeout': 'string' },
     'run',
   );
   const force = flags.force;
@@ -50,7 +55,8 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     gpus: typeof flags.gpus === 'string' ? checkGpuFlag(normalizeGpus(flags.gpus)) : undefined,
     sets: (flags.set as string[] | undefined) ?? [],
     json: flags.json === true,
-    wait: flags.wait === true,
+    wait: flags.wait === true || typeof flags['wait-timeout'] === 'string',
+    waitTimeout: typeof flags['wait-timeout'] === 'string' ? parseDuration(flags['wait-timeout']) : undefined,
     requireTargets: true,
   };
 }

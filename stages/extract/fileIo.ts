@@ -1,28 +1,12 @@
 // Small file helpers of the extract stage: atomic replacement, the input files of a directory and
 // the encodings extract.encoding forces on some of them.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { glob } from 'tinyglobby';
+import { writeFileAtomicSync } from '../../src/atomicWrite.js';
 import type { Encoding } from './decode.js';
 
-/** Writes a sibling temp file, fsyncs it (unless told not to) and renames it over `path`. */
+/** Writes a sibling temp file, fsyncs it (unless told not to) and renames it over `path` (src/atomicWrite.ts). */
 export async function writeAtomic(path: string, data: string | Uint8Array, o: { fsync?: boolean } = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    if (o.fsync !== false) await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomicSync(path, data, { fsync: o.fsync !== false });
 }
 
 /** The regular files of `dir` that `pattern` (relative to it) matches, as POSIX paths relative to `dir`, sorted. */

@@ -2,6 +2,7 @@
 // dataset + report, incremental per file.
 import { posix } from 'node:path';
 import { defineStage, moduleDir, StageError, type StageContext } from '../../src/api.js';
+import { canonical } from '../../src/pathSpec.js';
 import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
 import { forcedEncodings } from './fileIo.js';
@@ -12,7 +13,8 @@ const inputDirOf = (inputDir: string) => posix.normalize(inputDir.replace(/\\/g,
 export const inputGlob = (c: Pick<ExtractConfig, 'input_dir' | 'glob'>) => posix.join(inputDirOf(c.input_dir), c.glob);
 
 async function inputFiles(ctx: StageContext, config: ExtractConfig): Promise<InputFile[]> {
-  const dir = inputDirOf(config.input_dir);
+  // The deps' own form: workspace-relative, or absolute when outside (an input read as given).
+  const dir = canonical(ctx.workspace, inputDirOf(config.input_dir)).replace(/\/+$/, '');
   const prefix = `${dir}/`;
   const abs = (p: string) => (posix.isAbsolute(p) ? p : posix.join(ctx.workspace.replace(/\\/g, '/'), p));
   const forced = Object.keys(config.encoding).length ? await forcedEncodings(abs(dir), config.encoding) : undefined;

@@ -6,6 +6,9 @@ import { z } from 'zod';
 export const MIX_STRATEGIES = ['concat', 'interleave_under', 'interleave_over', 'interleave_once'] as const;
 export type MixStrategy = (typeof MIX_STRATEGIES)[number];
 
+/** A file system path from the config: non-empty, no NUL byte (which no file system accepts). */
+const pathField = z.string().min(1).refine((p) => !p.includes('\0'), 'a path may not contain a NUL character');
+
 /** Dataset names end up in a comma-joined LLaMA-Factory argument and as JSON keys. */
 const datasetName = z
   .string()
@@ -13,8 +16,8 @@ const datasetName = z
 
 export const sourceSchema = z
   .object({
-    /** Workspace-relative path of the ShareGPT JSON file. */
-    file: z.string().min(1),
+    /** Path of the ShareGPT JSON file: workspace-relative, or absolute (read as given). */
+    file: pathField,
     /** `fail`: any invalid sample fails the stage. `drop`: invalid samples are left out and reported. */
     on_invalid: z.enum(['fail', 'drop']).default('fail'),
     /** Only ShareGPT is supported. */
@@ -32,8 +35,12 @@ const PROB_TOLERANCE = 1e-6;
 
 export const configSchema = z
   .object({
-    /** LLaMA-Factory's dataset_dir: where dataset_info.json lives (workspace-relative). */
-    dataset_dir: z.string().min(1).default('data'),
+    /**
+     * LLaMA-Factory's dataset_dir: where dataset_info.json lives. Relative paths are resolved
+     * against the workspace; an absolute one is used as given. Register writes dataset_info.json
+     * there, so it must lie inside the workspace (checked when the stage runs).
+     */
+    dataset_dir: pathField.default('data'),
     sources: z.record(datasetName, sourceSchema).default(() => structuredClone(DEFAULT_SOURCES)),
     /** Names (keys of `sources`) the training uses, in order. */
     datasets: z.array(datasetName).min(1).default(['eyjafjalla_sft', 'eyjafjalla_tongren_sft']),

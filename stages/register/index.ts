@@ -4,7 +4,7 @@
 // publishes those entries into the shared data/dataset_info.json without touching foreign ones.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, posix } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import {
   type CommandDef,
   defineStage,
@@ -16,7 +16,8 @@ import {
 } from '../../src/api.js';
 import { configSchema, type RegisterConfig } from './config.js';
 import { DuplicateIndex } from './duplicateIndex.js';
-import { type DatasetEntry, ownedEntriesSchema, type OwnedEntries, publishEntries, verifyEntries } from './registry.js';
+import { canonical } from '../../src/pathSpec.js';
+import { type DatasetEntry, infoFileFor, ownedEntriesSchema, type OwnedEntries, publishEntries, verifyEntries } from './registry.js';
 import { datasetReport, type DatasetsReport, mixReport, summaryLine } from './report.js';
 import { type DatasetScan, formatIssue, scanDataset } from './scanDataset.js';
 import { loadTokenCounter, type TokenCounter } from './tokenCounter.js';
@@ -34,9 +35,9 @@ function config(params: ParamsReader): RegisterConfig {
   return configSchema.parse(params.get('register') ?? {});
 }
 
-/** dataset_info.json of the configured dataset_dir, workspace-relative POSIX. */
-function datasetInfoPath(cfg: RegisterConfig): string {
-  return posix.join(cfg.dataset_dir.replace(/\\/g, '/'), 'dataset_info.json');
+/** dataset_info.json of the configured dataset_dir: workspace-relative POSIX (absolute when outside). */
+function datasetInfoPath(cfg: RegisterConfig, workspace: string): string {
+  return canonical(workspace, join(cfg.dataset_dir, 'dataset_info.json'));
 }
 
 function abs(workspace: string, p: string): string {
@@ -69,6 +70,9 @@ async function loadTokens(ctx: StageContext): Promise<{ counter?: TokenCounter; 
 
 async function run(ctx: StageContext): Promise<void> {
   const cfg = config(ctx.params);
+  // Refused before any work: the dataset_info.json it merges into must lie inside the workspace.
+  const infoRel = datasetInfoPath(cfg, ctx.workspace);
+  infoFileFor(ctx.workspace, infoRel);
   const cutoffLen = ctx.params.get<number | undefined>('train.cutoff_len');
   const missing = Object.entries(cfg.sources).filter(([, s]) => !existsSync(abs(ctx.workspace, s.file)));
   if (missing.length > 0) {
@@ -121,7 +125,6 @@ async function run(ctx: StageContext): Promise<void> {
     );
   }
 
-  const infoRel = datasetInfoPath(cfg);
   const owned: OwnedEntries = { dataset_info: infoRel, entries: {} };
   const report: DatasetsReport = {
     cutoff_len: cutoffLen ?? null,
@@ -136,7 +139,8 @@ async function run(ctx: StageContext): Promise<void> {
     let registered = src.file;
     if (src.on_invalid === 'drop' && scan.invalidSamples > 0) registered = posix.join(ENTRIES_OUT, CLEAN_DIR, `${name}.json`);
     else await rm(cleanAbs, { force: true });
-    const fileName = isAbsolute(registered) ? registered : posix.relative(cfg.dataset_dir.replace(/\\/g, '/'), registered);
+    // Relative to dataset_dir, both resolved against the workspace (an absolute dataset_dir is used as given).
+    const fileName = isAbsolute(registered) ? registered : relative(resolve(ctx.workspace, cfg.dataset_dir), resolve(ctx.workspace, registered)).split(sep).join('/');
     owned.entries[name] = entryFor(fileName, scan.withSystem > 0, cfg.num_samples?.[name]);
     report.datasets[name] = datasetReport(scan, src.file, registered, src.on_invalid);
   }

@@ -3,10 +3,11 @@
 // says when the file lacks or differs from them. What the pipeline wrote last is remembered in
 // .pipeline/published/register.json (per dataset_info.json path).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile, chmod } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { StageError } from '../../src/api.js';
+import { containedPath, writeFileAtomic } from '../../src/atomicWrite.js';
 import { editObjectText, lineCol, memberOffsets, newObjectText, parseJsonWithPosition } from './datasetInfoText.js';
 
 export const entrySchema = z
@@ -45,17 +46,13 @@ function sameContent(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
 
-async function atomicWrite(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${Math.random().toString(36).slice(2)}.${process.pid}.tmp`);
-  await writeFile(tmp, text);
+/** Where dataset_info.json is written: inside the workspace (register.dataset_dir may not leave it). */
+export function infoFileFor(workspace: string, rel: string): string {
   try {
-    const mode = (await stat(path)).mode & 0o777;
-    await chmod(tmp, mode);
-  } catch {
-    // new file: default mode
+    return containedPath(workspace, rel, `${rel} (register.dataset_dir)`);
+  } catch (err) {
+    throw new StageError(`${(err as Error).message}; register merges its entries only into a dataset_info.json inside the workspace`);
   }
-  await rename(tmp, path);
 }
 
 interface InfoFile {
@@ -78,10 +75,17 @@ async function readInfoFile(abs: string, rel: string): Promise<InfoFile> {
 }
 
 async function readRecord(workspace: string): Promise<z.infer<typeof publishedRecordSchema>> {
-  const abs = join(workspace, PUBLISHED_RECORD);
+  const abs = resolve(workspace, PUBLISHED_RECORD);
   if (!existsSync(abs)) return {};
-  const parsed = publishedRecordSchema.safeParse(JSON.parse(await readFile(abs, 'utf8')));
-  return parsed.success ? parsed.data : {};
+  try {
+    const parsed = publishedRecordSchema.safeParse(JSON.parse(await readFile(abs, 'utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    /* not JSON */
+  }
+  // Only an accelerator of conflict detection: without it every differing entry counts as foreign.
+  process.stderr.write(`warning: ${PUBLISHED_RECORD} is damaged; ignored\n`);
+  return {};
 }
 
 function describeDifference(existing: unknown, wanted: DatasetEntry): string {
@@ -104,7 +108,7 @@ export async function publishEntries(
   log: (line: string) => void = () => {},
 ): Promise<{ added: string[]; updated: string[]; removed: string[] }> {
   const rel = owned.dataset_info;
-  const abs = join(workspace, rel);
+  const abs = infoFileFor(workspace, rel);
   const info = await readInfoFile(abs, rel);
   const record = await readRecord(workspace);
   const lastWritten = record[rel] ?? {};
@@ -143,14 +147,14 @@ export async function publishEntries(
   }
   if (added.length + updated.length + removed.length > 0) {
     const text = info.text === undefined ? newObjectText(set) : editObjectText(info.text, { set, remove: removed });
-    await atomicWrite(abs, text);
+    await writeFileAtomic(abs, text, { root: workspace, keepMode: true });
     for (const n of added) log(`${rel}: added entry "${n}"`);
     for (const n of updated) log(`${rel}: updated entry "${n}"`);
     for (const n of removed) log(`${rel}: removed entry "${n}" (no longer in register.sources)`);
   }
   if (!sameContent(lastWritten, owned.entries)) {
     record[rel] = owned.entries;
-    await atomicWrite(join(workspace, PUBLISHED_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+    await writeFileAtomic(PUBLISHED_RECORD, `${JSON.stringify(record, null, 2)}\n`, { root: workspace });
   }
   return { added, updated, removed };
 }
@@ -158,7 +162,7 @@ export async function publishEntries(
 /** Reasons dataset_info.json does not hold the owned entries as they are ([] when it does). */
 export async function verifyEntries(workspace: string, owned: OwnedEntries): Promise<string[]> {
   const rel = owned.dataset_info;
-  const abs = join(workspace, rel);
+  const abs = resolve(workspace, rel);
   if (!existsSync(abs)) return [`${rel} is missing`];
   let info: InfoFile;
   try {

@@ -1,9 +1,9 @@
 // Append-only history of regression runs across adapters and suite versions
 // (artifacts/regress/history.jsonl): one line per run, with every case's outcome and response so the
 // report can show what flipped between two runs.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { appendFileContained } from '../../src/atomicWrite.js';
 
 export const HISTORY_FILE = 'artifacts/regress/history.jsonl';
 
@@ -35,10 +35,12 @@ export const historyEntrySchema = z.object({
 
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
-export async function appendHistory(absPath: string, entry: HistoryEntry): Promise<void> {
-  await mkdir(dirname(absPath), { recursive: true });
-  // One write of one line: O_APPEND keeps concurrent or interrupted writers from interleaving.
-  await appendFile(absPath, `${JSON.stringify(historyEntrySchema.parse(entry))}\n`);
+/**
+ * Appends one line to `rel` inside `workspace`: one O_APPEND write, so concurrent or interrupted
+ * writers do not interleave; never through a symbolic link or outside the workspace.
+ */
+export function appendHistory(workspace: string, rel: string, entry: HistoryEntry): void {
+  appendFileContained(workspace, rel, `${JSON.stringify(historyEntrySchema.parse(entry))}\n`, rel);
 }
 
 /** Every valid entry, oldest first, plus a warning per line that could not be read. */

@@ -1,7 +1,7 @@
 // `pipeline report`: renders artifacts/reports/regression.html from the regression history.
 import { isAbsolute, join, relative } from 'node:path';
 import { UsageError, UserError, type CommandDef } from '../../src/api.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../../src/atomicWrite.js';
 import { HISTORY_FILE, readHistory } from './history.js';
 import { renderReport, REPORT_FILE } from './report.js';
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../../src/atomicWrite.js';
 import type { Decoding } from './client.js';
 import type { ChatMessage } from './prompt.js';
 
@@ -47,8 +47,22 @@ export const cachedResponseSchema = z.object({
 
 export type CachedResponse = z.infer<typeof cachedResponseSchema>;
 
+/**
+ * On disk: the entry plus the key it answers (a file copied or moved under another key is a miss)
+ * and a checksum over both (a damaged response is a miss, not a wrong answer).
+ */
+const storedSchema = cachedResponseSchema.extend({ key: z.string(), sum: z.string() }).strict();
+
+function entrySum(key: string, value: CachedResponse): string {
+  return createHash('sha256').update(`regress-cached-v1\n${stable({ ...value, key })}`).digest('hex');
+}
+
 export class ResponseCache {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    /** Told once per damaged entry (a miss: the case is asked again). */
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
 
   private path(key: string): string {
     return join(this.dir, 'responses', key.slice(0, 2), `${key}.json`);
@@ -56,15 +70,31 @@ export class ResponseCache {
 
   /** The cached response, or undefined (a missing or unreadable entry is a miss). */
   async get(key: string): Promise<CachedResponse | undefined> {
+    const file = this.path(key);
+    let text: string;
     try {
-      const parsed = cachedResponseSchema.safeParse(JSON.parse(await readFile(this.path(key), 'utf8')));
-      return parsed.success ? parsed.data : undefined;
+      text = await readFile(file, 'utf8');
     } catch {
       return undefined;
     }
+    let problem: string;
+    try {
+      const parsed = storedSchema.safeParse(JSON.parse(text));
+      if (parsed.success) {
+        const { key: stored, sum, ...value } = parsed.data;
+        if (stored === key && sum === entrySum(key, value)) return value;
+        problem = stored !== key ? 'it belongs to another request' : 'checksum mismatch';
+      } else {
+        problem = `${parsed.error.issues[0]?.path.join('.') || '(entry)'}: ${parsed.error.issues[0]?.message}`;
+      }
+    } catch {
+      problem = 'not valid JSON';
+    }
+    this.warn(`cached response ${file} is unusable (${problem}); asking again`);
+    return undefined;
   }
 
   async put(key: string, value: CachedResponse): Promise<void> {
-    await writeFileAtomic(this.path(key), JSON.stringify(value));
+    await writeFileAtomic(this.path(key), JSON.stringify({ ...value, key, sum: entrySum(key, value) }), { root: this.dir });
   }
 }

@@ -3,10 +3,10 @@
 // check, write outs and the side files (per-adapter results, history, HTML report), then gate.
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { StageError, UserError, type StageContext } from '../../src/api.js';
 import { currentAdapterDir, inferenceConfig, writeYamlFile } from '../train/inference.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../../src/atomicWrite.js';
 import { CasesError, loadCases } from './cases.js';
 import { listModels, type ClientOptions } from './client.js';
 import { readRegressConfig, type RegressConfig } from './config.js';
@@ -99,7 +99,8 @@ async function adapterResponder(ctx: StageContext, cfg: RegressConfig): Promise<
 
 export async function runRegress(ctx: StageContext): Promise<void> {
   const cfg = readRegressConfig((k) => ctx.params.get(k));
-  const casesAbs = join(ctx.workspace, cfg.cases);
+  // An absolute path (cases kept outside the workspace) is used as given.
+  const casesAbs = resolve(ctx.workspace, cfg.cases);
   const cases = await loadCases(casesAbs, cfg.cases).catch((err: unknown) => {
     throw err instanceof CasesError ? new StageError(err.message) : err;
   });
@@ -107,7 +108,7 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   const responder = cfg.endpoint !== null ? endpointResponder(ctx, cfg, cfg.endpoint) : await adapterResponder(ctx, cfg);
   const decoding = { temperature: cfg.temperature, top_p: cfg.top_p, max_tokens: cfg.max_tokens };
   const defaultSystem = cfg.system_prompt ?? ((ctx.params.get('inference.default_system') as string | null | undefined) ?? null);
-  const cache = new ResponseCache(ctx.stageCacheDir);
+  const cache = new ResponseCache(ctx.stageCacheDir, (w) => ctx.log(`regress: warning: ${w}`));
   const planned = await planCases(cases, cache, { responder: responder.identity, model: cfg.model, decoding, defaultSystem, augmentMinChars: cfg.augment_min_chars });
   const missing = planned.filter((p) => !p.cached);
   ctx.log(`regress: ${cases.length} cases, ${cases.length - missing.length} cached, ${missing.length} to generate (answerer ${responder.key})`);
@@ -189,8 +190,8 @@ async function writeOutputs(
   await writeFile(ctx.out(SUMMARY_OUT), summaryText);
   // Side files, written even when the gate then fails the stage.
   const perAdapter = join(ctx.workspace, 'artifacts', 'regress', responder.key);
-  await writeFileAtomic(join(perAdapter, 'results.jsonl'), resultsText);
-  await writeFileAtomic(join(perAdapter, 'summary.json'), summaryText);
+  await writeFileAtomic(join(perAdapter, 'results.jsonl'), resultsText, { root: ctx.workspace });
+  await writeFileAtomic(join(perAdapter, 'summary.json'), summaryText, { root: ctx.workspace });
   const entry: HistoryEntry = {
     v: 1,
     at: summary.created_at,
@@ -206,8 +207,8 @@ async function writeOutputs(
     ...(responder.trainParams ? { train_params: responder.trainParams } : {}),
   };
   const historyAbs = join(ctx.workspace, HISTORY_FILE);
-  await appendHistory(historyAbs, entry);
+  appendHistory(ctx.workspace, HISTORY_FILE, entry);
   const { entries, warnings } = await readHistory(historyAbs, HISTORY_FILE);
   for (const w of warnings) ctx.log(`regress: ${w}`);
-  await writeFileAtomic(join(ctx.workspace, REPORT_FILE), renderReport(entries, { minPassRate: summary.min_pass_rate }));
+  await writeFileAtomic(join(ctx.workspace, REPORT_FILE), renderReport(entries, { minPassRate: summary.min_pass_rate }), { root: ctx.workspace });
 }

@@ -1,5 +1,5 @@
 // The trainer's output_dir: what survives a failed attempt, and which files make the adapter.
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Files promoted from output_dir to artifacts/adapters/<key>/ (required ones first). */
@@ -24,7 +24,7 @@ export async function lastCheckpoint(outputDir: string): Promise<number | undefi
   for (const n of names) {
     const m = /^checkpoint-(\d+)$/.exec(n);
     if (!m) continue;
-    const isDir = await stat(join(outputDir, n)).then((s) => s.isDirectory(), () => false);
+    const isDir = await lstat(join(outputDir, n)).then((s) => s.isDirectory(), () => false);
     if (isDir && (best === undefined || Number(m[1]) > best)) best = Number(m[1]);
   }
   return best;
@@ -79,7 +79,8 @@ async function moveFile(from: string, to: string): Promise<void> {
 
 /** Moves the adapter files into `destDir`; returns the missing required ones ([] when complete). */
 export async function collectAdapter(outputDir: string, destDir: string): Promise<string[]> {
-  const exists = async (f: string): Promise<boolean> => stat(join(outputDir, f)).then((s) => s.isFile(), () => false);
+  // Regular files only: a symlink the trainer left is not followed into the adapter.
+  const exists = async (f: string): Promise<boolean> => lstat(join(outputDir, f)).then((s) => s.isFile(), () => false);
   const missing: string[] = [];
   for (const f of REQUIRED_ADAPTER_FILES) if (!(await exists(f))) missing.push(f);
   if (missing.length > 0) return missing;

@@ -1,7 +1,8 @@
 // The LLaMA-Factory inference YAML (for `llamafactory-cli chat|webchat|api`) and the adapter
 // pointer `artifacts/adapters/current` written by the train stage.
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../../src/atomicWrite.js';
+import { isAbsolute, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { UserError, type ParamsReader } from '../../src/api.js';
@@ -84,15 +85,7 @@ export function toYamlText(obj: unknown): string {
 
 /** Writes `obj` as YAML to `absPath` atomically (temp file in the same directory, then rename). */
 export async function writeYamlFile(obj: unknown, absPath: string): Promise<void> {
-  await mkdir(dirname(absPath), { recursive: true });
-  const tmp = `${absPath}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await writeFile(tmp, toYamlText(obj));
-    await rename(tmp, absPath);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(absPath, toYamlText(obj));
 }
 
 /** Short key named by `artifacts/adapters/current`, or undefined when there is no pointer. */

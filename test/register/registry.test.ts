@@ -138,3 +138,25 @@ describe('verifying the published entries', () => {
     ]);
   });
 });
+
+describe('containment of dataset_info.json (#14 item 7)', () => {
+  it('refuses to merge into a dataset_info.json outside the workspace or behind a symlinked dataset_dir', async () => {
+    const outside = await makeWorkspace({ 'dataset_info.json': '{}\n' }, 'pl-reg-outside-');
+    const { ws } = await realisticWorkspace();
+    const { relative } = await import('node:path');
+    const { symlink } = await import('node:fs/promises');
+    const rel = `${relative(ws, outside)}/dataset_info.json`;
+    expect(rel.startsWith('../')).toBe(true);
+    await expect(publishEntries(ws, { dataset_info: rel, entries: { eyjafjalla_sft: MAIN } })).rejects.toThrow(/outside .*register merges its entries only into a dataset_info.json inside the workspace/);
+    await expect(publishEntries(ws, { dataset_info: join(outside, 'dataset_info.json'), entries: { eyjafjalla_sft: MAIN } })).rejects.toThrow(StageError);
+    await symlink(outside, join(ws, 'linked'));
+    await expect(publishEntries(ws, { dataset_info: 'linked/dataset_info.json', entries: { eyjafjalla_sft: MAIN } })).rejects.toThrow(/symbolic link/);
+    expect(await readFile(join(outside, 'dataset_info.json'), 'utf8')).toBe('{}\n');
+    // An absolute path inside the workspace is used as given, not joined onto it.
+    const r = await publishEntries(ws, { dataset_info: join(ws, 'data/dataset_info.json'), entries: { eyjafjalla_tongren_sft: TONGREN } });
+    expect(r.added).toEqual(['eyjafjalla_tongren_sft']);
+    expect(await readFile(join(ws, 'data/dataset_info.json'), 'utf8')).toContain('"eyjafjalla_tongren_sft"');
+    const { rm } = await import('node:fs/promises');
+    await Promise.all([ws, outside].map((d) => rm(d, { recursive: true, force: true })));
+  });
+});

@@ -1,5 +1,5 @@
 // Response-cache keys, summaries and the history file.
-import { appendFile, readdir, rm } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendHistory, readHistory, type HistoryEntry } from '../../stages/regress/history.js';
 import { flippedCases } from '../../stages/regress/report.js';
@@ -45,6 +45,33 @@ describe('response cache key', () => {
       expect(await readdir(join(dir, 'responses', key.slice(0, 2)))).toEqual([`${key}.json`]);
       await appendFile(join(dir, 'responses', key.slice(0, 2), `${key}.json`), 'garbage');
       expect(await cache.get(key)).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an entry copied under another key is a miss, with one warning naming the file', async () => {
+    const dir = await makeTempDir('regress-cache-');
+    try {
+      const warnings: string[] = [];
+      const cache = new ResponseCache(dir, (w) => warnings.push(w));
+      const k1 = responseKey(base);
+      const k2 = responseKey({ ...base, model: 'other' });
+      await cache.put(k1, { response: '答案一', finish_reason: 'stop', latency_ms: 1, model: 'm', created_at: '2026-01-01T00:00:00.000Z' });
+      const f2 = join(dir, 'responses', k2.slice(0, 2), `${k2}.json`);
+      await mkdir(join(f2, '..'), { recursive: true });
+      await copyFile(join(dir, 'responses', k1.slice(0, 2), `${k1}.json`), f2);
+      expect(await cache.get(k2)).toBeUndefined();
+      expect(warnings).toEqual([expect.stringContaining(f2)]);
+      // An entry of the old format (no key) cannot be told apart from a swapped one: a miss too.
+      await writeFile(f2, JSON.stringify({ response: 'x', finish_reason: null, latency_ms: 1, model: 'm', created_at: 'c' }));
+      expect(await cache.get(k2)).toBeUndefined();
+      expect(warnings).toHaveLength(2);
+      // One byte of the response changed, the JSON still valid: a miss, not a wrong answer.
+      const f1 = join(dir, 'responses', k1.slice(0, 2), `${k1}.json`);
+      await writeFile(f1, (await readFile(f1, 'utf8')).replace('答案一', '答案二'));
+      expect(await cache.get(k1)).toBeUndefined();
+      expect(warnings.at(-1)).toMatch(/checksum mismatch/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -111,9 +138,9 @@ describe('history', () => {
     const dir = await makeTempDir('regress-history-');
     try {
       const file = join(dir, 'history.jsonl');
-      await appendHistory(file, entry('k1', { a: true, b: false }));
+      appendHistory(dir, 'history.jsonl', entry('k1', { a: true, b: false }));
       await appendFile(file, '{"v":1,"at":\n');
-      await appendHistory(file, entry('k2', { a: false, b: true, c: true }));
+      appendHistory(dir, 'history.jsonl', entry('k2', { a: false, b: true, c: true }));
       const { entries, warnings } = await readHistory(file, 'artifacts/regress/history.jsonl');
       expect(entries.map((e) => e.adapter)).toEqual(['k1', 'k2']);
       expect(warnings).toEqual(['artifacts/regress/history.jsonl:2: not valid JSON, line ignored']);
@@ -122,6 +149,22 @@ describe('history', () => {
         ['a', true, false],
         ['b', false, true],
       ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a symlinked history file is refused, not appended to; its target is untouched', async () => {
+    const dir = await makeTempDir('regress-history-');
+    try {
+      await mkdir(join(dir, 'ws'));
+      await writeFile(join(dir, 'victim'), 'precious\n');
+      await symlink(join(dir, 'victim'), join(dir, 'ws', 'history.jsonl'));
+      expect(() => appendHistory(join(dir, 'ws'), 'history.jsonl', entry('k1', { a: true }))).toThrow(/symbolic link/);
+      expect(await readFile(join(dir, 'victim'), 'utf8')).toBe('precious\n');
+      // A history path that leaves the workspace is refused too.
+      expect(() => appendHistory(join(dir, 'ws'), '../victim', entry('k1', { a: true }))).toThrow(/outside/);
+      expect(await readFile(join(dir, 'victim'), 'utf8')).toBe('precious\n');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
