@@ -123,12 +123,19 @@ export interface StageDef {
   outs?: FromParams<string[]>;
   /** Dotted param keys the stage reads (`train` = the whole section). Nothing else affects its key. */
   params?: string[];
+  /**
+   * Params the stage reads that must not change its key (e.g. the path of an executable). The
+   * stage's code can read only `params` and these; any other key fails the stage.
+   */
+  untrackedParams?: string[];
   /** GPUs needed (default 0). */
   gpus?: FromParams<number>;
   /**
-   * Files/dirs whose content is the implementation fingerprint (default: run.toString()).
-   * Use `moduleDir(import.meta.url)` for "this stage's own folder"; paths inside are hashed
-   * relative to the entry, so the fingerprint holds no machine path.
+   * Extra files/dirs that belong to the implementation fingerprint. The fingerprint already is the
+   * import closure of the module that calls `defineStage` (every source file it can execute, and
+   * the versions of the npm packages among them); list here only what that closure cannot see,
+   * e.g. the scripts a stage shells out to. Paths inside are hashed relative to the entry, so the
+   * fingerprint holds no machine path.
    */
   code?: string[];
   /** Keep the staging dir of a failed attempt for the next attempt with the same key. */
@@ -147,8 +154,8 @@ export interface StageDef {
   /** Reasons the published part is out of date although outs are fresh ([] when fine). */
   verifyPublished?(ctx: PublishContext): Promise<string[]>;
   /**
-   * The shared files `publish` maintains (workspace-relative). The engine watches their stat for
-   * its no-op fast path; a stage with `verifyPublished` but no `sharedFiles` turns the fast path off.
+   * The shared files `publish` maintains (workspace-relative), shown by `pipeline dag`. Whether
+   * they still hold what was published is `verifyPublished`'s answer.
    */
   sharedFiles?: FromParams<string[]>;
 }
@@ -205,18 +212,46 @@ export function definePipeline(def: PipelineDef): PipelineDef {
   return def;
 }
 
+/** Where `defineStage` was called: a position in the bundle the DAG was loaded from. */
+export interface DefinedAt {
+  file: string;
+  line: number;
+  column: number;
+}
+
+const definedAt = new WeakMap<StageDef, DefinedAt>();
+
+/** The engine maps this position to the module that defines the stage (its code fingerprint). */
+export function stageDefinedAt(def: StageDef): DefinedAt | undefined {
+  return definedAt.get(def);
+}
+
+function callerOf(fn: (...args: never[]) => unknown): DefinedAt | undefined {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_err, sites) => sites;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, fn);
+    const site = holder.stack?.[0];
+    const file = site?.getFileName();
+    return site && file ? { file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 } : undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function defineStage(def: StageDef): StageDef {
+  const at = callerOf(defineStage);
+  if (at) definedAt.set(def, at);
   return def;
 }
 
-/**
- * True for UserError and its subclasses — also when thrown by another copy of this module (the
- * workspace's pipeline.ts is bundled with its own copy), so the check goes by name.
- */
+/** True for UserError and its subclasses (one copy of this module exists: the DAG imports the CLI's). */
 export function isUserError(err: unknown): err is UserError {
-  if (err instanceof UserError) return true;
-  const e = err as { name?: unknown; exitCode?: unknown } | null;
-  return !!e && ['UserError', 'StageError', 'UsageError'].includes(String(e.name)) && typeof e.exitCode === 'number';
+  return err instanceof UserError;
 }
 
 /** An expected failure: printed as its message, without a stack trace. */

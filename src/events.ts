@@ -1,21 +1,35 @@
 // What the runner tells the outside world; reporters turn it into a task list, lines or JSON.
 import type { ProgressUpdate } from './api.js';
+import type { Reason } from './reasons.js';
 
-export type StageStatus = 'ran' | 'fresh' | 'restored' | 'skipped' | 'failed' | 'blocked';
-
-export interface StageOutcome {
+interface OutcomeBase {
   name: string;
-  status: StageStatus;
+  /** `reasons` rendered for people. */
   reason: string;
+  /** Why the stage was due (empty when it was not evaluated or was fresh). */
+  reasons: Reason[];
   ms: number;
-  /** For failures: the message, and where the full log is. */
-  error?: string;
-  log?: string;
-  logTail?: string[];
   key?: string;
-  /** Dry run: this stage would run or restore. */
-  wouldWork?: boolean;
 }
+
+/** Why a stage failed. */
+export type Failure =
+  | { kind: 'evaluate'; message: string }
+  | { kind: 'preflight'; message: string }
+  | { kind: 'missing-deps'; paths: string[] }
+  | { kind: 'gpus'; needed: number; available: number; from: string }
+  /** The stage broke its contract (wrote outside its outs, read an undeclared param). */
+  | { kind: 'contract'; message: string }
+  | { kind: 'run'; message: string; log: string; logTail: string[] }
+  | { kind: 'interrupted'; log: string; logTail: string[] };
+
+export type StageOutcome =
+  | (OutcomeBase & { status: 'ran' | 'fresh' | 'restored'; key: string })
+  | (OutcomeBase & { status: 'skipped'; /** Dry run: this stage would run or restore. */ wouldWork?: boolean })
+  | (OutcomeBase & { status: 'blocked' })
+  | (OutcomeBase & { status: 'failed'; failure: Failure; /** The failure, for people. */ error: string; log?: string; logTail?: string[] });
+
+export type StageStatus = StageOutcome['status'];
 
 export interface Reporter {
   /** The stages this run will consider, in order. */

@@ -15,6 +15,7 @@ function fmtMs(ms: number): string {
 
 function failureLines(o: StageOutcome): string[] {
   const lines: string[] = [];
+  if (o.status !== 'failed') return lines;
   if (o.logTail && o.logTail.length) {
     lines.push(`  last lines of ${o.log}:`);
     for (const l of o.logTail) lines.push(`    ${l}`);
@@ -46,14 +47,22 @@ export class JsonReporter implements Reporter {
     this.emit({ event: 'note', stage: name, message });
   }
   end(o: StageOutcome) {
-    this.emit({ event: 'end', stage: o.name, status: o.status, reason: o.reason, ms: o.ms, ...(o.error ? { error: o.error, log: o.log } : {}) });
+    this.emit({ event: 'end', stage: o.name, status: o.status, reason: o.reason, reasons: o.reasons, ms: o.ms, ...(o.status === 'failed' ? { error: o.error, log: o.log } : {}) });
   }
   async finish(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown> = {}) {
     this.emit({
       event: 'summary',
       ok,
       ...extra,
-      stages: outcomes.map((o) => ({ name: o.name, status: o.status, reason: o.reason, ms: o.ms, ...(o.key ? { key: o.key } : {}), ...(o.error ? { error: o.error } : {}) })),
+      stages: outcomes.map((o) => ({
+        name: o.name,
+        status: o.status,
+        reason: o.reason,
+        reasons: o.reasons,
+        ms: o.ms,
+        ...(o.key ? { key: o.key } : {}),
+        ...(o.status === 'failed' ? { error: o.error } : {}),
+      })),
     });
   }
 }
@@ -118,7 +127,7 @@ export class TaskListReporter implements Reporter {
           task.title = `${s} — checking`;
           const o = await entry.deferred.promise;
           task.title = `${s} — ${o.status}: ${o.reason} (${fmtMs(o.ms)})`;
-          if (o.status === 'failed') throw new Error(`${s} failed: ${o.error ?? o.reason}`);
+          if (o.status === 'failed') throw new Error(`${s} failed: ${o.error}`);
           if (o.status === 'skipped' || o.status === 'blocked') task.skip(`${s} — ${o.status}: ${o.reason}`);
         },
       })),
@@ -147,7 +156,7 @@ export class TaskListReporter implements Reporter {
   async finish(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown> = {}) {
     if (this.ticker) clearInterval(this.ticker);
     await this.listr;
-    for (const o of outcomes) if (o.status === 'failed') for (const l of [`${o.name}: ${o.error ?? o.reason}`, ...failureLines(o)]) this.write(`${l}\n`);
+    for (const o of outcomes) if (o.status === 'failed') for (const l of [`${o.name}: ${o.error}`, ...failureLines(o)]) this.write(`${l}\n`);
     this.write(`${ok ? 'ok' : 'FAILED'}: ${summaryLine(outcomes)}${extra.unchanged ? ' (nothing changed since the last run)' : ''}\n`);
   }
 }

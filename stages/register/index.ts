@@ -8,13 +8,13 @@ import { isAbsolute, join, posix } from 'node:path';
 import {
   type CommandDef,
   defineStage,
-  moduleDir,
   type ParamsReader,
   type PublishContext,
   StageError,
   type StageContext,
 } from '../../src/api.js';
 import { configSchema, type RegisterConfig } from './config.js';
+import { ENTRIES_FILE, ENTRIES_OUT, REPORT_OUT } from './paths.js';
 import { DuplicateIndex } from './duplicateIndex.js';
 import { type DatasetEntry, ownedEntriesSchema, type OwnedEntries, publishEntries, verifyEntries } from './registry.js';
 import { datasetReport, type DatasetsReport, mixReport, summaryLine } from './report.js';
@@ -24,9 +24,7 @@ import { loadTokenCounter, type TokenCounter } from './tokenCounter.js';
 export { configSchema } from './config.js';
 export { trainDatasetArgs } from './mix.js';
 
-export const ENTRIES_OUT = 'artifacts/register';
-export const ENTRIES_FILE = 'entries.json';
-export const REPORT_OUT = 'artifacts/reports/datasets.json';
+export { ENTRIES_FILE, ENTRIES_OUT, REPORT_OUT } from './paths.js';
 const CLEAN_DIR = 'clean';
 const MAX_ERRORS_SHOWN = 30;
 
@@ -166,7 +164,6 @@ export const stage = defineStage({
   },
   outs: [ENTRIES_OUT, REPORT_OUT],
   params: ['register', 'train.cutoff_len', 'train.model_name_or_path'],
-  code: [moduleDir(import.meta.url)],
   run,
   sharedFiles: (params) => [join(config(params).dataset_dir, 'dataset_info.json')],
   async publish(ctx) {
