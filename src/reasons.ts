@@ -16,6 +16,25 @@ export type Reason =
 
 export type ReasonKind = Reason['kind'];
 
+/** Every kind, once (the compiler checks the list is complete). */
+export const REASON_KINDS = [
+  'never-ran',
+  'code',
+  'param',
+  'dep-added',
+  'dep-removed',
+  'dep-modified',
+  'dep-missing',
+  'out-missing',
+  'out-modified',
+  'published',
+  'inputs-changed',
+  'upstream',
+  'forced',
+] as const satisfies readonly ReasonKind[];
+const everyKind: [Exclude<ReasonKind, (typeof REASON_KINDS)[number]>] extends [never] ? true : false = true;
+void everyKind;
+
 function listNames(names: readonly string[], max = 5): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} (+${names.length - max} more)`;
 }

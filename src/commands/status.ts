@@ -48,8 +48,9 @@ export async function statusCommand(workspace: string, argv: readonly string[]):
   const { positionals, flags } = parseArgs(argv, { set: 'list', json: 'bool' }, 'status');
   const states = await computeStatus(workspace, positionals, (flags.set as string[] | undefined) ?? []);
   if (flags.json) {
-    // `reason` for people, `reasons` as values ({"kind": …}).
-    process.stdout.write(`${JSON.stringify({ stages: states.map(({ name, state, reasons }) => ({ name, state, reason: renderReasons(reasons), reasons })) })}\n`);
+    // `reasons` as values ({"kind": …}) and, when there are any, `reason`: them rendered for people.
+    const stages = states.map(({ name, state, reasons }) => ({ name, state, ...(reasons.length ? { reason: renderReasons(reasons) } : {}), reasons }));
+    process.stdout.write(`${JSON.stringify({ stages })}\n`);
     return 0;
   }
   const w = Math.max(...states.map((s) => s.name.length));

@@ -171,7 +171,8 @@ export interface StageStatus {
 export interface StageStatusJson {
   name: string;
   state: 'fresh' | 'stale' | 'restorable';
-  reason: string;
+  /** Present when there are reasons. */
+  reason?: string;
   reasons: Reason[];
 }
 
@@ -191,7 +192,7 @@ export async function statusJson(ws: string, args: string[] = [], env: Record<st
   return Object.fromEntries(Object.values(all).map(({ name, state, reason, reasons }) => {
     const texts = reasons.map(renderReason);
     // The human `reason` is exactly the rendered values, joined.
-    if (texts.join('; ') !== reason) throw new Error(`status --json: reason ${JSON.stringify(reason)} is not its reasons rendered: ${JSON.stringify(texts)}`);
+    if (texts.join('; ') !== (reason ?? '')) throw new Error(`status --json: reason ${JSON.stringify(reason)} is not its reasons rendered: ${JSON.stringify(texts)}`);
     return [name, { state, reasons: texts }];
   }));
 }
