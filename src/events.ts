@@ -43,3 +43,24 @@ export interface Reporter {
   /** Called once at the end; resolves when all output is flushed. */
   finish(ok: boolean, outcomes: StageOutcome[], extra?: Record<string, unknown>): Promise<void>;
 }
+
+/** The failure, for people. */
+export function failureMessage(f: Failure): string {
+  switch (f.kind) {
+    case 'evaluate':
+    case 'preflight':
+    case 'contract':
+    case 'run':
+      return f.message;
+    case 'missing-deps':
+      return `dep ${f.paths.map((d) => `'${d}'`).join(', ')} does not exist and no selected stage produces it`;
+    case 'gpus':
+      return `needs ${f.needed} GPU(s) but the pool has ${f.available} (${f.from}). Give it devices with \`gpus: [0]\` in pipeline.yaml or \`--gpus 0\`, or pass --cpu-only to skip GPU stages.`;
+    case 'interrupted':
+      return 'interrupted';
+    default: {
+      const never: never = f;
+      throw new Error(`unknown failure ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { UserError, type ParamsReader, type PublishContext, type StageContext } from './api.js';
 import type { Failure, Reporter, StageOutcome } from './events.js';
+import { failureMessage } from './events.js';
 import { renderReasons, type Reason } from './reasons.js';
+import { ContractError, stageParams } from './stageParams.js';
 import type { Graph, ResolvedStage } from './graph.js';
 import type { GpuPool } from './gpuPool.js';
 import { getPath } from './params.js';
@@ -73,31 +75,6 @@ function publishContext(workspace: string, params: ParamsReader, logDir: string,
       } catch {
         /* a log line is not worth failing the stage for */
       }
-    },
-  };
-}
-
-/**
- * The params a stage may read: the ones it declares (its key) and its `untrackedParams`, and
- * nothing else. A parent key reads only its declared parts; any other key breaks the contract.
- */
-export function stageParams(stage: ResolvedStage, all: Readonly<Record<string, unknown>>, onViolation: (message: string) => never): ParamsReader {
-  const readable = [...stage.params, ...(stage.def.untrackedParams ?? [])];
-  const view: Record<string, unknown> = {};
-  for (const key of readable) {
-    const v = getPath(all, key);
-    if (v === undefined) continue;
-    const parts = key.split('.');
-    let cur = view;
-    for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
-    cur[parts.at(-1)!] = v;
-  }
-  const allowed = (key: string) => readable.some((d) => key === d || key.startsWith(`${d}.`) || d.startsWith(`${key}.`));
-  return {
-    all: view,
-    get<T>(key: string): T {
-      if (!allowed(key)) onViolation(`stage '${stage.name}' reads param '${key}', which it does not declare in params`);
-      return getPath(view, key) as T;
     },
   };
 }
@@ -232,29 +209,6 @@ async function restoreFromCache(stage: ResolvedStage, ev: Evaluation, rec: RunRe
 
 type ExecResult = { ok: true } | { ok: false; failure: Failure };
 
-/** The failure, for people. */
-export function failureMessage(f: Failure): string {
-  switch (f.kind) {
-    case 'evaluate':
-    case 'preflight':
-    case 'contract':
-    case 'run':
-      return f.message;
-    case 'missing-deps':
-      return `dep ${f.paths.map((d) => `'${d}'`).join(', ')} does not exist and no selected stage produces it`;
-    case 'gpus':
-      return `needs ${f.needed} GPU(s) but the pool has ${f.available} (${f.from}). Give it devices with \`gpus: [0]\` in pipeline.yaml or \`--gpus 0\`, or pass --cpu-only to skip GPU stages.`;
-    case 'interrupted':
-      return 'interrupted';
-    default: {
-      const never: never = f;
-      throw new Error(`unknown failure ${JSON.stringify(never)}`);
-    }
-  }
-}
-
-/** A stage broke its contract with the engine: it fails with this, even if its own code caught it. */
-class ContractError extends Error {}
 
 async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], o: RunOptions): Promise<ExecResult> {
   const name = stage.name;
