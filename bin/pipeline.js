@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // Launcher: makes `npx pipeline …` work in a fresh clone with no manual build step.
 // `src/cli.ts` is bundled by esbuild (npm packages included, dynamic imports split into chunks)
-// into dist/build-<fingerprint>/ the first time it is needed and whenever a source of src/ or
-// package-lock.json changes (the fingerprint covers their paths, sizes and mtimes). Loading a
+// into dist/cli-<fingerprint>/ the first time it is needed and whenever a source of src/ or
+// package-lock.json changes (the fingerprint: sha256 of their paths, sizes and mtimes). Loading a
 // handful of bundled files is several times faster than resolving hundreds of ESM modules on every
-// start. `--exec file.ts` bundles and runs another entry point of this package (benchmarks).
-// Type checking is `npm run typecheck`'s job, not the launcher's.
+// start. `src/api.ts` is a second entry point of the same build: the workspace's DAG bundle
+// imports it from there (PIPELINE_API_MODULE), so the CLI and the stages share one copy of it and
+// `instanceof UserError` holds across them. `--exec file.ts` bundles and runs another entry point
+// of this package (benchmarks). Type checking is `npm run typecheck`'s job, not the launcher's.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,25 +38,22 @@ function listSources(dirs) {
   return files;
 }
 
-/** FNV-1a (two 32-bit lanes) of the sources' paths, sizes and mtimes: no crypto on the start-up path. */
+/** sha256 of the sources' paths, sizes and mtimes (their content is read only when bundling). */
 function fingerprint(files, extra) {
-  let text = extra;
+  const h = createHash('sha256').update(extra);
   for (const f of files) {
     const st = statSync(f);
-    text += `\0${relative(root, f)}\0${st.size}\0${st.mtimeMs}`;
+    h.update(`\0${relative(root, f)}\0${st.size}\0${st.mtimeMs}`);
   }
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193) >>> 0;
-    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
-  }
-  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+  return h.digest('hex').slice(0, 16);
 }
 
-/** Bundles `entries` into dist/<name>-<fingerprint>/ unless that build exists; returns its dir. */
-async function ensureBuild(name, entries, sourceDirs) {
+/**
+ * Bundles `entries` (plus src/api.ts, shared with them through a chunk) into
+ * dist/<name>-<fingerprint>/ unless that build exists; returns its dir.
+ */
+async function ensureBuild(name, mainEntries, sourceDirs) {
+  const entries = [...mainEntries, 'src/api.ts'];
   const id = fingerprint(listSources(sourceDirs), entries.join('\0'));
   const distRoot = join(root, 'dist');
   const out = join(distRoot, `${name}-${id}`);
@@ -121,11 +121,12 @@ if (first === '--build-only') {
   // The entry's own folder and test/ (whose helpers chaos/ and bench/ import) count for the rebuild too.
   const dirs = [...new Set(['src', 'stages', 'bench', 'test', rel.split(/[\\/]/)[0]])];
   const out = await ensureBuild(`exec-${rel.replace(/[^A-Za-z0-9]+/g, '_')}`, [rel], dirs);
+  process.env.PIPELINE_API_MODULE = join(out, 'src', 'api.js');
   process.argv.splice(2, 2);
   await import(pathToFileURL(join(out, rel.replace(/\.ts$/, '.js'))).href);
 } else {
   const out = await ensureBuild('cli', ['src/cli.ts'], ['src']);
-  process.env.PIPELINE_CLI_BUILD = out.slice(out.lastIndexOf('cli-'));
+  process.env.PIPELINE_API_MODULE = join(out, 'src', 'api.js');
   const { main } = await import(pathToFileURL(join(out, 'src', 'cli.js')).href);
   await main(process.argv.slice(2));
 }

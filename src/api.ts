@@ -54,15 +54,44 @@ export interface ChildHandle {
   stop(): Promise<void>;
 }
 
-export interface StageContext {
+/**
+ * The dotted keys of a config type: `train`, `train.lora_rank`, … (objects, not arrays; five
+ * levels deep). `unknown` (a stage not tied to a schema) allows any string.
+ */
+export type ParamKey<C> = unknown extends C ? string : KeysOf<C, []>;
+type KeysOf<C, Depth extends unknown[]> = Depth['length'] extends 5
+  ? never
+  : C extends readonly unknown[]
+    ? never
+    : C extends object
+      ? { [K in keyof C & string]: K | `${K}.${KeysOf<NonNullable<C[K]>, [...Depth, unknown]>}` }[keyof C & string]
+      : never;
+
+/** The type of the value at a dotted key of a config type. */
+export type ParamValue<C, K extends string> = K extends `${infer H}.${infer R}`
+  ? H extends keyof C
+    ? ParamValue<NonNullable<C[H]>, R>
+    : unknown
+  : K extends keyof C
+    ? C[K]
+    : unknown;
+
+/** `ctx.param`: typed by the config schema when the stage is tied to one (see definePipeline). */
+export type ParamGetter<C> = unknown extends C ? <T = unknown>(key: string) => T : <K extends ParamKey<C>>(key: K) => ParamValue<C, K>;
+
+export interface StageContext<C = unknown> {
   readonly name: string;
   /** Absolute path of the workspace root. */
   readonly workspace: string;
   /** Full hex stage key, and its first 12 characters. */
   readonly key: string;
   readonly shortKey: string;
-  /** The declared params: `ctx.param('train.lora_rank')`. Throws if the stage did not declare it. */
-  param<T = unknown>(key: string): T;
+  /** A declared param: `ctx.param('train.lora_rank')`. Any other key fails the stage, naming it. */
+  readonly param: ParamGetter<C>;
+  /**
+   * The declared params and the `untrackedParams`, nothing else: `all` holds only those, and
+   * `get` of any other key fails the stage (a parent key gives only its declared parts).
+   */
   readonly params: ParamsReader;
   /**
    * Absolute staging path where the out `rel` (workspace-relative, as declared; `{key}` already
@@ -115,7 +144,7 @@ export interface StageContext {
 /** Value or function of params, for deps/outs/gpus that depend on configuration. */
 export type FromParams<T> = T | ((params: ParamsReader) => T);
 
-export interface StageDef {
+export interface StageDef<C = unknown> {
   name: string;
   description?: string;
   /**
@@ -126,13 +155,20 @@ export interface StageDef {
   /** Files or directories the stage fully owns, inside the workspace. `{key}` = short stage key. */
   outs?: FromParams<string[]>;
   /** Dotted param keys the stage reads (`train` = the whole section). Nothing else affects its key. */
-  params?: string[];
+  params?: Array<NoInfer<ParamKey<C>>>;
+  /**
+   * Params the stage reads that must not change its key (e.g. the path of an executable). The
+   * stage's code can read only `params` and these; any other key fails the stage.
+   */
+  untrackedParams?: string[];
   /** GPUs needed (default 0). */
   gpus?: FromParams<number>;
   /**
-   * Files/dirs whose content is the implementation fingerprint (default: run.toString()).
-   * Use `moduleDir(import.meta.url)` for "this stage's own folder"; paths inside are hashed
-   * relative to the entry, so the fingerprint holds no machine path.
+   * Extra files/dirs that belong to the implementation fingerprint. The fingerprint already is the
+   * import closure of the module that calls `defineStage` (every source file it can execute, and
+   * the versions of the npm packages among them); list here only what that closure cannot see,
+   * e.g. the scripts a stage shells out to. Paths inside are hashed relative to the entry, so the
+   * fingerprint holds no machine path.
    */
   code?: string[];
   /** Keep the staging dir of a failed attempt for the next attempt with the same key. */
@@ -142,7 +178,7 @@ export interface StageDef {
    * and how to fix it, and the stage fails with it (e.g. a missing executable or model dir).
    */
   preflight?: (params: ParamsReader, info: { workspace: string; gpus: readonly string[] }) => Promise<string | undefined | void> | string | undefined | void;
-  run(ctx: StageContext): Promise<void>;
+  run(ctx: StageContext<C>): Promise<void>;
   /**
    * For stages that also maintain part of a shared file (e.g. entries in a registry file): called
    * after the outs were promoted or restored; must be idempotent.
@@ -151,8 +187,8 @@ export interface StageDef {
   /** Reasons the published part is out of date although outs are fresh ([] when fine). */
   verifyPublished?(ctx: PublishContext): Promise<string[]>;
   /**
-   * The shared files `publish` maintains (workspace-relative). The engine watches their stat for
-   * its no-op fast path; a stage with `verifyPublished` but no `sharedFiles` turns the fast path off.
+   * The shared files `publish` maintains (workspace-relative), shown by `pipeline dag`. Whether
+   * they still hold what was published is `verifyPublished`'s answer.
    */
   sharedFiles?: FromParams<string[]>;
 }
@@ -195,12 +231,13 @@ export interface CommandDef {
   run(ctx: CommandContext): Promise<number>;
 }
 
-export interface PipelineDef {
+export interface PipelineDef<S extends z.ZodType = z.ZodType> {
   /** Config file, workspace-relative (default pipeline.yaml). */
   configFile?: string;
   /** zod schema of the config file (the engine adds `gpus` and `watch`). */
-  schema: z.ZodType;
-  stages: StageDef[];
+  schema: S;
+  /** Stages tied to this schema's output type (defineStage<Config>) or untyped ones. */
+  stages: Array<StageDef<z.output<S>> | StageDef>;
   commands?: Record<string, CommandDef>;
   /** Where stage logs go (default artifacts/logs). */
   logDir?: string;
@@ -211,22 +248,51 @@ export function moduleDir(metaUrl: string): string {
   return fileURLToPath(new URL('.', metaUrl));
 }
 
-export function definePipeline(def: PipelineDef): PipelineDef {
+export function definePipeline<S extends z.ZodType>(def: PipelineDef<S>): PipelineDef {
+  return def as unknown as PipelineDef;
+}
+
+/** Where `defineStage` was called: a position in the bundle the DAG was loaded from. */
+export interface DefinedAt {
+  file: string;
+  line: number;
+  column: number;
+}
+
+const definedAt = new WeakMap<object, DefinedAt>();
+
+/** The engine maps this position to the module that defines the stage (its code fingerprint). */
+export function stageDefinedAt(def: object): DefinedAt | undefined {
+  return definedAt.get(def);
+}
+
+function callerOf(fn: (...args: never[]) => unknown): DefinedAt | undefined {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_err, sites) => sites;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, fn);
+    const site = holder.stack?.[0];
+    const file = site?.getFileName();
+    return site && file ? { file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 } : undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** `defineStage<Config>({…})` ties a stage to a config type: `ctx.param` keys and values are checked. */
+export function defineStage<C = unknown>(def: StageDef<C>): StageDef<C> {
+  const at = callerOf(defineStage);
+  if (at) definedAt.set(def, at);
   return def;
 }
 
-export function defineStage(def: StageDef): StageDef {
-  return def;
-}
-
-/**
- * True for UserError and its subclasses — also when thrown by another copy of this module (the
- * workspace's pipeline.ts is bundled with its own copy), so the check goes by name.
- */
+/** True for UserError and its subclasses (one copy of this module exists: the DAG imports the CLI's). */
 export function isUserError(err: unknown): err is UserError {
-  if (err instanceof UserError) return true;
-  const e = err as { name?: unknown; exitCode?: unknown } | null;
-  return !!e && ['UserError', 'StageError', 'UsageError'].includes(String(e.name)) && typeof e.exitCode === 'number';
+  return err instanceof UserError;
 }
 
 /** An expected failure: printed as its message, without a stack trace. */

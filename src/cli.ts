@@ -18,7 +18,7 @@ function version(): string {
 const ENGINE_COMMANDS: Record<string, { summary: string; run: (ws: string, argv: readonly string[]) => Promise<number> }> = {
   run: {
     summary: 'bring targets up to date (only stale stages run)',
-    run: async (w, a) => (await (await import('./commands/runFast.js')).tryNoop(w, a)) ?? (await import('./commands/run.js')).runCommand(w, a),
+    run: async (w, a) => (await import('./commands/run.js')).runCommand(w, a),
   },
   status: { summary: 'fresh / stale / restorable per stage, with reasons', run: async (w, a) => (await import('./commands/status.js')).statusCommand(w, a) },
   dag: { summary: 'show the stages and their connections (--mermaid)', run: async (w, a) => (await import('./commands/dag.js')).dagCommand(w, a) },

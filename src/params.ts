@@ -43,29 +43,3 @@ export function pickParams(all: Record<string, unknown>, keys: readonly string[]
   for (const k of [...keys].sort()) out[k] = sortKeys(getPath(all, k) ?? null);
   return out;
 }
-
-/** Leaf-level differences between two recorded param sets: `train.lora_rank: 8 → 16`. */
-export function diffParams(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const a = flatten(before);
-  const b = flatten(after);
-  const out: string[] = [];
-  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
-    const x = a.get(k);
-    const y = b.get(k);
-    if (x !== y) out.push(`param ${k}: ${x ?? '(unset)'} → ${y ?? '(unset)'}`);
-  }
-  return out;
-}
-
-function flatten(obj: Record<string, unknown>): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (v: unknown, prefix: string) => {
-    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, prefix ? `${prefix}.${k}` : k);
-    } else if (v !== null && v !== undefined) {
-      out.set(prefix, JSON.stringify(v));
-    }
-  };
-  for (const [k, v] of Object.entries(obj)) walk(v, k);
-  return out;
-}

@@ -16,6 +16,7 @@ function fmtMs(ms: number): string {
 
 function failureLines(o: StageOutcome, head = '  '): string[] {
   const lines: string[] = [];
+  if (o.status !== 'failed') return lines;
   if (o.logTail && o.logTail.length) {
     lines.push(`${head}last lines of ${o.log}:`);
     for (const l of o.logTail) lines.push(`    ${l}`);
@@ -56,14 +57,22 @@ export class JsonReporter implements Reporter {
     this.emit({ event: 'warning', stage: name, message });
   }
   end(o: StageOutcome) {
-    this.emit({ event: 'end', stage: o.name, status: o.status, reason: o.reason, ms: o.ms, ...(o.error ? { error: o.error, log: o.log } : {}) });
+    this.emit({ event: 'end', stage: o.name, status: o.status, reason: o.reason, reasons: o.reasons, ms: o.ms, ...(o.status === 'failed' ? { error: o.error, log: o.log } : {}) });
   }
   async finish(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown> = {}) {
     this.emit({
       event: 'summary',
       ok,
       ...extra,
-      stages: outcomes.map((o) => ({ name: o.name, status: o.status, reason: o.reason, ms: o.ms, ...(o.key ? { key: o.key } : {}), ...(o.error ? { error: o.error } : {}) })),
+      stages: outcomes.map((o) => ({
+        name: o.name,
+        status: o.status,
+        reason: o.reason,
+        reasons: o.reasons,
+        ms: o.ms,
+        ...(o.key ? { key: o.key } : {}),
+        ...(o.status === 'failed' ? { error: o.error } : {}),
+      })),
     });
   }
 }
@@ -141,7 +150,7 @@ export class TaskListReporter implements Reporter {
           task.title = `${s} — checking`;
           const o = await entry.deferred.promise;
           task.title = `${s} — ${o.status}: ${o.reason} (${fmtMs(o.ms)})`;
-          if (o.status === 'failed') throw new Error(`${s} failed: ${o.error ?? o.reason}`);
+          if (o.status === 'failed') throw new Error(`${s} failed: ${o.error}`);
           // The skip message replaces the title (one line, not the title and the message again).
           if (o.status === 'skipped' || o.status === 'blocked') task.skip(task.title);
         },

@@ -6,8 +6,11 @@ import { appendFileSync, createWriteStream, mkdirSync, statSync, type WriteStrea
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { isUserError, UserError, type ParamsReader, type PublishContext, type StageContext } from './api.js';
-import type { Reporter, StageOutcome } from './events.js';
+import { UserError, type ParamsReader, type PublishContext, type StageContext } from './api.js';
+import type { Failure, Reporter, StageOutcome } from './events.js';
+import { failureMessage } from './events.js';
+import { renderReasons, type Reason } from './reasons.js';
+import { ContractError, stageParams } from './stageParams.js';
 import type { Graph, ResolvedStage } from './graph.js';
 import type { GpuPool } from './gpuPool.js';
 import { getPath } from './params.js';
@@ -18,7 +21,6 @@ import type { RunCache, RunRecord } from './runCache.js';
 import { evaluate, type EvalEnv, type Evaluation } from './staleness.js';
 import type { StatCache } from './statCache.js';
 import type { WorkspaceDirs } from './workspaceState.js';
-import type { SnapshotBuilder } from './noopSnapshot.js';
 import { trace } from './trace.js';
 import { writeHashing } from './writeHashing.js';
 
@@ -42,8 +44,6 @@ export interface RunOptions {
   registry: ChildRegistry;
   signal: AbortSignal;
   runId: string;
-  /** Collects what this run depended on, for the no-op fast path of the next run. */
-  snapshot?: SnapshotBuilder;
   /** Housekeeping a stage leaves behind (its staging dir's removal): awaited before runGraph returns. */
   background?: Array<Promise<unknown>>;
 }
@@ -64,7 +64,9 @@ function publishContext(workspace: string, params: ParamsReader, logDir: string,
     name: stage.name,
     workspace,
     shortKey,
-    params,
+    params: stageParams(stage, params.all, (message) => {
+      throw new ContractError(message);
+    }),
     outs,
     // Publishing happens after the stage ran (or was restored): its lines go to the end of its log.
     log: (line) => {
@@ -76,10 +78,6 @@ function publishContext(workspace: string, params: ParamsReader, logDir: string,
       }
     },
   };
-}
-
-function paramAllowed(declared: readonly string[], key: string): boolean {
-  return declared.some((d) => key === d || key.startsWith(`${d}.`) || d.startsWith(`${key}.`));
 }
 
 async function tail(file: string, n = 20): Promise<string[]> {
@@ -105,22 +103,27 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
     const stage = o.graph.stages.get(name)!;
     const ups = await Promise.all(stage.upstream.filter((u) => outcomes.has(u)).map((u) => outcomes.get(u)!));
     const t0 = performance.now();
-    const done = (status: StageOutcome['status'], reason: string, extra: Partial<StageOutcome> = {}): StageOutcome => {
-      const out: StageOutcome = { name, status, reason, ms: Math.round(performance.now() - t0), ...extra };
+    const ms = () => Math.round(performance.now() - t0);
+    const report = (out: StageOutcome): StageOutcome => {
       o.reporter.end(out);
       return out;
     };
+    const skipped = (reason: string, wouldWork?: boolean, reasons: Reason[] = []) =>
+      report({ name, status: 'skipped', reason, reasons, ms: ms(), ...(wouldWork ? { wouldWork } : {}) });
+    const failed = (failure: Failure, key?: string, reasons: Reason[] = []): StageOutcome => {
+      const error = failureMessage(failure);
+      const logs = failure.kind === 'run' || failure.kind === 'interrupted' ? { log: failure.log, logTail: failure.logTail } : {};
+      return report({ name, status: 'failed', failure, error, reason: error, reasons, ms: ms(), ...(key ? { key } : {}), ...logs });
+    };
     const bad = ups.find((u) => u.status === 'failed' || u.status === 'blocked');
-    if (bad) return done('blocked', `upstream '${bad.name}' ${bad.status}`);
+    if (bad) return report({ name, status: 'blocked', reason: `upstream '${bad.name}' ${bad.status}`, reasons: [], ms: ms() });
     // --cpu-only comes first: a dry run must not say a GPU stage would run.
-    if (o.cpuOnly && stage.gpus > 0) return done('skipped', `needs ${stage.gpus} GPU(s); --cpu-only`);
-    const wouldWork = ups.find((u) => u.wouldWork);
-    if (o.dryRun && wouldWork) {
-      return done('skipped', `dry run: would run after upstream '${wouldWork.name}'`, { wouldWork: true });
-    }
+    if (o.cpuOnly && stage.gpus > 0) return skipped(`needs ${stage.gpus} GPU(s); --cpu-only`);
+    const wouldWork = ups.find((u) => u.status === 'skipped' && u.wouldWork);
+    if (o.dryRun && wouldWork) return skipped(`dry run: would run after upstream '${wouldWork.name}'`, true);
     const skippedUp = ups.find((u) => u.status === 'skipped');
-    if (skippedUp) return done('skipped', `upstream '${skippedUp.name}' skipped`);
-    if (o.signal.aborted) return done('skipped', 'interrupted');
+    if (skippedUp) return skipped(`upstream '${skippedUp.name}' skipped`);
+    if (o.signal.aborted) return skipped('interrupted');
 
     // GPU stages are bounded by the GPU pool, not by --jobs (which bounds CPU work).
     const slot = <T>(fn: () => Promise<T>): Promise<T> => (stage.gpus > 0 ? fn() : limit(fn));
@@ -131,67 +134,53 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
         ev = await evaluate(stage, env);
         trace(`${name}: evaluated (${ev.state})`);
       } catch (err) {
-        const msg = isUserError(err) ? err.message : `cannot evaluate inputs: ${(err as Error).message}`;
-        return done('failed', msg, { error: msg });
+        return failed({ kind: 'evaluate', message: err instanceof UserError ? err.message : `cannot evaluate inputs: ${(err as Error).message}` });
       }
       const forced = o.force.has(name);
-      let devices: string[] = [];
-      let pool: GpuPool | undefined;
-      const remember = (outs: readonly { path: string }[]) => {
-        const snap = o.snapshot;
-        if (!snap) return;
-        for (const f of ev.inputStats) snap.add(f.path, f.st);
-        for (const out of outs) snap.addPath(out.path);
-        if (stage.def.verifyPublished && !stage.def.sharedFiles) snap.disable();
-        const shared = stage.def.sharedFiles;
-        if (shared) for (const p of typeof shared === 'function' ? shared(o.params) : shared) snap.addPath(p);
-      };
-      if (!forced && ev.state === 'fresh') {
-        remember(ev.prev?.outs ?? []);
-        return done('fresh', 'up to date', { key: ev.shortKey });
-      }
-      const reason = forced ? 'forced' : ev.reasons.join('; ');
+      if (!forced && ev.state === 'fresh') return report({ name, status: 'fresh', reason: 'up to date', reasons: [], ms: ms(), key: ev.shortKey });
+      const reasons: Reason[] = forced ? [{ kind: 'forced' }] : ev.state === 'fresh' ? [] : ev.reasons;
+      const reason = renderReasons(reasons);
+      const cached = !forced && ev.state === 'restorable' ? ev.cached : undefined;
       // Work is due. The checks that need the tools (preflight, GPUs) come only when the stage must
       // actually run: a fresh or restorable stage needs none of them.
       const preflight = async (): Promise<string | undefined> => {
         if (!stage.def.preflight) return undefined;
         const devs: readonly string[] = stage.gpus > 0 ? (await o.gpuPool()).pool.devices : [];
-        const msg = await Promise.resolve(stage.def.preflight(o.params, { workspace: o.workspace, gpus: devs })).catch((err: unknown) =>
-          isUserError(err) ? err.message : `preflight crashed: ${(err as Error).message}`,
-        );
+        const params = stageParams(stage, o.params.all, (message) => {
+          throw new ContractError(message);
+        });
+        const msg = await Promise.resolve()
+          .then(() => stage.def.preflight!(params, { workspace: o.workspace, gpus: devs }))
+          .catch((err: unknown) => (err instanceof UserError || err instanceof ContractError ? err.message : `preflight crashed: ${(err as Error).message}`));
         return msg || undefined;
       };
       if (ev.missingDeps.length > 0 && !o.dryRun) {
-        const msg = (await preflight()) ?? `dep ${ev.missingDeps.map((d) => `'${d}'`).join(', ')} does not exist and no selected stage produces it`;
-        return done('failed', msg, { error: msg, key: ev.shortKey });
+        const msg = await preflight();
+        return failed(msg ? { kind: 'preflight', message: msg } : { kind: 'missing-deps', paths: ev.missingDeps }, ev.shortKey, reasons);
       }
-      if (o.dryRun) {
-        return done('skipped', `dry run: would ${!forced && ev.cached ? 'restore' : 'run'} (${reason})`, { key: ev.shortKey, wouldWork: true });
-      }
-      if (!forced && ev.cached) {
+      if (o.dryRun) return skipped(`dry run: would ${cached ? 'restore' : 'run'} (${reason})`, true, reasons);
+      if (cached) {
         o.reporter.working(name, 'restore', reason);
         let restored: boolean;
         try {
-          restored = await restoreFromCache(stage, ev, ev.cached, o, env);
+          restored = await restoreFromCache(stage, ev, cached, o, env);
         } catch (err) {
-          const msg = isUserError(err) ? err.message : `cannot restore from the run cache: ${(err as Error).message}`;
-          return done('failed', msg, { error: msg, key: ev.shortKey });
+          const message = err instanceof UserError ? err.message : `cannot restore from the run cache: ${(err as Error).message}`;
+          return failed({ kind: 'restore', message }, ev.shortKey, reasons);
         }
         if (restored) {
-          remember(ev.cached.outs);
-          return done('restored', `restored from run cache (${reason})`, { key: ev.shortKey });
+          return report({ name, status: 'restored', reason: `restored from run cache (${reason})`, reasons, ms: ms(), key: ev.shortKey });
         }
         await o.runCache.evict(name, ev.key);
         o.reporter.note(name, 'cached outputs were corrupted; evicted them and running instead');
       }
       const preflightError = await preflight();
-      if (preflightError) return done('failed', preflightError, { error: preflightError, key: ev.shortKey });
+      if (preflightError) return failed({ kind: 'preflight', message: preflightError }, ev.shortKey, reasons);
+      let devices: string[] = [];
+      let pool: GpuPool | undefined;
       if (stage.gpus > 0) {
         const { pool: p, from } = await o.gpuPool();
-        if (p.size < stage.gpus) {
-          const msg = `needs ${stage.gpus} GPU(s) but the pool has ${p.size} (${from}). Give it devices with \`gpus: [0]\` in pipeline.yaml or \`--gpus 0\`, or pass --cpu-only to skip GPU stages.`;
-          return done('failed', msg, { error: msg, key: ev.shortKey });
-        }
+        if (p.size < stage.gpus) return failed({ kind: 'gpus', needed: stage.gpus, available: p.size, from }, ev.shortKey, reasons);
         pool = p;
         o.reporter.note(name, `waiting for ${stage.gpus} GPU(s)`);
         devices = await pool.acquire(stage.gpus);
@@ -199,8 +188,8 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
       try {
         o.reporter.working(name, 'run', reason);
         const res = await execute(stage, ev, devices, o);
-        if (res.ok) remember(res.outs ?? []);
-        return done(res.ok ? 'ran' : 'failed', res.ok ? reason : res.error!, res.ok ? { key: ev.shortKey } : { error: res.error, log: res.log, logTail: res.tail });
+        if (!res.ok) return failed(res.failure, undefined, reasons);
+        return report({ name, status: 'ran', reason, reasons, ms: ms(), key: ev.shortKey });
       } finally {
         if (pool && devices.length) pool.release(devices);
       }
@@ -220,7 +209,7 @@ async function restoreFromCache(stage: ResolvedStage, ev: Evaluation, rec: RunRe
     if (!ok) return false;
     await rememberOuts(o.workspace, rec.outs, o.statCache);
     await o.runCache.touch(rec);
-    await o.dirs.writeState(rec, ev.deps);
+    await o.dirs.writeState(rec, { deps: ev.deps, code: ev.codeEntries });
     if (stage.def.publish) await stage.def.publish(env.publishContext(stage, ev.shortKey, ev.outs));
     return true;
   } finally {
@@ -228,13 +217,8 @@ async function restoreFromCache(stage: ResolvedStage, ev: Evaluation, rec: RunRe
   }
 }
 
-interface ExecResult {
-  ok: boolean;
-  outs?: readonly { path: string }[];
-  error?: string;
-  log?: string;
-  tail?: string[];
-}
+type ExecResult = { ok: true } | { ok: false; failure: Failure };
+
 
 async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], o: RunOptions): Promise<ExecResult> {
   const name = stage.name;
@@ -268,13 +252,19 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
   baseEnv.PIPELINE_STAGE = name;
 
   const children: Array<{ stop(): Promise<void> }> = [];
+  /** The first way the stage broke its contract: it fails with it even if its code caught the error. */
+  let violation: string | undefined;
+  const violated = (message: string): never => {
+    violation ??= message;
+    throw new ContractError(message);
+  };
+  const params = stageParams(stage, o.params.all, violated);
   const outPath = (relIn: string): string => {
     const rel = relIn.replaceAll('{key}', ev.shortKey).replace(/\/+$/, '');
-    const p = join(outsRoot, rel);
     if (!ev.outs.includes(rel) && !ev.outs.some((x) => rel.startsWith(`${x}/`))) {
-      throw new Error(`stage '${name}' writes '${rel}', which is not one of its outs (${ev.outs.join(', ')})`);
+      violated(`stage '${name}' writes '${rel}', which is not one of its outs (${ev.outs.join(', ')})`);
     }
-    return p;
+    return join(outsRoot, rel);
   };
   /** Outs written through ctx.writeOut: their hash is known, no need to read them back. */
   const written = new Map<string, { hash: string; size: number; mtimeMs: number }>();
@@ -283,10 +273,10 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     workspace: o.workspace,
     key: ev.key,
     shortKey: ev.shortKey,
-    params: o.params,
+    params,
     param<T>(key: string): T {
-      if (!paramAllowed(stage.params, key)) {
-        throw new Error(`stage '${name}' reads param '${key}' but does not declare it in params`);
+      if (!stage.params.some((d) => key === d || key.startsWith(`${d}.`))) {
+        violated(`stage '${name}' reads param '${key}', which it does not declare in params`);
       }
       return getPath(o.params.all, key) as T;
     },
@@ -331,6 +321,7 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
   trace(`${name}: running`);
   try {
     await stage.def.run(ctx);
+    if (violation !== undefined) throw new ContractError(violation);
     if (o.signal.aborted) throw new UserError('interrupted', 130);
     trace(`${name}: ran`);
     const outFiles = await collectStagedOuts(outsRoot, ev.outs, o.runCache, written);
@@ -353,21 +344,25 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     if (stage.def.publish) await stage.def.publish(publishContext(o.workspace, o.params, o.logDir, stage, ev.shortKey, ev.outs));
     // The run record is written last: a crash before this point leaves the stage stale.
     await o.runCache.put(rec);
-    await o.dirs.writeState(rec, ev.deps);
+    await o.dirs.writeState(rec, { deps: ev.deps, code: ev.codeEntries });
     trace(`${name}: recorded`);
     log(`# ok`);
     // The stage is done and recorded; removing its scratch space is not part of its time.
     o.background?.push(rm(stagingDir, { recursive: true, force: true }));
-    return { ok: true, outs: outFiles };
+    return { ok: true };
   } catch (err) {
-    const expected = isUserError(err);
-    const message = expected ? (err as Error).message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+    const contract = violation ?? (err instanceof ContractError ? err.message : undefined);
+    const expected = err instanceof UserError;
+    const message = contract ?? (expected ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`);
     log(`# failed: ${message}`);
-    if (!expected && err instanceof Error && err.stack) log(err.stack);
+    if (!expected && contract === undefined && err instanceof Error && err.stack) log(err.stack);
     await finishLog();
     if (!resumable) await rm(stagingDir, { recursive: true, force: true });
     else await rm(outsRoot, { recursive: true, force: true });
-    return { ok: false, error: o.signal.aborted ? 'interrupted' : message, log: logFile, tail: await tail(logFile) };
+    const logTail = await tail(logFile);
+    if (o.signal.aborted) return { ok: false, failure: { kind: 'interrupted', log: logFile, logTail } };
+    if (contract !== undefined) return { ok: false, failure: { kind: 'contract', message: contract } };
+    return { ok: false, failure: { kind: 'run', message, log: logFile, logTail } };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }

@@ -1,37 +1,48 @@
-// A stage's key and whether it is fresh, stale or restorable — with reasons a person can act on.
+// The one place that decides whether a stage is fresh, stale or restorable — with the reasons.
+// A stage's key = hash(name, implementation, the params it declares, the content of every dep).
+// Its implementation is the import closure of the module that defines it (source files by
+// content, npm packages by version; see dagGraph.ts) plus any explicit `code:` paths.
 import { createHash } from 'node:crypto';
-import { hashSync } from 'hasha';
 import { basename, relative } from 'node:path';
 import { statSync } from 'node:fs';
 import type { ParamsReader, PublishContext } from './api.js';
+import { stageCode } from './dagLoader.js';
 import { expand, type FoundFile } from './depFiles.js';
 import type { ResolvedStage } from './graph.js';
-import { diffParams, pickParams, stableStringify } from './params.js';
+import { pickParams, stableStringify } from './params.js';
 import { isUnder, toAbs } from './pathSpec.js';
+import { codeReason, depReasons, PACKAGE_PREFIX, paramReasons, type Reason } from './reasons.js';
 import type { RunCache } from './runCache.js';
-import { recordProblem, type RunRecord } from './runRecord.js';
+import { recordProblem, warnState, type RunRecord } from './runRecord.js';
 import type { StatCache } from './statCache.js';
-import type { RecordedDeps, WorkspaceDirs } from './workspaceState.js';
+import type { WorkspaceDirs } from './workspaceState.js';
 import { trace } from './trace.js';
 
-export interface Evaluation {
-  key: string;
+/** A sha256 hex digest. */
+export type Hash = string & { readonly __brand: 'sha256' };
+/** A full stage key (sha256 hex) and its 12-character short form. */
+export type StageKey = string & { readonly __brand: 'StageKey' };
+
+interface EvaluationBase {
+  key: StageKey;
   shortKey: string;
   code: string;
   params: Record<string, unknown>;
   /** [recorded path, hash]; paths outside the workspace are recorded as `ext:<basename>/…`. */
-  deps: Array<[string, string]>;
-  depFiles: Array<{ path: string; abs: string; hash: string }>;
+  deps: Array<[string, Hash]>;
+  /** [file id, hash] and [`npm:<package id>`, version]: what `code` is the hash of. */
+  codeEntries: Array<[string, string]>;
+  depFiles: Array<{ path: string; abs: string; hash: Hash }>;
   /** Declared outs with `{key}` substituted. */
   outs: string[];
+  /** Declared non-glob deps that do not exist. */
   missingDeps: string[];
-  /** What the inputs looked like on disk (deps, their directories, code files): the no-op fast path. */
-  inputStats: FoundFile[];
-  state: 'fresh' | 'stale' | 'restorable';
-  reasons: string[];
-  prev?: RunRecord;
-  cached?: RunRecord;
 }
+
+export type Evaluation =
+  | (EvaluationBase & { state: 'fresh'; prev: RunRecord })
+  | (EvaluationBase & { state: 'stale'; reasons: Reason[]; prev?: RunRecord })
+  | (EvaluationBase & { state: 'restorable'; reasons: Reason[]; prev?: RunRecord; cached: RunRecord });
 
 export interface EvalEnv {
   workspace: string;
@@ -56,75 +67,39 @@ function recordedName(f: FoundFile, specs: readonly string[]): string {
   return `ext:${basename(spec)}${f.path === spec ? '' : `/${relative(spec, f.path)}`}`;
 }
 
-async function codeFingerprint(stage: ResolvedStage, env: EvalEnv, seen: FoundFile[]): Promise<string> {
-  const code = stage.def.code;
-  if (!code || code.length === 0) return hashSync(stage.def.run.toString(), { algorithm: 'sha256' });
-  const parts: string[] = [];
-  for (const [i, entry] of code.entries()) {
-    const abs = toAbs(env.workspace, entry);
-    const { files, dirs } = await expand(env.workspace, [abs]);
-    seen.push(...files, ...dirs);
-    for (const f of files) parts.push(`${i}:${relative(abs, f.abs) || basename(f.abs)}:${await env.statCache.hash(f.abs, f.st)}`);
-  }
-  return hashSync(parts.join('\n'), { algorithm: 'sha256' });
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+async function hashOf(env: EvalEnv, abs: string): Promise<Hash | undefined> {
+  const st = statSync(abs, { throwIfNoEntry: false });
+  return st?.isFile() ? ((await env.statCache.hash(abs, st)) as Hash) : undefined;
 }
 
-function listNames(names: string[], max = 5): string {
-  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} (+${names.length - max} more)`;
-}
-
-/**
- * What changed between the deps of the last run and now. Both lists come sorted by path, so one
- * merge walk finds it without building maps of thousands of entries; anything unsorted (records of
- * older versions) falls back to a map.
- */
-export function depReasons(prev: RecordedDeps, cur: ReadonlyArray<readonly [string, string]>): string[] {
-  const added: string[] = [];
-  const removed: string[] = [];
-  const modified: string[] = [];
-  const n = prev.length;
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = prev.path(i - 1) < prev.path(i);
-  for (let j = 1; j < cur.length && sorted; j++) sorted = cur[j - 1]![0] < cur[j]![0];
-  if (sorted) {
-    let i = 0;
-    let j = 0;
-    while (i < n || j < cur.length) {
-      const a = i < n ? prev.path(i) : undefined;
-      const b = j < cur.length ? cur[j]![0] : undefined;
-      if (b === undefined || (a !== undefined && a < b)) {
-        removed.push(a!);
-        i++;
-      } else if (a === undefined || b < a) {
-        added.push(b);
-        j++;
-      } else {
-        if (!prev.hashIs(i, cur[j]![1])) modified.push(b);
-        i++;
-        j++;
-      }
-    }
+/** The stage's code entries, sorted by id, and their fingerprint. */
+async function codeFingerprint(stage: ResolvedStage, env: EvalEnv): Promise<{ code: string; entries: Array<[string, string]> }> {
+  const entries: Array<[string, string]> = [];
+  const closure = stageCode(stage.def);
+  if (closure) {
+    for (const f of closure.files) entries.push([f.id, (await hashOf(env, f.abs)) ?? 'missing']);
+    for (const p of closure.packages) entries.push([`${PACKAGE_PREFIX}${p.id}`, p.version]);
   } else {
-    const at = new Map<string, number>();
-    for (let i = 0; i < n; i++) at.set(prev.path(i), i);
-    const now = new Set<string>();
-    for (const [p, h] of cur) {
-      now.add(p);
-      const i = at.get(p);
-      if (i === undefined) added.push(p);
-      else if (!prev.hashIs(i, h)) modified.push(p);
-    }
-    for (let i = 0; i < n; i++) if (!now.has(prev.path(i))) removed.push(prev.path(i));
+    // Not loaded from a bundle (no import graph): the functions' own text.
+    const fns = [stage.def.run, stage.def.preflight, stage.def.publish, stage.def.verifyPublished];
+    entries.push(['(functions)', sha256(fns.map((f) => f?.toString() ?? '').join('\0'))]);
   }
-  const out: string[] = [];
-  if (added.length) out.push(`deps added: ${listNames(added)}`);
-  if (removed.length) out.push(`deps removed: ${listNames(removed)}`);
-  if (modified.length) out.push(`deps modified: ${listNames(modified)}`);
-  return out;
+  for (const [i, entry] of (stage.def.code ?? []).entries()) {
+    const abs = toAbs(env.workspace, entry);
+    const { files } = await expand(env.workspace, [abs]);
+    for (const f of files) {
+      const id = f.path.startsWith('/') ? `code${i}:${relative(abs, f.abs) || basename(f.abs)}` : f.path;
+      entries.push([id, await env.statCache.hash(f.abs, f.st)]);
+    }
+  }
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { code: sha256(entries.map(([id, h]) => `${id}\0${h}`).join('\n')), entries };
 }
 
-/** Checks recorded outs against the workspace; returns reasons (missing / modified). */
-export async function outReasons(rec: RunRecord, env: EvalEnv): Promise<string[]> {
+/** Checks recorded outs against the workspace: missing / modified. */
+async function outReasons(rec: RunRecord, env: EvalEnv): Promise<Reason[]> {
   const missing: string[] = [];
   const modified: string[] = [];
   for (const o of rec.outs) {
@@ -134,72 +109,65 @@ export async function outReasons(rec: RunRecord, env: EvalEnv): Promise<string[]
     else if (st.size !== o.size || (await env.statCache.hash(abs, st)) !== o.hash) modified.push(o.path);
   }
   for (const d of rec.declaredOuts) {
-    if (!rec.outs.some((o) => isUnder(o.path, d))) {
-      const st = statSync(toAbs(env.workspace, d), { throwIfNoEntry: false });
-      if (!st) missing.push(d);
-    }
+    if (!rec.outs.some((o) => isUnder(o.path, d)) && !statSync(toAbs(env.workspace, d), { throwIfNoEntry: false })) missing.push(d);
   }
-  const out: string[] = [];
-  if (missing.length) out.push(`outs missing: ${listNames(missing)}`);
-  if (modified.length) out.push(`outs modified: ${listNames(modified)}`);
+  const out: Reason[] = [];
+  if (missing.length) out.push({ kind: 'out-missing', paths: missing });
+  if (modified.length) out.push({ kind: 'out-modified', paths: modified });
   return out;
 }
 
 export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Evaluation> {
-  const inputStats: FoundFile[] = [];
-  const code = await codeFingerprint(stage, env, inputStats);
+  const { code, entries: codeEntries } = await codeFingerprint(stage, env);
   const params = pickParams(env.params.all as Record<string, unknown>, stage.params);
-  const { files, missing, dirs } = await expand(env.workspace, stage.deps);
+  const { files, missing } = await expand(env.workspace, stage.deps);
   trace(`${stage.name}: ${files.length} deps listed`);
-  inputStats.push(...files, ...dirs);
-  const depFiles: Evaluation['depFiles'] = [];
-  const deps: Array<[string, string]> = [];
+  const depFiles: EvaluationBase['depFiles'] = [];
+  const deps: Array<[string, Hash]> = [];
   for (const f of files) {
-    const hash = env.statCache.lookup(f.abs, f.st, f.path.startsWith('/') ? undefined : f.path) ?? (await env.statCache.hash(f.abs, f.st));
+    const hash = (env.statCache.lookup(f.abs, f.st, f.path.startsWith('/') ? undefined : f.path) ?? (await env.statCache.hash(f.abs, f.st))) as Hash;
     depFiles.push({ path: f.path, abs: f.abs, hash });
     deps.push([recordedName(f, stage.deps), hash]);
   }
   // One update of one string: thousands of small updates cost more than the hashing itself.
-  let text = `pipeline-key-v2\0${stage.name}\0${code}\0${stableStringify(params)}\0`;
+  let text = `pipeline-key-v3\0${stage.name}\0${code}\0${stableStringify(params)}\0`;
   for (const [p, dh] of deps) text += `${p}\0${dh}\n`;
-  const key = createHash('sha256').update(text).digest('hex');
+  const key = sha256(text) as StageKey;
   const shortKey = key.slice(0, SHORT);
   trace(`${stage.name}: key`);
   const outs = stage.outs.map((o) => substituteKey(o, shortKey));
-  const prev = await env.dirs.readState(stage.name);
-  const ev: Evaluation = { key, shortKey, code, params, deps, depFiles, outs, missingDeps: missing, inputStats, state: 'stale', reasons: [], prev };
+  let prev = await env.dirs.readState(stage.name);
   // The outs are the stage's, re-derived for this key: a record naming others is not trusted.
   const prevProblem = prev && prev.key === key ? recordProblem(prev, stage.name, key, outs) : undefined;
+  if (prev && prevProblem) {
+    warnState(relative(env.workspace, env.dirs.stateFile(stage.name)), `unusable run record (${prevProblem})`, 'ignored, the stage counts as not run');
+    prev = undefined;
+  }
+  const base: EvaluationBase = { key, shortKey, code, params, deps, codeEntries, depFiles, outs, missingDeps: missing };
 
-  if (prevProblem) {
-    ev.prev = undefined;
-    ev.reasons.push(`the last run's record does not fit the stage (${prevProblem})`);
-  } else if (prev && prev.key === key) {
-    const reasons = await outReasons(prev, env);
+  const reasons: Reason[] = [];
+  if (prev && prev.key === key) {
+    reasons.push(...(await outReasons(prev, env)));
     if (reasons.length === 0 && stage.def.verifyPublished) {
-      reasons.push(...(await stage.def.verifyPublished(env.publishContext(stage, shortKey, outs))));
+      for (const message of await stage.def.verifyPublished(env.publishContext(stage, shortKey, outs))) reasons.push({ kind: 'published', message });
     }
-    if (reasons.length === 0) {
-      ev.state = 'fresh';
-      return ev;
-    }
-    ev.reasons = reasons;
+    if (reasons.length === 0) return { ...base, state: 'fresh', prev };
   } else if (prev) {
-    if (prev.code !== code) ev.reasons.push('code changed');
-    ev.reasons.push(...diffParams(prev.params, params));
-    const prevDeps = await env.dirs.readStateDeps(stage.name);
-    trace(`${stage.name}: previous deps read`);
-    if (prevDeps) ev.reasons.push(...depReasons(prevDeps, deps));
-    if (ev.reasons.length === 0) ev.reasons.push('inputs changed');
+    const recorded = await env.dirs.readInputs(stage.name);
+    trace(`${stage.name}: previous inputs read`);
+    if (!recorded) reasons.push({ kind: 'never-ran' });
+    else {
+      if (prev.code !== code) reasons.push(codeReason(recorded.code, codeEntries));
+      reasons.push(...paramReasons(prev.params, params));
+      reasons.push(...depReasons(recorded.deps, deps));
+      if (reasons.length === 0) reasons.push({ kind: 'inputs-changed' });
+    }
   } else {
-    ev.reasons.push('never ran in this workspace');
+    reasons.push({ kind: 'never-ran' });
   }
   trace(`${stage.name}: reasons`);
-  if (missing.length) ev.reasons.unshift(`deps missing: ${listNames(missing)}`);
+  if (missing.length) reasons.unshift({ kind: 'dep-missing', paths: missing });
   const cached = missing.length ? undefined : await env.runCache.get(stage.name, key, outs);
-  if (cached) {
-    ev.cached = cached;
-    ev.state = 'restorable';
-  }
-  return ev;
+  if (cached) return { ...base, state: 'restorable', reasons, prev, cached };
+  return { ...base, state: 'stale', reasons, prev };
 }

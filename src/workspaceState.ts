@@ -1,14 +1,33 @@
 // Per-workspace bookkeeping under .pipeline/: the last successful run record of each stage
-// (what "fresh" is measured against), the stat cache, staging, trash and the lock.
-import { rmSync } from 'node:fs';
+// (what "fresh" is measured against) with the inputs it ran on, the stat cache, staging, trash and
+// the lock. Records are read back through zod schemas: one that does not parse counts as "never
+// ran" (one warning naming the file), never as a crash or a wrong "fresh".
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { z } from 'zod';
 import { writeFileAtomic } from './atomicWrite.js';
 import { formatRecord, readRecordFile, type RunRecord } from './runRecord.js';
 
+const entries = z.array(z.tuple([z.string(), z.string()]));
+
+const inputsSchema = z.object({
+  v: z.literal(3),
+  /** [recorded dep path, sha256], sorted by path. */
+  deps: entries,
+  /** [file id, sha256] and [`npm:<package id>`, version] of the stage's code, sorted. */
+  code: entries,
+});
+
+/** What a run consumed, kept apart from its record: only needed to explain a stale stage. */
+export type RecordedInputs = z.infer<typeof inputsSchema>;
+
 export class WorkspaceDirs {
   readonly root: string;
-  constructor(readonly workspace: string) {
+  private readonly warned = new Set<string>();
+  constructor(
+    readonly workspace: string,
+    private readonly warn: (line: string) => void = (line) => void process.stderr.write(`pipeline: warning: ${line}\n`),
+  ) {
     this.root = join(workspace, '.pipeline');
   }
   get statCacheFile(): string {
@@ -26,88 +45,46 @@ export class WorkspaceDirs {
   stateFile(stage: string): string {
     return join(this.root, 'state', `${stage}.json`);
   }
+  private inputsFile(stage: string): string {
+    return join(this.root, 'state', `${stage}.inputs.json`);
+  }
+
+  /** A record that is missing is undefined; one that does not parse is undefined with a warning. */
+  private async read<T>(file: string, schema: z.ZodType<T>, stage: string): Promise<T | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    let problem: string;
+    try {
+      const r = schema.safeParse(JSON.parse(text));
+      if (r.success) return r.data;
+      const issue = r.error.issues[0];
+      problem = `${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`;
+    } catch (e) {
+      problem = (e as Error).message;
+    }
+    if (!this.warned.has(file)) {
+      this.warned.add(file);
+      this.warn(`${relative(this.workspace, file)} is not a valid record (${problem}); '${stage}' counts as never run`);
+    }
+    return undefined;
+  }
 
   /** The last run's record; undefined (with one warning) when it is damaged or not this stage's. */
   async readState(stage: string): Promise<RunRecord | undefined> {
     return readRecordFile(this.stateFile(stage), stage);
   }
 
-  /** The deps of the last successful run, kept apart: only needed to explain a stale stage. */
-  async readStateDeps(stage: string): Promise<RecordedDeps | undefined> {
-    for (const file of [this.depsFile(stage), this.legacyDepsFile(stage)]) {
-      try {
-        return RecordedDeps.parse(await readFile(file, 'utf8'));
-      } catch {
-        /* missing or damaged: try the next */
-      }
-    }
-    return undefined;
+  async readInputs(stage: string): Promise<RecordedInputs | undefined> {
+    return this.read(this.inputsFile(stage), inputsSchema, stage);
   }
 
-  private depsFile(stage: string): string {
-    return this.stateFile(stage).replace(/\.json$/, '.deps');
-  }
-
-  /** Where earlier versions kept them (JSON). */
-  private legacyDepsFile(stage: string): string {
-    return this.stateFile(stage).replace(/\.json$/, '.deps.json');
-  }
-
-  async writeState(rec: RunRecord, deps: Array<[string, string]>): Promise<void> {
-    await writeFileAtomic(this.depsFile(rec.stage), RecordedDeps.format(deps), { root: this.workspace });
-    rmSync(this.legacyDepsFile(rec.stage), { force: true });
+  /** The inputs first, the record last: a crash in between leaves the stage stale. */
+  async writeState(rec: RunRecord, inputs: Omit<RecordedInputs, 'v'>): Promise<void> {
+    await writeFileAtomic(this.inputsFile(rec.stage), `${JSON.stringify({ v: 3, deps: inputs.deps, code: inputs.code } satisfies RecordedInputs)}\n`, { root: this.workspace });
     await writeFileAtomic(this.stateFile(rec.stage), formatRecord(rec), { root: this.workspace });
-  }
-}
-
-/**
- * A run's deps as written to `.pipeline/state/<stage>.deps`, in a form that is cheap to read back
- * for thousands of files: a header line, every hash back to back on one line (fixed width), then
- * one path per line. Comparing a hash is a substring check, not a string per entry. (Paths with a
- * newline, or hashes of another width, are written as JSON instead.)
- */
-export class RecordedDeps {
-  private constructor(
-    private readonly paths: readonly string[],
-    private readonly hashes: string,
-    private readonly width: number,
-    private readonly list?: ReadonlyArray<readonly [string, string]>,
-  ) {}
-
-  get length(): number {
-    return this.paths.length;
-  }
-
-  path(i: number): string {
-    return this.paths[i]!;
-  }
-
-  hashIs(i: number, hash: string): boolean {
-    return this.list ? this.list[i]![1] === hash : hash.length === this.width && this.hashes.startsWith(hash, i * this.width);
-  }
-
-  static format(deps: ReadonlyArray<readonly [string, string]>): string {
-    const width = deps[0]?.[1].length ?? 64;
-    if (deps.some(([p, h]) => p.includes('\n') || h.length !== width)) return JSON.stringify(deps);
-    return `${JSON.stringify({ v: 2, n: deps.length, width })}\n${deps.map((d) => d[1]).join('')}\n${deps.map((d) => d[0]).join('\n')}`;
-  }
-
-  static parse(text: string): RecordedDeps {
-    if (text.startsWith('[')) {
-      // JSON: [[path, hash], …] (also what earlier versions wrote).
-      const list = JSON.parse(text) as Array<[string, string]>;
-      return new RecordedDeps(
-        list.map((d) => d[0]),
-        '',
-        0,
-        list,
-      );
-    }
-    const a = text.indexOf('\n');
-    const b = text.indexOf('\n', a + 1);
-    const head = JSON.parse(text.slice(0, a)) as { v: number; n: number; width: number };
-    const paths = head.n === 0 ? [] : text.slice(b + 1).split('\n');
-    if (head.v !== 2 || paths.length !== head.n || b - a - 1 !== head.n * head.width) throw new Error('damaged deps record');
-    return new RecordedDeps(paths, text.slice(a + 1, b), head.width);
   }
 }

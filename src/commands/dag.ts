@@ -1,11 +1,13 @@
 // `pipeline dag [--mermaid]`: the stages, what they read and write, and how they connect.
 import { parseArgs } from '../argv.js';
+import { stageCode } from '../dagLoader.js';
 import { openSession } from '../session.js';
 
-export const DAG_USAGE = `Usage: pipeline dag [--mermaid] [--set key=value]…
+export const DAG_USAGE = `Usage: pipeline dag [--mermaid | --code] [--set key=value]…
 
-Prints the stages in order with their deps, outs, params and GPU needs; --mermaid prints a
-Mermaid flowchart instead (paste into a Markdown file).
+Prints the stages in order with their deps, outs, params and GPU needs; --code also lists the
+files and packages of each stage's implementation fingerprint (what makes it "code changed");
+--mermaid prints a Mermaid flowchart instead (paste into a Markdown file).
 `;
 
 export async function dagCommand(workspace: string, argv: readonly string[]): Promise<number> {
@@ -13,7 +15,7 @@ export async function dagCommand(workspace: string, argv: readonly string[]): Pr
     process.stdout.write(DAG_USAGE);
     return 0;
   }
-  const { flags } = parseArgs(argv, { mermaid: 'bool', set: 'list' }, 'dag');
+  const { flags } = parseArgs(argv, { mermaid: 'bool', code: 'bool', set: 'list' }, 'dag');
   const s = await openSession(workspace, (flags.set as string[] | undefined) ?? []);
   const out: string[] = [];
   if (flags.mermaid) {
@@ -33,6 +35,15 @@ export async function dagCommand(workspace: string, argv: readonly string[]): Pr
       out.push(`    deps:   ${st.deps.join(', ') || '—'}`);
       out.push(`    outs:   ${st.outs.join(', ') || '—'}`);
       out.push(`    params: ${st.params.join(', ') || '—'}`);
+      const shared = typeof st.def.sharedFiles === 'function' ? st.def.sharedFiles(s.params) : st.def.sharedFiles;
+      if (shared?.length) out.push(`    shared: ${shared.join(', ')}`);
+      const code = stageCode(st.def);
+      if (flags.code) {
+        out.push(`    code:   ${code ? `${code.files.length} files, ${code.packages.length} packages` : 'the stage\'s functions (not loaded from a bundle)'}`);
+        for (const f of code?.files ?? []) out.push(`      ${f.id}`);
+        for (const p of code?.packages ?? []) out.push(`      ${p.name}@${p.version}`);
+        for (const c of st.def.code ?? []) out.push(`      ${c} (declared)`);
+      }
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);

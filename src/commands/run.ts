@@ -10,11 +10,7 @@ import { ChildRegistry } from '../processTree.js';
 import { pickReporter } from '../reporters.js';
 import { runGraph } from '../runner.js';
 import { openSession, type Session } from '../session.js';
-import { SnapshotBuilder } from '../noopSnapshot.js';
-import { snapshotKeyFor } from './runFast.js';
 import { trace } from '../trace.js';
-import { loadedDagInputs } from '../dagLoader.js';
-import { relative } from 'node:path';
 import type { Reporter } from '../events.js';
 import { cpus } from 'node:os';
 
@@ -34,11 +30,9 @@ export async function runOnce(
   runId: string,
   reporter: Reporter = pickReporter(f.json, process.stdout),
   session?: Session,
-  snapshotKey?: string,
 ): Promise<RunResult> {
   session ??= await openSession(workspace, f.sets);
   trace('session open (DAG, config, stat cache)');
-  const snapshot = snapshotKey && !f.dryRun ? new SnapshotBuilder(workspace) : undefined;
   const selected = selectStages(session.graph, f.targets);
   for (const s of f.force === 'targets' ? [] : f.force) {
     if (!session.graph.stages.has(s)) throw new UsageError(`--force: unknown stage '${s}'; stages: ${session.graph.order.join(', ')}`);
@@ -65,7 +59,6 @@ export async function runOnce(
     registry,
     signal,
     runId,
-    snapshot,
   });
   trace('stages done');
   await session.statCache.save();
@@ -73,14 +66,6 @@ export async function runOnce(
   // A stage the user named that was skipped (--cpu-only on a GPU stage) is a stage that could not run.
   const notRun = f.dryRun || !f.requireTargets ? [] : outcomes.filter((o) => o.status === 'skipped' && f.targets.includes(o.name) && !signal.aborted);
   const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'blocked') && notRun.length === 0 && !signal.aborted;
-  if (snapshot && snapshotKey) {
-    // Only a clean, complete, unforced run describes a state the next run can trust as a whole.
-    if (!ok || force.size > 0) snapshot.disable();
-    if (session.configStat) snapshot.add(relative(workspace, session.configFile), session.configStat);
-    for (const [p, st] of loadedDagInputs) snapshot.add(p.startsWith(`${workspace}/`) ? relative(workspace, p) : p, st);
-    await snapshot.write(snapshotKey, outcomes);
-    trace('no-op snapshot written');
-  }
   await reporter.finish(ok, outcomes, {
     ...(f.dryRun ? { dryRun: true } : {}),
     ...(notRun.length ? { notRun: notRun.map((o) => `requested stage '${o.name}' could not run: ${o.reason}`) } : {}),
@@ -114,7 +99,6 @@ export async function runCommand(workspace: string, argv: readonly string[]): Pr
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const snapKey = snapshotKeyFor(workspace, f);
     if (!f.dryRun) {
       await lock.acquire(`pipeline run ${argv.join(' ')}`.trim(), runId, {
         wait: f.wait,
@@ -123,7 +107,7 @@ export async function runCommand(workspace: string, argv: readonly string[]): Pr
         onWait: (h, ms) => process.stderr.write(`${ms ? `still waiting (${Math.round(ms / 1000)}s)` : 'waiting'} for the workspace lock held by ${describeHolder(h)}\n`),
       });
     }
-    const res = await runOnce(workspace, f, controller.signal, registry, runId, undefined, undefined, snapKey);
+    const res = await runOnce(workspace, f, controller.signal, registry, runId);
     return res.code;
   } finally {
     await registry.stopAll();

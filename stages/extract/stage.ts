@@ -1,7 +1,7 @@
 // The `extract` stage of the DAG: the files of input_dir that extract.glob matches → ShareGPT
 // dataset + report, incremental per file.
 import { posix } from 'node:path';
-import { defineStage, moduleDir, StageError, type StageContext } from '../../src/api.js';
+import { defineStage, StageError, type StageContext } from '../../src/api.js';
 import { canonical } from '../../src/pathSpec.js';
 import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
@@ -34,7 +34,6 @@ export const stage = defineStage({
   outs: (p) => [p.get<string>('extract.output'), p.get<string>('extract.report')],
   params: ['extract'],
   gpus: 0,
-  code: [moduleDir(import.meta.url)],
   async run(ctx) {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();

@@ -8,13 +8,13 @@ import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import {
   type CommandDef,
   defineStage,
-  moduleDir,
   type ParamsReader,
   type PublishContext,
   StageError,
   type StageContext,
 } from '../../src/api.js';
 import { configSchema, type RegisterConfig } from './config.js';
+import { ENTRIES_FILE, ENTRIES_OUT, REPORT_OUT } from './paths.js';
 import { DuplicateIndex } from './duplicateIndex.js';
 import { canonical } from '../../src/pathSpec.js';
 import { type DatasetEntry, infoFileFor, ownedEntriesSchema, type OwnedEntries, publishEntries, verifyEntries } from './registry.js';
@@ -25,9 +25,7 @@ import { loadTokenCounter, type TokenCounter } from './tokenCounter.js';
 export { configSchema } from './config.js';
 export { trainDatasetArgs } from './mix.js';
 
-export const ENTRIES_OUT = 'artifacts/register';
-export const ENTRIES_FILE = 'entries.json';
-export const REPORT_OUT = 'artifacts/reports/datasets.json';
+export { ENTRIES_FILE, ENTRIES_OUT, REPORT_OUT } from './paths.js';
 const CLEAN_DIR = 'clean';
 const MAX_ERRORS_SHOWN = 30;
 
@@ -170,7 +168,6 @@ export const stage = defineStage({
   },
   outs: [ENTRIES_OUT, REPORT_OUT],
   params: ['register', 'train.cutoff_len', 'train.model_name_or_path'],
-  code: [moduleDir(import.meta.url)],
   run,
   sharedFiles: (params) => [join(config(params).dataset_dir, 'dataset_info.json')],
   async publish(ctx) {

@@ -1,34 +1,9 @@
-// The `regress` stage: persona regression of the trained adapter (or of `regress.endpoint`)
-// against data/eyjafjalla_regression.jsonl, and the `pipeline report` command.
-import { defineStage, moduleDir, type CommandDef, type ParamsReader } from '../../src/api.js';
-import { CURRENT_POINTER, INFERENCE_CONFIG_PARAMS } from '../train/inference.js';
-import { checkCommand } from '../train/preflight.js';
-import { readRegressConfig } from './config.js';
+// The regress stage module, as pipeline.ts imports it: the stage (stage.ts), its config schema and
+// the `pipeline report` command.
+import type { CommandDef } from '../../src/api.js';
 import { reportCommand } from './reportCommand.js';
-import { RESULTS_OUT, runRegress, SUMMARY_OUT } from './run.js';
 
 export { configSchema } from './config.js';
-
-const endpointOf = (p: ParamsReader): string | null => readRegressConfig((k) => p.get(k)).endpoint;
-
-export const stage = defineStage({
-  name: 'regress',
-  description: 'persona regression: ask every case, check the answers, write results, history and report',
-  deps: (p) => {
-    const cfg = readRegressConfig((k) => p.get(k));
-    return cfg.endpoint === null ? [cfg.cases, CURRENT_POINTER] : [cfg.cases];
-  },
-  outs: [RESULTS_OUT, SUMMARY_OUT],
-  // What inferenceConfig() reads (the server's model, template and quantization), and the trainer executable.
-  params: ['regress', ...INFERENCE_CONFIG_PARAMS, 'train.command'],
-  gpus: (p) => (endpointOf(p) === null ? 1 : 0),
-  code: [moduleDir(import.meta.url)],
-  async preflight(params, info) {
-    if (endpointOf(params) !== null) return undefined;
-    const problem = await checkCommand(String(params.get('train.command') ?? 'llamafactory-cli'), info.workspace);
-    return problem && `${problem}; or set regress.endpoint to an OpenAI-compatible server you already run`;
-  },
-  run: runRegress,
-});
+export { stage } from './stage.js';
 
 export const commands: Record<string, CommandDef> = { report: reportCommand };

@@ -1,6 +1,6 @@
 // What the train stage consumes from `register`: its outs and the dataset files of the mix.
 import type { ParamsReader } from '../../src/api.js';
-import { ENTRIES_OUT } from '../register/index.js';
+import { ENTRIES_OUT } from '../register/paths.js';
 
 /**
  * The register stage's out holding what it registered into dataset_info.json (entries.json and

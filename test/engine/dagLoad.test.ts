@@ -1,7 +1,8 @@
-// Loading pipeline.ts: bundled as CommonJS and compiled with V8's code cache beside it; a cache V8
-// rejects is rewritten; a DAG with top-level await falls back to an ES module bundle; a package a
-// stage loads with import() stays out of the bundle and is loaded when the stage runs.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+// Loading pipeline.ts: one ES module bundle under .pipeline/dag/ (rebuilt when an input changes),
+// which imports the engine's API from the CLI build instead of carrying a copy (so a StageError
+// thrown by a stage is the CLI's class); a package a stage loads with import() stays out of the
+// bundle and loads when the stage runs.
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadDag } from '../../src/dagLoader.js';
 import { dagSource, engineWorkspace, read, removeWorkspaces, runJson } from './fixtures.js';
@@ -15,48 +16,53 @@ const STAGES = `
         const { default: pLimit } = await import('p-limit');
         const limit = pLimit(1);
         const n = await limit(async () => ctx.deps.length);
+        if (n > 2) throw new StageError('too many files: ' + n);
         await writeFile(ctx.out('out/one.txt'), 'files=' + n + ' ' + TAG + '\\n');
       } }),`;
 
-const dagFiles = async (ws: string) => (await readdir(join(ws, '.pipeline', 'dag'))).sort();
+const dagDir = (ws: string) => join(ws, '.pipeline', 'dag');
+const bundles = async (ws: string) => (await readdir(dagDir(ws))).filter((f) => /^pipeline-[0-9a-f]+\.mjs$/.test(f));
 
-test('the DAG is a CommonJS bundle with a V8 code cache; a rejected cache is rewritten, nothing else changes', async () => {
-  const ws = await engineWorkspace(dagSource('z.object({}).strict()', STAGES, "const TAG = 'cjs';"), { 'in/a.txt': 'a\n' });
+test('the DAG is one ES module that imports the CLI\'s API; a StageError from a stage is an expected failure', async () => {
+  const ws = await engineWorkspace(dagSource('z.object({}).strict()', STAGES, "const TAG = await Promise.resolve('esm');"), { 'in/a.txt': 'a\n' });
   const r1 = await runJson(ws);
   expect(r1.stage('one').status).toBe('ran');
   expect(r1.stderr).toBe('');
-  expect(await read(ws, 'out/one.txt')).toBe('files=1 cjs\n');
-  const files = await dagFiles(ws);
-  const bundle = files.find((f) => /^pipeline-[0-9a-f]+\.cjs$/.test(f));
-  const cache = files.find((f) => f.endsWith('.v8cache'));
+  expect(await read(ws, 'out/one.txt')).toBe('files=1 esm\n');
+  const [bundle] = await bundles(ws);
   expect(bundle).toBeDefined();
-  expect(cache).toBe(`${bundle}.${process.version}.v8cache`);
+  const code = await readFile(join(dagDir(ws), bundle!), 'utf8');
+  // No copy of the engine's error classes or of the lazily imported package inside.
+  expect(code).not.toMatch(/class UserError/);
+  expect(code).toMatch(/dist\/cli-[0-9a-f]+\/src\/api\.js/);
+  expect(code).not.toMatch(/yocto-queue/);
 
-  // Garbage where the cache was: V8 rejects it, the DAG still loads and the cache is written anew.
-  await writeFile(join(ws, '.pipeline', 'dag', cache!), 'not a code cache');
+  // An unchanged DAG is not bundled again; the stage's own StageError reads as its message.
   await writeFile(join(ws, 'in', 'b.txt'), 'b\n');
-  const r2 = await runJson(ws);
-  expect(r2.stage('one').status).toBe('ran');
-  expect(await read(ws, 'out/one.txt')).toBe('files=2 cjs\n');
-  const written = await readFile(join(ws, '.pipeline', 'dag', cache!));
-  expect(written.toString('latin1')).not.toBe('not a code cache');
-
-  // Compiled from that cache, the stage's import() still works, and nothing warns on stderr.
   await writeFile(join(ws, 'in', 'c.txt'), 'c\n');
+  const r2 = await runJson(ws);
+  expect(r2.stage('one')).toMatchObject({ status: 'failed', error: 'too many files: 3' });
+  expect(await bundles(ws)).toEqual([bundle]);
+
+  // An edit of pipeline.ts makes a new bundle and removes the old one.
+  await writeFile(join(ws, 'pipeline.ts'), dagSource('z.object({}).strict()', STAGES, "const TAG = 'edited';"));
+  await rm(join(ws, 'in', 'c.txt'));
   const r3 = await runJson(ws);
   expect(r3.stage('one').status).toBe('ran');
-  expect(await read(ws, 'out/one.txt')).toBe('files=3 cjs\n');
-  expect(r3.stderr).toBe('');
-  expect((await readFile(join(ws, '.pipeline', 'dag', cache!))).equals(written)).toBe(true);
+  expect(await read(ws, 'out/one.txt')).toBe('files=2 edited\n');
+  const after = await bundles(ws);
+  expect(after).toHaveLength(1);
+  expect(after[0]).not.toBe(bundle);
 });
 
-test('a pipeline.ts with top-level await is loaded as an ES module bundle', async () => {
-  const ws = await engineWorkspace(dagSource('z.object({}).strict()', STAGES, "const TAG = await Promise.resolve('esm');"), { 'in/a.txt': 'a\n' });
+test('a damaged manifest means a new bundle, not a crash', async () => {
+  const ws = await engineWorkspace(dagSource('z.object({}).strict()', STAGES, "const TAG = 'm';"), { 'in/a.txt': 'a\n' });
+  expect((await runJson(ws)).stage('one').status).toBe('ran');
+  await writeFile(join(dagDir(ws), 'manifest.json'), '{"v": 5, "out": 12}');
   const r = await runJson(ws);
   expect(r.code).toBe(0);
-  expect(r.stage('one').status).toBe('ran');
-  expect(await read(ws, 'out/one.txt')).toBe('files=1 esm\n');
-  expect((await dagFiles(ws)).some((f) => /^pipeline-[0-9a-f]+\.mjs$/.test(f))).toBe(true);
+  expect(r.stage('one').status).toBe('fresh');
+  expect(r.stderr).toBe('');
 });
 
 test('loading the same DAG again in one process gives the same module (watch keeps its stages\' state)', async () => {

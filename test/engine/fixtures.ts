@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, makeWorkspace, REPO, runCli, type CliResult } from '../helpers/workspace.js';
+import { renderReason, type Reason } from '../../src/reasons.js';
 
 export { REPO, BIN };
 
@@ -167,14 +168,33 @@ export interface StageStatus {
   reasons: string[];
 }
 
-/** `pipeline status --json …args` → name → { state, reasons }. */
-export async function statusJson(ws: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<Record<string, StageStatus>> {
+export interface StageStatusJson {
+  name: string;
+  state: 'fresh' | 'stale' | 'restorable';
+  /** Present when there are reasons. */
+  reason?: string;
+  reasons: Reason[];
+}
+
+/** `pipeline status --json …args` as printed: name → { name, state, reason, reasons: [{kind…}] }. */
+export async function statusValues(ws: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<Record<string, StageStatusJson>> {
   const res = await runCli(ws, ['status', '--json', ...args], { env: cliEnv(env) });
   if (res.code !== 0) throw new Error(`status exited ${res.code}\n${res.stderr}`);
   const lines = res.stdout.split('\n').filter(Boolean);
   if (lines.length !== 1) throw new Error(`status --json printed ${lines.length} lines:\n${res.stdout}`);
-  const parsed = JSON.parse(lines[0]!) as { stages: Array<{ name: string } & StageStatus> };
-  return Object.fromEntries(parsed.stages.map(({ name, state, reasons }) => [name, { state, reasons }]));
+  const parsed = JSON.parse(lines[0]!) as { stages: StageStatusJson[] };
+  return Object.fromEntries(parsed.stages.map((s) => [s.name, s]));
+}
+
+/** `pipeline status --json …args` → name → { state, reasons as people read them }. */
+export async function statusJson(ws: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<Record<string, StageStatus>> {
+  const all = await statusValues(ws, args, env);
+  return Object.fromEntries(Object.values(all).map(({ name, state, reason, reasons }) => {
+    const texts = reasons.map(renderReason);
+    // The human `reason` is exactly the rendered values, joined.
+    if (texts.join('; ') !== (reason ?? '')) throw new Error(`status --json: reason ${JSON.stringify(reason)} is not its reasons rendered: ${JSON.stringify(texts)}`);
+    return [name, { state, reasons: texts }];
+  }));
 }
 
 export interface BackgroundCli {

@@ -1,0 +1,30 @@
+// The `regress` stage: persona regression of the trained adapter (or of `regress.endpoint`)
+// against data/eyjafjalla_regression.jsonl. Its code fingerprint is this module's import closure
+// (the `report` command lives elsewhere and does not count).
+import { defineStage, type ParamsReader } from '../../src/api.js';
+import { CURRENT_POINTER, INFERENCE_CONFIG_PARAMS } from '../train/inference.js';
+import { checkCommand } from '../train/preflight.js';
+import { readRegressConfig } from './config.js';
+import { RESULTS_OUT, runRegress, SUMMARY_OUT } from './run.js';
+
+const endpointOf = (p: ParamsReader): string | null => readRegressConfig((k) => p.get(k)).endpoint;
+
+export const stage = defineStage({
+  name: 'regress',
+  description: 'persona regression: ask every case, check the answers, write results, history and report',
+  deps: (p) => {
+    const cfg = readRegressConfig((k) => p.get(k));
+    return cfg.endpoint === null ? [cfg.cases, CURRENT_POINTER] : [cfg.cases];
+  },
+  outs: [RESULTS_OUT, SUMMARY_OUT],
+  // What inferenceConfig() reads (the server's model, template and quantization), and the trainer executable.
+  params: ['regress', ...INFERENCE_CONFIG_PARAMS, 'train.command'],
+  gpus: (p) => (endpointOf(p) === null ? 1 : 0),
+  async preflight(params, info) {
+    if (endpointOf(params) !== null) return undefined;
+    const problem = await checkCommand(String(params.get('train.command') ?? 'llamafactory-cli'), info.workspace);
+    return problem && `${problem}; or set regress.endpoint to an OpenAI-compatible server you already run`;
+  },
+  run: runRegress,
+});
+

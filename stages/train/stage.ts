@@ -1,0 +1,30 @@
+// The `train` stage: QLoRA fine-tuning with `llamafactory-cli train` on pinned GPUs, resumable
+// from checkpoints, with the adapter cached by stage key. Its code fingerprint is this module's
+// import closure (the chat commands live elsewhere and do not count).
+import { defineStage, type ParamsReader } from '../../src/api.js';
+import { readTrainConfig, TRAIN_PARAM_KEYS } from './config.js';
+import { ADAPTERS_DIR, CURRENT_POINTER } from './inference.js';
+import { trainPreflight } from './preflight.js';
+import { runTrain } from './runTrain.js';
+import { REGISTER_OUTS, registeredDatasetFiles } from './registerInputs.js';
+
+function trainDeps(params: ParamsReader): string[] {
+  const train = readTrainConfig((k) => params.get(k));
+  const deps = [...REGISTER_OUTS, ...registeredDatasetFiles(params), train.model_name_or_path];
+  if (train.base_config !== null) deps.push(train.base_config);
+  return deps;
+}
+
+export const stage = defineStage({
+  name: 'train',
+  description: 'QLoRA fine-tuning with llamafactory-cli train (GPU); adapter in artifacts/adapters/<key>',
+  deps: trainDeps,
+  outs: [`${ADAPTERS_DIR}/{key}`, CURRENT_POINTER],
+  params: [...TRAIN_PARAM_KEYS, 'register'],
+  // Which llamafactory-cli runs the training does not change the adapter's key.
+  untrackedParams: ['train.command'],
+  gpus: (params) => readTrainConfig((k) => params.get(k)).gpus,
+  resumable: true,
+  preflight: trainPreflight,
+  run: runTrain,
+});
