@@ -2,140 +2,31 @@
 // (`她轻声说：“…”`), tags (`“…”艾雅法拉说。`), action beats, pronouns resolved to the last
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
-import { LEADING_ADVERBIAL_RE, SPEECH_VERB_RE } from './lexicon.js';
+// Sentence and clause splitting live in narration.ts, address detection in address.ts.
+import { addressCheck, type AddressCheck } from './address.js';
+import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
-import { isSpace } from './chars.js';
+import {
+  CLAUSE_SEP_G,
+  endsTerminal,
+  endsWithColon,
+  lastNonSpace,
+  NO_REFS,
+  SENTENCE_END_G,
+  SEPARATOR_RE,
+  subjectOf,
+  type Clause,
+  type ClauseRef,
+  type Sentence,
+} from './narration.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
-/** A clause of a narration segment: offsets into `src` (no substring is made). */
-interface Clause {
-  src: string;
-  start: number;
-  end: number;
-  /** Referents, `index` relative to `start`. */
-  refs: ReadonlyArray<ClauseRef>;
-}
-interface ClauseRef {
-  id: SpeakerId | null;
-  index: number;
-}
-/** The refs of every clause without a referent (most of them): one shared empty list. */
-const NO_REFS: ReadonlyArray<ClauseRef> = Object.freeze([]);
-/** A sentence of a narration segment: offsets into `src`. */
-interface Sentence {
-  src: string;
-  start: number;
-  end: number;
-  clauses: Clause[];
-  /** Ends with sentence punctuation (a complete sentence rather than an intro clause). */
-  complete: boolean;
-}
-
-/** 。！？!?；;… */
-function isSentenceEnd(c: number): boolean {
-  return c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0x21 || c === 0x3f || c === 0xff1b || c === 0x3b || c === 0x2026;
-}
-/** A sentence ends after 。！？!?；;… unless more of those or a closing quote follow. */
-const SENTENCE_END_G = /[。！？!?；;…](?![。！？!?；;…”])/g;
-/** Clause separators: ，,：:、 */
-const CLAUSE_SEP_G = /[，,：:、]/g;
-const SEPARATOR_RE = /[。！？!?；;…，,：:、]/;
-/** 。！？!?；;…— (what TERMINAL_END_RE ends with). */
-function isTerminal(c: number): boolean {
-  return isSentenceEnd(c) || c === 0x2014;
-}
-/** Last index in [start, end) that is not whitespace (JS `\s`), or start - 1. */
-function lastNonSpace(t: string, start: number, end: number): number {
-  let i = end - 1;
-  while (i >= start && isSpace(t.charCodeAt(i))) i--;
-  return i;
-}
-/** `/[。！？!?；;…—]\s*$/` on t[start, end). */
-function endsTerminal(t: string, start: number, end: number): boolean {
-  const i = lastNonSpace(t, start, end);
-  return i >= start && isTerminal(t.charCodeAt(i));
-}
-/** `/[：:]\s*$/` on t[start, end). */
-function endsWithColon(t: string, start: number, end: number): boolean {
-  const i = lastNonSpace(t, start, end);
-  if (i < start) return false;
-  const c = t.charCodeAt(i);
-  return c === 0xff1a || c === 0x3a;
-}
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Longest distance (in paragraphs) turn-taking is trusted across. */
 const MAX_TURN_DISTANCE = 6;
 
 export interface AttributeOptions {
   names: NameIndex;
-}
-
-const LEADING_ADVERBIAL_STICKY = new RegExp(LEADING_ADVERBIAL_RE.source.replace(/^\^/, ''), 'y');
-
-/** Index of the first character in [i, end) that is not whitespace, \u3000, … or —; else end. */
-function skipFiller(t: string, i: number, end: number): number {
-  while (i < end) {
-    const c = t.charCodeAt(i);
-    if (c === 0x3000 || c === 0x2026 || c === 0x2014 || c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x1680) i++;
-    else break;
-  }
-  return i;
-}
-
-/** The referent in subject position of a clause (first thing after leading adverbials), if any. */
-function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined {
-  const first = clause.refs[0];
-  if (!first) return undefined;
-  const { src, start, end } = clause;
-  let pos = skipFiller(src, start, end);
-  // The adverbials hold no separator, so a match that runs past the clause's end can only have
-  // taken the separator after it: the subject position is then past every referent of the clause.
-  for (let k = 0; k < 3 && pos < end; k++) {
-    LEADING_ADVERBIAL_STICKY.lastIndex = pos;
-    // Sticky: a match starts at pos and lastIndex is its end (no match array needed).
-    if (!LEADING_ADVERBIAL_STICKY.test(src) || LEADING_ADVERBIAL_STICKY.lastIndex === pos) break;
-    pos = skipFiller(src, Math.min(LEADING_ADVERBIAL_STICKY.lastIndex, end), end);
-  }
-  return first.index === pos - start ? { id: first.id } : undefined;
-}
-
-function vocativeRe(names: readonly string[]): RegExp {
-  const alt = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  return new RegExp(`(?:${alt})(?=[，,！!？?…～~。]|$)`);
-}
-
-export interface AddressCheck {
-  /** The line addresses the Doctor (前辈 on its own, or a Doctor name as a vocative). */
-  doctor(text: string): boolean;
-  /** The line addresses her (one of her names as a vocative, 艾雅法拉前辈 included). */
-  persona(text: string): boolean;
-  /** The known character the line addresses, if exactly one kind of address is found. */
-  addressee(text: string): SpeakerId | undefined;
-}
-
-const addressChecks = new WeakMap<NameIndex, AddressCheck>();
-
-export function addressCheck(names: NameIndex): AddressCheck {
-  const cached = addressChecks.get(names);
-  if (cached) return cached;
-  const esc = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const her = names.personaNames.map(esc).join('|');
-  const senpai = new RegExp(`(?<!${her})前辈`);
-  const doctorVoc = vocativeRe(names.doctorNames);
-  const personaVoc = new RegExp(`(?:${her})(?:前辈|小姐|同学)?(?=[，,！!？?…～~。]|$)`);
-  const check: AddressCheck = {
-    doctor: (t) => senpai.test(t) || doctorVoc.test(t),
-    persona: (t) => personaVoc.test(t),
-    addressee(t) {
-      const d = check.doctor(t);
-      const p = check.persona(t);
-      if (d && !p) return 'doctor';
-      if (p && !d) return 'persona';
-      return undefined;
-    },
-  };
-  addressChecks.set(names, check);
-  return check;
 }
 
 export function attribute(seg: Segmented, opts: AttributeOptions): void {

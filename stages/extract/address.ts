@@ -1,0 +1,44 @@
+// Whom a spoken line addresses: 前辈 or a Doctor name as a vocative means the Doctor, one of her
+// names as a vocative means her. The attributor uses it to veto and to infer speakers.
+import type { NameIndex } from './names.js';
+import type { SpeakerId } from './types.js';
+
+function vocativeRe(names: readonly string[]): RegExp {
+  const alt = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`(?:${alt})(?=[，,！!？?…～~。]|$)`);
+}
+
+export interface AddressCheck {
+  /** The line addresses the Doctor (前辈 on its own, or a Doctor name as a vocative). */
+  doctor(text: string): boolean;
+  /** The line addresses her (one of her names as a vocative, 艾雅法拉前辈 included). */
+  persona(text: string): boolean;
+  /** The known character the line addresses, if exactly one kind of address is found. */
+  addressee(text: string): SpeakerId | undefined;
+}
+
+const addressChecks = new WeakMap<NameIndex, AddressCheck>();
+
+export function addressCheck(names: NameIndex): AddressCheck {
+  const cached = addressChecks.get(names);
+  if (cached) return cached;
+  const esc = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const her = names.personaNames.map(esc).join('|');
+  const senpai = new RegExp(`(?<!${her})前辈`);
+  const doctorVoc = vocativeRe(names.doctorNames);
+  const personaVoc = new RegExp(`(?:${her})(?:前辈|小姐|同学)?(?=[，,！!？?…～~。]|$)`);
+  const check: AddressCheck = {
+    doctor: (t) => senpai.test(t) || doctorVoc.test(t),
+    persona: (t) => personaVoc.test(t),
+    addressee(t) {
+      const d = check.doctor(t);
+      const p = check.persona(t);
+      if (d && !p) return 'doctor';
+      if (p && !d) return 'persona';
+      return undefined;
+    },
+  };
+  addressChecks.set(names, check);
+  return check;
+}
+

@@ -1,0 +1,90 @@
+// The grammar of narration the attributor reads: sentences and clauses as offsets into the text,
+// where they end, and who stands in a clause's subject position.
+import { LEADING_ADVERBIAL_RE } from './lexicon.js';
+import { isSpace } from './chars.js';
+import type { SpeakerId } from './types.js';
+
+/** A clause of a narration segment: offsets into `src` (no substring is made). */
+export interface Clause {
+  src: string;
+  start: number;
+  end: number;
+  /** Referents, `index` relative to `start`. */
+  refs: ReadonlyArray<ClauseRef>;
+}
+export interface ClauseRef {
+  id: SpeakerId | null;
+  index: number;
+}
+/** The refs of every clause without a referent (most of them): one shared empty list. */
+export const NO_REFS: ReadonlyArray<ClauseRef> = Object.freeze([]);
+/** A sentence of a narration segment: offsets into `src`. */
+export interface Sentence {
+  src: string;
+  start: number;
+  end: number;
+  clauses: Clause[];
+  /** Ends with sentence punctuation (a complete sentence rather than an intro clause). */
+  complete: boolean;
+}
+
+/** 。！？!?；;… */
+function isSentenceEnd(c: number): boolean {
+  return c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0x21 || c === 0x3f || c === 0xff1b || c === 0x3b || c === 0x2026;
+}
+/** A sentence ends after 。！？!?；;… unless more of those or a closing quote follow. */
+export const SENTENCE_END_G = /[。！？!?；;…](?![。！？!?；;…”])/g;
+/** Clause separators: ，,：:、 */
+export const CLAUSE_SEP_G = /[，,：:、]/g;
+export const SEPARATOR_RE = /[。！？!?；;…，,：:、]/;
+/** 。！？!?；;…— (what TERMINAL_END_RE ends with). */
+function isTerminal(c: number): boolean {
+  return isSentenceEnd(c) || c === 0x2014;
+}
+/** Last index in [start, end) that is not whitespace (JS `\s`), or start - 1. */
+export function lastNonSpace(t: string, start: number, end: number): number {
+  let i = end - 1;
+  while (i >= start && isSpace(t.charCodeAt(i))) i--;
+  return i;
+}
+/** `/[。！？!?；;…—]\s*$/` on t[start, end). */
+export function endsTerminal(t: string, start: number, end: number): boolean {
+  const i = lastNonSpace(t, start, end);
+  return i >= start && isTerminal(t.charCodeAt(i));
+}
+/** `/[：:]\s*$/` on t[start, end). */
+export function endsWithColon(t: string, start: number, end: number): boolean {
+  const i = lastNonSpace(t, start, end);
+  if (i < start) return false;
+  const c = t.charCodeAt(i);
+  return c === 0xff1a || c === 0x3a;
+}
+
+const LEADING_ADVERBIAL_STICKY = new RegExp(LEADING_ADVERBIAL_RE.source.replace(/^\^/, ''), 'y');
+
+/** Index of the first character in [i, end) that is not whitespace, \u3000, … or —; else end. */
+function skipFiller(t: string, i: number, end: number): number {
+  while (i < end) {
+    const c = t.charCodeAt(i);
+    if (c === 0x3000 || c === 0x2026 || c === 0x2014 || c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x1680) i++;
+    else break;
+  }
+  return i;
+}
+
+/** The referent in subject position of a clause (first thing after leading adverbials), if any. */
+export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined {
+  const first = clause.refs[0];
+  if (!first) return undefined;
+  const { src, start, end } = clause;
+  let pos = skipFiller(src, start, end);
+  // The adverbials hold no separator, so a match that runs past the clause's end can only have
+  // taken the separator after it: the subject position is then past every referent of the clause.
+  for (let k = 0; k < 3 && pos < end; k++) {
+    LEADING_ADVERBIAL_STICKY.lastIndex = pos;
+    // Sticky: a match starts at pos and lastIndex is its end (no match array needed).
+    if (!LEADING_ADVERBIAL_STICKY.test(src) || LEADING_ADVERBIAL_STICKY.lastIndex === pos) break;
+    pos = skipFiller(src, Math.min(LEADING_ADVERBIAL_STICKY.lastIndex, end), end);
+  }
+  return first.index === pos - start ? { id: first.id } : undefined;
+}
