@@ -17,10 +17,11 @@ export interface AddressCheck {
   addressee(text: string): SpeakerId | undefined;
 }
 
-const addressChecks = new WeakMap<NameIndex, AddressCheck>();
+// Keyed by her names (the same array for every file's index built from one config).
+const addressChecks = new WeakMap<readonly string[], AddressCheck>();
 
 export function addressCheck(names: NameIndex): AddressCheck {
-  const cached = addressChecks.get(names);
+  const cached = addressChecks.get(names.personaNames);
   if (cached) return cached;
   const esc = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const her = names.personaNames.map(esc).join('|');
@@ -38,7 +39,7 @@ export function addressCheck(names: NameIndex): AddressCheck {
       return undefined;
     },
   };
-  addressChecks.set(names, check);
+  addressChecks.set(names.personaNames, check);
   return check;
 }
 

@@ -22,11 +22,24 @@ import {
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
+/** Stands for a character named only by a descriptive noun (never a speaker). */
+const SOMEONE: SpeakerId = 'other:?';
+/** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
+const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
+const DEMONSTRATIVE_RE = /[那这]$/;
 /** Longest distance (in paragraphs) turn-taking is trusted across. */
 const MAX_TURN_DISTANCE = 6;
 
 export interface AttributeOptions {
   names: NameIndex;
+  /** Who a first-person narrator is, when the text says so (discover.ts). */
+  narrator?: SpeakerId;
+}
+
+/** The first clause of a sentence that is not empty (`”，她回答` has an empty one before the comma). */
+function firstClause(s: Sentence): Clause | undefined {
+  for (const c of s.clauses) if (lastNonSpace(c.src, c.start, c.end) >= c.start) return c;
+  return undefined;
 }
 
 export function attribute(seg: Segmented, opts: AttributeOptions): void {
@@ -39,6 +52,8 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   // each narration segment are found once here and reused by the scene pass.
   let me = 0;
   let doctorInNarration = 0;
+  // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
+  const epithets = new Map<string, SpeakerId>();
   // Referents of every narration segment, in document order (the scene pass reads them in the same order).
   const narrRefs: Referent[][] = [];
   for (const sc of seg.scenes)
@@ -52,19 +67,21 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
             else if (r.ref === 'doctor') doctorInNarration++;
           }
         }
-  const firstPerson = me >= 3 && doctorInNarration * 4 <= me;
+  // 我 in narration: the narrator the text names, else the Doctor when 我 dominates, else nobody.
+  const narrator: SpeakerId | null = opts.narrator ?? (me >= 3 && doctorInNarration * 4 <= me ? 'doctor' : null);
   let cursor = 0;
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, firstPerson, vetoed, address, nextRefs, splitRefsOk);
+  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk);
 }
 
 function attributeScene(
   scene: Scene,
   utts: Utterance[],
   names: NameIndex,
-  firstPerson: boolean,
+  narrator: SpeakerId | null,
+  epithets: Map<string, SpeakerId>,
   vetoed: (u: Utterance, id: SpeakerId) => boolean,
   address: AddressCheck,
   nextRefs: () => Referent[],
@@ -91,14 +108,40 @@ function attributeScene(
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
     let seenHe: Set<SpeakerId> | undefined;
-    const resolve = (ref: Referent['ref'], index: number): ClauseRef => {
+    // The characters named so far in the clause being read.
+    const clauseNames = new Set<SpeakerId>();
+    const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
       let id: SpeakerId | null;
-      if (ref === '我') id = firstPerson ? 'doctor' : null;
-      else if (ref === '她' || ref === '他') {
-        const seen = ref === '她' ? seenShe : seenHe;
-        const set = seen?.size ? seen : state[ref];
+      if (ref === '我') id = narrator;
+      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 3), abs))) {
+        // `一个少女…`: someone new, not surely anyone: resolves to no one and makes the pronoun
+        // ambiguous from here on.
+        id = null;
+        if (ref === '某她') (seenShe ??= new Set()).add(SOMEONE);
+        else (seenHe ??= new Set()).add(SOMEONE);
+        mention(SOMEONE);
+      } else if (ref === '她' || ref === '他' || ref === '某她' || ref === '某他') {
+        // A pronoun, or a descriptive noun (少女, 那女孩) read like one: the one salient character.
+        const p = ref === '她' || ref === '某她' ? '她' : '他';
+        const seen = p === '她' ? seenShe : seenHe;
+        let set = seen?.size ? seen : state[p];
+        // A pronoun is not the character named earlier in its own clause (`伊芙利特缠着她`).
+        if (clauseNames.size) set = new Set([...set].filter((x) => !clauseNames.has(x)));
         id = set.size === 1 ? set.values().next().value! : null;
-      } else id = ref;
+        if (id === SOMEONE) id = null;
+        if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {
+          // A bare 少女 / 女孩: an epithet. Once resolved it keeps naming that character (`那女孩`
+          // is whoever was just introduced, resolved afresh each time).
+          const bound = epithets.get(word);
+          if (bound) id = present.has(bound) ? bound : null;
+          else if (id) epithets.set(word, id);
+        }
+      } else {
+        id = ref;
+        clauseNames.add(ref);
+      }
+      if (!id && (ref === '她' || ref === '某她')) (seenShe ??= new Set()).add(SOMEONE);
+      else if (!id && (ref === '他' || ref === '某他')) (seenHe ??= new Set()).add(SOMEONE);
       if (id && ref !== '我') {
         if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
         else (seenHe ??= new Set()).add(id);
@@ -125,15 +168,16 @@ function attributeScene(
           nextSep = CLAUSE_SEP_G.test(text) ? CLAUSE_SEP_G.lastIndex - 1 : n;
         }
         const base = cStart;
+        clauseNames.clear();
         const cEnd = nextSep < end ? nextSep : end;
         cStart = cEnd + 1;
         let refs: ClauseRef[] | undefined;
         if (all) {
           while (ri < all.length && all[ri]!.index < cEnd) {
             const r = all[ri++]!;
-            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base));
+            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base, r.index, r.word));
           }
-        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index));
+        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index, base + r.index, r.word));
         clauses.push({ src: text, start: base, end: cEnd, refs: refs ?? NO_REFS });
         if (cEnd === end) break;
       }
@@ -202,7 +246,7 @@ function attributeScene(
     if (p.scriptName !== undefined) {
       const u = utts[(p.segments[speechIdx[0]!] as { utt: number }).utt]!;
       const known = names.lookupExact(p.scriptName);
-      const id: SpeakerId = known ?? (p.scriptName === '我' ? 'doctor' : `other:${p.scriptName}`);
+      const id: SpeakerId = known ?? (p.scriptName === '我' ? (narrator ?? 'doctor') : `other:${p.scriptName}`);
       u.speaker = vetoed(u, id) ? null : id;
       u.rule = u.speaker ? 'script' : 'script-veto';
       mention(id);
@@ -230,7 +274,7 @@ function attributeScene(
       if (!cand && post) {
         const first = post[0]!;
         const introducesNext = post.length === 1 && endsWithColon(first.src, first.start, first.end) && k + 2 < p.segments.length && p.segments[k + 2]!.kind === 'quote';
-        const c0 = first.clauses[0];
+        const c0 = firstClause(first);
         const subj = c0 ? subjectOf(c0) : undefined;
         if (!introducesNext && subj && SPEECH_VERB_RE.test(first.src.slice(first.start, first.end))) {
           cand = subj;
@@ -244,7 +288,7 @@ function attributeScene(
       }
       // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
       if (!cand && post && k === speechIdx.at(-1)) {
-        const c0 = post[0]!.clauses[0];
+        const c0 = firstClause(post[0]!);
         const subj = c0 ? subjectOf(c0) : undefined;
         if (subj) {
           cand = subj;
@@ -284,7 +328,8 @@ function attributeScene(
     }
     if (paraSpeaker) {
       mention(paraSpeaker);
-      state[names.pronounOf(paraSpeaker)] = new Set([paraSpeaker]);
+      // (The narrator speaking, `”我问。`, says nothing about whom 她 / 他 means next.)
+      if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = new Set([paraSpeaker]);
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.

@@ -2,6 +2,7 @@
 import { attribute } from './attribute.js';
 import type { FileOptions } from './config.js';
 import { decodeBytes, type Encoding } from './decode.js';
+import { discoverNames, type Discovered } from './discover.js';
 import { buildNameIndex, type NameIndex } from './names.js';
 import { normalizeText } from './normalize.js';
 import { checkParagraph, mayTrip } from './nsfw.js';
@@ -52,11 +53,19 @@ function namesFor(o: FileOptions): NameIndex {
   return idx;
 }
 
+/** The config's index extended with the characters this file names (discover.ts). */
+function fileNames(base: NameIndex, o: FileOptions, d: Discovered): NameIndex {
+  return d.names.length ? buildNameIndex(o.persona, o.doctor, o.others, d.names) : base;
+}
+
 /** Normalized text → segmented, attributed, filtered utterances and sample windows. */
 export function analyzeText(text: string, o: FileOptions): Analysis {
-  const names = namesFor(o);
-  const segmented = segmentText(normalizeText(text), { maxParagraphChars: o.max_paragraph_chars, names });
-  attribute(segmented, { names });
+  const norm = normalizeText(text);
+  const base = namesFor(o);
+  const discovered = discoverNames(norm, base);
+  const names = fileNames(base, o, discovered);
+  const segmented = segmentText(norm, { maxParagraphChars: o.max_paragraph_chars, names });
+  attribute(segmented, { names, narrator: discovered.narrator });
   const nsfwUtterances = new Set<number>();
   let nsfwParagraphs = 0;
   let nsfwExcused = 0;
