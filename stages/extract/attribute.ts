@@ -19,6 +19,7 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
+import { fillByAddress, fillTurns, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
@@ -27,8 +28,6 @@ const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
-/** Longest distance (in paragraphs) turn-taking is trusted across. */
-const MAX_TURN_DISTANCE = 6;
 
 export interface AttributeOptions {
   names: NameIndex;
@@ -90,8 +89,12 @@ function attributeScene(
   const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
   const present = new Set<SpeakerId>();
 
+  // Who is named or heard in each paragraph, for the scene passes (turns.ts).
+  const paraMentions: Array<Set<SpeakerId> | undefined> = [];
+  let curPara = 0;
   const mention = (id: SpeakerId) => {
     present.add(id);
+    (paraMentions[curPara] ??= new Set()).add(id);
   };
   // Sentences end after 。！？!?；;… unless more of those (or a closing quote) follow; clauses are
   // split at ，,：:、 (separators dropped). Referents come from one scan of the whole segment
@@ -203,12 +206,6 @@ function attributeScene(
     return undefined;
   };
 
-  interface Unit {
-    para: number;
-    speaker: SpeakerId | null;
-    bare: boolean;
-    utts: Utterance[];
-  }
   const units: Unit[] = [];
   let prevNarration: { para: number; only: SpeakerId | null } | undefined;
 
@@ -347,79 +344,15 @@ function attributeScene(
     const undecided = quoteUtts.every((u) => !u.rule);
     units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts });
   }
-  for (let pi = 0; pi < scene.paragraphs.length; pi++) attributeParagraph(scene.paragraphs[pi]!, pi);
+  for (let pi = 0; pi < scene.paragraphs.length; pi++) {
+    curPara = pi;
+    attributeParagraph(scene.paragraphs[pi]!, pi);
+  }
 
-  // V: in a scene with only her and the Doctor, a line that addresses one of them is the other's.
-  const pairScene = [...present].every((x) => x === 'persona' || x === 'doctor');
-  if (pairScene)
-    for (const unit of units) {
-      if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto'))) continue;
-      const to = new Set(unit.utts.map((u) => address.addressee(u.text)).filter((x) => x !== undefined));
-      if (to.size !== 1) continue;
-      const id: SpeakerId = [...to][0] === 'doctor' ? 'persona' : 'doctor';
-      if (unit.utts.some((u) => vetoed(u, id))) continue;
-      unit.speaker = id;
-      unit.bare = false;
-      for (const u of unit.utts) {
-        u.speaker = id;
-        u.rule = 'addressee';
-      }
-    }
-
-  // E: turn-taking. A bare, unattributed paragraph inside a back-and-forth run takes the speaker
-  // the alternation predicts from the nearest attributed paragraphs on both sides; if the sides
-  // disagree, or the partner is unknown, it stays unattributed.
-  const pairOf = (id: SpeakerId): SpeakerId | undefined => {
-    const onlyPair = [...present].every((x) => x === 'persona' || x === 'doctor');
-    if (!onlyPair) return undefined;
-    return id === 'persona' ? 'doctor' : id === 'doctor' ? 'persona' : undefined;
-  };
-  const predict = (i: number, dir: -1 | 1): SpeakerId | null | undefined => {
-    let j = i;
-    let dist = 0;
-    let anchor: SpeakerId | undefined;
-    while (dist < MAX_TURN_DISTANCE) {
-      const next = j + dir;
-      const a = units[j]!;
-      const b = units[next];
-      if (!b || Math.abs(b.para - a.para) !== 1) return undefined;
-      j = next;
-      dist++;
-      if (b.speaker) {
-        anchor = b.speaker;
-        break;
-      }
-      if (!b.bare) return undefined;
-    }
-    if (!anchor) return undefined;
-    if (dist % 2 === 0) return anchor;
-    // The partner: whom the anchor addresses, else the nearest differing speaker beyond the
-    // anchor in the same run, else the other half of a her-and-the-Doctor scene.
-    const anchorUnit = units[j]!;
-    let partner: SpeakerId | undefined;
-    const to = new Set(anchorUnit.utts.map((u) => address.addressee(u.text)).filter((x) => x !== undefined && x !== anchor));
-    if (to.size === 1) return [...to][0]!;
-    for (let k = j + dir, prev = j; units[k] && Math.abs(units[k]!.para - units[prev]!.para) === 1; prev = k, k += dir) {
-      const s = units[k]!.speaker;
-      if (s && s !== anchor) {
-        partner = s;
-        break;
-      }
-    }
-    return partner ?? pairOf(anchor) ?? null;
-  };
-  units.forEach((unit, i) => {
-    if (unit.speaker || !unit.bare) return;
-    const back = predict(i, -1);
-    const fwd = predict(i, 1);
-    let id: SpeakerId | null | undefined;
-    if (back && fwd) id = back === fwd ? back : null;
-    else id = back ?? fwd;
-    if (!id) return;
-    if (unit.utts.some((u) => vetoed(u, id))) return;
-    for (const u of unit.utts) {
-      u.speaker = id;
-      u.rule = 'turn-taking';
-    }
-  });
+  // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
+  // line uses it: then it is no evidence of who speaks in this scene.
+  const sharedHonorific = units.some((u) => u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))));
+  const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific };
+  fillByAddress(view);
+  fillTurns(view);
 }
