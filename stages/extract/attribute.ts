@@ -235,7 +235,14 @@ function attributeScene(
               }
       }
       let subj: { id: SpeakerId | null } | undefined;
-      if (single && only) for (let k = narr.length - 1; k >= 0 && !subj; k--) subj = narr[k] ? lastSubject(narr[k]!) : undefined;
+      // (The subject must be in the paragraph's last sentence: the one acting right before the quote.)
+      if (single && only)
+        for (let k = narr.length - 1; k >= 0; k--) {
+          const last = narr[k]?.at(-1);
+          if (!last) continue;
+          subj = lastSubject([last]);
+          break;
+        }
       prevNarration = { para: pi, only: single && only && subj?.id ? subj.id : null };
       return;
     }
@@ -338,7 +345,7 @@ function attributeScene(
           u.speaker = id;
           u.rule = 'beat-paragraph';
         }
-        state[names.pronounOf(id)] = new Set([id]);
+        if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
       }
     }
     const undecided = quoteUtts.every((u) => !u.rule);

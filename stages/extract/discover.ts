@@ -32,6 +32,19 @@ export interface Discovered {
   names: string[];
   /** Who 我 is when the narrator says so (`我叫炎熔`); undefined: not stated. */
   narrator?: SpeakerId;
+  /** Her aliases this file uses for an animal (`一只小羊`): not her in this file's narration. */
+  animalAliases?: string[];
+}
+
+/** An alias counted (一只…, 两头…) or in the plural (…们) names animals or things, not her. */
+function countedAs(text: string, alias: string): boolean {
+  for (let i = text.indexOf(alias); i >= 0; i = text.indexOf(alias, i + 1)) {
+    const before = text.charCodeAt(i - 1);
+    // 只 头 群 条
+    if (before === 0x53ea || before === 0x5934 || before === 0x7fa4 || before === 0x6761) return true;
+    if (text.charCodeAt(i + alias.length) === 0x4eec) return true; // 们
+  }
+  return false;
 }
 
 function occurrences(text: string, name: string, atLeast: number): boolean {
@@ -66,5 +79,6 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
       found.add(n);
     }
   }
-  return { names: [...found], narrator };
+  const animalAliases = names.personaNames.filter((n) => countedAs(text, n));
+  return animalAliases.length && animalAliases.length < names.personaNames.length ? { names: [...found], narrator, animalAliases } : { names: [...found], narrator };
 }

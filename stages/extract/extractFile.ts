@@ -55,7 +55,12 @@ function namesFor(o: FileOptions): NameIndex {
 
 /** The config's index extended with the characters this file names (discover.ts). */
 function fileNames(base: NameIndex, o: FileOptions, d: Discovered): NameIndex {
-  return d.names.length ? buildNameIndex(o.persona, o.doctor, o.others, d.names) : base;
+  if (!d.names.length && !d.animalAliases) return base;
+  const skip = new Set(d.animalAliases ?? []);
+  const persona = skip.size ? { ...o.persona, names: o.persona.names.filter((n) => !skip.has(n)) } : o.persona;
+  const idx = buildNameIndex(persona, o.doctor, o.others, d.names);
+  // (Addressed as 小羊姐姐 she still is: address checks keep every alias.)
+  return skip.size ? { ...idx, personaNames: o.persona.names } : idx;
 }
 
 /** Normalized text → segmented, attributed, filtered utterances and sample windows. */
@@ -89,7 +94,8 @@ export function analyzeText(text: string, o: FileOptions): Analysis {
       }
     }
   const drops = emptyDrops();
-  const runs = buildRuns(segmented.utterances, nsfwUtterances, drops);
+  const doctorLabel = o.doctor.names[0]!;
+  const runs = buildRuns(segmented.utterances, nsfwUtterances, drops, { replyToOthers: o.reply_to_others, doctorLabel });
   const windows = buildSamples(
     runs,
     {
@@ -100,6 +106,8 @@ export function analyzeText(text: string, o: FileOptions): Analysis {
       requireAnchor: o.require_anchor,
       anchorWords: o.anchor_words,
       opener: o.opener,
+      replyToOthers: o.reply_to_others,
+      doctorLabel,
     },
     drops,
   );
@@ -191,14 +199,7 @@ export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
     non_speech,
     samples: samples.length,
     dropped: {
-      uncertain_speaker: d.uncertain_speaker,
-      other_speaker: d.other_speaker,
-      nsfw_utterances: d.nsfw_utterances,
-      short_assistant: d.short_assistant,
-      long_assistant: d.long_assistant,
-      long_human: d.long_human,
-      leading_assistant: d.leading_assistant,
-      no_anchor_runs: d.no_anchor_runs,
+      ...d,
       nsfw_paragraphs: a.nsfwParagraphs,
       unclosed_quotes: a.segmented.unclosedQuotes,
       long_paragraphs: a.segmented.longParagraphs,

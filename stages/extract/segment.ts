@@ -132,6 +132,8 @@ function classifyQuote(text: string, fullPre: string, post: string): QuoteKind {
   const pre = introTail(fullPre);
   if (THOUGHT_INTRO_RE.test(pre)) return 'thought';
   if (post !== '' && THOUGHT_TAG_RE.test(post)) return 'thought';
+  // A thought split by its tag: `“…”她默默地想，“…”` (the tag introduces the next part).
+  if (post !== '' && /[，,：:]\s*$/.test(post) && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
   if (SIGN_INTRO_RE.test(pre)) return 'sign';
   const compact = text.trim();
   if (TERM_INTRO_RE.test(pre)) return 'term';

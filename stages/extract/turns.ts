@@ -29,7 +29,7 @@ const WINDOW = 6;
 /** Longest stretch of bare lines turn-taking fills between two anchors. */
 const MAX_BETWEEN = 12;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
-const MAX_ONE_SIDED = 4;
+const MAX_ONE_SIDED = 6;
 
 /** Whether only her and the Doctor are named or speak within WINDOW paragraphs of `para`. */
 function onlyPair(v: SceneView, para: number): boolean {
