@@ -224,3 +224,11 @@ function windows(turns: Turn[], o: SampleOptions, drops: SampleDrops, out: Turn[
   }
   if (produced === 0 && turns.some((t) => t.role === 'gpt')) drops.no_anchor_runs++;
 }
+
+/** The end-of-stage line: how many of her lines became sample turns, and why the rest did not. */
+export function herLinesSummary(herLines: number, dropped: Readonly<Record<string, number>>): string {
+  const reasons = HER_DROP_KEYS.map((k) => [k.slice('her_'.length).replace(/_/g, ' '), dropped[k] ?? 0] as const);
+  const lost = reasons.reduce((n, [, v]) => n + v, 0);
+  const why = reasons.filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
+  return `extract: her lines ${herLines}: ${herLines - lost} in samples${why.length ? `, not kept: ${why.join(', ')}` : ''}`;
+}

@@ -4,6 +4,7 @@ import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { discoverNames } from '../../stages/extract/discover.js';
 import { analyzeText, extractFile } from '../../stages/extract/extractFile.js';
 import { buildNameIndex } from '../../stages/extract/names.js';
+import * as samplesModule from '../../stages/extract/samples.js';
 
 const opts = fileOptions(configSchema.parse(undefined));
 /** [speaker or kind, text] of every quote. */
@@ -143,5 +144,15 @@ describe('sample format', () => {
     expect(r.utterances.persona).toBe(2);
     expect(r.dropped.her_too_short).toBe(1);
     expect(r.dropped.her_too_long).toBe(1);
+  });
+});
+
+describe('end-of-stage line', () => {
+  test('her lines kept and not kept, by reason', () => {
+    const { herLinesSummary } = samplesModule;
+    expect(herLinesSummary(10, { her_too_short: 2, her_nsfw: 1, her_too_long: 0, her_no_preceding_line: 0, her_no_anchor: 0, other_speaker: 5 })).toBe(
+      'extract: her lines 10: 7 in samples, not kept: nsfw 1, too short 2',
+    );
+    expect(herLinesSummary(3, {})).toBe('extract: her lines 3: 3 in samples');
   });
 });
