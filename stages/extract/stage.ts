@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { defineStage, moduleDir, StageError, type StageContext } from '../../src/api.js';
 import { configSchema } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
+import { herLinesSummary } from './samples.js';
 
 function inputFiles(ctx: StageContext, inputDir: string): InputFile[] {
   const dir = posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
@@ -47,6 +48,7 @@ export const stage = defineStage({
       `extract: ${t.files} files (${res.extracted} read, ${t.files - res.extracted} from cache), ${t.files_skipped} skipped, ` +
         `${t.samples} samples; her ${t.utterances.persona}, Doctor ${t.utterances.doctor}, others ${t.utterances.other}, uncertain ${t.utterances.uncertain}`,
     );
+    ctx.log(herLinesSummary(t.utterances.persona, t.dropped));
     for (const f of res.skipped) ctx.log(`extract: skipped ${f.file}: ${f.reason} (${f.detail})`);
     const cpu = process.cpuUsage(cpu0);
     const ms = (x: number) => Math.round(x);
