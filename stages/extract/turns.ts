@@ -31,15 +31,29 @@ const MAX_BETWEEN = 12;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
 const MAX_ONE_SIDED = 6;
 
+/**
+ * For each paragraph, whether someone other than her and the Doctor is named there or speaks
+ * there, as prefix sums: onlyPair is then O(1) per line.
+ */
+function thirdPartyPrefix(v: SceneView): Int32Array {
+  let last = v.mentions.length;
+  for (const u of v.units) if (u.para + 1 > last) last = u.para + 1;
+  const third = new Uint8Array(last);
+  v.mentions.forEach((m, p) => {
+    if (m) for (const id of m) if (id !== 'persona' && id !== 'doctor') third[p] = 1;
+  });
+  for (const u of v.units) if (u.speaker && u.speaker !== 'persona' && u.speaker !== 'doctor') third[u.para] = 1;
+  const sum = new Int32Array(last + 1);
+  for (let p = 0; p < last; p++) sum[p + 1] = sum[p]! + third[p]!;
+  return sum;
+}
+
 /** Whether only her and the Doctor are named or speak within WINDOW paragraphs of `para`. */
-function onlyPair(v: SceneView, para: number): boolean {
-  for (let p = Math.max(0, para - WINDOW); p <= para + WINDOW && p < v.mentions.length; p++) {
-    const m = v.mentions[p];
-    if (m) for (const id of m) if (id !== 'persona' && id !== 'doctor') return false;
-  }
-  for (const u of v.units)
-    if (Math.abs(u.para - para) <= WINDOW && u.speaker && u.speaker !== 'persona' && u.speaker !== 'doctor') return false;
-  return true;
+function onlyPair(sum: Int32Array, para: number): boolean {
+  const n = sum.length - 1;
+  const a = Math.max(0, para - WINDOW);
+  const b = Math.min(n, para + WINDOW + 1);
+  return a >= b || sum[b]! - sum[a]! === 0;
 }
 
 const assign = (unit: Unit, id: SpeakerId, rule: string) => {
@@ -57,9 +71,10 @@ const assign = (unit: Unit, id: SpeakerId, rule: string) => {
  * else in the scene uses it too.
  */
 export function fillByAddress(v: SceneView): void {
+  const third = thirdPartyPrefix(v);
   for (const unit of v.units) {
     if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto') || u.rule?.endsWith('-unresolved'))) continue;
-    if (!onlyPair(v, unit.para)) continue;
+    if (!onlyPair(third, unit.para)) continue;
     const to = new Set<SpeakerId>();
     for (const u of unit.utts) {
       const a = v.address.addressee(u.text, !v.sharedHonorific);
@@ -101,13 +116,14 @@ function anchorFrom(units: readonly Unit[], i: number, dir: -1 | 1, max: number)
  */
 export function fillTurns(v: SceneView): void {
   const { units } = v;
+  const third = thirdPartyPrefix(v);
   const decided: Array<SpeakerId | null> = [];
   units.forEach((unit, i) => {
     decided[i] = null;
     if (unit.speaker || !unit.bare) return;
     const back = anchorFrom(units, i, -1, MAX_BETWEEN);
     const fwd = anchorFrom(units, i, 1, MAX_BETWEEN);
-    const pair = onlyPair(v, unit.para);
+    const pair = onlyPair(third, unit.para);
     const partnerOf = (id: SpeakerId): SpeakerId | undefined => (!pair ? undefined : id === 'persona' ? 'doctor' : id === 'doctor' ? 'persona' : undefined);
     let id: SpeakerId | undefined;
     if (back && fwd) {
