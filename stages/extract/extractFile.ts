@@ -23,6 +23,8 @@ export interface FileReport {
   dropped: SampleDrops & { nsfw_paragraphs: number; unclosed_quotes: number; long_paragraphs: number; duplicate_samples: number };
   nsfw_words_excused: number;
   warnings: Warning[];
+  /** Per sample (in output order): the first and last line of the source it was made from. */
+  sample_lines: Array<[number, number]>;
 }
 
 /** The keys of a file report's `dropped`, in the order the report lists them. */
@@ -131,8 +133,9 @@ function countSpeakers(utts: readonly Utterance[]) {
  * texts joined with NUL are (for text without NUL: the same texts in the same order), found by
  * bucketing on the first text instead of hashing every joined window.
  */
-function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { samples: string[][]; dup: number } {
+function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { samples: string[][]; kept: Turn[][]; dup: number } {
   const samples: string[][] = [];
+  const kept: Turn[][] = [];
   let dup = 0;
   if (textHasNul) {
     const seen = new Set<string>();
@@ -143,9 +146,10 @@ function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { sample
       else {
         seen.add(key);
         samples.push(texts);
+        kept.push(w);
       }
     }
-    return { samples, dup };
+    return { samples, kept, dup };
   }
   const byFirst = new Map<string, string[][]>();
   for (const w of windows) {
@@ -159,8 +163,9 @@ function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { sample
     if (bucket) bucket.push(texts);
     else byFirst.set(first, [texts]);
     samples.push(texts);
+    kept.push(w);
   }
-  return { samples, dup };
+  return { samples, kept, dup };
 }
 
 function sameTexts(a: readonly string[], b: readonly string[]): boolean {
@@ -184,11 +189,25 @@ export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
       dropped: { ...emptyDrops(), nsfw_paragraphs: 0, unclosed_quotes: 0, long_paragraphs: 0, duplicate_samples: 0 },
       nsfw_words_excused: 0,
       warnings: [],
+      sample_lines: [],
     };
     return { report, samples: [] };
   }
   const a = analyzeText(dec.text, o);
-  const { samples, dup } = dedupWindows(a.windows, dec.text.includes('\u0000'));
+  const { samples, kept, dup } = dedupWindows(a.windows, dec.text.includes('\u0000'));
+  const utts = a.segmented.utterances;
+  // Provenance: the lines of the source each sample was made from (first quote, last quote).
+  const sample_lines = kept.map((w): [number, number] => {
+    let lo = Infinity;
+    let hi = 0;
+    for (const t of w)
+      for (const id of t.sources) {
+        const l = utts[id]!.line;
+        if (l < lo) lo = l;
+        if (l > hi) hi = l;
+      }
+    return [lo, hi];
+  });
   const { utterances, non_speech } = countSpeakers(a.segmented.utterances);
   const d = a.drops;
   const report: FileReport = {
@@ -207,6 +226,7 @@ export function extractFile(bytes: Uint8Array, o: FileOptions): FileResult {
     },
     nsfw_words_excused: a.nsfwExcused,
     warnings: a.segmented.warnings,
+    sample_lines,
   };
   if (utterances.persona + utterances.doctor + utterances.other + utterances.uncertain === 0 && samples.length === 0) {
     report.detail = a.segmented.longParagraphs ? 'no dialogue found (paragraphs too long to parse were skipped)' : 'no dialogue found';

@@ -125,6 +125,14 @@ describe('sample format', () => {
     expect(s).toContainEqual(['【阿米娅】艾雅法拉，凯尔希医生找你。', '现在吗？\n我马上就去，谢谢你特地来告诉我。']);
     expect(s).toContainEqual(['路上小心。', '好的，前辈，我很快回来。']);
   });
+  test('each sample records the source lines it was made from', () => {
+    const r = extractFile(Buffer.from(scene), opts);
+    expect(r.report.sample_lines).toHaveLength(r.samples.length);
+    const i = r.samples.findIndex((x) => x[0] === '路上小心。' && x.length === 2);
+    expect(r.report.sample_lines[i]).toEqual([4, 5]);
+    const j = r.samples.findIndex((x) => x[0]!.startsWith('【阿米娅】') && x.length === 2);
+    expect(r.report.sample_lines[j]).toEqual([1, 3]);
+  });
   test('reply_to_others: false ends the conversation at another character instead', () => {
     const s = samples(scene, { ...opts, reply_to_others: false });
     expect(s.some((x) => x.some((t) => t.includes('【'))) || s.some((x) => x[0]!.includes('凯尔希医生找你'))).toBe(false);
