@@ -83,7 +83,7 @@ export function reportLine(r: FileReport): string {
   s += `,"bytes":${r.bytes},"utterances":{"persona":${u.persona},"doctor":${u.doctor},"other":${u.other},"uncertain":${u.uncertain}}`;
   s += `,"non_speech":{"thought":${n.thought},"term":${n.term},"sign":${n.sign}},"samples":${r.samples},"dropped":{`;
   for (let k = 0; k < DROP_KEYS.length; k++) s += `${k ? ',' : ''}"${DROP_KEYS[k]}":${r.dropped[DROP_KEYS[k]!]}`;
-  s += `},"nsfw_words_excused":${r.nsfw_words_excused},"warnings":${JSON.stringify(r.warnings)}`;
+  s += `},"nsfw_words_excused":${r.nsfw_words_excused},"warnings":${JSON.stringify(r.warnings)},"sample_lines":${JSON.stringify(r.sample_lines)}`;
   if (r.encoding !== null && r.detail !== undefined) s += `,"detail":${JSON.stringify(r.detail)}`;
   return `${s}}`;
 }
