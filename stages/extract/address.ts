@@ -6,7 +6,7 @@ import type { SpeakerId } from './types.js';
 /** A name used as a vocative: at the start of the line or after punctuation, followed by punctuation or the end. */
 function vocativeRe(names: readonly string[]): RegExp {
   const alt = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  return new RegExp(`(?<=^|[，,。！!？?…～~—\\s])(?:${alt})(?=[，,！!？?…～~。]|$)`);
+  return new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${alt})(?=[，,！!？?…～~。]|$)`);
 }
 
 export interface AddressCheck {
@@ -34,7 +34,7 @@ export function addressCheck(names: NameIndex): AddressCheck {
   const senpai = new RegExp(`(?<!${her})前辈`);
   const honored = new RegExp(`(?:${her})前辈`);
   const doctorVoc = vocativeRe(names.doctorNames);
-  const personaVoc = new RegExp(`(?<=^|[，,。！!？?…～~—\\s])(?:${her})(?:前辈|小姐|同学|姐姐|老师)?(?=[，,！!？?…～~。]|$)`);
+  const personaVoc = new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${her})(?:前辈|小姐|同学|姐姐|老师)?(?=[，,！!？?…～~。]|$)`);
   const check: AddressCheck = {
     doctor: (t) => senpai.test(t) || doctorVoc.test(t),
     persona: (t) => personaVoc.test(t),

@@ -19,7 +19,7 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import { fillByAddress, fillTurns, type SceneView, type Unit } from './turns.js';
+import { fillByAddress, fillTurns, thirdPartyPrefix, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
@@ -360,6 +360,8 @@ function attributeScene(
   // line uses it: then it is no evidence of who speaks in this scene.
   const sharedHonorific = units.some((u) => u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))));
   const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific };
-  fillByAddress(view);
-  fillTurns(view);
+  if (units.length === 0) return;
+  const third = thirdPartyPrefix(view);
+  fillByAddress(view, third);
+  fillTurns(view, third);
 }

@@ -56,8 +56,22 @@ function namesFor(o: FileOptions): NameIndex {
 }
 
 /** The config's index extended with the characters this file names (discover.ts). */
+const fileIndexCache = new WeakMap<FileOptions, Map<string, NameIndex>>();
 function fileNames(base: NameIndex, o: FileOptions, d: Discovered): NameIndex {
   if (!d.names.length && !d.animalAliases) return base;
+  // Files of one corpus name the same few characters: indexes are reused (a bounded cache).
+  const key = `${d.names.join('\u0000')}\u0001${(d.animalAliases ?? []).join('\u0000')}`;
+  let byKey = fileIndexCache.get(o);
+  if (!byKey) fileIndexCache.set(o, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  if (byKey.size >= 256) byKey.clear();
+  const idx = buildFileIndex(o, d);
+  byKey.set(key, idx);
+  return idx;
+}
+
+function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
   const skip = new Set(d.animalAliases ?? []);
   const persona = skip.size ? { ...o.persona, names: o.persona.names.filter((n) => !skip.has(n)) } : o.persona;
   const idx = buildNameIndex(persona, o.doctor, o.others, d.names);

@@ -33,9 +33,10 @@ const MAX_ONE_SIDED = 6;
 
 /**
  * For each paragraph, whether someone other than her and the Doctor is named there or speaks
- * there, as prefix sums: onlyPair is then O(1) per line.
+ * there, as prefix sums: onlyPair is then O(1) per line. (The address pass only ever adds her
+ * or the Doctor, so one computation serves both passes.)
  */
-function thirdPartyPrefix(v: SceneView): Int32Array {
+export function thirdPartyPrefix(v: SceneView): Int32Array {
   let last = v.mentions.length;
   for (const u of v.units) if (u.para + 1 > last) last = u.para + 1;
   const third = new Uint8Array(last);
@@ -70,8 +71,7 @@ const assign = (unit: Unit, id: SpeakerId, rule: string) => {
  * Doctor name or one of hers as a vocative) is the other's. Off for the honorific when someone
  * else in the scene uses it too.
  */
-export function fillByAddress(v: SceneView): void {
-  const third = thirdPartyPrefix(v);
+export function fillByAddress(v: SceneView, third: Int32Array = thirdPartyPrefix(v)): void {
   for (const unit of v.units) {
     if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto') || u.rule?.endsWith('-unresolved'))) continue;
     if (!onlyPair(third, unit.para)) continue;
@@ -114,9 +114,8 @@ function anchorFrom(units: readonly Unit[], i: number, dir: -1 | 1, max: number)
  * one anchor only, it fills a few lines, and only where only her and the Doctor are about. Any
  * paragraph with narration or other evidence ends a run (anchors are searched across bare ones).
  */
-export function fillTurns(v: SceneView): void {
+export function fillTurns(v: SceneView, third: Int32Array = thirdPartyPrefix(v)): void {
   const { units } = v;
-  const third = thirdPartyPrefix(v);
   const decided: Array<SpeakerId | null> = [];
   units.forEach((unit, i) => {
     decided[i] = null;
