@@ -360,7 +360,8 @@ function attributeScene(
   // line uses it: then it is no evidence of who speaks in this scene.
   const sharedHonorific = units.some((u) => u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))));
   const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific };
-  if (units.length === 0) return;
+  // (Nothing left open: no pass has anything to fill.)
+  if (!units.some((u) => u.speaker === null)) return;
   const third = thirdPartyPrefix(view);
   fillByAddress(view, third);
   fillTurns(view, third);

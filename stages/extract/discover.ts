@@ -10,11 +10,11 @@ import type { SpeakerId } from './types.js';
  * (an adverbial `…地` allowed between) or one of a few verbs of action that only people do.
  */
 const TAG_SUBJECT_G =
-  /(?:^|[。！？!?…”\n])\s*([\u4e00-\u9fff]{2,4}?)(?:[^，,。！？!?\n“”]{1,8}?地)?(?:轻声|小声|低声|大声|笑着|连忙|赶紧|忍不住|也|又|却|便|就|才)?(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道|抱着|指着|拉着|提着|拿着|扒着|凑过|走了过来|走过来|走进|跑过来|点了点头|摇了摇头|往[^，。]{0,6}塞|递给)/g;
+  /[。！？!?…”\n]\s*([\u4e00-\u9fff]{2,4}?)(?:[^，,。！？!?\n“”]{1,8}?地)?(?:轻声|小声|低声|大声|笑着|连忙|赶紧|忍不住|也|又|却|便|就|才)?(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道|抱着|指着|拉着|提着|拿着|扒着|凑过|走了过来|走过来|走进|跑过来|点了点头|摇了摇头|往[^，。]{0,6}塞|递给)/g;
 /** `名字：` at the start of a line (a script or chat line), timestamps allowed before it. */
 const SCRIPT_NAME_G = /^(?:[[［【(（]?\d{1,2}[:：]\d{2}[\]］】)）]?\s*)?([\u4e00-\u9fff]{2,4})(?:[（(][^）)\n]{0,8}[）)])?[：:]/gm;
 /** A first-person narrator naming themselves. */
-const NARRATOR_RE = /(?:^|[。！？\n])\s*我(?:叫|是|名叫|的名字是)([\u4e00-\u9fff]{2,4}?)(?=[。，,！!；;])/;
+const NARRATOR_RE = /[。！？\n]\s*我(?:叫|是|名叫|的名字是)([\u4e00-\u9fff]{2,4}?)(?=[。，,！!；;])/;
 
 /** Words that stand before a speech verb but are no one's name. */
 const NOT_NAMES = new Set([
@@ -55,21 +55,26 @@ function occurrences(text: string, name: string, atLeast: number): boolean {
 
 export function discoverNames(text: string, names: NameIndex): Discovered {
   const found = new Set<string>();
+  const tried = new Set<string>();
   const consider = (cand: string) => {
+    if (tried.has(cand)) return;
+    tried.add(cand);
     if (cand.length < 2 || NOT_NAMES.has(cand) || NOT_NAME_CHARS_RE.test(cand)) return;
     if (names.lookupExact(cand) !== undefined || names.containsAny(cand)) return;
     if (occurrences(text, cand, 2)) found.add(cand);
   };
+  // (The text after a newline, so that its first line starts at a boundary like every other.)
+  const lined = `\n${text}`;
   TAG_SUBJECT_G.lastIndex = 0;
-  for (let m = TAG_SUBJECT_G.exec(text); m; m = TAG_SUBJECT_G.exec(text)) consider(m[1]!);
+  for (let m = TAG_SUBJECT_G.exec(lined); m; m = TAG_SUBJECT_G.exec(lined)) consider(m[1]!);
   if (text.includes('：') || text.includes(':')) {
     SCRIPT_NAME_G.lastIndex = 0;
     for (let m = SCRIPT_NAME_G.exec(text); m; m = SCRIPT_NAME_G.exec(text)) consider(m[1]!);
   }
   let narrator: SpeakerId | undefined;
-  let me = text.includes('我叫') || text.includes('我是') || text.includes('我名叫') || text.includes('我的名字是') ? NARRATOR_RE.exec(text) : null;
+  let me = text.includes('我叫') || text.includes('我是') || text.includes('我名叫') || text.includes('我的名字是') ? NARRATOR_RE.exec(lined) : null;
   // (Only narration counts: `“我叫艾雅法拉。”` is someone speaking.)
-  if (me && text.lastIndexOf('“', me.index) > text.lastIndexOf('”', me.index)) me = null;
+  if (me && lined.lastIndexOf('“', me.index) > lined.lastIndexOf('”', me.index)) me = null;
   if (me) {
     const n = me[1]!;
     const known = names.lookupExact(n);

@@ -128,12 +128,29 @@ function introTail(pre: string): string {
   return pre.length > keep ? pre.slice(pre.length - keep) : pre;
 }
 
+/** 想 心 默 暗 念: a thought tag holds one of them (checked before the regexes). */
+function mayBeThoughtTag(post: string): boolean {
+  for (let i = 0; i < post.length; i++) {
+    const c = post.charCodeAt(i);
+    if (c === 0x60f3 || c === 0x5fc3 || c === 0x9ed8 || c === 0x6697 || c === 0x5ff5) return true;
+  }
+  return false;
+}
+function lastNonSpaceIn(s: string): number {
+  let i = s.length - 1;
+  while (i > 0 && isSpace(s.charCodeAt(i))) i--;
+  return i;
+}
+
 function classifyQuote(text: string, fullPre: string, post: string): QuoteKind {
   const pre = introTail(fullPre);
   if (THOUGHT_INTRO_RE.test(pre)) return 'thought';
-  if (post !== '' && THOUGHT_TAG_RE.test(post)) return 'thought';
-  // A thought split by its tag: `“…”她默默地想，“…”` (the tag introduces the next part).
-  if (post !== '' && /[，,：:]\s*$/.test(post) && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
+  if (post !== '' && mayBeThoughtTag(post)) {
+    if (THOUGHT_TAG_RE.test(post)) return 'thought';
+    // A thought split by its tag: `“…”她默默地想，“…”` (the tag introduces the next part).
+    const last = post.charCodeAt(lastNonSpaceIn(post));
+    if ((last === 0xff0c || last === 0x2c || last === 0xff1a || last === 0x3a) && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
+  }
   if (SIGN_INTRO_RE.test(pre)) return 'sign';
   const compact = text.trim();
   if (TERM_INTRO_RE.test(pre)) return 'term';
@@ -315,7 +332,7 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
         }
       }
       // A chat header (`名字 21:47`) whose message is the next line.
-      const h = line.length <= 24 && !line.includes('“') ? CHAT_HEADER_RE.exec(line) : null;
+      const h = line.length <= 24 && hasColon(line) && !line.includes('“') ? CHAT_HEADER_RE.exec(line) : null;
       if (h && i + 1 < lines.length && (opts.names.lookupExact(h[1]!) !== undefined || chatHeaders(h[1]!) >= 2)) {
         const body = trimLine(lines[i + 1]!);
         if (body !== '' && !CHAT_HEADER_RE.test(body)) {
