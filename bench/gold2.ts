@@ -38,7 +38,13 @@ function ours(bytes: Uint8Array, file: string): Views {
     .map((u) => ({ text: u.text, role: u.speaker === 'persona' ? ('gpt' as const) : u.speaker === 'doctor' ? ('human' as const) : null }));
   const used = new Map<number, 'gpt' | 'human'>();
   for (const w of a.windows) for (const t of w) for (const id of t.sources) used.set(id, t.role);
-  const inSamples = [...used.entries()].sort((x, y) => x[0] - y[0]).map(([id, role]) => ({ text: utts[id]!.text, role }));
+  // A human line of another character is in a labelled turn: scored against its label.
+  const inSamples = [...used.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([id, role]) => {
+      const sp = utts[id]!.speaker;
+      return role === 'human' && sp && sp !== 'doctor' ? { text: utts[id]!.text, role, speaker: sp } : { text: utts[id]!.text, role };
+    });
   return { attributed, inSamples, yieldsSamples: extractFile(bytes, opts).samples.length > 0 };
 }
 

@@ -290,11 +290,6 @@ export function defineStage<C = unknown>(def: StageDef<C>): StageDef<C> {
   return def;
 }
 
-/** True for UserError and its subclasses (one copy of this module exists: the DAG imports the CLI's). */
-export function isUserError(err: unknown): err is UserError {
-  return err instanceof UserError;
-}
-
 /** An expected failure: printed as its message, without a stack trace. */
 export class UserError extends Error {
   constructor(message: string, readonly exitCode = 1) {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isUserError, UsageError, type CommandContext, type PipelineDef } from './api.js';
+import { UsageError, UserError, type CommandContext, type PipelineDef } from './api.js';
 import { findDagFile, loadDag } from './dagLoader.js';
 
 function version(): string {
@@ -129,7 +129,7 @@ export async function main(argv: string[]): Promise<void> {
       code = c;
     }
   } catch (err) {
-    if (isUserError(err)) {
+    if (err instanceof UserError) {
       process.stderr.write(`pipeline: ${err.message}\n`);
       code = err.exitCode;
     } else {

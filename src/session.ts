@@ -3,7 +3,7 @@
 import { statSync, type Stats } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { cacheDirFor } from './cacheDir.js';
-import { isUserError, UsageError, type ParamsReader, type PipelineDef } from './api.js';
+import { UsageError, UserError, type ParamsReader, type PipelineDef } from './api.js';
 import { loadConfig, type WatchConfig } from './config.js';
 import { loadDag } from './dagLoader.js';
 import { buildGraph, type Graph } from './graph.js';
@@ -46,7 +46,7 @@ export async function openSession(workspace: string, sets: readonly string[], de
   try {
     graph = buildGraph(workspace, dag.stages, params);
   } catch (err) {
-    if (isUserError(err)) throw err;
+    if (err instanceof UserError) throw err;
     throw new UsageError(`pipeline.ts: ${(err as Error).message}`);
   }
   const dirs = new WorkspaceDirs(workspace);

@@ -3,7 +3,7 @@
 // watching goes on; GPU stages run only with --gpu.
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import { isUserError, UsageError } from '../api.js';
+import { UsageError, UserError } from '../api.js';
 import { intFlag, normalizeGpus, parseArgs } from '../argv.js';
 import type { Reporter, StageOutcome } from '../events.js';
 import { selectStages } from '../graph.js';
@@ -125,7 +125,7 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
       try {
         session = await openSession(workspace, sets);
       } catch (err) {
-        if (!isUserError(err)) throw err;
+        if (!(err instanceof UserError)) throw err;
         out(`${clock()} config error (watching on; fix it and save):\n${err.message}`, { event: 'config-error', error: err.message });
         return;
       }
@@ -168,7 +168,7 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
         await lock.release();
       }
     } catch (err) {
-      const msg = isUserError(err) ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
+      const msg = err instanceof UserError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
       out(`${clock()} build failed: ${msg}`, { event: 'error', error: msg });
     }
   };

@@ -3,9 +3,10 @@
 import type { NameIndex } from './names.js';
 import type { SpeakerId } from './types.js';
 
+/** A name used as a vocative: at the start of the line or after punctuation, followed by punctuation or the end. */
 function vocativeRe(names: readonly string[]): RegExp {
   const alt = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  return new RegExp(`(?:${alt})(?=[，,！!？?…～~。]|$)`);
+  return new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${alt})(?=[，,！!？?…～~。]|$)`);
 }
 
 export interface AddressCheck {
@@ -13,32 +14,40 @@ export interface AddressCheck {
   doctor(text: string): boolean;
   /** The line addresses her (one of her names as a vocative, 艾雅法拉前辈 included). */
   persona(text: string): boolean;
-  /** The known character the line addresses, if exactly one kind of address is found. */
-  addressee(text: string): SpeakerId | undefined;
+  /** The line calls her by the honorific she uses for the Doctor (艾雅法拉前辈). */
+  honorsHer(text: string): boolean;
+  /**
+   * The known character the line addresses, if exactly one kind of address is found. With
+   * `honorific` false (someone else uses it too), 前辈 and 您 say nothing.
+   */
+  addressee(text: string, honorific?: boolean): SpeakerId | undefined;
 }
 
-const addressChecks = new WeakMap<NameIndex, AddressCheck>();
+// Keyed by her names (the same array for every file's index built from one config).
+const addressChecks = new WeakMap<readonly string[], AddressCheck>();
 
 export function addressCheck(names: NameIndex): AddressCheck {
-  const cached = addressChecks.get(names);
+  const cached = addressChecks.get(names.personaNames);
   if (cached) return cached;
   const esc = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const her = names.personaNames.map(esc).join('|');
   const senpai = new RegExp(`(?<!${her})前辈`);
+  const honored = new RegExp(`(?:${her})前辈`);
   const doctorVoc = vocativeRe(names.doctorNames);
-  const personaVoc = new RegExp(`(?:${her})(?:前辈|小姐|同学)?(?=[，,！!？?…～~。]|$)`);
+  const personaVoc = new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${her})(?:前辈|小姐|同学|姐姐|老师)?(?=[，,！!？?…～~。]|$)`);
   const check: AddressCheck = {
     doctor: (t) => senpai.test(t) || doctorVoc.test(t),
     persona: (t) => personaVoc.test(t),
-    addressee(t) {
-      const d = check.doctor(t);
+    honorsHer: (t) => t.includes('前辈') && honored.test(t),
+    addressee(t, honorific = true) {
+      const d = honorific ? check.doctor(t) || t.includes('您') : doctorVoc.test(t);
       const p = check.persona(t);
       if (d && !p) return 'doctor';
       if (p && !d) return 'persona';
       return undefined;
     },
   };
-  addressChecks.set(names, check);
+  addressChecks.set(names.personaNames, check);
   return check;
 }
 

@@ -19,14 +19,26 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
+import { fillByAddress, fillTurns, thirdPartyPrefix, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
-/** Longest distance (in paragraphs) turn-taking is trusted across. */
-const MAX_TURN_DISTANCE = 6;
+/** Stands for a character named only by a descriptive noun (never a speaker). */
+const SOMEONE: SpeakerId = 'other:?';
+/** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
+const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
+const DEMONSTRATIVE_RE = /[那这]$/;
 
 export interface AttributeOptions {
   names: NameIndex;
+  /** Who a first-person narrator is, when the text says so (discover.ts). */
+  narrator?: SpeakerId;
+}
+
+/** The first clause of a sentence that is not empty (`”，她回答` has an empty one before the comma). */
+function firstClause(s: Sentence): Clause | undefined {
+  for (const c of s.clauses) if (lastNonSpace(c.src, c.start, c.end) >= c.start) return c;
+  return undefined;
 }
 
 export function attribute(seg: Segmented, opts: AttributeOptions): void {
@@ -39,6 +51,8 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   // each narration segment are found once here and reused by the scene pass.
   let me = 0;
   let doctorInNarration = 0;
+  // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
+  const epithets = new Map<string, SpeakerId>();
   // Referents of every narration segment, in document order (the scene pass reads them in the same order).
   const narrRefs: Referent[][] = [];
   for (const sc of seg.scenes)
@@ -52,19 +66,21 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
             else if (r.ref === 'doctor') doctorInNarration++;
           }
         }
-  const firstPerson = me >= 3 && doctorInNarration * 4 <= me;
+  // 我 in narration: the narrator the text names, else the Doctor when 我 dominates, else nobody.
+  const narrator: SpeakerId | null = opts.narrator ?? (me >= 3 && doctorInNarration * 4 <= me ? 'doctor' : null);
   let cursor = 0;
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, firstPerson, vetoed, address, nextRefs, splitRefsOk);
+  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk);
 }
 
 function attributeScene(
   scene: Scene,
   utts: Utterance[],
   names: NameIndex,
-  firstPerson: boolean,
+  narrator: SpeakerId | null,
+  epithets: Map<string, SpeakerId>,
   vetoed: (u: Utterance, id: SpeakerId) => boolean,
   address: AddressCheck,
   nextRefs: () => Referent[],
@@ -73,8 +89,12 @@ function attributeScene(
   const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
   const present = new Set<SpeakerId>();
 
+  // Who is named or heard in each paragraph, for the scene passes (turns.ts).
+  const paraMentions: Array<Set<SpeakerId> | undefined> = [];
+  let curPara = 0;
   const mention = (id: SpeakerId) => {
     present.add(id);
+    (paraMentions[curPara] ??= new Set()).add(id);
   };
   // Sentences end after 。！？!?；;… unless more of those (or a closing quote) follow; clauses are
   // split at ，,：:、 (separators dropped). Referents come from one scan of the whole segment
@@ -91,14 +111,40 @@ function attributeScene(
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
     let seenHe: Set<SpeakerId> | undefined;
-    const resolve = (ref: Referent['ref'], index: number): ClauseRef => {
+    // The characters named so far in the clause being read.
+    const clauseNames = new Set<SpeakerId>();
+    const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
       let id: SpeakerId | null;
-      if (ref === '我') id = firstPerson ? 'doctor' : null;
-      else if (ref === '她' || ref === '他') {
-        const seen = ref === '她' ? seenShe : seenHe;
-        const set = seen?.size ? seen : state[ref];
+      if (ref === '我') id = narrator;
+      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 3), abs))) {
+        // `一个少女…`: someone new, not surely anyone: resolves to no one and makes the pronoun
+        // ambiguous from here on.
+        id = null;
+        if (ref === '某她') (seenShe ??= new Set()).add(SOMEONE);
+        else (seenHe ??= new Set()).add(SOMEONE);
+        mention(SOMEONE);
+      } else if (ref === '她' || ref === '他' || ref === '某她' || ref === '某他') {
+        // A pronoun, or a descriptive noun (少女, 那女孩) read like one: the one salient character.
+        const p = ref === '她' || ref === '某她' ? '她' : '他';
+        const seen = p === '她' ? seenShe : seenHe;
+        let set = seen?.size ? seen : state[p];
+        // A pronoun is not the character named earlier in its own clause (`伊芙利特缠着她`).
+        if (clauseNames.size) set = new Set([...set].filter((x) => !clauseNames.has(x)));
         id = set.size === 1 ? set.values().next().value! : null;
-      } else id = ref;
+        if (id === SOMEONE) id = null;
+        if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {
+          // A bare 少女 / 女孩: an epithet. Once resolved it keeps naming that character (`那女孩`
+          // is whoever was just introduced, resolved afresh each time).
+          const bound = epithets.get(word);
+          if (bound) id = present.has(bound) ? bound : null;
+          else if (id) epithets.set(word, id);
+        }
+      } else {
+        id = ref;
+        clauseNames.add(ref);
+      }
+      if (!id && (ref === '她' || ref === '某她')) (seenShe ??= new Set()).add(SOMEONE);
+      else if (!id && (ref === '他' || ref === '某他')) (seenHe ??= new Set()).add(SOMEONE);
       if (id && ref !== '我') {
         if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
         else (seenHe ??= new Set()).add(id);
@@ -125,15 +171,16 @@ function attributeScene(
           nextSep = CLAUSE_SEP_G.test(text) ? CLAUSE_SEP_G.lastIndex - 1 : n;
         }
         const base = cStart;
+        clauseNames.clear();
         const cEnd = nextSep < end ? nextSep : end;
         cStart = cEnd + 1;
         let refs: ClauseRef[] | undefined;
         if (all) {
           while (ri < all.length && all[ri]!.index < cEnd) {
             const r = all[ri++]!;
-            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base));
+            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base, r.index, r.word));
           }
-        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index));
+        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index, base + r.index, r.word));
         clauses.push({ src: text, start: base, end: cEnd, refs: refs ?? NO_REFS });
         if (cEnd === end) break;
       }
@@ -159,12 +206,6 @@ function attributeScene(
     return undefined;
   };
 
-  interface Unit {
-    para: number;
-    speaker: SpeakerId | null;
-    bare: boolean;
-    utts: Utterance[];
-  }
   const units: Unit[] = [];
   let prevNarration: { para: number; only: SpeakerId | null } | undefined;
 
@@ -194,7 +235,14 @@ function attributeScene(
               }
       }
       let subj: { id: SpeakerId | null } | undefined;
-      if (single && only) for (let k = narr.length - 1; k >= 0 && !subj; k--) subj = narr[k] ? lastSubject(narr[k]!) : undefined;
+      // (The subject must be in the paragraph's last sentence: the one acting right before the quote.)
+      if (single && only)
+        for (let k = narr.length - 1; k >= 0; k--) {
+          const last = narr[k]?.at(-1);
+          if (!last) continue;
+          subj = lastSubject([last]);
+          break;
+        }
       prevNarration = { para: pi, only: single && only && subj?.id ? subj.id : null };
       return;
     }
@@ -202,7 +250,7 @@ function attributeScene(
     if (p.scriptName !== undefined) {
       const u = utts[(p.segments[speechIdx[0]!] as { utt: number }).utt]!;
       const known = names.lookupExact(p.scriptName);
-      const id: SpeakerId = known ?? (p.scriptName === '我' ? 'doctor' : `other:${p.scriptName}`);
+      const id: SpeakerId = known ?? (p.scriptName === '我' ? (narrator ?? 'doctor') : `other:${p.scriptName}`);
       u.speaker = vetoed(u, id) ? null : id;
       u.rule = u.speaker ? 'script' : 'script-veto';
       mention(id);
@@ -230,7 +278,7 @@ function attributeScene(
       if (!cand && post) {
         const first = post[0]!;
         const introducesNext = post.length === 1 && endsWithColon(first.src, first.start, first.end) && k + 2 < p.segments.length && p.segments[k + 2]!.kind === 'quote';
-        const c0 = first.clauses[0];
+        const c0 = firstClause(first);
         const subj = c0 ? subjectOf(c0) : undefined;
         if (!introducesNext && subj && SPEECH_VERB_RE.test(first.src.slice(first.start, first.end))) {
           cand = subj;
@@ -244,7 +292,7 @@ function attributeScene(
       }
       // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
       if (!cand && post && k === speechIdx.at(-1)) {
-        const c0 = post[0]!.clauses[0];
+        const c0 = firstClause(post[0]!);
         const subj = c0 ? subjectOf(c0) : undefined;
         if (subj) {
           cand = subj;
@@ -284,7 +332,8 @@ function attributeScene(
     }
     if (paraSpeaker) {
       mention(paraSpeaker);
-      state[names.pronounOf(paraSpeaker)] = new Set([paraSpeaker]);
+      // (The narrator speaking, `”我问。`, says nothing about whom 她 / 他 means next.)
+      if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = new Set([paraSpeaker]);
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
@@ -296,85 +345,24 @@ function attributeScene(
           u.speaker = id;
           u.rule = 'beat-paragraph';
         }
-        state[names.pronounOf(id)] = new Set([id]);
+        if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
       }
     }
     const undecided = quoteUtts.every((u) => !u.rule);
     units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts });
   }
-  for (let pi = 0; pi < scene.paragraphs.length; pi++) attributeParagraph(scene.paragraphs[pi]!, pi);
+  for (let pi = 0; pi < scene.paragraphs.length; pi++) {
+    curPara = pi;
+    attributeParagraph(scene.paragraphs[pi]!, pi);
+  }
 
-  // V: in a scene with only her and the Doctor, a line that addresses one of them is the other's.
-  const pairScene = [...present].every((x) => x === 'persona' || x === 'doctor');
-  if (pairScene)
-    for (const unit of units) {
-      if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto'))) continue;
-      const to = new Set(unit.utts.map((u) => address.addressee(u.text)).filter((x) => x !== undefined));
-      if (to.size !== 1) continue;
-      const id: SpeakerId = [...to][0] === 'doctor' ? 'persona' : 'doctor';
-      if (unit.utts.some((u) => vetoed(u, id))) continue;
-      unit.speaker = id;
-      unit.bare = false;
-      for (const u of unit.utts) {
-        u.speaker = id;
-        u.rule = 'addressee';
-      }
-    }
-
-  // E: turn-taking. A bare, unattributed paragraph inside a back-and-forth run takes the speaker
-  // the alternation predicts from the nearest attributed paragraphs on both sides; if the sides
-  // disagree, or the partner is unknown, it stays unattributed.
-  const pairOf = (id: SpeakerId): SpeakerId | undefined => {
-    const onlyPair = [...present].every((x) => x === 'persona' || x === 'doctor');
-    if (!onlyPair) return undefined;
-    return id === 'persona' ? 'doctor' : id === 'doctor' ? 'persona' : undefined;
-  };
-  const predict = (i: number, dir: -1 | 1): SpeakerId | null | undefined => {
-    let j = i;
-    let dist = 0;
-    let anchor: SpeakerId | undefined;
-    while (dist < MAX_TURN_DISTANCE) {
-      const next = j + dir;
-      const a = units[j]!;
-      const b = units[next];
-      if (!b || Math.abs(b.para - a.para) !== 1) return undefined;
-      j = next;
-      dist++;
-      if (b.speaker) {
-        anchor = b.speaker;
-        break;
-      }
-      if (!b.bare) return undefined;
-    }
-    if (!anchor) return undefined;
-    if (dist % 2 === 0) return anchor;
-    // The partner: whom the anchor addresses, else the nearest differing speaker beyond the
-    // anchor in the same run, else the other half of a her-and-the-Doctor scene.
-    const anchorUnit = units[j]!;
-    let partner: SpeakerId | undefined;
-    const to = new Set(anchorUnit.utts.map((u) => address.addressee(u.text)).filter((x) => x !== undefined && x !== anchor));
-    if (to.size === 1) return [...to][0]!;
-    for (let k = j + dir, prev = j; units[k] && Math.abs(units[k]!.para - units[prev]!.para) === 1; prev = k, k += dir) {
-      const s = units[k]!.speaker;
-      if (s && s !== anchor) {
-        partner = s;
-        break;
-      }
-    }
-    return partner ?? pairOf(anchor) ?? null;
-  };
-  units.forEach((unit, i) => {
-    if (unit.speaker || !unit.bare) return;
-    const back = predict(i, -1);
-    const fwd = predict(i, 1);
-    let id: SpeakerId | null | undefined;
-    if (back && fwd) id = back === fwd ? back : null;
-    else id = back ?? fwd;
-    if (!id) return;
-    if (unit.utts.some((u) => vetoed(u, id))) return;
-    for (const u of unit.utts) {
-      u.speaker = id;
-      u.rule = 'turn-taking';
-    }
-  });
+  // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
+  // line uses it: then it is no evidence of who speaks in this scene.
+  const sharedHonorific = units.some((u) => u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))));
+  const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific };
+  // (Nothing left open: no pass has anything to fill.)
+  if (!units.some((u) => u.speaker === null)) return;
+  const third = thirdPartyPrefix(view);
+  fillByAddress(view, third);
+  fillTurns(view, third);
 }

@@ -66,7 +66,7 @@ export const configSchema = z
     report: z.string().min(1).default('artifacts/reports/extraction.json'),
     /** Most turns in one sample (sliding windows of 2, 4, … turns). */
     max_turns: z.number().int().min(2).default(6),
-    /** Her turns shorter than this (characters) end a conversation run. */
+    /** Her turns shorter than this (characters) are never the turn a sample ends on (they stay as context). */
     min_assistant_chars: int(12),
     /** Doctor turns longer than this end a conversation run (0 = no limit). */
     max_human_chars: int(360),
@@ -74,18 +74,27 @@ export const configSchema = z
     max_assistant_chars: int(420),
     /** Keep paragraphs that trip the NSFW filter. */
     allow_nsfw: z.boolean().default(false),
-    /** Every sample needs one of `anchor_words` in one of her turns. */
-    require_anchor: z.boolean().default(true),
+    /**
+     * Every sample needs one of `anchor_words` in one of her turns. Off by default: attribution
+     * reads the honorific as evidence, so the gate only drops lines that were rightly hers.
+     */
+    require_anchor: z.boolean().default(false),
     anchor_words: z.array(z.string().min(1)).min(1).default(['前辈']),
     /** Paragraphs longer than this (characters) are skipped and reported, never parsed. */
     max_paragraph_chars: z.number().int().min(100).default(20000),
     /** Written as `system` of every sample. */
     system_prompt: z.string().default(DEFAULT_SYSTEM_PROMPT),
     /**
-     * A Doctor line put before a conversation that starts with her, so the sample starts with
-     * human. null: such a leading turn is dropped instead.
+     * A Doctor line put before a conversation she opens at the start of a scene, so the sample
+     * starts with human (where a line before hers could not be used, her turn is dropped instead).
+     * null: such a leading turn is always dropped.
      */
     opener: z.string().min(1).nullable().default('艾雅法拉，在忙吗？'),
+    /**
+     * Her reply to another character becomes a sample whose human turn is that character's line
+     * with a speaker label (`【阿米娅】…`). false: another character's line ends the conversation.
+     */
+    reply_to_others: z.boolean().default(true),
     /** Her names and aliases. */
     persona: characterSchema.prefault({ names: ['艾雅法拉', '阿黛尔', '小羊', '艾雅'], pronoun: '她' }),
     /** The Doctor's names; a first-person narrator (我) is also the Doctor. */
@@ -110,6 +119,7 @@ export function fileOptions(c: ExtractConfig) {
     anchor_words: c.anchor_words,
     max_paragraph_chars: c.max_paragraph_chars,
     opener: c.opener,
+    reply_to_others: c.reply_to_others,
     persona: c.persona,
     doctor: c.doctor,
     others: c.others,

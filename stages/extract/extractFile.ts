@@ -2,6 +2,7 @@
 import { attribute } from './attribute.js';
 import type { FileOptions } from './config.js';
 import { decodeBytes, type Encoding } from './decode.js';
+import { discoverNames, type Discovered } from './discover.js';
 import { buildNameIndex, type NameIndex } from './names.js';
 import { normalizeText } from './normalize.js';
 import { checkParagraph, mayTrip } from './nsfw.js';
@@ -24,6 +25,8 @@ export interface FileReport {
   dropped: SampleDrops & { nsfw_paragraphs: number; unclosed_quotes: number; long_paragraphs: number; duplicate_samples: number };
   nsfw_words_excused: number;
   warnings: Warning[];
+  /** Per sample (in output order): the first and last line of the source it was made from. */
+  sample_lines: Array<[number, number]>;
 }
 
 /** The keys of a file report's `dropped`, in the order the report lists them. */
@@ -54,11 +57,38 @@ function namesFor(o: FileOptions): NameIndex {
   return idx;
 }
 
+/** The config's index extended with the characters this file names (discover.ts). */
+const fileIndexCache = new WeakMap<FileOptions, Map<string, NameIndex>>();
+function fileNames(base: NameIndex, o: FileOptions, d: Discovered): NameIndex {
+  if (!d.names.length && !d.animalAliases) return base;
+  // Files of one corpus name the same few characters: indexes are reused (a bounded cache).
+  const key = `${d.names.join('\u0000')}\u0001${(d.animalAliases ?? []).join('\u0000')}`;
+  let byKey = fileIndexCache.get(o);
+  if (!byKey) fileIndexCache.set(o, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  if (byKey.size >= 256) byKey.clear();
+  const idx = buildFileIndex(o, d);
+  byKey.set(key, idx);
+  return idx;
+}
+
+function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
+  const skip = new Set(d.animalAliases ?? []);
+  const persona = skip.size ? { ...o.persona, names: o.persona.names.filter((n) => !skip.has(n)) } : o.persona;
+  const idx = buildNameIndex(persona, o.doctor, o.others, d.names);
+  // (Addressed as 小羊姐姐 she still is: address checks keep every alias.)
+  return skip.size ? { ...idx, personaNames: o.persona.names } : idx;
+}
+
 /** Normalized text → segmented, attributed, filtered utterances and sample windows. */
 export function analyzeText(text: string, o: FileOptions): Analysis {
-  const names = namesFor(o);
-  const segmented = segmentText(normalizeText(text), { maxParagraphChars: o.max_paragraph_chars, names });
-  attribute(segmented, { names });
+  const norm = normalizeText(text);
+  const base = namesFor(o);
+  const discovered = discoverNames(norm, base);
+  const names = fileNames(base, o, discovered);
+  const segmented = segmentText(norm, { maxParagraphChars: o.max_paragraph_chars, names });
+  attribute(segmented, { names, narrator: discovered.narrator });
   const nsfwUtterances = new Set<number>();
   let nsfwParagraphs = 0;
   let nsfwExcused = 0;
@@ -82,7 +112,8 @@ export function analyzeText(text: string, o: FileOptions): Analysis {
       }
     }
   const drops = emptyDrops();
-  const runs = buildRuns(segmented.utterances, nsfwUtterances, drops);
+  const doctorLabel = o.doctor.names[0]!;
+  const runs = buildRuns(segmented.utterances, nsfwUtterances, drops, { replyToOthers: o.reply_to_others, doctorLabel });
   const windows = buildSamples(
     runs,
     {
@@ -93,6 +124,8 @@ export function analyzeText(text: string, o: FileOptions): Analysis {
       requireAnchor: o.require_anchor,
       anchorWords: o.anchor_words,
       opener: o.opener,
+      replyToOthers: o.reply_to_others,
+      doctorLabel,
     },
     drops,
   );
@@ -116,8 +149,9 @@ function countSpeakers(utts: readonly Utterance[]) {
  * texts joined with NUL are (for text without NUL: the same texts in the same order), found by
  * bucketing on the first text instead of hashing every joined window.
  */
-function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { samples: string[][]; dup: number } {
+function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { samples: string[][]; kept: Turn[][]; dup: number } {
   const samples: string[][] = [];
+  const kept: Turn[][] = [];
   let dup = 0;
   if (textHasNul) {
     const seen = new Set<string>();
@@ -128,9 +162,10 @@ function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { sample
       else {
         seen.add(key);
         samples.push(texts);
+        kept.push(w);
       }
     }
-    return { samples, dup };
+    return { samples, kept, dup };
   }
   const byFirst = new Map<string, string[][]>();
   for (const w of windows) {
@@ -144,8 +179,9 @@ function dedupWindows(windows: readonly Turn[][], textHasNul: boolean): { sample
     if (bucket) bucket.push(texts);
     else byFirst.set(first, [texts]);
     samples.push(texts);
+    kept.push(w);
   }
-  return { samples, dup };
+  return { samples, kept, dup };
 }
 
 function sameTexts(a: readonly string[], b: readonly string[]): boolean {
@@ -170,11 +206,25 @@ export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encodi
       dropped: { ...emptyDrops(), nsfw_paragraphs: 0, unclosed_quotes: 0, long_paragraphs: 0, duplicate_samples: 0 },
       nsfw_words_excused: 0,
       warnings: [],
+      sample_lines: [],
     };
     return { report, samples: [] };
   }
   const a = analyzeText(dec.text, o);
-  const { samples, dup } = dedupWindows(a.windows, dec.text.includes('\u0000'));
+  const { samples, kept, dup } = dedupWindows(a.windows, dec.text.includes('\u0000'));
+  const utts = a.segmented.utterances;
+  // Provenance: the lines of the source each sample was made from (first quote, last quote).
+  const sample_lines = kept.map((w): [number, number] => {
+    let lo = Infinity;
+    let hi = 0;
+    for (const t of w)
+      for (const id of t.sources) {
+        const l = utts[id]!.line;
+        if (l < lo) lo = l;
+        if (l > hi) hi = l;
+      }
+    return [lo, hi];
+  });
   const { utterances, non_speech } = countSpeakers(a.segmented.utterances);
   const d = a.drops;
   const found = utterances.persona + utterances.doctor + utterances.other + utterances.uncertain > 0 || samples.length > 0;
@@ -189,14 +239,7 @@ export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encodi
     non_speech,
     samples: samples.length,
     dropped: {
-      uncertain_speaker: d.uncertain_speaker,
-      other_speaker: d.other_speaker,
-      nsfw_utterances: d.nsfw_utterances,
-      short_assistant: d.short_assistant,
-      long_assistant: d.long_assistant,
-      long_human: d.long_human,
-      leading_assistant: d.leading_assistant,
-      no_anchor_runs: d.no_anchor_runs,
+      ...d,
       nsfw_paragraphs: a.nsfwParagraphs,
       unclosed_quotes: a.segmented.unclosedQuotes,
       long_paragraphs: a.segmented.longParagraphs,
@@ -204,6 +247,7 @@ export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encodi
     },
     nsfw_words_excused: a.nsfwExcused,
     warnings: a.segmented.warnings,
+    sample_lines,
   };
   return { report, samples };
 }

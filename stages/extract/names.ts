@@ -4,10 +4,21 @@ import type { CharacterConfig } from './config.js';
 import type { SpeakerId } from './types.js';
 
 export interface Referent {
-  /** A speaker for names; the pronoun itself for 她/他/我. */
-  ref: SpeakerId | '她' | '他' | '我';
+  /**
+   * A speaker for names; the pronoun itself for 她/他/我; 某她 / 某他 for a descriptive noun
+   * (少女, 那女孩, 男人…) that names nobody for sure.
+   */
+  ref: SpeakerId | '她' | '他' | '我' | '某她' | '某他';
   index: number;
+  /** The descriptive noun as written (for 某她 / 某他). */
+  word?: string;
 }
+
+/** Descriptive nouns that stand for a character without naming one, by the pronoun they take. */
+const DESCRIPTORS_SHE = ['小女孩', '女孩子', '女孩', '小姑娘', '姑娘', '少女', '女人', '女子', '女生', '女士'];
+const DESCRIPTORS_HE = ['小男孩', '男孩子', '男孩', '少年', '男人', '男子', '小伙子'];
+/** A discovered name ending in one of these takes 他. */
+const MALE_NAME_RE = /(?:叔|哥|爷|伯|先生|男|弟|公)$/;
 
 export interface NameIndex {
   lookupExact(name: string): SpeakerId | undefined;
@@ -24,7 +35,11 @@ export interface NameIndex {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function buildNameIndex(persona: CharacterConfig, doctor: CharacterConfig, others: readonly CharacterConfig[]): NameIndex {
+/**
+ * `discovered`: names found in one file (discover.ts) that are not configured: they count as
+ * other characters, 他 for names like 葛大叔, else 她.
+ */
+export function buildNameIndex(persona: CharacterConfig, doctor: CharacterConfig, others: readonly CharacterConfig[], discovered: readonly string[] = []): NameIndex {
   const byName = new Map<string, SpeakerId>();
   const pronouns = new Map<SpeakerId, '她' | '他'>();
   const add = (c: CharacterConfig, id: SpeakerId) => {
@@ -34,8 +49,14 @@ export function buildNameIndex(persona: CharacterConfig, doctor: CharacterConfig
   add(persona, 'persona');
   add(doctor, 'doctor');
   for (const o of others) add(o, `other:${o.names[0]!}`);
+  for (const n of discovered) if (!byName.has(n)) add({ names: [n], pronoun: MALE_NAME_RE.test(n) ? '他' : '她' }, `other:${n}`);
   const names = [...byName.keys()].sort((a, b) => b.length - a.length);
-  const namesRe = names.map(escape).join('|');
+  const descriptor = new Map<string, '某她' | '某他'>();
+  for (const d of DESCRIPTORS_SHE) descriptor.set(d, '某她');
+  for (const d of DESCRIPTORS_HE) descriptor.set(d, '某他');
+  // Names first (longest first), then descriptors not contained in a name.
+  const descs = [...descriptor.keys()].filter((d) => !byName.has(d)).sort((a, b) => b.length - a.length);
+  const namesRe = [...names, ...descs].map(escape).join('|');
   const refRe = new RegExp(`${namesRe ? `${namesRe}|` : ''}(?<![其吾])[她他](?![们人])|我(?!们)`, 'g');
   const anyRe = namesRe ? new RegExp(namesRe) : /(?!)/;
   return {
@@ -46,8 +67,8 @@ export function buildNameIndex(persona: CharacterConfig, doctor: CharacterConfig
       refRe.lastIndex = 0;
       for (let m = refRe.exec(text); m; m = refRe.exec(text)) {
         const w = m[0];
-        const ref = w === '她' || w === '他' || w === '我' ? w : byName.get(w)!;
-        out.push({ ref, index: m.index });
+        const ref = w === '她' || w === '他' || w === '我' ? w : (byName.get(w) ?? descriptor.get(w)!);
+        out.push(ref === '某她' || ref === '某他' ? { ref, index: m.index, word: w } : { ref, index: m.index });
       }
       return out;
     },

@@ -86,5 +86,19 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
     if (!LEADING_ADVERBIAL_STICKY.test(src) || LEADING_ADVERBIAL_STICKY.lastIndex === pos) break;
     pos = skipFiller(src, Math.min(LEADING_ADVERBIAL_STICKY.lastIndex, end), end);
   }
-  return first.index === pos - start ? { id: first.id } : undefined;
+  if (first.index === pos - start) return { id: first.id };
+  // A demonstrative (那女孩, 这位少女) or a modifier ending in 的 (戴着助听器的她) before it.
+  const gap = first.index - (pos - start);
+  if (gap > 0 && gap <= MAX_MODIFIER) {
+    const a = pos;
+    const b = start + first.index;
+    if (DEMONSTRATIVE_HEAD_RE.test(src.slice(a, b))) return { id: first.id };
+    if (src.charCodeAt(b - 1) === 0x7684 && !SEPARATOR_IN_RE.test(src.slice(a, b))) return { id: first.id };
+  }
+  return undefined;
 }
+
+/** The longest modifier read before a clause's subject. */
+const MAX_MODIFIER = 12;
+const DEMONSTRATIVE_HEAD_RE = /^[那这](?:个|位|名)?$/;
+const SEPARATOR_IN_RE = /[。！？!?；;…，,：:、“”]/;

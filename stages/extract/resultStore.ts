@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { fileOptions, type ExtractConfig } from './config.js';
 import { ENCODINGS } from './decode.js';
-import type { FileReport, FileResult } from './extractFile.js';
+import { DROP_KEYS, type FileReport, type FileResult } from './extractFile.js';
 import { writeAtomic } from './fileIo.js';
 
 /** Bump when what a file yields changes in a way the source hash below would not catch. */
-const STORE_VERSION = 7;
+const STORE_VERSION = 8;
 /** Stores kept for other option sets (switching back to one re-extracts nothing). */
 const KEEP_STORES = 4;
 
@@ -40,23 +40,11 @@ const reportSchema = z
     utterances: z.object({ persona: count, doctor: count, other: count, uncertain: count }),
     non_speech: z.object({ thought: count, term: count, sign: count }),
     samples: count,
-    dropped: z
-      .object({
-        uncertain_speaker: count,
-        other_speaker: count,
-        nsfw_utterances: count,
-        short_assistant: count,
-        long_assistant: count,
-        long_human: count,
-        leading_assistant: count,
-        no_anchor_runs: count,
-        nsfw_paragraphs: count,
-        unclosed_quotes: count,
-        long_paragraphs: count,
-        duplicate_samples: count,
-      }),
+    // Every drop key the extractor counts (DROP_KEYS), so none is lost on a read back.
+    dropped: z.object(Object.fromEntries(DROP_KEYS.map((k) => [k, count])) as Record<(typeof DROP_KEYS)[number], typeof count>),
     nsfw_words_excused: count,
     warnings: z.array(z.object({ line: count, reason: z.string() })),
+    sample_lines: z.array(z.tuple([count, count])),
   });
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');

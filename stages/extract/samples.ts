@@ -1,8 +1,11 @@
-// Attributed utterances → ShareGPT conversations. Within a scene, consecutive lines of her and the
-// Doctor form a run (merged when the same speaker goes on); anything else — another character,
-// an uncertain line, a filtered paragraph, a turn outside the length limits — ends the run. Each
-// run yields sliding windows that start with the Doctor and end with her.
-import type { Utterance } from './types.js';
+// Attributed utterances → ShareGPT conversations. Within a scene, consecutive spoken lines form a
+// run: hers become `gpt` turns, the Doctor's `human` turns and — with `reply_to_others` — another
+// character's lines `human` turns with a speaker label (`【阿米娅】…`); consecutive lines of one
+// side are merged into one turn. An uncertain line, a filtered paragraph or a turn over the length
+// limits ends the run. A short reply of hers never ends it: it stays as context, it only cannot be
+// the turn a sample ends on (`min_assistant_chars` is about training targets). Each run yields
+// sliding windows that start with a human turn and end with one of hers.
+import type { SpeakerId, Utterance } from './types.js';
 
 export type Role = 'human' | 'gpt';
 
@@ -20,7 +23,12 @@ export interface SampleOptions {
   maxAssistantChars: number;
   requireAnchor: boolean;
   anchorWords: readonly string[];
+  /** Put before a run she opens at the very start of a scene (null: such a turn is dropped). */
   opener: string | null;
+  /** Another character's line she answers becomes a labelled human turn (else it ends the run). */
+  replyToOthers: boolean;
+  /** How the Doctor is labelled in a human turn that also holds another character's line. */
+  doctorLabel: string;
 }
 
 export interface SampleDrops {
@@ -32,6 +40,12 @@ export interface SampleDrops {
   long_human: number;
   leading_assistant: number;
   no_anchor_runs: number;
+  /** Her lines (attributed to her) in no sample, by reason. */
+  her_nsfw: number;
+  her_too_long: number;
+  her_too_short: number;
+  her_no_preceding_line: number;
+  her_no_anchor: number;
 }
 
 export function emptyDrops(): SampleDrops {
@@ -44,26 +58,59 @@ export function emptyDrops(): SampleDrops {
     long_human: 0,
     leading_assistant: 0,
     no_anchor_runs: 0,
+    her_nsfw: 0,
+    her_too_long: 0,
+    her_too_short: 0,
+    her_no_preceding_line: 0,
+    her_no_anchor: 0,
   };
 }
 
-/** Splits the utterances of one file into runs of alternating her/Doctor turns. */
-export function buildRuns(utts: readonly Utterance[], nsfw: ReadonlySet<number>, drops: SampleDrops): Turn[][] {
-  const runs: Turn[][] = [];
-  let run: Turn[] = [];
+/** The reasons a line of hers is in no sample (keys of SampleDrops). */
+export const HER_DROP_KEYS = ['her_nsfw', 'her_too_long', 'her_too_short', 'her_no_preceding_line', 'her_no_anchor'] as const;
+
+/** A turn being built: its lines and who said each (for the labels). */
+interface Draft {
+  role: Role;
+  parts: Array<{ speaker: SpeakerId; text: string }>;
+  sources: number[];
+}
+
+/** A run of turns, and whether it opens its scene (nothing was said before it there). */
+export interface Run {
+  turns: Turn[];
+  opensScene: boolean;
+}
+
+const labelOf = (id: SpeakerId, doctorLabel: string) => (id === 'doctor' ? doctorLabel : id.slice('other:'.length));
+
+function render(d: Draft, doctorLabel: string): Turn {
+  const labelled = d.role === 'human' && d.parts.some((p) => p.speaker !== 'doctor');
+  const text = d.parts.map((p) => (labelled ? `【${labelOf(p.speaker, doctorLabel)}】${p.text}` : p.text)).join('\n');
+  return { role: d.role, text, sources: d.sources };
+}
+
+/** Splits the utterances of one file into runs of alternating human / her turns. */
+export function buildRuns(utts: readonly Utterance[], nsfw: ReadonlySet<number>, drops: SampleDrops, o: Pick<SampleOptions, 'replyToOthers' | 'doctorLabel'>): Run[] {
+  const runs: Run[] = [];
+  let run: Draft[] = [];
+  let opensScene = true;
   let scene = -1;
   const cut = () => {
-    if (run.length) runs.push(run);
+    if (run.length) runs.push({ turns: run.map((d) => render(d, o.doctorLabel)), opensScene });
     run = [];
+    opensScene = false;
   };
   for (const u of utts) {
     if (u.kind !== 'speech') continue;
     if (u.scene !== scene) {
       cut();
       scene = u.scene;
+      opensScene = true;
     }
     if (nsfw.has(u.id)) {
       drops.nsfw_utterances++;
+      if (u.speaker === 'persona') drops.her_nsfw++;
       cut();
       continue;
     }
@@ -72,7 +119,8 @@ export function buildRuns(utts: readonly Utterance[], nsfw: ReadonlySet<number>,
       cut();
       continue;
     }
-    if (u.speaker !== 'persona' && u.speaker !== 'doctor') {
+    const other = u.speaker !== 'persona' && u.speaker !== 'doctor';
+    if (other && !o.replyToOthers) {
       drops.other_speaker++;
       cut();
       continue;
@@ -80,61 +128,107 @@ export function buildRuns(utts: readonly Utterance[], nsfw: ReadonlySet<number>,
     const role: Role = u.speaker === 'persona' ? 'gpt' : 'human';
     const last = run.at(-1);
     if (last && last.role === role) {
-      last.text = `${last.text}\n${u.text}`;
+      last.parts.push({ speaker: u.speaker, text: u.text });
       last.sources.push(u.id);
-    } else run.push({ role, text: u.text, sources: [u.id] });
+    } else run.push({ role, parts: [{ speaker: u.speaker, text: u.text }], sources: [u.id] });
   }
   cut();
   return runs;
 }
 
-/** Applies the per-turn limits (a failing turn splits the run) and returns sliding windows. */
-export function buildSamples(runs: readonly Turn[][], o: SampleOptions, drops: SampleDrops): Turn[][] {
+/** Why a turn cannot be in a sample, if it cannot. */
+function overLimit(t: Turn, o: SampleOptions): 'long_assistant' | 'long_human' | undefined {
+  const n = t.text.length;
+  if (t.role === 'gpt' && o.maxAssistantChars > 0 && n > o.maxAssistantChars) return 'long_assistant';
+  if (t.role === 'human' && o.maxHumanChars > 0 && n > o.maxHumanChars) return 'long_human';
+  return undefined;
+}
+
+/**
+ * Applies the per-turn limits (a turn over them splits the run) and returns sliding windows:
+ * each starts with a human turn, ends with a turn of hers at least min_assistant_chars long, and
+ * holds at most max_turns turns. Counts, per line of hers in no window, why (her_* drops).
+ */
+export function buildSamples(runs: readonly Run[], o: SampleOptions, drops: SampleDrops): Turn[][] {
   const out: Turn[][] = [];
-  const pieces: Turn[][] = [];
+  const herDrop = (t: Turn, key: (typeof HER_DROP_KEYS)[number]) => {
+    if (t.role === 'gpt') drops[key] += t.sources.length;
+  };
   for (const run of runs) {
+    const pieces: Array<{ turns: Turn[]; first: boolean }> = [];
     let cur: Turn[] = [];
-    for (const t of run) {
-      const n = t.text.length;
-      let bad: keyof SampleDrops | undefined;
-      if (t.role === 'gpt' && n < o.minAssistantChars) bad = 'short_assistant';
-      else if (t.role === 'gpt' && o.maxAssistantChars > 0 && n > o.maxAssistantChars) bad = 'long_assistant';
-      else if (t.role === 'human' && o.maxHumanChars > 0 && n > o.maxHumanChars) bad = 'long_human';
+    let first = run.opensScene;
+    for (const t of run.turns) {
+      const bad = overLimit(t, o);
       if (bad) {
         drops[bad]++;
-        if (cur.length) pieces.push(cur);
+        herDrop(t, 'her_too_long');
+        if (cur.length) pieces.push({ turns: cur, first });
         cur = [];
+        first = false;
       } else cur.push(t);
     }
-    if (cur.length) pieces.push(cur);
-  }
-  for (let turns of pieces) {
-    if (turns[0]!.role === 'gpt') {
-      if (o.opener !== null) turns = [{ role: 'human', text: o.opener, sources: [] }, ...turns];
-      else {
-        drops.leading_assistant++;
-        turns = turns.slice(1);
+    if (cur.length) pieces.push({ turns: cur, first });
+    for (const piece of pieces) {
+      let turns = piece.turns;
+      if (turns[0]!.role === 'gpt') {
+        // She speaks first. At the start of a scene nothing is lost by a neutral opener; after a
+        // line that could not be used (uncertain, too long), one would misstate what she answers.
+        if (o.opener !== null && piece.first) turns = [{ role: 'human', text: o.opener, sources: [] }, ...turns];
+        else {
+          drops.leading_assistant++;
+          herDrop(turns[0]!, 'her_no_preceding_line');
+          turns = turns.slice(1);
+        }
       }
+      windows(turns, o, drops, out, herDrop);
     }
-    let produced = 0;
-    // anchored[k]: how many of turns[0..k) are her turns holding an anchor word (each turn checked once).
-    let anchored: Int32Array | undefined;
-    if (o.requireAnchor) {
-      anchored = new Int32Array(turns.length + 1);
-      for (let k = 0; k < turns.length; k++) {
-        const t = turns[k]!;
-        anchored[k + 1] = anchored[k]! + (t.role === 'gpt' && o.anchorWords.some((w) => t.text.includes(w)) ? 1 : 0);
-      }
-    }
-    for (let i = 0; i < turns.length; i++) {
-      if (turns[i]!.role !== 'human') continue;
-      for (let j = i + 1; j < turns.length && j - i + 1 <= o.maxTurns; j += 2) {
-        if (anchored && anchored[j + 1] === anchored[i]) continue;
-        out.push(turns.slice(i, j + 1));
-        produced++;
-      }
-    }
-    if (produced === 0 && turns.some((t) => t.role === 'gpt')) drops.no_anchor_runs++;
   }
   return out;
+}
+
+function windows(turns: Turn[], o: SampleOptions, drops: SampleDrops, out: Turn[][], herDrop: (t: Turn, key: (typeof HER_DROP_KEYS)[number]) => void): void {
+  const target = (t: Turn) => t.role === 'gpt' && t.text.length >= o.minAssistantChars;
+  // anchored[k]: how many of turns[0..k) are her turns holding an anchor word.
+  let anchored: Int32Array | undefined;
+  if (o.requireAnchor) {
+    anchored = new Int32Array(turns.length + 1);
+    for (let k = 0; k < turns.length; k++) {
+      const t = turns[k]!;
+      anchored[k + 1] = anchored[k]! + (t.role === 'gpt' && o.anchorWords.some((w) => t.text.includes(w)) ? 1 : 0);
+    }
+  }
+  // used[k]: turn k is in some window; blocked[k]: a window would have held it but for the anchor.
+  const used = new Uint8Array(turns.length);
+  const blocked = new Uint8Array(turns.length);
+  let produced = 0;
+  for (let i = 0; i < turns.length; i++) {
+    if (turns[i]!.role !== 'human') continue;
+    for (let j = i + 1; j < turns.length && j - i + 1 <= o.maxTurns; j += 2) {
+      if (!target(turns[j]!)) continue;
+      const mark = anchored && anchored[j + 1] === anchored[i] ? blocked : used;
+      for (let k = i; k <= j; k++) mark[k] = 1;
+      if (mark === blocked) continue;
+      out.push(turns.slice(i, j + 1));
+      produced++;
+    }
+  }
+  for (let k = 0; k < turns.length; k++) {
+    const t = turns[k]!;
+    if (t.role !== 'gpt' || used[k]) continue;
+    if (blocked[k]) herDrop(t, 'her_no_anchor');
+    else if (!target(t)) {
+      drops.short_assistant++;
+      herDrop(t, 'her_too_short');
+    } else herDrop(t, 'her_no_preceding_line');
+  }
+  if (produced === 0 && turns.some((t) => t.role === 'gpt')) drops.no_anchor_runs++;
+}
+
+/** The end-of-stage line: how many of her lines became sample turns, and why the rest did not. */
+export function herLinesSummary(herLines: number, dropped: Readonly<Record<string, number>>): string {
+  const reasons = HER_DROP_KEYS.map((k) => [k.slice('her_'.length).replace(/_/g, ' '), dropped[k] ?? 0] as const);
+  const lost = reasons.reduce((n, [, v]) => n + v, 0);
+  const why = reasons.filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
+  return `extract: her lines ${herLines}: ${herLines - lost} in samples${why.length ? `, not kept: ${why.join(', ')}` : ''}`;
 }

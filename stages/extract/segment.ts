@@ -1,10 +1,11 @@
 // Normalized text → scenes of paragraphs made of narration and quotes. Handles speech that runs
 // over several paragraphs (each opens “, only the last closes), quotes broken over lines,
 // `Name：text` script lines, and tells thoughts, terms and written text apart from speech.
-import { NOISE_LINE_RE, SCENE_BREAK_RE, SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE } from './lexicon.js';
+import { NOISE_LINE_RE, SCENE_BREAK_RE, SPEECH_VERB_RE } from './lexicon.js';
+import { classifyQuote } from './quoteKind.js';
 import { isSpace } from './chars.js';
 import type { NameIndex } from './names.js';
-import type { Paragraph, QuoteKind, Scene, Segmented, Utterance, Warning } from './types.js';
+import type { Paragraph, Scene, Segmented, Utterance, Warning } from './types.js';
 
 export interface SegmentOptions {
   maxParagraphChars: number;
@@ -16,10 +17,17 @@ const MAX_OPEN_LINES = 30;
 const MAX_OPEN_CHARS = 3000;
 const MAX_WARNINGS = 50;
 
-const SCRIPT_LINE_RE = /^([^\s“”‘’：:，。！？,.!?（）()]{1,12})(?:[（(][^）)]{0,12}[）)])?\s*[：:]\s*(.+)$/;
+const SCRIPT_LINE_RE = /^([^\s“”‘’：:，。！？,.!?（）()\[\]【】]{1,12})([（(][^）)]{0,12}[）)])?\s*[：:]\s*(.+)$/;
+/** A chat timestamp before a script line: `[21:47] 名字：…`, `21:47 名字：…`. */
+const TIMESTAMP_PREFIX_RE = /^[\[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?\s*/;
+/** A chat header line: a name and a time, the message on the next line (`艾雅法拉 21:47`). */
+const CHAT_HEADER_RE = /^([^\s“”‘’：:，。！？,.!?（）()\[\]【】\d]{1,12})\s*[\[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?$/;
+/** Script labels that are not speakers: narration, notes, headings. */
+const NON_SPEAKER_LABEL_RE = /^(?:旁白|附言|附注|备注|注释?|批注|留言|场景|地点|时间|日期|人物|标题|天气|系统|公告|提示|署名|作者|PS|ps|P\.S\.)$/;
+/** `名字（内心）：` and the like: the line is a thought. */
+const THOUGHT_LABEL_RE = /内心|心声|心想|独白|OS|os|想/;
 const STAGE_DIRECTION_RE = /[（(][^）)]{0,40}[）)]/g;
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
-const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
 
 
 function trimLine(s: string): string {
@@ -59,6 +67,14 @@ const mayBeSceneBreak = (line: string) => SCENE_FIRST[line.charCodeAt(0)] === 1;
 /** `Name：text` needs a colon: skip the script-line regex for lines without one. */
 const hasColon = (s: string) => s.includes('：') || s.includes(':');
 
+/** The line without a leading chat timestamp (only lines that may hold one are tested). */
+function stripTimestamp(t: string): string {
+  const c = t.charCodeAt(0);
+  if (!(c === 0x5b || c === 0xff3b || c === 0x3010 || c === 0x28 || c === 0xff08 || (c >= 0x30 && c <= 0x39))) return t;
+  const m = TIMESTAMP_PREFIX_RE.exec(t);
+  return m && m[0].length < t.length ? t.slice(m[0].length) : t;
+}
+
 /**
  * Share of the first `limit` lines that look like `Name：text`: script-style files treat unknown
  * names as speakers. Marks in `colon` the lines that hold a colon (1) and those of them that
@@ -88,7 +104,7 @@ function isScriptStyle(text: string, lines: string[], limit: number, colon: Uint
       continue;
     }
     colon[i] = 1;
-    const t = trimLine(l);
+    const t = stripTimestamp(trimLine(l));
     if (!t) continue;
     total++;
     if (SCRIPT_LINE_RE.test(t)) {
@@ -97,38 +113,6 @@ function isScriptStyle(text: string, lines: string[], limit: number, colon: Uint
     }
   }
   return hits >= 8 && hits >= total * 0.4;
-}
-
-/**
- * The end of `pre` the intro regexes can match: they are anchored at the end and match at most
- * INTRO_MAX characters before the trailing whitespace, so testing the tail is the same as testing
- * the whole (and does not rescan long narration).
- */
-const INTRO_MAX = 24;
-function introTail(pre: string): string {
-  let ws = 0;
-  while (ws < pre.length && isSpace(pre.charCodeAt(pre.length - 1 - ws))) ws++;
-  const keep = INTRO_MAX + ws;
-  return pre.length > keep ? pre.slice(pre.length - keep) : pre;
-}
-
-function classifyQuote(text: string, fullPre: string, post: string): QuoteKind {
-  const pre = introTail(fullPre);
-  if (THOUGHT_INTRO_RE.test(pre)) return 'thought';
-  if (SIGN_INTRO_RE.test(pre)) return 'sign';
-  const compact = text.trim();
-  if (TERM_INTRO_RE.test(pre)) return 'term';
-  // A short quote without sentence punctuation, embedded mid-sentence (narration right before it
-  // does not end in punctuation, and the sentence goes on after it): a term or a name.
-  if (compact.length <= 12 && !TERMINAL_IN_QUOTE_RE.test(compact)) {
-    const before = pre.slice(-1);
-    const after = post.slice(0, 1);
-    const midBefore = before !== '' && !/[，,。！？!?：:；;…—\s]/.test(before);
-    const midAfter = after !== '' && !/[，,。！？!?；;…—\s]/.test(after);
-    if (midBefore && !SPEECH_VERB_RE.test(pre.slice(-3)) && (midAfter || after === '')) return 'term';
-    if (midBefore && /^(?:的|之|等|这|那|一词|二字|两个字|这个)/.test(post)) return 'term';
-  }
-  return 'speech';
 }
 
 /** Whether a quote left open at the end of line i-1 is closed within the next few lines. */
@@ -152,6 +136,19 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const scanned = Math.min(lines.length, 4000);
   const colon = new Uint8Array(scanned);
   const scriptStyle = isScriptStyle(text, lines, scanned, colon);
+  // How many chat header lines (`名字 21:47`) name each speaker (counted on first use).
+  let headerCounts: Map<string, number> | undefined;
+  const chatHeaders = (name: string): number => {
+    if (!headerCounts) {
+      headerCounts = new Map();
+      for (const l of lines) {
+        if (l.length > 30) continue;
+        const hm = CHAT_HEADER_RE.exec(trimLine(l));
+        if (hm) headerCounts.set(hm[1]!, (headerCounts.get(hm[1]!) ?? 0) + 1);
+      }
+    }
+    return headerCounts.get(name) ?? 0;
+  };
   const scenes: Scene[] = [];
   const utterances: Utterance[] = [];
   const warnings: Warning[] = [];
@@ -182,7 +179,7 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
       const after = q.segIdx + 1 < segs.length ? segs[q.segIdx + 1] : undefined;
       const pre = before && before.kind === 'narr' ? before.text : '';
       const post = after && after.kind === 'narr' ? after.text : '';
-      q.utt.kind = q.para.scriptName !== undefined ? 'speech' : classifyQuote(q.utt.text, pre, post);
+      q.utt.kind = q.para.scriptName !== undefined ? (q.para.scriptThought ? 'thought' : 'speech') : classifyQuote(q.utt.text, pre, post);
     }
     pendingQuotes.length = 0;
     if (para.segments.length) scene.paragraphs.push(para);
@@ -259,18 +256,38 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
       }
       finishParagraph();
       para = { line: lineNo, segments: [] };
-      const m = (i < scanned ? colon[i] === 2 : hasColon(line)) ? SCRIPT_LINE_RE.exec(line) : null;
+      const m = (i < scanned ? colon[i] === 2 : hasColon(line)) ? SCRIPT_LINE_RE.exec(stripTimestamp(line)) : null;
       if (m) {
         const name = m[1]!;
         const known = opts.names.lookupExact(name) !== undefined || name === '我';
         const plausibleUnknown = scriptStyle && !opts.names.containsAny(name) && !SPEECH_VERB_RE.test(name.slice(-1));
+        if (NON_SPEAKER_LABEL_RE.test(name)) {
+          // `旁白：` / `附言：`: narration or written text, never a speaker.
+          para.segments.push({ kind: 'narr', text: m[3]! });
+          finishParagraph();
+          i++;
+          continue;
+        }
         if (known || plausibleUnknown) {
-          let body = m[2]!.replace(STAGE_DIRECTION_RE, '').trim();
+          let body = m[3]!.replace(STAGE_DIRECTION_RE, '').trim();
           if (body.startsWith('“') && body.endsWith('”') && body.indexOf('”') === body.length - 1) body = body.slice(1, -1);
           para.scriptName = name;
+          if (m[2] && THOUGHT_LABEL_RE.test(m[2])) para.scriptThought = true;
           if (!PUNCT_ONLY_RE.test(body)) newUtterance(para, [body], lineNo);
           finishParagraph();
           i++;
+          continue;
+        }
+      }
+      // A chat header (`名字 21:47`) whose message is the next line.
+      const h = line.length <= 24 && hasColon(line) && !line.includes('“') ? CHAT_HEADER_RE.exec(line) : null;
+      if (h && i + 1 < lines.length && (opts.names.lookupExact(h[1]!) !== undefined || chatHeaders(h[1]!) >= 2)) {
+        const body = trimLine(lines[i + 1]!);
+        if (body !== '' && !CHAT_HEADER_RE.test(body)) {
+          para.scriptName = h[1]!;
+          newUtterance(para, [body], lineNo + 1);
+          finishParagraph();
+          i += 2;
           continue;
         }
       }

@@ -6,6 +6,7 @@ import { canonical } from '../../src/pathSpec.js';
 import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
 import { forcedEncodings } from './fileIo.js';
+import { herLinesSummary } from './samples.js';
 
 const inputDirOf = (inputDir: string) => posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
 
@@ -58,6 +59,9 @@ export const stage = defineStage({
       `${t.samples} samples; her ${t.utterances.persona}, Doctor ${t.utterances.doctor}, others ${t.utterances.other}, uncertain ${t.utterances.uncertain}`;
     ctx.log(`extract: ${summary}`);
     ctx.progress({ message: summary, summary: true });
+    const herLines = herLinesSummary(t.utterances.persona, t.dropped);
+    ctx.log(herLines);
+    ctx.progress({ message: herLines.replace(/^extract: /, ''), summary: true });
     for (const f of res.skipped) ctx.warn(`skipped ${f.file}: ${f.reason} (${f.detail})`);
     for (const w of res.warnings) ctx.warn(w);
     const cpu = process.cpuUsage(cpu0);

@@ -13,6 +13,8 @@ export interface Paragraph {
   segments: Segment[];
   /** A `Name：text` script line: the name as written. */
   scriptName?: string;
+  /** A `名字（内心）：` script line: a thought, not speech. */
+  scriptThought?: boolean;
   /** Set by the NSFW filter. */
   nsfw?: boolean;
 }

@@ -95,6 +95,11 @@ describe('extract stage through `pipeline run`', () => {
     expect(parseJsonEvents(r.stdout).summary.stages[0]).toMatchObject({ status: 'ran', reason: expect.stringMatching(/11_新的一篇/) });
     const log = await readFile(join(ws, 'artifacts/logs/extract.log'), 'utf8');
     expect(log).toMatch(/14 files \(1 read, 13 from cache\)/);
+    // The end-of-stage line: her lines, how many reached samples (cached files counted too).
+    const her = /her lines (\d+): (\d+) in samples/.exec(log);
+    expect(her).not.toBeNull();
+    expect(Number(her![2])).toBeGreaterThan(0);
+    expect(Number(her![2])).toBeLessThanOrEqual(Number(her![1]));
     const data = (await readJson(join(ws, 'data/eyjafjalla_tongren_sft.json'))) as Sample[];
     expect(data.some((s) => s.conversations[1]?.value === '很顺利哦，前辈。岩浆湖的温度比上周稳定多了。')).toBe(true);
 

@@ -23,7 +23,13 @@ function ours(file: string): { attributed: Prediction[]; inSamples: Prediction[]
   // Every utterance that ended up in a turn of an emitted sample, with that turn's role.
   const used = new Map<number, 'gpt' | 'human'>();
   for (const w of a.windows) for (const t of w) for (const id of t.sources) used.set(id, t.role);
-  const inSamples = [...used.entries()].sort((x, y) => x[0] - y[0]).map(([id, role]) => ({ text: utts[id]!.text, role }));
+  // A human line of another character is in a labelled turn (reply_to_others): scored against its label.
+  const inSamples = [...used.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([id, role]) => {
+      const sp = utts[id]!.speaker;
+      return role === 'human' && sp && sp !== 'doctor' ? { text: utts[id]!.text, role, speaker: sp } : { text: utts[id]!.text, role };
+    });
   return { attributed, inSamples };
 }
 
@@ -69,7 +75,9 @@ describe('gold set', () => {
       expect(s.length % 2).toBe(0);
       expect(s.length).toBeLessThanOrEqual(opts.max_turns);
       expect(s.every((t) => t.trim() !== '')).toBe(true);
-      expect(s.some((t, i) => i % 2 === 1 && t.includes('前辈'))).toBe(true);
     }
+    // With the anchor gate on, every sample has the honorific in one of her turns.
+    const gated = extractFile(readFileSync(join(CORPUS, file)), { ...opts, require_anchor: true });
+    for (const s of gated.samples) expect(s.some((t, i) => i % 2 === 1 && t.includes('前辈'))).toBe(true);
   });
 });

@@ -30,6 +30,11 @@ export function loadGold(dir = GOLD_DIR): GoldFile[] {
 export interface Prediction {
   text: string;
   role: 'gpt' | 'human' | null;
+  /**
+   * For a human line: who the turn says speaks (`other:阿米娅` in a labelled turn). Absent: the
+   * Doctor. A labelled line is right when the label names its speaker.
+   */
+  speaker?: string;
 }
 
 export interface Score {
@@ -74,7 +79,7 @@ export function scoreFile(gold: GoldFile, preds: readonly Prediction[], acc?: Sc
       else if (speaker !== 'doctor') s.gptFromOthers++;
     } else if (p.role === 'human') {
       s.humanPredicted++;
-      if (speaker === 'doctor') s.humanCorrect++;
+      if (speaker === (p.speaker ?? 'doctor')) s.humanCorrect++;
     }
   }
   for (const u of g)

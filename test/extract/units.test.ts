@@ -187,13 +187,20 @@ describe('samples', () => {
     expect(noOpener.report.dropped.leading_assistant).toBe(1);
   });
 
-  test('max_turns, min_assistant_chars and the anchor requirement', () => {
+  test('max_turns, min_assistant_chars (a short reply stays as context, never ends a sample) and the anchor requirement', () => {
     expect(extractFile(Buffer.from(dialogue), { ...opts, max_turns: 2 }).samples.every((s) => s.length === 2)).toBe(true);
     const short = extractFile(Buffer.from(dialogue), { ...opts, min_assistant_chars: 16 });
-    expect(short.report.dropped.short_assistant).toBe(2);
+    // Her first (14 chars) and last (15) replies are short: the first is context of a sample
+    // that ends on her 17-character reply; the last is in none.
+    expect(short.samples).toContainEqual(['艾雅法拉，在忙吗？', '前辈，今天的观测数据出来了。', '结果怎么样？', '比预想的还要稳定，前辈可以放心了。']);
+    expect(short.samples.every((s) => s.at(-1)!.length >= 16)).toBe(true);
+    expect(short.report.dropped.short_assistant).toBe(1);
+    expect(short.report.dropped.her_too_short).toBe(1);
     const noAnchor = '博士问：“结果怎么样？”\n艾雅法拉说：“比预想的还要稳定，可以放心了。”';
-    expect(extractFile(Buffer.from(noAnchor), opts).samples).toEqual([]);
-    expect(extractFile(Buffer.from(noAnchor), { ...opts, require_anchor: false }).samples).toEqual([['结果怎么样？', '比预想的还要稳定，可以放心了。']]);
+    expect(extractFile(Buffer.from(noAnchor), opts).samples).toEqual([['结果怎么样？', '比预想的还要稳定，可以放心了。']]);
+    const gated = extractFile(Buffer.from(noAnchor), { ...opts, require_anchor: true });
+    expect(gated.samples).toEqual([]);
+    expect(gated.report.dropped.her_no_anchor).toBe(1);
   });
 
   test('a 50 MB single-line file is skipped paragraph-wise with a reason, quickly', () => {

@@ -1,0 +1,89 @@
+// Characters a file names that the config does not know, found before attribution so that their
+// lines count as another character's instead of falling to her: the subjects of speech tags
+// (`桃桃说`, `葛大叔笑着问`), `名字：` script lines, and a first-person narrator who says who they
+// are (`我叫炎熔。`). A name must occur at least twice in the file to count.
+import type { NameIndex } from './names.js';
+import type { SpeakerId } from './types.js';
+
+/**
+ * A 2–4 character name opening a sentence or following a quote, right before a speech verb
+ * (an adverbial `…地` allowed between) or one of a few verbs of action that only people do.
+ */
+const TAG_SUBJECT_G =
+  /[。！？!?…”\n]\s*([\u4e00-\u9fff]{2,4}?)(?:[^，,。！？!?\n“”]{1,8}?地)?(?:轻声|小声|低声|大声|笑着|连忙|赶紧|忍不住|也|又|却|便|就|才)?(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道|抱着|指着|拉着|提着|拿着|扒着|凑过|走了过来|走过来|走进|跑过来|点了点头|摇了摇头|往[^，。]{0,6}塞|递给)/g;
+/** `名字：` at the start of a line (a script or chat line), timestamps allowed before it. */
+const SCRIPT_NAME_G = /^(?:[[［【(（]?\d{1,2}[:：]\d{2}[\]］】)）]?\s*)?([\u4e00-\u9fff]{2,4})(?:[（(][^）)\n]{0,8}[）)])?[：:]/gm;
+/** A first-person narrator naming themselves. */
+const NARRATOR_RE = /[。！？\n]\s*我(?:叫|是|名叫|的名字是)([\u4e00-\u9fff]{2,4}?)(?=[。，,！!；;])/;
+
+/** Words that stand before a speech verb but are no one's name. */
+const NOT_NAMES = new Set([
+  '大家', '众人', '有人', '对方', '别人', '两人', '二人', '三人', '他们', '她们', '我们', '你们', '所有人', '其他人',
+  '终端', '广播里', '声音', '通讯', '有谁', '谁也', '没人', '一边', '然后', '接着', '于是', '随后', '最后', '这时', '此时',
+  '一起', '同时', '轻轻', '低头', '抬头', '点头', '摇头', '小声', '轻声', '低声', '大声', '笑着', '还是', '只是', '不是',
+  '老师', '姐姐', '妹妹', '哥哥', '弟弟', '叔叔', '阿姨', '孩子', '小孩', '旁白', '附言', '备注', '批注', '场景', '时间', '地点',
+  '人物', '标题', '系统', '提示', '公告', '留言', '注释', '作者', '日期', '天气',
+]);
+/** A candidate holding one of these is a phrase, not a name. */
+const NOT_NAME_CHARS_RE = /[她他我你它的了着过地得是在和与跟对把被向又也都就才还很不没这那哪谁么呢吗吧啊说问道想看听走笑]/;
+
+export interface Discovered {
+  /** Names to index as other characters (configured names excluded). */
+  names: string[];
+  /** Who 我 is when the narrator says so (`我叫炎熔`); undefined: not stated. */
+  narrator?: SpeakerId;
+  /** Her aliases this file uses for an animal (`一只小羊`): not her in this file's narration. */
+  animalAliases?: string[];
+}
+
+/** An alias counted (一只…, 两头…) or in the plural (…们) names animals or things, not her. */
+function countedAs(text: string, alias: string): boolean {
+  for (let i = text.indexOf(alias); i >= 0; i = text.indexOf(alias, i + 1)) {
+    const before = text.charCodeAt(i - 1);
+    // 只 头 群 条
+    if (before === 0x53ea || before === 0x5934 || before === 0x7fa4 || before === 0x6761) return true;
+    if (text.charCodeAt(i + alias.length) === 0x4eec) return true; // 们
+  }
+  return false;
+}
+
+function occurrences(text: string, name: string, atLeast: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) if (++n >= atLeast) return true;
+  return false;
+}
+
+export function discoverNames(text: string, names: NameIndex): Discovered {
+  const found = new Set<string>();
+  const tried = new Set<string>();
+  const consider = (cand: string) => {
+    if (tried.has(cand)) return;
+    tried.add(cand);
+    if (cand.length < 2 || NOT_NAMES.has(cand) || NOT_NAME_CHARS_RE.test(cand)) return;
+    if (names.lookupExact(cand) !== undefined || names.containsAny(cand)) return;
+    if (occurrences(text, cand, 2)) found.add(cand);
+  };
+  // (The text after a newline, so that its first line starts at a boundary like every other.)
+  const lined = `\n${text}`;
+  TAG_SUBJECT_G.lastIndex = 0;
+  for (let m = TAG_SUBJECT_G.exec(lined); m; m = TAG_SUBJECT_G.exec(lined)) consider(m[1]!);
+  if (text.includes('：') || text.includes(':')) {
+    SCRIPT_NAME_G.lastIndex = 0;
+    for (let m = SCRIPT_NAME_G.exec(text); m; m = SCRIPT_NAME_G.exec(text)) consider(m[1]!);
+  }
+  let narrator: SpeakerId | undefined;
+  let me = text.includes('我叫') || text.includes('我是') || text.includes('我名叫') || text.includes('我的名字是') ? NARRATOR_RE.exec(lined) : null;
+  // (Only narration counts: `“我叫艾雅法拉。”` is someone speaking.)
+  if (me && lined.lastIndexOf('“', me.index) > lined.lastIndexOf('”', me.index)) me = null;
+  if (me) {
+    const n = me[1]!;
+    const known = names.lookupExact(n);
+    if (known) narrator = known;
+    else if (!NOT_NAMES.has(n) && !NOT_NAME_CHARS_RE.test(n)) {
+      narrator = `other:${n}`;
+      found.add(n);
+    }
+  }
+  const animalAliases = names.personaNames.filter((n) => countedAs(text, n));
+  return animalAliases.length && animalAliases.length < names.personaNames.length ? { names: [...found], narrator, animalAliases } : { names: [...found], narrator };
+}

@@ -1,0 +1,60 @@
+// What a quote is — speech, a thought, a term or written text — from the narration right before
+// and right after it.
+import { SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE, THOUGHT_TAG_RE } from './lexicon.js';
+import { isSpace } from './chars.js';
+import type { QuoteKind } from './types.js';
+
+const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
+
+/**
+ * The end of `pre` the intro regexes can match: they are anchored at the end and match at most
+ * INTRO_MAX characters before the trailing whitespace, so testing the tail is the same as testing
+ * the whole (and does not rescan long narration).
+ */
+const INTRO_MAX = 24;
+function introTail(pre: string): string {
+  let ws = 0;
+  while (ws < pre.length && isSpace(pre.charCodeAt(pre.length - 1 - ws))) ws++;
+  const keep = INTRO_MAX + ws;
+  return pre.length > keep ? pre.slice(pre.length - keep) : pre;
+}
+
+/** 想 心 默 暗 念: a thought tag holds one of them (checked before the regexes). */
+function mayBeThoughtTag(post: string): boolean {
+  for (let i = 0; i < post.length; i++) {
+    const c = post.charCodeAt(i);
+    if (c === 0x60f3 || c === 0x5fc3 || c === 0x9ed8 || c === 0x6697 || c === 0x5ff5) return true;
+  }
+  return false;
+}
+function lastNonSpaceIn(s: string): number {
+  let i = s.length - 1;
+  while (i > 0 && isSpace(s.charCodeAt(i))) i--;
+  return i;
+}
+
+export function classifyQuote(text: string, fullPre: string, post: string): QuoteKind {
+  const pre = introTail(fullPre);
+  if (THOUGHT_INTRO_RE.test(pre)) return 'thought';
+  if (post !== '' && mayBeThoughtTag(post)) {
+    if (THOUGHT_TAG_RE.test(post)) return 'thought';
+    // A thought split by its tag: `“…”她默默地想，“…”` (the tag introduces the next part).
+    const last = post.charCodeAt(lastNonSpaceIn(post));
+    if ((last === 0xff0c || last === 0x2c || last === 0xff1a || last === 0x3a) && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
+  }
+  if (SIGN_INTRO_RE.test(pre)) return 'sign';
+  const compact = text.trim();
+  if (TERM_INTRO_RE.test(pre)) return 'term';
+  // A short quote without sentence punctuation, embedded mid-sentence (narration right before it
+  // does not end in punctuation, and the sentence goes on after it): a term or a name.
+  if (compact.length <= 12 && !TERMINAL_IN_QUOTE_RE.test(compact)) {
+    const before = pre.slice(-1);
+    const after = post.slice(0, 1);
+    const midBefore = before !== '' && !/[，,。！？!?：:；;…—\s]/.test(before);
+    const midAfter = after !== '' && !/[，,。！？!?；;…—\s]/.test(after);
+    if (midBefore && !SPEECH_VERB_RE.test(pre.slice(-3)) && (midAfter || after === '')) return 'term';
+    if (midBefore && /^(?:的|之|等|这|那|一词|二字|两个字|这个)/.test(post)) return 'term';
+  }
+  return 'speech';
+}
+
