@@ -6,8 +6,10 @@ import * as extract from './stages/extract/index.js';
 import * as register from './stages/register/index.js';
 import * as train from './stages/train/index.js';
 import * as regress from './stages/regress/index.js';
+import { personaSchema } from './stages/persona/index.js';
 
 export const schema = z.object({
+  persona: personaSchema,
   extract: extract.configSchema,
   register: register.configSchema,
   train: train.configSchema,

@@ -14,6 +14,7 @@ Options:
   --jobs N            stages run concurrently at most (default: number of CPUs)
   --gpus 0,1          the GPU pool (default: gpus: in pipeline.yaml, CUDA_VISIBLE_DEVICES, nvidia-smi -L)
   --set key=value     override a value of pipeline.yaml for this run (repeatable)
+  --max-cases N       regress: ask only the first N cases (same as --set regress.max_cases=N)
   --json              one JSON event per line on stdout; the last line is the summary
   --wait              if another run holds the workspace lock, wait for it instead of stopping
 `;
@@ -39,7 +40,10 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     else if (a.startsWith('--force=')) forceList.push(...a.slice(8).split(',').map((s) => s.trim()).filter(Boolean));
     else rest.push(a);
   }
-  const { positionals, flags } = parseArgs(rest, { 'cpu-only': 'bool', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool' }, 'run');
+  const { positionals, flags } = parseArgs(rest, { 'cpu-only': 'bool', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool', 'max-cases': 'string' }, 'run');
+  const sets = (flags.set as string[] | undefined) ?? [];
+  const maxCases = intFlag(flags['max-cases'], 'max-cases');
+  if (maxCases !== undefined) sets.push(`regress.max_cases=${maxCases}`);
   return {
     targets: positionals,
     cpuOnly: flags['cpu-only'] === true,
@@ -47,7 +51,7 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     dryRun: flags['dry-run'] === true,
     jobs: intFlag(flags.jobs, 'jobs'),
     gpus: typeof flags.gpus === 'string' ? normalizeGpus(flags.gpus) : undefined,
-    sets: (flags.set as string[] | undefined) ?? [],
+    sets,
     json: flags.json === true,
     wait: flags.wait === true,
   };

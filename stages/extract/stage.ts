@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { defineStage, moduleDir, StageError, type StageContext } from '../../src/api.js';
 import { configSchema } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
+import { PERSONA_CODE, personaDeps, resolvePersonaPrompt } from '../persona/index.js';
 
 function inputFiles(ctx: StageContext, inputDir: string): InputFile[] {
   const dir = posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
@@ -19,15 +20,20 @@ function inputFiles(ctx: StageContext, inputDir: string): InputFile[] {
 export const stage = defineStage({
   name: 'extract',
   description: 'fan-fiction → ShareGPT dialogue of her and the Doctor, with a per-file report',
-  deps: (p) => [p.get<string>('extract.input_dir')],
+  deps: (p) => [p.get<string>('extract.input_dir'), ...(p.get('extract.system_prompt') == null ? personaDeps(p) : [])],
   outs: (p) => [p.get<string>('extract.output'), p.get<string>('extract.report')],
-  params: ['extract'],
+  params: ['extract', 'persona'],
   gpus: 0,
-  code: [moduleDir(import.meta.url)],
+  code: [moduleDir(import.meta.url), PERSONA_CODE],
   async run(ctx) {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const config = configSchema.parse(ctx.param('extract'));
+    if (config.system_prompt === null) {
+      const persona = await resolvePersonaPrompt(ctx.params, ctx.workspace);
+      config.system_prompt = persona.prompt;
+      ctx.log(`extract: system prompt: ${persona.source}`);
+    }
     const files = inputFiles(ctx, config.input_dir);
     if (files.length === 0) throw new StageError(`extract: no files in ${config.input_dir} (extract.input_dir in pipeline.yaml)`);
     const res = await extractCorpus(files, {

@@ -28,7 +28,11 @@ export const DEFAULT_SOURCES: Record<string, SourceConfig> = {
   eyjafjalla_tongren_sft: { file: 'data/eyjafjalla_tongren_sft.json', on_invalid: 'drop', formatting: 'sharegpt' },
 };
 
-const PROB_TOLERANCE = 1e-6;
+/**
+ * numpy's tolerance for probabilities summing to 1 (`random.choice`, which `datasets`'
+ * interleave_datasets uses): sqrt of float64's epsilon, about 1.5e-8.
+ */
+export const PROB_TOLERANCE = Math.sqrt(Number.EPSILON);
 
 export const configSchema = z
   .object({
@@ -78,7 +82,7 @@ export const configSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['interleave_probs'],
-          message: `interleave_probs must sum to 1, but they sum to ${Number(sum.toFixed(6))}`,
+          message: `interleave_probs must sum to 1 (within numpy's tolerance, ${PROB_TOLERANCE.toExponential(1)}), but they sum to ${Number(sum.toPrecision(12))}`,
         });
       }
     }

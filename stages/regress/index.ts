@@ -2,8 +2,9 @@
 // against data/eyjafjalla_regression.jsonl, and the `pipeline report` command.
 import { defineStage, moduleDir, type CommandDef, type ParamsReader } from '../../src/api.js';
 import { CURRENT_POINTER, INFERENCE_CONFIG_PARAMS } from '../train/inference.js';
-import { checkCommand } from '../train/preflight.js';
+import { checkCommand, inferenceProblems } from '../train/preflight.js';
 import { readRegressConfig } from './config.js';
+import { PERSONA_CODE, personaDeps } from '../persona/index.js';
 import { reportCommand } from './reportCommand.js';
 import { RESULTS_OUT, runRegress, SUMMARY_OUT } from './run.js';
 
@@ -16,17 +17,20 @@ export const stage = defineStage({
   description: 'persona regression: ask every case, check the answers, write results, history and report',
   deps: (p) => {
     const cfg = readRegressConfig((k) => p.get(k));
-    return cfg.endpoint === null ? [cfg.cases, CURRENT_POINTER] : [cfg.cases];
+    const persona = cfg.system_prompt === null && p.get('inference.default_system') == null ? personaDeps(p) : [];
+    return cfg.endpoint === null ? [cfg.cases, CURRENT_POINTER, ...persona] : [cfg.cases, ...persona];
   },
   outs: [RESULTS_OUT, SUMMARY_OUT],
   // What inferenceConfig() reads (the server's model, template and quantization), and the trainer executable.
   params: ['regress', ...INFERENCE_CONFIG_PARAMS, 'train.command'],
   gpus: (p) => (endpointOf(p) === null ? 1 : 0),
-  code: [moduleDir(import.meta.url)],
+  code: [moduleDir(import.meta.url), PERSONA_CODE],
   async preflight(params, info) {
     if (endpointOf(params) !== null) return undefined;
+    const problems = inferenceProblems(params);
     const problem = await checkCommand(String(params.get('train.command') ?? 'llamafactory-cli'), info.workspace);
-    return problem && `${problem}; or set regress.endpoint to an OpenAI-compatible server you already run`;
+    if (problem) problems.push(`${problem}; or set regress.endpoint to an OpenAI-compatible server you already run`);
+    return problems.length > 0 ? problems.join('\n') : undefined;
   },
   run: runRegress,
 });

@@ -48,7 +48,7 @@ if (configPath !== undefined) {
   }
   const cfg = parseYaml(readFileSync(configPath, 'utf8')) ?? {};
   config = cfg;
-  for (const k of ['model_name_or_path', 'adapter_name_or_path', 'template']) {
+  for (const k of ['model_name_or_path', 'adapter_name_or_path']) {
     if (!cfg[k]) {
       log(`ValueError: ${k} is required in ${configPath}`);
       process.exit(1);

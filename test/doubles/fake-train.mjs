@@ -20,6 +20,15 @@ import { parse } from 'yaml';
 import { TRAIN_ACCEPTED, unknownKeysError } from './lf-keys.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
+// extras/constants.py CHECKPOINT_NAMES (v0.9.4 … HEAD).
+const CHECKPOINT_NAMES = [
+  'adapter_model.safetensors',
+  'adapter_model.bin',
+  'model.safetensors.index.json',
+  'model.safetensors',
+  'pytorch_model.bin.index.json',
+  'pytorch_model.bin',
+];
 const RECORD = process.env.FAKE_TRAIN_RECORD;
 
 function record(obj) {
@@ -59,7 +68,8 @@ function loadConfig(argv) {
 function validate(cfg) {
   const unknown = Object.keys(cfg).filter((k) => !TRAIN_ACCEPTED.has(k));
   if (unknown.length > 0) fail(unknownKeysError(unknown));
-  for (const k of ['model_name_or_path', 'output_dir', 'dataset', 'template']) {
+  // template may be left out: LLaMA-Factory then parses the tokenizer's chat template (data/template.py).
+  for (const k of ['model_name_or_path', 'output_dir', 'dataset']) {
     if (cfg[k] === undefined || cfg[k] === null) fail(`ValueError: \`${k}\` is required.`);
   }
   if (!existsSync(join(String(cfg.model_name_or_path), 'config.json'))) {
@@ -205,7 +215,8 @@ async function trainProcess(argv, rank, worldSize) {
   let resumedFrom = null;
   if (cfg.overwrite_output_dir !== true && existsSync(outputDir)) {
     const last = lastCheckpoint(outputDir);
-    if (last === undefined && readdirSync(outputDir).length > 0) {
+    // hparams/parser.py: refuses only when output_dir holds weights (CHECKPOINT_NAMES) but no checkpoint.
+    if (last === undefined && CHECKPOINT_NAMES.some((n) => existsSync(join(outputDir, n)))) {
       fail('ValueError: Output directory already exists and is not empty. Please set `overwrite_output_dir`.');
     }
     if (last !== undefined) {
@@ -309,26 +320,14 @@ async function main() {
   }
   record({ event: 'process', role: 'launcher' });
   const nproc = Number(process.env.NPROC_PER_NODE ?? Math.max(1, visible.length));
-  // The real launcher joins its command line with spaces and splits it again.
-  const command = `torchrun --nnodes 1 --nproc_per_node ${nproc} launcher.py ${argv.join(' ')}`;
-  const relaunched = command.split(' ').slice(6);
-  const children = [];
-  const workers = [];
-  for (let rank = 0; rank < nproc; rank++) {
-    const child = spawn(process.execPath, [SELF, '--worker', String(rank), String(nproc), ...relaunched], { stdio: 'inherit' });
-    children.push(child);
-    workers.push(
-      new Promise((r) =>
-        child.on('exit', (code) => {
-          // Like torchrun's elastic agent: one failed worker brings the others down.
-          if (code !== 0) for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-          r(code ?? 1);
-        }),
-      ),
-    );
-  }
-  const codes = await Promise.all(workers);
-  process.exit(Math.max(...codes));
+  // launcher.py: subprocess.run("torchrun … launcher.py args".split()): the torchrun found on PATH,
+  // the command line joined with spaces and split again.
+  const command = `torchrun --nnodes 1 --nproc_per_node ${nproc} ${SELF} ${argv.join(' ')}`;
+  const [exe, ...args] = command.split(' ');
+  const torchrunPath = (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, exe)).find((p) => existsSync(p));
+  if (torchrunPath === undefined) fail("FileNotFoundError: [Errno 2] No such file or directory: 'torchrun'");
+  const child = spawn(torchrunPath, args, { stdio: 'inherit' });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 await main();

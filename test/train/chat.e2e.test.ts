@@ -45,12 +45,8 @@ describe('pipeline chat / webchat', () => {
       quantization_method: 'bnb',
       quantization_type: 'nf4',
       double_quantization: true,
-      infer_backend: 'huggingface',
+      // decoding keys left unset are not rendered: LLaMA-Factory's own defaults apply
       temperature: 0.4,
-      top_p: 0.9,
-      top_k: 50,
-      repetition_penalty: 1.1,
-      max_new_tokens: 512,
       default_system: '你是艾雅法拉，说话温柔。',
     });
     expect(commandPart).toBe(`CUDA_VISIBLE_DEVICES=0 ${join(DOUBLES, 'llamafactory-cli')} chat ${yamlPath}\n`);

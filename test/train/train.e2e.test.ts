@@ -69,7 +69,7 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     const r = await runCli(ws, ['run', 'train', '--json'], { env });
     expectExit(r, 0);
     const recs = await readRecords(record);
-    expect(recs.filter((e) => e.event === 'process').map((e) => e.role).sort()).toEqual(['launcher', 'worker-0', 'worker-1']);
+    expect(recs.filter((e) => e.event === 'process').map((e) => e.role).sort()).toEqual(['launcher', 'torchrun', 'worker-0', 'worker-1']);
     expect(recs.find((e) => e.event === 'start')?.env).toEqual({
       CUDA_VISIBLE_DEVICES: '0,1',
       FORCE_TORCHRUN: '1',
