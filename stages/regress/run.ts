@@ -113,7 +113,10 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   const allCases = await loadCases(casesAbs, cfg.cases, warnings).catch((err: unknown) => {
     throw err instanceof CasesError ? new StageError(err.message) : err;
   });
-  for (const w of warnings) ctx.log(`regress: warning: ${w}`);
+  for (const w of warnings) {
+    ctx.log(`regress: warning: ${w}`);
+    ctx.progress({ message: `warning: ${w}` });
+  }
   const cases = cfg.max_cases === null ? allCases : allCases.slice(0, cfg.max_cases);
   if (cases.length < allCases.length) ctx.log(`regress: --max-cases ${cfg.max_cases}: the first ${cases.length} of ${allCases.length} cases`);
   const suiteHash = await ctx.hashFile(casesAbs);
