@@ -44,6 +44,11 @@ export const configSchema = z
     mix_strategy: z.enum(MIX_STRATEGIES).default('concat'),
     /** One probability per entry of `datasets`, summing to 1; only with an interleave strategy. */
     interleave_probs: z.array(z.number().min(0).max(1)).optional(),
+    /**
+     * Datasets of the mix whose samples carry different system prompts (or none): `warn` reports
+     * them, `fail` fails the stage. One persona prompt everywhere is what the adapter should learn.
+     */
+    mixed_system_prompts: z.enum(['warn', 'fail']).default('warn'),
     /** Optional per-dataset sample count (LLaMA-Factory's `num_samples` in dataset_info.json). */
     num_samples: z.record(datasetName, z.number().int().positive()).optional(),
   })

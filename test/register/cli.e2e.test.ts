@@ -64,7 +64,7 @@ describe('pipeline run register (CLI)', () => {
     await writeFile(mainPath, `${JSON.stringify(main, null, 2)}\n`);
     const fourth = await runCli(ws, ['run', 'register']);
     expect(fourth.code).toBe(1);
-    expect(fourth.stdout + fourth.stderr).toMatch(/data\/eyjafjalla_sft\.json:\d+: sample 3, field conversations\[0\]\.from: expected "human", got "gpt"/);
+    expect(fourth.stdout + fourth.stderr).toMatch(/data\/eyjafjalla_sft\.json:\d+: sample 3, field conversations\[0\]\.from: expected "human" or "observation", got "gpt"/);
     expect(fourth.stderr).not.toMatch(/\n\s+at /);
   });
 

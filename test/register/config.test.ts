@@ -20,6 +20,7 @@ describe('register config', () => {
       },
       datasets: ['eyjafjalla_sft', 'eyjafjalla_tongren_sft'],
       mix_strategy: 'concat',
+      mixed_system_prompts: 'warn',
     });
   });
 
