@@ -67,12 +67,13 @@ export function checkSample(value: unknown): { problems: SampleProblem[]; sample
     const accepted = i % 2 === 0 ? ODD_TAGS : EVEN_TAGS;
     if (!accepted.includes(turn.from)) {
       const known = [...ODD_TAGS, ...EVEN_TAGS].includes(turn.from);
-      const hint = turn.from === SYSTEM_TAG ? '; a system turn is only allowed first' : '';
       problems.push({
         field: `conversations[${i + offset}].from`,
-        message: known
+        message: turn.from === SYSTEM_TAG
+          ? 'a system turn is only allowed first (it is the sample\'s system prompt); LLaMA-Factory skips such a sample'
+          : known
           ? `expected ${accepted.map((t) => `"${t}"`).join(' or ')}, got "${turn.from}": turns must alternate ${USER_TAG}/${ASSISTANT_TAG}, starting with ${USER_TAG}; LLaMA-Factory skips such a sample`
-          : `role "${turn.from}" is not one LLaMA-Factory's ShareGPT format knows (${[USER_TAG, ASSISTANT_TAG, OBSERVATION_TAG, FUNCTION_TAG, SYSTEM_TAG].join(', ')})${hint}; it skips such a sample`,
+          : `role "${turn.from}" is not one LLaMA-Factory's ShareGPT format knows (${[USER_TAG, ASSISTANT_TAG, OBSERVATION_TAG, FUNCTION_TAG, SYSTEM_TAG].join(', ')}); it skips such a sample`,
       });
       break; // LLaMA-Factory stops at the first bad role too
     }
