@@ -17,7 +17,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statS
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { TRAIN_ACCEPTED, unknownKeysError } from './lf-keys.mjs';
+import { LF_DEFAULTS, TRAIN_ACCEPTED, unknownKeysError } from './lf-keys.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 // extras/constants.py CHECKPOINT_NAMES (v0.9.4 … HEAD).
@@ -153,7 +153,7 @@ const PNG = Buffer.from(
 
 function writeAdapter(dir, cfg, seedText, state) {
   mkdirSync(dir, { recursive: true });
-  const rank = Number(cfg.lora_rank ?? 8);
+  const rank = Number(cfg.lora_rank ?? LF_DEFAULTS.lora_rank);
   writeFileSync(join(dir, 'adapter_model.safetensors'), safetensors(rank, seedText));
   writeFileSync(
     join(dir, 'adapter_config.json'),
@@ -163,9 +163,9 @@ function writeAdapter(dir, cfg, seedText, state) {
         task_type: 'CAUSAL_LM',
         base_model_name_or_path: cfg.model_name_or_path,
         r: rank,
-        lora_alpha: Number(cfg.lora_alpha ?? rank * 2),
-        lora_dropout: Number(cfg.lora_dropout ?? 0),
-        target_modules: String(cfg.lora_target ?? 'all') === 'all' ? ['q_proj', 'k_proj', 'v_proj', 'o_proj'] : String(cfg.lora_target).split(','),
+        lora_alpha: Number(cfg.lora_alpha ?? LF_DEFAULTS.lora_alpha ?? rank * 2),
+        lora_dropout: Number(cfg.lora_dropout ?? LF_DEFAULTS.lora_dropout),
+        target_modules: String(cfg.lora_target ?? LF_DEFAULTS.lora_target) === 'all' ? ['q_proj', 'k_proj', 'v_proj', 'o_proj'] : String(cfg.lora_target).split(','),
         inference_mode: true,
       },
       null,
@@ -194,14 +194,14 @@ async function trainProcess(argv, rank, worldSize) {
   record({ event: 'process', role: worldSize > 1 ? `worker-${rank}` : 'trainer' });
   const outputDir = resolve(String(cfg.output_dir));
   const samples = countSamples(cfg);
-  const bs = Number(cfg.per_device_train_batch_size ?? 8);
-  const ga = Number(cfg.gradient_accumulation_steps ?? 1);
-  const epochs = Number(cfg.num_train_epochs ?? 3);
+  const bs = Number(cfg.per_device_train_batch_size ?? LF_DEFAULTS.per_device_train_batch_size);
+  const ga = Number(cfg.gradient_accumulation_steps ?? LF_DEFAULTS.gradient_accumulation_steps);
+  const epochs = Number(cfg.num_train_epochs ?? LF_DEFAULTS.num_train_epochs);
   const perEpoch = Math.max(1, Math.ceil(samples / (bs * ga * worldSize)));
   const total = Number(cfg.max_steps ?? -1) > 0 ? Number(cfg.max_steps) : Math.max(1, Math.ceil(epochs * perEpoch));
-  const logEvery = Number(cfg.logging_steps ?? 500);
-  const saveEvery = Number(cfg.save_steps ?? 500);
-  const lr0 = Number(cfg.learning_rate ?? 5e-5);
+  const logEvery = Number(cfg.logging_steps ?? LF_DEFAULTS.logging_steps);
+  const saveEvery = Number(cfg.save_steps ?? LF_DEFAULTS.save_steps);
+  const lr0 = Number(cfg.learning_rate ?? LF_DEFAULTS.learning_rate);
 
   if (rank !== 0) {
     // Non-zero ranks read and write nothing in output_dir: the real ranks agree on the resume point

@@ -98,3 +98,19 @@ export const INFER_ACCEPTED = new Set([...MODEL_KEYS, ...DATA_KEYS, ...FINETUNIN
 export function unknownKeysError(keys) {
   return `ValueError: Some specified arguments are not used by the HfArgumentParser: ${JSON.stringify(keys).replaceAll('"', "'")}`;
 }
+
+/**
+ * Defaults of the keys the pipeline models, as LLaMA-Factory applies them when a key is unset
+ * (read at v0.9.4 and HEAD: finetuning_args.py FinetuningArguments / LoraArguments, model_args.py
+ * QuantizationArguments, data_args.py DataArguments, generating_args.py GeneratingArguments; the
+ * optimizer and schedule keys are transformers' TrainingArguments defaults). The train double uses
+ * these; lora_alpha null means `lora_rank * 2` (FinetuningArguments.__post_init__).
+ */
+export const LF_DEFAULTS = {
+  stage: 'sft', finetuning_type: 'lora', lora_rank: 8, lora_alpha: null, lora_dropout: 0, lora_target: 'all',
+  quantization_bit: null, quantization_method: 'bnb', quantization_type: 'nf4', double_quantization: true,
+  template: null, cutoff_len: 2048, plot_loss: false, learning_rate: 5e-5, num_train_epochs: 3,
+  per_device_train_batch_size: 8, gradient_accumulation_steps: 1, lr_scheduler_type: 'linear', warmup_ratio: 0,
+  bf16: false, logging_steps: 500, save_steps: 500,
+};
+export const LF_GENERATING_DEFAULTS = { temperature: 0.95, top_p: 0.7, top_k: 50, repetition_penalty: 1.0, max_new_tokens: 1024 };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema as registerSchema } from '../../stages/register/config.js';
 import { configSchema as trainSchema, inferenceSchema } from '../../stages/train/config.js';
+import { personaSchema } from '../../stages/persona/index.js';
 import type { ParamsReader } from '../../src/api.js';
 import { REPO } from '../helpers/workspace.js';
 
@@ -13,8 +14,9 @@ export const FAKE_CLI = join(DOUBLES, 'llamafactory-cli');
 export const DOUBLES_PATH = `${DOUBLES}:${process.env.PATH ?? '/usr/bin:/bin'}`;
 
 /** A ParamsReader over `{train, inference, register}` validated with the real schemas. */
-export function paramsFrom(raw: { train?: unknown; inference?: unknown; register?: unknown }): ParamsReader {
+export function paramsFrom(raw: { train?: unknown; inference?: unknown; register?: unknown; persona?: unknown }): ParamsReader {
   const all: Record<string, unknown> = {
+    persona: personaSchema.parse(raw.persona ?? {}),
     train: trainSchema.parse(raw.train ?? {}),
     inference: inferenceSchema.parse(raw.inference ?? {}),
     register: registerSchema.parse(raw.register ?? {}),
@@ -104,6 +106,7 @@ export interface TrainerRecord {
   pid: number;
   event: string;
   role?: string;
+  path?: string;
   env?: Record<string, string | null>;
   config?: Record<string, unknown>;
   argv?: string[];
