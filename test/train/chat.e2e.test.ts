@@ -34,6 +34,7 @@ describe('pipeline chat / webchat', () => {
   test('--dry-run prints the inference YAML for the current adapter and the command, runs nothing', async () => {
     const r = await runCli(ws, ['chat', '--dry-run'], { env });
     expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('sliders');
     const yamlPath = join(ws, 'artifacts', 'infer', 'chat.yaml');
     const [yamlPart, commandPart] = r.stdout.split('# command:\n');
     expect(parse(yamlPart ?? '')).toEqual({
@@ -59,6 +60,8 @@ describe('pipeline chat / webchat', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`adapter_name_or_path: ${join(ws, 'artifacts', 'adapters', firstKey)}\n`);
     expect(r.stdout).toContain(`CUDA_VISIBLE_DEVICES=1 ${join(DOUBLES, 'llamafactory-cli')} webchat ${join(ws, 'artifacts', 'infer', 'webchat.yaml')}`);
+    // the web UI's sliders override the YAML's decoding keys: said, for webchat only
+    expect(r.stderr).toContain('in webchat the sliders of the web UI set temperature (starts at 0.95), top_p (0.7) and max_new_tokens (1024)');
 
     const badGpu = await runCli(ws, ['chat', '--dry-run', '--gpu', '5'], { env });
     expect(badGpu.code).toBe(2);
