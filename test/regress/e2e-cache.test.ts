@@ -30,7 +30,7 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
     expect(start!.env).toMatchObject({ API_HOST: '127.0.0.1', API_PORT: expect.stringMatching(/^\d+$/), CUDA_VISIBLE_DEVICES: '0', API_KEY_SET: false });
     const chats = chatRequests(events);
     expect(chats.map((c) => c.body!.messages!.at(-1)!.content).sort()).toEqual(
-      ['你是谁呀？', '实验失败了，好沮丧。', '凌晨三点还在加班。\n请详细回答，不少于40字。', '我叫什么来着？'].sort(),
+      ['你是谁呀？', '实验失败了，好沮丧。', '凌晨三点还在加班。\n\n（请详细回答，不少于40字。）', '我叫什么来着？'].sort(),
     );
     // Readiness was awaited: no request before the server listened, none retried.
     const listening = events.find((e) => e.event === 'listening')!;
