@@ -40,8 +40,10 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
       expect(c.body).not.toHaveProperty('presence_penalty');
       expect(c.body).toMatchObject({ temperature: 0.7, top_p: 0.9, max_tokens: 512, model: 'gpt-3.5-turbo' });
     }
-    const multi = chats.find((c) => c.body!.messages!.length === 3)!;
-    expect(multi.body!.messages!.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    // every request carries the persona prompt (persona.system_prompt unset, no curated dataset here: the built-in one)
+    const multi = chats.find((c) => c.body!.messages!.length === 4)!;
+    expect(multi.body!.messages!.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(chats.every((c) => c.body!.messages![0]!.role === 'system')).toBe(true);
 
     // The server and the launcher are gone.
     const serverPid = Number(await readFile(w.pidFile, 'utf8'));
