@@ -7,8 +7,10 @@ import * as register from './stages/register/index.js';
 import * as train from './stages/train/index.js';
 import * as regress from './stages/regress/index.js';
 import { demoCommand } from './stages/demo/command.js';
+import { personaSchema } from './stages/persona/index.js';
 
 export const schema = z.object({
+  persona: personaSchema,
   extract: extract.configSchema,
   register: register.configSchema,
   train: train.configSchema,

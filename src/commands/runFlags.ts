@@ -16,6 +16,7 @@ Options:
   --jobs N            stages run concurrently at most (default: number of CPUs)
   --gpus 0,1          the GPU pool (default: gpus: in pipeline.yaml, CUDA_VISIBLE_DEVICES, nvidia-smi -L)
   --set key=value     override a value of pipeline.yaml for this run (repeatable)
+  --max-cases N       regress: ask only the first N cases (same as --set regress.max_cases=N)
   --json              one JSON event per line on stdout; the last line is the summary
   --wait              if another run holds the workspace lock, wait for it instead of stopping
                       (says every 30 s whom it waits for)
@@ -41,10 +42,14 @@ export interface RunFlags {
 export function parseRunFlags(argv: readonly string[]): RunFlags {
   const { positionals, flags } = parseArgs(
     argv,
-    { 'cpu-only': 'bool', force: 'optional', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool', 'wait-timeout': 'string' },
+    { 'cpu-only': 'bool', force: 'optional', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool', 'wait-timeout': 'string', 'max-cases': 'string' },
     'run',
   );
   const force = flags.force;
+  const sets = (flags.set as string[] | undefined) ?? [];
+  // Domain sugar: the regress stage's smoke test of the first N cases.
+  const maxCases = intFlag(flags['max-cases'], 'max-cases');
+  if (maxCases !== undefined) sets.push(`regress.max_cases=${maxCases}`);
   return {
     targets: positionals,
     cpuOnly: flags['cpu-only'] === true,
@@ -53,7 +58,7 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     dryRun: flags['dry-run'] === true,
     jobs: intFlag(flags.jobs, 'jobs'),
     gpus: typeof flags.gpus === 'string' ? checkGpuFlag(normalizeGpus(flags.gpus)) : undefined,
-    sets: (flags.set as string[] | undefined) ?? [],
+    sets,
     json: flags.json === true,
     wait: flags.wait === true || typeof flags['wait-timeout'] === 'string',
     waitTimeout: typeof flags['wait-timeout'] === 'string' ? parseDuration(flags['wait-timeout']) : undefined,

@@ -11,6 +11,7 @@ import { UsageError, UserError, type CommandContext, type CommandDef } from '../
 import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type ShareGptSample } from './corpus.js';
 import { forcedEncodings, listFiles, writeAtomic } from './fileIo.js';
+import { parseSamples, resolvePersonaPrompt, type PersonaPrompt } from '../persona/index.js';
 
 const USAGE = `Usage: pipeline extract --input_dir DIR --output FILE [--report FILE] [--glob GLOB] [--max_turns N]
                         [--min_assistant_chars N] [--max_human_chars N] [--max_assistant_chars N]
@@ -125,6 +126,19 @@ export async function mergeInto(path: string, added: readonly ShareGptSample[]):
   return { added: n, total: merged.length };
 }
 
+/**
+ * The system prompt of the samples: the old script's (with --merge-existing, the first sample's
+ * `system` of that file), else the persona prompt of pipeline.yaml.
+ */
+async function commandPersonaPrompt(ctx: CommandContext, mergeTarget: string | undefined): Promise<PersonaPrompt> {
+  if (mergeTarget !== undefined && existsSync(mergeTarget)) {
+    const first = parseSamples(await readFile(mergeTarget, 'utf8'))[0] as { system?: unknown } | undefined;
+    if (typeof first?.system === 'string' && first.system !== '') return { prompt: first.system, source: `the first sample of ${mergeTarget}` };
+  }
+  const params = existsSync(join(ctx.workspace, 'pipeline.yaml')) ? await ctx.params() : { get: () => undefined };
+  return resolvePersonaPrompt(params, ctx.workspace);
+}
+
 async function baseConfig(ctx: CommandContext): Promise<Record<string, unknown>> {
   if (!existsSync(join(ctx.workspace, 'pipeline.yaml'))) return {};
   const params = await ctx.params();
@@ -147,6 +161,11 @@ export const extractCommand: CommandDef = {
       throw new UsageError(`extract: --${issue.path.join('.')}: ${issue.message}`);
     }
     const config: ExtractConfig = parsed.data;
+    if (config.system_prompt === null) {
+      const p = await commandPersonaPrompt(ctx, mergeExisting === undefined ? undefined : resolve(ctx.workspace, String(mergeExisting)));
+      config.system_prompt = p.prompt;
+      ctx.stderr.write(`extract: system prompt: ${p.source}\n`);
+    }
     const inputDir = resolve(ctx.workspace, config.input_dir);
     const st = await stat(inputDir).catch(() => undefined);
     if (!st?.isDirectory()) throw new UserError(`extract: input directory not found: ${config.input_dir}`);

@@ -14,6 +14,7 @@ const characterSchema = z
 
 export type CharacterConfig = z.infer<typeof characterSchema>;
 
+/** The persona prompt when neither persona.system_prompt nor the curated dataset names one. */
 export const DEFAULT_SYSTEM_PROMPT =
   '你是《明日方舟》中的艾雅法拉（阿黛尔·瑙曼），一位火山学家与术师干员。你把对话的用户当作罗德岛的博士，称呼对方为“前辈”；语气温和、认真、带一点腼腆，谈到火山与研究时会变得兴奋。';
 
@@ -82,8 +83,8 @@ export const configSchema = z
     anchor_words: z.array(z.string().min(1)).min(1).default(['前辈']),
     /** Paragraphs longer than this (characters) are skipped and reported, never parsed. */
     max_paragraph_chars: z.number().int().min(100).default(20000),
-    /** Written as `system` of every sample. */
-    system_prompt: z.string().default(DEFAULT_SYSTEM_PROMPT),
+    /** Written as `system` of every sample; null (the default): the persona prompt (`persona.system_prompt`). */
+    system_prompt: z.string().min(1).nullable().default(null),
     /**
      * A Doctor line put before a conversation she opens at the start of a scene, so the sample
      * starts with human (where a line before hers could not be used, her turn is dropped instead).

@@ -7,6 +7,7 @@ import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
 import { forcedEncodings } from './fileIo.js';
 import { herLinesSummary } from './samples.js';
+import { personaDeps, resolvePersonaPrompt } from '../persona/index.js';
 
 const inputDirOf = (inputDir: string) => posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
 
@@ -31,14 +32,19 @@ async function inputFiles(ctx: StageContext, config: ExtractConfig): Promise<Inp
 export const stage = defineStage({
   name: 'extract',
   description: 'fan-fiction → ShareGPT dialogue of her and the Doctor, with a per-file report',
-  deps: (p) => [inputGlob({ input_dir: p.get<string>('extract.input_dir'), glob: p.get<string>('extract.glob') })],
+  deps: (p) => [inputGlob({ input_dir: p.get<string>('extract.input_dir'), glob: p.get<string>('extract.glob') }), ...(p.get('extract.system_prompt') == null ? personaDeps(p) : [])],
   outs: (p) => [p.get<string>('extract.output'), p.get<string>('extract.report')],
-  params: ['extract'],
+  params: ['extract', 'persona'],
   gpus: 0,
   async run(ctx) {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const config = configSchema.parse(ctx.param('extract'));
+    if (config.system_prompt === null) {
+      const persona = await resolvePersonaPrompt(ctx.params, ctx.workspace);
+      config.system_prompt = persona.prompt;
+      ctx.log(`extract: system prompt: ${persona.source}`);
+    }
     const files = await inputFiles(ctx, config);
     if (files.length === 0) throw new StageError(`extract: no files match ${inputGlob(config)} (extract.input_dir and extract.glob in pipeline.yaml)`);
     const res = await extractCorpus(files, {

@@ -31,7 +31,11 @@ export const DEFAULT_SOURCES: Record<string, SourceConfig> = {
   eyjafjalla_tongren_sft: { file: 'data/eyjafjalla_tongren_sft.json', on_invalid: 'drop', formatting: 'sharegpt' },
 };
 
-const PROB_TOLERANCE = 1e-6;
+/**
+ * numpy's tolerance for probabilities summing to 1 (`random.choice`, which `datasets`'
+ * interleave_datasets uses): sqrt of float64's epsilon, about 1.5e-8.
+ */
+export const PROB_TOLERANCE = Math.sqrt(Number.EPSILON);
 
 export const configSchema = z
   .object({
@@ -47,6 +51,11 @@ export const configSchema = z
     mix_strategy: z.enum(MIX_STRATEGIES).default('concat'),
     /** One probability per entry of `datasets`, summing to 1; only with an interleave strategy. */
     interleave_probs: z.array(z.number().min(0).max(1)).optional(),
+    /**
+     * Datasets of the mix whose samples carry different system prompts (or none): `warn` reports
+     * them, `fail` fails the stage. One persona prompt everywhere is what the adapter should learn.
+     */
+    mixed_system_prompts: z.enum(['warn', 'fail']).default('warn'),
     /** Optional per-dataset sample count (LLaMA-Factory's `num_samples` in dataset_info.json). */
     num_samples: z.record(datasetName, z.number().int().positive()).optional(),
   })
@@ -85,7 +94,7 @@ export const configSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['interleave_probs'],
-          message: `interleave_probs must sum to 1, but they sum to ${Number(sum.toFixed(6))}`,
+          message: `interleave_probs must sum to 1 (within numpy's tolerance, ${PROB_TOLERANCE.toExponential(1)}), but they sum to ${Number(sum.toPrecision(12))}`,
         });
       }
     }

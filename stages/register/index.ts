@@ -123,12 +123,22 @@ async function run(ctx: StageContext): Promise<void> {
     );
   }
 
+  const systemReport = systemPromptProblems(scans, cfg.datasets);
+  for (const w of systemReport.warnings) ctx.warn(w);
+  if (systemReport.mixed !== undefined) {
+    if (cfg.mixed_system_prompts === 'fail') {
+      throw new StageError(`${systemReport.mixed}\nGive every sample the same system prompt, or set register.mixed_system_prompts: warn.`);
+    }
+    ctx.warn(systemReport.mixed);
+  }
+
   const owned: OwnedEntries = { dataset_info: infoRel, entries: {} };
   const report: DatasetsReport = {
     cutoff_len: cutoffLen ?? null,
     tokenizer: counter?.source ?? null,
     tokenizer_note: note,
     datasets: {},
+    system_prompts: systemReport.prompts,
     mix: mixReport(scans, cfg.datasets, cfg.mix_strategy, cfg.interleave_probs, cfg.num_samples ?? {}, duplicates, counter !== undefined),
   };
   for (const [name, src] of Object.entries(cfg.sources)) {
@@ -148,6 +158,39 @@ async function run(ctx: StageContext): Promise<void> {
   const line = summaryLine(report);
   ctx.log(line);
   ctx.progress({ message: line, summary: true });
+}
+
+const short = (s: string): string => JSON.stringify([...s].length > 40 ? `${[...s].slice(0, 40).join('')}…` : s);
+
+/**
+ * What LLaMA-Factory would do silently with the system prompts of the mix: a dataset whose system
+ * column is declared (some samples have one) gives the others the template's default prompt (for
+ * qwen "You are Qwen, created by Alibaba Cloud…"); datasets with different prompts train two personas.
+ */
+export function systemPromptProblems(
+  scans: ReadonlyMap<string, DatasetScan>,
+  mix: readonly string[],
+): { warnings: string[]; mixed?: string; prompts: Array<{ prompt: string; samples: Record<string, number> }> } {
+  const warnings: string[] = [];
+  const byPrompt = new Map<string, Record<string, number>>();
+  for (const name of mix) {
+    const scan = scans.get(name);
+    if (!scan) continue;
+    if (scan.withSystem > 0 && scan.withoutSystem > 0) {
+      warnings.push(
+        `${name}: ${scan.withoutSystem} of ${scan.samples} samples have no "system", but the dataset declares the system column: ` +
+          "LLaMA-Factory gives those the template's default system prompt (for qwen \"You are Qwen, created by Alibaba Cloud…\"); give them the persona prompt",
+      );
+    }
+    for (const [prompt, n] of scan.systemPrompts) (byPrompt.get(prompt) ?? byPrompt.set(prompt, {}).get(prompt)!)[name] = n;
+  }
+  const prompts = [...byPrompt].map(([prompt, samples]) => ({ prompt, samples }));
+  if (prompts.length <= 1) return { warnings, prompts };
+  const list = prompts
+    .slice(0, 5)
+    .map((p) => `${short(p.prompt)} (${Object.entries(p.samples).map(([d, n]) => `${d} ${n}`).join(', ')})`)
+    .join('; ');
+  return { warnings, prompts, mixed: `the datasets of the mix use ${prompts.length} different system prompts: ${list}${prompts.length > 5 ? '; …' : ''}` };
 }
 
 async function readOwned(ctx: PublishContext): Promise<OwnedEntries> {

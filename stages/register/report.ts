@@ -15,6 +15,8 @@ export interface DatasetReport {
   dropped: number;
   drops: SampleIssue[];
   samples_with_system: number;
+  /** Valid samples with neither a system turn nor `system`. */
+  samples_without_system: number;
   turns: number;
   turns_per_sample: Percentiles;
   chars_per_turn: Percentiles;
@@ -47,6 +49,8 @@ export interface DatasetsReport {
   tokenizer: string | null;
   tokenizer_note: string;
   datasets: Record<string, DatasetReport>;
+  /** Distinct system prompts of the mix's samples, with their sample count per dataset. */
+  system_prompts: Array<{ prompt: string; samples: Record<string, number> }>;
   mix: MixReport;
 }
 
@@ -60,6 +64,7 @@ export function datasetReport(scan: DatasetScan, file: string, registeredFile: s
     dropped: onInvalid === 'drop' ? scan.invalidSamples : 0,
     drops: onInvalid === 'drop' ? scan.issues : [],
     samples_with_system: scan.withSystem,
+    samples_without_system: scan.withoutSystem,
     turns: scan.turns,
     turns_per_sample: scan.turnsPerSample.summary(),
     chars_per_turn: scan.charsPerTurn.summary(),

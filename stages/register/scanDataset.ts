@@ -4,7 +4,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { JsonStreamError, readJsonArray } from './jsonArrayStream.js';
 import { LengthHistogram } from './lengthHistogram.js';
-import { checkSample, type SampleProblem } from './sampleRules.js';
+import { readJsonLines } from './jsonLines.js';
+import { checkSample, effectiveSystem, type SampleProblem } from './sampleRules.js';
 import { sampleDigest, type DuplicateIndex, type DuplicateRef } from './duplicateIndex.js';
 import type { TokenCounter } from './tokenCounter.js';
 
@@ -47,6 +48,10 @@ export interface DatasetScan {
   duplicatesWithin: Array<{ index: number; first: number }>;
   duplicatesAcross: Array<{ index: number; first: DuplicateRef }>;
   withSystem: number;
+  /** Valid samples by the system prompt LLaMA-Factory gives them (leading system turn, else `system`). */
+  systemPrompts: Map<string, number>;
+  /** Valid samples with no system prompt (neither a system turn nor `system`). */
+  withoutSystem: number;
   /** The file is not a readable JSON array (message with file:line:col). */
   fatal?: string;
 }
@@ -73,12 +78,14 @@ export async function scanDataset(opts: ScanOptions): Promise<DatasetScan> {
     duplicatesWithin: [],
     duplicatesAcross: [],
     withSystem: 0,
+    systemPrompts: new Map(),
+    withoutSystem: 0,
   };
   const clean = opts.onInvalid === 'drop' && opts.cleanPath ? createWriteStream(opts.cleanPath) : undefined;
   let keptWritten = 0;
   try {
     if (clean) await write(clean, '[');
-    for await (const el of readJsonArray(opts.file)) {
+    for await (const el of /\.jsonl$/i.test(opts.file) ? readJsonLines(opts.file) : readJsonArray(opts.file)) {
       if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
       scan.total++;
       const { problems, sample } = checkSample(el.value);
@@ -93,6 +100,9 @@ export async function scanDataset(opts: ScanOptions): Promise<DatasetScan> {
       scan.samples++;
       if (clean) await write(clean, `${keptWritten++ === 0 ? '\n' : ',\n'}${el.raw}`);
       if (sample.system !== undefined) scan.withSystem++;
+      const system = effectiveSystem(sample);
+      if (system === undefined) scan.withoutSystem++;
+      else scan.systemPrompts.set(system, (scan.systemPrompts.get(system) ?? 0) + 1);
       scan.turns += sample.conversations.length;
       scan.turnsPerSample.add(sample.conversations.length);
       let tokens = opts.tokens && sample.system ? opts.tokens.count(sample.system) : 0;

@@ -1,8 +1,10 @@
 // Applies a case's checks to a response, with the old script's failure strings:
 //   missing_required:X  missing_required_any:A|B  contains_forbidden:X  contains_forbidden_any:X
 //   too_short:N<M  too_long:N>M  regex_must_fail:R  regex_must_not_fail:R
-// plus regex_timeout:R when a pattern exceeds the time bound. Lengths count Unicode code points.
-import type { Checks } from './cases.js';
+// plus regex_timeout:R when a pattern exceeds the time bound and regex_unsupported:R (why) for a
+// Python construct with no JavaScript equivalent. Lengths count Unicode code points.
+import { intLength, type Checks } from './cases.js';
+import { translatePyRegex, type PyRegexResult } from './pyRegex.js';
 import type { BoundedRegex } from './regexBound.js';
 
 /** Number of Unicode code points (what a reader counts as characters, also for CJK and emoji). */
@@ -18,7 +20,19 @@ export function failureKind(failure: string): string {
   return i < 0 ? failure : failure.slice(0, i);
 }
 
-/** Every failure of `response` against `checks`, in a stable order; [] means the case passes. */
+const translations = new Map<string, PyRegexResult>();
+/** The JavaScript form of a Python pattern (memoized: a suite repeats its patterns). */
+export function pyRegex(pattern: string): PyRegexResult {
+  let t = translations.get(pattern);
+  if (t === undefined) translations.set(pattern, (t = translatePyRegex(pattern)));
+  return t;
+}
+
+/**
+ * Every failure of `response` against `checks`, in the old script's order; [] means the case
+ * passes. Lengths are Python's len() of the raw answer (code points, nothing trimmed); a length
+ * that is not an integer is not checked. Regexes are Python patterns (`re.search`).
+ */
 export async function applyChecks(response: string, checks: Checks, regex: BoundedRegex): Promise<string[]> {
   const failures: string[] = [];
   for (const x of checks.must_contain ?? []) if (!response.includes(x)) failures.push(`missing_required:${x}`);
@@ -26,18 +40,26 @@ export async function applyChecks(response: string, checks: Checks, regex: Bound
   if (any && any.length > 0 && !any.some((x) => response.includes(x))) failures.push(`missing_required_any:${any.join('|')}`);
   for (const x of checks.must_not_contain ?? []) if (response.includes(x)) failures.push(`contains_forbidden:${x}`);
   for (const x of checks.must_not_contain_any ?? []) if (response.includes(x)) failures.push(`contains_forbidden_any:${x}`);
-  const n = codePointLength(response.trim());
-  if (checks.min_chars !== undefined && n < checks.min_chars) failures.push(`too_short:${n}<${checks.min_chars}`);
-  if (checks.max_chars !== undefined && n > checks.max_chars) failures.push(`too_long:${n}>${checks.max_chars}`);
-  for (const r of checks.regex_must ?? []) {
-    const o = await regex.test(r, response);
-    if (o.kind === 'timeout') failures.push(`regex_timeout:${r}`);
-    else if (o.kind !== 'match') failures.push(`regex_must_fail:${r}`);
-  }
-  for (const r of checks.regex_must_not ?? []) {
-    const o = await regex.test(r, response);
-    if (o.kind === 'timeout') failures.push(`regex_timeout:${r}`);
-    else if (o.kind !== 'no-match') failures.push(`regex_must_not_fail:${r}`);
+  const n = codePointLength(response);
+  const min = intLength(checks.min_chars);
+  const max = intLength(checks.max_chars);
+  if (min !== undefined && n < min) failures.push(`too_short:${n}<${min}`);
+  if (max !== undefined && n > max) failures.push(`too_long:${n}>${max}`);
+  for (const [list, want, kind] of [
+    [checks.regex_must ?? [], 'match', 'regex_must_fail'],
+    [checks.regex_must_not ?? [], 'no-match', 'regex_must_not_fail'],
+  ] as const) {
+    for (const r of list) {
+      const t = pyRegex(r);
+      if (!t.ok) {
+        failures.push(`regex_unsupported:${r} (${t.reason})`);
+        continue;
+      }
+      const o = await regex.test(t.source, response, t.flags);
+      if (o.kind === 'timeout') failures.push(`regex_timeout:${r}`);
+      else if (o.kind === 'error') failures.push(`regex_unsupported:${r} (${o.message})`);
+      else if (o.kind !== want) failures.push(`${kind}:${r}`);
+    }
   }
   return failures;
 }

@@ -28,12 +28,18 @@ export const configSchema = z
     request_timeout: z.number().positive().default(600),
     /** Seconds the started server may take to answer GET /v1/models (model loading). */
     startup_timeout: z.number().positive().default(900),
-    /** Append "请详细回答，不少于N字。" to cases with min_chars that do not ask for length already. */
+    /** Append the detail request to cases with min_chars whose last user message does not ask for length. */
     augment_min_chars: z.boolean().default(true),
+    /** The appended text (`{min_chars}`: the number); default: the old script's, byte for byte. */
+    detail_suffix: z.string().min(1).default('\n\n（请详细回答，不少于{min_chars}字。）'),
+    /** Ask only the first N cases (a smoke test; `run regress --max-cases N`); null: all. */
+    max_cases: z.number().int().min(1).nullable().default(null),
     /** Time bound of one regex check, in milliseconds. */
     regex_timeout_ms: z.number().int().min(10).default(1000),
     /** Gate: the stage fails (after writing all reports) below this pass rate (0..1). */
     min_pass_rate: z.number().min(0).max(1).default(0),
+    /** Gate: the stage fails when any case fails (what the old script's exit code 2 meant). */
+    fail_on_case_failure: z.boolean().default(false),
   })
   .strict()
   .prefault({});

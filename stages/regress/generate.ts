@@ -23,12 +23,13 @@ export interface PlanOptions {
   decoding: Decoding;
   defaultSystem: string | null;
   augmentMinChars: boolean;
+  detailSuffix?: string;
 }
 
 export async function planCases(cases: readonly LoadedCase[], cache: ResponseCache, opts: PlanOptions): Promise<PlannedCase[]> {
   return Promise.all(
     cases.map(async (c) => {
-      const messages = buildMessages(c, opts.defaultSystem, opts.augmentMinChars);
+      const messages = buildMessages(c, opts.defaultSystem, { augmentMinChars: opts.augmentMinChars, detailSuffix: opts.detailSuffix });
       const key = responseKey({ responder: opts.responder, model: opts.model, messages, decoding: opts.decoding });
       return { case: c, messages, key, cached: await cache.get(key) };
     }),

@@ -3,7 +3,6 @@
 // worker thread; when it exceeds the bound the worker is terminated (V8 interrupts the regex) and
 // the next test gets a fresh worker.
 import { Worker } from 'node:worker_threads';
-import { REGEX_FLAGS } from './cases.js';
 
 // Plain script source (eval'd), so it works the same from the esbuild output and under jest.
 const WORKER_SOURCE = `
@@ -31,7 +30,7 @@ export class BoundedRegex {
 
   constructor(
     private readonly timeoutMs: number,
-    private readonly flags = REGEX_FLAGS,
+    private readonly flags = 'u',
   ) {}
 
   /** Starts the worker now, so the first check does not wait for it. */
@@ -40,9 +39,9 @@ export class BoundedRegex {
     return this;
   }
 
-  /** Tests `pattern` against `text`; calls are serialized on one worker. */
-  test(pattern: string, text: string): Promise<RegexOutcome> {
-    const run = this.chain.then(() => this.runOne(pattern, text));
+  /** Tests `pattern` (JavaScript source) against `text`; calls are serialized on one worker. */
+  test(pattern: string, text: string, flags = this.flags): Promise<RegexOutcome> {
+    const run = this.chain.then(() => this.runOne(pattern, text, flags));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -65,7 +64,7 @@ export class BoundedRegex {
     return this.worker;
   }
 
-  private async runOne(pattern: string, text: string): Promise<RegexOutcome> {
+  private async runOne(pattern: string, text: string, flags: string): Promise<RegexOutcome> {
     const worker = this.getWorker();
     worker.ref();
     try {
@@ -106,7 +105,7 @@ export class BoundedRegex {
       worker.on('error', onError);
       worker.on('exit', onExit);
       worker.ref();
-      worker.postMessage({ id, pattern, flags: this.flags, text });
+      worker.postMessage({ id, pattern, flags, text });
     }).finally(() => {
       this.worker?.unref();
     });

@@ -7,6 +7,8 @@ import { basename, join, resolve } from 'node:path';
 import { StageError, UserError, type StageContext } from '../../src/api.js';
 import { currentAdapterDir, inferenceConfig, writeYamlFile } from '../train/inference.js';
 import { writeFileAtomic } from '../../src/atomicWrite.js';
+import { resolvePersonaPrompt } from '../persona/index.js';
+import { expandHome, resolveExecutable } from '../train/executable.js';
 import { CasesError, loadCases } from './cases.js';
 import { listModels, type ClientOptions } from './client.js';
 import { readRegressConfig, type RegressConfig } from './config.js';
@@ -73,11 +75,13 @@ async function adapterResponder(ctx: StageContext, cfg: RegressConfig): Promise<
   } catch {
     throw new StageError(`the current adapter has no weights (${weights} is missing): run \`npx pipeline run train\``);
   }
-  const inference = inferenceConfig(ctx.params, adapterDir, ctx.workspace);
+  const persona = (await resolvePersonaPrompt(ctx.params, ctx.workspace)).prompt;
+  const inference = inferenceConfig(ctx.params, adapterDir, ctx.workspace, persona);
   // Identity without machine paths (paths as configured, adapter by content): moving the
   // workspace or restoring the adapter under another key keeps the cached responses.
-  const { adapter_name_or_path: _path, ...inferenceIdentity } = inferenceConfig(ctx.params, adapterDir);
-  const command = String(ctx.params.get('train.command') ?? 'llamafactory-cli');
+  const { adapter_name_or_path: _path, ...inferenceIdentity } = inferenceConfig(ctx.params, adapterDir, undefined, persona);
+  const configured = String(ctx.params.get('train.command') ?? 'llamafactory-cli');
+  const command = (await resolveExecutable(configured, { cwd: ctx.workspace, pathEnv: ctx.env.PATH })) ?? expandHome(configured);
   return {
     identity: { adapter: adapterHash, inference: inferenceIdentity },
     key: basename(adapterDir),
@@ -97,19 +101,32 @@ async function adapterResponder(ctx: StageContext, cfg: RegressConfig): Promise<
   };
 }
 
+/** The default system prompt of requests: inference.default_system, else the persona prompt. */
+async function personaPromptFor(ctx: StageContext): Promise<string> {
+  const inf = ctx.params.get<string | null | undefined>('inference.default_system');
+  if (typeof inf === 'string') return inf;
+  const p = await resolvePersonaPrompt(ctx.params, ctx.workspace);
+  ctx.log(`regress: system prompt: ${p.source}`);
+  return p.prompt;
+}
+
 export async function runRegress(ctx: StageContext): Promise<void> {
   const cfg = readRegressConfig((k) => ctx.params.get(k));
   // An absolute path (cases kept outside the workspace) is used as given.
   const casesAbs = resolve(ctx.workspace, cfg.cases);
-  const cases = await loadCases(casesAbs, cfg.cases).catch((err: unknown) => {
+  const warnings: string[] = [];
+  const allCases = await loadCases(casesAbs, cfg.cases, warnings).catch((err: unknown) => {
     throw err instanceof CasesError ? new StageError(err.message) : err;
   });
+  for (const w of warnings) ctx.warn(w);
+  const cases = cfg.max_cases === null ? allCases : allCases.slice(0, cfg.max_cases);
+  if (cases.length < allCases.length) ctx.log(`regress: --max-cases ${cfg.max_cases}: the first ${cases.length} of ${allCases.length} cases`);
   const suiteHash = await ctx.hashFile(casesAbs);
   const responder = cfg.endpoint !== null ? endpointResponder(ctx, cfg, cfg.endpoint) : await adapterResponder(ctx, cfg);
   const decoding = { temperature: cfg.temperature, top_p: cfg.top_p, max_tokens: cfg.max_tokens };
-  const defaultSystem = cfg.system_prompt ?? ((ctx.params.get('inference.default_system') as string | null | undefined) ?? null);
-  const cache = new ResponseCache(ctx.stageCacheDir, (w) => ctx.log(`regress: warning: ${w}`));
-  const planned = await planCases(cases, cache, { responder: responder.identity, model: cfg.model, decoding, defaultSystem, augmentMinChars: cfg.augment_min_chars });
+  const defaultSystem = cfg.system_prompt ?? (await personaPromptFor(ctx));
+  const cache = new ResponseCache(ctx.stageCacheDir, (w) => ctx.warn(w));
+  const planned = await planCases(cases, cache, { responder: responder.identity, model: cfg.model, decoding, defaultSystem, augmentMinChars: cfg.augment_min_chars, detailSuffix: cfg.detail_suffix });
   const missing = planned.filter((p) => !p.cached);
   ctx.log(`regress: ${cases.length} cases, ${cases.length - missing.length} cached, ${missing.length} to generate (answerer ${responder.key})`);
 
@@ -152,7 +169,7 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   }
   if (ctx.signal.aborted) throw new StageError('interrupted');
 
-  const summary = summarize(results, { adapter: responder.key, suiteHash, model, minPassRate: cfg.min_pass_rate });
+  const summary = summarize(results, { adapter: responder.key, suiteHash, model, minPassRate: cfg.min_pass_rate, failOnCaseFailure: cfg.fail_on_case_failure });
   await writeOutputs(ctx, responder, results, summary, new Map(planned.map((p) => [p.case.id, p.messages])));
 
   // The closing summary: one progress line each (plain and --json reporters print every one).
@@ -166,6 +183,12 @@ export async function runRegress(ctx: StageContext): Promise<void> {
     throw new StageError(
       `${errored.length} of ${results.length} cases got no answer (first: ${errored[0]!.id}: ${errored[0]!.error}); ` +
         'the answered ones are cached, run again to retry the rest',
+    );
+  }
+  if (cfg.fail_on_case_failure && summary.failed > 0) {
+    throw new StageError(
+      `${summary.failed} of ${summary.total} cases failed and regress.fail_on_case_failure is set ` +
+        `(pass rate ${(summary.pass_rate * 100).toFixed(1)}%; see ${REPORT_FILE})`,
     );
   }
   if (!summary.gate_passed) {

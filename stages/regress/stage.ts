@@ -3,7 +3,8 @@
 // (the `report` command lives elsewhere and does not count).
 import { defineStage, type ParamsReader } from '../../src/api.js';
 import { CURRENT_POINTER, INFERENCE_CONFIG_PARAMS } from '../train/inference.js';
-import { checkCommand } from '../train/preflight.js';
+import { checkCommand, inferenceProblems } from '../train/preflight.js';
+import { personaDeps } from '../persona/index.js';
 import { readRegressConfig } from './config.js';
 import { RESULTS_OUT, runRegress, SUMMARY_OUT } from './run.js';
 
@@ -14,7 +15,8 @@ export const stage = defineStage({
   description: 'persona regression: ask every case, check the answers, write results, history and report',
   deps: (p) => {
     const cfg = readRegressConfig((k) => p.get(k));
-    return cfg.endpoint === null ? [cfg.cases, CURRENT_POINTER] : [cfg.cases];
+    const persona = cfg.system_prompt === null && p.get('inference.default_system') == null ? personaDeps(p) : [];
+    return cfg.endpoint === null ? [cfg.cases, CURRENT_POINTER, ...persona] : [cfg.cases, ...persona];
   },
   outs: [RESULTS_OUT, SUMMARY_OUT],
   // What inferenceConfig() reads (the server's model, template and quantization), and the trainer executable.
@@ -22,8 +24,10 @@ export const stage = defineStage({
   gpus: (p) => (endpointOf(p) === null ? 1 : 0),
   async preflight(params, info) {
     if (endpointOf(params) !== null) return undefined;
+    const problems = inferenceProblems(params);
     const problem = await checkCommand(String(params.get('train.command') ?? 'llamafactory-cli'), info.workspace);
-    return problem && `${problem}; or set regress.endpoint to an OpenAI-compatible server you already run`;
+    if (problem) problems.push(`${problem}; or set regress.endpoint to an OpenAI-compatible server you already run`);
+    return problems.length > 0 ? problems.join('\n') : undefined;
   },
   run: runRegress,
 });

@@ -50,7 +50,7 @@ export const UNTAGGED = '(untagged)';
 
 export function summarize(
   results: readonly CaseResult[],
-  meta: { adapter: string; suiteHash: string; model: string | null; minPassRate: number; now?: Date },
+  meta: { adapter: string; suiteHash: string; model: string | null; minPassRate: number; failOnCaseFailure?: boolean; now?: Date },
 ): Summary {
   const total = results.length;
   const passed = results.filter((r) => r.ok).length;
@@ -84,7 +84,7 @@ export function summarize(
     generated: results.filter((r) => !r.cached && r.error === null).length,
     cached: results.filter((r) => r.cached).length,
     min_pass_rate: meta.minPassRate,
-    gate_passed: passRate >= meta.minPassRate,
+    gate_passed: passRate >= meta.minPassRate && !(meta.failOnCaseFailure && passed < total),
   };
 }
 
@@ -104,7 +104,8 @@ export function terminalSummary(s: Summary, failedCases: readonly CaseResult[], 
   for (const r of failedCases.slice(0, 10)) lines.push(`✗ ${r.id}: ${r.failures.join(', ')}`);
   if (failedCases.length > 10) lines.push(`… and ${failedCases.length - 10} more failed cases`);
   if (s.min_pass_rate > 0) {
-    lines.push(`gate: pass rate ${pct(s.pass_rate)} ${s.gate_passed ? '≥' : '<'} regress.min_pass_rate ${pct(s.min_pass_rate)}`);
+    const ok = s.pass_rate >= s.min_pass_rate;
+    lines.push(`gate: pass rate ${pct(s.pass_rate)} ${ok ? '≥' : '<'} regress.min_pass_rate ${pct(s.min_pass_rate)}`);
   }
   lines.push(`report: ${reportPath}`);
   return lines;

@@ -9,6 +9,15 @@ import { readTrainConfig } from './config.js';
 import { resolveExecutable } from './executable.js';
 import { ADAPTERS_DIR, currentAdapterDir, inferenceConfig, resolveFromWorkspace, writeYamlFile } from './inference.js';
 import { checkCommand } from './preflight.js';
+import { resolvePersonaPrompt } from '../persona/index.js';
+
+/**
+ * LLaMA-Factory's web UI sends its own slider values with every message (webui/components/chatbot.py,
+ * webui/chatter.py), so the YAML's decoding keys do not reach it for these three.
+ */
+export const WEBCHAT_SLIDER_NOTICE =
+  'note: in webchat the sliders of the web UI set temperature (starts at 0.95), top_p (0.7) and max_new_tokens (1024) ' +
+  'for every message, overriding inference.temperature / top_p / max_new_tokens; set them in the UI';
 
 type ChatMode = 'chat' | 'webchat';
 
@@ -86,7 +95,9 @@ export async function runChat(mode: ChatMode, ctx: CommandContext): Promise<numb
     throw new UserError('no GPU in the pool: pass --gpu N, set `gpus: [0]` in pipeline.yaml, or set CUDA_VISIBLE_DEVICES');
   }
 
-  const config = inferenceConfig(params, adapterDir, ctx.workspace);
+  const persona = await resolvePersonaPrompt(params, ctx.workspace);
+  const config = inferenceConfig(params, adapterDir, ctx.workspace, persona.prompt);
+  if (mode === 'webchat') ctx.stderr.write(`${WEBCHAT_SLIDER_NOTICE}\n`);
   const yamlPath = join(ctx.workspace, 'artifacts', 'infer', `${mode}.yaml`);
   await writeYamlFile(config, yamlPath);
 

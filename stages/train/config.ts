@@ -1,12 +1,16 @@
 // zod schemas of the `train:` and `inference:` sections of pipeline.yaml.
 import { z } from 'zod';
 
-/** LLaMA-Factory's finetuning types; 4-bit quantization (QLoRA) only works with `lora`. */
+/** LLaMA-Factory's finetuning types; quantization works with `lora` and `oft`; the pipeline trains adapters (lora, oft). */
 export const FINETUNING_TYPES = ['lora', 'freeze', 'full', 'oft'] as const;
 
+/**
+ * `train:` of pipeline.yaml. Every LLaMA-Factory key is optional: unset means LLaMA-Factory's own
+ * default (lfDefaults.ts), and the key is not rendered into the training YAML.
+ */
 export const trainSectionSchema = z
   .object({
-    /** Executable: a name resolved on PATH or an absolute path (e.g. a conda env's bin). */
+    /** Executable: a name resolved on PATH or a path (`~/` expanded, e.g. a conda env's bin). */
     command: z.string().min(1).default('llamafactory-cli'),
     /** Devices the stage asks from the GPU pool. */
     gpus: z.number().int().min(1).default(1),
@@ -14,29 +18,30 @@ export const trainSectionSchema = z
     model_name_or_path: z.string().min(1).default('models/Qwen2.5-7B-Instruct'),
     /** Optional LLaMA-Factory YAML to start from; keys here override it. */
     base_config: z.string().min(1).nullable().default(null),
-    template: z.string().min(1).default('qwen'),
-    stage: z.string().min(1).default('sft'),
-    finetuning_type: z.enum(FINETUNING_TYPES).default('lora'),
-    lora_rank: z.number().int().min(1).default(8),
-    lora_alpha: z.number().int().min(1).default(16),
-    lora_dropout: z.number().min(0).max(1).default(0.05),
-    lora_target: z.string().min(1).default('all'),
-    /** 4 or 8 for QLoRA; null trains without quantization. */
-    quantization_bit: z.union([z.literal(4), z.literal(8)]).nullable().default(4),
-    quantization_method: z.string().min(1).default('bnb'),
-    quantization_type: z.enum(['nf4', 'fp4']).default('nf4'),
-    double_quantization: z.boolean().default(true),
-    cutoff_len: z.number().int().min(1).default(2048),
-    learning_rate: z.number().positive().default(1e-4),
-    num_train_epochs: z.number().positive().default(3),
-    per_device_train_batch_size: z.number().int().min(1).default(1),
-    gradient_accumulation_steps: z.number().int().min(1).default(8),
-    lr_scheduler_type: z.string().min(1).default('cosine'),
-    warmup_ratio: z.number().min(0).max(1).default(0.1),
-    bf16: z.boolean().default(true),
-    logging_steps: z.number().int().min(1).default(10),
-    save_steps: z.number().int().min(1).default(100),
-    plot_loss: z.boolean().default(true),
+    template: z.string().min(1).optional(),
+    stage: z.string().min(1).optional(),
+    finetuning_type: z.enum(FINETUNING_TYPES).optional(),
+    lora_rank: z.number().int().min(1).optional(),
+    /** Unset: LLaMA-Factory's 2 × lora_rank. */
+    lora_alpha: z.number().int().min(1).optional(),
+    lora_dropout: z.number().min(0).max(1).optional(),
+    lora_target: z.string().min(1).optional(),
+    /** 4 or 8 for QLoRA; null or unset trains without quantization. */
+    quantization_bit: z.union([z.literal(4), z.literal(8)]).nullable().optional(),
+    quantization_method: z.string().min(1).optional(),
+    quantization_type: z.enum(['nf4', 'fp4']).optional(),
+    double_quantization: z.boolean().optional(),
+    cutoff_len: z.number().int().min(1).optional(),
+    learning_rate: z.number().positive().optional(),
+    num_train_epochs: z.number().positive().optional(),
+    per_device_train_batch_size: z.number().int().min(1).optional(),
+    gradient_accumulation_steps: z.number().int().min(1).optional(),
+    lr_scheduler_type: z.string().min(1).optional(),
+    warmup_ratio: z.number().min(0).max(1).optional(),
+    bf16: z.boolean().optional(),
+    logging_steps: z.number().int().min(1).optional(),
+    save_steps: z.number().int().min(1).optional(),
+    plot_loss: z.boolean().optional(),
     /** Any other LLaMA-Factory training keys, passed through as-is (LLaMA-Factory validates them). */
     extra: z.record(z.string(), z.unknown()).default({}),
   })
@@ -58,14 +63,15 @@ export const inferenceSchema = z
   .object({
     /** Chat template; null uses `train.template`. */
     template: z.string().min(1).nullable().default(null),
-    /** System prompt used when a request brings none; null uses the template's own. */
+    /** System prompt when a request brings none; null: the persona prompt (persona.system_prompt). */
     default_system: z.string().nullable().default(null),
-    temperature: z.number().min(0).default(0.7),
-    top_p: z.number().gt(0).max(1).default(0.9),
-    top_k: z.number().int().min(0).default(50),
-    repetition_penalty: z.number().gt(0).default(1.1),
-    max_new_tokens: z.number().int().min(1).default(512),
-    infer_backend: z.enum(['huggingface', 'vllm', 'sglang']).default('huggingface'),
+    /** Decoding: unset means LLaMA-Factory's own default (lfDefaults.ts), and the key is not rendered. */
+    temperature: z.number().min(0).optional(),
+    top_p: z.number().gt(0).max(1).optional(),
+    top_k: z.number().int().min(0).optional(),
+    repetition_penalty: z.number().gt(0).optional(),
+    max_new_tokens: z.number().int().min(1).optional(),
+    infer_backend: z.enum(['huggingface', 'vllm', 'sglang']).optional(),
     /** Other LLaMA-Factory inference keys, passed through as-is. */
     extra: z.record(z.string(), z.unknown()).default({}),
   })

@@ -1,7 +1,8 @@
 // Finds the trainer executable (`train.command`): a bare name on PATH or an explicit path.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
 async function isExecutableFile(p: string): Promise<boolean> {
   try {
@@ -14,11 +15,29 @@ async function isExecutableFile(p: string): Promise<boolean> {
   }
 }
 
-/** Absolute path of `command`, or undefined when it cannot be run. */
+/** `~` and `~/…` expanded to the home directory (what a shell would do with train.command). */
+export function expandHome(p: string): string {
+  if (p === '~') return homedir();
+  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
+  return p;
+}
+
+/**
+ * PATH for the trainer: with `command` given as a path (e.g. a conda env's bin/llamafactory-cli,
+ * env not activated), its directory goes first, so LLaMA-Factory's multi-GPU relaunch finds that
+ * env's `torchrun` (it runs the one on PATH).
+ */
+export function pathWithCommandDir(command: string, exe: string, pathEnv: string | undefined): string | undefined {
+  if (!command.includes('/') && !command.startsWith('~')) return pathEnv;
+  return [dirname(exe), ...(pathEnv ?? '').split(delimiter).filter((d) => d !== '')].join(delimiter);
+}
+
+/** Absolute path of `command` (`~` expanded), or undefined when it cannot be run. */
 export async function resolveExecutable(
   command: string,
   opts: { cwd: string; pathEnv: string | undefined },
 ): Promise<string | undefined> {
+  command = expandHome(command);
   if (isAbsolute(command) || command.includes('/')) {
     const p = isAbsolute(command) ? command : resolve(opts.cwd, command);
     return (await isExecutableFile(p)) ? p : undefined;

@@ -23,50 +23,56 @@ export function resolveFromWorkspace(workspace: string | undefined, p: string): 
   return resolve(workspace, p);
 }
 
-/** The 4-bit (or 8-bit) quantization keys shared by training and inference; {} without quantization. */
+/**
+ * The quantization keys shared by training and inference: {} without quantization; else
+ * quantization_bit and those of method / type / double_quantization the user set.
+ */
 export function quantizationKeys(train: ReturnType<typeof readTrainConfig>): Record<string, unknown> {
-  if (train.quantization_bit === null) return {};
-  return {
-    quantization_bit: train.quantization_bit,
-    quantization_method: train.quantization_method,
-    quantization_type: train.quantization_type,
-    double_quantization: train.double_quantization,
-  };
+  if (train.quantization_bit === null || train.quantization_bit === undefined) return {};
+  const out: Record<string, unknown> = { quantization_bit: train.quantization_bit };
+  for (const k of ['quantization_method', 'quantization_type', 'double_quantization'] as const) {
+    if (train[k] !== undefined) out[k] = train[k];
+  }
+  return out;
 }
 
 /** The params `inferenceConfig` reads: a stage calling it should declare these (they form its key). */
 export const INFERENCE_CONFIG_PARAMS = [
   'inference',
+  'persona',
   'train.model_name_or_path',
   'train.template',
+  'train.finetuning_type',
   'train.quantization_bit',
   'train.quantization_method',
   'train.quantization_type',
   'train.double_quantization',
 ] as const;
 
+const DECODING_KEYS = ['temperature', 'top_p', 'top_k', 'repetition_penalty', 'max_new_tokens'] as const;
+
 /**
- * The inference YAML object for LLaMA-Factory: base model, LoRA adapter, template, quantization and
- * decoding params. `workspace`, when given, makes a relative model path absolute.
+ * The inference YAML object for LLaMA-Factory: base model, adapter, template, quantization,
+ * `default_system` (inference.default_system, else `personaPrompt`) and the decoding keys the user
+ * set (unset ones are LLaMA-Factory's defaults). `workspace`, when given, makes a relative model
+ * path absolute.
  */
-export function inferenceConfig(params: ParamsReader, adapterDir: string, workspace?: string): Record<string, unknown> {
+export function inferenceConfig(params: ParamsReader, adapterDir: string, workspace?: string, personaPrompt?: string): Record<string, unknown> {
   const get = (k: string): unknown => params.get(k);
   const train = readTrainConfig(get);
   const inf = readInferenceConfig(get);
   const cfg: Record<string, unknown> = {
     model_name_or_path: resolveFromWorkspace(workspace, train.model_name_or_path),
     adapter_name_or_path: resolveFromWorkspace(workspace, adapterDir),
-    template: inf.template ?? train.template,
-    finetuning_type: 'lora',
-    ...quantizationKeys(train),
-    infer_backend: inf.infer_backend,
-    temperature: inf.temperature,
-    top_p: inf.top_p,
-    top_k: inf.top_k,
-    repetition_penalty: inf.repetition_penalty,
-    max_new_tokens: inf.max_new_tokens,
   };
-  if (inf.default_system !== null) cfg.default_system = inf.default_system;
+  const template = inf.template ?? train.template;
+  if (template !== undefined) cfg.template = template;
+  if (train.finetuning_type !== undefined) cfg.finetuning_type = train.finetuning_type;
+  Object.assign(cfg, quantizationKeys(train));
+  if (inf.infer_backend !== undefined) cfg.infer_backend = inf.infer_backend;
+  for (const k of DECODING_KEYS) if (inf[k] !== undefined) cfg[k] = inf[k];
+  const system = inf.default_system ?? personaPrompt;
+  if (system !== undefined && system !== null) cfg.default_system = system;
   return { ...cfg, ...inf.extra };
 }
 

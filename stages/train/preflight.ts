@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ParamsReader } from '../../src/api.js';
 import { trainDatasetArgs } from '../register/mix.js';
-import { readTrainConfig } from './config.js';
-import { resolveExecutable } from './executable.js';
+import { readInferenceConfig, readTrainConfig } from './config.js';
+import { pathWithCommandDir, resolveExecutable } from './executable.js';
+import { compareVersions, installedVersion } from './lfVersion.js';
+import { renderTrainConfig } from './trainConfig.js';
 import { resolveFromWorkspace } from './inference.js';
 
 async function isDir(p: string): Promise<boolean> {
@@ -94,19 +96,77 @@ export async function trainPreflight(
     );
   }
 
-  if (train.quantization_bit !== null && train.finetuning_type !== 'lora') {
-    problems.push(
-      `train.quantization_bit: ${train.quantization_bit} (QLoRA) only works with finetuning_type: lora, ` +
-        `not ${train.finetuning_type}: set train.quantization_bit: null or train.finetuning_type: lora`,
-    );
+  const exe = await resolveExecutable(train.command, { cwd: info.workspace, pathEnv: process.env.PATH });
+  if (exe !== undefined && train.gpus > 1) {
+    const path = pathWithCommandDir(train.command, exe, process.env.PATH);
+    if ((await resolveExecutable('torchrun', { cwd: info.workspace, pathEnv: path })) === undefined) {
+      problems.push(
+        `train.gpus is ${train.gpus}, so LLaMA-Factory relaunches itself with \`torchrun\`, which is neither next to ${exe} nor on PATH: ` +
+          'install PyTorch into that environment (it provides torchrun) or set train.gpus: 1',
+      );
+    }
   }
 
   if (train.base_config !== null && !(await isFile(resolveFromWorkspace(info.workspace, train.base_config)))) {
     problems.push(`train.base_config: ${train.base_config} does not exist: fix the path or remove the key`);
+  } else {
+    problems.push(...(await renderedConfigProblems(params, info.workspace, exe)));
   }
 
   const reg = await unregisteredDatasets(params, info.workspace);
   if (reg && reg.missing.length > 0) problems.push(unregisteredMessage(reg, info.workspace));
 
   return problems.length > 0 ? problems.join('\n') : undefined;
+}
+
+/**
+ * Problems LLaMA-Factory would only report after loading the model, or never: checked on the
+ * rendered YAML, so keys from base_config and train.extra count too.
+ */
+async function renderedConfigProblems(params: ParamsReader, workspace: string, exe: string | undefined): Promise<string[]> {
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = await renderTrainConfig(params, workspace, join(workspace, '.pipeline', 'preflight-output'));
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  const problems: string[] = [];
+  const ft = String(cfg.finetuning_type ?? 'lora');
+  if (ft === 'full' || ft === 'freeze') {
+    problems.push(
+      `finetuning_type: ${ft} writes full model weights, not an adapter, so chat, regress and the adapter cache cannot use it: ` +
+        'the pipeline trains LoRA adapters; set train.finetuning_type: lora (or oft), or run full/freeze training with llamafactory-cli yourself',
+    );
+  }
+  if (cfg.quantization_bit != null && ft !== 'lora' && ft !== 'oft') {
+    problems.push(
+      `train.quantization_bit: ${String(cfg.quantization_bit)} (QLoRA) only works with finetuning_type: lora or oft, ` +
+        `not ${ft}: set train.quantization_bit: null or train.finetuning_type: lora`,
+    );
+  }
+  if (cfg.mix_strategy === 'interleave_once' && exe !== undefined) {
+    const v = await installedVersion(exe, workspace);
+    if (v !== undefined && compareVersions(v, '0.9.5') < 0) {
+      problems.push(
+        `register.mix_strategy: interleave_once needs LLaMA-Factory 0.9.5 or later; the installed one (${exe}) is ${v}: ` +
+          'upgrade LLaMA-Factory or use interleave_under / interleave_over',
+      );
+    }
+  }
+  return problems;
+}
+
+/** What `llamafactory-cli chat|webchat|api` would refuse for the inference config (hparams/parser.py). */
+export function inferenceProblems(params: ParamsReader): string[] {
+  const train = readTrainConfig((k) => params.get(k));
+  const inf = readInferenceConfig((k) => params.get(k));
+  const backend = inf.extra.infer_backend ?? inf.infer_backend ?? 'huggingface';
+  const bits = inf.extra.quantization_bit !== undefined ? inf.extra.quantization_bit : train.quantization_bit;
+  if (backend === 'vllm' && bits != null) {
+    return [
+      `inference.infer_backend: vllm with quantization_bit: ${String(bits)}: LLaMA-Factory's vLLM engine refuses bnb quantization ` +
+        '(it loads GPTQ/AWQ models only): use infer_backend: huggingface, or set regress.endpoint to a vLLM server of a merged model',
+    ];
+  }
+  return [];
 }

@@ -7,7 +7,7 @@ import { StageError, type StageContext } from '../../src/api.js';
 import { trainDatasetArgs } from '../register/mix.js';
 import { collectAdapter, lastCheckpoint, prepareOutputDir } from './adapterFiles.js';
 import { readTrainConfig } from './config.js';
-import { resolveExecutable } from './executable.js';
+import { pathWithCommandDir, resolveExecutable } from './executable.js';
 import { CURRENT_POINTER, writeYamlFile } from './inference.js';
 import { checkCommand, unregisteredDatasets, unregisteredMessage } from './preflight.js';
 import { renderTrainConfig } from './trainConfig.js';
@@ -62,7 +62,7 @@ export async function runTrain(ctx: StageContext): Promise<void> {
   await writeYamlFile(config, yamlAbs);
   const yamlArg = await spaceFreeYamlPath(yamlAbs, config, ctx.shortKey);
 
-  const env = trainerEnv(ctx.gpus);
+  const env: Record<string, string | undefined> = { ...trainerEnv(ctx.gpus), PATH: pathWithCommandDir(train.command, exe, ctx.env.PATH) };
   ctx.log(`config: ${yamlRel}`);
   ctx.log(`devices: CUDA_VISIBLE_DEVICES=${ctx.env.CUDA_VISIBLE_DEVICES ?? ''}${env.FORCE_TORCHRUN ? ` FORCE_TORCHRUN=1 NPROC_PER_NODE=${env.NPROC_PER_NODE}` : ''}`);
   if (resumeFrom !== undefined) ctx.log(`resuming from checkpoint-${resumeFrom} of an earlier attempt with the same key`);

@@ -7,6 +7,7 @@ import { StageError, type ParamsReader } from '../../src/api.js';
 import { trainDatasetArgs } from '../register/mix.js';
 import { readTrainConfig, type TrainConfig } from './config.js';
 import { quantizationKeys, resolveFromWorkspace } from './inference.js';
+import { MODELED_TRAIN_KEYS } from './lfDefaults.js';
 
 /** Keys the stage owns: a value for them in base_config or train.extra is replaced. */
 export const STAGE_OWNED_KEYS = ['output_dir', 'overwrite_output_dir', 'resume_from_checkpoint'] as const;
@@ -39,31 +40,21 @@ export async function readBaseConfig(absPath: string, shownAs: string): Promise<
   return value as Record<string, unknown>;
 }
 
-/** The keys rendered from `train:` (everything the pipeline models explicitly). */
+/**
+ * The keys rendered from `train:`: the ones the pipeline must set (do_train, the base model) and
+ * every modeled key the user set. An unset key is left to LLaMA-Factory's default (lfDefaults.ts).
+ */
 export function modeledKeys(train: TrainConfig, workspace: string): Record<string, unknown> {
-  return {
-    stage: train.stage,
+  const out: Record<string, unknown> = {
     do_train: true,
     model_name_or_path: resolveFromWorkspace(workspace, train.model_name_or_path),
-    template: train.template,
-    finetuning_type: train.finetuning_type,
-    lora_rank: train.lora_rank,
-    lora_alpha: train.lora_alpha,
-    lora_dropout: train.lora_dropout,
-    lora_target: train.lora_target,
-    ...quantizationKeys(train),
-    cutoff_len: train.cutoff_len,
-    learning_rate: train.learning_rate,
-    num_train_epochs: train.num_train_epochs,
-    per_device_train_batch_size: train.per_device_train_batch_size,
-    gradient_accumulation_steps: train.gradient_accumulation_steps,
-    lr_scheduler_type: train.lr_scheduler_type,
-    warmup_ratio: train.warmup_ratio,
-    bf16: train.bf16,
-    logging_steps: train.logging_steps,
-    save_steps: train.save_steps,
-    plot_loss: train.plot_loss,
   };
+  for (const k of MODELED_TRAIN_KEYS) {
+    if (k.startsWith('quantization_') || k === 'double_quantization') continue;
+    const v = train[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return { ...out, ...quantizationKeys(train) };
 }
 
 /**

@@ -48,7 +48,7 @@ if (configPath !== undefined) {
   }
   const cfg = parseYaml(readFileSync(configPath, 'utf8')) ?? {};
   config = cfg;
-  for (const k of ['model_name_or_path', 'adapter_name_or_path', 'template']) {
+  for (const k of ['model_name_or_path', 'adapter_name_or_path']) {
     if (!cfg[k]) {
       log(`ValueError: ${k} is required in ${configPath}`);
       process.exit(1);
@@ -97,6 +97,8 @@ function send(res, status, obj) {
   res.end(body);
 }
 
+let queue = Promise.resolve();
+
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -129,7 +131,17 @@ const server = createServer((req, res) => {
       const rule = ruleFor(body.messages);
       if (rule.status) return send(res, rule.status, { detail: `scripted HTTP ${rule.status}` });
       const content = rule.response;
-      setTimeout(() => {
+      // api/chat.py: a leading system message is taken out of the list and used as the system
+      // prompt, else the YAML's default_system (then the template's); `stop` is not passed on by
+      // the huggingface engine.
+      const system = body.messages[0]?.role === 'system' ? body.messages[0].content : (config?.default_system ?? null);
+      record({ event: 'answer', system, stop_ignored: body.stop !== undefined });
+      // Started as `llamafactory-cli api` with the default (huggingface) engine it generates one
+      // answer at a time: requests queue. Standalone (an endpoint) or with vllm they overlap.
+      const serial = config !== null && (config.infer_backend ?? 'huggingface') === 'huggingface';
+      const gate = serial ? queue : Promise.resolve();
+      const turn = gate.then(() => new Promise((done) => setTimeout(() => {
+        done();
         send(res, 200, {
           id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
           object: 'chat.completion',
@@ -138,7 +150,8 @@ const server = createServer((req, res) => {
           choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
           usage: { prompt_tokens: 1, completion_tokens: [...content].length, total_tokens: 1 + [...content].length },
         });
-      }, latencyMs);
+      }, latencyMs)));
+      if (serial) queue = turn;
       return;
     }
     send(res, 404, { detail: 'Not Found' });

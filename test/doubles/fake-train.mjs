@@ -17,9 +17,18 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statS
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { TRAIN_ACCEPTED, unknownKeysError } from './lf-keys.mjs';
+import { LF_DEFAULTS, TRAIN_ACCEPTED, unknownKeysError } from './lf-keys.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
+// extras/constants.py CHECKPOINT_NAMES (v0.9.4 … HEAD).
+const CHECKPOINT_NAMES = [
+  'adapter_model.safetensors',
+  'adapter_model.bin',
+  'model.safetensors.index.json',
+  'model.safetensors',
+  'pytorch_model.bin.index.json',
+  'pytorch_model.bin',
+];
 const RECORD = process.env.FAKE_TRAIN_RECORD;
 
 function record(obj) {
@@ -59,7 +68,8 @@ function loadConfig(argv) {
 function validate(cfg) {
   const unknown = Object.keys(cfg).filter((k) => !TRAIN_ACCEPTED.has(k));
   if (unknown.length > 0) fail(unknownKeysError(unknown));
-  for (const k of ['model_name_or_path', 'output_dir', 'dataset', 'template']) {
+  // template may be left out: LLaMA-Factory then parses the tokenizer's chat template (data/template.py).
+  for (const k of ['model_name_or_path', 'output_dir', 'dataset']) {
     if (cfg[k] === undefined || cfg[k] === null) fail(`ValueError: \`${k}\` is required.`);
   }
   if (!existsSync(join(String(cfg.model_name_or_path), 'config.json'))) {
@@ -143,7 +153,7 @@ const PNG = Buffer.from(
 
 function writeAdapter(dir, cfg, seedText, state) {
   mkdirSync(dir, { recursive: true });
-  const rank = Number(cfg.lora_rank ?? 8);
+  const rank = Number(cfg.lora_rank ?? LF_DEFAULTS.lora_rank);
   writeFileSync(join(dir, 'adapter_model.safetensors'), safetensors(rank, seedText));
   writeFileSync(
     join(dir, 'adapter_config.json'),
@@ -153,9 +163,9 @@ function writeAdapter(dir, cfg, seedText, state) {
         task_type: 'CAUSAL_LM',
         base_model_name_or_path: cfg.model_name_or_path,
         r: rank,
-        lora_alpha: Number(cfg.lora_alpha ?? rank * 2),
-        lora_dropout: Number(cfg.lora_dropout ?? 0),
-        target_modules: String(cfg.lora_target ?? 'all') === 'all' ? ['q_proj', 'k_proj', 'v_proj', 'o_proj'] : String(cfg.lora_target).split(','),
+        lora_alpha: Number(cfg.lora_alpha ?? LF_DEFAULTS.lora_alpha ?? rank * 2),
+        lora_dropout: Number(cfg.lora_dropout ?? LF_DEFAULTS.lora_dropout),
+        target_modules: String(cfg.lora_target ?? LF_DEFAULTS.lora_target) === 'all' ? ['q_proj', 'k_proj', 'v_proj', 'o_proj'] : String(cfg.lora_target).split(','),
         inference_mode: true,
       },
       null,
@@ -184,14 +194,14 @@ async function trainProcess(argv, rank, worldSize) {
   record({ event: 'process', role: worldSize > 1 ? `worker-${rank}` : 'trainer' });
   const outputDir = resolve(String(cfg.output_dir));
   const samples = countSamples(cfg);
-  const bs = Number(cfg.per_device_train_batch_size ?? 8);
-  const ga = Number(cfg.gradient_accumulation_steps ?? 1);
-  const epochs = Number(cfg.num_train_epochs ?? 3);
+  const bs = Number(cfg.per_device_train_batch_size ?? LF_DEFAULTS.per_device_train_batch_size);
+  const ga = Number(cfg.gradient_accumulation_steps ?? LF_DEFAULTS.gradient_accumulation_steps);
+  const epochs = Number(cfg.num_train_epochs ?? LF_DEFAULTS.num_train_epochs);
   const perEpoch = Math.max(1, Math.ceil(samples / (bs * ga * worldSize)));
   const total = Number(cfg.max_steps ?? -1) > 0 ? Number(cfg.max_steps) : Math.max(1, Math.ceil(epochs * perEpoch));
-  const logEvery = Number(cfg.logging_steps ?? 500);
-  const saveEvery = Number(cfg.save_steps ?? 500);
-  const lr0 = Number(cfg.learning_rate ?? 5e-5);
+  const logEvery = Number(cfg.logging_steps ?? LF_DEFAULTS.logging_steps);
+  const saveEvery = Number(cfg.save_steps ?? LF_DEFAULTS.save_steps);
+  const lr0 = Number(cfg.learning_rate ?? LF_DEFAULTS.learning_rate);
 
   if (rank !== 0) {
     // Non-zero ranks read and write nothing in output_dir: the real ranks agree on the resume point
@@ -205,7 +215,8 @@ async function trainProcess(argv, rank, worldSize) {
   let resumedFrom = null;
   if (cfg.overwrite_output_dir !== true && existsSync(outputDir)) {
     const last = lastCheckpoint(outputDir);
-    if (last === undefined && readdirSync(outputDir).length > 0) {
+    // hparams/parser.py: refuses only when output_dir holds weights (CHECKPOINT_NAMES) but no checkpoint.
+    if (last === undefined && CHECKPOINT_NAMES.some((n) => existsSync(join(outputDir, n)))) {
       fail('ValueError: Output directory already exists and is not empty. Please set `overwrite_output_dir`.');
     }
     if (last !== undefined) {
@@ -309,26 +320,14 @@ async function main() {
   }
   record({ event: 'process', role: 'launcher' });
   const nproc = Number(process.env.NPROC_PER_NODE ?? Math.max(1, visible.length));
-  // The real launcher joins its command line with spaces and splits it again.
-  const command = `torchrun --nnodes 1 --nproc_per_node ${nproc} launcher.py ${argv.join(' ')}`;
-  const relaunched = command.split(' ').slice(6);
-  const children = [];
-  const workers = [];
-  for (let rank = 0; rank < nproc; rank++) {
-    const child = spawn(process.execPath, [SELF, '--worker', String(rank), String(nproc), ...relaunched], { stdio: 'inherit' });
-    children.push(child);
-    workers.push(
-      new Promise((r) =>
-        child.on('exit', (code) => {
-          // Like torchrun's elastic agent: one failed worker brings the others down.
-          if (code !== 0) for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-          r(code ?? 1);
-        }),
-      ),
-    );
-  }
-  const codes = await Promise.all(workers);
-  process.exit(Math.max(...codes));
+  // launcher.py: subprocess.run("torchrun … launcher.py args".split()): the torchrun found on PATH,
+  // the command line joined with spaces and split again.
+  const command = `torchrun --nnodes 1 --nproc_per_node ${nproc} ${SELF} ${argv.join(' ')}`;
+  const [exe, ...args] = command.split(' ');
+  const torchrunPath = (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, exe)).find((p) => existsSync(p));
+  if (torchrunPath === undefined) fail("FileNotFoundError: [Errno 2] No such file or directory: 'torchrun'");
+  const child = spawn(torchrunPath, args, { stdio: 'inherit' });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 await main();

@@ -52,7 +52,7 @@ async function reference(files: readonly InputFile[], config: ExtractConfig) {
       const k = s.join('\u0000');
       if (seen.has(k)) continue;
       seen.add(k);
-      samples.push({ system: config.system_prompt, conversations: s.map((value, t) => ({ from: t % 2 === 0 ? 'human' : 'gpt', value })) });
+      samples.push({ system: config.system_prompt!, conversations: s.map((value, t) => ({ from: t % 2 === 0 ? 'human' : 'gpt', value })) });
     }
   }
   return { dataset: formatDataset(samples), reports, samples };

@@ -20,6 +20,7 @@ describe('register config', () => {
       },
       datasets: ['eyjafjalla_sft', 'eyjafjalla_tongren_sft'],
       mix_strategy: 'concat',
+      mixed_system_prompts: 'warn',
     });
   });
 
@@ -35,9 +36,13 @@ describe('register config', () => {
 
   it('rejects interleave_probs not summing to 1, at interleave_probs', () => {
     expect(issues({ mix_strategy: 'interleave_over', interleave_probs: [0.7, 0.2] })).toEqual([
-      { path: 'interleave_probs', message: 'interleave_probs must sum to 1, but they sum to 0.9' },
+      { path: 'interleave_probs', message: "interleave_probs must sum to 1 (within numpy's tolerance, 1.5e-8), but they sum to 0.9" },
     ]);
     expect(issues({ mix_strategy: 'interleave_over', interleave_probs: [0.7, 0.3] })).toEqual([]);
+    // numpy's random.choice (used by datasets' interleave_datasets) rejects an error above sqrt(eps)
+    // ≈ 1.5e-8: 1e-7 off is refused here, before any GPU time, not only after loading the model.
+    expect(issues({ mix_strategy: 'interleave_over', interleave_probs: [0.6000001, 0.4] })).toHaveLength(1);
+    expect(issues({ mix_strategy: 'interleave_over', interleave_probs: [0.600000001, 0.4] })).toEqual([]);
   });
 
   it('rejects an unknown dataset at its index, and unknown keys', () => {

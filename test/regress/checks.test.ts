@@ -32,10 +32,12 @@ describe('checks', () => {
     expect(await applyChecks(answer, checks, regex)).toEqual(failures);
   });
 
-  test('lengths count Unicode code points (CJK, emoji), ignoring surrounding whitespace', async () => {
+  test('lengths are Python len() of the raw answer: code points (CJK, emoji), whitespace counted (U+3000 too)', async () => {
     expect(codePointLength('火山🌋')).toBe(3);
     expect('火山🌋'.length).toBe(4);
-    expect(await applyChecks('  火山🌋\n', { max_chars: 3, min_chars: 3 }, regex)).toEqual([]);
+    expect(await applyChecks('火山🌋', { max_chars: 3, min_chars: 3 }, regex)).toEqual([]);
+    expect(await applyChecks('\u3000火山🌋\n', { max_chars: 3 }, regex)).toEqual(['too_long:5>3']);
+    expect(await applyChecks('\u3000火\u3000', { min_chars: 4 }, regex)).toEqual(['too_short:3<4']);
     expect(await applyChecks('火山🌋！', { max_chars: 3 }, regex)).toEqual(['too_long:4>3']);
   });
 

@@ -30,7 +30,7 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
     expect(start!.env).toMatchObject({ API_HOST: '127.0.0.1', API_PORT: expect.stringMatching(/^\d+$/), CUDA_VISIBLE_DEVICES: '0', API_KEY_SET: false });
     const chats = chatRequests(events);
     expect(chats.map((c) => c.body!.messages!.at(-1)!.content).sort()).toEqual(
-      ['你是谁呀？', '实验失败了，好沮丧。', '凌晨三点还在加班。\n请详细回答，不少于40字。', '我叫什么来着？'].sort(),
+      ['你是谁呀？', '实验失败了，好沮丧。', '凌晨三点还在加班。\n\n（请详细回答，不少于40字。）', '我叫什么来着？'].sort(),
     );
     // Readiness was awaited: no request before the server listened, none retried.
     const listening = events.find((e) => e.event === 'listening')!;
@@ -40,8 +40,10 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
       expect(c.body).not.toHaveProperty('presence_penalty');
       expect(c.body).toMatchObject({ temperature: 0.7, top_p: 0.9, max_tokens: 512, model: 'gpt-3.5-turbo' });
     }
-    const multi = chats.find((c) => c.body!.messages!.length === 3)!;
-    expect(multi.body!.messages!.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    // every request carries the persona prompt (persona.system_prompt unset, no curated dataset here: the built-in one)
+    const multi = chats.find((c) => c.body!.messages!.length === 4)!;
+    expect(multi.body!.messages!.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(chats.every((c) => c.body!.messages![0]!.role === 'system')).toBe(true);
 
     // The server and the launcher are gone.
     const serverPid = Number(await readFile(w.pidFile, 'utf8'));

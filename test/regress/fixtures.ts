@@ -13,8 +13,9 @@ export const REGRESS_DAG_TS = `import { z } from 'zod';
 import { definePipeline } from ${JSON.stringify(join(REPO, 'src', 'api.ts'))};
 import * as train from ${JSON.stringify(join(REPO, 'stages', 'train', 'index.ts'))};
 import * as regress from ${JSON.stringify(join(REPO, 'stages', 'regress', 'index.ts'))};
+import { personaSchema } from ${JSON.stringify(join(REPO, 'stages', 'persona', 'index.ts'))};
 export default definePipeline({
-  schema: z.object({ train: train.configSchema, inference: train.inferenceSchema, regress: regress.configSchema }),
+  schema: z.object({ persona: personaSchema, train: train.configSchema, inference: train.inferenceSchema, regress: regress.configSchema }),
   stages: [regress.stage],
   commands: { ...regress.commands },
 });
@@ -67,16 +68,18 @@ export interface RegressWorkspace {
   env: Record<string, string>;
 }
 
-export async function regressWorkspace(opts: { cases?: CaseSpec[]; rules?: FakeRule[]; yaml?: string[]; env?: Record<string, string> } = {}): Promise<RegressWorkspace> {
+export async function regressWorkspace(
+  opts: { cases?: CaseSpec[]; casesText?: string; rules?: FakeRule[]; yaml?: string[]; topYaml?: string[]; env?: Record<string, string> } = {},
+): Promise<RegressWorkspace> {
   const ws = await makeWorkspace(
     {
       'pipeline.ts': REGRESS_DAG_TS,
-      'pipeline.yaml': ['gpus: [0, 1]', 'train:', '  model_name_or_path: models/base', 'regress:', '  cases: data/cases.jsonl', ...(opts.yaml ?? [])].join('\n') + '\n',
+      'pipeline.yaml': ['gpus: [0, 1]', ...(opts.topYaml ?? []), 'train:', '  model_name_or_path: models/base', 'regress:', '  cases: data/cases.jsonl', ...(opts.yaml ?? [])].join('\n') + '\n',
       'models/base/config.json': '{"model_type": "qwen2"}\n',
       [`artifacts/adapters/${ADAPTER_KEY}/adapter_config.json`]: '{"r": 8, "peft_type": "LORA"}\n',
       [`artifacts/adapters/${ADAPTER_KEY}/adapter_model.safetensors`]: 'adapter weights stand-in v1\n',
       'artifacts/adapters/current': `${ADAPTER_KEY}\n`,
-      'data/cases.jsonl': casesJsonl(opts.cases ?? SAMPLE_CASES),
+      'data/cases.jsonl': opts.casesText ?? casesJsonl(opts.cases ?? SAMPLE_CASES),
     },
     'pl-regress-',
   );

@@ -34,6 +34,7 @@ describe('pipeline chat / webchat', () => {
   test('--dry-run prints the inference YAML for the current adapter and the command, runs nothing', async () => {
     const r = await runCli(ws, ['chat', '--dry-run'], { env });
     expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('sliders');
     const yamlPath = join(ws, 'artifacts', 'infer', 'chat.yaml');
     const [yamlPart, commandPart] = r.stdout.split('# command:\n');
     expect(parse(yamlPart ?? '')).toEqual({
@@ -45,12 +46,8 @@ describe('pipeline chat / webchat', () => {
       quantization_method: 'bnb',
       quantization_type: 'nf4',
       double_quantization: true,
-      infer_backend: 'huggingface',
+      // decoding keys left unset are not rendered: LLaMA-Factory's own defaults apply
       temperature: 0.4,
-      top_p: 0.9,
-      top_k: 50,
-      repetition_penalty: 1.1,
-      max_new_tokens: 512,
       default_system: '你是艾雅法拉，说话温柔。',
     });
     expect(commandPart).toBe(`CUDA_VISIBLE_DEVICES=0 ${join(DOUBLES, 'llamafactory-cli')} chat ${yamlPath}\n`);
@@ -63,6 +60,8 @@ describe('pipeline chat / webchat', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`adapter_name_or_path: ${join(ws, 'artifacts', 'adapters', firstKey)}\n`);
     expect(r.stdout).toContain(`CUDA_VISIBLE_DEVICES=1 ${join(DOUBLES, 'llamafactory-cli')} webchat ${join(ws, 'artifacts', 'infer', 'webchat.yaml')}`);
+    // the web UI's sliders override the YAML's decoding keys: said, for webchat only
+    expect(r.stderr).toContain('in webchat the sliders of the web UI set temperature (starts at 0.95), top_p (0.7) and max_new_tokens (1024)');
 
     const badGpu = await runCli(ws, ['chat', '--dry-run', '--gpu', '5'], { env });
     expect(badGpu.code).toBe(2);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema as registerSchema } from '../../stages/register/config.js';
 import { configSchema as trainSchema, inferenceSchema } from '../../stages/train/config.js';
+import { personaSchema } from '../../stages/persona/index.js';
 import type { ParamsReader } from '../../src/api.js';
 import { REPO } from '../helpers/workspace.js';
 
@@ -13,8 +14,9 @@ export const FAKE_CLI = join(DOUBLES, 'llamafactory-cli');
 export const DOUBLES_PATH = `${DOUBLES}:${process.env.PATH ?? '/usr/bin:/bin'}`;
 
 /** A ParamsReader over `{train, inference, register}` validated with the real schemas. */
-export function paramsFrom(raw: { train?: unknown; inference?: unknown; register?: unknown }): ParamsReader {
+export function paramsFrom(raw: { train?: unknown; inference?: unknown; register?: unknown; persona?: unknown }): ParamsReader {
   const all: Record<string, unknown> = {
+    persona: personaSchema.parse(raw.persona ?? {}),
     train: trainSchema.parse(raw.train ?? {}),
     inference: inferenceSchema.parse(raw.inference ?? {}),
     register: registerSchema.parse(raw.register ?? {}),
@@ -84,6 +86,14 @@ export function trainWorkspaceFiles(yamlExtra = ''): Record<string, string> {
       '  datasets: [persona]',
       'train:',
       '  model_name_or_path: models/base',
+      '  template: qwen',
+      '  finetuning_type: lora',
+      '  lora_rank: 8',
+      '  quantization_bit: 4',
+      '  quantization_method: bnb',
+      '  quantization_type: nf4',
+      '  double_quantization: true',
+      '  plot_loss: true',
       '  logging_steps: 1',
       '  save_steps: 3',
       '  extra: { max_steps: 8 }',
@@ -96,6 +106,7 @@ export interface TrainerRecord {
   pid: number;
   event: string;
   role?: string;
+  path?: string;
   env?: Record<string, string | null>;
   config?: Record<string, unknown>;
   argv?: string[];

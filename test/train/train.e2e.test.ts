@@ -1,10 +1,10 @@
 // The train stage through the real CLI, with the llamafactory-cli double standing in for
 // LLaMA-Factory: YAML and env the trainer receives, live progress, devices, preflight.
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PROJECT_PIPELINE_TS, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
-import { expectExit, readRecords, sampleFanFiction, stageOf, trainWorkspaceFiles, trainWorkspace, removeTrainWorkspaces, trackTrainWorkspace } from './fixtures.js';
+import { DOUBLES, expectExit, readRecords, sampleFanFiction, stageOf, trainWorkspaceFiles, trainWorkspace, removeTrainWorkspaces, trackTrainWorkspace } from './fixtures.js';
 
 const workspace = trainWorkspace;
 afterAll(removeTrainWorkspaces);
@@ -22,6 +22,7 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     expect(starts).toHaveLength(1);
     const start = starts[0]!;
     expect(start.env).toEqual({ CUDA_VISIBLE_DEVICES: '0', FORCE_TORCHRUN: null, NPROC_PER_NODE: null, WORLD_SIZE: '1' });
+    expect(start.config).not.toHaveProperty('lora_alpha'); // unset: LLaMA-Factory's 2 × lora_rank
     expect(start.config).toMatchObject({
       model_name_or_path: join(ws, 'models', 'base'),
       finetuning_type: 'lora',
@@ -64,12 +65,26 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     expect(JSON.parse(moved.stdout)).toEqual({ stages: [{ name: 'register', state: 'fresh', reasons: [] }, { name: 'train', state: 'fresh', reasons: [] }] });
   });
 
+  test('two devices, train.command in a conda env that is not activated: the env’s torchrun runs (its bin first on PATH)', async () => {
+    const { ws, record, env } = await workspace('  gpus: 2');
+    const bin = join(ws, 'envs', 'AICHAT', 'bin');
+    await mkdir(bin, { recursive: true });
+    await symlink(join(DOUBLES, 'llamafactory-cli'), join(bin, 'llamafactory-cli'));
+    await symlink(join(DOUBLES, 'torchrun'), join(bin, 'torchrun'));
+    // neither llamafactory-cli nor torchrun on PATH
+    const r = await runCli(ws, ['run', 'train', '--json', '--set', `train.command=${join(bin, 'llamafactory-cli')}`], { env: { ...env, PATH: '/usr/bin:/bin' } });
+    expectExit(r, 0);
+    const recs = await readRecords(record);
+    expect(recs.find((e) => e.role === 'torchrun')).toMatchObject({ path: join(bin, 'torchrun') });
+    expect(recs.filter((e) => e.event === 'process').map((e) => e.role).sort()).toEqual(['launcher', 'torchrun', 'worker-0', 'worker-1']);
+  });
+
   test('two devices: CUDA_VISIBLE_DEVICES=0,1, FORCE_TORCHRUN=1, NPROC_PER_NODE=2', async () => {
     const { ws, record, env } = await workspace('  gpus: 2');
     const r = await runCli(ws, ['run', 'train', '--json'], { env });
     expectExit(r, 0);
     const recs = await readRecords(record);
-    expect(recs.filter((e) => e.event === 'process').map((e) => e.role).sort()).toEqual(['launcher', 'worker-0', 'worker-1']);
+    expect(recs.filter((e) => e.event === 'process').map((e) => e.role).sort()).toEqual(['launcher', 'torchrun', 'worker-0', 'worker-1']);
     expect(recs.find((e) => e.event === 'start')?.env).toEqual({
       CUDA_VISIBLE_DEVICES: '0,1',
       FORCE_TORCHRUN: '1',

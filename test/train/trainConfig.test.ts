@@ -17,9 +17,10 @@ describe('renderTrainConfig', () => {
   });
   afterEach(() => rm(ws, { recursive: true, force: true }));
 
-  test('renders the QLoRA keys, the dataset mix and owns output_dir', async () => {
+  test('renders the QLoRA keys set, the dataset mix and owns output_dir', async () => {
     const out = join(ws, 'staging', 'trainer-output');
-    const cfg = await renderTrainConfig(paramsFrom({ register: REG }), ws, out);
+    const train = { stage: 'sft', finetuning_type: 'lora', lora_rank: 8, quantization_bit: 4, quantization_method: 'bnb', quantization_type: 'nf4', double_quantization: true };
+    const cfg = await renderTrainConfig(paramsFrom({ train, register: REG }), ws, out);
     expect(cfg).toMatchObject({
       stage: 'sft',
       do_train: true,
