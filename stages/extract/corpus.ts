@@ -127,6 +127,8 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   const samples: ShareGptSample[] = [];
   const seen = new Set<string>();
   const system = o.config.system_prompt;
+  // The stage and the command resolve it (persona.system_prompt, or the curated dataset's) first.
+  if (system === null) throw new Error('extractCorpus: extract.system_prompt is not resolved');
   results.forEach(({ report, samples: own }, i) => {
     const name = sorted[i]!.name;
     let kept = 0;
