@@ -64,6 +64,7 @@ function looksBinary(buf: Uint8Array): boolean {
 }
 
 /** Control characters other than tab, LF, FF, CR and ESC. */
+// eslint-disable-next-line no-control-regex -- control bytes are what it looks for
 const CONTROL_RE = /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/;
 
 /** Windows-1252's 0x80–0x9F (Node's decoder for it is plain ISO-8859-1 there). */
@@ -168,7 +169,11 @@ function utf16WithoutBom(buf: Uint8Array): Decoded | undefined {
   const n = Math.min(buf.length, 8192);
   let even = 0;
   let odd = 0;
-  for (let i = 0; i < n; i++) if (buf[i] === 0) (i % 2 ? odd++ : even++);
+  for (let i = 0; i < n; i++) {
+    if (buf[i] !== 0) continue;
+    if (i % 2) odd++;
+    else even++;
+  }
   const nul = even + odd;
   if (nul < n * 0.01 || Math.min(even, odd) > nul * 0.02) return undefined;
   const encoding = odd > even ? 'utf-16le' : 'utf-16be';

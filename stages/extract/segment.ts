@@ -17,11 +17,11 @@ const MAX_OPEN_LINES = 30;
 const MAX_OPEN_CHARS = 3000;
 const MAX_WARNINGS = 50;
 
-const SCRIPT_LINE_RE = /^([^\s“”‘’：:，。！？,.!?（）()\[\]【】]{1,12})([（(][^）)]{0,12}[）)])?\s*[：:]\s*(.+)$/;
+const SCRIPT_LINE_RE = /^([^\s“”‘’：:，。！？,.!?（）()[\]【】]{1,12})([（(][^）)]{0,12}[）)])?\s*[：:]\s*(.+)$/;
 /** A chat timestamp before a script line: `[21:47] 名字：…`, `21:47 名字：…`. */
-const TIMESTAMP_PREFIX_RE = /^[\[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?\s*/;
+const TIMESTAMP_PREFIX_RE = /^[[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?\s*/;
 /** A chat header line: a name and a time, the message on the next line (`艾雅法拉 21:47`). */
-const CHAT_HEADER_RE = /^([^\s“”‘’：:，。！？,.!?（）()\[\]【】\d]{1,12})\s*[\[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?$/;
+const CHAT_HEADER_RE = /^([^\s“”‘’：:，。！？,.!?（）()[\]【】\d]{1,12})\s*[[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?$/;
 /** Script labels that are not speakers: narration, notes, headings. */
 const NON_SPEAKER_LABEL_RE = /^(?:旁白|附言|附注|备注|注释?|批注|留言|场景|地点|时间|日期|人物|标题|天气|系统|公告|提示|署名|作者|PS|ps|P\.S\.)$/;
 /** `名字（内心）：` and the like: the line is a thought. */

@@ -27,7 +27,7 @@ test('pipeline demo runs every stage on the stand-ins in a copy, says SIMULATION
   expect(r.stdout).toMatch(/\nSIMULATION finished in \d+ s \(exit 0\)\. SIMULATION \(pipeline demo\)/);
   for (const s of ['extract', 'register', 'train', 'regress']) expect(r.stdout).toMatch(new RegExp(`^${s}: ran — `, 'm'));
   // Training progress from the stand-in's trainer_log.jsonl, and the pass rate.
-  expect(r.stdout).toMatch(/^train: step \d+\/48 · loss [\d.]+/m);
+  expect(r.stdout).toMatch(/^train: step \d+\/\d+ · loss [\d.]+/m);
   expect(r.stdout).toMatch(/^regress: \d+\/39 passed/m);
   expect(r.stdout).toContain(`regression report:     ${join(dest, 'artifacts/reports/regression.html')}`);
   // The report is labelled too, and the answers in it say they are scripted.

@@ -55,6 +55,8 @@ test('run flags: --force forms, --jobs bounds, --gpus lists', () => {
     sets: [],
     json: false,
     wait: true,
+    waitTimeout: undefined,
+    requireTargets: true,
   });
   expect(usageError(() => parseRunFlags(['--jobs', '0']))).toContain("--jobs expects a whole number ≥ 1, got '0'");
 });

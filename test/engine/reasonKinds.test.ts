@@ -2,6 +2,7 @@
 // (`"reasons": [{"kind": …}]` in `run --json` end and summary entries and in `status --json`), next
 // to the human `reason` text, which is exactly those values rendered.
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { formatRecord, parseRecord } from '../../src/runRecord.js';
 import { join } from 'node:path';
 import { REASON_KINDS, renderReasons, type Reason } from '../../src/reasons.js';
 import { cli, dagSource, engineWorkspace, removeWorkspaces, runJson, statusValues, STD_SCHEMA, STD_STAGES, type JsonRun } from './fixtures.js';
@@ -70,8 +71,10 @@ test('each reason kind appears in --json as a value, and `reason` is its renderi
 
   // A record whose key is not the one these inputs give, yet nothing recorded differs.
   const stateFile = join(ws, '.pipeline/state/side.json');
-  const rec = JSON.parse(await readFile(stateFile, 'utf8')) as { key: string };
-  await writeFile(stateFile, JSON.stringify({ ...rec, key: '0'.repeat(64) }));
+  // (Written whole, checksum included: a record with a bad checksum counts as never run.)
+  const rec = parseRecord(await readFile(stateFile, 'utf8'));
+  if (typeof rec === 'string') throw new Error(rec);
+  await writeFile(stateFile, formatRecord({ ...rec, key: '0'.repeat(64) }));
   expect(await fromStatus('side')).toEqual([{ kind: 'inputs-changed' }]);
 
   // The stages' code is pipeline.ts here: any edit of it is a code change, named.
@@ -94,7 +97,7 @@ test('a run record that does not parse counts as never run, with one warning nam
   expect(st.code).toBe(0);
   const one = (JSON.parse(st.stdout) as { stages: Array<{ name: string; reasons: Reason[] }> }).stages.find((s) => s.name === 'one');
   expect(one?.reasons).toEqual([{ kind: 'never-ran' }]);
-  expect(st.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^pipeline: warning: \.pipeline\/state\/one\.json is not a valid record \(key: .*\); 'one' counts as never run$/)]);
+  expect(st.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^warning: \S*\.pipeline\/state\/one\.json: unusable run record \(key: .*\); ignored, the stage counts as not run$/)]);
   // The stage runs again (the cache holds its key: restored), and the record is whole again.
   const r = await runJson(ws);
   expect(['ran', 'restored']).toContain(r.stage('one').status);

@@ -64,6 +64,7 @@ function onTty(cwd: string, args: string[]): Promise<{ code: number; text: strin
       // The last frame of the live list and what follows it, without colours and cursor moves.
       const raw = String(stdout);
       const last = raw.slice(raw.lastIndexOf('\x1b[?25l'));
+      // eslint-disable-next-line no-control-regex -- ANSI escapes are what it strips
       resolve({ code, text: last.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '') });
     });
   });
