@@ -58,7 +58,8 @@ async function reference(files: readonly InputFile[], config: ExtractConfig) {
   return { dataset: formatDataset(samples), reports, samples };
 }
 
-const config = configSchema.parse({ input_dir: 'in' });
+// The stage resolves the persona prompt before extracting (persona.system_prompt or the curated dataset's).
+const config = configSchema.parse({ input_dir: 'in', system_prompt: '你是艾雅法拉。' });
 
 async function storeFiles(): Promise<string[]> {
   return (await readdir(cacheDir)).filter((n) => n.endsWith('.ndjson')).sort();
@@ -127,7 +128,7 @@ test('the store is one readable JSON line per file, by content hash; a new file 
   expect(await storeLines(name!)).toHaveLength(files.length);
 
   // Another option set has its own store; going back to the first re-reads nothing.
-  const short = configSchema.parse({ input_dir: 'in', max_turns: 2 });
+  const short = configSchema.parse({ input_dir: 'in', max_turns: 2, system_prompt: '你是艾雅法拉。' });
   expect((await extractCorpus(more, { config: short, cacheDir })).extracted).toBe(files.length);
   expect(await storeFiles()).toHaveLength(2);
   const back = await extractCorpus(more, { config, cacheDir });
