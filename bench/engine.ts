@@ -58,7 +58,12 @@ const optionsSchema = z.object({
   tools: z
     .string()
     .default(TOOL_IDS.join(','))
-    .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(['pipeline', 'make', 'snakemake', 'commands'])).min(1)),
   dir: z.string().default(join(tmpdir(), 'pipeline-bench-engine')),
   keep: z.boolean().default(false),
@@ -162,7 +167,11 @@ export async function bench(args: string[]): Promise<void> {
   }
   const repo = repoRoot();
   const root = resolve(opts.dir);
-  if (isInside(root, repo)) throw new BenchError(`--dir ${root} is inside the repository ${repo}; pick a directory outside it (default: ${join(tmpdir(), 'pipeline-bench-engine')})`, 2);
+  if (isInside(root, repo))
+    throw new BenchError(
+      `--dir ${root} is inside the repository ${repo}; pick a directory outside it (default: ${join(tmpdir(), 'pipeline-bench-engine')})`,
+      2,
+    );
   const toolIds = TOOL_IDS.filter((t) => opts.tools.includes(t));
   await requireTools(requiredToolsFor(toolIds));
   const engineVersion = toolIds.includes('pipeline') ? await checkEngine(repo) : undefined;
@@ -225,7 +234,9 @@ export async function bench(args: string[]): Promise<void> {
   const scenarios: Scenario[] = [
     { id: 'cold', title: 'cold (no outs, no caches)', reps: opts['cold-reps'], tools, settle: false, before: (t) => t.clean(), pipelineExpects: 'ran' },
     { id: 'noop', title: 'no-op', reps: opts.reps, tools: tools_, settle: true, pipelineExpects: 'fresh' },
-    ...(pipeline ? [{ id: 'noop-plain', title: 'no-op, plain output', reps: opts.reps, tools: [plainOutputVariant(pipeline)], settle: false } satisfies Scenario] : []),
+    ...(pipeline
+      ? [{ id: 'noop-plain', title: 'no-op, plain output', reps: opts.reps, tools: [plainOutputVariant(pipeline)], settle: false } satisfies Scenario]
+      : []),
     {
       id: 'add',
       title: 'one corpus file added',
@@ -273,7 +284,10 @@ export async function bench(args: string[]): Promise<void> {
         log(`bench: ${sc.title} ${rep}/${sc.reps}  ${t.label.padEnd(9)} ${formatSeconds(r.ms).padStart(9)}  ${describeOutcome(r.outcome)}`);
         if (t.id === 'pipeline' && sc.pipelineExpects) {
           const wrong = STAGES.filter((s) => r.outcome[s] !== sc.pipelineExpects);
-          if (wrong.length > 0) problems.push(`pipeline, ${sc.title} repetition ${rep}: expected every stage ${sc.pipelineExpects}, got ${wrong.map((s) => `${s} ${r.outcome[s]}`).join(', ')}`);
+          if (wrong.length > 0)
+            problems.push(
+              `pipeline, ${sc.title} repetition ${rep}: expected every stage ${sc.pipelineExpects}, got ${wrong.map((s) => `${s} ${r.outcome[s]}`).join(', ')}`,
+            );
         }
         await sc.after?.(t, rep);
       }
@@ -285,7 +299,9 @@ export async function bench(args: string[]): Promise<void> {
   if (buildAtStart !== undefined) {
     const buildAtEnd = await engineBuildDir(repo);
     if (buildAtEnd !== buildAtStart) {
-      warnings.push(`the package's sources changed during the run (build ${buildAtStart} → ${buildAtEnd}): some pipeline timings include a launcher rebuild; rerun from a quiet checkout (e.g. a git clone of HEAD with node_modules linked)`);
+      warnings.push(
+        `the package's sources changed during the run (build ${buildAtStart} → ${buildAtEnd}): some pipeline timings include a launcher rebuild; rerun from a quiet checkout (e.g. a git clone of HEAD with node_modules linked)`,
+      );
     }
   }
 

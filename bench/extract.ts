@@ -104,7 +104,11 @@ interface IncrementalFigures {
 }
 
 const ownMsOf = async (ws: string) => {
-  const line = (await readFile(join(ws, 'artifacts', 'logs', 'extract.log'), 'utf8')).split('\n').filter((l) => l.includes('extract: timing')).at(-1) ?? '';
+  const line =
+    (await readFile(join(ws, 'artifacts', 'logs', 'extract.log'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('extract: timing'))
+      .at(-1) ?? '';
   const m = /timing (\d+) ms wall, (\d+) ms CPU/.exec(line);
   return { ms: Number(m?.[1] ?? NaN), cpu: Number(m?.[2] ?? NaN), line: line.replace(/^.*extract: timing /, '') };
 };
@@ -125,7 +129,12 @@ async function cliIncremental(files: number, reps: number): Promise<IncrementalF
       const t0 = performance.now();
       const argv = [bin, 'run', 'extract', '--json'];
       const r = timeBin
-        ? spawnSync(timeBin, ['-f', 'TIME %U %S %M', process.execPath, ...argv], { cwd: ws, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 1 << 26 })
+        ? spawnSync(timeBin, ['-f', 'TIME %U %S %M', process.execPath, ...argv], {
+            cwd: ws,
+            encoding: 'utf8',
+            env: { ...process.env, CI: 'true' },
+            maxBuffer: 1 << 26,
+          })
         : spawnSync(process.execPath, argv, { cwd: ws, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 1 << 26 });
       const wall = performance.now() - t0;
       if (r.status !== 0) throw new Error(`pipeline run extract failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
@@ -136,7 +145,9 @@ async function cliIncremental(files: number, reps: number): Promise<IncrementalF
     };
     const cold = run();
     const noop = run();
-    console.log(`extract (CLI, ${files} files): cold ${(cold.wall / 1000).toFixed(2)} s (stage ${cold.stage.ms} ms; ${cold.cpu}); no-op ${(noop.wall / 1000).toFixed(3)} s (${noop.stage.status}; ${noop.cpu})`);
+    console.log(
+      `extract (CLI, ${files} files): cold ${(cold.wall / 1000).toFixed(2)} s (stage ${cold.stage.ms} ms; ${cold.cpu}); no-op ${(noop.wall / 1000).toFixed(3)} s (${noop.stage.status}; ${noop.cpu})`,
+    );
     for (let r = 0; r < reps; r++) {
       await writeFile(join(ws, 'Eyjafjalla_data', 'tongren', `zz_new_${r}.txt`), newPiece(String(r)));
       const add = run();
@@ -161,7 +172,11 @@ async function cliIncremental(files: number, reps: number): Promise<IncrementalF
 async function watchIncremental(files: number, reps: number): Promise<IncrementalFigures> {
   const ws = await cliWorkspace(files);
   const fig: IncrementalFigures = { stageMs: [], ownMs: [], ownCpuMs: [], commandMs: [] };
-  const child = spawn(process.execPath, [join(root, 'bin', 'pipeline.js'), 'watch', 'extract', '--json'], { cwd: ws, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'pipeline.js'), 'watch', 'extract', '--json'], {
+    cwd: ws,
+    env: { ...process.env, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const builds: Array<{ changed: Array<{ path: string }>; stages: Array<{ name: string; status: string; ms: number }> }> = [];
@@ -238,7 +253,11 @@ function report(files: number, cli?: IncrementalFigures, watch?: IncrementalFigu
     `extract: add one file to ${files} (${what}, median of ${f.stageMs.length}): stage ${median(f.stageMs)} ms with the engine's checks and records, ` +
     `${median(f.ownMs)} ms wall / ${median(f.ownCpuMs)} ms CPU the stage's own work (floor ${FLOOR_MS} ms: ${median(f.ownMs) <= FLOOR_MS ? 'met' : median(f.ownCpuMs) <= FLOOR_MS ? 'met in CPU time, not in wall time' : 'NOT met'})` +
     `${f.commandMs.length ? `, ${median(f.commandMs)} ms the whole command` : ''}`;
-  console.log(`extract: load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
+  console.log(
+    `extract: load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${availableParallelism()} cores`,
+  );
   if (cli) console.log(line('one-shot `pipeline run extract`', cli));
   if (watch) console.log(line('`pipeline watch`', watch));
   console.log(
@@ -247,8 +266,31 @@ function report(files: number, cli?: IncrementalFigures, watch?: IncrementalFigu
       files,
       floorMs: FLOOR_MS,
       loadavg: loadavg(),
-      ...(cli ? { cli: { stageMs: cli.stageMs, ownMs: cli.ownMs, ownCpuMs: cli.ownCpuMs, commandMs: cli.commandMs, medianStageMs: median(cli.stageMs), medianOwnMs: median(cli.ownMs), medianOwnCpuMs: median(cli.ownCpuMs) } } : {}),
-      ...(watch ? { watch: { stageMs: watch.stageMs, ownMs: watch.ownMs, ownCpuMs: watch.ownCpuMs, medianStageMs: median(watch.stageMs), medianOwnMs: median(watch.ownMs), medianOwnCpuMs: median(watch.ownCpuMs) } } : {}),
+      ...(cli
+        ? {
+            cli: {
+              stageMs: cli.stageMs,
+              ownMs: cli.ownMs,
+              ownCpuMs: cli.ownCpuMs,
+              commandMs: cli.commandMs,
+              medianStageMs: median(cli.stageMs),
+              medianOwnMs: median(cli.ownMs),
+              medianOwnCpuMs: median(cli.ownCpuMs),
+            },
+          }
+        : {}),
+      ...(watch
+        ? {
+            watch: {
+              stageMs: watch.stageMs,
+              ownMs: watch.ownMs,
+              ownCpuMs: watch.ownCpuMs,
+              medianStageMs: median(watch.stageMs),
+              medianOwnMs: median(watch.ownMs),
+              medianOwnCpuMs: median(watch.ownCpuMs),
+            },
+          }
+        : {}),
     }),
   );
 }
@@ -302,7 +344,9 @@ async function throughput(files: number, args: string[]): Promise<void> {
       console.log(
         `extract: throughput (CPU time) new ${(mb / bestNew.cpu).toFixed(1)} MB/s (${samples} samples), old algorithm (TS reimplementation) ${(mb / bestOld.cpu).toFixed(1)} MB/s (${oldSamples} samples); ratio ${(bestOld.cpu / bestNew.cpu).toFixed(2)}x`,
       );
-      console.log(`extract: throughput (wall) new ${(mb / bestNew.wall).toFixed(1)} MB/s, old ${(mb / bestOld.wall).toFixed(1)} MB/s; ratio ${(bestOld.wall / bestNew.wall).toFixed(2)}x`);
+      console.log(
+        `extract: throughput (wall) new ${(mb / bestNew.wall).toFixed(1)} MB/s, old ${(mb / bestOld.wall).toFixed(1)} MB/s; ratio ${(bestOld.wall / bestNew.wall).toFixed(2)}x`,
+      );
     }
     if (args.includes('--throughput-only')) return;
 
@@ -324,7 +368,9 @@ async function throughput(files: number, args: string[]): Promise<void> {
     const again = (performance.now() - t0) / 1000;
     const timings = stageLog.filter((l) => l.includes('extract: timing')).map((l) => l.replace('extract: timing ', ''));
     console.log(`extract: stage timings (cold, added one, unchanged):\n  ${timings.join('\n  ')}`);
-    console.log(`extract: stage run over ${files} files cold ${cold.toFixed(2)} s; after adding one file ${warm.toFixed(3)} s, unchanged rerun ${again.toFixed(3)} s (result store; hashing is the engine's stat cache, not included)`);
+    console.log(
+      `extract: stage run over ${files} files cold ${cold.toFixed(2)} s; after adding one file ${warm.toFixed(3)} s, unchanged rerun ${again.toFixed(3)} s (result store; hashing is the engine's stat cache, not included)`,
+    );
     console.log(`extract: peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   } finally {
     await rm(ws, { recursive: true, force: true });

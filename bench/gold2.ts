@@ -109,7 +109,14 @@ function figures(s: Score) {
 }
 
 function row(label: string, s: Score, files: string): string {
-  const cells = [ratio(s.gptCorrect, s.gptPredicted), ratio(s.herFound, s.herTotal), String(s.gptFromOthers), String(s.gptUnmatched), ratio(s.humanCorrect, s.humanPredicted), files];
+  const cells = [
+    ratio(s.gptCorrect, s.gptPredicted),
+    ratio(s.herFound, s.herTotal),
+    String(s.gptFromOthers),
+    String(s.gptUnmatched),
+    ratio(s.humanCorrect, s.humanPredicted),
+    files,
+  ];
   const widths = [9, 10, 13, 10, 10, 8];
   return `  ${label.padEnd(22)} ${cells.map((c, i) => c.padStart(widths[i]!)).join(' ')}   ${summarize(s).counts}`;
 }
@@ -118,8 +125,13 @@ async function bench(args: string[]): Promise<void> {
   const unknown = args.filter((a) => a !== '--per-file');
   if (unknown.length) throw new BenchError(`unknown flag ${unknown[0]} (usage: --exec bench/gold2.ts [--per-file])`, 2);
   const perFile = args.includes('--per-file');
-  const out: Record<string, Record<string, { files: number; files_with_samples: number; attributed: ReturnType<typeof figures>; in_samples: ReturnType<typeof figures> }>> = {};
-  process.stdout.write(`  ${''.padEnd(22)} ${'gpt prec'.padStart(9)} ${'her recall'.padStart(10)} ${'others in gpt'.padStart(13)} ${'not utts'.padStart(10)} ${'human prec'.padStart(10)} ${'files'.padStart(8)}\n`);
+  const out: Record<
+    string,
+    Record<string, { files: number; files_with_samples: number; attributed: ReturnType<typeof figures>; in_samples: ReturnType<typeof figures> }>
+  > = {};
+  process.stdout.write(
+    `  ${''.padEnd(22)} ${'gpt prec'.padStart(9)} ${'her recall'.padStart(10)} ${'others in gpt'.padStart(13)} ${'not utts'.padStart(10)} ${'human prec'.padStart(10)} ${'files'.padStart(8)}\n`,
+  );
   for (const half of HALVES) {
     out[half] = {};
     process.stdout.write(`${half}\n`);

@@ -6,7 +6,24 @@ import { createHash } from 'node:crypto';
 const HER = ['艾雅法拉', '阿黛尔', '小羊'];
 const DOCTOR = ['博士', '前辈', 'Doctor'];
 const HINTS = ['前辈', '博士', '罗德岛'];
-const NSFW = ['做爱', '性交', '高潮', '射精', '插入', '进入体内', '阴茎', '阴道', '乳房', '胸部', '呻吟', '脱光', '强上', '男朋友该做的事', '茂密的森林和溪流', '疯狂了一整晚'];
+const NSFW = [
+  '做爱',
+  '性交',
+  '高潮',
+  '射精',
+  '插入',
+  '进入体内',
+  '阴茎',
+  '阴道',
+  '乳房',
+  '胸部',
+  '呻吟',
+  '脱光',
+  '强上',
+  '男朋友该做的事',
+  '茂密的森林和溪流',
+  '疯狂了一整晚',
+];
 const NOISE = [/^正文(走起|开始).*$/i, /^本章.*$/i, /^上篇.*$/i, /^.*(未完待续|to be continued).*$/i, /^cut[- ]?off.*$/i, /^\(.*\)$/i];
 const SPEAKER_LINE = /^\s*([^\s：:]{1,16})\s*[:：]\s*(.+?)\s*$/;
 const QUOTE = /[“"]([^“”"]{1,500})[”"]/g;
@@ -28,7 +45,12 @@ function paragraphs(text: string): string[] {
   const out: string[] = [];
   let buf: string[] = [];
   for (const raw of text.split(/\r\n|\r|\n/)) {
-    const line = raw.replace(/\ufeff/g, '').replace(/\u200b/g, '').trim().replace(/[「『]/g, '“').replace(/[」』]/g, '”');
+    const line = raw
+      .replace(/\ufeff/g, '')
+      .replace(/\u200b/g, '')
+      .trim()
+      .replace(/[「『]/g, '“')
+      .replace(/[」』]/g, '”');
     if (!line) {
       if (buf.length) out.push(buf.join('\n').trim());
       buf = [];
@@ -96,7 +118,14 @@ export function oldExtract(bytes: Uint8Array, system = '', o = { minChars: 12, m
   const samples: OldResult['samples'] = [];
   if (turns.some((t) => t.role === 'gpt') && turns.some((t) => t.role === 'human')) {
     let pruned = merge(
-      turns.filter((t) => !((t.role === 'gpt' && t.text.length < o.minChars) || (t.role === 'human' && t.text.length > o.maxHuman) || (t.role === 'gpt' && t.text.length > o.maxGpt))),
+      turns.filter(
+        (t) =>
+          !(
+            (t.role === 'gpt' && t.text.length < o.minChars) ||
+            (t.role === 'human' && t.text.length > o.maxHuman) ||
+            (t.role === 'gpt' && t.text.length > o.maxGpt)
+          ),
+      ),
     );
     if (pruned[0]?.role === 'gpt') pruned = [{ role: 'human', text: OPENER }, ...pruned];
     for (let i = 0; i < pruned.length; i++) {

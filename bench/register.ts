@@ -80,7 +80,8 @@ export async function bench(args: string[]): Promise<void> {
         `chars/turn p95 ${scan.charsPerTurn.summary().p95}) in ${s.toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU = ${(size / 1048576 / s).toFixed(0)} MB/s; ` +
         `peak RSS ${(peak / 1048576).toFixed(0)} MB sampled during validation (process max ${((process.resourceUsage().maxRSS * 1024) / 1048576).toFixed(0)} MB, ${(rssBefore / 1048576).toFixed(0)} MB before it)`,
     );
-    if (scan.samples !== generated || scan.fatal) throw new Error(`validation disagreed with the generator: ${scan.fatal ?? `${scan.samples} != ${generated}`}`);
+    if (scan.samples !== generated || scan.fatal)
+      throw new Error(`validation disagreed with the generator: ${scan.fatal ?? `${scan.samples} != ${generated}`}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -65,7 +65,12 @@ function startDouble(latencyMs: number): Promise<{ baseUrl: string; stop(): void
   });
 }
 
-async function timeRun(cases: LoadedCase[], baseUrl: string, concurrency: number, cacheDir: string): Promise<{ ms: number; cpuMs: number; p50: number; max: number; generated: number; passed: number }> {
+async function timeRun(
+  cases: LoadedCase[],
+  baseUrl: string,
+  concurrency: number,
+  cacheDir: string,
+): Promise<{ ms: number; cpuMs: number; p50: number; max: number; generated: number; passed: number }> {
   const cache = new ResponseCache(cacheDir);
   const decoding = { temperature: 0.7, top_p: 0.9, max_tokens: 512 };
   const regex = new BoundedRegex(1000).warm();
@@ -80,7 +85,14 @@ async function timeRun(cases: LoadedCase[], baseUrl: string, concurrency: number
     const errors = results.filter((r) => r.error !== null);
     if (errors.length) throw new Error(`${errors.length} cases failed: ${errors[0]!.error}`);
     const lat = results.map((r) => r.latency_ms ?? 0).sort((a, b) => a - b);
-    return { ms, cpuMs, p50: lat[Math.floor(lat.length / 2)] ?? 0, max: lat.at(-1) ?? 0, generated: planned.filter((p) => !p.cached).length, passed: results.filter((r) => r.ok).length };
+    return {
+      ms,
+      cpuMs,
+      p50: lat[Math.floor(lat.length / 2)] ?? 0,
+      max: lat.at(-1) ?? 0,
+      generated: planned.filter((p) => !p.cached).length,
+      passed: results.filter((r) => r.ok).length,
+    };
   } finally {
     await regex.close();
   }

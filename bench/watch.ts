@@ -152,7 +152,13 @@ function startWatch(repo: string, ws: string, debounce: number | undefined): Wat
   return { child, events, stderr: () => err, exited };
 }
 
-async function waitForEvent<T>(w: WatchChild, from: number, pick: (e: unknown) => T | undefined, what: string, timeoutMs: number): Promise<{ at: number; e: T }> {
+async function waitForEvent<T>(
+  w: WatchChild,
+  from: number,
+  pick: (e: unknown) => T | undefined,
+  what: string,
+  timeoutMs: number,
+): Promise<{ at: number; e: T }> {
   const deadline = performance.now() + timeoutMs;
   let exited = false;
   void w.exited.then(() => (exited = true));
@@ -247,7 +253,10 @@ export async function bench(args: string[]): Promise<void> {
     await mkdir(join(ws, 'data'), { recursive: true });
     for (const f of ['eyjafjalla_sft.json', 'dataset_info.json']) await copyFile(join(repo, 'data', f), join(ws, 'data', f));
     const rand = seededRandom(20250707);
-    const files = Array.from({ length: opts.files }, (_, i) => ({ name: `${String(i).padStart(5, '0')}.txt`, text: sceneText(String(i), corpusMarker(i), rand) }));
+    const files = Array.from({ length: opts.files }, (_, i) => ({
+      name: `${String(i).padStart(5, '0')}.txt`,
+      text: sceneText(String(i), corpusMarker(i), rand),
+    }));
     const tGen = performance.now();
     await writeCorpus(join(ws, 'tongren'), files);
     const genMs = performance.now() - tGen;
@@ -256,13 +265,31 @@ export async function bench(args: string[]): Promise<void> {
 
     const tStart = performance.now();
     w = startWatch(repo, ws, opts.debounce);
-    const ready = await waitForEvent(w, 0, (e) => ((e as { event?: string }).event === 'watching' ? e : undefined), 'the watcher to be ready', FIRST_BUILD_TIMEOUT_MS);
-    const first = await waitForEvent(w, 0, (e) => { const b = asBuild(e); return b?.n === 1 ? b : undefined; }, 'the first build', FIRST_BUILD_TIMEOUT_MS);
+    const ready = await waitForEvent(
+      w,
+      0,
+      (e) => ((e as { event?: string }).event === 'watching' ? e : undefined),
+      'the watcher to be ready',
+      FIRST_BUILD_TIMEOUT_MS,
+    );
+    const first = await waitForEvent(
+      w,
+      0,
+      (e) => {
+        const b = asBuild(e);
+        return b?.n === 1 ? b : undefined;
+      },
+      'the first build',
+      FIRST_BUILD_TIMEOUT_MS,
+    );
     if (!first.e.ok) throw new BenchError(`the first build failed: ${JSON.stringify(first.e.stages)}\n${w.stderr()}`);
     process.stdout.write(`watcher ready after ${formatSeconds(ready.at - tStart)}; first build (all ${opts.files} files) ${formatSeconds(first.e.ms)}\n`);
     const datasetSchema = z.array(z.object({ conversations: z.array(z.object({ from: z.enum(['human', 'gpt']), value: z.string() })).min(2) }));
     const firstDataset = datasetSchema.safeParse(JSON.parse(await readFile(join(ws, DATASET), 'utf8')));
-    if (!firstDataset.success) throw new BenchError(`${DATASET} after the first build is not a ShareGPT dataset: ${firstDataset.error.issues[0]?.path.join('.')}: ${firstDataset.error.issues[0]?.message}`);
+    if (!firstDataset.success)
+      throw new BenchError(
+        `${DATASET} after the first build is not a ShareGPT dataset: ${firstDataset.error.issues[0]?.path.join('.')}: ${firstDataset.error.issues[0]?.message}`,
+      );
     const probe = corpusMarker(opts.files - 1);
     if (!firstDataset.data.some((s) => s.conversations.some((t) => t.value.includes(probe)))) {
       throw new BenchError(`the first build's dataset lacks the dialogue of the last corpus file (${probe})`);
@@ -280,12 +307,28 @@ export async function bench(args: string[]): Promise<void> {
       await writeFile(join(ws, 'tongren', name), text);
       const seen = waitForDataset(w, join(ws, DATASET), marker, SAMPLE_TIMEOUT_MS);
       seen.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-      const built = await waitForEvent(w, from, (e) => { const b = asBuild(e); return b?.changed.some((c) => c.path === `tongren/${name}`) ? b : undefined; }, `the build of ${name}`, SAMPLE_TIMEOUT_MS);
+      const built = await waitForEvent(
+        w,
+        from,
+        (e) => {
+          const b = asBuild(e);
+          return b?.changed.some((c) => c.path === `tongren/${name}`) ? b : undefined;
+        },
+        `the build of ${name}`,
+        SAMPLE_TIMEOUT_MS,
+      );
       const cpu1 = await processCpuMs(w.child.pid);
       const tDataset = await seen;
       const status = (s: string) => built.e.stages.find((x) => x.name === s)?.status ?? '—';
       if (!built.e.ok || status('extract') !== 'ran') throw new BenchError(`the build of ${name} did not run extract: ${JSON.stringify(built.e)}`);
-      const sample: Sample = { k, datasetMs: tDataset - t0, buildEventMs: built.at - t0, buildMs: built.e.ms, extract: status('extract'), register: status('register') };
+      const sample: Sample = {
+        k,
+        datasetMs: tDataset - t0,
+        buildEventMs: built.at - t0,
+        buildMs: built.e.ms,
+        extract: status('extract'),
+        register: status('register'),
+      };
       if (cpu0 !== undefined && cpu1 !== undefined) sample.cpuMs = cpu1 - cpu0;
       samples.push(sample);
       // Let the watcher settle (no pending events) before the next write.
@@ -297,7 +340,15 @@ export async function bench(args: string[]): Promise<void> {
     process.stdout.write(
       `\n${renderTable(
         ['sample', 'write → dataset', 'write → build event', 'build (after debounce)', 'watcher CPU', 'extract', 'register'],
-        samples.map((s) => [String(s.k), formatSeconds(s.datasetMs), formatSeconds(s.buildEventMs), formatSeconds(s.buildMs), formatSeconds(s.cpuMs), s.extract, s.register]),
+        samples.map((s) => [
+          String(s.k),
+          formatSeconds(s.datasetMs),
+          formatSeconds(s.buildEventMs),
+          formatSeconds(s.buildMs),
+          formatSeconds(s.cpuMs),
+          s.extract,
+          s.register,
+        ]),
       )}\n\n`,
     );
     const loadAtEnd = await machineLoad();
@@ -305,7 +356,9 @@ export async function bench(args: string[]): Promise<void> {
     const cpuMed = cpuSamples.length ? median(cpuSamples) : undefined;
     process.stdout.write(
       `median write → dataset: ${formatSeconds(med)} over ${samples.length} samples (debounce ${debounceMs} ms; target ≤ ${formatSeconds(TARGET_MS)}: ${med <= TARGET_MS ? 'met' : 'NOT met'})\n` +
-        (cpuMed === undefined ? '' : `median CPU time of the watcher per rebuild (extract + register, in-process): ${formatSeconds(cpuMed)}; on a machine with a core to spare, write → build event ≈ debounce + that\n`) +
+        (cpuMed === undefined
+          ? ''
+          : `median CPU time of the watcher per rebuild (extract + register, in-process): ${formatSeconds(cpuMed)}; on a machine with a core to spare, write → build event ≈ debounce + that\n`) +
         `machine: ${cpus().length} CPUs; ${describeLoad(loadAtStart)} at start, ${describeLoad(loadAtEnd)} at end\n`,
     );
     process.stdout.write(

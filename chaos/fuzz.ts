@@ -9,7 +9,34 @@ import { makeWorkspace, PROJECT_PIPELINE_TS, REPO } from '../test/helpers/worksp
 import { regressWorkspace } from '../test/regress/fixtures.js';
 import { cli, contractProblem, makeSentinel, result, type Rng, sentinelProblem, snapshot, sameSnapshot, type PartResult } from './harness.js';
 
-const TOKENS = ['', ' ', ':', '- ', '[', ']', '{', '}', '"', "'", '&a', '*a', '!!str', '\t', '\n', '#', '0', '-1', '1e309', 'null', '~', '\u0000', '../..', '/etc', '\uFEFF', '%'];
+const TOKENS = [
+  '',
+  ' ',
+  ':',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  "'",
+  '&a',
+  '*a',
+  '!!str',
+  '\t',
+  '\n',
+  '#',
+  '0',
+  '-1',
+  '1e309',
+  'null',
+  '~',
+  '\u0000',
+  '../..',
+  '/etc',
+  '\uFEFF',
+  '%',
+];
 
 function mutateText(r: Rng, text: string): string {
   const ops = r.int(1, 4);
@@ -35,7 +62,8 @@ function mutateText(r: Rng, text: string): string {
 async function projectWorkspace(): Promise<string> {
   const files: Record<string, string | Buffer> = { 'pipeline.ts': PROJECT_PIPELINE_TS };
   for (const f of ['pipeline.yaml', 'data/eyjafjalla_sft.json', 'data/dataset_info.json']) files[f] = await readFile(join(REPO, f));
-  for (const f of ['01_观测站的清晨.txt', '02_雨夜的资料室.txt']) files[`Eyjafjalla_data/tongren/${f}`] = await readFile(join(REPO, 'Eyjafjalla_data', 'tongren', f));
+  for (const f of ['01_观测站的清晨.txt', '02_雨夜的资料室.txt'])
+    files[`Eyjafjalla_data/tongren/${f}`] = await readFile(join(REPO, 'Eyjafjalla_data', 'tongren', f));
   return makeWorkspace(files, 'pl-chaos-fuzz-');
 }
 
@@ -79,16 +107,53 @@ export async function fuzzTrials(r: Rng, perKind: number): Promise<PartResult[]>
     outs: string[];
   }
   const kinds: Kind[] = [
-    { name: 'pipeline.yaml', ws, sentinel, file: 'pipeline.yaml', original: originals.yaml, apply: async () => writeFile(join(ws, 'pipeline.yaml'), mutateText(r, originals.yaml)), args: ['status', '--json'], names: /pipeline\.yaml/, outs: ['data', 'artifacts'] },
-    { name: 'ShareGPT dataset', ws, sentinel, file: 'data/eyjafjalla_sft.json', original: originals.sft, apply: async () => writeFile(join(ws, 'data/eyjafjalla_sft.json'), mutateText(r, originals.sft)), args: ['run', 'register', '--cpu-only', '--json'], names: /eyjafjalla_sft\.json/, outs: ['data/dataset_info.json', 'artifacts/register', 'artifacts/reports/datasets.json'] },
-    { name: 'regression cases', ws: reg.ws, sentinel: regSentinel, file: 'data/cases.jsonl', original: casesText, apply: async () => writeFile(join(reg.ws, 'data/cases.jsonl'), mutateText(r, casesText)), args: ['run', '--json'], env: reg.env, names: /cases\.jsonl/, outs: ['artifacts/regress/latest'] },
     {
-      name: 'fan-fiction encodings', ws, sentinel, file: 'Eyjafjalla_data/tongren/01_观测站的清晨.txt', original: originals.txt,
+      name: 'pipeline.yaml',
+      ws,
+      sentinel,
+      file: 'pipeline.yaml',
+      original: originals.yaml,
+      apply: async () => writeFile(join(ws, 'pipeline.yaml'), mutateText(r, originals.yaml)),
+      args: ['status', '--json'],
+      names: /pipeline\.yaml/,
+      outs: ['data', 'artifacts'],
+    },
+    {
+      name: 'ShareGPT dataset',
+      ws,
+      sentinel,
+      file: 'data/eyjafjalla_sft.json',
+      original: originals.sft,
+      apply: async () => writeFile(join(ws, 'data/eyjafjalla_sft.json'), mutateText(r, originals.sft)),
+      args: ['run', 'register', '--cpu-only', '--json'],
+      names: /eyjafjalla_sft\.json/,
+      outs: ['data/dataset_info.json', 'artifacts/register', 'artifacts/reports/datasets.json'],
+    },
+    {
+      name: 'regression cases',
+      ws: reg.ws,
+      sentinel: regSentinel,
+      file: 'data/cases.jsonl',
+      original: casesText,
+      apply: async () => writeFile(join(reg.ws, 'data/cases.jsonl'), mutateText(r, casesText)),
+      args: ['run', '--json'],
+      env: reg.env,
+      names: /cases\.jsonl/,
+      outs: ['artifacts/regress/latest'],
+    },
+    {
+      name: 'fan-fiction encodings',
+      ws,
+      sentinel,
+      file: 'Eyjafjalla_data/tongren/01_观测站的清晨.txt',
+      original: originals.txt,
       apply: async (i) => {
         const [, enc] = ENCODINGS[i % ENCODINGS.length]!;
         await writeFile(join(ws, 'Eyjafjalla_data/tongren/01_观测站的清晨.txt'), enc(i % 2 ? mutateText(r, originals.txt) : originals.txt));
       },
-      args: ['run', 'extract', '--json'], names: /extract|01_/, outs: ['data/eyjafjalla_tongren_sft.json', 'artifacts/reports/extraction.json'],
+      args: ['run', 'extract', '--json'],
+      names: /extract|01_/,
+      outs: ['data/eyjafjalla_tongren_sft.json', 'artifacts/reports/extraction.json'],
     },
   ];
   for (const k of kinds) {

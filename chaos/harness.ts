@@ -69,7 +69,11 @@ export interface Run {
 }
 
 /** Starts the CLI; `kill` ends it (SIGKILL by default); `done` resolves when it exited. */
-export function start(cwd: string, args: string[], env: Record<string, string> = {}): { pid: number; done: Promise<Run>; kill(sig?: NodeJS.Signals): void; stderr(): string } {
+export function start(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { pid: number; done: Promise<Run>; kill(sig?: NodeJS.Signals): void; stderr(): string } {
   const full = { ...process.env, CI: 'true', NO_COLOR: '1', ...env } as Record<string, string | undefined>;
   delete full.PIPELINE_CACHE_DIR;
   delete full.CUDA_VISIBLE_DEVICES;
@@ -115,7 +119,11 @@ export async function snapshot(dir: string, paths: readonly string[]): Promise<R
     const st = await stat(p).catch(() => undefined);
     if (!st) return;
     if (st.isDirectory()) for (const e of (await readdir(p)).sort()) await walk(join(p, e));
-    else out[relative(dir, p)] = createHash('sha256').update(await readFile(p)).digest('hex').slice(0, 16);
+    else
+      out[relative(dir, p)] = createHash('sha256')
+        .update(await readFile(p))
+        .digest('hex')
+        .slice(0, 16);
   };
   for (const p of paths) await walk(join(dir, p));
   return out;

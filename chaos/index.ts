@@ -21,7 +21,7 @@ const PARTS: Record<string, (seed: number, trials: number) => Promise<PartResult
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return eq ? eq.slice(name.length + 3) : i >= 0 ? process.argv[i + 1] ?? def : def;
+  return eq ? eq.slice(name.length + 3) : i >= 0 ? (process.argv[i + 1] ?? def) : def;
 }
 
 export function table(results: PartResult[]): string {

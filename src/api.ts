@@ -292,7 +292,10 @@ export function defineStage<C = unknown>(def: StageDef<C>): StageDef<C> {
 
 /** An expected failure: printed as its message, without a stack trace. */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'UserError';
   }

@@ -33,7 +33,8 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
     }
     if (t.kind !== 'option') continue; // the `--` terminator itself
     const kind = spec[t.name];
-    if (!kind) throw new UsageError(`${command}: unknown option '${t.rawName}${t.inlineValue ? `=${t.value ?? ''}` : ''}' (see \`pipeline ${command} --help\`)`);
+    if (!kind)
+      throw new UsageError(`${command}: unknown option '${t.rawName}${t.inlineValue ? `=${t.value ?? ''}` : ''}' (see \`pipeline ${command} --help\`)`);
     if (kind === 'bool') {
       if (t.inlineValue) throw new UsageError(`${command}: --${t.name} takes no value`);
       flags[t.name] = true;
@@ -67,7 +68,11 @@ export function parseSize(v: string): number {
 /** `0,1` / `[0, 1]` / `0` → device ids as strings. */
 export function normalizeGpus(v: unknown): string[] {
   if (typeof v === 'number') return [String(v)];
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (Array.isArray(v)) return v.map(String);
   return [];
 }

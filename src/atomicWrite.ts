@@ -9,19 +9,7 @@
 //   this way is either rebuildable (caches) or checked when read (a record that is empty after a
 //   power cut is treated as absent, and its stage reruns).
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  writeSync,
-  chmodSync,
-} from 'node:fs';
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { UserError } from './api.js';
@@ -95,7 +83,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array | re
   try {
     try {
       const chunks = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
-      for (const c of chunks) for (let off = 0; off < c.byteLength; ) off += writeSync(fd, c, off);
+      for (const c of chunks) for (let off = 0; off < c.byteLength;) off += writeSync(fd, c, off);
       if (o.keepMode) {
         const st = lstatSync(abs, { throwIfNoEntry: false });
         if (st?.isFile()) chmodSync(tmp, st.mode & 0o7777);
@@ -128,13 +116,15 @@ export function appendFileContained(root: string, path: string, data: string, wh
     fd = openSync(abs, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new PathEscapeError(`refusing to append to ${what}: it is a symbolic link (the pipeline does not write through links; replace it with a regular file)`);
+      throw new PathEscapeError(
+        `refusing to append to ${what}: it is a symbolic link (the pipeline does not write through links; replace it with a regular file)`,
+      );
     }
     throw err;
   }
   try {
     const buf = Buffer.from(data);
-    for (let off = 0; off < buf.byteLength; ) off += writeSync(fd, buf, off);
+    for (let off = 0; off < buf.byteLength;) off += writeSync(fd, buf, off);
   } finally {
     closeSync(fd);
   }

@@ -30,7 +30,8 @@ function parseWatch(v: unknown): WatchConfig | { path: string[]; message: string
   const { debounce_ms: ms = 300, ...extra } = v as Record<string, unknown>;
   const unknown = Object.keys(extra)[0];
   if (unknown !== undefined) return { path: ['watch', unknown], message: `watch.${unknown}: unknown key (watch: has only debounce_ms)` };
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0) return { path: ['watch', 'debounce_ms'], message: 'watch.debounce_ms: expected a whole number of milliseconds ≥ 0' };
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0)
+    return { path: ['watch', 'debounce_ms'], message: 'watch.debounce_ms: expected a whole number of milliseconds ≥ 0' };
   return { debounceMs: ms };
 }
 
@@ -52,7 +53,10 @@ function setValue(arg: string, key: string, raw: string): unknown {
   if (raw === '') return '';
   const doc = parseDocument(raw, { uniqueKeys: true });
   const err = doc.errors[0];
-  if (err) throw new UsageError(`--set ${arg}: the value of ${key} is not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')} (quote it to pass a string)`);
+  if (err)
+    throw new UsageError(
+      `--set ${arg}: the value of ${key} is not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')} (quote it to pass a string)`,
+    );
   return toJS(doc, `--set ${key}`);
 }
 
@@ -62,7 +66,8 @@ function toJS(doc: Document, where: string): unknown {
     return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     const msg = (err as Error).message;
-    if (/alias/i.test(msg)) throw new UsageError(`${where}: too many alias expansions (YAML aliases nested too deeply, as in an "alias bomb"); write the values out instead`);
+    if (/alias/i.test(msg))
+      throw new UsageError(`${where}: too many alias expansions (YAML aliases nested too deeply, as in an "alias bomb"); write the values out instead`);
     throw new UsageError(`${where}: cannot read the YAML: ${msg}`);
   }
 }
@@ -121,7 +126,13 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
   if (topKeys) {
     const known = [...new Set([...topKeys, ...ENGINE_KEYS])];
     const unknown = Object.keys(data).filter((k) => !known.includes(k));
-    if (unknown.length > 0) throw new UsageError(unknown.slice(0, 5).map((k) => unknownKey([], k, known)).join('\n'));
+    if (unknown.length > 0)
+      throw new UsageError(
+        unknown
+          .slice(0, 5)
+          .map((k) => unknownKey([], k, known))
+          .join('\n'),
+      );
   }
   const watch = parseWatch(rawWatch);
   if ('message' in watch) throw new UsageError(message(watch.path, watch.message.replace(/^[\w.]+: /, '')));
@@ -148,7 +159,14 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
 
 /** Why a `gpus:` value is not a list of device ids, or undefined when it is one. */
 function gpusProblem(v: unknown): string | undefined {
-  const ids = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [v];
+  const ids = Array.isArray(v)
+    ? v
+    : typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [v];
   const bad = ids.find((x) => !((typeof x === 'number' && Number.isInteger(x)) || typeof x === 'string'));
   if (bad !== undefined) return `expected a list of device ids (e.g. [0, 1]) or "0,1", got ${JSON.stringify(bad)}`;
   return deviceIdProblem(ids.map(String));

@@ -10,7 +10,10 @@ export function excerpt(text: string, line: number, col: number): string {
   const num = String(line);
   const shown = src.replace(/\t/g, ' ');
   // Wide (CJK) characters take two columns in a terminal; keep the caret under the character.
-  const width = [...shown.slice(0, Math.max(0, col - 1))].reduce((w, ch) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1), 0);
+  const width = [...shown.slice(0, Math.max(0, col - 1))].reduce(
+    (w, ch) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1),
+    0,
+  );
   return `\n  ${num} | ${shown}\n  ${' '.repeat(num.length)} | ${' '.repeat(width)}^`;
 }
 

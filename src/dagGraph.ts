@@ -131,7 +131,7 @@ export function buildModuleGraph(workspace: string, entryFile: string, meta: Met
     }
     for (const dep of Object.keys({ ...entry?.dependencies, ...entry?.optionalDependencies, ...entry?.peerDependencies })) {
       // Node's resolution, in lockfile keys: the nearest node_modules/<dep> from this package up.
-      for (let base = key; ; ) {
+      for (let base = key; ;) {
         const candidate = `${base}/node_modules/${dep}`;
         if (existsSync(join(root, candidate))) {
           node.deps.push(pkgIdOf(join(root, candidate)));

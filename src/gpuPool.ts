@@ -40,7 +40,13 @@ export async function discoverGpus(flag: string[] | undefined, fromConfig: strin
   if (fromConfig) return { devices: fromConfig, from: `gpus: in ${configName}` };
   const cvd = process.env.CUDA_VISIBLE_DEVICES;
   if (cvd !== undefined && cvd.trim() !== '') {
-    return { devices: cvd.split(',').map((s) => s.trim()).filter(Boolean), from: 'CUDA_VISIBLE_DEVICES' };
+    return {
+      devices: cvd
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      from: 'CUDA_VISIBLE_DEVICES',
+    };
   }
   const listed = await new Promise<string[]>((resolve) => {
     execFile('nvidia-smi', ['-L'], { timeout: 10_000 }, (err, stdout) => {

@@ -80,8 +80,13 @@ export function buildGraph(workspace: string, defs: readonly StageDef[], params:
       if (a === b) continue;
       for (const oa of a.outs) {
         for (const ob of b.outs) {
-          if (a.name < b.name && (isUnder(oa.replaceAll('{key}', '*'), ob.replaceAll('{key}', '*')) || isUnder(ob.replaceAll('{key}', '*'), oa.replaceAll('{key}', '*')))) {
-            throw new UsageError(`pipeline.ts: stages '${a.name}' and '${b.name}' both write '${oa === ob ? oa : `${oa}' / '${ob}`}'; each out must belong to one stage`);
+          if (
+            a.name < b.name &&
+            (isUnder(oa.replaceAll('{key}', '*'), ob.replaceAll('{key}', '*')) || isUnder(ob.replaceAll('{key}', '*'), oa.replaceAll('{key}', '*')))
+          ) {
+            throw new UsageError(
+              `pipeline.ts: stages '${a.name}' and '${b.name}' both write '${oa === ob ? oa : `${oa}' / '${ob}`}'; each out must belong to one stage`,
+            );
           }
         }
       }

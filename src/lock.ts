@@ -141,7 +141,9 @@ export class WorkspaceLock {
       } else {
         const holder = read.info;
         if (!opts.wait) {
-          throw new UserError(`the workspace is locked by another pipeline run: ${describeHolder(holder)}.\nWait for it to finish, or pass --wait to queue behind it.`);
+          throw new UserError(
+            `the workspace is locked by another pipeline run: ${describeHolder(holder)}.\nWait for it to finish, or pass --wait to queue behind it.`,
+          );
         }
         const waited = Date.now() - t0;
         if (opts.timeoutMs !== undefined && waited >= opts.timeoutMs) {

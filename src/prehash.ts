@@ -9,7 +9,9 @@ import type { StatCache } from './statCache.js';
 
 /** Dep specs of the selected stages that wait for upstream work and that no stage writes into. */
 export function sourceDepsBehindUpstream(graph: Graph, selected: readonly string[]): string[] {
-  const outs = [...graph.stages.values()].flatMap((s) => s.outs.map((o) => (o.includes('{key}') ? o.slice(0, o.indexOf('{key}')).replace(/\/$/, '') || '.' : o)));
+  const outs = [...graph.stages.values()].flatMap((s) =>
+    s.outs.map((o) => (o.includes('{key}') ? o.slice(0, o.indexOf('{key}')).replace(/\/$/, '') || '.' : o)),
+  );
   const specs = new Set<string>();
   for (const name of selected) {
     const stage = graph.stages.get(name);

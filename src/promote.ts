@@ -51,7 +51,12 @@ export async function promote(workspace: string, outsRoot: string, outs: readonl
     const target = targets[i]!;
     await mkdir(dirname(target), { recursive: true });
     containedPath(workspace, target, `out ${out}`);
-    if (await stat(target).then(() => true, () => false)) {
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    ) {
       const aside = join(dirs.trashRoot, `${randomBytes(6).toString('hex')}`);
       await rename(target, aside);
       trash.push(aside);

@@ -57,7 +57,15 @@ export class JsonReporter implements Reporter {
     this.emit({ event: 'warning', stage: name, message });
   }
   end(o: StageOutcome) {
-    this.emit({ event: 'end', stage: o.name, status: o.status, reason: o.reason, reasons: o.reasons, ms: o.ms, ...(o.status === 'failed' ? { error: o.error, log: o.log } : {}) });
+    this.emit({
+      event: 'end',
+      stage: o.name,
+      status: o.status,
+      reason: o.reason,
+      reasons: o.reasons,
+      ms: o.ms,
+      ...(o.status === 'failed' ? { error: o.error, log: o.log } : {}),
+    });
   }
   async finish(ok: boolean, outcomes: StageOutcome[], extra: Record<string, unknown> = {}) {
     this.emit({
@@ -155,7 +163,11 @@ export class TaskListReporter implements Reporter {
           if (o.status === 'skipped' || o.status === 'blocked') task.skip(task.title);
         },
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: false, collapseSkips: true, showSkipMessage: true } } as never,
+      {
+        concurrent: true,
+        exitOnError: false,
+        rendererOptions: { collapseErrors: false, showErrorMessage: false, collapseSkips: true, showSkipMessage: true },
+      } as never,
     );
     return list.run().catch(() => undefined);
   }

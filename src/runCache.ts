@@ -13,7 +13,6 @@ import { formatRecord, HASH, parseRecord, readRecordFile, recordProblem, warnSta
 
 export type { OutFile, RunRecord };
 
-
 export class RunCache {
   constructor(readonly dir: string) {}
 
@@ -86,7 +85,13 @@ export class RunCache {
       ok = false;
     }
     if (!ok) {
-      if (await stat(src).then(() => true, () => false)) warnState(src, 'cache object does not match its name', 'evicted');
+      if (
+        await stat(src).then(
+          () => true,
+          () => false,
+        )
+      )
+        warnState(src, 'cache object does not match its name', 'evicted');
       await rm(src, { force: true });
       await rm(dest, { force: true });
       return false;

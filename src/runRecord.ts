@@ -20,9 +20,7 @@ export function isPlainRelative(p: string): boolean {
 
 const relPath = z.string().refine(isPlainRelative, 'not a plain workspace-relative path');
 
-const outFileSchema = z
-  .object({ path: relPath, hash: z.string().regex(HASH), size: z.number().int().nonnegative(), exec: z.boolean().optional() })
-  .strict();
+const outFileSchema = z.object({ path: relPath, hash: z.string().regex(HASH), size: z.number().int().nonnegative(), exec: z.boolean().optional() }).strict();
 
 const recordSchema = z
   .object({
@@ -44,7 +42,9 @@ export type OutFile = z.infer<typeof outFileSchema>;
 export type RunRecord = Omit<z.infer<typeof recordSchema>, 'sum'>;
 
 function checksum(rec: RunRecord): string {
-  return createHash('sha256').update(`pipeline-record-v1\0${stableStringify(rec)}`).digest('hex');
+  return createHash('sha256')
+    .update(`pipeline-record-v1\0${stableStringify(rec)}`)
+    .digest('hex');
 }
 
 /** The text written for a record: its fields plus their checksum. */

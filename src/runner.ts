@@ -219,7 +219,6 @@ async function restoreFromCache(stage: ResolvedStage, ev: Evaluation, rec: RunRe
 
 type ExecResult = { ok: true } | { ok: false; failure: Failure };
 
-
 async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], o: RunOptions): Promise<ExecResult> {
   const name = stage.name;
   const resumable = stage.def.resumable === true;
@@ -367,4 +366,3 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     await Promise.all(children.map((c) => c.stop()));
   }
 }
-

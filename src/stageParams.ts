@@ -31,4 +31,3 @@ export function stageParams(stage: ResolvedStage, all: Readonly<Record<string, u
     },
   };
 }
-

@@ -72,7 +72,9 @@ export class StatCache {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
-      this.warn(`${relative(this.root, this.file) || this.file} is damaged (${data === undefined ? 'not JSON' : `${issue?.message ?? 'invalid'}${where}`}); ignoring it, files will be re-hashed`);
+      this.warn(
+        `${relative(this.root, this.file) || this.file} is damaged (${data === undefined ? 'not JSON' : `${issue?.message ?? 'invalid'}${where}`}); ignoring it, files will be re-hashed`,
+      );
       this.dirty = true;
       return;
     }

@@ -84,7 +84,9 @@ export class WorkspaceDirs {
 
   /** The inputs first, the record last: a crash in between leaves the stage stale. */
   async writeState(rec: RunRecord, inputs: Omit<RecordedInputs, 'v'>): Promise<void> {
-    await writeFileAtomic(this.inputsFile(rec.stage), `${JSON.stringify({ v: 3, deps: inputs.deps, code: inputs.code } satisfies RecordedInputs)}\n`, { root: this.workspace });
+    await writeFileAtomic(this.inputsFile(rec.stage), `${JSON.stringify({ v: 3, deps: inputs.deps, code: inputs.code } satisfies RecordedInputs)}\n`, {
+      root: this.workspace,
+    });
     await writeFileAtomic(this.stateFile(rec.stage), formatRecord(rec), { root: this.workspace });
   }
 }

@@ -11,7 +11,7 @@ export function writeHashing(path: string, data: string | Uint8Array | Iterable<
   try {
     const put = (chunk: Uint8Array) => {
       h.update(chunk);
-      for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+      for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off, chunk.length - off);
       size += chunk.length;
     };
     if (typeof data === 'string') put(Buffer.from(data));

@@ -3,7 +3,10 @@
 import { endRunsInFlight } from './timeCommand.js';
 
 export class BenchError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'BenchError';
   }

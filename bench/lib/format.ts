@@ -40,7 +40,11 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
     const fill = ' '.repeat(Math.max(0, (widths[c] ?? 0) - width(s)));
     return (align[c] ?? (c === 0 ? 'left' : 'right')) === 'left' ? s + fill : fill + s;
   };
-  const line = (cells: readonly string[]): string => header.map((_, c) => pad(cells[c] ?? '', c)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    header
+      .map((_, c) => pad(cells[c] ?? '', c))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(header), rule, ...rows.map(line)].join('\n');
 }

@@ -39,7 +39,7 @@ export async function dagCommand(workspace: string, argv: readonly string[]): Pr
       if (shared?.length) out.push(`    shared: ${shared.join(', ')}`);
       const code = stageCode(st.def);
       if (flags.code) {
-        out.push(`    code:   ${code ? `${code.files.length} files, ${code.packages.length} packages` : 'the stage\'s functions (not loaded from a bundle)'}`);
+        out.push(`    code:   ${code ? `${code.files.length} files, ${code.packages.length} packages` : "the stage's functions (not loaded from a bundle)"}`);
         for (const f of code?.files ?? []) out.push(`      ${f.id}`);
         for (const p of code?.packages ?? []) out.push(`      ${p.name}@${p.version}`);
         for (const c of st.def.code ?? []) out.push(`      ${c} (declared)`);

@@ -104,7 +104,8 @@ export async function runCommand(workspace: string, argv: readonly string[]): Pr
         wait: f.wait,
         timeoutMs: f.waitTimeout,
         signal: controller.signal,
-        onWait: (h, ms) => process.stderr.write(`${ms ? `still waiting (${Math.round(ms / 1000)}s)` : 'waiting'} for the workspace lock held by ${describeHolder(h)}\n`),
+        onWait: (h, ms) =>
+          process.stderr.write(`${ms ? `still waiting (${Math.round(ms / 1000)}s)` : 'waiting'} for the workspace lock held by ${describeHolder(h)}\n`),
       });
     }
     const res = await runOnce(workspace, f, controller.signal, registry, runId);

@@ -42,7 +42,18 @@ export interface RunFlags {
 export function parseRunFlags(argv: readonly string[]): RunFlags {
   const { positionals, flags } = parseArgs(
     argv,
-    { 'cpu-only': 'bool', force: 'optional', 'dry-run': 'bool', jobs: 'string', gpus: 'string', set: 'list', json: 'bool', wait: 'bool', 'wait-timeout': 'string', 'max-cases': 'string' },
+    {
+      'cpu-only': 'bool',
+      force: 'optional',
+      'dry-run': 'bool',
+      jobs: 'string',
+      gpus: 'string',
+      set: 'list',
+      json: 'bool',
+      wait: 'bool',
+      'wait-timeout': 'string',
+      'max-cases': 'string',
+    },
     'run',
   );
   const force = flags.force;
@@ -54,7 +65,15 @@ export function parseRunFlags(argv: readonly string[]): RunFlags {
     targets: positionals,
     cpuOnly: flags['cpu-only'] === true,
     // A bare --force anywhere forces the targets; otherwise every --force=a,b adds names.
-    force: force === true ? 'targets' : (force as string[] | undefined ?? []).flatMap((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    force:
+      force === true
+        ? 'targets'
+        : ((force as string[] | undefined) ?? []).flatMap((v) =>
+            v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          ),
     dryRun: flags['dry-run'] === true,
     jobs: intFlag(flags.jobs, 'jobs'),
     gpus: typeof flags.gpus === 'string' ? checkGpuFlag(normalizeGpus(flags.gpus)) : undefined,

@@ -32,7 +32,9 @@ export async function computeStatus(workspace: string, targets: string[], sets: 
     const st: StageState = { name, state: ev.state, reasons: ev.state === 'fresh' ? [] : [...ev.reasons], key: ev.shortKey };
     if (upstreamStale.length > 0) {
       st.state = 'stale';
-      st.reasons.unshift(...upstreamStale.map((u): Reason => ({ kind: 'upstream', stage: u, state: states.get(u)!.state === 'restorable' ? 'restorable' : 'stale' })));
+      st.reasons.unshift(
+        ...upstreamStale.map((u): Reason => ({ kind: 'upstream', stage: u, state: states.get(u)!.state === 'restorable' ? 'restorable' : 'stale' })),
+      );
     }
     states.set(name, st);
   }

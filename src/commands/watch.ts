@@ -48,9 +48,7 @@ function describeChanges(changes: Map<string, string>): string {
   if (changes.size === 0) return 'start';
   const byKind = new Map<string, string[]>();
   for (const [p, k] of changes) byKind.set(k, [...(byKind.get(k) ?? []), p]);
-  return [...byKind.entries()]
-    .map(([k, ps]) => `${k} ${ps.slice(0, 3).join(', ')}${ps.length > 3 ? ` (+${ps.length - 3} more)` : ''}`)
-    .join('; ');
+  return [...byKind.entries()].map(([k, ps]) => `${k} ${ps.slice(0, 3).join(', ')}${ps.length > 3 ? ` (+${ps.length - 3} more)` : ''}`).join('; ');
 }
 
 function describeOutcomes(outcomes: StageOutcome[]): string {
@@ -136,7 +134,11 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
       if (added.length) watcher.add(added);
       if (removed.length) watcher.unwatch(removed);
       watched = next;
-      await lock.acquire('pipeline watch', runId, { wait: true, signal: controller.signal, onWait: (h) => out(`${clock()} waiting for the workspace lock held by ${describeHolder(h)}`, { event: 'waiting', holder: h }) });
+      await lock.acquire('pipeline watch', runId, {
+        wait: true,
+        signal: controller.signal,
+        onWait: (h) => out(`${clock()} waiting for the workspace lock held by ${describeHolder(h)}`, { event: 'waiting', holder: h }),
+      });
       try {
         const flagsForRun: RunFlags = {
           targets: targetsFor(session),
@@ -239,11 +241,14 @@ export async function watchCommand(workspace: string, argv: readonly string[]): 
   if (controller.signal.aborted) send('stop');
   await Promise.race([new Promise<void>((r) => watcher.once('ready', () => r())), exited]);
   if ((state as WatchState) !== 'stopping') {
-    out(`${clock()} watching ${watched.length} path(s) for ${targetsFor(session).join(', ')}${allowGpu ? '' : ' (GPU stages off; --gpu to allow)'} — Ctrl-C to stop`, {
-      event: 'watching',
-      targets: targetsFor(session),
-      paths: watched.map((p) => relative(workspace, p) || p),
-    });
+    out(
+      `${clock()} watching ${watched.length} path(s) for ${targetsFor(session).join(', ')}${allowGpu ? '' : ' (GPU stages off; --gpu to allow)'} — Ctrl-C to stop`,
+      {
+        event: 'watching',
+        targets: targetsFor(session),
+        paths: watched.map((p) => relative(workspace, p) || p),
+      },
+    );
     // The start state is 'building': the first build brings the targets up to date.
     inFlight = build().finally(() => send('built'));
   }

@@ -18,7 +18,7 @@ const DOUBLES = join(REPO, 'test', 'doubles');
 const BIN = join(REPO, 'bin', 'pipeline.js');
 
 export const BANNER =
-  'SIMULATION (pipeline demo): LLaMA-Factory and the GPU were stand-ins from test/doubles. Nothing was trained; the answers are scripted, not a model\'s.';
+  "SIMULATION (pipeline demo): LLaMA-Factory and the GPU were stand-ins from test/doubles. Nothing was trained; the answers are scripted, not a model's.";
 
 const DEMO_ANSWER = '前辈，我是艾雅法拉，罗德岛的火山学家。（SIMULATION：这是 pipeline demo 的替身写好的回答，不是模型生成的。）';
 
@@ -36,7 +36,21 @@ Options:
               system temp dir. It is kept so you can open the report; remove it when done.`;
 
 /** Top-level entries not copied: the engine's own code, tests, and every kind of state. */
-const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', 'cache', '.pipeline', 'artifacts', 'models', 'src', 'stages', 'test', 'bench', 'docs', 'pipeline.ts']);
+const NOT_COPIED = new Set([
+  '.git',
+  'node_modules',
+  'dist',
+  'cache',
+  '.pipeline',
+  'artifacts',
+  'models',
+  'src',
+  'stages',
+  'test',
+  'bench',
+  'docs',
+  'pipeline.ts',
+]);
 
 function parseArgs(argv: readonly string[]): { dir?: string } {
   let dir: string | undefined;

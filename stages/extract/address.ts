@@ -50,4 +50,3 @@ export function addressCheck(names: NameIndex): AddressCheck {
   addressChecks.set(names.personaNames, check);
   return check;
 }
-

@@ -165,7 +165,7 @@ function attributeScene(
       seenShe = undefined;
       seenHe = undefined;
       const clauses: Clause[] = [];
-      for (let cStart = sStart; ; ) {
+      for (let cStart = sStart; ;) {
         if (nextSep < cStart) {
           CLAUSE_SEP_G.lastIndex = cStart;
           nextSep = CLAUSE_SEP_G.test(text) ? CLAUSE_SEP_G.lastIndex - 1 : n;
@@ -277,7 +277,8 @@ function attributeScene(
       // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
       if (!cand && post) {
         const first = post[0]!;
-        const introducesNext = post.length === 1 && endsWithColon(first.src, first.start, first.end) && k + 2 < p.segments.length && p.segments[k + 2]!.kind === 'quote';
+        const introducesNext =
+          post.length === 1 && endsWithColon(first.src, first.start, first.end) && k + 2 < p.segments.length && p.segments[k + 2]!.kind === 'quote';
         const c0 = firstClause(first);
         const subj = c0 ? subjectOf(c0) : undefined;
         if (!introducesNext && subj && SPEECH_VERB_RE.test(first.src.slice(first.start, first.end))) {
@@ -358,7 +359,9 @@ function attributeScene(
 
   // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
   // line uses it: then it is no evidence of who speaks in this scene.
-  const sharedHonorific = units.some((u) => u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))));
+  const sharedHonorific = units.some((u) =>
+    u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
+  );
   const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific };
   // (Nothing left open: no pass has anything to fill.)
   if (!units.some((u) => u.speaker === null)) return;

@@ -26,7 +26,17 @@ ShareGPT dataset. Defaults come from the extract: section of pipeline.yaml when 
 --merge-existing FILE also adds the new samples, deduplicated, to the existing dataset FILE
 (the original is kept as FILE.bak). Flags may be spelled with - or _ (--input-dir, --input_dir).`;
 
-const VALUE_FLAGS = ['input_dir', 'output', 'report', 'glob', 'max_turns', 'min_assistant_chars', 'max_human_chars', 'max_assistant_chars', 'merge_existing'] as const;
+const VALUE_FLAGS = [
+  'input_dir',
+  'output',
+  'report',
+  'glob',
+  'max_turns',
+  'min_assistant_chars',
+  'max_human_chars',
+  'max_assistant_chars',
+  'merge_existing',
+] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 const INT_FLAGS: ReadonlySet<ValueFlag> = new Set(['max_turns', 'min_assistant_chars', 'max_human_chars', 'max_assistant_chars']);
 
@@ -106,7 +116,9 @@ export async function mergeInto(path: string, added: readonly ShareGptSample[]):
     const parsed = datasetSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      const where = issue.path.length ? `record ${String(issue.path[0])}${issue.path.length > 1 ? `, field ${issue.path.slice(1).join('.')}` : ''}` : 'top level';
+      const where = issue.path.length
+        ? `record ${String(issue.path[0])}${issue.path.length > 1 ? `, field ${issue.path.slice(1).join('.')}` : ''}`
+        : 'top level';
       throw new UserError(`extract: --merge-existing ${path}: ${where}: ${issue.message} (expected a ShareGPT list); nothing was changed`);
     }
     existing = parsed.data;

@@ -12,8 +12,7 @@ export const ENCODINGS = ['utf-8', 'utf-8-bom', 'utf-16le', 'utf-16be', 'utf-32l
 export type Encoding = (typeof ENCODINGS)[number];
 
 export type Decoded =
-  | { ok: true; encoding: Encoding; text: string; warning?: string }
-  | { ok: false; reason: 'empty' | 'binary' | 'unknown_encoding'; detail: string };
+  { ok: true; encoding: Encoding; text: string; warning?: string } | { ok: false; reason: 'empty' | 'binary' | 'unknown_encoding'; detail: string };
 
 /** Names `extract.encoding` accepts besides ENCODINGS themselves. */
 const ALIASES: Record<string, Encoding> = {
@@ -68,10 +67,14 @@ function looksBinary(buf: Uint8Array): boolean {
 const CONTROL_RE = /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/;
 
 /** Windows-1252's 0x80–0x9F (Node's decoder for it is plain ISO-8859-1 there). */
-const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const CP1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
 function tryDecode(encoding: string, bytes: Uint8Array): string | undefined {
-  if (encoding === 'windows-1252') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
+  if (encoding === 'windows-1252')
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      .toString('latin1')
+      .replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
   try {
     return new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
@@ -181,7 +184,12 @@ function utf16WithoutBom(buf: Uint8Array): Decoded | undefined {
   if (text === undefined || CONTROL_RE.test(text)) return undefined;
   const share = likelyShare(text, KIND[encoding]);
   if (share < 0.5) return undefined;
-  return { ok: true, encoding, text, warning: `no byte-order mark: guessed ${encoding} (${pct(share)} of its non-ASCII characters are common Chinese characters or punctuation); ${FORCE_HINT}` };
+  return {
+    ok: true,
+    encoding,
+    text,
+    warning: `no byte-order mark: guessed ${encoding} (${pct(share)} of its non-ASCII characters are common Chinese characters or punctuation); ${FORCE_HINT}`,
+  };
 }
 
 /** The best legacy decoding of `buf`, with a warning when it is not clearly right. */
@@ -195,7 +203,8 @@ function guessLegacy(buf: Uint8Array): Decoded {
   // Stable sort: on a tie the earlier candidate (GB18030 first) wins.
   scored.sort((a, b) => b.share - a.share);
   const [best, next] = scored as [(typeof scored)[number], (typeof scored)[number] | undefined];
-  const described = (s: (typeof scored)[number]) => `${pct(s.share)} ${KIND[s.encoding] === 'latin' ? 'plausible Latin-1 characters' : `common ${KIND[s.encoding] === 'chinese' ? 'Chinese' : 'Japanese'} characters or punctuation`}`;
+  const described = (s: (typeof scored)[number]) =>
+    `${pct(s.share)} ${KIND[s.encoding] === 'latin' ? 'plausible Latin-1 characters' : `common ${KIND[s.encoding] === 'chinese' ? 'Chinese' : 'Japanese'} characters or punctuation`}`;
   let warning: string | undefined;
   if (best.share < PLAUSIBLE) {
     warning = `decoded as ${best.encoding} (best guess), but only ${described(best)} among its non-ASCII characters: likely a wrong encoding; ${FORCE_HINT}`;

@@ -30,7 +30,13 @@ export interface FileReport {
 }
 
 /** The keys of a file report's `dropped`, in the order the report lists them. */
-export const DROP_KEYS = [...(Object.keys(emptyDrops()) as Array<keyof SampleDrops>), 'nsfw_paragraphs', 'unclosed_quotes', 'long_paragraphs', 'duplicate_samples'] as const;
+export const DROP_KEYS = [
+  ...(Object.keys(emptyDrops()) as Array<keyof SampleDrops>),
+  'nsfw_paragraphs',
+  'unclosed_quotes',
+  'long_paragraphs',
+  'duplicate_samples',
+] as const;
 
 export interface FileResult {
   report: FileReport;

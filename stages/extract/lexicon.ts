@@ -27,8 +27,7 @@ export const LEADING_ADVERBIAL_RE =
   /^(?:于是|然后|接着|紧接着|这时候?|此时|随后|只见|终于|忽然|突然|片刻后|半晌|过了一会儿?|说完|说着|听到这里|听了这话|见状|闻言|同时|而|便|又|也|就|却|但|可|还是|最后)[，,]?/;
 
 /** Lines that are headings, author notes and other noise (dropped). */
-export const NOISE_LINE_RE =
-  /^(?:本章|上篇|下篇|正文(?:走起|开始)|作者的话|作者有话说|作者[：:]|ps[：:]|PS[：:]|cut[- ]?off)|未完待续|to be continued/i;
+export const NOISE_LINE_RE = /^(?:本章|上篇|下篇|正文(?:走起|开始)|作者的话|作者有话说|作者[：:]|ps[：:]|PS[：:]|cut[- ]?off)|未完待续|to be continued/i;
 
 /** Lines that end a scene: separators and chapter headings. */
 export const SCENE_BREAK_RE =

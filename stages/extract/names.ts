@@ -39,7 +39,12 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * `discovered`: names found in one file (discover.ts) that are not configured: they count as
  * other characters, 他 for names like 葛大叔, else 她.
  */
-export function buildNameIndex(persona: CharacterConfig, doctor: CharacterConfig, others: readonly CharacterConfig[], discovered: readonly string[] = []): NameIndex {
+export function buildNameIndex(
+  persona: CharacterConfig,
+  doctor: CharacterConfig,
+  others: readonly CharacterConfig[],
+  discovered: readonly string[] = [],
+): NameIndex {
   const byName = new Map<string, SpeakerId>();
   const pronouns = new Map<SpeakerId, '她' | '他'>();
   const add = (c: CharacterConfig, id: SpeakerId) => {

@@ -66,7 +66,22 @@ const LEADING_ADVERBIAL_STICKY = new RegExp(LEADING_ADVERBIAL_RE.source.replace(
 function skipFiller(t: string, i: number, end: number): number {
   while (i < end) {
     const c = t.charCodeAt(i);
-    if (c === 0x3000 || c === 0x2026 || c === 0x2014 || c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x1680) i++;
+    if (
+      c === 0x3000 ||
+      c === 0x2026 ||
+      c === 0x2014 ||
+      c === 0x20 ||
+      (c >= 0x09 && c <= 0x0d) ||
+      c === 0xa0 ||
+      c === 0xfeff ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x1680
+    )
+      i++;
     else break;
   }
   return i;

@@ -2,8 +2,22 @@
 // quotation style turned into “ ” (and ‘ ’ for quotes nested in 「」).
 
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', hellip: '…', mdash: '—', ndash: '–',
-  ldquo: '“', rdquo: '”', lsquo: '‘', rsquo: '’', middot: '·', emsp: '\u3000', ensp: ' ',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  ldquo: '“',
+  rdquo: '”',
+  lsquo: '‘',
+  rsquo: '’',
+  middot: '·',
+  emsp: '\u3000',
+  ensp: ' ',
 };
 
 function decodeEntity(m: string, body: string): string {

@@ -57,4 +57,3 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
   }
   return 'speech';
 }
-

@@ -28,24 +28,31 @@ const KEEP_STORES = 4;
 const count = z.number();
 const whole = (x: number) => Number.isInteger(x) && x >= 0;
 const wholeCounts = (r: FileReport) =>
-  [r.bytes, r.samples, r.nsfw_words_excused, ...Object.values(r.utterances), ...Object.values(r.non_speech), ...Object.values(r.dropped), ...r.warnings.map((w) => w.line)].every(whole);
-const reportSchema = z
-  .object({
-    status: z.enum(['ok', 'skipped']),
-    reason: z.string().optional(),
-    detail: z.string().optional(),
-    encoding: z.enum(ENCODINGS).nullable(),
-    encoding_warning: z.string().optional(),
-    bytes: count,
-    utterances: z.object({ persona: count, doctor: count, other: count, uncertain: count }),
-    non_speech: z.object({ thought: count, term: count, sign: count }),
-    samples: count,
-    // Every drop key the extractor counts (DROP_KEYS), so none is lost on a read back.
-    dropped: z.object(Object.fromEntries(DROP_KEYS.map((k) => [k, count])) as Record<(typeof DROP_KEYS)[number], typeof count>),
-    nsfw_words_excused: count,
-    warnings: z.array(z.object({ line: count, reason: z.string() })),
-    sample_lines: z.array(z.tuple([count, count])),
-  });
+  [
+    r.bytes,
+    r.samples,
+    r.nsfw_words_excused,
+    ...Object.values(r.utterances),
+    ...Object.values(r.non_speech),
+    ...Object.values(r.dropped),
+    ...r.warnings.map((w) => w.line),
+  ].every(whole);
+const reportSchema = z.object({
+  status: z.enum(['ok', 'skipped']),
+  reason: z.string().optional(),
+  detail: z.string().optional(),
+  encoding: z.enum(ENCODINGS).nullable(),
+  encoding_warning: z.string().optional(),
+  bytes: count,
+  utterances: z.object({ persona: count, doctor: count, other: count, uncertain: count }),
+  non_speech: z.object({ thought: count, term: count, sign: count }),
+  samples: count,
+  // Every drop key the extractor counts (DROP_KEYS), so none is lost on a read back.
+  dropped: z.object(Object.fromEntries(DROP_KEYS.map((k) => [k, count])) as Record<(typeof DROP_KEYS)[number], typeof count>),
+  nsfw_words_excused: count,
+  warnings: z.array(z.object({ line: count, reason: z.string() })),
+  sample_lines: z.array(z.tuple([count, count])),
+});
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
 /** Every sample an even number (≥ 2) of indices into `turns`. */
@@ -74,7 +81,8 @@ const RESULT_AT = Buffer.from('","result":');
 
 const sha256 = (s: string) => hash('sha256', s);
 /** The checksum binds a result to its key: a result moved under another key fails it. */
-const checksum = (key: string, result: string | Buffer) => hash('sha256', typeof result === 'string' ? `${key}\n${result}` : Buffer.concat([Buffer.from(`${key}\n`), result]));
+const checksum = (key: string, result: string | Buffer) =>
+  hash('sha256', typeof result === 'string' ? `${key}\n${result}` : Buffer.concat([Buffer.from(`${key}\n`), result]));
 
 let sourceHash: string | undefined;
 /** Hash of this stage's source (its folder, or the bundle that holds it), so a code change starts a new store. */
@@ -85,7 +93,10 @@ function moduleSourceHash(): string {
   // Small files, read synchronously: a trip to the thread pool per file costs more than the read.
   if (/\/stages\/extract\/[^/]+\.[cm]?[jt]s$/.test(self.pathname)) {
     const dir = new URL('.', self);
-    for (const f of readdirSync(dir).filter((n) => /\.(ts|js)$/.test(n)).sort()) h.update(f).update(readFileSync(new URL(f, dir)));
+    for (const f of readdirSync(dir)
+      .filter((n) => /\.(ts|js)$/.test(n))
+      .sort())
+      h.update(f).update(readFileSync(new URL(f, dir)));
   } else h.update(readFileSync(self));
   sourceHash = h.digest('hex').slice(0, 16);
   return sourceHash;
@@ -110,7 +121,7 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
   const held = new Map<string, { line: Buffer; result: FileResult }>();
   let bad = 0;
   const buf = await readFile(path).catch(() => undefined);
-  for (let start = 0; buf && start < buf.length; ) {
+  for (let start = 0; buf && start < buf.length;) {
     const nl = buf.indexOf(0x0a, start);
     const end = nl < 0 ? buf.length : nl;
     if (end > start) {
@@ -122,7 +133,9 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
   }
   return {
     get: (k) => held.get(k)?.result,
-    warning: bad ? `${path}: ${bad} damaged ${bad === 1 ? 'entry' : 'entries'} ignored; ${bad === 1 ? 'its file is' : 'their files are'} read again` : undefined,
+    warning: bad
+      ? `${path}: ${bad} damaged ${bad === 1 ? 'entry' : 'entries'} ignored; ${bad === 1 ? 'its file is' : 'their files are'} read again`
+      : undefined,
     async save(entries) {
       const same = bad === 0 && entries.size === held.size && [...entries].every(([k, r]) => held.get(k)?.result === r);
       if (same) return;

@@ -91,7 +91,12 @@ function render(d: Draft, doctorLabel: string): Turn {
 }
 
 /** Splits the utterances of one file into runs of alternating human / her turns. */
-export function buildRuns(utts: readonly Utterance[], nsfw: ReadonlySet<number>, drops: SampleDrops, o: Pick<SampleOptions, 'replyToOthers' | 'doctorLabel'>): Run[] {
+export function buildRuns(
+  utts: readonly Utterance[],
+  nsfw: ReadonlySet<number>,
+  drops: SampleDrops,
+  o: Pick<SampleOptions, 'replyToOthers' | 'doctorLabel'>,
+): Run[] {
   const runs: Run[] = [];
   let run: Draft[] = [];
   let opensScene = true;

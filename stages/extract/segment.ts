@@ -29,7 +29,6 @@ const THOUGHT_LABEL_RE = /内心|心声|心想|独白|OS|os|想/;
 const STAGE_DIRECTION_RE = /[（(][^）)]{0,40}[）)]/g;
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 
-
 function trimLine(s: string): string {
   let a = 0;
   let b = s.length;
@@ -189,7 +188,13 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const newUtterance = (p: Paragraph, textParts: string[], line: number) => {
     const u: Utterance = {
       id: utterances.length,
-      text: textParts.length === 1 ? trimLine(textParts[0]!) : textParts.map((t) => trimLine(t)).filter((t) => t !== '').join('\n'),
+      text:
+        textParts.length === 1
+          ? trimLine(textParts[0]!)
+          : textParts
+              .map((t) => trimLine(t))
+              .filter((t) => t !== '')
+              .join('\n'),
       line,
       scene: scenes.length,
       para: scene.paragraphs.length,

@@ -32,7 +32,10 @@ async function inputFiles(ctx: StageContext, config: ExtractConfig): Promise<Inp
 export const stage = defineStage({
   name: 'extract',
   description: 'fan-fiction → ShareGPT dialogue of her and the Doctor, with a per-file report',
-  deps: (p) => [inputGlob({ input_dir: p.get<string>('extract.input_dir'), glob: p.get<string>('extract.glob') }), ...(p.get('extract.system_prompt') == null ? personaDeps(p) : [])],
+  deps: (p) => [
+    inputGlob({ input_dir: p.get<string>('extract.input_dir'), glob: p.get<string>('extract.glob') }),
+    ...(p.get('extract.system_prompt') == null ? personaDeps(p) : []),
+  ],
   outs: (p) => [p.get<string>('extract.output'), p.get<string>('extract.report')],
   params: ['extract', 'persona'],
   gpus: 0,

@@ -105,7 +105,10 @@ export async function resolvePersonaPrompt(params: ParamGetter, workspace: strin
     const samples = parseSamples(text);
     const best = mostCommonSystem(samples);
     result = best
-      ? { prompt: best.prompt, source: `the most common system prompt of ${p.dataset} (${best.count} of ${samples.length} samples; set persona.system_prompt to choose)` }
+      ? {
+          prompt: best.prompt,
+          source: `the most common system prompt of ${p.dataset} (${best.count} of ${samples.length} samples; set persona.system_prompt to choose)`,
+        }
       : { prompt: DEFAULT_SYSTEM_PROMPT, source: `the built-in prompt (no sample of ${p.dataset} has a system prompt; set persona.system_prompt)` };
   }
   memo.set(memoKey, result);

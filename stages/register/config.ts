@@ -7,12 +7,13 @@ export const MIX_STRATEGIES = ['concat', 'interleave_under', 'interleave_over', 
 export type MixStrategy = (typeof MIX_STRATEGIES)[number];
 
 /** A file system path from the config: non-empty, no NUL byte (which no file system accepts). */
-const pathField = z.string().min(1).refine((p) => !p.includes('\0'), 'a path may not contain a NUL character');
+const pathField = z
+  .string()
+  .min(1)
+  .refine((p) => !p.includes('\0'), 'a path may not contain a NUL character');
 
 /** Dataset names end up in a comma-joined LLaMA-Factory argument and as JSON keys. */
-const datasetName = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+$/, 'a dataset name may only use letters, digits, "_", "." and "-"');
+const datasetName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a dataset name may only use letters, digits, "_", "." and "-"');
 
 export const sourceSchema = z
   .object({
@@ -79,7 +80,8 @@ export const configSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['interleave_probs'],
-          message: 'interleave_probs only applies to an interleave mix_strategy (interleave_under, interleave_over, interleave_once); remove it or change mix_strategy',
+          message:
+            'interleave_probs only applies to an interleave mix_strategy (interleave_under, interleave_over, interleave_once); remove it or change mix_strategy',
         });
       }
       if (probs.length !== cfg.datasets.length) {

@@ -95,8 +95,7 @@ export function editObjectText(text: string, edit: ObjectEdit): string {
   const removed = new Set(edit.remove);
   const pending = new Map(Object.entries(edit.set));
   const kept = list.filter((m) => !removed.has(m.key));
-  const added = () =>
-    [...pending].map(([k, v]) => `  ${JSON.stringify(k)}: ${memberValueText(v)}`).join(',\n');
+  const added = () => [...pending].map(([k, v]) => `  ${JSON.stringify(k)}: ${memberValueText(v)}`).join(',\n');
   if (kept.length === 0) {
     // nothing of the old content survives: rewrite the object, keep what surrounds it
     const body = pending.size > 0 ? `{\n${added()}\n}` : '{}';

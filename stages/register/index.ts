@@ -5,14 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import {
-  type CommandDef,
-  defineStage,
-  type ParamsReader,
-  type PublishContext,
-  StageError,
-  type StageContext,
-} from '../../src/api.js';
+import { type CommandDef, defineStage, type ParamsReader, type PublishContext, StageError, type StageContext } from '../../src/api.js';
 import { configSchema, type RegisterConfig } from './config.js';
 import { ENTRIES_FILE, ENTRIES_OUT, REPORT_OUT } from './paths.js';
 import { DuplicateIndex } from './duplicateIndex.js';
@@ -59,7 +52,11 @@ async function loadTokens(ctx: StageContext): Promise<{ counter?: TokenCounter; 
   try {
     const counter = await loadTokenCounter(ctx.workspace, model);
     if (counter) return { counter, note: `token counts with ${counter.source}, text only (chat template tokens not included)` };
-    return { note: model ? `${posix.join(model, 'tokenizer.json')} not found: token lengths not checked` : 'train.model_name_or_path not set: token lengths not checked' };
+    return {
+      note: model
+        ? `${posix.join(model, 'tokenizer.json')} not found: token lengths not checked`
+        : 'train.model_name_or_path not set: token lengths not checked',
+    };
   } catch (e) {
     ctx.log(`warning: could not load the tokenizer of ${model}: ${(e as Error).message}`);
     return { note: `tokenizer of ${model} could not be loaded (${(e as Error).message}): token lengths not checked` };
@@ -76,7 +73,10 @@ async function run(ctx: StageContext): Promise<void> {
   if (missing.length > 0) {
     throw new StageError(
       missing
-        .map(([name, s]) => `register.sources.${name}.file: ${s.file} does not exist${name === 'eyjafjalla_tongren_sft' ? ' (the extract stage makes it; run `pipeline run extract`)' : ''}`)
+        .map(
+          ([name, s]) =>
+            `register.sources.${name}.file: ${s.file} does not exist${name === 'eyjafjalla_tongren_sft' ? ' (the extract stage makes it; run `pipeline run extract`)' : ''}`,
+        )
         .join('\n'),
     );
   }
@@ -148,7 +148,9 @@ async function run(ctx: StageContext): Promise<void> {
     if (src.on_invalid === 'drop' && scan.invalidSamples > 0) registered = posix.join(ENTRIES_OUT, CLEAN_DIR, `${name}.json`);
     else await rm(cleanAbs, { force: true });
     // Relative to dataset_dir, both resolved against the workspace (an absolute dataset_dir is used as given).
-    const fileName = isAbsolute(registered) ? registered : relative(resolve(ctx.workspace, cfg.dataset_dir), resolve(ctx.workspace, registered)).split(sep).join('/');
+    const fileName = isAbsolute(registered)
+      ? registered
+      : relative(resolve(ctx.workspace, cfg.dataset_dir), resolve(ctx.workspace, registered)).split(sep).join('/');
     owned.entries[name] = entryFor(fileName, scan.withSystem > 0, cfg.num_samples?.[name]);
     report.datasets[name] = datasetReport(scan, src.file, registered, src.on_invalid);
   }
@@ -179,7 +181,7 @@ export function systemPromptProblems(
     if (scan.withSystem > 0 && scan.withoutSystem > 0) {
       warnings.push(
         `${name}: ${scan.withoutSystem} of ${scan.samples} samples have no "system", but the dataset declares the system column: ` +
-          "LLaMA-Factory gives those the template's default system prompt (for qwen \"You are Qwen, created by Alibaba Cloud…\"); give them the persona prompt",
+          'LLaMA-Factory gives those the template\'s default system prompt (for qwen "You are Qwen, created by Alibaba Cloud…"); give them the persona prompt',
       );
     }
     for (const [prompt, n] of scan.systemPrompts) (byPrompt.get(prompt) ?? byPrompt.set(prompt, {}).get(prompt)!)[name] = n;
@@ -188,7 +190,12 @@ export function systemPromptProblems(
   if (prompts.length <= 1) return { warnings, prompts };
   const list = prompts
     .slice(0, 5)
-    .map((p) => `${short(p.prompt)} (${Object.entries(p.samples).map(([d, n]) => `${d} ${n}`).join(', ')})`)
+    .map(
+      (p) =>
+        `${short(p.prompt)} (${Object.entries(p.samples)
+          .map(([d, n]) => `${d} ${n}`)
+          .join(', ')})`,
+    )
     .join('; ');
   return { warnings, prompts, mixed: `the datasets of the mix use ${prompts.length} different system prompts: ${list}${prompts.length > 5 ? '; …' : ''}` };
 }

@@ -31,9 +31,4 @@ export function trainDatasetArgs(params: ParamsReader): TrainDatasetArgs {
 }
 
 /** The param keys `trainDatasetArgs` reads, for a stage's `params` list. */
-export const TRAIN_DATASET_PARAMS = [
-  'register.datasets',
-  'register.dataset_dir',
-  'register.mix_strategy',
-  'register.interleave_probs',
-] as const;
+export const TRAIN_DATASET_PARAMS = ['register.datasets', 'register.dataset_dir', 'register.mix_strategy', 'register.interleave_probs'] as const;

@@ -96,7 +96,10 @@ function describeDifference(existing: unknown, wanted: DatasetEntry): string {
   for (const k of keys) {
     const a = ex[k];
     const b = (wanted as Record<string, unknown>)[k];
-    if (!sameContent(a, b)) diffs.push(`${k}: ${a === undefined ? '(absent)' : JSON.stringify(a)} in the file, ${b === undefined ? '(absent)' : JSON.stringify(b)} from the pipeline`);
+    if (!sameContent(a, b))
+      diffs.push(
+        `${k}: ${a === undefined ? '(absent)' : JSON.stringify(a)} in the file, ${b === undefined ? '(absent)' : JSON.stringify(b)} from the pipeline`,
+      );
   }
   return diffs.join('; ');
 }

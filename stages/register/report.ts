@@ -133,9 +133,7 @@ export function mixReport(
 
 /** One line for the run output. */
 export function summaryLine(report: DatasetsReport): string {
-  const parts = Object.entries(report.datasets).map(
-    ([name, d]) => `${name} ${d.samples}${d.dropped ? ` (${d.dropped} dropped)` : ''}`,
-  );
+  const parts = Object.entries(report.datasets).map(([name, d]) => `${name} ${d.samples}${d.dropped ? ` (${d.dropped} dropped)` : ''}`);
   const m = report.mix;
   const dups = Object.values(report.datasets).reduce((a, d) => a + d.duplicates_within, 0) + m.duplicates_across;
   let line = `${parts.join(', ')}; mix ${m.mix_strategy} ≈ ${m.expected_samples} samples; chars/turn p95 ${m.chars_per_turn.p95}; ${dups} duplicate(s)`;

@@ -44,7 +44,14 @@ function fieldOf(path: readonly PropertyKey[]): string {
 /** All problems of one sample ([] when it is fine), and the typed sample when the shape holds. */
 export function checkSample(value: unknown): { problems: SampleProblem[]; sample?: Sample } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { problems: [{ field: '(sample)', message: `must be an object with "conversations", got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}` }] };
+    return {
+      problems: [
+        {
+          field: '(sample)',
+          message: `must be an object with "conversations", got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+        },
+      ],
+    };
   }
   const parsed = sampleSchema.safeParse(value);
   if (!parsed.success) {
@@ -69,11 +76,12 @@ export function checkSample(value: unknown): { problems: SampleProblem[]; sample
       const known = [...ODD_TAGS, ...EVEN_TAGS].includes(turn.from);
       problems.push({
         field: `conversations[${i + offset}].from`,
-        message: turn.from === SYSTEM_TAG
-          ? 'a system turn is only allowed first (it is the sample\'s system prompt); LLaMA-Factory skips such a sample'
-          : known
-          ? `expected ${accepted.map((t) => `"${t}"`).join(' or ')}, got "${turn.from}": turns must alternate ${USER_TAG}/${ASSISTANT_TAG}, starting with ${USER_TAG}; LLaMA-Factory skips such a sample`
-          : `role "${turn.from}" is not one LLaMA-Factory's ShareGPT format knows (${[USER_TAG, ASSISTANT_TAG, OBSERVATION_TAG, FUNCTION_TAG, SYSTEM_TAG].join(', ')}); it skips such a sample`,
+        message:
+          turn.from === SYSTEM_TAG
+            ? "a system turn is only allowed first (it is the sample's system prompt); LLaMA-Factory skips such a sample"
+            : known
+              ? `expected ${accepted.map((t) => `"${t}"`).join(' or ')}, got "${turn.from}": turns must alternate ${USER_TAG}/${ASSISTANT_TAG}, starting with ${USER_TAG}; LLaMA-Factory skips such a sample`
+              : `role "${turn.from}" is not one LLaMA-Factory's ShareGPT format knows (${[USER_TAG, ASSISTANT_TAG, OBSERVATION_TAG, FUNCTION_TAG, SYSTEM_TAG].join(', ')}); it skips such a sample`,
       });
       break; // LLaMA-Factory stops at the first bad role too
     }

@@ -159,7 +159,8 @@ export function parseCases(content: string, file: string, warnings: string[] = [
         const t = translatePyRegex(pattern);
         if (t.ok) return;
         if (t.kind === 'invalid') problems.push(`${file}:${line} (id ${c.id}): checks.${field}[${i}] is not a valid regex: ${t.reason}`);
-        else warnings.push(`${file}:${line} (id ${c.id}): checks.${field}[${i}] ${JSON.stringify(pattern)}: ${t.reason}; the case fails with regex_unsupported`);
+        else
+          warnings.push(`${file}:${line} (id ${c.id}): checks.${field}[${i}] ${JSON.stringify(pattern)}: ${t.reason}; the case fails with regex_unsupported`);
       });
     }
     const first = seen.get(c.id);

@@ -4,9 +4,16 @@ import { z } from 'zod';
 export const configSchema = z
   .object({
     /** Regression cases, one JSON per line: workspace-relative, or absolute (read as given). */
-    cases: z.string().min(1).refine((p) => !p.includes('\0'), 'a path may not contain a NUL character').default('data/eyjafjalla_regression.jsonl'),
+    cases: z
+      .string()
+      .min(1)
+      .refine((p) => !p.includes('\0'), 'a path may not contain a NUL character')
+      .default('data/eyjafjalla_regression.jsonl'),
     /** Use a server the user already runs (`http://host:port/v1`); null starts `llamafactory-cli api`. */
-    endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8000/v1' }).nullable().default(null),
+    endpoint: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8000/v1' })
+      .nullable()
+      .default(null),
     /** Name of the environment variable holding the endpoint's API key (never printed). */
     api_key_env: z
       .string()

@@ -37,9 +37,7 @@ export function buildMessages(c: RegressionCase, defaultSystem: string | null, o
   const system = c.system_override !== undefined && c.system_override !== null ? c.system_override : own ? null : defaultSystem;
   const out: ChatMessage[] = [];
   if (system !== null && system !== '') out.push({ role: 'system', content: system });
-  const msgs = c.messages
-    .filter((m, i) => !(own && i === 0 && c.system_override != null))
-    .map((m) => ({ role: m.role, content: m.content }) as ChatMessage);
+  const msgs = c.messages.filter((m, i) => !(own && i === 0 && c.system_override != null)).map((m) => ({ role: m.role, content: m.content }) as ChatMessage);
   const min = intLength(c.checks.min_chars);
   let li = -1;
   msgs.forEach((m, i) => {

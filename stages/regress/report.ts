@@ -62,7 +62,9 @@ export function trendSvg(entries: readonly HistoryEntry[], minPassRate = 0): str
     parts.push(`<text class="axis" x="${left - 6}" y="${y(r) + 4}" text-anchor="end">${r * 100}%</text>`);
   }
   if (minPassRate > 0) {
-    parts.push(`<line class="gate" x1="${left}" x2="${w - right}" y1="${y(minPassRate)}" y2="${y(minPassRate)}"><title>regress.min_pass_rate ${pct(minPassRate)}</title></line>`);
+    parts.push(
+      `<line class="gate" x1="${left}" x2="${w - right}" y1="${y(minPassRate)}" y2="${y(minPassRate)}"><title>regress.min_pass_rate ${pct(minPassRate)}</title></line>`,
+    );
   }
   if (entries.length > 1) {
     const pts = entries.map((e, i) => `${x(i).toFixed(1)},${y(e.pass_rate).toFixed(1)}`).join(' ');
@@ -185,7 +187,10 @@ export function renderReport(entries: readonly HistoryEntry[], opts: ReportOptio
       )}</code> · ${esc(last.at)} · ${entries.length} run(s) in history</p>`
     : '<p id="headline">No regression runs yet: run <code>npx pipeline run regress</code>.</p>';
 
-  const filterButtons = ['<button type="button" data-filter="" class="active">all</button>', ...caseTags.map((t) => `<button type="button" data-filter="${esc(t)}">${esc(t)}</button>`)].join('');
+  const filterButtons = [
+    '<button type="button" data-filter="" class="active">all</button>',
+    ...caseTags.map((t) => `<button type="button" data-filter="${esc(t)}">${esc(t)}</button>`),
+  ].join('');
 
   return `<!doctype html>
 <html lang="zh">

@@ -49,9 +49,7 @@ export const reportCommand: CommandDef = {
     const abs = isAbsolute(out) ? out : join(ctx.workspace, out);
     await writeFileAtomic(abs, renderReport(entries, { minPassRate }));
     const last = entries.at(-1)!;
-    ctx.stdout.write(
-      `wrote ${relative(ctx.workspace, abs) || abs}: ${entries.length} run(s); latest ${last.adapter} ${last.passed}/${last.total} passed\n`,
-    );
+    ctx.stdout.write(`wrote ${relative(ctx.workspace, abs) || abs}: ${entries.length} run(s); latest ${last.adapter} ${last.passed}/${last.total} passed\n`);
     return 0;
   },
 };

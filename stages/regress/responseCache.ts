@@ -34,7 +34,9 @@ function stable(v: unknown): string {
 }
 
 export function responseKey(input: ResponseKeyInput): string {
-  return createHash('sha256').update(`regress-response-v1\n${stable(input)}`).digest('hex');
+  return createHash('sha256')
+    .update(`regress-response-v1\n${stable(input)}`)
+    .digest('hex');
 }
 
 export const cachedResponseSchema = z.object({
@@ -54,7 +56,9 @@ export type CachedResponse = z.infer<typeof cachedResponseSchema>;
 const storedSchema = cachedResponseSchema.extend({ key: z.string(), sum: z.string() }).strict();
 
 function entrySum(key: string, value: CachedResponse): string {
-  return createHash('sha256').update(`regress-cached-v1\n${stable({ ...value, key })}`).digest('hex');
+  return createHash('sha256')
+    .update(`regress-cached-v1\n${stable({ ...value, key })}`)
+    .digest('hex');
 }
 
 export class ResponseCache {

@@ -52,9 +52,12 @@ function endpointResponder(ctx: StageContext, cfg: RegressConfig, endpoint: stri
     adapterHash: null,
     async open() {
       ctx.log(`regress: using the server at ${endpoint}${apiKey ? ' (with an API key)' : ''}`);
-      const models = cfg.model === null ? await listModels({ ...client, timeoutMs: 30_000 }).catch((err: Error) => {
-        throw new StageError(`regress.endpoint ${endpoint} does not answer: ${err.message}`);
-      }) : [];
+      const models =
+        cfg.model === null
+          ? await listModels({ ...client, timeoutMs: 30_000 }).catch((err: Error) => {
+              throw new StageError(`regress.endpoint ${endpoint} does not answer: ${err.message}`);
+            })
+          : [];
       return { client, models, close: async () => undefined };
     },
   };
@@ -126,7 +129,14 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   const decoding = { temperature: cfg.temperature, top_p: cfg.top_p, max_tokens: cfg.max_tokens };
   const defaultSystem = cfg.system_prompt ?? (await personaPromptFor(ctx));
   const cache = new ResponseCache(ctx.stageCacheDir, (w) => ctx.warn(w));
-  const planned = await planCases(cases, cache, { responder: responder.identity, model: cfg.model, decoding, defaultSystem, augmentMinChars: cfg.augment_min_chars, detailSuffix: cfg.detail_suffix });
+  const planned = await planCases(cases, cache, {
+    responder: responder.identity,
+    model: cfg.model,
+    decoding,
+    defaultSystem,
+    augmentMinChars: cfg.augment_min_chars,
+    detailSuffix: cfg.detail_suffix,
+  });
   const missing = planned.filter((p) => !p.cached);
   ctx.log(`regress: ${cases.length} cases, ${cases.length - missing.length} cached, ${missing.length} to generate (answerer ${responder.key})`);
 
@@ -173,7 +183,11 @@ export async function runRegress(ctx: StageContext): Promise<void> {
   await writeOutputs(ctx, responder, results, summary, new Map(planned.map((p) => [p.case.id, p.messages])));
 
   // The closing summary: one progress line each (plain and --json reporters print every one).
-  for (const l of terminalSummary(summary, results.filter((r) => !r.ok), REPORT_FILE)) {
+  for (const l of terminalSummary(
+    summary,
+    results.filter((r) => !r.ok),
+    REPORT_FILE,
+  )) {
     ctx.log(l);
     ctx.progress({ message: l, summary: true });
   }

@@ -31,4 +31,3 @@ export const stage = defineStage({
   },
   run: runRegress,
 });
-

@@ -4,13 +4,7 @@ import { join } from 'node:path';
 
 /** Files promoted from output_dir to artifacts/adapters/<key>/ (required ones first). */
 export const REQUIRED_ADAPTER_FILES = ['adapter_model.safetensors', 'adapter_config.json'] as const;
-export const OPTIONAL_ADAPTER_FILES = [
-  'trainer_state.json',
-  'all_results.json',
-  'train_results.json',
-  'trainer_log.jsonl',
-  'training_loss.png',
-] as const;
+export const OPTIONAL_ADAPTER_FILES = ['trainer_state.json', 'all_results.json', 'train_results.json', 'trainer_log.jsonl', 'training_loss.png'] as const;
 
 /** Highest N among `checkpoint-N/` directories, or undefined. */
 export async function lastCheckpoint(outputDir: string): Promise<number | undefined> {
@@ -24,7 +18,10 @@ export async function lastCheckpoint(outputDir: string): Promise<number | undefi
   for (const n of names) {
     const m = /^checkpoint-(\d+)$/.exec(n);
     if (!m) continue;
-    const isDir = await lstat(join(outputDir, n)).then((s) => s.isDirectory(), () => false);
+    const isDir = await lstat(join(outputDir, n)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (isDir && (best === undefined || Number(m[1]) > best)) best = Number(m[1]);
   }
   return best;
@@ -45,7 +42,10 @@ export async function dropIncompleteCheckpoints(outputDir: string): Promise<numb
   for (const n of names) {
     const m = /^checkpoint-(\d+)$/.exec(n);
     if (!m) continue;
-    const complete = await stat(join(outputDir, n, 'trainer_state.json')).then((s) => s.isFile(), () => false);
+    const complete = await stat(join(outputDir, n, 'trainer_state.json')).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (complete) continue;
     await rm(join(outputDir, n), { recursive: true, force: true });
     removed.push(Number(m[1]));
@@ -80,7 +80,11 @@ async function moveFile(from: string, to: string): Promise<void> {
 /** Moves the adapter files into `destDir`; returns the missing required ones ([] when complete). */
 export async function collectAdapter(outputDir: string, destDir: string): Promise<string[]> {
   // Regular files only: a symlink the trainer left is not followed into the adapter.
-  const exists = async (f: string): Promise<boolean> => lstat(join(outputDir, f)).then((s) => s.isFile(), () => false);
+  const exists = async (f: string): Promise<boolean> =>
+    lstat(join(outputDir, f)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
   const missing: string[] = [];
   for (const f of REQUIRED_ADAPTER_FILES) if (!(await exists(f))) missing.push(f);
   if (missing.length > 0) return missing;

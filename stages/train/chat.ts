@@ -38,7 +38,10 @@ function usage(mode: ChatMode): string {
 }
 
 async function hasAdapterConfig(dir: string): Promise<boolean> {
-  return stat(join(dir, 'adapter_config.json')).then((s) => s.isFile(), () => false);
+  return stat(join(dir, 'adapter_config.json')).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /** The adapter directory from `--adapter` (key or path), else the current pointer. */

@@ -27,7 +27,10 @@ export const trainSectionSchema = z
     lora_dropout: z.number().min(0).max(1).optional(),
     lora_target: z.string().min(1).optional(),
     /** 4 or 8 for QLoRA; null or unset trains without quantization. */
-    quantization_bit: z.union([z.literal(4), z.literal(8)]).nullable().optional(),
+    quantization_bit: z
+      .union([z.literal(4), z.literal(8)])
+      .nullable()
+      .optional(),
     quantization_method: z.string().min(1).optional(),
     quantization_type: z.enum(['nf4', 'fp4']).optional(),
     double_quantization: z.boolean().optional(),

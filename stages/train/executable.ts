@@ -33,10 +33,7 @@ export function pathWithCommandDir(command: string, exe: string, pathEnv: string
 }
 
 /** Absolute path of `command` (`~` expanded), or undefined when it cannot be run. */
-export async function resolveExecutable(
-  command: string,
-  opts: { cwd: string; pathEnv: string | undefined },
-): Promise<string | undefined> {
+export async function resolveExecutable(command: string, opts: { cwd: string; pathEnv: string | undefined }): Promise<string | undefined> {
   command = expandHome(command);
   if (isAbsolute(command) || command.includes('/')) {
     const p = isAbsolute(command) ? command : resolve(opts.cwd, command);

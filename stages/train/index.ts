@@ -11,4 +11,3 @@ export const commands: Record<string, CommandDef> = {
   chat: chatCommand('chat'),
   webchat: chatCommand('webchat'),
 };
-

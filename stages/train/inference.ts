@@ -84,8 +84,7 @@ export function inferenceConfig(params: ParamsReader, adapterDir: string, worksp
 export function toYamlText(obj: unknown): string {
   return stringify(obj, { lineWidth: 0 }).replace(
     /^(\s*(?:- )*(?:[A-Za-z0-9_.-]+: |- ))(-?\d+)(\.\d+)?e([-+]?)(\d+)$/gm,
-    (_m, lead: string, int: string, frac: string | undefined, sign: string, exp: string) =>
-      `${lead}${int}${frac ?? '.0'}e${sign || '+'}${exp}`,
+    (_m, lead: string, int: string, frac: string | undefined, sign: string, exp: string) => `${lead}${int}${frac ?? '.0'}e${sign || '+'}${exp}`,
   );
 }
 
@@ -118,8 +117,7 @@ export async function currentAdapterDir(workspace: string): Promise<string> {
   const key = await readCurrentPointer(workspace);
   if (key === undefined) {
     throw new UserError(
-      `no adapter has been trained yet (${CURRENT_POINTER} is missing): run \`npx pipeline run train\` first, ` +
-        'or pass --adapter KEY|PATH',
+      `no adapter has been trained yet (${CURRENT_POINTER} is missing): run \`npx pipeline run train\` first, ` + 'or pass --adapter KEY|PATH',
     );
   }
   const dir = join(workspace, ADAPTERS_DIR, key);

@@ -40,7 +40,11 @@ export async function installedVersion(exe: string, workspace: string): Promise<
   const st = await stat(exe).catch(() => undefined);
   if (!st) return undefined;
   const cachePath = join(workspace, CACHE_FILE);
-  const cached = cacheSchema.safeParse(await readFile(cachePath, 'utf8').then(JSON.parse).catch(() => undefined));
+  const cached = cacheSchema.safeParse(
+    await readFile(cachePath, 'utf8')
+      .then(JSON.parse)
+      .catch(() => undefined),
+  );
   if (cached.success && cached.data.exe === exe && cached.data.size === st.size && cached.data.mtimeMs === st.mtimeMs && cached.data.ino === st.ino) {
     return cached.data.version;
   }

@@ -12,10 +12,16 @@ import { renderTrainConfig } from './trainConfig.js';
 import { resolveFromWorkspace } from './inference.js';
 
 async function isDir(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isDirectory(), () => false);
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 async function isFile(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isFile(), () => false);
+  return stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /** Message for a trainer executable that cannot be found, or undefined when it can. */
@@ -60,10 +66,7 @@ export function unregisteredMessage(r: { infoPath: string; missing: string[] }, 
 }
 
 /** All problems found, one per line; undefined when training can start. */
-export async function trainPreflight(
-  params: ParamsReader,
-  info: { workspace: string; gpus: readonly string[] },
-): Promise<string | undefined> {
+export async function trainPreflight(params: ParamsReader, info: { workspace: string; gpus: readonly string[] }): Promise<string | undefined> {
   const train = readTrainConfig((k) => params.get(k));
   const problems: string[] = [];
 
@@ -91,8 +94,7 @@ export async function trainPreflight(
     );
   } else if (info.gpus.length < train.gpus) {
     problems.push(
-      `train.gpus is ${train.gpus} but the pool has ${info.gpus.length} device(s) (${info.gpus.join(',')}): ` +
-        'lower train.gpus or add devices to `gpus:`',
+      `train.gpus is ${train.gpus} but the pool has ${info.gpus.length} device(s) (${info.gpus.join(',')}): ` + 'lower train.gpus or add devices to `gpus:`',
     );
   }
 

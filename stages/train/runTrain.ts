@@ -64,7 +64,9 @@ export async function runTrain(ctx: StageContext): Promise<void> {
 
   const env: Record<string, string | undefined> = { ...trainerEnv(ctx.gpus), PATH: pathWithCommandDir(train.command, exe, ctx.env.PATH) };
   ctx.log(`config: ${yamlRel}`);
-  ctx.log(`devices: CUDA_VISIBLE_DEVICES=${ctx.env.CUDA_VISIBLE_DEVICES ?? ''}${env.FORCE_TORCHRUN ? ` FORCE_TORCHRUN=1 NPROC_PER_NODE=${env.NPROC_PER_NODE}` : ''}`);
+  ctx.log(
+    `devices: CUDA_VISIBLE_DEVICES=${ctx.env.CUDA_VISIBLE_DEVICES ?? ''}${env.FORCE_TORCHRUN ? ` FORCE_TORCHRUN=1 NPROC_PER_NODE=${env.NPROC_PER_NODE}` : ''}`,
+  );
   if (resumeFrom !== undefined) ctx.log(`resuming from checkpoint-${resumeFrom} of an earlier attempt with the same key`);
   ctx.progress({ message: resumeFrom !== undefined ? `resuming from checkpoint-${resumeFrom}` : 'loading model' });
 

@@ -21,9 +21,7 @@ export async function readBaseConfig(absPath: string, shownAs: string): Promise<
     text = await readFile(absPath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new StageError(
-      `train.base_config: cannot read ${shownAs} (${code ?? String(err)}): fix the path in pipeline.yaml or remove base_config`,
-    );
+    throw new StageError(`train.base_config: cannot read ${shownAs} (${code ?? String(err)}): fix the path in pipeline.yaml or remove base_config`);
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
@@ -63,11 +61,7 @@ export function modeledKeys(train: TrainConfig, workspace: string): Record<strin
  * (`output_dir` = `outputDir`, `overwrite_output_dir: false` so LLaMA-Factory resumes from a
  * checkpoint left by a failed attempt).
  */
-export async function renderTrainConfig(
-  params: ParamsReader,
-  workspace: string,
-  outputDir: string,
-): Promise<Record<string, unknown>> {
+export async function renderTrainConfig(params: ParamsReader, workspace: string, outputDir: string): Promise<Record<string, unknown>> {
   const train = readTrainConfig((k) => params.get(k));
   let base: Record<string, unknown> = {};
   if (train.base_config !== null) {

@@ -81,7 +81,10 @@ async function playJob(steps: Step[], ws: string, sha: string, store: Store): Pr
   const shim = join(runnerTemp, 'shim');
   await mkdir(shim);
   // `npx pipeline …` is this repo's CLI; nothing else may be fetched with npx here.
-  await writeFile(join(shim, 'npx'), `#!/bin/sh\nif [ "$1" = pipeline ]; then shift; exec "${process.execPath}" "${BIN}" "$@"; fi\necho "npx $1: not available in this test" >&2\nexit 127\n`);
+  await writeFile(
+    join(shim, 'npx'),
+    `#!/bin/sh\nif [ "$1" = pipeline ]; then shift; exec "${process.execPath}" "${BIN}" "$@"; fi\necho "npx $1: not available in this test" >&2\nexit 127\n`,
+  );
   await chmod(join(shim, 'npx'), 0o755);
   const githubEnv = join(runnerTemp, 'github-env');
   await writeFile(githubEnv, '');
@@ -128,7 +131,10 @@ async function playJob(steps: Step[], ws: string, sha: string, store: Store): Pr
     } else if (uses === 'actions/setup-node') {
       expect(Number(w['node-version'])).toBe(20);
     } else if (uses === 'actions/cache/restore') {
-      const prefixes = (w['restore-keys'] ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
+      const prefixes = (w['restore-keys'] ?? '')
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const exact = store.find((e) => e.key === w.key);
       const hit = exact ?? prefixes.map((p) => [...store].reverse().find((e) => e.key.startsWith(p))).find((e) => e !== undefined);
       if (hit) await cp(hit.dir, w.path!, { recursive: true });

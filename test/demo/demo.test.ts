@@ -56,7 +56,12 @@ test('only the demo command puts the stand-ins on PATH: no other product source 
     for (const e of await readdir(join(REPO, dir), { withFileTypes: true })) {
       const rel = `${dir}/${e.name}`;
       if (e.isDirectory()) await walk(rel);
-      else if (/\.(ts|js|mjs)$/.test(e.name) && rel !== 'stages/demo/command.ts' && /test[/\\]doubles|['"]doubles['"]/.test(await readFile(join(REPO, rel), 'utf8'))) offenders.push(rel);
+      else if (
+        /\.(ts|js|mjs)$/.test(e.name) &&
+        rel !== 'stages/demo/command.ts' &&
+        /test[/\\]doubles|['"]doubles['"]/.test(await readFile(join(REPO, rel), 'utf8'))
+      )
+        offenders.push(rel);
     }
   };
   for (const d of ['src', 'stages', 'bin']) await walk(d);

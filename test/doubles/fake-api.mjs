@@ -140,17 +140,22 @@ const server = createServer((req, res) => {
       // answer at a time: requests queue. Standalone (an endpoint) or with vllm they overlap.
       const serial = config !== null && (config.infer_backend ?? 'huggingface') === 'huggingface';
       const gate = serial ? queue : Promise.resolve();
-      const turn = gate.then(() => new Promise((done) => setTimeout(() => {
-        done();
-        send(res, 200, {
-          id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model: body.model ?? modelName,
-          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 1, completion_tokens: [...content].length, total_tokens: 1 + [...content].length },
-        });
-      }, latencyMs)));
+      const turn = gate.then(
+        () =>
+          new Promise((done) =>
+            setTimeout(() => {
+              done();
+              send(res, 200, {
+                id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
+                object: 'chat.completion',
+                created: Math.floor(Date.now() / 1000),
+                model: body.model ?? modelName,
+                choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+                usage: { prompt_tokens: 1, completion_tokens: [...content].length, total_tokens: 1 + [...content].length },
+              });
+            }, latencyMs),
+          ),
+      );
       if (serial) queue = turn;
       return;
     }

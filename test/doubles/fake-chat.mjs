@@ -27,7 +27,9 @@ if (unknown.length > 0) fail(unknownKeysError(unknown));
 if (!cfg.model_name_or_path || !existsSync(join(String(cfg.model_name_or_path), 'config.json'))) {
   fail(`OSError: ${cfg.model_name_or_path} does not appear to have a file named config.json.`);
 }
-for (const a of String(cfg.adapter_name_or_path ?? '').split(',').filter(Boolean)) {
+for (const a of String(cfg.adapter_name_or_path ?? '')
+  .split(',')
+  .filter(Boolean)) {
   if (!existsSync(join(a, 'adapter_config.json'))) fail(`ValueError: Can't find 'adapter_config.json' at '${a}'`);
 }
 if (cfg.adapter_name_or_path && (cfg.finetuning_type ?? 'lora') !== 'lora') fail('ValueError: Adapter is only valid for the LoRA method.');

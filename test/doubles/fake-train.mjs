@@ -96,7 +96,9 @@ function countSamples(cfg) {
   } catch {
     fail(`ValueError: Cannot open ${infoPath} due to [Errno 2] No such file or directory.`);
   }
-  const names = String(cfg.dataset).split(',').map((s) => s.trim());
+  const names = String(cfg.dataset)
+    .split(',')
+    .map((s) => s.trim());
   const counts = names.map((name) => {
     const entry = info[name];
     if (!entry) fail(`ValueError: Undefined dataset ${name} in dataset_info.json.`);
@@ -146,10 +148,7 @@ function safetensors(rank, seedText) {
 }
 
 // A 1x1 PNG (the loss plot stands in for matplotlib's).
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 function writeAdapter(dir, cfg, seedText, state) {
   mkdirSync(dir, { recursive: true });
@@ -165,7 +164,8 @@ function writeAdapter(dir, cfg, seedText, state) {
         r: rank,
         lora_alpha: Number(cfg.lora_alpha ?? LF_DEFAULTS.lora_alpha ?? rank * 2),
         lora_dropout: Number(cfg.lora_dropout ?? LF_DEFAULTS.lora_dropout),
-        target_modules: String(cfg.lora_target ?? LF_DEFAULTS.lora_target) === 'all' ? ['q_proj', 'k_proj', 'v_proj', 'o_proj'] : String(cfg.lora_target).split(','),
+        target_modules:
+          String(cfg.lora_target ?? LF_DEFAULTS.lora_target) === 'all' ? ['q_proj', 'k_proj', 'v_proj', 'o_proj'] : String(cfg.lora_target).split(','),
         inference_mode: true,
       },
       null,
@@ -293,7 +293,14 @@ async function trainProcess(argv, rank, worldSize) {
     logPath,
     `${JSON.stringify({ current_steps: total, total_steps: total, epoch: Math.round((total / perEpoch) * 100) / 100, percentage: 100, elapsed_time: hms(elapsed), remaining_time: '0:00:00' })}\n`,
   );
-  const results = { epoch: total / perEpoch, total_flos: 1234567, train_loss: lossAt(total), train_runtime: elapsed, train_samples_per_second: 1, train_steps_per_second: 1 };
+  const results = {
+    epoch: total / perEpoch,
+    total_flos: 1234567,
+    train_loss: lossAt(total),
+    train_runtime: elapsed,
+    train_samples_per_second: 1,
+    train_steps_per_second: 1,
+  };
   writeFileSync(join(outputDir, 'train_results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outputDir, 'all_results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outputDir, 'README.md'), '---\nlibrary_name: peft\n---\n# test-double adapter\n');
@@ -324,7 +331,11 @@ async function main() {
   // the command line joined with spaces and split again.
   const command = `torchrun --nnodes 1 --nproc_per_node ${nproc} ${SELF} ${argv.join(' ')}`;
   const [exe, ...args] = command.split(' ');
-  const torchrunPath = (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, exe)).find((p) => existsSync(p));
+  const torchrunPath = (process.env.PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((d) => join(d, exe))
+    .find((p) => existsSync(p));
   if (torchrunPath === undefined) fail("FileNotFoundError: [Errno 2] No such file or directory: 'torchrun'");
   const child = spawn(torchrunPath, args, { stdio: 'inherit' });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -2,7 +2,25 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { cli, dagSource, engineWorkspace, exists, killIfAlive, listFiles, ranOnce, read, removeWorkspaces, REPO, runJson, runsOf, STACK_LINE, startCli, statusJson, stdWorkspace, waitFor } from './fixtures.js';
+import {
+  cli,
+  dagSource,
+  engineWorkspace,
+  exists,
+  killIfAlive,
+  listFiles,
+  ranOnce,
+  read,
+  removeWorkspaces,
+  REPO,
+  runJson,
+  runsOf,
+  STACK_LINE,
+  startCli,
+  statusJson,
+  stdWorkspace,
+  waitFor,
+} from './fixtures.js';
 
 afterAll(removeWorkspaces);
 
@@ -87,7 +105,10 @@ test('`pipeline dag` lists stages with deps, outs, params and edges; --mermaid d
 
   const mermaid = await cli(ws, ['dag', '--mermaid']);
   expect(mermaid.code).toBe(0);
-  const lines = mermaid.stdout.trim().split('\n').map((l) => l.trim());
+  const lines = mermaid.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim());
   expect(lines[0]).toMatch(/^flowchart\b/);
   expect(lines).toContain('one --> two');
   expect(lines.filter((l) => l.includes('-->'))).toEqual(['one --> two']);
@@ -165,23 +186,26 @@ const GATED_DAG = dagSource(
       async run(ctx) { await bump(ctx, 'after'); await writeFile(ctx.out('out/after.txt'), 'ok'); } }),`,
 );
 
-test.each([[['run']], [['run', '--json']]])('a reader that closes stdout early (%j | head -1) ends the output quietly; the run finishes and releases the lock', async (args) => {
-  const ws = await engineWorkspace(GATED_DAG);
-  const bg = startCli(ws, args);
-  try {
-    await waitFor(() => bg.stdout().includes('\n'), 'the first line of output');
-    // What `head -1` does after its line: close the pipe, then the run goes on writing.
-    bg.child.stdout!.destroy();
-    await writeFile(join(ws, 'go'), '');
-    const done = await bg.done;
-    expect({ code: done.code, signal: done.signal }).toEqual({ code: 0, signal: null });
-    expect(done.stderr).not.toMatch(/EPIPE|Unhandled|internal error/);
-    expect(done.stderr).not.toMatch(STACK_LINE);
-    expect([await runsOf(ws, 'gated'), await runsOf(ws, 'after')]).toEqual([1, 1]);
-    expect(exists(ws, '.pipeline/lock')).toBe(false);
-    // Recorded: the next run finds both stages fresh.
-    expect((await runJson(ws)).statuses).toEqual({ gated: 'fresh', after: 'fresh' });
-  } finally {
-    killIfAlive(bg.pid);
-  }
-});
+test.each([[['run']], [['run', '--json']]])(
+  'a reader that closes stdout early (%j | head -1) ends the output quietly; the run finishes and releases the lock',
+  async (args) => {
+    const ws = await engineWorkspace(GATED_DAG);
+    const bg = startCli(ws, args);
+    try {
+      await waitFor(() => bg.stdout().includes('\n'), 'the first line of output');
+      // What `head -1` does after its line: close the pipe, then the run goes on writing.
+      bg.child.stdout!.destroy();
+      await writeFile(join(ws, 'go'), '');
+      const done = await bg.done;
+      expect({ code: done.code, signal: done.signal }).toEqual({ code: 0, signal: null });
+      expect(done.stderr).not.toMatch(/EPIPE|Unhandled|internal error/);
+      expect(done.stderr).not.toMatch(STACK_LINE);
+      expect([await runsOf(ws, 'gated'), await runsOf(ws, 'after')]).toEqual([1, 1]);
+      expect(exists(ws, '.pipeline/lock')).toBe(false);
+      // Recorded: the next run finds both stages fresh.
+      expect((await runJson(ws)).statuses).toEqual({ gated: 'fresh', after: 'fresh' });
+    } finally {
+      killIfAlive(bg.pid);
+    }
+  },
+);

@@ -76,7 +76,11 @@ test('editing a module a stage imports from another folder makes that stage stal
   const ws = await ranBoth();
   await writeFile(join(ws, 'stages/shared/mix.ts'), "export const mix = (s: string) => 'MIX:' + s;\n");
   const st = await statusValues(ws);
-  expect(st.a).toMatchObject({ state: 'stale', reason: 'code changed: stages/shared/mix.ts', reasons: [{ kind: 'code', files: ['stages/shared/mix.ts'], packages: [] }] });
+  expect(st.a).toMatchObject({
+    state: 'stale',
+    reason: 'code changed: stages/shared/mix.ts',
+    reasons: [{ kind: 'code', files: ['stages/shared/mix.ts'], packages: [] }],
+  });
   expect(st.b).toMatchObject({ state: 'fresh' });
   const human = await cli(ws, ['status']);
   expect(human.stdout).toMatch(/^a\s+stale\n\s+- code changed: stages\/shared\/mix\.ts$/m);
@@ -138,7 +142,11 @@ test("this project's stages: commands do not count, modules shared across stage 
   expect(dag.code).toBe(0);
   const codeOf = (name: string) => {
     const section = dag.stdout.split(/\n(?=\S)/).find((s) => s.startsWith(`${name} `) || s.startsWith(`${name}\n`))!;
-    return section.slice(section.indexOf('    code:')).split('\n').slice(1).map((l) => l.trim());
+    return section
+      .slice(section.indexOf('    code:'))
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim());
   };
   const [extract, register, train, regress] = ['extract', 'register', 'train', 'regress'].map(codeOf);
   expect(extract).toContain('pipeline:stages/extract/stage.ts');

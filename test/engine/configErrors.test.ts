@@ -75,13 +75,13 @@ const LOOSE_TOP_DAG = dagSource(
       async run(ctx) { await bump(ctx, 'one'); await writeFile(ctx.out('out/one.txt'), JSON.stringify(ctx.param('train'))); } }),`,
 );
 
-test('unknown top-level keys are errors with the closest known key suggested (the engine\'s own gpus and watch included)', async () => {
+test("unknown top-level keys are errors with the closest known key suggested (the engine's own gpus and watch included)", async () => {
   const trian = await engineWorkspace(LOOSE_TOP_DAG, { 'pipeline.yaml': '# knobs\ntrian:\n  lora_rank: 16\n' });
   await expectUsageError(trian, ['run'], 'pipeline.yaml:2:1', 'trian', 'did you mean `train`?', '  2 | trian:\n    | ^');
   const gpu = await engineWorkspace(LOOSE_TOP_DAG, { 'pipeline.yaml': 'gpu: [0]\n' });
   await expectUsageError(gpu, ['status'], 'pipeline.yaml:1:1', 'did you mean `gpus`?');
   const foo = await engineWorkspace(LOOSE_TOP_DAG, { 'pipeline.yaml': 'train: {}\nfoo: 1\n' });
-  const err = await expectUsageError(foo, ['run'], 'pipeline.yaml:2:1', "foo: unknown key at the top level");
+  const err = await expectUsageError(foo, ['run'], 'pipeline.yaml:2:1', 'foo: unknown key at the top level');
   expect(err).not.toContain('did you mean');
   expect(await runsOf(foo, 'one')).toBe(0);
   // The keys the engine reads itself are known, and a good file still runs.
@@ -139,7 +139,7 @@ test('a YAML alias bomb is a config error naming the file, not an internal error
   await expectUsageError(set, ['run', '--set', `a.inner.n={${bomb.split('\n').join(', ')}}`], '--set a.inner.n: too many alias expansions');
 });
 
-test('watch: is the engine\'s own section: valid in any workspace, its errors named like any other', async () => {
+test("watch: is the engine's own section: valid in any workspace, its errors named like any other", async () => {
   // NESTED_DAG's schema knows nothing of watch:, and is strict.
   const ok = await engineWorkspace(NESTED_DAG, { 'pipeline.yaml': 'watch:\n  debounce_ms: 50\n' });
   expect((await runJson(ok)).code).toBe(0);

@@ -23,7 +23,7 @@ const STAGES = `
 const dagDir = (ws: string) => join(ws, '.pipeline', 'dag');
 const bundles = async (ws: string) => (await readdir(dagDir(ws))).filter((f) => /^pipeline-[0-9a-f]+\.mjs$/.test(f));
 
-test('the DAG is one ES module that imports the CLI\'s API; a StageError from a stage is an expected failure', async () => {
+test("the DAG is one ES module that imports the CLI's API; a StageError from a stage is an expected failure", async () => {
   const ws = await engineWorkspace(dagSource('z.object({}).strict()', STAGES, "const TAG = await Promise.resolve('esm');"), { 'in/a.txt': 'a\n' });
   const r1 = await runJson(ws);
   expect(r1.stage('one').status).toBe('ran');
@@ -65,7 +65,7 @@ test('a damaged manifest means a new bundle, not a crash', async () => {
   expect(r.stderr).toBe('');
 });
 
-test('loading the same DAG again in one process gives the same module (watch keeps its stages\' state)', async () => {
+test("loading the same DAG again in one process gives the same module (watch keeps its stages' state)", async () => {
   const ws = await engineWorkspace(dagSource('z.object({}).strict()', STAGES, "const TAG = 'same';"), { 'in/a.txt': 'a\n' });
   const first = await loadDag(ws);
   const again = await loadDag(ws);

@@ -30,7 +30,13 @@ async function expectDagError(commands: string[][], stages: string, ...patterns:
 }
 
 test('an out escaping the workspace with ../ is rejected, naming the stage and the out', async () => {
-  await expectDagError([['run'], ['status', '--json'], ['dag']], stage('fine', ['in'], ['out/fine.txt']) + stage('escape', ['in'], ['../escaped.txt']), "'escape'", '../escaped.txt', /outside the workspace/);
+  await expectDagError(
+    [['run'], ['status', '--json'], ['dag']],
+    stage('fine', ['in'], ['out/fine.txt']) + stage('escape', ['in'], ['../escaped.txt']),
+    "'escape'",
+    '../escaped.txt',
+    /outside the workspace/,
+  );
 });
 
 test('an absolute out elsewhere is rejected', async () => {
@@ -41,7 +47,9 @@ test('an absolute out elsewhere is rejected', async () => {
 test('a cycle is rejected, naming the stages on it', async () => {
   await expectDagError(
     [['run'], ['status']],
-    stage('alpha', ['in', 'mid/gamma.txt'], ['mid/alpha.txt']) + stage('beta', ['mid/alpha.txt'], ['mid/beta.txt']) + stage('gamma', ['mid/beta.txt'], ['mid/gamma.txt']),
+    stage('alpha', ['in', 'mid/gamma.txt'], ['mid/alpha.txt']) +
+      stage('beta', ['mid/alpha.txt'], ['mid/beta.txt']) +
+      stage('gamma', ['mid/beta.txt'], ['mid/gamma.txt']),
     /cycle/,
     'alpha',
     'beta',
@@ -54,14 +62,25 @@ test('a stage depending on its own out is a cycle', async () => {
 });
 
 test('two stages writing the same out are rejected, naming both', async () => {
-  await expectDagError([['run']], stage('first', ['in'], ['out/shared.txt']) + stage('second', ['in'], ['out/shared.txt']), "'first'", "'second'", 'out/shared.txt');
+  await expectDagError(
+    [['run']],
+    stage('first', ['in'], ['out/shared.txt']) + stage('second', ['in'], ['out/shared.txt']),
+    "'first'",
+    "'second'",
+    'out/shared.txt',
+  );
   // An out inside another stage's out directory is the same conflict.
   await expectDagError([['run']], stage('dir', ['in'], ['out']) + stage('file', ['in'], ['out/file.txt']), "'dir'", "'file'");
 });
 
 test('a dep nobody produces that does not exist fails that stage naming the dep; independent stages run', async () => {
   const ws = await engineWorkspace(
-    dagSource(EMPTY, stage('reader', ['in', 'data/missing.jsonl'], ['out/reader.txt']) + stage('after', ['out/reader.txt'], ['out/after.txt']) + stage('other', ['in'], ['out/other.txt'])),
+    dagSource(
+      EMPTY,
+      stage('reader', ['in', 'data/missing.jsonl'], ['out/reader.txt']) +
+        stage('after', ['out/reader.txt'], ['out/after.txt']) +
+        stage('other', ['in'], ['out/other.txt']),
+    ),
     { 'in/a.txt': 'a\n' },
   );
   const r = await runJson(ws);

@@ -61,7 +61,7 @@ test('a StageError: exit 1, failed / blocked, log file kept, its tail printed, n
   expect(st.other?.state).toBe('fresh');
 });
 
-test('a child exiting non-zero fails the stage naming the exit code; the child\'s stderr is in the log tail', async () => {
+test("a child exiting non-zero fails the stage naming the exit code; the child's stderr is in the log tail", async () => {
   const ws = await failWorkspace();
   const r = await runJson(ws, ['--set', 'mode=child-exit']);
   expect(r.code).toBe(1);

@@ -189,12 +189,15 @@ export async function statusValues(ws: string, args: string[] = [], env: Record<
 /** `pipeline status --json …args` → name → { state, reasons as people read them }. */
 export async function statusJson(ws: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<Record<string, StageStatus>> {
   const all = await statusValues(ws, args, env);
-  return Object.fromEntries(Object.values(all).map(({ name, state, reason, reasons }) => {
-    const texts = reasons.map(renderReason);
-    // The human `reason` is exactly the rendered values, joined.
-    if (texts.join('; ') !== (reason ?? '')) throw new Error(`status --json: reason ${JSON.stringify(reason)} is not its reasons rendered: ${JSON.stringify(texts)}`);
-    return [name, { state, reasons: texts }];
-  }));
+  return Object.fromEntries(
+    Object.values(all).map(({ name, state, reason, reasons }) => {
+      const texts = reasons.map(renderReason);
+      // The human `reason` is exactly the rendered values, joined.
+      if (texts.join('; ') !== (reason ?? ''))
+        throw new Error(`status --json: reason ${JSON.stringify(reason)} is not its reasons rendered: ${JSON.stringify(texts)}`);
+      return [name, { state, reasons: texts }];
+    }),
+  );
 }
 
 export interface BackgroundCli {
@@ -230,7 +233,6 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-
 
 /** Kills a leftover process a test caused (best effort, by pid) so a failing test leaves nothing behind. */
 export function killIfAlive(pid: number | undefined): void {

@@ -11,7 +11,10 @@ afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true 
 test('extract.input_dir outside the workspace (relative or absolute) is read as given', async () => {
   const story = await readFile(join(REPO, 'Eyjafjalla_data', 'tongren', '01_观测站的清晨.txt'));
   const outside = await makeWorkspace({ 'stories/01.txt': story }, 'pl-outside-input-');
-  const ws = await makeWorkspace({ 'pipeline.ts': PROJECT_PIPELINE_TS, 'pipeline.yaml': await readFile(join(REPO, 'pipeline.yaml'), 'utf8') }, 'pl-outside-ws-');
+  const ws = await makeWorkspace(
+    { 'pipeline.ts': PROJECT_PIPELINE_TS, 'pipeline.yaml': await readFile(join(REPO, 'pipeline.yaml'), 'utf8') },
+    'pl-outside-ws-',
+  );
   made.push(outside, ws);
   for (const dir of [`../${basename(outside)}/stories`, join(outside, 'stories')]) {
     const r = await runJson(ws, ['extract', '--set', `extract.input_dir=${dir}`]);
@@ -32,7 +35,9 @@ test('register.dataset_dir outside the workspace is refused before any work; an 
   for (const dir of [`../${basename(outside)}`, outside]) {
     const r = await runJson(ws, ['register', '--cpu-only', '--set', `register.dataset_dir=${dir}`]);
     expect(r.code).toBe(1);
-    expect(r.stage('register').error).toMatch(/register\.dataset_dir.*outside|outside.*register merges its entries only into a dataset_info\.json inside the workspace/);
+    expect(r.stage('register').error).toMatch(
+      /register\.dataset_dir.*outside|outside.*register merges its entries only into a dataset_info\.json inside the workspace/,
+    );
     expect(await readFile(join(outside, 'dataset_info.json'), 'utf8')).toBe('{}\n');
   }
   const inside = await runJson(ws, ['register', '--cpu-only', '--set', `register.dataset_dir=${join(ws, 'data')}`]);

@@ -41,7 +41,7 @@ afterAll(async () => {
   await removeWorkspaces();
 });
 
-test('SIGINT ends the stage\'s child and grandchild, exits 130 and records nothing for the stage', async () => {
+test("SIGINT ends the stage's child and grandchild, exits 130 and records nothing for the stage", async () => {
   const ws = await engineWorkspace(TREE_DAG, { 'in/a.txt': 'alpha\n' });
   const run = startCli(ws, ['run', '--json']);
   leftovers.push(run.pid);

@@ -63,7 +63,7 @@ function checkContract(stdout: string, stageNames: string[]): { events: Array<Re
   return { events, summary };
 }
 
-test('every stdout line of run --json is JSON, children\'s output stays out of it, the summary is last', async () => {
+test("every stdout line of run --json is JSON, children's output stays out of it, the summary is last", async () => {
   const ws = await engineWorkspace(CHATTY_DAG, { 'in/a.txt': 'a\n', 'pipeline.yaml': 'gpus: [0]\n' });
   const r = await cli(ws, ['run', '--json']);
   expect(r.code).toBe(0);

@@ -107,9 +107,9 @@ test('--wait reports whom it waits for at every interval, until the timeout', as
     await writeFile(join(dir, 'lock'), JSON.stringify(lock));
     const reports: Array<[number, number]> = [];
     const l = new WorkspaceLock(join(dir, 'lock'));
-    await expect(
-      l.acquire('test', 'ff', { wait: true, timeoutMs: 1200, reportEveryMs: 300, onWait: (h, ms) => reports.push([h.pid, ms]) }),
-    ).rejects.toThrow(/gave up waiting/);
+    await expect(l.acquire('test', 'ff', { wait: true, timeoutMs: 1200, reportEveryMs: 300, onWait: (h, ms) => reports.push([h.pid, ms]) })).rejects.toThrow(
+      /gave up waiting/,
+    );
     expect(reports.length).toBeGreaterThanOrEqual(3);
     expect(reports.every(([p]) => p === pid)).toBe(true);
     expect(reports[0]![1]).toBe(0);

@@ -25,7 +25,13 @@ test('the deps picked: those of stages behind upstream work that no stage writes
   );
   // extract waits for nothing (its deps are hashed when it is evaluated, right away); `data` holds
   // outs of extract and register; adapters are train's.
-  expect(sourceDepsBehindUpstream(g, ['extract', 'register', 'train', 'regress'])).toEqual(['data/curated.json', 'models/base', '/opt/models/qwen', 'cfg/*.yaml', 'cases.jsonl']);
+  expect(sourceDepsBehindUpstream(g, ['extract', 'register', 'train', 'regress'])).toEqual([
+    'data/curated.json',
+    'models/base',
+    '/opt/models/qwen',
+    'cfg/*.yaml',
+    'cases.jsonl',
+  ]);
   // Without its upstream in the run, a stage is evaluated at once: nothing to start early.
   expect(sourceDepsBehindUpstream(g, ['train'])).toEqual([]);
 });

@@ -97,7 +97,9 @@ test('a run record that does not parse counts as never run, with one warning nam
   expect(st.code).toBe(0);
   const one = (JSON.parse(st.stdout) as { stages: Array<{ name: string; reasons: Reason[] }> }).stages.find((s) => s.name === 'one');
   expect(one?.reasons).toEqual([{ kind: 'never-ran' }]);
-  expect(st.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^warning: \S*\.pipeline\/state\/one\.json: unusable run record \(key: .*\); ignored, the stage counts as not run$/)]);
+  expect(st.stderr.trim().split('\n')).toEqual([
+    expect.stringMatching(/^warning: \S*\.pipeline\/state\/one\.json: unusable run record \(key: .*\); ignored, the stage counts as not run$/),
+  ]);
   // The stage runs again (the cache holds its key: restored), and the record is whole again.
   const r = await runJson(ws);
   expect(['ran', 'restored']).toContain(r.stage('one').status);

@@ -39,8 +39,17 @@ test('param reasons carry the key and both values; unset reads as (unset)', () =
 });
 
 test('a code reason names the changed files and packages with their versions', () => {
-  const before: Array<[string, string]> = [['npm:node_modules/zod', '4.0.0'], ['stages/a/stage.ts', h('1')], ['stages/b/mix.ts', h('2')]];
-  const after: Array<[string, string]> = [['npm:node_modules/zod', '4.1.0'], ['stages/a/stage.ts', h('1')], ['stages/b/mix.ts', h('3')], ['stages/b/new.ts', h('4')]];
+  const before: Array<[string, string]> = [
+    ['npm:node_modules/zod', '4.0.0'],
+    ['stages/a/stage.ts', h('1')],
+    ['stages/b/mix.ts', h('2')],
+  ];
+  const after: Array<[string, string]> = [
+    ['npm:node_modules/zod', '4.1.0'],
+    ['stages/a/stage.ts', h('1')],
+    ['stages/b/mix.ts', h('3')],
+    ['stages/b/new.ts', h('4')],
+  ];
   const r = codeReason(before, after);
   expect(r).toEqual({ kind: 'code', files: ['stages/b/mix.ts', 'stages/b/new.ts'], packages: [{ name: 'zod', from: '4.0.0', to: '4.1.0' }] });
   expect(renderReason(r)).toBe('code changed: stages/b/mix.ts, stages/b/new.ts, package zod 4.0.0 → 4.1.0');

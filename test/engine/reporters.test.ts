@@ -45,7 +45,10 @@ test('plain output: the warning once, a repeated wait line once, the failure mes
   expect(count(r.stdout, 'waiting for the server (0 s)')).toBe(1);
   expect(count(r.stdout, 'waiting for the server (1 s)')).toBe(1);
   // Once in the stage's line; the log tail (indented) shows the log's own record of it.
-  const own = r.stdout.split('\n').filter((l) => !l.startsWith('    ')).join('\n');
+  const own = r.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('    '))
+    .join('\n');
   expect(count(own, 'the tool said no')).toBe(1);
   const lines = r.stdout.split('\n').filter(Boolean);
   expect(lines.filter((l, i) => lines.indexOf(l) !== i)).toEqual([]);

@@ -53,12 +53,18 @@ afterAll(async () => {
 
 test.each([
   ['declaredOuts outside the workspace', (rec: Record<string, unknown>, victim: string) => (rec.declaredOuts = [`../${victim}`])],
-  ['an out file outside the workspace', (rec: Record<string, unknown>, victim: string) => ((rec.outs as Array<{ path: string }>)[0]!.path = `../${victim}/keep.txt`)],
+  [
+    'an out file outside the workspace',
+    (rec: Record<string, unknown>, victim: string) => ((rec.outs as Array<{ path: string }>)[0]!.path = `../${victim}/keep.txt`),
+  ],
   ['an absolute out path', (rec: Record<string, unknown>, victim: string) => (rec.declaredOuts = [`/tmp/${victim}`])],
-  ['outs other than the stage declares', (rec: Record<string, unknown>) => {
-    rec.declaredOuts = ['out/two.txt'];
-    (rec.outs as Array<{ path: string }>)[0]!.path = 'out/two.txt';
-  }],
+  [
+    'outs other than the stage declares',
+    (rec: Record<string, unknown>) => {
+      rec.declaredOuts = ['out/two.txt'];
+      (rec.outs as Array<{ path: string }>)[0]!.path = 'out/two.txt';
+    },
+  ],
 ])('a resealed record with %s is not restored and nothing outside is touched', async (_what, change) => {
   const { ws, sentinel, recFile } = await twoRuns();
   await edit(recFile, (rec) => change(rec, basename(sentinel)), true);
@@ -100,10 +106,14 @@ test('a doctored workspace state record never makes a stage fresh', async () => 
   await rm(join(ws, 'cache'), { recursive: true });
   // The out is gone, but the state record (resealed) claims another, existing out.
   await rm(join(ws, 'out/one.txt'));
-  await edit(join(ws, '.pipeline/state/one.json'), (rec) => {
-    rec.declaredOuts = ['in'];
-    rec.outs = [{ path: 'in/a.txt', hash: contentHash('alpha\n'), size: 6 }];
-  }, true);
+  await edit(
+    join(ws, '.pipeline/state/one.json'),
+    (rec) => {
+      rec.declaredOuts = ['in'];
+      rec.outs = [{ path: 'in/a.txt', hash: contentHash('alpha\n'), size: 6 }];
+    },
+    true,
+  );
   let r = await runJson(ws, ['one']);
   expect(r.stage('one').status).toBe('ran');
   // The record names outs the stage does not declare: it counts as never run, with a warning naming it.

@@ -6,7 +6,6 @@ import { ranOnce, read, removeWorkspaces, runJson, runsOf, statusJson, stdWorksp
 
 afterAll(removeWorkspaces);
 
-
 test('a stage that never ran is stale with that reason, in status and run', async () => {
   const ws = await stdWorkspace();
   const st = await statusJson(ws);

@@ -6,7 +6,6 @@ import { cli, ranOnce, read, removeWorkspaces, runJson, runsOf, statusJson } fro
 
 afterAll(removeWorkspaces);
 
-
 // (A stage's code is the import closure of the module that defines it: here pipeline.ts, for
 // all three. Stages in modules of their own: codeFingerprint.test.ts.)
 test('editing pipeline.ts, where the stages are defined, is a code change of each of them', async () => {

@@ -99,7 +99,9 @@ test('a cache file of an earlier version is dropped without a warning', async ()
   const c = new StatCache(file, dir, (m) => warnings.push(m));
   c.load();
   expect(warnings).toEqual([]);
-  expect(c.lookup(join(dir, 'x.txt'), { size: 6, mtimeMs: 1, ctimeMs: 1, ino: 1, mode: 0o100644, isDirectory: () => false, isFile: () => true })).toBeUndefined();
+  expect(
+    c.lookup(join(dir, 'x.txt'), { size: 6, mtimeMs: 1, ctimeMs: 1, ino: 1, mode: 0o100644, isDirectory: () => false, isFile: () => true }),
+  ).toBeUndefined();
 });
 
 test('through the CLI: a damaged .pipeline/statcache.json is one warning, and every stage is still judged right', async () => {

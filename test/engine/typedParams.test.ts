@@ -34,7 +34,13 @@ const pipeline = definePipeline({
   stages: [
     typed,
     // An untyped stage (from a module that does not know the schema) still fits.
-    defineStage({ name: 'untyped', params: ['anything.at.all'], async run(ctx) { void ctx.param<number>('anything.at.all'); } }),
+    defineStage({
+      name: 'untyped',
+      params: ['anything.at.all'],
+      async run(ctx) {
+        void ctx.param<number>('anything.at.all');
+      },
+    }),
   ],
 });
 

@@ -8,8 +8,7 @@ import * as samplesModule from '../../stages/extract/samples.js';
 
 const opts = fileOptions(configSchema.parse(undefined));
 /** [speaker or kind, text] of every quote. */
-const speakers = (text: string, o = opts) =>
-  analyzeText(text, o).segmented.utterances.map((u) => [u.kind === 'speech' ? (u.speaker ?? '?') : u.kind, u.text]);
+const speakers = (text: string, o = opts) => analyzeText(text, o).segmented.utterances.map((u) => [u.kind === 'speech' ? (u.speaker ?? '?') : u.kind, u.text]);
 const samples = (text: string, o = opts) => extractFile(Buffer.from(text), o).samples;
 const baseNames = buildNameIndex(opts.persona, opts.doctor, opts.others);
 
@@ -57,7 +56,16 @@ describe('non-speech', () => {
   test('written text: 写道, 一行字, 日记本上; 旁白 and 附言 labels are nobody', () => {
     expect(speakers('日记本上多了一行字：“今天很开心。”')[0]![0]).toBe('sign');
     expect(speakers('便签上写着：“请您一定保密。”')[0]![0]).toBe('sign');
-    const script = ['艾雅法拉：前辈，早。', '博士：早。', '旁白：博士没有回答。', '附言：下次再说。', '艾雅法拉（内心）：他好像很累。', '艾雅法拉：那我先走了。', '博士：好。', '艾雅法拉：明天见。'].join('\n');
+    const script = [
+      '艾雅法拉：前辈，早。',
+      '博士：早。',
+      '旁白：博士没有回答。',
+      '附言：下次再说。',
+      '艾雅法拉（内心）：他好像很累。',
+      '艾雅法拉：那我先走了。',
+      '博士：好。',
+      '艾雅法拉：明天见。',
+    ].join('\n');
     const got = speakers(script);
     expect(got.filter((x) => x[1] === '博士没有回答。' || x[1] === '下次再说。')).toEqual([]);
     expect(got.find((x) => x[1] === '他好像很累。')![0]).toBe('thought');
@@ -88,7 +96,9 @@ describe('character discovery', () => {
 });
 
 describe('address and turn-taking', () => {
-  const pair = ['博士推开门，艾雅法拉正趴在桌上。', '“还没吃饭？”', '“啊，前辈。几点了？”', '“八点。”', '“诶？我以为才六点。”', '“先吃饭。”', '“可是……”'].join('\n\n');
+  const pair = ['博士推开门，艾雅法拉正趴在桌上。', '“还没吃饭？”', '“啊，前辈。几点了？”', '“八点。”', '“诶？我以为才六点。”', '“先吃饭。”', '“可是……”'].join(
+    '\n\n',
+  );
   test('only her and the Doctor about: the honorific says who speaks, alternation fills the rest', () => {
     expect(speakers(pair).map((x) => x[0])).toEqual(['doctor', 'persona', 'doctor', 'persona', 'doctor', 'persona']);
   });
@@ -140,7 +150,8 @@ describe('sample format', () => {
   });
   test('no canned opener after a line that could not be used; her line there is counted, not hidden', () => {
     // Someone unnamed speaks first: that line is uncertain, so her reply has nothing to answer.
-    const t = '门外有人敲门：“打扰了。”\n\n艾雅法拉说：“前辈，这是今天的观测记录，请您过目。”\n\n博士说：“放这儿吧。”\n\n艾雅法拉说：“好的，那我先回去整理数据了。”';
+    const t =
+      '门外有人敲门：“打扰了。”\n\n艾雅法拉说：“前辈，这是今天的观测记录，请您过目。”\n\n博士说：“放这儿吧。”\n\n艾雅法拉说：“好的，那我先回去整理数据了。”';
     const r = extractFile(Buffer.from(t), opts);
     expect(analyzeText(t, opts).segmented.utterances[0]!.speaker).toBeNull();
     expect(r.samples.every((x) => x[0] !== opts.opener)).toBe(true);

@@ -15,7 +15,15 @@ async function corpusFiles(prefix: string): Promise<Record<string, Buffer>> {
 const readJson = async (p: string) => JSON.parse(await readFile(p, 'utf8')) as unknown;
 interface Report {
   totals: { files: number; samples: number; files_skipped: number };
-  files: Array<{ file: string; status: string; reason?: string; samples: number; encoding: string | null; dropped: Record<string, number>; warnings: Array<{ line: number; reason: string }> }>;
+  files: Array<{
+    file: string;
+    status: string;
+    reason?: string;
+    samples: number;
+    encoding: string | null;
+    dropped: Record<string, number>;
+    warnings: Array<{ line: number; reason: string }>;
+  }>;
 }
 interface Sample {
   system: string;
@@ -130,10 +138,35 @@ describe('extract stage through `pipeline run`', () => {
 
 describe('`pipeline extract` command', () => {
   test('works without pipeline.yaml, honours the old flags, and merges into a curated file with a backup', async () => {
-    const curated = [{ system: 's', conversations: [{ from: 'human', value: '你好' }, { from: 'gpt', value: '前辈好。' }] }];
-    const ws = await makeWorkspace({ ...(await corpusFiles('in')), ...Object.fromEntries(Object.entries(BAD_FILES).map(([k, v]) => [k.replace('Eyjafjalla_data/tongren', 'in'), v])), 'cur.json': JSON.stringify(curated), 'pipeline.ts': PROJECT_PIPELINE_TS });
+    const curated = [
+      {
+        system: 's',
+        conversations: [
+          { from: 'human', value: '你好' },
+          { from: 'gpt', value: '前辈好。' },
+        ],
+      },
+    ];
+    const ws = await makeWorkspace({
+      ...(await corpusFiles('in')),
+      ...Object.fromEntries(Object.entries(BAD_FILES).map(([k, v]) => [k.replace('Eyjafjalla_data/tongren', 'in'), v])),
+      'cur.json': JSON.stringify(curated),
+      'pipeline.ts': PROJECT_PIPELINE_TS,
+    });
     try {
-      const r = await runCli(ws, ['extract', '--input_dir', 'in', '--output', 'out.json', '--report', 'rep.json', '--max_turns', '4', '--merge-existing', 'cur.json']);
+      const r = await runCli(ws, [
+        'extract',
+        '--input_dir',
+        'in',
+        '--output',
+        'out.json',
+        '--report',
+        'rep.json',
+        '--max_turns',
+        '4',
+        '--merge-existing',
+        'cur.json',
+      ]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/\[OK\] merged \d+ new samples into cur\.json/);
       const out = (await readJson(join(ws, 'out.json'))) as Sample[];
@@ -146,7 +179,19 @@ describe('`pipeline extract` command', () => {
       expect(rep.merge_existing.added).toBe(out.length);
       expect(rep.totals.files_skipped).toBe(2);
       // Merging the same samples again adds nothing.
-      const again = await runCli(ws, ['extract', '--input_dir', 'in', '--output', 'out.json', '--report', 'rep.json', '--max_turns', '4', '--merge-existing', 'cur.json']);
+      const again = await runCli(ws, [
+        'extract',
+        '--input_dir',
+        'in',
+        '--output',
+        'out.json',
+        '--report',
+        'rep.json',
+        '--max_turns',
+        '4',
+        '--merge-existing',
+        'cur.json',
+      ]);
       expect(again.stdout).toMatch(/merged 0 new samples/);
       expect(await readJson(join(ws, 'cur.json'))).toEqual(merged);
     } finally {
@@ -154,7 +199,7 @@ describe('`pipeline extract` command', () => {
     }
   });
 
-  test('reads the top-level *.txt files (or --glob), and writes its report next to --output, not over the pipeline\'s', async () => {
+  test("reads the top-level *.txt files (or --glob), and writes its report next to --output, not over the pipeline's", async () => {
     const ws = await makeWorkspace({
       ...(await corpusFiles('in')),
       ...NOT_READ('in'),
@@ -172,7 +217,17 @@ describe('`pipeline extract` command', () => {
       expect(out.some((s) => s.conversations.some((c) => NOT_READ_LINES.includes(c.value)))).toBe(false);
       expect(await readFile(join(ws, 'artifacts/reports/extraction.json'), 'utf8')).toBe('{"the pipeline":"report"}\n');
 
-      const all = await runCli(ws, ['extract', '--input_dir', 'in', '--output', 'out/all.json', '--glob', '**/*.txt', '--report', 'artifacts/reports/extraction.json']);
+      const all = await runCli(ws, [
+        'extract',
+        '--input_dir',
+        'in',
+        '--output',
+        'out/all.json',
+        '--glob',
+        '**/*.txt',
+        '--report',
+        'artifacts/reports/extraction.json',
+      ]);
       expect(all.code).toBe(0);
       expect(all.stdout).toMatch(/files=11 .*\n\[OK\] report=artifacts\/reports\/extraction\.json/);
       const asked = (await readJson(join(ws, 'artifacts/reports/extraction.json'))) as Report;

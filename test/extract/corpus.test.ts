@@ -84,7 +84,12 @@ test('outputs from scratch, from the store and the obvious reference are identic
     expect(res.samples).toEqual(ref.samples);
     expect(res.warnings).toEqual([]);
   }
-  expect(cold.totals).toMatchObject({ files: files.length, files_skipped: 2, samples: ref.samples.length, encodings: { '(empty)': 1, '(binary)': 1, gb18030: 1 } });
+  expect(cold.totals).toMatchObject({
+    files: files.length,
+    files_skipped: 2,
+    samples: ref.samples.length,
+    encodings: { '(empty)': 1, '(binary)': 1, gb18030: 1 },
+  });
   expect(cold.totals.duplicates_across_files).toBeGreaterThan(0);
   expect(cold.totals.dropped.unclosed_quotes).toBe(1);
   expect(cold.totals.dropped.long_paragraphs).toBe(1);
@@ -105,7 +110,9 @@ test('the store is one readable JSON line per file, by content hash; a new file 
   const [name] = await storeFiles();
   const lines = await storeLines(name!);
   expect(lines).toHaveLength(files.length - 1);
-  const parsed = lines.map((l) => JSON.parse(l) as { key: string; sha256: string; result: { report: { samples: number }; turns: string[]; samples: number[][] } });
+  const parsed = lines.map(
+    (l) => JSON.parse(l) as { key: string; sha256: string; result: { report: { samples: number }; turns: string[]; samples: number[][] } },
+  );
   expect(new Set(parsed.map((p) => p.key))).toEqual(new Set(files.map((f) => f.hash)));
   for (const p of parsed) {
     expect(p.result.samples).toHaveLength(p.result.report.samples);
@@ -173,19 +180,37 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
 
   // Cut short (a torn copy), garbage, a line of another format, an empty line.
   await check([...good.slice(0, -1), good.at(-1)!.slice(0, 40)], 1);
-  await check(good.map((l, i) => (i === 2 ? 'AAAA\u0000\u0000{{{' : l)), 1);
-  await check(good.map((l, i) => (i === 3 ? '{"v":4}' : l)), 1);
+  await check(
+    good.map((l, i) => (i === 2 ? 'AAAA\u0000\u0000{{{' : l)),
+    1,
+  );
+  await check(
+    good.map((l, i) => (i === 3 ? '{"v":4}' : l)),
+    1,
+  );
   await check([...good.slice(0, 4), '', ...good.slice(4)], 0, false);
 
   // One entry's result moved under another file's key: the checksum binds a result to its key.
   const a = JSON.parse(good[0]!) as { key: string };
   const b = JSON.parse(good[1]!) as { result: unknown };
-  await check([`{"key":${JSON.stringify(a.key)},"sha256":"${(JSON.parse(good[1]!) as { sha256: string }).sha256}","result":${JSON.stringify(b.result)}}`, ...good.slice(1)], 1);
+  await check(
+    [
+      `{"key":${JSON.stringify(a.key)},"sha256":"${(JSON.parse(good[1]!) as { sha256: string }).sha256}","result":${JSON.stringify(b.result)}}`,
+      ...good.slice(1),
+    ],
+    1,
+  );
 
   // A well-formed line with a valid checksum but a result that breaks the schema (an odd turn count).
   const stored = JSON.parse(good[withSamples]!) as { key: string; result: { report: FileReport; turns: string[]; samples: number[][] } };
-  const odd: FileResult = { report: stored.result.report, samples: stored.result.samples.map((x, k) => (k === 0 ? x.slice(0, 1) : x).map((t) => stored.result.turns[t]!)) };
-  await check(good.map((l, i) => (i === withSamples ? formatLine(stored.key, odd) : l)), 1);
+  const odd: FileResult = {
+    report: stored.result.report,
+    samples: stored.result.samples.map((x, k) => (k === 0 ? x.slice(0, 1) : x).map((t) => stored.result.turns[t]!)),
+  };
+  await check(
+    good.map((l, i) => (i === withSamples ? formatLine(stored.key, odd) : l)),
+    1,
+  );
   // The same line rebuilt from the intact result is accepted as it is: the test above changed only the sample.
   const intact: FileResult = { report: stored.result.report, samples: stored.result.samples.map((x) => x.map((t) => stored.result.turns[t]!)) };
   expect(formatLine(stored.key, intact)).toBe(good[withSamples]);
@@ -196,9 +221,15 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
   };
   expect(signed(stored.key, stored.result)).toBe(good[withSamples]);
   const past = { ...stored.result, samples: [[0, stored.result.turns.length], ...stored.result.samples.slice(1)] };
-  await check(good.map((l, i) => (i === withSamples ? signed(stored.key, past) : l)), 1);
+  await check(
+    good.map((l, i) => (i === withSamples ? signed(stored.key, past) : l)),
+    1,
+  );
   const negative = { ...stored.result, report: { ...stored.result.report, bytes: -1 } };
-  await check(good.map((l, i) => (i === withSamples ? signed(stored.key, negative) : l)), 1);
+  await check(
+    good.map((l, i) => (i === withSamples ? signed(stored.key, negative) : l)),
+    1,
+  );
 });
 
 test('the same content forced into another encoding is its own entry', async () => {

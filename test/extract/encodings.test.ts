@@ -59,7 +59,8 @@ const validAs = (encoding: string, b: Uint8Array) => {
 
 const SIMPLIFIED =
   '博士问：“今天的火山观测怎么样？”\n艾雅法拉笑着说：“很顺利哦，前辈。岩浆湖比上周平静多了。”\n博士点点头：“辛苦了，记得早点休息。”\n艾雅法拉轻声说：“嗯，前辈也别熬夜整理资料了。”\n';
-const TRADITIONAL = '博士問道：“今天的火山觀測怎麼樣？”\n艾雅法拉笑道：“很順利哦，前輩。岩漿湖比上週平靜多了。”\n博士點點頭：“辛苦了，記得早點休息。”\n艾雅法拉輕聲道：“嗯，前輩也別熬夜整理資料了。”\n';
+const TRADITIONAL =
+  '博士問道：“今天的火山觀測怎麼樣？”\n艾雅法拉笑道：“很順利哦，前輩。岩漿湖比上週平靜多了。”\n博士點點頭：“辛苦了，記得早點休息。”\n艾雅法拉輕聲道：“嗯，前輩也別熬夜整理資料了。”\n';
 const JAPANESE = 'エイヤフィヤトラはノートを閉じた。「先輩、今日の観測はとても順調でした。」\nドクターは笑った。「それはよかった。少し休もう。」\n';
 // Every accented letter is followed by a letter, so these bytes are valid GB18030 as well.
 const FRENCH = 'Eyjafjalla etait sûre: le cratère était calme, et elle écrivit le rapport dès lundi.\nLe Docteur répondit que la journée serait brève.\n';
@@ -84,11 +85,19 @@ describe('decoding real files', () => {
   });
 
   test('Windows-1252 bytes 0x80–0x9F are its typographic characters, not C1 controls', async () => {
-    const b = Buffer.concat([latin1('Il dit '), Buffer.from([0x93]), latin1('bonjour'), Buffer.from([0x94]), latin1(' et partit'), Buffer.from([0x85]), latin1('\n')]);
+    const b = Buffer.concat([
+      latin1('Il dit '),
+      Buffer.from([0x93]),
+      latin1('bonjour'),
+      Buffer.from([0x94]),
+      latin1(' et partit'),
+      Buffer.from([0x85]),
+      latin1('\n'),
+    ]);
     expect(await roundTrip('cp1252.txt', b)).toMatchObject({ ok: true, encoding: 'windows-1252', text: 'Il dit “bonjour” et partit…\n' });
   });
 
-  test('UTF-32 with either BOM (the little-endian one starts like UTF-16LE\'s)', async () => {
+  test("UTF-32 with either BOM (the little-endian one starts like UTF-16LE's)", async () => {
     expect(await roundTrip('le.txt', utf32(SIMPLIFIED, true))).toEqual({ ok: true, encoding: 'utf-32le', text: SIMPLIFIED });
     expect(await roundTrip('be.txt', utf32(`${SIMPLIFIED}𠀋😀`, false))).toEqual({ ok: true, encoding: 'utf-32be', text: `${SIMPLIFIED}𠀋😀` });
     // A UTF-32 BOM on something that is not UTF-32 is refused, not decoded as UTF-16.
@@ -104,7 +113,11 @@ describe('decoding real files', () => {
   test('bytes that read about as well in two encodings, or badly in every one, are a guess with a warning', async () => {
     // Four characters that are common both as GB18030 and as Big5.
     const short = await roundTrip('short.txt', encode('你好你好', 'gb18030'));
-    expect(short).toMatchObject({ ok: true, encoding: 'gb18030', warning: expect.stringMatching(/decoded as gb18030 \(best guess.*also valid big5 and read about as well.*extract\.encoding/) });
+    expect(short).toMatchObject({
+      ok: true,
+      encoding: 'gb18030',
+      warning: expect.stringMatching(/decoded as gb18030 \(best guess.*also valid big5 and read about as well.*extract\.encoding/),
+    });
     // Rare characters only (GBK's extension area): valid, but nobody writes fan-fiction in them.
     const rare = Buffer.from(Array.from({ length: 200 }, (_, i) => [0x81 + (i % 31), 0x41 + (i % 50)]).flat());
     expect(validAs('gb18030', rare)).toBe(true);
@@ -116,7 +129,11 @@ describe('decoding real files', () => {
     const b = encode('你好你好', 'gb18030');
     expect(decodeBytes(b, 'big5')).toEqual({ ok: true, encoding: 'big5', text: new TextDecoder('big5').decode(b) });
     expect(decodeBytes(b, 'gb18030')).toEqual({ ok: true, encoding: 'gb18030', text: '你好你好' });
-    expect(decodeBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('前辈')]), 'utf-8')).toEqual({ ok: true, encoding: 'utf-8-bom', text: '前辈' });
+    expect(decodeBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('前辈')]), 'utf-8')).toEqual({
+      ok: true,
+      encoding: 'utf-8-bom',
+      text: '前辈',
+    });
     expect(decodeBytes(utf32('前辈', true), 'utf-32le')).toEqual({ ok: true, encoding: 'utf-32le', text: '前辈' });
     expect(decodeBytes(b, 'utf-8')).toEqual({ ok: false, reason: 'unknown_encoding', detail: 'not valid utf-8 (forced by extract.encoding)' });
   });
@@ -154,7 +171,7 @@ describe('through the CLI', () => {
     await rm(ws, { recursive: true, force: true });
   });
 
-  test('`pipeline run extract` reports each file\'s encoding and warns about the guesses', async () => {
+  test("`pipeline run extract` reports each file's encoding and warns about the guesses", async () => {
     const r = await runCli(ws, ['run', 'extract', '--json']);
     expect(parseJsonEvents(r.stdout).summary.stages[0]).toMatchObject({ name: 'extract', status: 'ran' });
     // The guess is shown in the run's own output, not only in the log.

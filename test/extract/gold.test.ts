@@ -55,7 +55,9 @@ describe('gold set', () => {
     const mine = summarize(acc!);
     const inSamples = summarize(accSamples!);
     const old = summarize(accOld!);
-    console.log(`gold set (${gold.length} files)\n  new, attributed: ${JSON.stringify(mine)}\n  new, in samples: ${JSON.stringify(inSamples)}\n  old algorithm:   ${JSON.stringify(old)}`);
+    console.log(
+      `gold set (${gold.length} files)\n  new, attributed: ${JSON.stringify(mine)}\n  new, in samples: ${JSON.stringify(inSamples)}\n  old algorithm:   ${JSON.stringify(old)}`,
+    );
     expect(mine.gpt_precision).toBeGreaterThanOrEqual(0.95);
     expect(mine.gpt_recall).toBeGreaterThanOrEqual(0.7);
     expect(mine.human_precision).toBeGreaterThanOrEqual(0.9);

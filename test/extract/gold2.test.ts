@@ -95,12 +95,29 @@ describe('anchorProblems', () => {
   const g = (utterances: GoldFile['utterances']): GoldFile => ({ file: 'x.txt', encoding: 'utf-8', utterances });
 
   test('accepts whole quoted spans and script lines in order', () => {
-    expect(anchorProblems(g([{ speaker: 'persona', text: '前辈，早。' }, { speaker: 'persona', text: '今天也去观测站吗？' }, { speaker: 'doctor', text: '去。' }]), story)).toEqual([]);
+    expect(
+      anchorProblems(
+        g([
+          { speaker: 'persona', text: '前辈，早。' },
+          { speaker: 'persona', text: '今天也去观测站吗？' },
+          { speaker: 'doctor', text: '去。' },
+        ]),
+        story,
+      ),
+    ).toEqual([]);
   });
 
   test('rejects a truncated span, a label out of order, a text not in the story and a bad speaker', () => {
     expect(anchorProblems(g([{ speaker: 'persona', text: '前辈，' }]), story)).toHaveLength(1);
-    expect(anchorProblems(g([{ speaker: 'doctor', text: '去。' }, { speaker: 'persona', text: '前辈，早。' }]), story)).toHaveLength(1);
+    expect(
+      anchorProblems(
+        g([
+          { speaker: 'doctor', text: '去。' },
+          { speaker: 'persona', text: '前辈，早。' },
+        ]),
+        story,
+      ),
+    ).toHaveLength(1);
     expect(anchorProblems(g([{ speaker: 'persona', text: '晚安。' }]), story)).toHaveLength(1);
     expect(anchorProblems(g([{ speaker: 'her', text: '前辈，早。' }]), story)).toHaveLength(1);
   });

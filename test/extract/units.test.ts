@@ -6,8 +6,7 @@ import { normalizeText } from '../../stages/extract/normalize.js';
 import { checkParagraph } from '../../stages/extract/nsfw.js';
 
 const opts = fileOptions(configSchema.parse(undefined));
-const speakers = (text: string) =>
-  analyzeText(text, opts).segmented.utterances.map((u) => [u.kind === 'speech' ? (u.speaker ?? '?') : u.kind, u.text]);
+const speakers = (text: string) => analyzeText(text, opts).segmented.utterances.map((u) => [u.kind === 'speech' ? (u.speaker ?? '?') : u.kind, u.text]);
 
 describe('decode', () => {
   const text = '艾雅法拉说：“前辈，早上好。”';
@@ -21,7 +20,12 @@ describe('decode', () => {
     for (let i = 0; i < be.length; i += 2) [be[i], be[i + 1]] = [be[i + 1]!, be[i]!];
     expect(decodeBytes(be)).toEqual({ ok: true, encoding: 'utf-16be', text });
     // 你好 in GB18030: two characters are also two common Big5 ones, so it is a guess, and says so.
-    expect(decodeBytes(Buffer.from([0xc4, 0xe3, 0xba, 0xc3]))).toEqual({ ok: true, encoding: 'gb18030', text: '你好', warning: expect.stringMatching(/best guess.*also valid big5/) });
+    expect(decodeBytes(Buffer.from([0xc4, 0xe3, 0xba, 0xc3]))).toEqual({
+      ok: true,
+      encoding: 'gb18030',
+      text: '你好',
+      warning: expect.stringMatching(/best guess.*also valid big5/),
+    });
   });
   test('UTF-8 of every sequence length decodes exactly, a large file after a small one included', () => {
     // 1-byte, 2-byte (é, ©), 3-byte (CJK, “”, \u3000, a leading U+FEFF), 4-byte (emoji, CJK ext. B) sequences.
@@ -52,7 +56,7 @@ describe('normalize', () => {
   test('CRLF, zero-width characters, HTML entities and quote styles', () => {
     expect(normalizeText('a\r\nb\rc')).toBe('a\nb\nc');
     expect(normalizeText('前\u200b辈\ufeff')).toBe('前辈');
-    expect(normalizeText('It&#39;s &quot;ok&quot; &amp; &#x4f60;')).toBe('It\'s “ok” & 你');
+    expect(normalizeText('It&#39;s &quot;ok&quot; &amp; &#x4f60;')).toBe("It's “ok” & 你");
     expect(normalizeText('「前辈，『熔岩』很美。」')).toBe('“前辈，‘熔岩’很美。”');
     expect(normalizeText('『前辈』')).toBe('“前辈”');
     expect(normalizeText('她说："好的。"然后"走吧')).toBe('她说：“好的。”然后“走吧');
@@ -61,11 +65,9 @@ describe('normalize', () => {
 
 describe('segment and attribute', () => {
   test('attribution before and after quotes, pronouns, paragraph inheritance', () => {
-    const t = [
-      '博士走进观测室。艾雅法拉抬起头，小声说：“前辈，您来得正好。”',
-      '“数据整理好了吗？”博士问。',
-      '“还差一点。”她揉了揉眼睛，“今晚就能完成。”',
-    ].join('\n');
+    const t = ['博士走进观测室。艾雅法拉抬起头，小声说：“前辈，您来得正好。”', '“数据整理好了吗？”博士问。', '“还差一点。”她揉了揉眼睛，“今晚就能完成。”'].join(
+      '\n',
+    );
     expect(speakers(t)).toEqual([
       ['persona', '前辈，您来得正好。'],
       ['doctor', '数据整理好了吗？'],
@@ -112,11 +114,7 @@ describe('segment and attribute', () => {
   });
 
   test('thoughts, terms and written text are not utterances', () => {
-    const t = [
-      '艾雅法拉心想：“前辈会不会生气呢？”',
-      '这种现象被称为“火山冬天”。她把所谓的“安全距离”又念了一遍。',
-      '便签上写着：“记得吃饭。——博士”',
-    ].join('\n');
+    const t = ['艾雅法拉心想：“前辈会不会生气呢？”', '这种现象被称为“火山冬天”。她把所谓的“安全距离”又念了一遍。', '便签上写着：“记得吃饭。——博士”'].join('\n');
     expect(speakers(t).map((x) => x[0])).toEqual(['thought', 'term', 'term', 'sign']);
   });
 

@@ -44,7 +44,7 @@ export function runCli(
       [BIN, ...args],
       { cwd, env: env as NodeJS.ProcessEnv, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
@@ -54,7 +54,10 @@ export function runCli(
 }
 
 /** Parses the `--json` event lines of a run; returns all events and the final summary. */
-export function parseJsonEvents(stdout: string): { events: Array<Record<string, unknown>>; summary: { ok: boolean; stages: Array<{ name: string; status: string; reason?: string; ms?: number }> } } {
+export function parseJsonEvents(stdout: string): {
+  events: Array<Record<string, unknown>>;
+  summary: { ok: boolean; stages: Array<{ name: string; status: string; reason?: string; ms?: number }> };
+} {
   const events = stdout
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))

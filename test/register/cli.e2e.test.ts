@@ -29,7 +29,9 @@ describe('pipeline run register (CLI)', () => {
     const { ws, info } = await projectWorkspace();
     const first = await runCli(ws, ['run', 'register']);
     expect(first.code).toBe(0);
-    expect(first.stdout + first.stderr).toMatch(/register: eyjafjalla_sft 42, eyjafjalla_tongren_sft \d+; mix concat ≈ \d+ samples; chars\/turn p95 \d+; \d+ duplicate\(s\); no tokenizer\.json/);
+    expect(first.stdout + first.stderr).toMatch(
+      /register: eyjafjalla_sft 42, eyjafjalla_tongren_sft \d+; mix concat ≈ \d+ samples; chars\/turn p95 \d+; \d+ duplicate\(s\); no tokenizer\.json/,
+    );
 
     // foreign entries untouched, in order; the extracted dataset's entry appended
     const published = await readFile(join(ws, 'data/dataset_info.json'), 'utf8');
@@ -64,7 +66,9 @@ describe('pipeline run register (CLI)', () => {
     await writeFile(mainPath, `${JSON.stringify(main, null, 2)}\n`);
     const fourth = await runCli(ws, ['run', 'register']);
     expect(fourth.code).toBe(1);
-    expect(fourth.stdout + fourth.stderr).toMatch(/data\/eyjafjalla_sft\.json:\d+: sample 3, field conversations\[0\]\.from: expected "human" or "observation", got "gpt"/);
+    expect(fourth.stdout + fourth.stderr).toMatch(
+      /data\/eyjafjalla_sft\.json:\d+: sample 3, field conversations\[0\]\.from: expected "human" or "observation", got "gpt"/,
+    );
     expect(fourth.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -73,7 +77,9 @@ describe('pipeline run register (CLI)', () => {
     const res = await runCli(ws, ['run', 'register']);
     expect(res.code).toBe(1);
     const line = info.split('\n').findIndex((l) => l.startsWith('  "eyjafjalla_sft"')) + 1;
-    expect(res.stdout + res.stderr).toContain(`data/dataset_info.json:${line}:3: entry "eyjafjalla_sft" already exists with different content that the pipeline did not write`);
+    expect(res.stdout + res.stderr).toContain(
+      `data/dataset_info.json:${line}:3: entry "eyjafjalla_sft" already exists with different content that the pipeline did not write`,
+    );
     expect(await readFile(join(ws, 'data/dataset_info.json'), 'utf8')).toBe(info);
   });
 
@@ -81,7 +87,11 @@ describe('pipeline run register (CLI)', () => {
     const cases: Array<[string, number, RegExp]> = [
       ['register:\n  interleave_probs: [0.5, 0.5]\n', 2, /only applies to an interleave mix_strategy/],
       ['register:\n  mix_strategy: interleave_over\n  interleave_probs: [1.0]\n', 3, /has 1 value\(s\) but datasets has 2/],
-      ['# mix\nregister:\n  mix_strategy: interleave_under\n  interleave_probs: [0.7, 0.2]\n', 4, /must sum to 1 \(within numpy.s tolerance, 1\.5e-8\), but they sum to 0\.9/],
+      [
+        '# mix\nregister:\n  mix_strategy: interleave_under\n  interleave_probs: [0.7, 0.2]\n',
+        4,
+        /must sum to 1 \(within numpy.s tolerance, 1\.5e-8\), but they sum to 0\.9/,
+      ],
     ];
     const results = await Promise.all(
       cases.map(async ([yaml]) => runCli(await makeWorkspace({ 'pipeline.ts': PROJECT_PIPELINE_TS, 'pipeline.yaml': yaml }), ['run', 'register'])),

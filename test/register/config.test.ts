@@ -25,7 +25,9 @@ describe('register config', () => {
   });
 
   it('rejects interleave_probs with concat, at interleave_probs', () => {
-    expect(issues({ interleave_probs: [0.5, 0.5] })).toEqual([{ path: 'interleave_probs', message: expect.stringMatching(/only applies to an interleave mix_strategy/) }]);
+    expect(issues({ interleave_probs: [0.5, 0.5] })).toEqual([
+      { path: 'interleave_probs', message: expect.stringMatching(/only applies to an interleave mix_strategy/) },
+    ]);
   });
 
   it('rejects interleave_probs of the wrong length, at interleave_probs', () => {
@@ -46,7 +48,9 @@ describe('register config', () => {
   });
 
   it('rejects an unknown dataset at its index, and unknown keys', () => {
-    expect(issues({ datasets: ['eyjafjalla_sft', 'nope'] })).toEqual([{ path: 'datasets.1', message: expect.stringMatching(/unknown dataset "nope": add it under register.sources/) }]);
+    expect(issues({ datasets: ['eyjafjalla_sft', 'nope'] })).toEqual([
+      { path: 'datasets.1', message: expect.stringMatching(/unknown dataset "nope": add it under register.sources/) },
+    ]);
     expect(issues({ sources: { a: { file: 'a.json', on_invalid: 'skip' } }, datasets: ['a'] })[0]!.path).toBe('sources.a.on_invalid');
     expect(issues({ mix: 'concat' })[0]!.message).toMatch(/mix/);
   });
@@ -58,7 +62,12 @@ describe('trainDatasetArgs', () => {
   });
 
   it('renders interleave_probs comma-joined in dataset order', () => {
-    const params = paramsFrom({ dataset_dir: 'mydata', datasets: ['eyjafjalla_tongren_sft', 'eyjafjalla_sft'], mix_strategy: 'interleave_under', interleave_probs: [0.25, 0.75] });
+    const params = paramsFrom({
+      dataset_dir: 'mydata',
+      datasets: ['eyjafjalla_tongren_sft', 'eyjafjalla_sft'],
+      mix_strategy: 'interleave_under',
+      interleave_probs: [0.25, 0.75],
+    });
     expect(trainDatasetArgs(params)).toEqual({
       dataset: 'eyjafjalla_tongren_sft,eyjafjalla_sft',
       dataset_dir: 'mydata',

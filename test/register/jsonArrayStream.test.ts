@@ -83,7 +83,10 @@ describe('readJsonArray', () => {
     await writeFile(file, Buffer.concat([Buffer.from('[\n  "ok",\n  "caf'), Buffer.from([0xe9]), Buffer.from('"\n]')]));
     const err = await (async () => {
       for await (const _ of readJsonArray(file));
-    })().then(() => undefined, (e: unknown) => e as JsonStreamError);
+    })().then(
+      () => undefined,
+      (e: unknown) => e as JsonStreamError,
+    );
     expect(err?.message).toBe('element 1 is not valid UTF-8 text (save the file as UTF-8)');
     expect([err?.line, err?.col]).toEqual([3, 3]);
   });

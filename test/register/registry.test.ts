@@ -62,7 +62,9 @@ describe('publishing entries into dataset_info.json', () => {
     );
     expect(err).toBeInstanceOf(StageError);
     const line = original.split('\n').findIndex((l) => l.startsWith('  "eyjafjalla_sft"')) + 1;
-    expect((err as Error).message).toContain(`data/dataset_info.json:${line}:3: entry "eyjafjalla_sft" already exists with different content that the pipeline did not write`);
+    expect((err as Error).message).toContain(
+      `data/dataset_info.json:${line}:3: entry "eyjafjalla_sft" already exists with different content that the pipeline did not write`,
+    );
     expect((err as Error).message).toContain('file_name: "eyjafjalla_sft.json" in the file, "eyjafjalla_v2.json" from the pipeline');
     expect(await readFile(join(ws, 'data/dataset_info.json'), 'utf8')).toBe(original);
   });
@@ -86,7 +88,9 @@ describe('publishing entries into dataset_info.json', () => {
     const edited = (await readFile(path, 'utf8')).replace('"eyjafjalla_tongren_sft.json"', '"my_tongren.json"');
     await writeFile(path, edited);
     const moved = { ...TONGREN, num_samples: 10 };
-    await expect(publishEntries(ws, owned({ eyjafjalla_sft: MAIN, eyjafjalla_tongren_sft: moved }))).rejects.toThrow(/entry "eyjafjalla_tongren_sft" already exists/);
+    await expect(publishEntries(ws, owned({ eyjafjalla_sft: MAIN, eyjafjalla_tongren_sft: moved }))).rejects.toThrow(
+      /entry "eyjafjalla_tongren_sft" already exists/,
+    );
     expect(await readFile(path, 'utf8')).toBe(edited);
   });
 
@@ -147,7 +151,9 @@ describe('containment of dataset_info.json (#14 item 7)', () => {
     const { symlink } = await import('node:fs/promises');
     const rel = `${relative(ws, outside)}/dataset_info.json`;
     expect(rel.startsWith('../')).toBe(true);
-    await expect(publishEntries(ws, { dataset_info: rel, entries: { eyjafjalla_sft: MAIN } })).rejects.toThrow(/outside .*register merges its entries only into a dataset_info.json inside the workspace/);
+    await expect(publishEntries(ws, { dataset_info: rel, entries: { eyjafjalla_sft: MAIN } })).rejects.toThrow(
+      /outside .*register merges its entries only into a dataset_info.json inside the workspace/,
+    );
     await expect(publishEntries(ws, { dataset_info: join(outside, 'dataset_info.json'), entries: { eyjafjalla_sft: MAIN } })).rejects.toThrow(StageError);
     await symlink(outside, join(ws, 'linked'));
     await expect(publishEntries(ws, { dataset_info: 'linked/dataset_info.json', entries: { eyjafjalla_sft: MAIN } })).rejects.toThrow(/symbolic link/);

@@ -39,7 +39,12 @@ async function report(ws: string) {
 describe('dataset stats', () => {
   it('counts samples and turns and gives exact per-turn character percentiles', async () => {
     // turn lengths: 1..20 characters, in 10 two-turn samples
-    const samples = Array.from({ length: 10 }, (_, k) => sample([['human', 'x'.repeat(2 * k + 1)], ['gpt', 'y'.repeat(2 * k + 2)]]));
+    const samples = Array.from({ length: 10 }, (_, k) =>
+      sample([
+        ['human', 'x'.repeat(2 * k + 1)],
+        ['gpt', 'y'.repeat(2 * k + 2)],
+      ]),
+    );
     const ws = await makeWorkspace({ 'data/main.json': datasetText(samples), 'data/extra.json': '[]' });
     await runRegister(ws, paramsFrom(TWO));
     const d = (await report(ws)).datasets.main;
@@ -73,9 +78,21 @@ describe('dataset stats', () => {
     const ws = await makeWorkspace({
       'models/tiny/tokenizer.json': tinyTokenizer(),
       'data/main.json': datasetText([
-        sample([['human', '你好'], ['gpt', '前辈 你好']]), // 3 tokens
-        sample([['human', '火山 火山 火山'], ['gpt', '前辈 火山 你好 前辈']], '你好 前辈'), // 2 + 3 + 4 = 9
-        sample([['human', '你好'], ['gpt', '火山']]), // 2
+        sample([
+          ['human', '你好'],
+          ['gpt', '前辈 你好'],
+        ]), // 3 tokens
+        sample(
+          [
+            ['human', '火山 火山 火山'],
+            ['gpt', '前辈 火山 你好 前辈'],
+          ],
+          '你好 前辈',
+        ), // 2 + 3 + 4 = 9
+        sample([
+          ['human', '你好'],
+          ['gpt', '火山'],
+        ]), // 2
       ]),
       'data/extra.json': '[]',
     });

@@ -14,7 +14,14 @@ const two = (extra: Record<string, unknown> = {}) => ({
   datasets: ['curated', 'extracted'],
   ...extra,
 });
-const ok = (value: string, system?: string) => sample([['human', `前辈${value}？`], ['gpt', `好的，${value}。`]], system);
+const ok = (value: string, system?: string) =>
+  sample(
+    [
+      ['human', `前辈${value}？`],
+      ['gpt', `好的，${value}。`],
+    ],
+    system,
+  );
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -32,7 +39,9 @@ test('datasets of one mix with different system prompts are reported, and refuse
   };
   const w = await ws(files);
   const r = await runRegister(w, paramsFrom(two()));
-  expect(messages(r)).toContain('the datasets of the mix use 2 different system prompts: "你是艾雅法拉。" (curated 2); "你是一个乐于助人的助手。" (extracted 1)');
+  expect(messages(r)).toContain(
+    'the datasets of the mix use 2 different system prompts: "你是艾雅法拉。" (curated 2); "你是一个乐于助人的助手。" (extracted 1)',
+  );
   const report = JSON.parse(await readFile(join(w, 'artifacts/reports/datasets.json'), 'utf8'));
   expect(report.system_prompts).toEqual([
     { prompt: PERSONA, samples: { curated: 2 } },
@@ -40,7 +49,10 @@ test('datasets of one mix with different system prompts are reported, and refuse
   ]);
   await expect(runRegister(await ws(files), paramsFrom(two({ mixed_system_prompts: 'fail' })))).rejects.toThrow(StageError);
   // one prompt everywhere: nothing to say
-  const same = await runRegister(await ws({ ...files, 'data/extracted.json': datasetText([ok('三', PERSONA)]) }), paramsFrom(two({ mixed_system_prompts: 'fail' })));
+  const same = await runRegister(
+    await ws({ ...files, 'data/extracted.json': datasetText([ok('三', PERSONA)]) }),
+    paramsFrom(two({ mixed_system_prompts: 'fail' })),
+  );
   expect(messages(same)).not.toContain('different system prompts');
 });
 
@@ -54,7 +66,13 @@ test("rows without system in a dataset that declares the column are warned about
 });
 
 test('a leading system turn, observation / function_call turns and a JSON Lines file are accepted, as LLaMA-Factory accepts them', async () => {
-  const withTurn = { conversations: [{ from: 'system', value: PERSONA }, { from: 'human', value: '你好' }, { from: 'gpt', value: '前辈好。' }] };
+  const withTurn = {
+    conversations: [
+      { from: 'system', value: PERSONA },
+      { from: 'human', value: '你好' },
+      { from: 'gpt', value: '前辈好。' },
+    ],
+  };
   const tools = {
     system: PERSONA,
     conversations: [
@@ -80,7 +98,12 @@ test('a JSON Lines line that is not JSON names file and line; a system turn late
   const w = await ws({ 'data/curated.json': datasetText([ok('一', PERSONA)]), 'data/extracted.jsonl': `${JSON.stringify(ok('二'))}\n{"conversations": [\n` });
   const reg = { sources: { curated: { file: 'data/curated.json' }, extracted: { file: 'data/extracted.jsonl' } }, datasets: ['curated', 'extracted'] };
   await expect(runRegister(w, paramsFrom(reg))).rejects.toThrow(/data\/extracted\.jsonl:2:1: not valid JSON/);
-  const late = { conversations: [{ from: 'human', value: '你好' }, { from: 'system', value: PERSONA }] };
+  const late = {
+    conversations: [
+      { from: 'human', value: '你好' },
+      { from: 'system', value: PERSONA },
+    ],
+  };
   const w2 = await ws({ 'data/curated.json': datasetText([late]), 'data/extracted.json': datasetText([ok('二')]) });
   await expect(runRegister(w2, paramsFrom(two()))).rejects.toThrow(/conversations\[1\]\.from: a system turn is only allowed first/);
 });

@@ -32,12 +32,41 @@ function lineOf(samples: unknown[], index: number): number {
 
 describe('register validation (on_invalid: fail)', () => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['a wrong role order', sample([['gpt', '你好'], ['human', '前辈好']]), /field conversations\[0\]\.from: expected "human" or "observation", got "gpt"/],
-    ['an odd turn count', sample([['human', '你好'], ['gpt', '前辈好'], ['human', '还有吗']]), /field conversations: has 3 turns; it must end with a "gpt" turn/],
-    ['an empty value', sample([['human', '你好'], ['gpt', '   ']]), /field conversations\[1\]\.value: is empty/],
+    [
+      'a wrong role order',
+      sample([
+        ['gpt', '你好'],
+        ['human', '前辈好'],
+      ]),
+      /field conversations\[0\]\.from: expected "human" or "observation", got "gpt"/,
+    ],
+    [
+      'an odd turn count',
+      sample([
+        ['human', '你好'],
+        ['gpt', '前辈好'],
+        ['human', '还有吗'],
+      ]),
+      /field conversations: has 3 turns; it must end with a "gpt" turn/,
+    ],
+    [
+      'an empty value',
+      sample([
+        ['human', '你好'],
+        ['gpt', '   '],
+      ]),
+      /field conversations\[1\]\.value: is empty/,
+    ],
     ['a missing role key', { conversations: [{ value: '你好' }, { from: 'gpt', value: '嗯' }] }, /field conversations\[0\]\.from: missing role key "from"/],
     ['a non-string system', { system: 42, conversations: GOOD_A.conversations }, /field system: must be a string when present/],
-    ['an undeclared role', sample([['human', '你好'], ['assistant', '前辈好']]), /field conversations\[1\]\.from: role "assistant" is not one LLaMA-Factory's ShareGPT format knows \(human, gpt, observation, function_call, system\)/],
+    [
+      'an undeclared role',
+      sample([
+        ['human', '你好'],
+        ['assistant', '前辈好'],
+      ]),
+      /field conversations\[1\]\.from: role "assistant" is not one LLaMA-Factory's ShareGPT format knows \(human, gpt, observation, function_call, system\)/,
+    ],
     ['missing conversations', { system: '你是艾雅法拉。' }, /field conversations: missing "conversations"/],
     ['no turns', { conversations: [] }, /field conversations: has no turns/],
     ['a sample that is not an object', ['human', '你好'], /field \(sample\): must be an object/],
@@ -64,7 +93,9 @@ describe('register validation (on_invalid: fail)', () => {
 
   it('names file:line:col when the file is not valid JSON', async () => {
     const ws = await makeWorkspace({ 'data/eyjafjalla_sft.json': '[\n  {"conversations": [}\n]\n' });
-    await expect(runRegister(ws, paramsFrom(onlyMain('fail')))).rejects.toThrow(/data\/eyjafjalla_sft\.json:2:22: element 0 is not valid JSON: expected a value, found "\}"/);
+    await expect(runRegister(ws, paramsFrom(onlyMain('fail')))).rejects.toThrow(
+      /data\/eyjafjalla_sft\.json:2:22: element 0 is not valid JSON: expected a value, found "\}"/,
+    );
   });
 
   it('says which source file is missing and how to make it', async () => {

@@ -19,7 +19,17 @@ describe('regression cases file', () => {
   test.each([
     ['not JSON', '{"id": "x",', /cases\.jsonl:1: not valid JSON/],
     ['wrong role order', line({ ...ok, messages: [{ role: 'assistant', content: 'x' }] }), /messages\[0\]\.role expected "user"/],
-    ['even message count', line({ ...ok, messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] }), /messages has 2 user\/assistant messages; it must end with a user message/],
+    [
+      'even message count',
+      line({
+        ...ok,
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: 'y' },
+        ],
+      }),
+      /messages has 2 user\/assistant messages; it must end with a user message/,
+    ],
     ['a role the API does not know', line({ ...ok, messages: [{ role: 'tool', content: 'x' }] }), /messages\[0\]\.role/],
     ['a check of the wrong type', line({ ...ok, checks: { must_contain: 3 } }), /checks\.must_contain/],
   ])('%s is rejected with file, line and field', (_name, text, message) => {

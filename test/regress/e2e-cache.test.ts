@@ -75,7 +75,9 @@ describe('regress stage (end to end, fake llamafactory-cli api)', () => {
     expect(await readJsonl(join(w.ws, 'artifacts/regress/history.jsonl'))).toHaveLength(1);
     expect(existsSync(join(w.ws, 'artifacts/reports/regression.html'))).toBe(true);
     // The closing terminal summary.
-    const messages = parseJsonEvents(r.stdout).events.filter((e) => e.event === 'progress' && e.stage === 'regress').map((e) => String(e.message));
+    const messages = parseJsonEvents(r.stdout)
+      .events.filter((e) => e.event === 'progress' && e.stage === 'regress')
+      .map((e) => String(e.message));
     expect(messages).toEqual(expect.arrayContaining(['3/4 passed (75.0%) · adapter a1b2c3d4e5f6 · 4 generated, 0 cached', '✗ care-1: too_short:8<40']));
 
     // Nothing changed: fresh, no server, no request.

@@ -51,7 +51,9 @@ test('uses the running server with the key from regress.api_key_env, starts noth
   expect(results.filter((x) => x.ok)).toHaveLength(3);
 
   // Same config, cache warm: the endpoint is not asked again even when the key changes.
-  const again = await runCli(w.ws, ['run', 'regress', '--json', '--cpu-only', '--set', 'regress.max_tokens=256'], { env: { ...env, MY_REGRESS_KEY: 'another' } });
+  const again = await runCli(w.ws, ['run', 'regress', '--json', '--cpu-only', '--set', 'regress.max_tokens=256'], {
+    env: { ...env, MY_REGRESS_KEY: 'another' },
+  });
   expectExit(again, 1); // wrong key: 401 for the 4 new requests (max_tokens is part of the key)
   expect(again.stdout + again.stderr).toContain('HTTP 401');
   expect(again.stdout + again.stderr).not.toContain('another');
@@ -68,6 +70,8 @@ test('an endpoint that is down fails with the URL and the reason, without a stac
   cleanup.push(w.ws);
   const r = await runCli(w.ws, ['run', 'regress', '--json', '--cpu-only'], { env: w.env });
   expectExit(r, 1);
-  expect(r.stdout + r.stderr).toContain(`regress.endpoint http://127.0.0.1:${port}/v1 does not answer: cannot reach http://127.0.0.1:${port}/v1/models: ECONNREFUSED`);
+  expect(r.stdout + r.stderr).toContain(
+    `regress.endpoint http://127.0.0.1:${port}/v1 does not answer: cannot reach http://127.0.0.1:${port}/v1/models: ECONNREFUSED`,
+  );
   expect(r.stdout + r.stderr).not.toMatch(/\n\s+at .*\.(js|ts):\d+/);
 });

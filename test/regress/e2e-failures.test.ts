@@ -37,7 +37,9 @@ describe('regress: failures that still write every report', () => {
     const r = await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env });
     expectExit(r, 1);
     expect(r.stdout + r.stderr).toContain('1 of 4 cases got no answer (first: tone-1:');
-    const results = await readJsonl<{ id: string; ok: boolean; error: string | null; failures: string[] }>(join(w.ws, 'artifacts/regress', ADAPTER_KEY, 'results.jsonl'));
+    const results = await readJsonl<{ id: string; ok: boolean; error: string | null; failures: string[] }>(
+      join(w.ws, 'artifacts/regress', ADAPTER_KEY, 'results.jsonl'),
+    );
     const tone = results.find((x) => x.id === 'tone-1')!;
     expect(tone.ok).toBe(false);
     expect(tone.error).toMatch(/HTTP 500/);

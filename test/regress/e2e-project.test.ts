@@ -18,12 +18,14 @@ afterAll(async () => {
 });
 
 type Stage = { name: string; status: string; key?: string };
-const stagesOf = (stdout: string): Record<string, Stage> =>
-  Object.fromEntries((parseJsonEvents(stdout).summary.stages as Stage[]).map((s) => [s.name, s]));
+const stagesOf = (stdout: string): Record<string, Stage> => Object.fromEntries((parseJsonEvents(stdout).summary.stages as Stage[]).map((s) => [s.name, s]));
 
 test('regress follows the adapter the train stage produced, and is restored with it', async () => {
   const files = trainWorkspaceFiles(['regress:', '  cases: data/cases.jsonl'].join('\n'));
-  ws = await makeWorkspace({ ...files, ...sampleFanFiction(), 'pipeline.ts': PROJECT_PIPELINE_TS, 'data/cases.jsonl': casesJsonl(SAMPLE_CASES) }, 'pl-regress-project-');
+  ws = await makeWorkspace(
+    { ...files, ...sampleFanFiction(), 'pipeline.ts': PROJECT_PIPELINE_TS, 'data/cases.jsonl': casesJsonl(SAMPLE_CASES) },
+    'pl-regress-project-',
+  );
   const log = join(ws, '.fake-api.jsonl');
   const env = {
     PATH: DOUBLES_PATH,
@@ -68,5 +70,8 @@ test('regress follows the adapter the train stage produced, and is restored with
   expect(serverStarts(await readRequests(log))).toHaveLength(2);
   expect(JSON.parse(await readFile(join(ws, 'artifacts/regress/latest/summary.json'), 'utf8')).adapter).toBe(adapter1);
   // History keeps both adapters, one line per regress run that actually ran.
-  expect((await readJsonl<{ adapter: string }>(join(ws, 'artifacts/regress/history.jsonl'))).map((h) => h.adapter)).toEqual([adapter1, s2.train!.key!.slice(0, 12)]);
+  expect((await readJsonl<{ adapter: string }>(join(ws, 'artifacts/regress/history.jsonl'))).map((h) => h.adapter)).toEqual([
+    adapter1,
+    s2.train!.key!.slice(0, 12),
+  ]);
 });

@@ -55,10 +55,14 @@ describe('regress: API server lifetime', () => {
     await waitFor(async () => chatRequests(await readRequests(w.log)).length > 0, 60_000, 'a chat request');
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(130);
-    await waitFor(async () => {
-      const s = serverStarts(await readRequests(w.log))[0]!;
-      return !(await alive(s.pid!)) && !(await alive(s.ppid!));
-    }, 15_000, 'the server to end');
+    await waitFor(
+      async () => {
+        const s = serverStarts(await readRequests(w.log))[0]!;
+        return !(await alive(s.pid!)) && !(await alive(s.ppid!));
+      },
+      15_000,
+      'the server to end',
+    );
     await expectServerGone(w);
     // Nothing half-done looks fresh.
     const status = await runCli(w.ws, ['status', 'regress', '--json'], { env: w.env });
@@ -72,4 +76,3 @@ describe('regress: API server lifetime', () => {
     expect(serverStarts(await readRequests(w.log))[0]!.env).toMatchObject({ API_KEY_SET: false });
   });
 });
-

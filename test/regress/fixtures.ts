@@ -31,9 +31,11 @@ export interface CaseSpec {
 }
 
 export function casesJsonl(cases: CaseSpec[]): string {
-  return cases
-    .map(({ user, messages, ...c }) => JSON.stringify({ ...c, messages: messages ?? [{ role: 'user', content: user ?? c.id }], checks: c.checks ?? {} }))
-    .join('\n') + '\n';
+  return (
+    cases
+      .map(({ user, messages, ...c }) => JSON.stringify({ ...c, messages: messages ?? [{ role: 'user', content: user ?? c.id }], checks: c.checks ?? {} }))
+      .join('\n') + '\n'
+  );
 }
 
 /** Four original cases and the double's scripted answers: three pass, `care-1` fails `too_short`. */
@@ -74,7 +76,16 @@ export async function regressWorkspace(
   const ws = await makeWorkspace(
     {
       'pipeline.ts': REGRESS_DAG_TS,
-      'pipeline.yaml': ['gpus: [0, 1]', ...(opts.topYaml ?? []), 'train:', '  model_name_or_path: models/base', 'regress:', '  cases: data/cases.jsonl', ...(opts.yaml ?? [])].join('\n') + '\n',
+      'pipeline.yaml':
+        [
+          'gpus: [0, 1]',
+          ...(opts.topYaml ?? []),
+          'train:',
+          '  model_name_or_path: models/base',
+          'regress:',
+          '  cases: data/cases.jsonl',
+          ...(opts.yaml ?? []),
+        ].join('\n') + '\n',
       'models/base/config.json': '{"model_type": "qwen2"}\n',
       [`artifacts/adapters/${ADAPTER_KEY}/adapter_config.json`]: '{"r": 8, "peft_type": "LORA"}\n',
       [`artifacts/adapters/${ADAPTER_KEY}/adapter_model.safetensors`]: 'adapter weights stand-in v1\n',

@@ -71,12 +71,21 @@ const RULES: FakeRule[] = [
   { contains: '【c22b】', response: '好的。' },
 ];
 
-function reference(casesPath: string, scriptPath: string, maxCases?: number): Promise<Array<{ id: string; ok: boolean; failures: string[]; messages: unknown[] }>> {
+function reference(
+  casesPath: string,
+  scriptPath: string,
+  maxCases?: number,
+): Promise<Array<{ id: string; ok: boolean; failures: string[]; messages: unknown[] }>> {
   return new Promise((resolve, reject) => {
     const args = [REFERENCE, casesPath, scriptPath, PERSONA, ...(maxCases === undefined ? [] : [String(maxCases)])];
     execFile('python3', args, { encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`reference.py failed: ${stderr || err.message}`));
-      resolve(stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)));
+      resolve(
+        stdout
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l)),
+      );
     });
   });
 }

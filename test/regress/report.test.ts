@@ -51,11 +51,7 @@ test('report of two adapters renders trend, tags, flips side by side, and filter
   await writeFile(join(w.ws, 'artifacts/adapters', newKey, 'train_config.yaml'), 'lora_rank: 16\nlearning_rate: 0.0001\n');
   await writeFile(join(w.ws, 'artifacts/adapters/current'), `${newKey}\n`);
   const longCare = '前辈，已经凌晨三点了呢。论文明天再改也来得及，先去喝杯热水，然后好好睡一觉吧。身体才是做研究的本钱，我会在这里等前辈的好消息。';
-  const rules = [
-    { contains: '实验失败', response: '没关系的，明天再试一次吧。<b>加油</b>' },
-    { contains: '凌晨三点', response: longCare },
-    ...SAMPLE_RULES,
-  ];
+  const rules = [{ contains: '实验失败', response: '没关系的，明天再试一次吧。<b>加油</b>' }, { contains: '凌晨三点', response: longCare }, ...SAMPLE_RULES];
   await writeFile(w.env.FAKE_API_SCRIPT!, JSON.stringify({ rules }));
   expectExit(await runCli(w.ws, ['run', 'regress', '--json'], { env: w.env }), 0);
 
@@ -115,7 +111,9 @@ test('the report renders in the browser: CJK glyphs, prompts with the system pro
 
   // Each case shows the messages sent next to the answer; the system prompt is folded until opened.
   const multi = await page.$('#cases tr[data-id="multi-1"]');
-  expect(await multi!.$eval('td.prompt', (td) => (td as unknown as { innerText: string }).innerText)).toMatch(/我叫林远。[\s\S]*林远前辈，你好呀。[\s\S]*我叫什么来着？/);
+  expect(await multi!.$eval('td.prompt', (td) => (td as unknown as { innerText: string }).innerText)).toMatch(
+    /我叫林远。[\s\S]*林远前辈，你好呀。[\s\S]*我叫什么来着？/,
+  );
   expect(await multi!.$eval('td.answer', (td) => (td as unknown as { innerText: string }).innerText)).toContain('前辈是林远呀');
   // care-1 asked for length: the request as sent carries the appended "answer in detail" line.
   expect(await page.$eval('#cases tr[data-id="care-1"] td.prompt', (td) => (td as unknown as { innerText: string }).innerText)).toContain('不少于40字');

@@ -21,7 +21,14 @@ async function trainDir(): Promise<string> {
   const ws = await makeWorkspace({
     'models/base/config.json': '{}',
     'data/dataset_info.json': JSON.stringify({ p: { file_name: 'p.json' } }),
-    'data/p.json': JSON.stringify([{ conversations: [{ from: 'human', value: 'a' }, { from: 'gpt', value: 'b' }] }]),
+    'data/p.json': JSON.stringify([
+      {
+        conversations: [
+          { from: 'human', value: 'a' },
+          { from: 'gpt', value: 'b' },
+        ],
+      },
+    ]),
   });
   dirs.push(ws);
   return ws;
@@ -79,7 +86,9 @@ describe('api double', () => {
     const ws = await makeWorkspace({ 'infer.yaml': 'model_name_or_path: m\nadapter_name_or_path: a\ndefault_system: 默认的人设\n' });
     dirs.push(ws);
     const log = join(ws, 'log.jsonl');
-    const child = spawn(process.execPath, [join(DOUBLES, 'fake-api.mjs'), join(ws, 'infer.yaml')], { env: { ...process.env, API_PORT: '0', FAKE_API_STARTUP_MS: '0', FAKE_API_LOG: log, ...env } });
+    const child = spawn(process.execPath, [join(DOUBLES, 'fake-api.mjs'), join(ws, 'infer.yaml')], {
+      env: { ...process.env, API_PORT: '0', FAKE_API_STARTUP_MS: '0', FAKE_API_LOG: log, ...env },
+    });
     const base = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -93,23 +102,55 @@ describe('api double', () => {
     return { base, log, stop: () => child.kill('SIGTERM') };
   }
   const chat = (base: string, messages: unknown[], headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) =>
-    fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'm', messages, ...extra }) });
+    fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'm', messages, ...extra }),
+    });
 
   test('even message count → 400; leading system used, else the YAML default_system; API_KEY; stop ignored; one answer at a time', async () => {
     const s = await serve({ API_KEY: 'k1', FAKE_API_LATENCY_MS: '300' });
     try {
       const auth = { authorization: 'Bearer k1' };
       expect((await chat(s.base, [{ role: 'user', content: 'a' }])).status).toBe(401);
-      expect((await chat(s.base, [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }], auth)).status).toBe(400);
+      expect(
+        (
+          await chat(
+            s.base,
+            [
+              { role: 'user', content: 'a' },
+              { role: 'assistant', content: 'b' },
+            ],
+            auth,
+          )
+        ).status,
+      ).toBe(400);
       const t0 = Date.now();
       const [a, b] = await Promise.all([
-        chat(s.base, [{ role: 'system', content: '请求里的提示' }, { role: 'user', content: 'a' }], auth, { stop: ['。'] }),
+        chat(
+          s.base,
+          [
+            { role: 'system', content: '请求里的提示' },
+            { role: 'user', content: 'a' },
+          ],
+          auth,
+          { stop: ['。'] },
+        ),
         chat(s.base, [{ role: 'user', content: 'b' }], auth),
       ]);
       expect([a.status, b.status]).toEqual([200, 200]);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(600); // two answers of 300 ms, one after the other
-      const answers = (await readFile(s.log, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.event === 'answer');
-      expect(answers.map((e) => [e.system, e.stop_ignored]).sort()).toEqual([['请求里的提示', true], ['默认的人设', false]].sort());
+      const answers = (await readFile(s.log, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.event === 'answer');
+      expect(answers.map((e) => [e.system, e.stop_ignored]).sort()).toEqual(
+        [
+          ['请求里的提示', true],
+          ['默认的人设', false],
+        ].sort(),
+      );
     } finally {
       s.stop();
     }

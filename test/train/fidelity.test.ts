@@ -89,11 +89,15 @@ describe('preflight refuses before any GPU time', () => {
     expect(full).toContain('finetuning_type: full writes full model weights, not an adapter');
     const freeze = await trainPreflight(paramsFrom({ train: { ...base, base_config: 'cfg/full.yaml' }, register: REG }), { workspace: w, gpus: ['0'] });
     expect(freeze).toContain('finetuning_type: freeze writes full model weights');
-    expect(await trainPreflight(paramsFrom({ train: { ...base, finetuning_type: 'oft', quantization_bit: 4 }, register: REG }), { workspace: w, gpus: ['0'] })).toBeUndefined();
+    expect(
+      await trainPreflight(paramsFrom({ train: { ...base, finetuning_type: 'oft', quantization_bit: 4 }, register: REG }), { workspace: w, gpus: ['0'] }),
+    ).toBeUndefined();
   });
 
   test('infer_backend vllm with bnb quantization', () => {
-    expect(inferenceProblems(paramsFrom({ train: { quantization_bit: 4 }, inference: { infer_backend: 'vllm' } }))[0]).toContain("LLaMA-Factory's vLLM engine refuses bnb quantization");
+    expect(inferenceProblems(paramsFrom({ train: { quantization_bit: 4 }, inference: { infer_backend: 'vllm' } }))[0]).toContain(
+      "LLaMA-Factory's vLLM engine refuses bnb quantization",
+    );
     expect(inferenceProblems(paramsFrom({ train: { quantization_bit: 4 }, inference: { infer_backend: 'huggingface' } }))).toEqual([]);
     expect(inferenceProblems(paramsFrom({ train: {}, inference: { infer_backend: 'vllm' } }))).toEqual([]);
   });

@@ -15,8 +15,24 @@ describe('inference YAML and the current adapter', () => {
 
   test('inferenceConfig carries model, adapter, template, 4-bit keys and decoding params', () => {
     const params = paramsFrom({
-      train: { model_name_or_path: 'models/base', template: 'qwen', finetuning_type: 'lora', quantization_bit: 4, quantization_method: 'bnb', quantization_type: 'nf4', double_quantization: true },
-      inference: { temperature: 0.3, top_p: 0.9, top_k: 50, repetition_penalty: 1.1, max_new_tokens: 512, default_system: '你是艾雅法拉。', infer_backend: 'vllm' },
+      train: {
+        model_name_or_path: 'models/base',
+        template: 'qwen',
+        finetuning_type: 'lora',
+        quantization_bit: 4,
+        quantization_method: 'bnb',
+        quantization_type: 'nf4',
+        double_quantization: true,
+      },
+      inference: {
+        temperature: 0.3,
+        top_p: 0.9,
+        top_k: 50,
+        repetition_penalty: 1.1,
+        max_new_tokens: 512,
+        default_system: '你是艾雅法拉。',
+        infer_backend: 'vllm',
+      },
     });
     expect(inferenceConfig(params, '/a/adapters/abc', ws)).toEqual({
       model_name_or_path: join(ws, 'models/base'),

@@ -4,7 +4,17 @@ import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PROJECT_PIPELINE_TS, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
-import { DOUBLES, expectExit, readRecords, sampleFanFiction, stageOf, trainWorkspaceFiles, trainWorkspace, removeTrainWorkspaces, trackTrainWorkspace } from './fixtures.js';
+import {
+  DOUBLES,
+  expectExit,
+  readRecords,
+  sampleFanFiction,
+  stageOf,
+  trainWorkspaceFiles,
+  trainWorkspace,
+  removeTrainWorkspaces,
+  trackTrainWorkspace,
+} from './fixtures.js';
 
 const workspace = trainWorkspace;
 afterAll(removeTrainWorkspaces);
@@ -50,8 +60,14 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
 
     const adapter = join(ws, 'artifacts', 'adapters', key.key);
     expect((await readdir(adapter)).sort()).toEqual([
-      'adapter_config.json', 'adapter_model.safetensors', 'all_results.json', 'train_config.yaml',
-      'train_results.json', 'trainer_log.jsonl', 'trainer_state.json', 'training_loss.png',
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'all_results.json',
+      'train_config.yaml',
+      'train_results.json',
+      'trainer_log.jsonl',
+      'trainer_state.json',
+      'training_loss.png',
     ]);
     expect(await readFile(join(ws, 'artifacts', 'adapters', 'current'), 'utf8')).toBe(`${key.key}\n`);
     expect(JSON.parse(await readFile(join(adapter, 'adapter_config.json'), 'utf8')).r).toBe(8);
@@ -62,7 +78,12 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     expect((await readRecords(record)).filter((e) => e.event === 'start')).toHaveLength(1);
     // Pointing train.command at another install does not make the adapter stale.
     const moved = await runCli(ws, ['status', 'train', '--json', '--set', 'train.command=/opt/envs/AICHAT/bin/llamafactory-cli'], { env });
-    expect(JSON.parse(moved.stdout)).toEqual({ stages: [{ name: 'register', state: 'fresh', reasons: [] }, { name: 'train', state: 'fresh', reasons: [] }] });
+    expect(JSON.parse(moved.stdout)).toEqual({
+      stages: [
+        { name: 'register', state: 'fresh', reasons: [] },
+        { name: 'train', state: 'fresh', reasons: [] },
+      ],
+    });
   });
 
   test('two devices, train.command in a conda env that is not activated: the env’s torchrun runs (its bin first on PATH)', async () => {
@@ -72,11 +93,18 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     await symlink(join(DOUBLES, 'llamafactory-cli'), join(bin, 'llamafactory-cli'));
     await symlink(join(DOUBLES, 'torchrun'), join(bin, 'torchrun'));
     // neither llamafactory-cli nor torchrun on PATH
-    const r = await runCli(ws, ['run', 'train', '--json', '--set', `train.command=${join(bin, 'llamafactory-cli')}`], { env: { ...env, PATH: '/usr/bin:/bin' } });
+    const r = await runCli(ws, ['run', 'train', '--json', '--set', `train.command=${join(bin, 'llamafactory-cli')}`], {
+      env: { ...env, PATH: '/usr/bin:/bin' },
+    });
     expectExit(r, 0);
     const recs = await readRecords(record);
     expect(recs.find((e) => e.role === 'torchrun')).toMatchObject({ path: join(bin, 'torchrun') });
-    expect(recs.filter((e) => e.event === 'process').map((e) => e.role).sort()).toEqual(['launcher', 'torchrun', 'worker-0', 'worker-1']);
+    expect(
+      recs
+        .filter((e) => e.event === 'process')
+        .map((e) => e.role)
+        .sort(),
+    ).toEqual(['launcher', 'torchrun', 'worker-0', 'worker-1']);
   });
 
   test('two devices: CUDA_VISIBLE_DEVICES=0,1, FORCE_TORCHRUN=1, NPROC_PER_NODE=2', async () => {
@@ -84,7 +112,12 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
     const r = await runCli(ws, ['run', 'train', '--json'], { env });
     expectExit(r, 0);
     const recs = await readRecords(record);
-    expect(recs.filter((e) => e.event === 'process').map((e) => e.role).sort()).toEqual(['launcher', 'torchrun', 'worker-0', 'worker-1']);
+    expect(
+      recs
+        .filter((e) => e.event === 'process')
+        .map((e) => e.role)
+        .sort(),
+    ).toEqual(['launcher', 'torchrun', 'worker-0', 'worker-1']);
     expect(recs.find((e) => e.event === 'start')?.env).toEqual({
       CUDA_VISIBLE_DEVICES: '0,1',
       FORCE_TORCHRUN: '1',

@@ -19,7 +19,15 @@ describe('renderTrainConfig', () => {
 
   test('renders the QLoRA keys set, the dataset mix and owns output_dir', async () => {
     const out = join(ws, 'staging', 'trainer-output');
-    const train = { stage: 'sft', finetuning_type: 'lora', lora_rank: 8, quantization_bit: 4, quantization_method: 'bnb', quantization_type: 'nf4', double_quantization: true };
+    const train = {
+      stage: 'sft',
+      finetuning_type: 'lora',
+      lora_rank: 8,
+      quantization_bit: 4,
+      quantization_method: 'bnb',
+      quantization_type: 'nf4',
+      double_quantization: true,
+    };
     const cfg = await renderTrainConfig(paramsFrom({ train, register: REG }), ws, out);
     expect(cfg).toMatchObject({
       stage: 'sft',
@@ -65,14 +73,14 @@ describe('renderTrainConfig', () => {
   });
 
   test('a broken base_config is reported with file:line:col', async () => {
-    await expect(
-      renderTrainConfig(paramsFrom({ train: { base_config: 'cfg/broken.yaml' }, register: REG }), ws, '/o'),
-    ).rejects.toThrow(/^cfg\/broken\.yaml:2:13: invalid YAML/);
-    await expect(
-      renderTrainConfig(paramsFrom({ train: { base_config: 'cfg/list.yaml' }, register: REG }), ws, '/o'),
-    ).rejects.toThrow('cfg/list.yaml:1:1: a LLaMA-Factory config must be a mapping');
-    await expect(
-      renderTrainConfig(paramsFrom({ train: { base_config: 'cfg/missing.yaml' }, register: REG }), ws, '/o'),
-    ).rejects.toThrow(/train.base_config: cannot read cfg\/missing.yaml \(ENOENT\)/);
+    await expect(renderTrainConfig(paramsFrom({ train: { base_config: 'cfg/broken.yaml' }, register: REG }), ws, '/o')).rejects.toThrow(
+      /^cfg\/broken\.yaml:2:13: invalid YAML/,
+    );
+    await expect(renderTrainConfig(paramsFrom({ train: { base_config: 'cfg/list.yaml' }, register: REG }), ws, '/o')).rejects.toThrow(
+      'cfg/list.yaml:1:1: a LLaMA-Factory config must be a mapping',
+    );
+    await expect(renderTrainConfig(paramsFrom({ train: { base_config: 'cfg/missing.yaml' }, register: REG }), ws, '/o')).rejects.toThrow(
+      /train.base_config: cannot read cfg\/missing.yaml \(ENOENT\)/,
+    );
   });
 });

@@ -17,10 +17,14 @@ describe('trainer_log.jsonl', () => {
   afterEach(() => rm(ws, { recursive: true, force: true }));
 
   test('parses a step line, the final summary line, and names what is wrong in a bad one', () => {
-    const step = parseTrainerLogLine('{"current_steps": 120, "total_steps": 600, "loss": 1.2345, "lr": 9e-05, "epoch": 0.6, "percentage": 20.0, "elapsed_time": "0:10:17", "remaining_time": "0:41:10"}');
+    const step = parseTrainerLogLine(
+      '{"current_steps": 120, "total_steps": 600, "loss": 1.2345, "lr": 9e-05, "epoch": 0.6, "percentage": 20.0, "elapsed_time": "0:10:17", "remaining_time": "0:41:10"}',
+    );
     expect(step.entry).toMatchObject({ current_steps: 120, total_steps: 600, loss: 1.2345 });
     expect(formatProgress(step.entry as TrainerLogEntry)).toBe('step 120/600 · loss 1.234 · eta 0:41:10');
-    const final = parseTrainerLogLine('{"current_steps": 600, "total_steps": 600, "epoch": 3.0, "percentage": 100, "elapsed_time": "0:51:27", "remaining_time": "0:00:00"}');
+    const final = parseTrainerLogLine(
+      '{"current_steps": 600, "total_steps": 600, "epoch": 3.0, "percentage": 100, "elapsed_time": "0:51:27", "remaining_time": "0:00:00"}',
+    );
     expect(formatProgress(final.entry as TrainerLogEntry, 0.87)).toBe('step 600/600 · loss 0.870 · eta 0:00:00');
     expect(parseTrainerLogLine('{"current_steps": "x", "total_steps": 3}').error).toMatch(/^current_steps: /);
     expect(parseTrainerLogLine('{"current_st').error).toBe('not JSON');

@@ -77,7 +77,9 @@ test('a new fan-fiction file is extracted into the dataset and registered; delet
   const broken = await w.waitForBuild(4);
   expect(broken.ok).toBe(true);
   expect(broken.changed.map((c) => c.path)).toEqual([`tongren/${BROKEN}`]);
-  const report = JSON.parse(await readFile(join(ws, 'artifacts', 'reports', 'extraction.json'), 'utf8')) as { files: Array<{ file: string; status: string; reason?: string }> };
+  const report = JSON.parse(await readFile(join(ws, 'artifacts', 'reports', 'extraction.json'), 'utf8')) as {
+    files: Array<{ file: string; status: string; reason?: string }>;
+  };
   expect(report.files.find((f) => f.file.endsWith(BROKEN))).toMatchObject({ status: 'skipped', reason: 'binary' });
   expect(await dataset(ws)).toEqual(before);
   expect((await w.stop()).code).toBe(130);

@@ -17,7 +17,9 @@ function run(from: WatchState, inputs: WatchInput[]): { state: WatchState; effec
 }
 
 test('the transition table', () => {
-  const table = Object.fromEntries(STATES.map((s) => [s, Object.fromEntries(INPUTS.map((i) => [i, `${nextState(s, i).state} [${nextState(s, i).effects.join(',')}]`]))]));
+  const table = Object.fromEntries(
+    STATES.map((s) => [s, Object.fromEntries(INPUTS.map((i) => [i, `${nextState(s, i).state} [${nextState(s, i).effects.join(',')}]`]))]),
+  );
   expect(table).toEqual({
     idle: { change: 'debouncing [start-timer]', quiet: 'idle []', built: 'idle []', stop: 'stopping [shut-down]' },
     debouncing: { change: 'debouncing [start-timer]', quiet: 'building [build]', built: 'debouncing []', stop: 'stopping [clear-timer,shut-down]' },

@@ -120,8 +120,7 @@ export function startWatch(ws: string, args: string[] = [], opts: { env?: Record
     stdout: () => out,
     stderr: () => err,
     waitForEvent: waitForEvent as Watcher['waitForEvent'],
-    waitForBuild: (n, timeoutMs) =>
-      waitForEvent((e) => e.event === 'build' && e.n === n, `build #${n}`, { timeoutMs }) as Promise<BuildEvent>,
+    waitForBuild: (n, timeoutMs) => waitForEvent((e) => e.event === 'build' && e.n === n, `build #${n}`, { timeoutMs }) as Promise<BuildEvent>,
     exited,
     async stop(graceMs = 15_000) {
       if (exitInfo) return exitInfo;
@@ -142,7 +141,6 @@ export async function killAllWatchers(): Promise<void> {
   for (const w of all) w.child.kill('SIGKILL');
   await Promise.all(all.map((w) => w.exited));
 }
-
 
 /** Polls `cond` every 20 ms; fails with `what` after the timeout. */
 export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {

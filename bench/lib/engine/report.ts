@@ -50,8 +50,7 @@ export function describeOutcomes(outcomes: readonly RunOutcome[]): string {
   return cells.length === 1 ? (cells[0] as string) : `varies: ${cells.join(' | ')}`;
 }
 
-const round = (x: number | undefined, digits = 4): number | null =>
-  x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits));
+const round = (x: number | undefined, digits = 4): number | null => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
 export function renderReport(r: ReportInput): string {
   const ids = r.tools.map((t) => t.id);
@@ -82,12 +81,21 @@ export function renderReport(r: ReportInput): string {
   };
   const others = ids.includes('pipeline') ? ids.filter((t) => t !== 'pipeline') : [];
   const vsPipeline = (sc: ScenarioId, t: ToolId): number | undefined => ratio(medMs(sc, t), medMs(sc, 'pipeline'));
-  const cells = (f: (sc: ScenarioId, t: ToolId) => string): string[][] => r.scenarios.map((sc) => [sc.title, ...ids.map((t) => (m(sc.id, t) ? f(sc.id, t) : '—'))]);
+  const cells = (f: (sc: ScenarioId, t: ToolId) => string): string[][] =>
+    r.scenarios.map((sc) => [sc.title, ...ids.map((t) => (m(sc.id, t) ? f(sc.id, t) : '—'))]);
 
   const out: string[] = [''];
-  out.push(`engine benchmark: ${r.workload.files} files (${formatBytes(r.workload.corpusBytes)}) + big.bin ${formatBytes(r.workload.bigBytes)}; ${r.machine.cpus} CPUs, ${formatBytes(r.machine.memBytes)} RAM; page cache warm`);
-  out.push(`machine: ${describeLoad(r.machine.loadAtStart)} at start, ${describeLoad(r.machine.loadAtEnd)} at end (other work inflates wall times; CPU times far less)`);
-  out.push(`versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v ?? '—'}`).join('; ')}`);
+  out.push(
+    `engine benchmark: ${r.workload.files} files (${formatBytes(r.workload.corpusBytes)}) + big.bin ${formatBytes(r.workload.bigBytes)}; ${r.machine.cpus} CPUs, ${formatBytes(r.machine.memBytes)} RAM; page cache warm`,
+  );
+  out.push(
+    `machine: ${describeLoad(r.machine.loadAtStart)} at start, ${describeLoad(r.machine.loadAtEnd)} at end (other work inflates wall times; CPU times far less)`,
+  );
+  out.push(
+    `versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v ?? '—'}`)
+      .join('; ')}`,
+  );
   out.push('');
   out.push('median wall time per run (each tool started as a fresh process, output captured):');
   out.push(
@@ -103,14 +111,30 @@ export function renderReport(r: ReportInput): string {
   );
   out.push('');
   out.push('what each run re-executed (pipeline: its --json statuses; make/snakemake: outs rewritten):');
-  out.push(renderTable(['scenario', ...labels], cells((sc, t) => describeOutcomes(m(sc, t)?.outcomes ?? [])), ['left', ...ids.map(() => 'left' as const)]));
+  out.push(
+    renderTable(
+      ['scenario', ...labels],
+      cells((sc, t) => describeOutcomes(m(sc, t)?.outcomes ?? [])),
+      ['left', ...ids.map(() => 'left' as const)],
+    ),
+  );
   if (r.resources) {
     out.push('');
     out.push('median CPU time per run (user + system, whole process tree, GNU time; 10 ms resolution):');
-    out.push(renderTable(['scenario', ...labels], cells((sc, t) => formatSeconds(((medCpuS(sc, t) ?? NaN) * 1000)))));
+    out.push(
+      renderTable(
+        ['scenario', ...labels],
+        cells((sc, t) => formatSeconds((medCpuS(sc, t) ?? NaN) * 1000)),
+      ),
+    );
     out.push('');
     out.push('peak RSS (max over repetitions, largest process of the tree, GNU time):');
-    out.push(renderTable(['scenario', ...labels], cells((sc, t) => formatBytes((maxRssKiB(sc, t) ?? NaN) * 1024))));
+    out.push(
+      renderTable(
+        ['scenario', ...labels],
+        cells((sc, t) => formatBytes((maxRssKiB(sc, t) ?? NaN) * 1024)),
+      ),
+    );
   }
   out.push('');
   out.push('notes:');
@@ -125,9 +149,12 @@ export function renderReport(r: ReportInput): string {
   const refWall = gbPerSecond(r.workload.bigBytes, r.reference.ms);
   const refCpu = gbPerSecond(r.workload.bigBytes, r.reference.cpuMs);
   out.push('hashing big.bin (GB = 1e9 bytes; "per CPU-second" = bytes / CPU time, robust to other load):');
-  out.push(`  node sha256, 1 MiB reads, warm page cache: ${formatSeconds(r.reference.ms)} = ${gb(refWall)} wall, ${gb(refCpu)} per CPU-second (median of ${r.reference.runs})`);
+  out.push(
+    `  node sha256, 1 MiB reads, warm page cache: ${formatSeconds(r.reference.ms)} = ${gb(refWall)} wall, ${gb(refCpu)} per CPU-second (median of ${r.reference.runs})`,
+  );
   for (const t of r.tools) {
-    if (m('touch', t.id)) out.push(`  ${t.label} re-hash on touch, bytes / (touch − no-op): ${gb(rehashWall(t.id))} wall, ${gb(rehashCpu(t.id))} per CPU-second`);
+    if (m('touch', t.id))
+      out.push(`  ${t.label} re-hash on touch, bytes / (touch − no-op): ${gb(rehashWall(t.id))} wall, ${gb(rehashCpu(t.id))} per CPU-second`);
   }
   // The issue's floors, computed from the medians above.
   const overhead = (sc: ScenarioId, t: ToolId): number | undefined => {
@@ -142,12 +169,18 @@ export function renderReport(r: ReportInput): string {
   out.push(`  cold run, pipeline / make -r: ${formatRatio(coldVsMake)} (floor ≤ 1.5×)${verdict(coldVsMake === undefined ? undefined : coldVsMake <= 1.5)}`);
   for (const t of ids.filter((x) => x !== 'commands')) {
     const o = overhead('add', t);
-    if (o !== undefined) out.push(`  one file added, ${t} overhead (whole command − commands alone): ${o.toFixed(3)} s${t === 'pipeline' ? ` (floor ≤ 0.3 s)${verdict(o <= 0.3)}` : ''}`);
+    if (o !== undefined)
+      out.push(
+        `  one file added, ${t} overhead (whole command − commands alone): ${o.toFixed(3)} s${t === 'pipeline' ? ` (floor ≤ 0.3 s)${verdict(o <= 0.3)}` : ''}`,
+      );
   }
   const rh = rehashWall('pipeline');
   if (rh !== undefined) out.push(`  touch of big.bin, pipeline re-hash: ${gb(rh)} wall (floor ≥ 3 GB/s)${verdict(rh >= 3)}`);
   out.push(`scratch dir: ${r.scratchDir}`);
-  for (const [title, list] of [['WARNINGS', r.warnings], ['PROBLEMS', r.problems]] as const) {
+  for (const [title, list] of [
+    ['WARNINGS', r.warnings],
+    ['PROBLEMS', r.problems],
+  ] as const) {
     if (list.length === 0) continue;
     out.push('', `${title} (${list.length}):`, ...list.map((x) => `  - ${x}`));
   }
@@ -171,7 +204,9 @@ export function renderReport(r: ReportInput): string {
     medianCpuSeconds: perCell((sc, t) => round(medCpuS(sc, t))),
     peakRssMiB: perCell((sc, t) => round((maxRssKiB(sc, t) ?? NaN) / 1024, 1)),
     outcomes: perCell((sc, t) => describeOutcomes(m(sc, t)?.outcomes ?? [])),
-    overheadSeconds: Object.fromEntries(r.scenarios.map((sc) => [sc.id, Object.fromEntries(ids.filter((t) => t !== 'commands').map((t) => [t, round(overhead(sc.id, t), 3)]))])),
+    overheadSeconds: Object.fromEntries(
+      r.scenarios.map((sc) => [sc.id, Object.fromEntries(ids.filter((t) => t !== 'commands').map((t) => [t, round(overhead(sc.id, t), 3)]))]),
+    ),
     coldPipelineOverMake: round(coldVsMake, 3),
     rehashGBps: Object.fromEntries(ids.map((t) => [t, round(rehashWall(t), 3)])),
     rehashGBpsPerCpuSecond: Object.fromEntries(ids.map((t) => [t, round(rehashCpu(t), 3)])),
