@@ -11,7 +11,7 @@ import { cli, contractProblem, makeSentinel, result, type Rng, sameSnapshot, sen
 import { KILL_DAG, referenceOutputs, wrongFresh } from './kill.js';
 import { BROKEN_LOCKS } from './locks.js';
 
-const KINDS = ['run record', 'state record', 'deps record', 'stat cache', 'object', 'lock'] as const;
+const KINDS = ['run record', 'state record', 'inputs record', 'stat cache', 'object', 'lock'] as const;
 const MUTATIONS = ['flip', 'truncate', 'delete', 'swap', 'outside'] as const;
 
 async function filesOf(ws: string, kind: (typeof KINDS)[number]): Promise<string[]> {
@@ -28,9 +28,10 @@ async function filesOf(ws: string, kind: (typeof KINDS)[number]): Promise<string
     case 'run record':
       return list(join(ws, 'cache', 'runs'), 1);
     case 'state record':
-      return (await list(join(ws, '.pipeline', 'state'), 0)).filter((f) => f.endsWith('.json'));
-    case 'deps record':
-      return (await list(join(ws, '.pipeline', 'state'), 0)).filter((f) => f.endsWith('.deps'));
+      return (await list(join(ws, '.pipeline', 'state'), 0)).filter((f) => f.endsWith('.json') && !f.endsWith('.inputs.json'));
+    case 'inputs record':
+      // What a stage's last run consumed (deps and code), kept beside its record.
+      return (await list(join(ws, '.pipeline', 'state'), 0)).filter((f) => f.endsWith('.inputs.json'));
     case 'stat cache':
       return [join(ws, '.pipeline', 'statcache.json')];
     case 'object':
@@ -79,8 +80,6 @@ export async function corruptTrials(r: Rng, trials: number, refs?: Map<number, R
   for (let t = 0; t < trials; t++) {
     const kind = KINDS[t % KINDS.length]!;
     const how = r.pick(MUTATIONS);
-    // The no-op snapshot is being removed from the engine; it is kept out of the way here.
-    await rm(join(ws, '.pipeline', 'noop.json'), { force: true });
     const what = await mutate(r, ws, sentinel, kind, how);
     const n = r.int(1, 3);
     let problem = await wrongFresh(ws, n, references.get(n)!);
