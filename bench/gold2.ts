@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { decodeBytes } from '../stages/extract/decode.js';
-import { analyzeText, extractFile } from '../stages/extract/extractFile.js';
-import { loadGold, scoreFile, summarize, type GoldFile, type Prediction, type Score } from '../test/extract/goldEval.js';
+import { extractFile } from '../stages/extract/extractFile.js';
+import { loadGold, predictionsOf, scoreFile, summarize, type GoldFile, type Prediction, type Score } from '../test/extract/goldEval.js';
 import { oldExtract } from './oldExtract.js';
 import { BenchError, runBenchMain } from './lib/benchError.js';
 
@@ -31,20 +31,7 @@ interface Views {
 function ours(bytes: Uint8Array, file: string): Views {
   const dec = decodeBytes(bytes);
   if (!dec.ok) throw new BenchError(`${file}: cannot decode (${dec.reason})`);
-  const a = analyzeText(dec.text, opts);
-  const utts = a.segmented.utterances;
-  const attributed = utts
-    .filter((u) => u.kind === 'speech')
-    .map((u) => ({ text: u.text, role: u.speaker === 'persona' ? ('gpt' as const) : u.speaker === 'doctor' ? ('human' as const) : null }));
-  const used = new Map<number, 'gpt' | 'human'>();
-  for (const w of a.windows) for (const t of w) for (const id of t.sources) used.set(id, t.role);
-  // A human line of another character is in a labelled turn: scored against its label.
-  const inSamples = [...used.entries()]
-    .sort((x, y) => x[0] - y[0])
-    .map(([id, role]) => {
-      const sp = utts[id]!.speaker;
-      return role === 'human' && sp && sp !== 'doctor' ? { text: utts[id]!.text, role, speaker: sp } : { text: utts[id]!.text, role };
-    });
+  const { attributed, inSamples } = predictionsOf(dec.text, opts);
   return { attributed, inSamples, yieldsSamples: extractFile(bytes, opts).samples.length > 0 };
 }
 

@@ -6,7 +6,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { moduleDir } from '../../src/api.js';
 
 /** What the persona functions read params through (a ParamsReader, or a stand-in). */
 export interface ParamGetter {
@@ -25,9 +24,6 @@ export const personaSchema = z
   .prefault({});
 
 export type PersonaConfig = z.infer<typeof personaSchema>;
-
-/** Implementation fingerprint entry for stages that read the persona prompt. */
-export const PERSONA_CODE = moduleDir(import.meta.url);
 
 /** Params a stage reading the persona prompt should declare. */
 export const PERSONA_PARAMS = ['persona'] as const;

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { oldExtract } from '../../bench/oldExtract.js';
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { decodeBytes } from '../../stages/extract/decode.js';
-import { analyzeText, extractFile } from '../../stages/extract/extractFile.js';
+import { extractFile } from '../../stages/extract/extractFile.js';
 import { REPO } from '../helpers/workspace.js';
-import { loadGold, scoreFile, summarize, type Prediction, type Score } from './goldEval.js';
+import { loadGold, predictionsOf, scoreFile, summarize, type Prediction, type Score } from './goldEval.js';
 
 const CORPUS = join(REPO, 'Eyjafjalla_data', 'tongren');
 const opts = fileOptions(configSchema.parse(undefined));
@@ -15,22 +15,7 @@ const gold = loadGold();
 function ours(file: string): { attributed: Prediction[]; inSamples: Prediction[] } {
   const dec = decodeBytes(readFileSync(join(CORPUS, file)));
   if (!dec.ok) throw new Error(`${file}: ${dec.reason}`);
-  const a = analyzeText(dec.text, opts);
-  const utts = a.segmented.utterances;
-  const attributed = utts
-    .filter((u) => u.kind === 'speech')
-    .map((u) => ({ text: u.text, role: u.speaker === 'persona' ? ('gpt' as const) : u.speaker === 'doctor' ? ('human' as const) : null }));
-  // Every utterance that ended up in a turn of an emitted sample, with that turn's role.
-  const used = new Map<number, 'gpt' | 'human'>();
-  for (const w of a.windows) for (const t of w) for (const id of t.sources) used.set(id, t.role);
-  // A human line of another character is in a labelled turn (reply_to_others): scored against its label.
-  const inSamples = [...used.entries()]
-    .sort((x, y) => x[0] - y[0])
-    .map(([id, role]) => {
-      const sp = utts[id]!.speaker;
-      return role === 'human' && sp && sp !== 'doctor' ? { text: utts[id]!.text, role, speaker: sp } : { text: utts[id]!.text, role };
-    });
-  return { attributed, inSamples };
+  return predictionsOf(dec.text, opts);
 }
 
 describe('gold set', () => {

@@ -5,6 +5,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { fileOptions } from '../../stages/extract/config.js';
+import { analyzeText } from '../../stages/extract/extractFile.js';
 
 export const GOLD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'gold');
 
@@ -100,4 +102,26 @@ export function summarize(s: Score) {
     gpt_not_utterances: s.gptUnmatched,
     counts: `gpt ${s.gptCorrect}/${s.gptPredicted}, her found ${s.herFound}/${s.herTotal}, human ${s.humanCorrect}/${s.humanPredicted}`,
   };
+}
+
+/**
+ * The extractor's predictions on a decoded text: its per-quote decisions (`attributed`), and the
+ * lines that ended up in turns of emitted samples with those turns' roles (`inSamples`; a human
+ * line of another character is in a labelled turn, scored against its label).
+ */
+export function predictionsOf(text: string, opts: ReturnType<typeof fileOptions>): { attributed: Prediction[]; inSamples: Prediction[] } {
+  const a = analyzeText(text, opts);
+  const utts = a.segmented.utterances;
+  const attributed = utts
+    .filter((u) => u.kind === 'speech')
+    .map((u) => ({ text: u.text, role: u.speaker === 'persona' ? ('gpt' as const) : u.speaker === 'doctor' ? ('human' as const) : null }));
+  const used = new Map<number, 'gpt' | 'human'>();
+  for (const w of a.windows) for (const t of w) for (const id of t.sources) used.set(id, t.role);
+  const inSamples = [...used.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([id, role]) => {
+      const sp = utts[id]!.speaker;
+      return role === 'human' && sp && sp !== 'doctor' ? { text: utts[id]!.text, role, speaker: sp } : { text: utts[id]!.text, role };
+    });
+  return { attributed, inSamples };
 }
