@@ -5,6 +5,7 @@
 // the record). Out paths are plain workspace-relative paths below one of those outs.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { stableStringify } from './params.js';
 import { isUnder } from './pathSpec.js';
@@ -101,7 +102,10 @@ const warned = new Set<string>();
 export function warnState(file: string, problem: string, consequence: string): void {
   if (warned.has(file)) return;
   warned.add(file);
-  process.stderr.write(`warning: ${file}: ${problem}; ${consequence}\n`);
+  // Named as the user would type it from where they run the pipeline (the workspace, usually).
+  const rel = isAbsolute(file) ? relative(process.cwd(), file) : file;
+  const shown = rel && !rel.startsWith('..') ? rel : file;
+  process.stderr.write(`warning: ${shown}: ${problem}; ${consequence}\n`);
 }
 
 /**
