@@ -1,8 +1,8 @@
 // Shared bits of the engine tests: temp workspaces with their own small pipeline.ts, running the
 // real CLI (to completion or in the background), reading its JSON events, and polling for files.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { processGone } from '../helpers/processes.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { pidIn, processGone } from '../helpers/processes.js';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, makeWorkspace, REPO, runCli, type CliResult } from '../helpers/workspace.js';
@@ -246,10 +246,12 @@ export function killIfAlive(pid: number | undefined): void {
 
 /** Reads a pid a stage's child wrote to a file. */
 export function readPid(path: string): number {
-  const n = Number(readFileSync(path, 'utf8').trim());
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${path} does not hold a pid`);
+  const n = pidIn(path);
+  if (n === undefined) throw new Error(`${path} does not hold a pid`);
   return n;
 }
+
+export { pidIn };
 
 /** How many times a stage of the test DAG actually ran (its bump counter). */
 export async function runsOf(ws: string, name: string): Promise<number> {

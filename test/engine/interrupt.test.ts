@@ -9,6 +9,7 @@ import {
   killIfAlive,
   listFiles,
   processGone,
+  pidIn,
   readPid,
   removeWorkspaces,
   startCli,
@@ -45,7 +46,10 @@ test("SIGINT ends the stage's child and grandchild, exits 130 and records nothin
   const ws = await engineWorkspace(TREE_DAG, { 'in/a.txt': 'alpha\n' });
   const run = startCli(ws, ['run', '--json']);
   leftovers.push(run.pid);
-  await waitFor(() => exists(ws, 'child.pid') && exists(ws, 'grandchild.pid'), 'the child and grandchild to write their pids');
+  await waitFor(
+    () => pidIn(join(ws, 'child.pid')) !== undefined && pidIn(join(ws, 'grandchild.pid')) !== undefined,
+    'the child and grandchild to write their pids',
+  );
   const child = readPid(join(ws, 'child.pid'));
   const grandchild = readPid(join(ws, 'grandchild.pid'));
   leftovers.push(child, grandchild);
@@ -77,13 +81,7 @@ test("SIGINT ends the stage's child and grandchild, exits 130 and records nothin
   await rm(join(ws, 'grandchild.pid'));
   const rerun = startCli(ws, ['run', '--json']);
   leftovers.push(rerun.pid);
-  const pidOf = (f: string) => {
-    try {
-      return readPid(join(ws, f));
-    } catch {
-      return undefined;
-    }
-  };
+  const pidOf = (f: string) => pidIn(join(ws, f));
   await waitFor(() => pidOf('grandchild.pid') !== undefined, 'the rerun to start a new grandchild');
   const g2 = pidOf('grandchild.pid')!;
   leftovers.push(g2);

@@ -2,7 +2,7 @@
 // dataloader worker, a daemon) must not hold up the stage: once the leader exits, its process
 // group is ended after a short grace, and output reading never blocks completion (#14 item 6).
 import { join } from 'node:path';
-import { dagSource, engineWorkspace, exists, killIfAlive, processGone, read, readPid, removeWorkspaces, runJson, waitFor } from './fixtures.js';
+import { dagSource, engineWorkspace, exists, killIfAlive, pidIn, processGone, read, readPid, removeWorkspaces, runJson, waitFor } from './fixtures.js';
 
 /**
  * `leaky` runs a shell that starts a sleeper in the background (in the shell's process group,
@@ -51,7 +51,7 @@ test('a leader that exits 0 with a sleeper holding its stdout: the stage complet
 test('a sleeper that left the process group but holds the pipes does not block completion either', async () => {
   const ws = await engineWorkspace(DAG, { 'in/a.txt': 'alpha\n' });
   const r = await runJson(ws, ['escaped']);
-  await waitFor(() => exists(ws, 'escaped.pid'), 'the escaped sleeper to write its pid');
+  await waitFor(() => pidIn(join(ws, 'escaped.pid')) !== undefined, 'the escaped sleeper to write its pid');
   const sleeper = readPid(join(ws, 'escaped.pid'));
   leftovers.push(sleeper);
   expect(r.code).toBe(0);

@@ -11,6 +11,7 @@ import {
   killIfAlive,
   processGone,
   read,
+  pidIn,
   readPid,
   removeWorkspaces,
   runJson,
@@ -91,7 +92,7 @@ test('after kill -9 of the runner mid-stage, the old out stays, the lock is reco
 
   const victim = startCli(ws, ['run', '--json', '--set', 'a.n=2']);
   leftovers.push(victim.pid);
-  await waitFor(() => exists(ws, 'pids/slow-2'), 'the second attempt to start its child');
+  await waitFor(() => pidIn(join(ws, 'pids/slow-2')) !== undefined, 'the second attempt to start its child');
   const orphan = readPid(join(ws, 'pids/slow-2'));
   leftovers.push(orphan);
   // The runner records the child in its lock just after spawning it; kill it once that is done

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pidIn } from '../helpers/processes.js';
 import { runCli } from '../helpers/workspace.js';
 import { killAllWatchers, processGone, startWatch, waitUntil } from './watchProcess.js';
 import { readOut, removeSmallWorkspaces, smallWorkspace, startsOf } from './smallDag.js';
@@ -27,8 +28,8 @@ test('SIGINT during a rebuild exits 130 with no partial output and the old outs 
   // A rebuild whose gather has written its (staged) out and then sleeps for a long time.
   await writeFile(join(ws, 'in', 'b.txt'), 'beta\n');
   await writeFile(join(ws, 'pipeline.yaml'), 'slow:\n  seconds: 60\n');
-  await waitUntil(async () => (await startsOf(ws, 'gather')) === 2 && existsSync(join(ws, 'sleep.pid')), 'the slow gather to start sleeping');
-  const sleepPid = Number((await readFile(join(ws, 'sleep.pid'), 'utf8')).trim());
+  await waitUntil(async () => (await startsOf(ws, 'gather')) === 2 && pidIn(join(ws, 'sleep.pid')) !== undefined, 'the slow gather to start sleeping');
+  const sleepPid = pidIn(join(ws, 'sleep.pid'))!;
   leftovers.push(sleepPid);
   expect(processGone(sleepPid)).toBe(false);
 
