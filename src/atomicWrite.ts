@@ -9,7 +9,7 @@
 //   this way is either rebuildable (caches) or checked when read (a record that is empty after a
 //   power cut is treated as absent, and its stage reruns).
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, symlinkSync, writeSync, chmodSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { UserError } from './api.js';
@@ -101,6 +101,35 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array | re
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], o: WriteOptions = {}): Promise<void> {
   writeFileAtomicSync(path, data, o);
+}
+
+/**
+ * Replaces `path` with a symbolic link to `target` (relative to the link's directory, as symlink(2)
+ * reads it): a new link under a temp name, renamed over `path`, so a reader sees the old entry or
+ * the new link, never none. A link or file at `path` is replaced, never followed; a directory there
+ * is refused. With `root`, both the link and what `target` names must lie inside it (lexically:
+ * the target may not exist yet).
+ */
+export function replaceSymlinkAtomicSync(path: string, target: string, o: Pick<WriteOptions, 'root'> = {}): void {
+  const abs = o.root ? containedPath(o.root, path) : resolve(path);
+  if (o.root) {
+    const pointsAt = resolve(dirname(abs), target);
+    if (!lexicallyInside(o.root, pointsAt)) throw new PathEscapeError(`refusing to link ${path} to ${target}: ${pointsAt} is outside ${o.root}`);
+  }
+  mkdirSync(dirname(abs), { recursive: true });
+  if (o.root) containedPath(o.root, abs, path);
+  if (lstatSync(abs, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(`cannot replace ${path} with a link: it is a directory (move it away and rerun)`);
+  }
+  const tmp = `${abs}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // symlink(2) never follows or overwrites an existing entry at `tmp`: creation is exclusive.
+  symlinkSync(target, tmp);
+  try {
+    renameSync(tmp, abs);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**

@@ -5,12 +5,13 @@
 // the product ever puts the doubles on PATH; `run` always calls the real llamafactory-cli.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { moduleDir, UsageError, type CommandDef } from '../../src/api.js';
 import { HISTORY_FILE, readHistory } from '../regress/history.js';
 import { renderReport, REPORT_FILE } from '../regress/report.js';
+import { readCurrentPointer } from '../train/currentAdapter.js';
 
 const HERE = moduleDir(import.meta.url);
 const REPO = resolve(HERE, '..', '..');
@@ -134,7 +135,7 @@ export const demoCommand: CommandDef = {
     const { entries } = await readHistory(join(dest, HISTORY_FILE), HISTORY_FILE);
     const report = join(dest, REPORT_FILE);
     if (entries.length > 0) await writeFile(report, renderReport(entries, { banner: BANNER }));
-    const current = await readFile(join(dest, 'artifacts', 'adapters', 'current'), 'utf8').catch(() => '');
+    const current = (await readCurrentPointer(dest).catch(() => undefined)) ?? '';
     const secs = Math.round((Date.now() - t0) / 1000);
     ctx.stdout.write(
       [
@@ -142,7 +143,7 @@ export const demoCommand: CommandDef = {
         `SIMULATION finished in ${secs} s (exit ${code}). ${BANNER}`,
         `  copy of the workspace: ${dest}`,
         ...(entries.length > 0 ? [`  regression report:     ${report}`] : []),
-        ...(current.trim() ? [`  training log:          ${join(dest, 'artifacts', 'adapters', current.trim(), 'trainer_log.jsonl')}`] : []),
+        ...(current ? [`  training log:          ${join(dest, 'artifacts', 'adapters', current, 'trainer_log.jsonl')}`] : []),
         `  remove it when done:   rm -rf ${dest}`,
         line,
         '',

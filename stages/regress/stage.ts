@@ -1,7 +1,8 @@
 // The `regress` stage: persona regression of the trained adapter (or of `regress.endpoint`)
 // against data/eyjafjalla_regression.jsonl. Its code fingerprint is this module's import closure
 // (the `report` command lives elsewhere and does not count).
-import { defineStage, type ParamsReader } from '../../src/api.js';
+import { defineStage, UserError, type ParamsReader } from '../../src/api.js';
+import { readCurrentPointer } from '../train/currentAdapter.js';
 import { CURRENT_POINTER, INFERENCE_CONFIG_PARAMS } from '../train/inference.js';
 import { checkCommand, inferenceProblems } from '../train/preflight.js';
 import { personaDeps } from '../persona/index.js';
@@ -25,6 +26,11 @@ export const stage = defineStage({
   async preflight(params, info) {
     if (endpointOf(params) !== null) return undefined;
     const problems = inferenceProblems(params);
+    // A `current` link leading out of artifacts/adapters/ is refused before any server starts.
+    await readCurrentPointer(info.workspace).catch((err: unknown) => {
+      if (!(err instanceof UserError)) throw err;
+      problems.push(err.message);
+    });
     const problem = await checkCommand(String(params.get('train.command') ?? 'llamafactory-cli'), info.workspace);
     if (problem) problems.push(`${problem}; or set regress.endpoint to an OpenAI-compatible server you already run`);
     return problems.length > 0 ? problems.join('\n') : undefined;

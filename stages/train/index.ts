@@ -4,7 +4,8 @@ import type { CommandDef } from '../../src/api.js';
 import { chatCommand } from './chat.js';
 
 export { configSchema, inferenceSchema } from './config.js';
-export { currentAdapterDir, inferenceConfig, writeYamlFile } from './inference.js';
+export { currentAdapterDir, publishCurrentAdapter, readCurrentPointer } from './currentAdapter.js';
+export { inferenceConfig, writeYamlFile } from './inference.js';
 export { stage } from './stage.js';
 
 export const commands: Record<string, CommandDef> = {

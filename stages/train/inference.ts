@@ -1,21 +1,12 @@
 // The LLaMA-Factory inference YAML (for `llamafactory-cli chat|webchat|api`) and the adapter
-// pointer `artifacts/adapters/current` written by the train stage.
-import { readFile, stat } from 'node:fs/promises';
+// paths it is rendered with (the `current` adapter link is currentAdapter.ts's).
 import { writeFileAtomic } from '../../src/atomicWrite.js';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { z } from 'zod';
-import { UserError, type ParamsReader } from '../../src/api.js';
+import type { ParamsReader } from '../../src/api.js';
 import { readInferenceConfig, readTrainConfig } from './config.js';
 
-/** Workspace-relative pointer file naming the short key of the current adapter. */
-export const CURRENT_POINTER = 'artifacts/adapters/current';
-export const ADAPTERS_DIR = 'artifacts/adapters';
-
-const pointerSchema = z
-  .string()
-  .trim()
-  .regex(/^[0-9a-f]{6,64}$/, 'expected the short key of an adapter (hex)');
+export { ADAPTERS_DIR, CURRENT_POINTER, currentAdapterDir, readCurrentPointer } from './currentAdapter.js';
 
 /** Resolves a path from pipeline.yaml against the workspace (absolute paths stay as they are). */
 export function resolveFromWorkspace(workspace: string | undefined, p: string): string {
@@ -91,45 +82,4 @@ export function toYamlText(obj: unknown): string {
 /** Writes `obj` as YAML to `absPath` atomically (temp file in the same directory, then rename). */
 export async function writeYamlFile(obj: unknown, absPath: string): Promise<void> {
   await writeFileAtomic(absPath, toYamlText(obj));
-}
-
-/** Short key named by `artifacts/adapters/current`, or undefined when there is no pointer. */
-export async function readCurrentPointer(workspace: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(workspace, CURRENT_POINTER), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  const parsed = pointerSchema.safeParse(text);
-  if (!parsed.success) {
-    throw new UserError(
-      `${CURRENT_POINTER}: ${parsed.error.issues[0]?.message ?? 'invalid'} (found ${JSON.stringify(text.slice(0, 40))}); ` +
-        'run `npx pipeline run train` to rewrite it',
-    );
-  }
-  return parsed.data;
-}
-
-/** Absolute directory of the current adapter; a UserError when none has been trained yet. */
-export async function currentAdapterDir(workspace: string): Promise<string> {
-  const key = await readCurrentPointer(workspace);
-  if (key === undefined) {
-    throw new UserError(
-      `no adapter has been trained yet (${CURRENT_POINTER} is missing): run \`npx pipeline run train\` first, ` + 'or pass --adapter KEY|PATH',
-    );
-  }
-  const dir = join(workspace, ADAPTERS_DIR, key);
-  const ok = await stat(join(dir, 'adapter_config.json')).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  if (!ok) {
-    throw new UserError(
-      `${CURRENT_POINTER} names adapter ${key}, but ${ADAPTERS_DIR}/${key}/adapter_config.json is missing: ` +
-        'run `npx pipeline run train` to restore or retrain it',
-    );
-  }
-  return dir;
 }

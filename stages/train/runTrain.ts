@@ -1,14 +1,15 @@
 // The train stage's run: render the YAML, launch `llamafactory-cli train`, follow its log, and
-// hand the adapter and the `current` pointer to the engine as outs.
+// hand the adapter to the engine as its out (the stage's publish points `current` at it).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { StageError, type StageContext } from '../../src/api.js';
 import { trainDatasetArgs } from '../register/mix.js';
 import { collectAdapter, lastCheckpoint, prepareOutputDir } from './adapterFiles.js';
 import { readTrainConfig } from './config.js';
 import { pathWithCommandDir, resolveExecutable } from './executable.js';
-import { CURRENT_POINTER, writeYamlFile } from './inference.js';
+import { ADAPTERS_DIR } from './currentAdapter.js';
+import { writeYamlFile } from './inference.js';
 import { checkCommand, unregisteredDatasets, unregisteredMessage } from './preflight.js';
 import { renderTrainConfig } from './trainConfig.js';
 import { followTrainerLog, formatProgress } from './trainerLog.js';
@@ -110,7 +111,7 @@ export async function runTrain(ctx: StageContext): Promise<void> {
     );
   }
 
-  const adapterRel = ctx.outs.find((o) => o !== CURRENT_POINTER) ?? `artifacts/adapters/${ctx.shortKey}`;
+  const adapterRel = ctx.outs[0] ?? `${ADAPTERS_DIR}/${ctx.shortKey}`;
   const adapterDir = ctx.out(adapterRel);
   const missing = await collectAdapter(outputDir, adapterDir);
   if (missing.length > 0) {
@@ -120,5 +121,4 @@ export async function runTrain(ctx: StageContext): Promise<void> {
     );
   }
   await writeYamlFile(config, join(adapterDir, 'train_config.yaml'));
-  await writeFile(ctx.out(CURRENT_POINTER), `${ctx.shortKey}\n`);
 }

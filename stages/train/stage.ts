@@ -3,7 +3,7 @@
 // import closure (the chat commands live elsewhere and do not count).
 import { defineStage, type ParamsReader } from '../../src/api.js';
 import { readTrainConfig, TRAIN_PARAM_KEYS } from './config.js';
-import { ADAPTERS_DIR, CURRENT_POINTER } from './inference.js';
+import { ADAPTERS_DIR, CURRENT_POINTER, currentPointerProblems, publishCurrentAdapter } from './currentAdapter.js';
 import { trainPreflight } from './preflight.js';
 import { runTrain } from './runTrain.js';
 import { REGISTER_OUTS, registeredDatasetFiles } from './registerInputs.js';
@@ -19,7 +19,7 @@ export const stage = defineStage({
   name: 'train',
   description: 'QLoRA fine-tuning with llamafactory-cli train (GPU); adapter in artifacts/adapters/<key>',
   deps: trainDeps,
-  outs: [`${ADAPTERS_DIR}/{key}`, CURRENT_POINTER],
+  outs: [`${ADAPTERS_DIR}/{key}`],
   params: [...TRAIN_PARAM_KEYS, 'register'],
   // Which llamafactory-cli runs the training does not change the adapter's key.
   untrackedParams: ['train.command'],
@@ -27,4 +27,11 @@ export const stage = defineStage({
   resumable: true,
   preflight: trainPreflight,
   run: runTrain,
+  // artifacts/adapters/current links to the adapter of the last train that ran or was restored.
+  sharedFiles: [CURRENT_POINTER],
+  async publish(ctx) {
+    await publishCurrentAdapter(ctx.workspace, ctx.shortKey);
+    ctx.log(`${CURRENT_POINTER} -> ${ctx.shortKey}`);
+  },
+  verifyPublished: (ctx) => currentPointerProblems(ctx.workspace, ctx.shortKey),
 });

@@ -35,8 +35,8 @@ test('pipeline demo runs every stage on the stand-ins in a copy, says SIMULATION
   expect(html).toMatch(/<p id="banner">SIMULATION \(pipeline demo\)/);
   expect(html).toContain('SIMULATION：这是 pipeline demo 的替身写好的回答');
   // The adapter is the stand-in's, with its log.
-  const key = (await readFile(join(dest, 'artifacts/adapters/current'), 'utf8')).trim();
-  expect((await readFile(join(dest, 'artifacts/adapters', key, 'trainer_log.jsonl'), 'utf8')).split('\n').filter(Boolean).length).toBeGreaterThan(5);
+  // (current links to it: the training log is readable through the link)
+  expect((await readFile(join(dest, 'artifacts/adapters/current/trainer_log.jsonl'), 'utf8')).split('\n').filter(Boolean).length).toBeGreaterThan(5);
   // The workspace is as it was: no outputs, no cache, no state, the registry file unchanged.
   expect((await readdir(ws)).sort()).toEqual(['.pipeline', 'Eyjafjalla_data', 'data', 'pipeline.ts', 'pipeline.yaml'].sort());
   expect(await readdir(join(ws, '.pipeline'))).toEqual(['dag']);

@@ -1,6 +1,6 @@
 // `pipeline report` after two regression runs on two adapters, opened in headless Chromium: the
 // page must render the trend, the per-tag table, the flipped cases side by side, and filter by tag.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { CJK_FONT_FAMILY, launchBrowser, openFile } from '../helpers/browser.js';
@@ -49,7 +49,9 @@ test('report of two adapters renders trend, tags, flips side by side, and filter
   await writeFile(join(w.ws, 'artifacts/adapters', newKey, 'adapter_config.json'), '{"r": 16}\n');
   await writeFile(join(w.ws, 'artifacts/adapters', newKey, 'adapter_model.safetensors'), 'adapter weights stand-in v2\n');
   await writeFile(join(w.ws, 'artifacts/adapters', newKey, 'train_config.yaml'), 'lora_rank: 16\nlearning_rate: 0.0001\n');
-  await writeFile(join(w.ws, 'artifacts/adapters/current'), `${newKey}\n`);
+  // The fixture's pointer is the old text form; the newer adapter is named by a link, as train publishes it.
+  await rm(join(w.ws, 'artifacts/adapters/current'));
+  await symlink(newKey, join(w.ws, 'artifacts/adapters/current'));
   const longCare = '前辈，已经凌晨三点了呢。论文明天再改也来得及，先去喝杯热水，然后好好睡一觉吧。身体才是做研究的本钱，我会在这里等前辈的好消息。';
   const rules = [{ contains: '实验失败', response: '没关系的，明天再试一次吧。<b>加油</b>' }, { contains: '凌晨三点', response: longCare }, ...SAMPLE_RULES];
   await writeFile(w.env.FAKE_API_SCRIPT!, JSON.stringify({ rules }));

@@ -1,6 +1,6 @@
 // The train stage through the real CLI, with the llamafactory-cli double standing in for
 // LLaMA-Factory: YAML and env the trainer receives, live progress, devices, preflight.
-import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PROJECT_PIPELINE_TS, makeWorkspace, parseJsonEvents, runCli } from '../helpers/workspace.js';
@@ -69,7 +69,12 @@ describe('train stage (end to end, llamafactory-cli double)', () => {
       'trainer_state.json',
       'training_loss.png',
     ]);
-    expect(await readFile(join(ws, 'artifacts', 'adapters', 'current'), 'utf8')).toBe(`${key.key}\n`);
+    // current: a relative link to the adapter, usable as adapter_name_or_path outside the pipeline.
+    expect((await lstat(join(ws, 'artifacts', 'adapters', 'current'))).isSymbolicLink()).toBe(true);
+    expect(await readlink(join(ws, 'artifacts', 'adapters', 'current'))).toBe(key.key);
+    expect(await readFile(join(ws, 'artifacts', 'adapters', 'current', 'adapter_config.json'), 'utf8')).toBe(
+      await readFile(join(adapter, 'adapter_config.json'), 'utf8'),
+    );
     expect(JSON.parse(await readFile(join(adapter, 'adapter_config.json'), 'utf8')).r).toBe(8);
 
     // Same inputs again: nothing runs.

@@ -2,7 +2,7 @@
 // LLaMA-Factory: resuming a crashed run, restoring from the run cache, Ctrl-C.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, parseJsonEvents, runCli } from '../helpers/workspace.js';
 import { expectExit, processAlive, readRecords, stageOf, trainWorkspace, removeTrainWorkspaces } from './fixtures.js';
@@ -47,14 +47,26 @@ describe('train stage: resume, run cache, interruption (end to end)', () => {
     const r16 = await runCli(ws, ['run', 'train', '--json', '--set', 'train.lora_rank=16'], { env });
     const s16 = stageOf(parseJsonEvents(r16.stdout).summary, 'train');
     expect(s16.status).toBe('ran');
-    expect(await readFile(join(ws, 'artifacts', 'adapters', 'current'), 'utf8')).toBe(`${s16.key}\n`);
+    // The link was replaced by one to the new adapter (renamed over the old: no temp entry left).
+    expect(await readlink(join(ws, 'artifacts', 'adapters', 'current'))).toBe(s16.key);
+    expect((await readdir(join(ws, 'artifacts', 'adapters'))).sort()).toEqual([key8, s16.key, 'current'].sort());
     await rm(join(ws, 'artifacts', 'adapters', key8), { recursive: true });
 
     const back = await runCli(ws, ['run', 'train', '--json'], { env });
     const s8 = stageOf(parseJsonEvents(back.stdout).summary, 'train');
     expect(s8).toMatchObject({ status: 'restored', key: key8 });
-    expect(await readFile(join(ws, 'artifacts', 'adapters', 'current'), 'utf8')).toBe(`${key8}\n`);
+    expect(await readlink(join(ws, 'artifacts', 'adapters', 'current'))).toBe(key8);
     expect(await readFile(join(ws, 'artifacts', 'adapters', key8, 'adapter_model.safetensors'))).toEqual(adapter8);
+    expect((await readRecords(record)).filter((e) => e.event === 'start')).toHaveLength(2);
+
+    // An old-form pointer (a text file holding the key) is replaced by the link; nothing trains.
+    await rm(join(ws, 'artifacts', 'adapters', 'current'));
+    await writeFile(join(ws, 'artifacts', 'adapters', 'current'), `${key8}\n`);
+    const status = JSON.parse((await runCli(ws, ['status', 'train', '--json'], { env })).stdout) as { stages: Array<{ name: string; reasons: string[] }> };
+    expect(JSON.stringify(status.stages.find((s) => s.name === 'train'))).toContain('artifacts/adapters/current is a file (older form), to become a link');
+    const migrated = await runCli(ws, ['run', 'train', '--json'], { env });
+    expect(stageOf(parseJsonEvents(migrated.stdout).summary, 'train')).toMatchObject({ status: 'restored', key: key8 });
+    expect(await readlink(join(ws, 'artifacts', 'adapters', 'current'))).toBe(key8);
     expect((await readRecords(record)).filter((e) => e.event === 'start')).toHaveLength(2);
   });
 
