@@ -184,6 +184,11 @@ export interface StageDef<C = unknown> {
    * after the outs were promoted or restored; must be idempotent.
    */
   publish?(ctx: PublishContext): Promise<void>;
+  /**
+   * What `run --dry-run` shows for the stage when it would run or restore (e.g. the config it would
+   * hand its tool), as text; printed as a closing-summary line of the stage. Reads only `params`.
+   */
+  dryRun?(ctx: { readonly workspace: string; readonly params: ParamsReader }): Promise<string | undefined> | string | undefined;
   /** Reasons the published part is out of date although outs are fresh ([] when fine). */
   verifyPublished?(ctx: PublishContext): Promise<string[]>;
   /**

@@ -115,12 +115,29 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
       const logs = failure.kind === 'run' || failure.kind === 'interrupted' ? { log: failure.log, logTail: failure.logTail } : {};
       return report({ name, status: 'failed', failure, error, reason: error, reasons, ms: ms(), ...(key ? { key } : {}), ...logs });
     };
+    // On a dry run, the stage's own preview (what it would hand its tool), next to "would run".
+    const preview = async (): Promise<void> => {
+      const dryRun = stage.def.dryRun;
+      if (!dryRun) return;
+      try {
+        const params = stageParams(stage, o.params.all, (message) => {
+          throw new ContractError(message);
+        });
+        const text = await dryRun({ workspace: o.workspace, params });
+        if (text) o.reporter.progress(name, { message: text, summary: true });
+      } catch (err) {
+        o.reporter.progress(name, { message: `dry run: cannot preview: ${(err as Error).message}`, summary: true });
+      }
+    };
     const bad = ups.find((u) => u.status === 'failed' || u.status === 'blocked');
     if (bad) return report({ name, status: 'blocked', reason: `upstream '${bad.name}' ${bad.status}`, reasons: [], ms: ms() });
     // --cpu-only comes first: a dry run must not say a GPU stage would run.
     if (o.cpuOnly && stage.gpus > 0) return skipped(`needs ${stage.gpus} GPU(s); --cpu-only`);
     const wouldWork = ups.find((u) => u.status === 'skipped' && u.wouldWork);
-    if (o.dryRun && wouldWork) return skipped(`dry run: would run after upstream '${wouldWork.name}'`, true);
+    if (o.dryRun && wouldWork) {
+      await preview();
+      return skipped(`dry run: would run after upstream '${wouldWork.name}'`, true);
+    }
     const skippedUp = ups.find((u) => u.status === 'skipped');
     if (skippedUp) return skipped(`upstream '${skippedUp.name}' skipped`);
     if (o.signal.aborted) return skipped('interrupted');
@@ -158,7 +175,10 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
         const msg = await preflight();
         return failed(msg ? { kind: 'preflight', message: msg } : { kind: 'missing-deps', paths: ev.missingDeps }, ev.shortKey, reasons);
       }
-      if (o.dryRun) return skipped(`dry run: would ${cached ? 'restore' : 'run'} (${reason})`, true, reasons);
+      if (o.dryRun) {
+        await preview();
+        return skipped(`dry run: would ${cached ? 'restore' : 'run'} (${reason})`, true, reasons);
+      }
       if (cached) {
         o.reporter.working(name, 'restore', reason);
         let restored: boolean;
