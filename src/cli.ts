@@ -125,6 +125,12 @@ export async function main(argv: string[]): Promise<void> {
       code = await ENGINE_COMMANDS[cmd]!.run(workspace, rest);
     } else {
       const c = await domainCommand(workspace, cmd, rest);
+      if (c === undefined && !findDagFile(workspace)) {
+        throw new UsageError(
+          `unknown command '${cmd}': there is no pipeline.ts in ${workspace}, and domain commands (init, extract, chat, …) come from one. ` +
+            'Run pipeline in its workspace (e.g. the pipeline repo) and give paths to your LLaMA-Factory files (`pipeline init --from … --lf-dir …`).',
+        );
+      }
       if (c === undefined) throw new UsageError(`unknown command '${cmd}'. Run \`pipeline --help\` for the list.`);
       code = c;
     }

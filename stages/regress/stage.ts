@@ -3,9 +3,9 @@
 // (the `report` command lives elsewhere and does not count).
 import { defineStage, UserError, type ParamsReader } from '../../src/api.js';
 import { readCurrentPointer } from '../train/currentAdapter.js';
-import { CURRENT_POINTER, INFERENCE_CONFIG_PARAMS } from '../train/inference.js';
+import { CURRENT_POINTER, INFERENCE_CONFIG_PARAMS, inferenceConfig, toYamlText } from '../train/inference.js';
 import { checkCommand, inferenceProblems } from '../train/preflight.js';
-import { personaDeps } from '../persona/index.js';
+import { personaDeps, resolvePersonaPrompt } from '../persona/index.js';
 import { readRegressConfig } from './config.js';
 import { RESULTS_OUT, runRegress, SUMMARY_OUT } from './run.js';
 
@@ -36,4 +36,12 @@ export const stage = defineStage({
     return problems.length > 0 ? problems.join('\n') : undefined;
   },
   run: runRegress,
+  // `run --dry-run` shows the inference YAML the started `llamafactory-cli api` would get.
+  async dryRun({ workspace, params }) {
+    const endpoint = endpointOf(params);
+    if (endpoint !== null) return `would ask ${endpoint}`;
+    const persona = (await resolvePersonaPrompt(params, workspace)).prompt;
+    const config = inferenceConfig(params, CURRENT_POINTER, workspace, persona);
+    return `would serve the adapter with ${String(params.get('train.command') ?? 'llamafactory-cli')} api, inference YAML:\n${toYamlText(config).trimEnd()}`;
+  },
 });
