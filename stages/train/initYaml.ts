@@ -61,7 +61,7 @@ export async function readLfYaml(abs: string, shown: string): Promise<LfYaml> {
 
 export const at = (y: LfYaml, key: string): string => `${y.shown}:${y.lines.get(key) ?? 1}`;
 
-/** LLaMA-Factory's comma lists (`dataset: a, b`) as it splits them (extras/misc.py split_arg). */
+/** LLaMA-Factory's comma lists (`dataset: a, b`) as it splits them (hparams/data_args.py, DataArguments.__post_init__'s split_arg). */
 export function splitArg(v: unknown): string[] {
   if (Array.isArray(v)) return v.map((x) => String(x).trim());
   return String(v)
