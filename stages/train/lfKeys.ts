@@ -3,8 +3,8 @@
 // LLaMA-Factory's source, the union of v0.9.4 and HEAD (0.9.6.dev0, 2026-08-18): every field of
 // hparams/{model,data,finetuning,generating}_args.py (what chat/webchat/api parse), plus for
 // training hparams/training_args.py (RayArguments, TrainingArguments) and the commonly used fields
-// of transformers' Seq2SeqTrainingArguments. test/doubles/lf-keys.mjs holds the same lists (a
-// test keeps them equal).
+// of transformers' Seq2SeqTrainingArguments. The tests' train/chat stand-ins hold the same lists
+// (a test keeps them equal).
 
 /** Keys `llamafactory-cli chat|webchat|api` parse (model, data, finetuning, generating arguments). */
 export const LF_INFER_KEYS: ReadonlySet<string> = new Set([
