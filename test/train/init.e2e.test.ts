@@ -156,6 +156,11 @@ describe('pipeline init --from (end to end)', () => {
       dataset_dir: join(ws, 'data'),
     });
 
+    // Without --json, the same YAML is printed under the stage's line.
+    const plain = await runCli(ws, ['run', 'train', '--dry-run']);
+    expectExit(plain, 0);
+    expect(plain.stdout).toMatch(/^train: would run llamafactory-cli train artifacts\/train\/<key>\.yaml:\n(?:.*\n)*lora_rank: 16\n/m);
+
     const served = previewOf(dry.stdout, 'regress');
     const userInfer = parse(INFER_YAML) as Record<string, unknown>;
     expect(served.adapter_name_or_path).toBe(join(ws, 'artifacts/adapters/current'));
@@ -239,6 +244,13 @@ describe('pipeline init --from (end to end)', () => {
     const rendered = previewOf(dry.stdout, 'train');
     expect(rendered).toMatchObject({ lora_rank: 16, learning_rate: 2e-4, cutoff_len: 1024, ddp_timeout: 180000000, interleave_probs: '0.7,0.3' });
     expect(rendered).not.toHaveProperty('lora_alpha');
+  });
+
+  test('without a pipeline.ts, init says where to run it', async () => {
+    const dir = await temp.make('pl-init-nodag-');
+    const r = await runCli(dir, INIT);
+    expectExit(r, 2);
+    expect(r.stderr).toContain(`unknown command 'init': there is no pipeline.ts in ${dir}`);
   });
 
   test('the LF checkout may be elsewhere: --lf-dir resolves the YAMLs’ relative paths there', async () => {
