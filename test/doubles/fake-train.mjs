@@ -10,7 +10,8 @@
 //  - resumes from the last checkpoint-N in output_dir unless overwrite_output_dir, and refuses a
 //    non-empty output_dir without checkpoint.
 // Knobs (env): FAKE_TRAIN_STEP_MS (default 30) step duration; FAKE_TRAIN_DIE_AT=k crash at step k;
-// FAKE_TRAIN_RECORD=file appends one JSON line per event (start, process, end) for tests to read.
+// FAKE_TRAIN_RECORD=file appends one JSON line per event (start, process, end) for tests to read,
+// each with the pid and the time (`t`, ms since the epoch).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ const CHECKPOINT_NAMES = [
 const RECORD = process.env.FAKE_TRAIN_RECORD;
 
 function record(obj) {
-  if (RECORD) appendFileSync(RECORD, `${JSON.stringify({ pid: process.pid, ...obj })}\n`);
+  if (RECORD) appendFileSync(RECORD, `${JSON.stringify({ pid: process.pid, t: Date.now(), ...obj })}\n`);
 }
 
 function fail(message) {
