@@ -204,6 +204,8 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
         devices = await pool.acquire(stage.gpus);
       }
       try {
+        // Interrupted while waiting for devices: nothing was started.
+        if (o.signal.aborted) return skipped('interrupted');
         o.reporter.working(name, 'run', reason);
         const res = await execute(stage, ev, devices, o);
         if (!res.ok) return failed(res.failure, undefined, reasons);
