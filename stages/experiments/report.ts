@@ -75,14 +75,14 @@ export function renderExperimentsReport(exps: readonly ReportExperiment[], gener
         .map((id) => {
           const cells = byExp.map((m) => m.get(id));
           const tagsOf = cells.find((c) => c)?.tags ?? [];
-          const marks = cells.map((c) => (c ? `<td class="${c.ok ? 'pass' : 'fail'}">${c.ok ? '✓' : '✗'}</td>` : '<td class="na">–</td>')).join('');
+          const marks = cells.map((c) => (c ? `<td class="${c.ok ? 'pass' : 'fail'}">${c.ok ? '✓' : '×'}</td>` : '<td class="na">–</td>')).join('');
           const answers = cells
             .map(
               (c, i) =>
                 `<div class="answer"><h4>${esc(exps[i]!.name)} ${c ? (c.ok ? '<span class="pass">pass</span>' : '<span class="fail">fail</span>') : ''}</h4>${c?.failures.length ? `<ul>${c.failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}<pre>${esc(c?.response ?? '(no answer)')}</pre></div>`,
             )
             .join('');
-          return `<tr class="case" data-id="${esc(id)}"><td><b>${esc(id)}</b><div class="tags">${tagsOf.map(esc).join(' ')}</div></td>${marks}</tr><tr class="answers" data-for="${esc(id)}" hidden><td colspan="${exps.length + 1}"><div class="side">${answers}</div></td></tr>`;
+          return `<tr class="case" data-id="${esc(id)}"><td><b>${esc(id)}</b><div class="tags">${tagsOf.map(esc).join(' ')}</div></td>${marks}</tr><tr class="answers" data-for="${esc(id)}" hidden><td colspan="${exps.length + 1}"><div class="side" style="grid-template-columns:repeat(${exps.length},minmax(180px,1fr))">${answers}</div></td></tr>`;
         })
         .join('')}</tbody></table>`
     : '<p class="note">No regression results yet.</p>';
@@ -101,7 +101,7 @@ th{background:#f5f5f5}.na{color:#aaa}.pass{color:#17803d}.fail{color:#c62828}
 td.pass,td.fail{text-align:center;font-weight:bold}tr.case{cursor:pointer}tr.case:hover{background:#fafafa}
 .tags{color:#777;font-size:12px}.note{color:#666}
 svg text{font-size:11px;fill:#444}svg .grid{stroke:#eee}
-.side{display:flex;gap:12px;flex-wrap:wrap}.answer{flex:1 1 240px;min-width:200px}.answer h4{margin:4px 0}
+.side{display:grid;gap:12px}.answer h4{margin:4px 0}
 pre{white-space:pre-wrap;background:#f8f8f8;padding:6px;margin:0}
 </style>
 </head>
