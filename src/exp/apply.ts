@@ -16,7 +16,7 @@ type Range = [number, number, number];
 /** A value as YAML text on one line (flow style for collections). */
 function inline(value: unknown): string {
   if (value === undefined) return '(unset)';
-  return stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd();
+  return stringify(value, { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
 }
 
 function pairOf(map: YAMLMap, key: string): Pair | undefined {
@@ -45,8 +45,17 @@ function editOne(text: string, path: string[], value: unknown): string | undefin
       continue;
     }
     if (pair) return undefined; // a parent that is not a mapping
+    // Missing below a flow mapping (`extra: {}`): that whole mapping is written again, on its line.
+    if (map && map.flow) {
+      const range = map.range as Range | undefined;
+      if (!range) return undefined;
+      const merged = (map.toJSON() ?? {}) as Record<string, unknown>;
+      let cur = merged;
+      for (const k of path.slice(i, -1)) cur = (cur[k] = {}) as Record<string, unknown>;
+      cur[path.at(-1)!] = value;
+      return text.slice(0, range[0]) + inline(merged) + text.slice(range[1]);
+    }
     // Missing from here on: added as block lines at the end of `map` (or of the file).
-    if (map && map.flow) return undefined;
     const last = map?.items.at(-1);
     const lastEnd = (last?.value as { range?: Range } | null)?.range?.[2] ?? (last?.key as { range?: Range } | null)?.range?.[2];
     const firstKey = map?.items[0]?.key as { range?: Range } | undefined;
