@@ -55,7 +55,8 @@ function nameOf(prefix: string, parts: string[], sets: string[]): string {
 
 /** The product of the `--set` lists: one experiment per combination. */
 export function matrix(sets: readonly string[]): Array<{ parts: string[]; sets: string[] }> {
-  let combos: Array<{ parts: string[]; sets: string[] }> = [{ parts: [], sets: [] }];
+  let combos: Array<{ parts: string[]; varying: string[]; sets: string[] }> = [{ parts: [], varying: [], sets: [] }];
+  let anyVaries = false;
   const keys = new Set<string>();
   for (const arg of sets) {
     const { path } = parseSetArg(arg);
@@ -66,9 +67,17 @@ export function matrix(sets: readonly string[]): Array<{ parts: string[]; sets: 
     const values = splitValues(raw);
     if (values.some((v) => v === '')) throw new UsageError(`--set ${arg}: an empty value in the list (values are separated by commas)`);
     const varies = values.length > 1;
-    combos = combos.flatMap((c) => values.map((v) => ({ parts: varies ? [...c.parts, namePart(key, v)] : c.parts, sets: [...c.sets, `${key}=${v}`] })));
+    anyVaries ||= varies;
+    combos = combos.flatMap((c) =>
+      values.map((v) => ({
+        parts: [...c.parts, namePart(key, v)],
+        varying: varies ? [...c.varying, namePart(key, v)] : c.varying,
+        sets: [...c.sets, `${key}=${v}`],
+      })),
+    );
   }
-  return combos;
+  // Named after the keys that vary; when none does, after all of them.
+  return combos.map((c) => ({ parts: anyVaries ? c.varying : c.parts, sets: c.sets }));
 }
 
 /** `experiments:` of the config as specs; its values written as `--set` would take them (JSON is YAML). */
