@@ -11,7 +11,8 @@
 //    non-empty output_dir without checkpoint.
 // Knobs (env): FAKE_TRAIN_STEP_MS (default 30) step duration; FAKE_TRAIN_DIE_AT=k crash at step k;
 // FAKE_TRAIN_RECORD=file appends one JSON line per event (start, process, end) for tests to read,
-// each with the pid and the time (`t`, ms since the epoch).
+// each with the pid and the time (`t`, ms since the epoch; `process` also has `launched_at`, when
+// `llamafactory-cli` itself started).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -192,7 +193,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function trainProcess(argv, rank, worldSize) {
   const { yamlPath, cfg } = loadConfig(argv);
   validate(cfg);
-  record({ event: 'process', role: worldSize > 1 ? `worker-${rank}` : 'trainer' });
+  // launched_at: when `llamafactory-cli` started (its start-up is part of the stand-in's time).
+  record({
+    event: 'process',
+    role: worldSize > 1 ? `worker-${rank}` : 'trainer',
+    launched_at: Number(process.env.FAKE_LF_LAUNCHED_AT ?? Math.round(performance.timeOrigin)),
+  });
   const outputDir = resolve(String(cfg.output_dir));
   const samples = countSamples(cfg);
   const bs = Number(cfg.per_device_train_batch_size ?? LF_DEFAULTS.per_device_train_batch_size);

@@ -30,6 +30,8 @@ export interface Training {
   pid: number;
   devices: string;
   start: number;
+  /** When `llamafactory-cli` was launched for this training. */
+  launched: number;
   end?: number;
   resumedFrom: string | null;
   outputDir: string;
@@ -39,10 +41,13 @@ export interface Training {
 export async function trainings(env: Record<string, string>): Promise<Training[]> {
   const recs: TrainerRecord[] = await readRecords(env.FAKE_TRAIN_RECORD!);
   const out: Training[] = [];
-  for (const r of recs as Array<TrainerRecord & { t: number }>) {
+  const launched = new Map<number, number>();
+  for (const r of recs as Array<TrainerRecord & { t: number; launched_at?: number }>) {
+    if (r.event === 'process' && r.launched_at !== undefined) launched.set(r.pid, r.launched_at);
     if (r.event === 'start') {
       out.push({
         pid: r.pid,
+        launched: launched.get(r.pid) ?? r.t,
         devices: String(r.env?.CUDA_VISIBLE_DEVICES ?? ''),
         start: r.t,
         resumedFrom: r.resumed_from ?? null,
