@@ -90,3 +90,23 @@ test('a failing experiment leaves the other three done; its log is readable from
   expect(broken.log).toBe('.pipeline/exp/runs/broken/artifacts/logs/train.log');
   expect(broken.log_tail.join('\n')).toContain('not_a_trainer_key');
 });
+
+test('--fail-fast stops the other experiments when one fails; exp resume finishes them', async () => {
+  const { ws, env } = await expWorkspace(
+    ['experiments:', '  broken: { train.extra: { max_steps: 8, not_a_trainer_key: 1 } }', '  rank4: { train.lora_rank: 4 }'].join('\n'),
+  );
+  const slow = { ...env, FAKE_TRAIN_STEP_MS: '400' };
+  const r = await runCli(ws, ['exp', 'run', '--fail-fast', '--json'], { env: slow, timeoutMs: 200_000 });
+  expectExit(r, 1);
+  const status = Object.fromEntries((events(r.stdout).at(-1)!.experiments as Array<{ name: string; status: string }>).map((e) => [e.name, e.status]));
+  expect(status).toEqual({ broken: 'failed', rank4: 'interrupted' });
+  // The stopped training is no longer running.
+  for (const t of await readRecords(env.FAKE_TRAIN_RECORD!)) expect(await alive(t.pid)).toBe(false);
+  const resumed = await runCli(ws, ['exp', 'resume', '--json'], { env, timeoutMs: 200_000 });
+  expectExit(resumed, 0);
+  expect((events(resumed.stdout).at(-1)!.experiments as Array<{ name: string; status: string }>).map((e) => [e.name, e.status])).toEqual([['rank4', 'done']]);
+  expect((await queueOf(ws)).experiments.map((e) => [e.name, e.status])).toEqual([
+    ['broken', 'failed'],
+    ['rank4', 'done'],
+  ]);
+});

@@ -49,6 +49,12 @@ test('inputs linked, outs owned; a planted link is refused; rm keeps the user’
   const trainRuns = await readdir(join(ws, 'cache', 'runs', 'train'));
   expect(trainRuns.some((f) => f.startsWith(key.slice(0, 12)))).toBe(true);
 
+  // gc: a folder the queue does not name goes; a queued experiment's stays.
+  await mkdir(join(ws, '.pipeline', 'exp', 'runs', 'orphan', 'artifacts'), { recursive: true });
+  expectExit(await runCli(ws, ['exp', 'gc'], { env }), 0);
+  await expect(lstat(join(ws, '.pipeline', 'exp', 'runs', 'orphan'))).rejects.toThrow();
+  expect((await stat(join(dir, 'artifacts', 'adapters', key.slice(0, 12), 'adapter_config.json'))).isFile()).toBe(true);
+
   // rm: the experiment is forgotten and its folder gone; the user's inputs are intact.
   expectExit(await runCli(ws, ['exp', 'rm', 'lora_rank-4', 'lora_rank-16'], { env }), 0);
   await expect(lstat(dir)).rejects.toThrow();
