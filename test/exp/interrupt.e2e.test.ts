@@ -1,7 +1,7 @@
 // Ctrl-C during `pipeline exp run`: every trainer's process tree ends, the run exits 130 and keeps
 // the queue; `pipeline exp run` again finishes every experiment, the interrupted trainings resuming
 // from their checkpoints. A failing experiment leaves the others done and its log readable.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { runCli } from '../helpers/workspace.js';
@@ -11,7 +11,7 @@ import { events, expWorkspace, queueOf, trainings } from './fixtures.js';
 
 jest.setTimeout(240_000);
 
-/** experiment → highest checkpoint its kept training attempt holds. */
+/** experiment → highest complete checkpoint its kept training attempt holds. */
 async function checkpoints(ws: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const runs = join(ws, '.pipeline', 'exp', 'runs');
@@ -20,7 +20,12 @@ async function checkpoints(ws: string): Promise<Map<string, number>> {
     for (const d of await readdir(staging).catch(() => [] as string[])) {
       for (const c of await readdir(join(staging, d, 'trainer-output')).catch(() => [] as string[])) {
         const m = /^checkpoint-(\d+)$/.exec(c);
-        if (m) out.set(name, Math.max(out.get(name) ?? 0, Number(m[1])));
+        // Complete ones only: one the trainer was killed while saving is dropped, not resumed from.
+        const complete = await stat(join(staging, d, 'trainer-output', c, 'trainer_state.json')).then(
+          (st) => st.isFile(),
+          () => false,
+        );
+        if (m && complete) out.set(name, Math.max(out.get(name) ?? 0, Number(m[1])));
       }
     }
   }
