@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { ExperimentInfo, ExperimentMetric, PipelineDef } from '../api.js';
 import { parseSetArg } from '../config.js';
 import { stableStringify } from '../params.js';
+import { isInside } from '../pathSpec.js';
 import { openSession, type Session } from '../session.js';
 import { experimentDir, ExperimentQueue, type QueueEntry } from './queue.js';
 
@@ -79,7 +80,11 @@ export async function experimentRows(workspace: string, def: PipelineDef, user: 
       failed_stage: entry.failed_stage,
       error: entry.error,
       log: entry.log,
-      log_tail: entry.status === 'failed' && entry.log ? await tail(join(workspace, entry.log)) : [],
+      // The queue is untrusted: only a log inside the experiment's own folder is read.
+      log_tail:
+        entry.status === 'failed' && entry.log && isInside(experimentDir(workspace, entry.name), join(workspace, entry.log))
+          ? await tail(join(workspace, entry.log))
+          : [],
     });
   }
   const sortBy = def.experiments?.sortBy;

@@ -8,6 +8,9 @@ import { loadConfig } from '../../src/config.js';
 import { experimentSpecs, splitValues } from '../../src/exp/matrix.js';
 import { ExperimentQueue } from '../../src/exp/queue.js';
 import { keyGate } from '../../src/exp/scheduler.js';
+import { experimentRows } from '../../src/exp/show.js';
+import { makeParamsReader } from '../../src/params.js';
+import type { Session } from '../../src/session.js';
 import { makeTempDir } from '../helpers/tempDirs.js';
 
 test('values split at commas outside brackets and quotes', () => {
@@ -84,6 +87,23 @@ test('the queue file is untrusted: damage is a clear error naming it; a run that
     expect(() => new ExperimentQueue(ws).load()).toThrow(/queue\.json: .*delete it to start an empty queue/);
   }
   expect(await readFile(file, 'utf8')).toBe('{"v":2,"experiments":[]}');
+});
+
+test('exp show reads a failed experiment’s log only inside its own folder (the queue is untrusted)', async () => {
+  const ws = await makeTempDir('pl-exp-log-');
+  await writeFile(join(ws, 'secret.txt'), 'not for the table\n');
+  const runs = join(ws, '.pipeline', 'exp', 'runs', 'a', 'artifacts', 'logs');
+  await mkdir(runs, { recursive: true });
+  await writeFile(join(runs, 'train.log'), 'line 1\nthe error\n');
+  const entry = (log: string) => ({ name: 'a', sets: [], status: 'failed', added_at: 'x', log, error: 'boom', failed_stage: 'train' });
+  const user = { params: makeParamsReader({}), configFile: join(ws, 'pipeline.yaml'), runCache: { dir: join(ws, 'cache') } } as unknown as Session;
+  const rows = async (log: string) => {
+    await writeFile(join(ws, '.pipeline', 'exp', 'queue.json'), JSON.stringify({ v: 1, experiments: [entry(log)] }));
+    return experimentRows(ws, { schema: z.object({}), stages: [] }, user, new ExperimentQueue(ws).load());
+  };
+  expect((await rows('.pipeline/exp/runs/a/artifacts/logs/train.log'))[0]!.log_tail).toEqual(['line 1', 'the error']);
+  expect((await rows('secret.txt'))[0]!.log_tail).toEqual([]);
+  expect((await rows('.pipeline/exp/runs/a/../../../../secret.txt'))[0]!.log_tail).toEqual([]);
 });
 
 test('the key gate lets one holder work on a key; the next learns it waited', async () => {
