@@ -11,8 +11,6 @@ export interface ExperimentBoard {
   reporter(name: string): Reporter;
   /** An experiment finished (or stopped). */
   done(name: string, event: Record<string, unknown> & { status: string }): void;
-  /** A line about the whole run. */
-  info(message: string): void;
   close(): void;
 }
 
@@ -31,7 +29,6 @@ export function makeBoard(mode: BoardMode, out: NodeJS.WritableStream, names: re
     return {
       reporter: (name) => new JsonReporter(tagged(name)),
       done: (name, event) => tagged(name)(`${JSON.stringify({ event: 'experiment', ...event })}\n`),
-      info: (message) => write(`${JSON.stringify({ event: 'note', message })}\n`),
       close: () => undefined,
     };
   }
@@ -73,9 +70,6 @@ export function makeBoard(mode: BoardMode, out: NodeJS.WritableStream, names: re
     done: (name, e) => {
       const tail = e.status === 'failed' ? `: ${String(e.failed_stage ?? '')} ${String(e.error ?? '')}`.trimEnd() : '';
       set(name, `${e.status}${tail}${typeof e.ms === 'number' ? ` (${fmtS(e.ms)})` : ''}`, `${e.status}${tail}`);
-    },
-    info: (message) => {
-      if (mode === 'plain') write(`${message}\n`);
     },
     close: () => {
       if (timer) clearTimeout(timer);
