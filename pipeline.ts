@@ -8,6 +8,7 @@ import * as train from './stages/train/index.js';
 import * as regress from './stages/regress/index.js';
 import { demoCommand } from './stages/demo/command.js';
 import { personaSchema } from './stages/persona/index.js';
+import { experimentHooks } from './stages/experiments/index.js';
 
 export const schema = z.object({
   persona: personaSchema,
@@ -23,4 +24,5 @@ export default definePipeline({
   schema,
   stages: [extract.stage, register.stage, train.stage, regress.stage],
   commands: { ...extract.commands, ...train.commands, ...regress.commands, demo: demoCommand },
+  experiments: experimentHooks,
 });

@@ -8,6 +8,7 @@ const ALL = {
   register: () => import('./register.js'),
   regress: () => import('./regress.js'),
   watch: () => import('./watch.js'),
+  exp: () => import('./exp.js'),
 } as const;
 
 type Name = keyof typeof ALL;

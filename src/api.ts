@@ -246,6 +246,37 @@ export interface PipelineDef<S extends z.ZodType = z.ZodType> {
   commands?: Record<string, CommandDef>;
   /** Where stage logs go (default artifacts/logs). */
   logDir?: string;
+  /** What `pipeline exp show` and the comparison report know of an experiment (domain metrics). */
+  experiments?: ExperimentHooks;
+}
+
+/** One experiment as the domain hooks see it. */
+export interface ExperimentInfo {
+  name: string;
+  /** The experiment's own workspace: its outs and state (the user's inputs are linked in). */
+  readonly workspace: string;
+  /** Its params: the user's config with its overrides. */
+  readonly params: ParamsReader;
+  /** queued | running | done | failed | interrupted */
+  readonly status: string;
+}
+
+/** One column of `pipeline exp show` (loss, pass rate, …); null when the experiment has none. */
+export interface ExperimentMetric {
+  name: string;
+  value: number | null;
+  /** Which way is better: the best value of the column is highlighted. */
+  better?: 'higher' | 'lower';
+  format?: 'percent' | 'number';
+}
+
+export interface ExperimentHooks {
+  /** The experiment's metrics, read from its workspace. */
+  metrics(exp: ExperimentInfo): Promise<ExperimentMetric[]>;
+  /** The metric `exp show` sorts by, best first. */
+  sortBy?: string;
+  /** Writes a comparison of the experiments into `workspace`; returns the path written (workspace-relative). */
+  report?(ctx: { workspace: string; experiments: ExperimentInfo[] }): Promise<string | undefined>;
 }
 
 /** Absolute directory of a module: `moduleDir(import.meta.url)`. */

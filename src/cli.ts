@@ -23,6 +23,10 @@ const ENGINE_COMMANDS: Record<string, { summary: string; run: (ws: string, argv:
   status: { summary: 'fresh / stale / restorable per stage, with reasons', run: async (w, a) => (await import('./commands/status.js')).statusCommand(w, a) },
   dag: { summary: 'show the stages and their connections (--mermaid)', run: async (w, a) => (await import('./commands/dag.js')).dagCommand(w, a) },
   watch: { summary: 'rebuild targets when their inputs change', run: async (w, a) => (await import('./commands/watch.js')).watchCommand(w, a) },
+  exp: {
+    summary: 'experiments: run a matrix of overrides, show, apply, rm, gc',
+    run: async (w, a) => (await import('./commands/exp.js')).expCommand(w, a),
+  },
   cache: { summary: 'manage the run cache (gc --max-size, dir)', run: async (w, a) => (await import('./commands/cache.js')).cacheCommand(w, a) },
 };
 

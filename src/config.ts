@@ -16,6 +16,33 @@ export interface LoadedConfig {
   gpus?: string[];
   /** `watch:` (the engine's own section), defaults applied. */
   watch: WatchConfig;
+  /** `experiments:` (the engine's own section): name → dotted key → value. */
+  experiments: ExperimentsConfig;
+}
+
+/** Named experiments: each a set of overrides, dotted key → value (as `--set key=value`). */
+export type ExperimentsConfig = Record<string, Record<string, unknown>>;
+
+/** An experiment's name: a folder name and a shell word. */
+export const EXPERIMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,79}$/;
+const DOTTED_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** `experiments:` — `{name: {train.lora_rank: 16, …}, …}`; returns the error (path and text), or the config. */
+function parseExperiments(v: unknown): { value: ExperimentsConfig } | { path: string[]; message: string } {
+  if (v === undefined || v === null) return { value: {} };
+  const mapping = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!mapping(v)) return { path: ['experiments'], message: 'expected a mapping of names to overrides, such as {rank16: {train.lora_rank: 16}}' };
+  const out: ExperimentsConfig = {};
+  for (const [name, sets] of Object.entries(v)) {
+    if (!EXPERIMENT_NAME.test(name))
+      return { path: ['experiments', name], message: 'an experiment name is letters, digits, _ . + - (at most 80, not starting with a symbol)' };
+    if (!mapping(sets) || Object.keys(sets).length === 0)
+      return { path: ['experiments', name], message: 'expected a mapping of dotted keys to values, such as {train.lora_rank: 16}' };
+    const bad = Object.keys(sets).find((k) => !DOTTED_KEY.test(k));
+    if (bad !== undefined) return { path: ['experiments', name, bad], message: `'${bad}' is not a dotted key path (e.g. train.lora_rank)` };
+    out[name] = sets;
+  }
+  return { value: out };
 }
 
 export interface WatchConfig {
@@ -36,7 +63,7 @@ function parseWatch(v: unknown): WatchConfig | { path: string[]; message: string
 }
 
 /** Top-level keys the engine itself reads, whatever the DAG's schema says. */
-export const ENGINE_KEYS = ['gpus', 'watch'] as const;
+export const ENGINE_KEYS = ['gpus', 'watch', 'experiments'] as const;
 
 export function parseSetArg(arg: string): { path: string[]; raw: string } {
   const eq = arg.indexOf('=');
@@ -120,7 +147,7 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
   const unknownKey = (parent: string[], key: string, known: readonly string[]) =>
     message([...parent, key], `unknown key${parent.length ? ` in ${parent.join('.')}` : ' at the top level'}${didYouMean(key, known)}`);
 
-  const { gpus: rawGpus, watch: rawWatch, ...rest } = data;
+  const { gpus: rawGpus, watch: rawWatch, experiments: rawExperiments, ...rest } = data;
   // The top level is strict whatever the DAG's schema says: a typo in a section name is an error.
   const topKeys = schemaKeysAt(schema, []);
   if (topKeys) {
@@ -136,6 +163,8 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
   }
   const watch = parseWatch(rawWatch);
   if ('message' in watch) throw new UsageError(message(watch.path, watch.message.replace(/^[\w.]+: /, '')));
+  const experiments = parseExperiments(rawExperiments);
+  if (!('value' in experiments)) throw new UsageError(message(experiments.path, experiments.message));
   let gpus: string[] | undefined;
   if (rawGpus !== undefined) {
     const problem = gpusProblem(rawGpus);
@@ -154,7 +183,7 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
     });
     throw new UsageError(lines.join('\n'));
   }
-  return { file, values: parsed.data as Record<string, unknown>, gpus, watch };
+  return { file, values: parsed.data as Record<string, unknown>, gpus, watch, experiments: experiments.value };
 }
 
 /** Why a `gpus:` value is not a list of device ids, or undefined when it is one. */

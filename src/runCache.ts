@@ -100,8 +100,14 @@ export class RunCache {
     return true;
   }
 
-  /** Total bytes in the store and the records, by record (LRU order, oldest first). */
-  async gc(maxBytes: number): Promise<{ before: number; after: number; removedRuns: number; removedObjects: number }> {
+  /**
+   * Total bytes in the store and the records, by record (LRU order, oldest first). A record `keep`
+   * accepts (one a kept experiment uses) is never removed, nor its objects.
+   */
+  async gc(
+    maxBytes: number,
+    keep: (rec: RunRecord) => boolean = () => false,
+  ): Promise<{ before: number; after: number; removedRuns: number; removedObjects: number }> {
     const records: Array<{ path: string; rec: RunRecord; atime: number }> = [];
     const runsDir = join(this.dir, 'runs');
     for (const stage of await readdir(runsDir).catch(() => [] as string[])) {
@@ -143,6 +149,7 @@ export class RunCache {
     let total = size();
     for (const r of records) {
       if (total <= maxBytes) break;
+      if (keep(r.rec)) continue;
       await rm(r.path, { force: true });
       removedRuns++;
       for (const o of r.rec.outs) {

@@ -46,6 +46,12 @@ export interface RunOptions {
   runId: string;
   /** Housekeeping a stage leaves behind (its staging dir's removal): awaited before runGraph returns. */
   background?: Array<Promise<unknown>>;
+  /**
+   * For runs sharing one run cache at once (experiments): a stale stage's work on one key is done
+   * by one run. Resolves when this run may do it; `waited` when another run held the key first,
+   * and the stage is then evaluated again (restorable, usually). Released when the stage ends.
+   */
+  shareKey?: (stage: string, key: string) => Promise<{ waited: boolean; release(): void }>;
 }
 
 export function makeEvalEnv(o: Pick<RunOptions, 'workspace' | 'params' | 'statCache' | 'runCache' | 'dirs' | 'logDir'>): EvalEnv {
@@ -144,16 +150,28 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
 
     // GPU stages are bounded by the GPU pool, not by --jobs (which bounds CPU work).
     const slot = <T>(fn: () => Promise<T>): Promise<T> => (stage.gpus > 0 ? fn() : limit(fn));
+    let lease: { release(): void } | undefined;
     return slot(async () => {
       let ev: Evaluation;
+      const evaluateError = (err: unknown) =>
+        failed({ kind: 'evaluate', message: err instanceof UserError ? err.message : `cannot evaluate inputs: ${(err as Error).message}` });
       try {
         trace(`${name}: evaluating`);
         ev = await evaluate(stage, env);
         trace(`${name}: evaluated (${ev.state})`);
       } catch (err) {
-        return failed({ kind: 'evaluate', message: err instanceof UserError ? err.message : `cannot evaluate inputs: ${(err as Error).message}` });
+        return evaluateError(err);
       }
       const forced = o.force.has(name);
+      if (o.shareKey && !o.dryRun && !forced && ev.state === 'stale') {
+        const l = await o.shareKey(name, ev.key);
+        lease = l;
+        try {
+          if (l.waited) ev = await evaluate(stage, env);
+        } catch (err) {
+          return evaluateError(err);
+        }
+      }
       if (!forced && ev.state === 'fresh') return report({ name, status: 'fresh', reason: 'up to date', reasons: [], ms: ms(), key: ev.shortKey });
       const reasons: Reason[] = forced ? [{ kind: 'forced' }] : ev.state === 'fresh' ? [] : ev.reasons;
       const reason = renderReasons(reasons);
@@ -206,6 +224,8 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
         devices = await pool.acquire(stage.gpus);
       }
       try {
+        // Interrupted while waiting for devices: nothing was started.
+        if (o.signal.aborted) return skipped('interrupted');
         o.reporter.working(name, 'run', reason);
         const res = await execute(stage, ev, devices, o);
         if (!res.ok) return failed(res.failure, undefined, reasons);
@@ -213,7 +233,7 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
       } finally {
         if (pool && devices.length) pool.release(devices);
       }
-    });
+    }).finally(() => lease?.release());
   };
 
   for (const name of o.selected) outcomes.set(name, runOne(name));

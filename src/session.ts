@@ -4,7 +4,7 @@ import { statSync, type Stats } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { cacheDirFor } from './cacheDir.js';
 import { UsageError, UserError, type ParamsReader, type PipelineDef } from './api.js';
-import { loadConfig, type WatchConfig } from './config.js';
+import { loadConfig, type ExperimentsConfig, type WatchConfig } from './config.js';
 import { loadDag } from './dagLoader.js';
 import { buildGraph, type Graph } from './graph.js';
 import { makeParamsReader } from './params.js';
@@ -22,6 +22,8 @@ export interface Session {
   configGpus?: string[];
   /** `watch:` of the config (the engine's own section). */
   watch: WatchConfig;
+  /** `experiments:` of the config (the engine's own section): name → dotted key → value. */
+  experiments: ExperimentsConfig;
   graph: Graph;
   dirs: WorkspaceDirs;
   statCache: StatCache;
@@ -33,11 +35,22 @@ export interface Session {
 
 export { cacheDirFor };
 
-export async function openSession(workspace: string, sets: readonly string[], def?: PipelineDef): Promise<Session> {
+export interface SessionOptions {
+  /** The config file to read (default: the DAG's configFile in `workspace`). */
+  configFile?: string;
+  /** The run cache directory (default: cacheDirFor(workspace)). */
+  cacheDir?: string;
+}
+
+/**
+ * `opts` serves a workspace that is not the user's (an experiment's own state and outs): it reads
+ * the user's config file and shares the user's run cache.
+ */
+export async function openSession(workspace: string, sets: readonly string[], def?: PipelineDef, opts: SessionOptions = {}): Promise<Session> {
   const dag = def ?? (await loadDag(workspace));
   trace('DAG loaded');
   const configName = dag.configFile ?? 'pipeline.yaml';
-  const configFile = resolve(workspace, configName);
+  const configFile = opts.configFile ?? resolve(workspace, configName);
   const configStat = statSync(configFile, { throwIfNoEntry: false });
   const cfg = await loadConfig(configFile, relative(process.cwd(), configFile) || configName, dag.schema, sets);
   const params = makeParamsReader(cfg.values);
@@ -60,10 +73,11 @@ export async function openSession(workspace: string, sets: readonly string[], de
     params,
     configGpus: cfg.gpus,
     watch: cfg.watch,
+    experiments: cfg.experiments,
     graph,
     dirs,
     statCache,
-    runCache: new RunCache(cacheDirFor(workspace)),
+    runCache: new RunCache(opts.cacheDir ?? cacheDirFor(workspace)),
     logDir: resolve(workspace, dag.logDir ?? 'artifacts/logs'),
     configStat,
   };

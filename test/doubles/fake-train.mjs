@@ -10,7 +10,9 @@
 //  - resumes from the last checkpoint-N in output_dir unless overwrite_output_dir, and refuses a
 //    non-empty output_dir without checkpoint.
 // Knobs (env): FAKE_TRAIN_STEP_MS (default 30) step duration; FAKE_TRAIN_DIE_AT=k crash at step k;
-// FAKE_TRAIN_RECORD=file appends one JSON line per event (start, process, end) for tests to read.
+// FAKE_TRAIN_RECORD=file appends one JSON line per event (start, process, end) for tests to read,
+// each with the pid and the time (`t`, ms since the epoch; `process` also has `launched_at`, when
+// `llamafactory-cli` itself started).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -32,7 +34,7 @@ const CHECKPOINT_NAMES = [
 const RECORD = process.env.FAKE_TRAIN_RECORD;
 
 function record(obj) {
-  if (RECORD) appendFileSync(RECORD, `${JSON.stringify({ pid: process.pid, ...obj })}\n`);
+  if (RECORD) appendFileSync(RECORD, `${JSON.stringify({ pid: process.pid, t: Date.now(), ...obj })}\n`);
 }
 
 function fail(message) {
@@ -191,7 +193,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function trainProcess(argv, rank, worldSize) {
   const { yamlPath, cfg } = loadConfig(argv);
   validate(cfg);
-  record({ event: 'process', role: worldSize > 1 ? `worker-${rank}` : 'trainer' });
+  // launched_at: when `llamafactory-cli` started (its start-up is part of the stand-in's time).
+  record({
+    event: 'process',
+    role: worldSize > 1 ? `worker-${rank}` : 'trainer',
+    launched_at: Number(process.env.FAKE_LF_LAUNCHED_AT ?? Math.round(performance.timeOrigin)),
+  });
   const outputDir = resolve(String(cfg.output_dir));
   const samples = countSamples(cfg);
   const bs = Number(cfg.per_device_train_batch_size ?? LF_DEFAULTS.per_device_train_batch_size);
