@@ -93,7 +93,10 @@ export async function prepareExperimentWorkspace(workspace: string, dir: string,
     for (const f of shared) {
       if (isAbsolute(f)) continue;
       const dest = containedPath(dir, f, `experiment copy of ${f}`);
-      if (!(await exists(dest)) && (await exists(join(workspace, f)))) {
+      // Only a regular file is copied: a published link (artifacts/adapters/current) names the
+      // user's own outs, which the experiment makes for itself.
+      const from = await lstat(join(workspace, f)).catch(() => undefined);
+      if (!(await exists(dest)) && from?.isFile()) {
         await mkdir(dirname(dest), { recursive: true });
         await copyFile(join(workspace, f), dest);
       }

@@ -13,6 +13,9 @@ jest.setTimeout(240_000);
 
 test('inputs linked, outs owned; a planted link is refused; rm keeps the user’s files; cache gc keeps experiments’ runs', async () => {
   const { ws, env } = await expWorkspace();
+  // The user's own current adapter, a link (as train publishes it): not copied into the experiment.
+  await mkdir(join(ws, 'artifacts', 'adapters', 'users-own'), { recursive: true });
+  await symlink('users-own', join(ws, 'artifacts', 'adapters', 'current'));
   const r = await runCli(ws, ['exp', 'run', '--set', 'train.lora_rank=4', '--json'], { env, timeoutMs: 120_000 });
   expectExit(r, 0);
   const dir = join(ws, '.pipeline', 'exp', 'runs', 'lora_rank-4');
@@ -27,6 +30,8 @@ test('inputs linked, outs owned; a planted link is refused; rm keeps the user’
   expect(await link('data/dataset_info.json')).toBe(false);
   expect(await link('data/eyjafjalla_tongren_sft.json')).toBe(false);
   expect(await link('artifacts')).toBe(false);
+  expect(await readlink(join(dir, 'artifacts', 'adapters', 'current'))).not.toBe('users-own');
+  expect(await readlink(join(ws, 'artifacts', 'adapters', 'current'))).toBe('users-own');
   // The user's own dataset_info.json was not written (the experiment registered into its copy).
   await expect(stat(join(ws, 'data', 'dataset_info.json'))).rejects.toThrow();
   expect(JSON.parse(await readFile(join(dir, 'data', 'dataset_info.json'), 'utf8'))).toHaveProperty('persona');
@@ -38,7 +43,9 @@ test('inputs linked, outs owned; a planted link is refused; rm keeps the user’
   await symlink(join(ws, 'artifacts'), join(evil, 'artifacts'));
   const bad = await runCli(ws, ['exp', 'run', '--set', 'train.lora_rank=16', '--json'], { env, timeoutMs: 120_000 });
   expectExit(bad, 1);
-  const failed = events(bad.stdout).find((e) => e.event === 'end' && e.status === 'failed');
+  // Refused where it is first met: preparing the experiment's folder (its copy of a published
+  // file) or a stage writing its out.
+  const failed = events(bad.stdout).find((e) => (e.event === 'end' || e.event === 'experiment') && e.status === 'failed');
   expect(failed?.experiment).toBe('lora_rank-16');
   expect(String(failed?.error)).toMatch(/refusing to write .*symbolic link/);
   await expect(stat(join(ws, 'artifacts', 'reports', 'extraction.json'))).rejects.toThrow();
