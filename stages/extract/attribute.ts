@@ -19,7 +19,7 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import { fillByAddress, fillTurns, thirdPartyPrefix, type SceneView, type Unit } from './turns.js';
+import { fillByAddress, fillTurns, pairsByParagraph, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
@@ -365,7 +365,7 @@ function attributeScene(
   const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific };
   // (Nothing left open: no pass has anything to fill.)
   if (!units.some((u) => u.speaker === null)) return;
-  const third = thirdPartyPrefix(view);
-  fillByAddress(view, third);
-  fillTurns(view, third);
+  const pairs = pairsByParagraph(view);
+  fillByAddress(view, pairs);
+  fillTurns(view, pairs);
 }
