@@ -222,18 +222,17 @@ function attributeScene(
     if (speechIdx.length === 0) {
       // A narration-only paragraph: remember who it is about, for a bare quote right after it.
       // Only when every referent is the same known character does the last subject count.
+      // (Only the paragraph's last sentence counts: the one acting right before the quote.)
       let only: SpeakerId | null | undefined;
       let single = true;
-      for (let k = 0; k < narr.length && single; k++) {
-        const sents = narr[k];
-        if (sents)
-          for (const st of sents)
-            for (const c of st.clauses)
-              for (const r of c.refs) {
-                if (only === undefined) only = r.id;
-                else if (r.id !== only) single = false;
-              }
-      }
+      let lastSent: Sentence | undefined;
+      for (let k = narr.length - 1; k >= 0 && !lastSent; k--) lastSent = narr[k]?.at(-1);
+      if (lastSent)
+        for (const c of lastSent.clauses)
+          for (const r of c.refs) {
+            if (only === undefined) only = r.id;
+            else if (r.id !== only) single = false;
+          }
       let subj: { id: SpeakerId | null } | undefined;
       // (The subject must be in the paragraph's last sentence: the one acting right before the quote.)
       if (single && only)

@@ -57,14 +57,17 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   const out: Array<Pair | undefined> = new Array<Pair | undefined>(last);
   for (let p = 0; p < last; p++) {
     const seen = new Set<SpeakerId>();
+    // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
+    let before = 0;
     for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && seen.size <= 2; q++) {
       const m = at[q];
       if (m) for (const id of m) seen.add(id);
+      if (q === p) before = seen.size;
     }
     if (seen.has(SOMEONE) || seen.size > 2) continue;
     const others = [...seen].filter((id) => id !== 'persona' && id !== 'doctor');
     if (others.length === 0) out[p] = HER_AND_DOCTOR;
-    else if (seen.size === 2) out[p] = [...seen] as unknown as Pair;
+    else if (seen.size === 2 && before === 2) out[p] = [...seen] as unknown as Pair;
   }
   return out;
 }
