@@ -150,7 +150,7 @@ function attributeScene(
         else (seenHe ??= new Set()).add(id);
       }
       if (id) mention(id);
-      return { id, index };
+      return word !== undefined ? { id, index, epithet: true } : { id, index };
     };
     SENTENCE_END_G.lastIndex = 0;
     while (start < n) {
