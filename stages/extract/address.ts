@@ -50,3 +50,30 @@ export function addressCheck(names: NameIndex): AddressCheck {
   addressChecks.set(names.personaNames, check);
   return check;
 }
+
+/** Punctuation a vocative stands after (or the line's start) and before (or the line's end). */
+const VOC_BEFORE_RE = /[，,。！!？?…～~—\s]/;
+const VOC_AFTER_RE = /[，,！!？?…～~。]/;
+/** Titles a name may carry as a vocative (炎熔姐姐, 凯尔希医生). */
+const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|老师|医生|妹妹|哥哥|大叔|阿姨)/;
+
+/**
+ * The characters a spoken line calls by name (a name at the line's start or after punctuation,
+ * maybe with a title, followed by punctuation or the end): whoever speaks it is none of them.
+ */
+export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
+  const out = new Set<SpeakerId>();
+  for (const r of names.referents(text)) {
+    if (r.ref === '她' || r.ref === '他' || r.ref === '我' || r.ref === '某她' || r.ref === '某他') continue;
+    if (r.index > 0 && !VOC_BEFORE_RE.test(text[r.index - 1]!)) continue;
+    // (The name's length: the referent regex matched it at r.index; find where it ends.)
+    let end = r.index + 1;
+    while (end < text.length && names.lookupExact(text.slice(r.index, end)) !== r.ref) end++;
+    if (names.lookupExact(text.slice(r.index, end)) !== r.ref) continue;
+    const rest = text.slice(end);
+    const title = VOC_TITLE_RE.exec(rest);
+    const after = title ? rest.slice(title[0].length) : rest;
+    if (after === '' || VOC_AFTER_RE.test(after[0]!)) out.add(r.ref);
+  }
+  return out;
+}

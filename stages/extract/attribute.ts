@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, type AddressCheck } from './address.js';
+import { addressCheck, vocativesIn, type AddressCheck } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -361,7 +361,7 @@ function attributeScene(
   const sharedHonorific = units.some((u) =>
     u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
   );
-  const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific };
+  const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific, vocatives: (t) => vocativesIn(t, names) };
   // (Nothing left open: no pass has anything to fill.)
   if (!units.some((u) => u.speaker === null)) return;
   const pairs = pairsByParagraph(view);

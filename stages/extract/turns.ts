@@ -22,6 +22,8 @@ export interface SceneView {
   vetoed: (u: Utterance, id: SpeakerId) => boolean;
   /** Someone other than her uses her honorific for the Doctor in this scene. */
   sharedHonorific: boolean;
+  /** The characters a line calls by name (address.ts vocativesIn). */
+  vocatives: (text: string) => ReadonlySet<SpeakerId>;
 }
 
 /** How far (paragraphs) a scene pass looks around a line for who is about. */
@@ -86,21 +88,26 @@ const assign = (unit: Unit, id: SpeakerId, rule: string) => {
 };
 
 /**
- * V: where only her and the Doctor are about, a line that addresses one of them (前辈, 您, a
- * Doctor name or one of hers as a vocative) is the other's. Off for the honorific when someone
- * else in the scene uses it too.
+ * V: where only two people are about, a line that addresses one of them is the other's: a name
+ * as a vocative (炎熔，…), and between her and the Doctor 前辈 and 您 too (off for the honorific
+ * when someone else in the scene uses it).
  */
 export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefined> = pairsByParagraph(v)): void {
   for (const unit of v.units) {
     if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto') || u.rule?.endsWith('-unresolved'))) continue;
-    if (pairs[unit.para] !== HER_AND_DOCTOR) continue;
+    const pair = pairs[unit.para];
+    if (!pair) continue;
     const to = new Set<SpeakerId>();
     for (const u of unit.utts) {
-      const a = v.address.addressee(u.text, !v.sharedHonorific);
-      if (a) to.add(a);
+      if (pair === HER_AND_DOCTOR) {
+        const a = v.address.addressee(u.text, !v.sharedHonorific);
+        if (a) to.add(a);
+      }
+      for (const id of v.vocatives(u.text)) to.add(id);
     }
     if (to.size !== 1) continue;
-    const id: SpeakerId = to.has('doctor') ? 'persona' : 'doctor';
+    const id = partnerIn(pair, to.values().next().value!);
+    if (!id) continue;
     if (unit.utts.some((u) => v.vetoed(u, id))) continue;
     assign(unit, id, 'addressee');
   }
