@@ -34,7 +34,9 @@ async function main(args: string[]): Promise<void> {
       if (hit >= 0) cursor = hit + 1;
       const sp = u ? `${u.kind === 'speech' ? (u.speaker ?? '?') : u.kind}` : 'MISSING';
       const ok = u && (u.speaker === g.speaker || (g.speaker.startsWith('other') && u.speaker?.startsWith('other'))) ? ' ' : '!';
-      process.stdout.write(`${ok} L${u?.line ?? '-'} gold=${g.speaker.padEnd(10)} got=${sp.padEnd(10)} ${(u?.rule ?? '').padEnd(16)} ${(role.get(u?.id ?? -1) ?? '-').padEnd(5)} ${g.text.slice(0, 40)}\n`);
+      process.stdout.write(
+        `${ok} L${u?.line ?? '-'} gold=${g.speaker.padEnd(10)} got=${sp.padEnd(10)} ${(u?.rule ?? '').padEnd(16)} ${(role.get(u?.id ?? -1) ?? '-').padEnd(5)} ${g.text.slice(0, 40)}\n`,
+      );
     }
     process.stdout.write(`   drops ${JSON.stringify(Object.fromEntries(Object.entries(a.drops).filter(([, v]) => v)))}\n`);
   }

@@ -41,11 +41,20 @@ function firstClause(s: Sentence): Clause | undefined {
   return undefined;
 }
 
+/** Whether the line's own words forbid `id` as its speaker: it addresses them (前辈 / a name as a vocative). */
+export function vetoedBy(address: AddressCheck, u: Utterance, id: SpeakerId): boolean {
+  return (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
+}
+
+/** The hard cues a label from elsewhere (the model) must agree with: the line does not address its speaker. */
+export function hardCueAllows(names: NameIndex, u: Utterance, id: SpeakerId): boolean {
+  return !vetoedBy(addressCheck(names), u, id) && !vocativesIn(u.text, names).has(id);
+}
+
 export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const { names } = opts;
   const address = addressCheck(names);
-  const vetoed = (u: Utterance, id: SpeakerId): boolean =>
-    (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
+  const vetoed = (u: Utterance, id: SpeakerId): boolean => vetoedBy(address, u, id);
 
   // Is the narrator the Doctor? Count 我 and the Doctor's names in narration. The referents of
   // each narration segment are found once here and reused by the scene pass.

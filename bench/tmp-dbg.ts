@@ -1,0 +1,10 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { configSchema, fileOptions } from '../stages/extract/config.js';
+import { decodeBytes } from '../stages/extract/decode.js';
+import { analyzeText } from '../stages/extract/extractFile.js';
+const dir = 'test/extract/gold2/tune/texts/';
+const f = readdirSync(dir).find((x) => x.startsWith(process.argv[2]!))!;
+const dec = decodeBytes(readFileSync(dir + f));
+if (!dec.ok) throw new Error('x');
+const a = analyzeText(dec.text, fileOptions(configSchema.parse(undefined)));
+for (const u of a.segmented.utterances) console.log(u.line, u.scene, u.para, u.kind, u.speaker, u.rule, u.text.slice(0, 20));
