@@ -34,6 +34,10 @@ describe('speech-tag grammar', () => {
     ].join('\n\n');
     expect(speakers(t).map((x) => x[0])).toEqual(['persona', 'other:芙蓉', 'persona']);
   });
+  test('a descriptive noun with a short modifier before it (羊角少女) is a subject', () => {
+    const t = '艾雅法拉把地图摊开。\n\n“熔岩流空了以后，就留下一条管道。”，羊角少女一边说，一边比画。';
+    expect(speakers(t)[0]![0]).toBe('persona');
+  });
   test('a pronoun is never the character named earlier in its own clause', () => {
     // 她 in 伊芙利特缠着她 is not 伊芙利特: with no other candidate it resolves to no one.
     const t = '伊芙利特缠着她不放，她说：“再来一次！”';
@@ -115,6 +119,40 @@ describe('address and turn-taking', () => {
     const got = speakers(t);
     expect(got[1]![0]).toBe('?');
     expect(got[2]![0]).toBe('?');
+  });
+  test('her and one other character about: alternation runs between those two', () => {
+    const t = ['实验室里，栗苗拿着一块石头跑到艾雅法拉身边。', '栗苗问：“这是玄武岩吗？”', '“是的，你看它的小孔。”', '“好多小孔！”', '“都是气体留下的。”'].join(
+      '\n\n',
+    );
+    expect(speakers(t).map((x) => x[0])).toEqual(['other:栗苗', 'persona', 'other:栗苗', 'persona']);
+  });
+  test('a partner named only after the line is not yet there; someone far ahead does not block the pair', () => {
+    // 芙蓉 comes in three paragraphs after the start of the run: its first lines are between her and
+    // the Doctor; the lines right before she comes in stay open.
+    const later = [
+      '博士推开门，艾雅法拉正趴在桌上。',
+      '“还没吃饭？”',
+      '“啊，前辈。几点了？”',
+      '“八点。”',
+      '“我马上就好。”',
+      '这时芙蓉走了进来。',
+      '芙蓉说：“找到你了。”',
+    ];
+    const got = speakers(later.join('\n\n')).map((x) => x[0]);
+    expect(got).toEqual(['doctor', 'persona', '?', '?', 'other:芙蓉']);
+    // The Doctor's partner in a run 芙蓉 only enters after: never 芙蓉.
+    const ahead = ['“又在这里。”', '“前辈……”', '“很好懂。”', '芙蓉从书架后面探出头来。', '芙蓉说：“原来你在这儿。”'].join('\n\n');
+    expect(speakers(ahead)[2]![0]).not.toBe('other:芙蓉');
+  });
+  test("a line that calls one of the two people about by name is the other one's", () => {
+    const t = ['天台上只有炎熔和艾雅法拉。', '炎熔问：“你怎么了？”', '“没什么。”', '“炎熔，你别告诉别人。”'].join('\n\n');
+    expect(speakers(t).at(-1)![0]).toBe('persona');
+  });
+  test('a bare line after narration takes the subject of its last sentence when only they are in it', () => {
+    const t = ['第二天早上，博士在食堂门口被人拦住了。艾雅法拉举着一个空盘子。', '“我吃完了！全部！”'].join('\n\n');
+    expect(speakers(t)).toEqual([['persona', '我吃完了！全部！']]);
+    const two = ['博士看着艾雅法拉举起盘子。', '“我吃完了！”'].join('\n\n');
+    expect(speakers(two)).toEqual([['?', '我吃完了！']]);
   });
   test('a name at the end of a sentence is not a vocative (它叫小羊。)', () => {
     const t = '博士和艾雅法拉站在一起。\n\n“它叫小羊。”孩子说。';
