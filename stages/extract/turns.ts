@@ -26,8 +26,8 @@ export interface SceneView {
   vocatives: (text: string) => ReadonlySet<SpeakerId>;
 }
 
-/** How far (paragraphs) a scene pass looks around a line for who is about. */
-const WINDOW = 6;
+/** How far (paragraphs) back a scene pass looks from a line for who is about (4: a character gone for longer has left). */
+const WINDOW = 4;
 /** How far (paragraphs) ahead of a line a scene pass looks for who is about: someone who comes in later was not there yet. */
 const AHEAD = 2;
 /** Longest stretch of bare lines turn-taking fills between two anchors. */
