@@ -29,6 +29,13 @@ const SOMEONE: SpeakerId = 'other:?';
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
 
+/** The one character every resolved pronoun of a sentence meant, when there were at least two such pronouns. */
+function topicOf(t: ReadonlyMap<SpeakerId, number>): Set<SpeakerId> | undefined {
+  if (t.size !== 1) return undefined;
+  const [id, n] = t.entries().next().value!;
+  return n >= 2 ? new Set([id]) : undefined;
+}
+
 export interface AttributeOptions {
   names: NameIndex;
   /** Who a first-person narrator is, when the text says so (discover.ts). */
@@ -117,6 +124,9 @@ function attributeScene(
     const n = text.length;
     // Next clause separator at or after the clause being read (n: none), found by a native scan.
     let nextSep = -1;
+    // How often each character was meant by 她 / 他 in the sentence being read.
+    const topicShe = new Map<SpeakerId, number>();
+    const topicHe = new Map<SpeakerId, number>();
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
     let seenHe: Set<SpeakerId> | undefined;
@@ -152,6 +162,10 @@ function attributeScene(
         id = ref;
         clauseNames.add(ref);
       }
+      if (id && (ref === '她' || ref === '他')) {
+        const t = ref === '她' ? topicShe : topicHe;
+        t.set(id, (t.get(id) ?? 0) + 1);
+      }
       if (!id && (ref === '她' || ref === '某她')) (seenShe ??= new Set()).add(SOMEONE);
       else if (!id && (ref === '他' || ref === '某他')) (seenHe ??= new Set()).add(SOMEONE);
       if (id && ref !== '我') {
@@ -173,6 +187,8 @@ function attributeScene(
       }
       seenShe = undefined;
       seenHe = undefined;
+      topicShe.clear();
+      topicHe.clear();
       const clauses: Clause[] = [];
       for (let cStart = sStart; ;) {
         if (nextSep < cStart) {
@@ -196,8 +212,10 @@ function attributeScene(
       // (resolve may have set them: TypeScript does not see assignments made in a closure.)
       const she = seenShe as Set<SpeakerId> | undefined;
       const he = seenHe as Set<SpeakerId> | undefined;
-      if (she?.size) state['她'] = she;
-      if (he?.size) state['他'] = he;
+      // The topic: a sentence whose pronouns (two or more) all meant one character keeps that one
+      // salient, whoever else it names (`…连凯尔希都会夸她。…撞见她…`: 她 is still the topic).
+      if (she?.size) state['她'] = she.size > 1 ? (topicOf(topicShe) ?? she) : she;
+      if (he?.size) state['他'] = he.size > 1 ? (topicOf(topicHe) ?? he) : he;
       sentences.push({ src: text, start: sStart, end, clauses, complete: endsTerminal(text, sStart, end) });
     }
     return sentences;

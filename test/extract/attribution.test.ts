@@ -43,6 +43,13 @@ describe('speech-tag grammar', () => {
     const t = '伊芙利特缠着她不放，她说：“再来一次！”';
     expect(speakers(t)[0]![0]).not.toBe('other:伊芙利特');
   });
+  test('a sentence whose pronouns all meant her keeps her the topic, whoever else it names', () => {
+    const t = ['艾雅法拉坐在天台边上。', '她不说话，连凯尔希都会夸她。她终于抬起了头。', '“我没事。”'].join('\n\n');
+    expect(speakers(t)).toEqual([['persona', '我没事。']]);
+    // One pronoun only: the sentence names two women and 她 after it abstains.
+    const one = ['艾雅法拉坐在天台边上。', '连凯尔希都会夸她。她终于抬起了头。', '“我没事。”'].join('\n\n');
+    expect(speakers(one)).toEqual([['?', '我没事。']]);
+  });
   test('two women in the last sentence: 她 abstains', () => {
     const t = '艾雅法拉看着凯尔希。\n\n她说：“结果出来了。”';
     expect(speakers(t)).toEqual([['?', '结果出来了。']]);
