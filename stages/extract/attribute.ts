@@ -394,4 +394,6 @@ function attributeScene(
   const pairs = pairsByParagraph(view);
   fillByAddress(view, pairs);
   fillTurns(view, pairs);
+  // Once more, with who is about read again from the lines just filled (anchors included).
+  if (units.some((u) => u.speaker === null)) fillTurns(view, pairsByParagraph(view));
 }

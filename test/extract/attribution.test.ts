@@ -133,6 +133,29 @@ describe('address and turn-taking', () => {
     );
     expect(speakers(t).map((x) => x[0])).toEqual(['other:栗苗', 'persona', 'other:栗苗', 'persona']);
   });
+  test('who is about is read again from the lines turn-taking filled: a long run between her and another character', () => {
+    const t = [
+      '艾雅法拉和栗苗在实验室里。',
+      '栗苗问：“这是玄武岩吗？”',
+      '“是的。”',
+      '“那这个呢？”',
+      '“也是。”',
+      '“这个呢？”',
+      '“那是安山岩。”',
+      '“好难分啊。”',
+      '“多看几次就好了。”',
+    ];
+    expect(speakers(t.join('\n\n')).map((x) => x[0])).toEqual([
+      'other:栗苗',
+      'persona',
+      'other:栗苗',
+      'persona',
+      'other:栗苗',
+      'persona',
+      'other:栗苗',
+      'persona',
+    ]);
+  });
   test('a partner named only after the line is not yet there; someone far ahead does not block the pair', () => {
     // 芙蓉 comes in three paragraphs after the start of the run: its first lines are between her and
     // the Doctor; the lines right before she comes in stay open.
