@@ -1,7 +1,7 @@
 // Whom a spoken line addresses: 前辈 or a Doctor name as a vocative means the Doctor, one of her
 // names as a vocative means her. The attributor uses it to veto and to infer speakers.
 import type { NameIndex } from './names.js';
-import type { SpeakerId } from './types.js';
+import type { SpeakerId, Utterance } from './types.js';
 
 /** A name used as a vocative: at the start of the line or after punctuation, followed by punctuation or the end. */
 function vocativeRe(names: readonly string[]): RegExp {
@@ -76,4 +76,14 @@ export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
     if (after === '' || VOC_AFTER_RE.test(after[0]!)) out.add(r.ref);
   }
   return out;
+}
+
+/** Whether the line's own words forbid `id` as its speaker: it addresses them (前辈 / a name as a vocative). */
+export function vetoedBy(address: AddressCheck, u: Utterance, id: SpeakerId): boolean {
+  return (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
+}
+
+/** The hard cues a label from elsewhere (the model) must agree with: the line does not address its speaker. */
+export function hardCueAllows(names: NameIndex, u: Utterance, id: SpeakerId): boolean {
+  return !vetoedBy(addressCheck(names), u, id) && !vocativesIn(u.text, names).has(id);
 }

@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, vocativesIn, type AddressCheck } from './address.js';
+import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -46,16 +46,6 @@ export interface AttributeOptions {
 function firstClause(s: Sentence): Clause | undefined {
   for (const c of s.clauses) if (lastNonSpace(c.src, c.start, c.end) >= c.start) return c;
   return undefined;
-}
-
-/** Whether the line's own words forbid `id` as its speaker: it addresses them (前辈 / a name as a vocative). */
-export function vetoedBy(address: AddressCheck, u: Utterance, id: SpeakerId): boolean {
-  return (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
-}
-
-/** The hard cues a label from elsewhere (the model) must agree with: the line does not address its speaker. */
-export function hardCueAllows(names: NameIndex, u: Utterance, id: SpeakerId): boolean {
-  return !vetoedBy(addressCheck(names), u, id) && !vocativesIn(u.text, names).has(id);
 }
 
 export function attribute(seg: Segmented, opts: AttributeOptions): void {

@@ -1,6 +1,7 @@
 // One file's bytes → its samples and its report entry. Pure: no I/O, no engine.
 import { createHash } from 'node:crypto';
-import { attribute, hardCueAllows } from './attribute.js';
+import { hardCueAllows } from './address.js';
+import { attribute } from './attribute.js';
 import type { FileOptions } from './config.js';
 import { decodeBytes, type Encoding } from './decode.js';
 import { discoverNames, type Discovered } from './discover.js';

@@ -3,7 +3,7 @@
 // a window of the text around it, the line, and the characters who may say it — at temperature 0,
 // with a JSON answer. The answers are cached by (file content hash, window, prompt version, model)
 // in the stage's cache dir, so a run without the endpoint (CPU-only, CI) reuses them. A label is
-// kept only when the hard cues allow it (attribute.ts hardCueAllows: a line that calls someone by
+// kept only when the hard cues allow it (address.ts hardCueAllows: a line that calls someone by
 // name or addresses the Doctor as 前辈 is not theirs).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
