@@ -38,6 +38,10 @@ describe('speech-tag grammar', () => {
     const t = '艾雅法拉把地图摊开。\n\n“熔岩流空了以后，就留下一条管道。”，羊角少女一边说，一边比画。';
     expect(speakers(t)[0]![0]).toBe('persona');
   });
+  test('a role noun in apposition before a name (新来的干员栗苗) leaves the name the subject', () => {
+    const t = '艾雅法拉在实验室。\n\n门口，新来的干员芙蓉抱着书跑进来。\n\n“这是什么石头？”';
+    expect(speakers(t)).toEqual([['other:芙蓉', '这是什么石头？']]);
+  });
   test('a pronoun is never the character named earlier in its own clause', () => {
     // 她 in 伊芙利特缠着她 is not 伊芙利特: with no other candidate it resolves to no one.
     const t = '伊芙利特缠着她不放，她说：“再来一次！”';
