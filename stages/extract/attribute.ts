@@ -19,7 +19,7 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import { fillByAddress, fillTurns, pairsByParagraph, type SceneView, type Unit } from './turns.js';
+import { fillByAddress, fillByReply, fillTurns, pairsByParagraph, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
@@ -383,6 +383,7 @@ function attributeScene(
   if (!units.some((u) => u.speaker === null)) return;
   const pairs = pairsByParagraph(view);
   fillByAddress(view, pairs);
+  fillByReply(view);
   fillTurns(view, pairs);
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (units.some((u) => u.speaker === null)) fillTurns(view, pairsByParagraph(view));

@@ -113,6 +113,30 @@ export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefine
   }
 }
 
+const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
+
+/**
+ * R: a bare line right after a line that calls one person (by name, or the Doctor by 前辈 as a
+ * vocative where the honorific is hers alone) is that person's answer, however many are about.
+ */
+export function fillByReply(v: SceneView): void {
+  const { units } = v;
+  for (let i = 1; i < units.length; i++) {
+    const unit = units[i]!;
+    const prev = units[i - 1]!;
+    if (unit.speaker || !unit.bare || !prev.speaker || unit.para - prev.para !== 1) continue;
+    const last = prev.utts.at(-1)!;
+    const to = new Set<SpeakerId>(v.vocatives(last.text));
+    // (前辈 only as a vocative: `我交给前辈的报告` talks about him, not to him.)
+    if (!v.sharedHonorific && SENPAI_VOCATIVE_RE.test(last.text)) to.add('doctor');
+    to.delete(prev.speaker);
+    if (to.size !== 1) continue;
+    const id = to.values().next().value!;
+    if (id === 'other:?' || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
+    assign(unit, id, 'reply');
+  }
+}
+
 interface Anchor {
   speaker: SpeakerId;
   /** Steps from the line being filled. */

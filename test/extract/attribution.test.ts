@@ -126,7 +126,7 @@ describe('address and turn-taking', () => {
   test('turn-taking between two anchors that disagree with alternation abstains', () => {
     // Her, bare, bare, her: two steps apart with the same speaker means the line between is not
     // decided by parity from both sides (3 steps, odd) — the bare lines stay open.
-    const t = ['艾雅法拉说：“前辈，您看。”', '“什么？”', '“这里。”', '艾雅法拉又说：“还有这里。”'].join('\n\n');
+    const t = ['艾雅法拉说：“这个给您看。”', '“什么？”', '“这里。”', '艾雅法拉又说：“还有这里。”'].join('\n\n');
     const got = speakers(t);
     expect(got[1]![0]).toBe('?');
     expect(got[2]![0]).toBe('?');
@@ -162,7 +162,7 @@ describe('address and turn-taking', () => {
   });
   test('a partner named only after the line is not yet there; someone far ahead does not block the pair', () => {
     // 芙蓉 comes in three paragraphs after the start of the run: its first lines are between her and
-    // the Doctor; the lines right before she comes in stay open.
+    // the Doctor (八点 answers the 前辈 before it); the line right before she comes in stays open.
     const later = [
       '博士推开门，艾雅法拉正趴在桌上。',
       '“还没吃饭？”',
@@ -173,7 +173,7 @@ describe('address and turn-taking', () => {
       '芙蓉说：“找到你了。”',
     ];
     const got = speakers(later.join('\n\n')).map((x) => x[0]);
-    expect(got).toEqual(['doctor', 'persona', '?', '?', 'other:芙蓉']);
+    expect(got).toEqual(['doctor', 'persona', 'doctor', '?', 'other:芙蓉']);
     // The Doctor's partner in a run 芙蓉 only enters after: never 芙蓉.
     const ahead = ['“又在这里。”', '“前辈……”', '“很好懂。”', '芙蓉从书架后面探出头来。', '芙蓉说：“原来你在这儿。”'].join('\n\n');
     expect(speakers(ahead)[2]![0]).not.toBe('other:芙蓉');
@@ -187,6 +187,12 @@ describe('address and turn-taking', () => {
     expect(speakers(t)).toEqual([['persona', '我吃完了！全部！']]);
     const two = ['博士看着艾雅法拉举起盘子。', '“我吃完了！”'].join('\n\n');
     expect(speakers(two)).toEqual([['?', '我吃完了！']]);
+  });
+  test('a bare line right after one that calls someone is their answer, with three people about; 前辈 in the third person calls no one', () => {
+    const t = ['凯尔希、阿米娅和博士站在走廊上，艾雅法拉从检查室出来。', '艾雅法拉问：“前辈，结果是不是不太好？”', '“别自己吓自己。”'].join('\n\n');
+    expect(speakers(t).map((x) => x[0])).toEqual(['persona', 'doctor']);
+    const about = ['芙蓉和艾雅法拉坐在观测室，博士在办公室。', '艾雅法拉说：“我交给前辈的报告，有一个错别字。”', '“就一个？”'].join('\n\n');
+    expect(speakers(about)[1]![0]).not.toBe('doctor');
   });
   test('a name at the end of a sentence is not a vocative (它叫小羊。)', () => {
     const t = '博士和艾雅法拉站在一起。\n\n“它叫小羊。”孩子说。';
