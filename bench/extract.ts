@@ -4,7 +4,8 @@
 // the stage's own work (its timing line: store load, extraction, store save, outputs) against the
 // 100 ms floor, in wall and CPU time (CPU is what a loaded machine does not inflate).
 //   node bin/pipeline.js --exec bench/extract-main.ts [--files=500] [--reps=5]
-//     [--throughput-only | --cli | --watch | --in-process]
+//     [--throughput-only | --cli | --watch | --in-process] [--python]
+// --python: the old algorithm also in Python (bench/extract_old.py, the old script's language) on the same files.
 // Generated corpora live under os.tmpdir() and are removed afterwards.
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
@@ -243,7 +244,7 @@ export async function bench(args: string[]): Promise<void> {
     await throughput(files, ['--incremental-only']);
     return;
   }
-  await throughput(files, ['--throughput-only', ...args.filter((a) => a.startsWith('--reps='))]);
+  await throughput(files, ['--throughput-only', ...args.filter((a) => a.startsWith('--reps=') || a === '--python')]);
   if (only('--throughput-only')) return;
   report(files, await cliIncremental(files, reps), await watchIncremental(files, reps));
 }
@@ -321,6 +322,7 @@ async function throughput(files: number, args: string[]): Promise<void> {
       const c = process.cpuUsage(c0);
       return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
     };
+    let bestNewCpu: number | undefined;
     if (!skipThroughput) {
       time(() => bufs.slice(0, 200).forEach((b) => extractFile(b, opts)));
       time(() => bufs.slice(0, 200).forEach((b) => oldExtract(b)));
@@ -340,12 +342,23 @@ async function throughput(files: number, args: string[]): Promise<void> {
         if (n.cpu < bestNew.cpu) bestNew = n;
         if (o.cpu < bestOld.cpu) bestOld = o;
       }
+      bestNewCpu = bestNew.cpu;
       console.log(`extract: corpus ${files} files, ${mb.toFixed(1)} MB (generated under ${tmpdir()}), best of ${reps}`);
       console.log(
         `extract: throughput (CPU time) new ${(mb / bestNew.cpu).toFixed(1)} MB/s (${samples} samples), old algorithm (TS reimplementation) ${(mb / bestOld.cpu).toFixed(1)} MB/s (${oldSamples} samples); ratio ${(bestOld.cpu / bestNew.cpu).toFixed(2)}x`,
       );
       console.log(
         `extract: throughput (wall) new ${(mb / bestNew.wall).toFixed(1)} MB/s, old ${(mb / bestOld.wall).toFixed(1)} MB/s; ratio ${(bestOld.wall / bestNew.wall).toFixed(2)}x`,
+      );
+    }
+    if (args.includes('--python')) {
+      // The old algorithm in Python (bench/extract_old.py) on the same files: CPU time of its process.
+      const py = spawnSync('python3', [join(root, 'bench', 'extract_old.py'), join(ws, inputRel), '--reps', String(reps)], { encoding: 'utf8' });
+      if (py.status !== 0) throw new Error(`python3 bench/extract_old.py failed (${py.status}): ${py.stderr.slice(0, 400)}`);
+      const r = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { cpu_s: number; samples: number };
+      console.log(
+        `extract: throughput (CPU time) old algorithm in Python ${(mb / r.cpu_s).toFixed(1)} MB/s (${r.samples} samples)` +
+          (bestNewCpu ? `; new is ${(r.cpu_s / bestNewCpu).toFixed(2)}x the Python` : ''),
       );
     }
     if (args.includes('--throughput-only')) return;

@@ -1,6 +1,6 @@
 // Speaker attribution scored on the blind-labelled gold2 set (test/extract/gold2/{tune,heldout}),
 // each half on its own: the current extractor and the old algorithm (bench/oldExtract.ts).
-//   node bin/pipeline.js --exec bench/gold2.ts [--per-file]
+//   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout] [--per-file]
 // Two views of each: "attributed" scores every quote's speaker decision; "in samples" scores only
 // the lines that end up in a turn of an emitted sample, with that turn's role (what training sees).
 // --per-file prints the tune half file by file; the heldout half is only ever reported in
@@ -109,9 +109,18 @@ function row(label: string, s: Score, files: string): string {
 }
 
 async function bench(args: string[]): Promise<void> {
-  const unknown = args.filter((a) => a !== '--per-file');
-  if (unknown.length) throw new BenchError(`unknown flag ${unknown[0]} (usage: --exec bench/gold2.ts [--per-file])`, 2);
-  const perFile = args.includes('--per-file');
+  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout] [--per-file]';
+  let halves: readonly Half[] = HALVES;
+  let perFile = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--per-file') perFile = true;
+    else if (a === '--part' || a.startsWith('--part=')) {
+      const v = a === '--part' ? args[++i] : a.slice('--part='.length);
+      if (v !== 'tune' && v !== 'heldout') throw new BenchError(`--part wants tune or heldout, got ${v ?? 'nothing'} (${usage})`, 2);
+      halves = [v];
+    } else throw new BenchError(`unknown flag ${a} (${usage})`, 2);
+  }
   const out: Record<
     string,
     Record<string, { files: number; files_with_samples: number; attributed: ReturnType<typeof figures>; in_samples: ReturnType<typeof figures> }>
@@ -119,7 +128,7 @@ async function bench(args: string[]): Promise<void> {
   process.stdout.write(
     `  ${''.padEnd(22)} ${'gpt prec'.padStart(9)} ${'her recall'.padStart(10)} ${'others in gpt'.padStart(13)} ${'not utts'.padStart(10)} ${'human prec'.padStart(10)} ${'files'.padStart(8)}\n`,
   );
-  for (const half of HALVES) {
+  for (const half of halves) {
     out[half] = {};
     process.stdout.write(`${half}\n`);
     for (const algo of ['new', 'old'] as const) {

@@ -1,7 +1,7 @@
 // Whom a spoken line addresses: 前辈 or a Doctor name as a vocative means the Doctor, one of her
 // names as a vocative means her. The attributor uses it to veto and to infer speakers.
 import type { NameIndex } from './names.js';
-import type { SpeakerId } from './types.js';
+import type { SpeakerId, Utterance } from './types.js';
 
 /** A name used as a vocative: at the start of the line or after punctuation, followed by punctuation or the end. */
 function vocativeRe(names: readonly string[]): RegExp {
@@ -49,4 +49,41 @@ export function addressCheck(names: NameIndex): AddressCheck {
   };
   addressChecks.set(names.personaNames, check);
   return check;
+}
+
+/** Punctuation a vocative stands after (or the line's start) and before (or the line's end). */
+const VOC_BEFORE_RE = /[，,。！!？?…～~—\s]/;
+const VOC_AFTER_RE = /[，,！!？?…～~。]/;
+/** Titles a name may carry as a vocative (炎熔姐姐, 凯尔希医生). */
+const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|老师|医生|妹妹|哥哥|大叔|阿姨)/;
+
+/**
+ * The characters a spoken line calls by name (a name at the line's start or after punctuation,
+ * maybe with a title, followed by punctuation or the end): whoever speaks it is none of them.
+ */
+export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
+  const out = new Set<SpeakerId>();
+  for (const r of names.referents(text)) {
+    if (r.ref === '她' || r.ref === '他' || r.ref === '我' || r.ref === '某她' || r.ref === '某他') continue;
+    if (r.index > 0 && !VOC_BEFORE_RE.test(text[r.index - 1]!)) continue;
+    // (The name's length: the referent regex matched it at r.index; find where it ends.)
+    let end = r.index + 1;
+    while (end < text.length && names.lookupExact(text.slice(r.index, end)) !== r.ref) end++;
+    if (names.lookupExact(text.slice(r.index, end)) !== r.ref) continue;
+    const rest = text.slice(end);
+    const title = VOC_TITLE_RE.exec(rest);
+    const after = title ? rest.slice(title[0].length) : rest;
+    if (after === '' || VOC_AFTER_RE.test(after[0]!)) out.add(r.ref);
+  }
+  return out;
+}
+
+/** Whether the line's own words forbid `id` as its speaker: it addresses them (前辈 / a name as a vocative). */
+export function vetoedBy(address: AddressCheck, u: Utterance, id: SpeakerId): boolean {
+  return (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
+}
+
+/** The hard cues a label from elsewhere (the model) must agree with: the line does not address its speaker. */
+export function hardCueAllows(names: NameIndex, u: Utterance, id: SpeakerId): boolean {
+  return !vetoedBy(addressCheck(names), u, id) && !vocativesIn(u.text, names).has(id);
 }

@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, type AddressCheck } from './address.js';
+import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -19,7 +19,7 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import { fillByAddress, fillTurns, thirdPartyPrefix, type SceneView, type Unit } from './turns.js';
+import { fillByAddress, fillByReply, fillTurns, pairsByParagraph, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
@@ -28,6 +28,13 @@ const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
+
+/** The one character every resolved pronoun of a sentence meant, when there were at least two such pronouns. */
+function topicOf(t: ReadonlyMap<SpeakerId, number>): Set<SpeakerId> | undefined {
+  if (t.size !== 1) return undefined;
+  const [id, n] = t.entries().next().value!;
+  return n >= 2 ? new Set([id]) : undefined;
+}
 
 export interface AttributeOptions {
   names: NameIndex;
@@ -44,8 +51,7 @@ function firstClause(s: Sentence): Clause | undefined {
 export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const { names } = opts;
   const address = addressCheck(names);
-  const vetoed = (u: Utterance, id: SpeakerId): boolean =>
-    (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
+  const vetoed = (u: Utterance, id: SpeakerId): boolean => vetoedBy(address, u, id);
 
   // Is the narrator the Doctor? Count 我 and the Doctor's names in narration. The referents of
   // each narration segment are found once here and reused by the scene pass.
@@ -108,6 +114,9 @@ function attributeScene(
     const n = text.length;
     // Next clause separator at or after the clause being read (n: none), found by a native scan.
     let nextSep = -1;
+    // How often each character was meant by 她 / 他 in the sentence being read.
+    const topicShe = new Map<SpeakerId, number>();
+    const topicHe = new Map<SpeakerId, number>();
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
     let seenHe: Set<SpeakerId> | undefined;
@@ -143,6 +152,10 @@ function attributeScene(
         id = ref;
         clauseNames.add(ref);
       }
+      if (id && (ref === '她' || ref === '他')) {
+        const t = ref === '她' ? topicShe : topicHe;
+        t.set(id, (t.get(id) ?? 0) + 1);
+      }
       if (!id && (ref === '她' || ref === '某她')) (seenShe ??= new Set()).add(SOMEONE);
       else if (!id && (ref === '他' || ref === '某他')) (seenHe ??= new Set()).add(SOMEONE);
       if (id && ref !== '我') {
@@ -150,7 +163,7 @@ function attributeScene(
         else (seenHe ??= new Set()).add(id);
       }
       if (id) mention(id);
-      return { id, index };
+      return word !== undefined ? { id, index, epithet: true } : { id, index };
     };
     SENTENCE_END_G.lastIndex = 0;
     while (start < n) {
@@ -164,6 +177,8 @@ function attributeScene(
       }
       seenShe = undefined;
       seenHe = undefined;
+      topicShe.clear();
+      topicHe.clear();
       const clauses: Clause[] = [];
       for (let cStart = sStart; ;) {
         if (nextSep < cStart) {
@@ -187,8 +202,10 @@ function attributeScene(
       // (resolve may have set them: TypeScript does not see assignments made in a closure.)
       const she = seenShe as Set<SpeakerId> | undefined;
       const he = seenHe as Set<SpeakerId> | undefined;
-      if (she?.size) state['她'] = she;
-      if (he?.size) state['他'] = he;
+      // The topic: a sentence whose pronouns (two or more) all meant one character keeps that one
+      // salient, whoever else it names (`…连凯尔希都会夸她。…撞见她…`: 她 is still the topic).
+      if (she?.size) state['她'] = she.size > 1 ? (topicOf(topicShe) ?? she) : she;
+      if (he?.size) state['他'] = he.size > 1 ? (topicOf(topicHe) ?? he) : he;
       sentences.push({ src: text, start: sStart, end, clauses, complete: endsTerminal(text, sStart, end) });
     }
     return sentences;
@@ -222,18 +239,17 @@ function attributeScene(
     if (speechIdx.length === 0) {
       // A narration-only paragraph: remember who it is about, for a bare quote right after it.
       // Only when every referent is the same known character does the last subject count.
+      // (Only the paragraph's last sentence counts: the one acting right before the quote.)
       let only: SpeakerId | null | undefined;
       let single = true;
-      for (let k = 0; k < narr.length && single; k++) {
-        const sents = narr[k];
-        if (sents)
-          for (const st of sents)
-            for (const c of st.clauses)
-              for (const r of c.refs) {
-                if (only === undefined) only = r.id;
-                else if (r.id !== only) single = false;
-              }
-      }
+      let lastSent: Sentence | undefined;
+      for (let k = narr.length - 1; k >= 0 && !lastSent; k--) lastSent = narr[k]?.at(-1);
+      if (lastSent)
+        for (const c of lastSent.clauses)
+          for (const r of c.refs) {
+            if (only === undefined) only = r.id;
+            else if (r.id !== only) single = false;
+          }
       let subj: { id: SpeakerId | null } | undefined;
       // (The subject must be in the paragraph's last sentence: the one acting right before the quote.)
       if (single && only)
@@ -362,10 +378,13 @@ function attributeScene(
   const sharedHonorific = units.some((u) =>
     u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
   );
-  const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific };
+  const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific, vocatives: (t) => vocativesIn(t, names) };
   // (Nothing left open: no pass has anything to fill.)
   if (!units.some((u) => u.speaker === null)) return;
-  const third = thirdPartyPrefix(view);
-  fillByAddress(view, third);
-  fillTurns(view, third);
+  const pairs = pairsByParagraph(view);
+  fillByAddress(view, pairs);
+  fillByReply(view);
+  fillTurns(view, pairs);
+  // Once more, with who is about read again from the lines just filled (anchors included).
+  if (units.some((u) => u.speaker === null)) fillTurns(view, pairsByParagraph(view));
 }

@@ -96,6 +96,25 @@ export const configSchema = z
      * with a speaker label (`【阿米娅】…`). false: another character's line ends the conversation.
      */
     reply_to_others: z.boolean().default(true),
+    /**
+     * Who speaks a line the rules cannot settle: `rules` leaves it open (the line is not used);
+     * `model` asks the OpenAI-compatible endpoint in `endpoint` (answers cached in the stage's
+     * cache; without an endpoint the stage uses the rules alone and says so).
+     */
+    attribution: z.enum(['rules', 'model']).default('rules'),
+    endpoint: z
+      .object({
+        /** Base URL ending in /v1, e.g. http://127.0.0.1:8000/v1 (`llamafactory-cli api`). */
+        url: z.string().url(),
+        /** The model's name as the endpoint knows it: part of every cached answer's key. */
+        model: z.string().min(1),
+        api_key: z.string().min(1).optional(),
+        timeout_ms: z.number().int().min(1).default(60000),
+        concurrency: z.number().int().min(1).max(64).default(4),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /** Her names and aliases. */
     persona: characterSchema.prefault({ names: ['艾雅法拉', '阿黛尔', '小羊', '艾雅'], pronoun: '她' }),
     /** The Doctor's names; a first-person narrator (我) is also the Doctor. */
@@ -121,6 +140,8 @@ export function fileOptions(c: ExtractConfig) {
     max_paragraph_chars: c.max_paragraph_chars,
     opener: c.opener,
     reply_to_others: c.reply_to_others,
+    /** The model asked about open lines (attribution: model with an endpoint), else null. */
+    attribution_model: c.attribution === 'model' && c.endpoint ? c.endpoint.model : null,
     persona: c.persona,
     doctor: c.doctor,
     others: c.others,

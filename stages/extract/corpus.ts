@@ -6,6 +6,9 @@ import type { ExtractConfig } from './config.js';
 import { fileOptions } from './config.js';
 import type { Encoding } from './decode.js';
 import { DROP_KEYS, extractFile, type FileReport, type FileResult } from './extractFile.js';
+import { askMissing, cachedOracle, openAnswerCache, type ModelQuestion } from './model.js';
+import { decodeBytes } from './decode.js';
+import { analyzeText } from './extractFile.js';
 import { openResultStore, storeKey } from './resultStore.js';
 
 export interface InputFile {
@@ -44,6 +47,8 @@ export interface CorpusResult {
   warnings: string[];
   /** How many files were extracted (not served from the store). */
   extracted: number;
+  /** attribution: model — what was asked (absent with rules). */
+  model?: { questions: number; asked: number; failed: number; labelled: number };
   /** The samples, deduplicated across files (the first file in name order keeps a sample). */
   samples: ShareGptSample[];
   /** The ShareGPT dataset as LLaMA-Factory reads it: `formatDataset(samples)`. */
@@ -90,18 +95,52 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     } else missing.push(i);
   });
   let extracted = 0;
+  const ep = o.config.attribution === 'model' ? o.config.endpoint : null;
+  const early: string[] = [];
+  if (o.config.attribution === 'model' && !ep)
+    early.push('attribution: model, but extract.endpoint is not set: the lines the rules leave open stay unused (rules only)');
+  const answers = ep ? await openAnswerCache(o.cacheDir) : undefined;
+  if (answers?.warning) early.push(answers.warning);
+  const model = ep ? { questions: 0, asked: 0, failed: 0, labelled: 0 } : undefined;
+  let modelError: string | undefined;
   for (let b = 0; b < missing.length; b += READ_BATCH) {
     if (o.signal?.aborted) throw new Error('interrupted');
     const batch = missing.slice(b, b + READ_BATCH);
     const bufs = await Promise.all(batch.map((i) => readFile(sorted[i]!.abs)));
+    // attribution: model — the questions of this batch not answered yet, asked before extracting.
+    const unanswered = new Set<number>();
+    if (ep && answers && model) {
+      const byFile = new Map<number, ModelQuestion[]>();
+      batch.forEach((i, n) => {
+        const dec = decodeBytes(bufs[n]!, sorted[i]!.encoding);
+        const qs: ModelQuestion[] = [];
+        // (Every open line's question is recorded: answered ones too, for the counts.)
+        if (dec.ok)
+          analyzeText(
+            dec.text,
+            opts,
+            cachedOracle(ep.model, () => undefined, qs),
+          );
+        byFile.set(i, qs);
+        model.questions += qs.length;
+      });
+      const all = [...byFile.values()].flat();
+      const r = await askMissing(all, answers, ep, o.signal);
+      model.asked += r.asked;
+      model.failed += r.failed;
+      modelError ??= r.error;
+      for (const q of all) if (answers.get(q.key)) model.labelled++;
+      for (const [i, qs] of byFile) if (qs.some((q) => answers.get(q.key) === undefined)) unanswered.add(i);
+    }
     batch.forEach((i, n) => {
       const k = keys[i];
       // A copy of a file read earlier in this batch.
       const again = k === undefined ? undefined : live.get(k);
-      const res = again ?? extractFile(bufs[n]!, opts, sorted[i]!.encoding);
+      const res = again ?? extractFile(bufs[n]!, opts, sorted[i]!.encoding, ep && answers ? cachedOracle(ep.model, answers.get) : undefined);
       if (!again) extracted++;
       results[i] = res;
-      if (k !== undefined) live.set(k, res);
+      // (A file some of whose questions went unanswered is extracted again next run.)
+      if (k !== undefined && !unanswered.has(i)) live.set(k, res);
       o.onProgress?.(sorted.length - missing.length + b + n + 1, sorted.length, sorted[i]!.name);
     });
   }
@@ -109,6 +148,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   const extractMs = performance.now() - t0;
   t0 = performance.now();
   if (store) await store.save(live);
+  await answers?.save();
   const cacheSaveMs = performance.now() - t0;
 
   const totals: CorpusTotals = {
@@ -123,7 +163,11 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     dropped: Object.fromEntries(DROP_KEYS.map((k) => [k, 0])),
   };
   const skipped: CorpusResult['skipped'] = [];
-  const warnings: string[] = store?.warning ? [store.warning] : [];
+  const warnings: string[] = [...(store?.warning ? [store.warning] : []), ...early];
+  if (model?.failed)
+    warnings.push(
+      `attribution: model: ${model.failed} of ${model.questions} questions unanswered (${modelError ?? 'endpoint failed'}): those lines stay to the rules`,
+    );
   const samples: ShareGptSample[] = [];
   const seen = new Set<string>();
   const system = o.config.system_prompt;
@@ -172,6 +216,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     skipped,
     warnings,
     extracted,
+    ...(model ? { model } : {}),
     samples,
     timing: { cacheLoadMs, extractMs, cacheSaveMs },
     datasetText: () => formatDataset(samples),

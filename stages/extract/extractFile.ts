@@ -1,14 +1,17 @@
 // One file's bytes → its samples and its report entry. Pure: no I/O, no engine.
+import { createHash } from 'node:crypto';
+import { hardCueAllows } from './address.js';
 import { attribute } from './attribute.js';
 import type { FileOptions } from './config.js';
 import { decodeBytes, type Encoding } from './decode.js';
 import { discoverNames, type Discovered } from './discover.js';
 import { buildNameIndex, type NameIndex } from './names.js';
 import { normalizeText } from './normalize.js';
+import { questionFor, type ModelOracle } from './model.js';
 import { checkParagraph, mayTrip } from './nsfw.js';
 import { buildRuns, buildSamples, emptyDrops, type SampleDrops, type Turn } from './samples.js';
 import { segmentText } from './segment.js';
-import type { Segmented, Utterance, Warning } from './types.js';
+import type { Segmented, SpeakerId, Utterance, Warning } from './types.js';
 
 export interface FileReport {
   status: 'ok' | 'skipped';
@@ -87,14 +90,37 @@ function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
   return skip.size ? { ...idx, personaNames: o.persona.names } : idx;
 }
 
-/** Normalized text → segmented, attributed, filtered utterances and sample windows. */
-export function analyzeText(text: string, o: FileOptions): Analysis {
+/**
+ * The lines the rules left open, asked of the model (its answers come from the oracle: cached, or
+ * recorded as missing). A label is kept only when the line's hard cues allow it.
+ */
+function askModel(norm: string, seg: Segmented, names: NameIndex, o: FileOptions, oracle: ModelOracle): void {
+  let lines: string[] | undefined;
+  let textHash = '';
+  const labelOf = (id: SpeakerId) => (id === 'persona' ? o.persona.names[0]! : id === 'doctor' ? o.doctor.names[0]! : id.slice('other:'.length));
+  for (const u of seg.utterances) {
+    if (u.kind !== 'speech' || u.speaker !== null) continue;
+    if (!lines) {
+      lines = norm.split('\n');
+      textHash = createHash('sha256').update(norm).digest('hex');
+    }
+    const id = oracle.ask(questionFor(lines, textHash, u, names, oracle.model, labelOf));
+    if (id && hardCueAllows(names, u, id)) {
+      u.speaker = id;
+      u.rule = 'model';
+    } else if (id) u.rule = 'model-veto';
+  }
+}
+
+/** Normalized text → segmented, attributed, filtered utterances and sample windows (`oracle`: attribution: model). */
+export function analyzeText(text: string, o: FileOptions, oracle?: ModelOracle): Analysis {
   const norm = normalizeText(text);
   const base = namesFor(o);
   const discovered = discoverNames(norm, base);
   const names = fileNames(base, o, discovered);
   const segmented = segmentText(norm, { maxParagraphChars: o.max_paragraph_chars, names });
   attribute(segmented, { names, narrator: discovered.narrator });
+  if (oracle) askModel(norm, segmented, names, o, oracle);
   const nsfwUtterances = new Set<number>();
   let nsfwParagraphs = 0;
   let nsfwExcused = 0;
@@ -197,7 +223,7 @@ function sameTexts(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** `encoding`: the one extract.encoding forces for this file (none: detected). */
-export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encoding): FileResult {
+export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encoding, oracle?: ModelOracle): FileResult {
   const dec = decodeBytes(bytes, encoding);
   if (!dec.ok) {
     const report: FileReport = {
@@ -216,7 +242,7 @@ export function extractFile(bytes: Uint8Array, o: FileOptions, encoding?: Encodi
     };
     return { report, samples: [] };
   }
-  const a = analyzeText(dec.text, o);
+  const a = analyzeText(dec.text, o, oracle);
   const { samples, kept, dup } = dedupWindows(a.windows, dec.text.includes('\u0000'));
   const utts = a.segmented.utterances;
   // Provenance: the lines of the source each sample was made from (first quote, last quote).

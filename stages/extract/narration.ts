@@ -15,6 +15,8 @@ export interface Clause {
 export interface ClauseRef {
   id: SpeakerId | null;
   index: number;
+  /** A descriptive noun (少女, 女孩), not a name or pronoun: a short modifier may stand before it (羊角少女). */
+  epithet?: true;
 }
 /** The refs of every clause without a referent (most of them): one shared empty list. */
 export const NO_REFS: ReadonlyArray<ClauseRef> = Object.freeze([]);
@@ -109,11 +111,17 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
     const b = start + first.index;
     if (DEMONSTRATIVE_HEAD_RE.test(src.slice(a, b))) return { id: first.id };
     if (src.charCodeAt(b - 1) === 0x7684 && !SEPARATOR_IN_RE.test(src.slice(a, b))) return { id: first.id };
+    // A modifier and a role noun in apposition (新来的干员栗苗).
+    if (APPOSITION_RE.test(src.slice(a, b)) && !SEPARATOR_IN_RE.test(src.slice(a, b))) return { id: first.id };
+    if (first.epithet && gap <= MAX_EPITHET_MODIFIER && !SEPARATOR_IN_RE.test(src.slice(a, b))) return { id: first.id };
   }
   return undefined;
 }
 
 /** The longest modifier read before a clause's subject. */
 const MAX_MODIFIER = 12;
+/** The longest modifier read before a descriptive noun without 的 (羊角少女, 红发女孩). */
+const MAX_EPITHET_MODIFIER = 3;
+const APPOSITION_RE = /的[\u4e00-\u9fff]{1,3}$/;
 const DEMONSTRATIVE_HEAD_RE = /^[那这](?:个|位|名)?$/;
 const SEPARATOR_IN_RE = /[。！？!?；;…，,：:、“”]/;

@@ -71,6 +71,13 @@ export const stage = defineStage({
     const herLines = herLinesSummary(t.utterances.persona, t.dropped);
     ctx.log(herLines);
     ctx.progress({ message: herLines.replace(/^extract: /, ''), summary: true });
+    if (res.model) {
+      const m = res.model;
+      ctx.log(
+        `extract: attribution model ${config.endpoint?.model ?? ''}: ${m.questions} open lines in the files read, ${m.asked} asked now, ` +
+          `${m.questions - m.asked - m.failed} answered from the cache, ${m.labelled} given a speaker${m.failed ? `, ${m.failed} unanswered` : ''}`,
+      );
+    }
     for (const f of res.skipped) ctx.warn(`skipped ${f.file}: ${f.reason} (${f.detail})`);
     for (const w of res.warnings) ctx.warn(w);
     const cpu = process.cpuUsage(cpu0);

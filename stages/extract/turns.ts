@@ -22,40 +22,61 @@ export interface SceneView {
   vetoed: (u: Utterance, id: SpeakerId) => boolean;
   /** Someone other than her uses her honorific for the Doctor in this scene. */
   sharedHonorific: boolean;
+  /** The characters a line calls by name (address.ts vocativesIn). */
+  vocatives: (text: string) => ReadonlySet<SpeakerId>;
 }
 
-/** How far (paragraphs) a scene pass looks around a line for who is about. */
-const WINDOW = 6;
+/** How far (paragraphs) back a scene pass looks from a line for who is about (4: a character gone for longer has left). */
+const WINDOW = 4;
+/** How far (paragraphs) ahead of a line a scene pass looks for who is about: someone who comes in later was not there yet. */
+const AHEAD = 2;
 /** Longest stretch of bare lines turn-taking fills between two anchors. */
 const MAX_BETWEEN = 12;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
 const MAX_ONE_SIDED = 6;
 
+/** The two people a scene pass lets a line be shared between, or none. */
+export type Pair = readonly [SpeakerId, SpeakerId];
+
+/** Stands for a character named only by a descriptive noun (attribute.ts): always a third person. */
+const SOMEONE: SpeakerId = 'other:?';
+const HER_AND_DOCTOR: Pair = ['persona', 'doctor'];
+
 /**
- * For each paragraph, whether someone other than her and the Doctor is named there or speaks
- * there, as prefix sums: onlyPair is then O(1) per line. (The address pass only ever adds her
- * or the Doctor, so one computation serves both passes.)
+ * For each paragraph, the two people about within WINDOW paragraphs (named in narration or
+ * speaking), or undefined when a third one is, or someone unnamed. Nobody but her and the Doctor
+ * named: those two. Her (or the Doctor) and one other character: those two. One other
+ * character alone: undefined (her or the Doctor may be the unnamed partner).
  */
-export function thirdPartyPrefix(v: SceneView): Int32Array {
+export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   let last = v.mentions.length;
   for (const u of v.units) if (u.para + 1 > last) last = u.para + 1;
-  const third = new Uint8Array(last);
+  const at: Array<Set<SpeakerId> | undefined> = new Array<Set<SpeakerId> | undefined>(last);
   v.mentions.forEach((m, p) => {
-    if (m) for (const id of m) if (id !== 'persona' && id !== 'doctor') third[p] = 1;
+    if (m && m.size) at[p] = new Set(m);
   });
-  for (const u of v.units) if (u.speaker && u.speaker !== 'persona' && u.speaker !== 'doctor') third[u.para] = 1;
-  const sum = new Int32Array(last + 1);
-  for (let p = 0; p < last; p++) sum[p + 1] = sum[p]! + third[p]!;
-  return sum;
+  for (const u of v.units) if (u.speaker) (at[u.para] ??= new Set()).add(u.speaker);
+  const out: Array<Pair | undefined> = new Array<Pair | undefined>(last);
+  for (let p = 0; p < last; p++) {
+    const seen = new Set<SpeakerId>();
+    // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
+    let before = 0;
+    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && seen.size <= 2; q++) {
+      const m = at[q];
+      if (m) for (const id of m) seen.add(id);
+      if (q === p) before = seen.size;
+    }
+    if (seen.has(SOMEONE) || seen.size > 2) continue;
+    const others = [...seen].filter((id) => id !== 'persona' && id !== 'doctor');
+    if (others.length === 0) out[p] = HER_AND_DOCTOR;
+    else if (seen.size === 2 && before === 2) out[p] = [...seen] as unknown as Pair;
+  }
+  return out;
 }
 
-/** Whether only her and the Doctor are named or speak within WINDOW paragraphs of `para`. */
-function onlyPair(sum: Int32Array, para: number): boolean {
-  const n = sum.length - 1;
-  const a = Math.max(0, para - WINDOW);
-  const b = Math.min(n, para + WINDOW + 1);
-  return a >= b || sum[b]! - sum[a]! === 0;
-}
+/** The other one of `pair`, when `id` is one of them. */
+const partnerIn = (pair: Pair | undefined, id: SpeakerId): SpeakerId | undefined =>
+  !pair ? undefined : pair[0] === id ? pair[1] : pair[1] === id ? pair[0] : undefined;
 
 const assign = (unit: Unit, id: SpeakerId, rule: string) => {
   unit.speaker = id;
@@ -67,23 +88,52 @@ const assign = (unit: Unit, id: SpeakerId, rule: string) => {
 };
 
 /**
- * V: where only her and the Doctor are about, a line that addresses one of them (前辈, 您, a
- * Doctor name or one of hers as a vocative) is the other's. Off for the honorific when someone
- * else in the scene uses it too.
+ * V: where only two people are about, a line that addresses one of them is the other's: a name
+ * as a vocative (炎熔，…), and between her and the Doctor 前辈 and 您 too (off for the honorific
+ * when someone else in the scene uses it).
  */
-export function fillByAddress(v: SceneView, third: Int32Array = thirdPartyPrefix(v)): void {
+export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefined> = pairsByParagraph(v)): void {
   for (const unit of v.units) {
     if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto') || u.rule?.endsWith('-unresolved'))) continue;
-    if (!onlyPair(third, unit.para)) continue;
+    const pair = pairs[unit.para];
+    if (!pair) continue;
     const to = new Set<SpeakerId>();
     for (const u of unit.utts) {
-      const a = v.address.addressee(u.text, !v.sharedHonorific);
-      if (a) to.add(a);
+      if (pair === HER_AND_DOCTOR) {
+        const a = v.address.addressee(u.text, !v.sharedHonorific);
+        if (a) to.add(a);
+      }
+      for (const id of v.vocatives(u.text)) to.add(id);
     }
     if (to.size !== 1) continue;
-    const id: SpeakerId = to.has('doctor') ? 'persona' : 'doctor';
+    const id = partnerIn(pair, to.values().next().value!);
+    if (!id) continue;
     if (unit.utts.some((u) => v.vetoed(u, id))) continue;
     assign(unit, id, 'addressee');
+  }
+}
+
+const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
+
+/**
+ * R: a bare line right after a line that calls one person (by name, or the Doctor by 前辈 as a
+ * vocative where the honorific is hers alone) is that person's answer, however many are about.
+ */
+export function fillByReply(v: SceneView): void {
+  const { units } = v;
+  for (let i = 1; i < units.length; i++) {
+    const unit = units[i]!;
+    const prev = units[i - 1]!;
+    if (unit.speaker || !unit.bare || !prev.speaker || unit.para - prev.para !== 1) continue;
+    const last = prev.utts.at(-1)!;
+    const to = new Set<SpeakerId>(v.vocatives(last.text));
+    // (前辈 only as a vocative: `我交给前辈的报告` talks about him, not to him.)
+    if (!v.sharedHonorific && SENPAI_VOCATIVE_RE.test(last.text)) to.add('doctor');
+    to.delete(prev.speaker);
+    if (to.size !== 1) continue;
+    const id = to.values().next().value!;
+    if (id === 'other:?' || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
+    assign(unit, id, 'reply');
   }
 }
 
@@ -114,7 +164,7 @@ function anchorFrom(units: readonly Unit[], i: number, dir: -1 | 1, max: number)
  * one anchor only, it fills a few lines, and only where only her and the Doctor are about. Any
  * paragraph with narration or other evidence ends a run (anchors are searched across bare ones).
  */
-export function fillTurns(v: SceneView, third: Int32Array = thirdPartyPrefix(v)): void {
+export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> = pairsByParagraph(v)): void {
   const { units } = v;
   const decided: Array<SpeakerId | null> = [];
   units.forEach((unit, i) => {
@@ -122,8 +172,8 @@ export function fillTurns(v: SceneView, third: Int32Array = thirdPartyPrefix(v))
     if (unit.speaker || !unit.bare) return;
     const back = anchorFrom(units, i, -1, MAX_BETWEEN);
     const fwd = anchorFrom(units, i, 1, MAX_BETWEEN);
-    const pair = onlyPair(third, unit.para);
-    const partnerOf = (id: SpeakerId): SpeakerId | undefined => (!pair ? undefined : id === 'persona' ? 'doctor' : id === 'doctor' ? 'persona' : undefined);
+    const pair = pairs[unit.para];
+    const partnerOf = (id: SpeakerId) => partnerIn(pair, id);
     let id: SpeakerId | undefined;
     if (back && fwd) {
       const span = back.dist + fwd.dist;

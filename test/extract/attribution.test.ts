@@ -34,10 +34,25 @@ describe('speech-tag grammar', () => {
     ].join('\n\n');
     expect(speakers(t).map((x) => x[0])).toEqual(['persona', 'other:芙蓉', 'persona']);
   });
+  test('a descriptive noun with a short modifier before it (羊角少女) is a subject', () => {
+    const t = '艾雅法拉把地图摊开。\n\n“熔岩流空了以后，就留下一条管道。”，羊角少女一边说，一边比画。';
+    expect(speakers(t)[0]![0]).toBe('persona');
+  });
+  test('a role noun in apposition before a name (新来的干员栗苗) leaves the name the subject', () => {
+    const t = '艾雅法拉在实验室。\n\n门口，新来的干员芙蓉抱着书跑进来。\n\n“这是什么石头？”';
+    expect(speakers(t)).toEqual([['other:芙蓉', '这是什么石头？']]);
+  });
   test('a pronoun is never the character named earlier in its own clause', () => {
     // 她 in 伊芙利特缠着她 is not 伊芙利特: with no other candidate it resolves to no one.
     const t = '伊芙利特缠着她不放，她说：“再来一次！”';
     expect(speakers(t)[0]![0]).not.toBe('other:伊芙利特');
+  });
+  test('a sentence whose pronouns all meant her keeps her the topic, whoever else it names', () => {
+    const t = ['艾雅法拉坐在天台边上。', '她不说话，连凯尔希都会夸她。她终于抬起了头。', '“我没事。”'].join('\n\n');
+    expect(speakers(t)).toEqual([['persona', '我没事。']]);
+    // One pronoun only: the sentence names two women and 她 after it abstains.
+    const one = ['艾雅法拉坐在天台边上。', '连凯尔希都会夸她。她终于抬起了头。', '“我没事。”'].join('\n\n');
+    expect(speakers(one)).toEqual([['?', '我没事。']]);
   });
   test('two women in the last sentence: 她 abstains', () => {
     const t = '艾雅法拉看着凯尔希。\n\n她说：“结果出来了。”';
@@ -111,10 +126,73 @@ describe('address and turn-taking', () => {
   test('turn-taking between two anchors that disagree with alternation abstains', () => {
     // Her, bare, bare, her: two steps apart with the same speaker means the line between is not
     // decided by parity from both sides (3 steps, odd) — the bare lines stay open.
-    const t = ['艾雅法拉说：“前辈，您看。”', '“什么？”', '“这里。”', '艾雅法拉又说：“还有这里。”'].join('\n\n');
+    const t = ['艾雅法拉说：“这个给您看。”', '“什么？”', '“这里。”', '艾雅法拉又说：“还有这里。”'].join('\n\n');
     const got = speakers(t);
     expect(got[1]![0]).toBe('?');
     expect(got[2]![0]).toBe('?');
+  });
+  test('her and one other character about: alternation runs between those two', () => {
+    const t = ['实验室里，栗苗拿着一块石头跑到艾雅法拉身边。', '栗苗问：“这是玄武岩吗？”', '“是的，你看它的小孔。”', '“好多小孔！”', '“都是气体留下的。”'].join(
+      '\n\n',
+    );
+    expect(speakers(t).map((x) => x[0])).toEqual(['other:栗苗', 'persona', 'other:栗苗', 'persona']);
+  });
+  test('who is about is read again from the lines turn-taking filled: a long run between her and another character', () => {
+    const t = [
+      '艾雅法拉和栗苗在实验室里。',
+      '栗苗问：“这是玄武岩吗？”',
+      '“是的。”',
+      '“那这个呢？”',
+      '“也是。”',
+      '“这个呢？”',
+      '“那是安山岩。”',
+      '“好难分啊。”',
+      '“多看几次就好了。”',
+    ];
+    expect(speakers(t.join('\n\n')).map((x) => x[0])).toEqual([
+      'other:栗苗',
+      'persona',
+      'other:栗苗',
+      'persona',
+      'other:栗苗',
+      'persona',
+      'other:栗苗',
+      'persona',
+    ]);
+  });
+  test('a partner named only after the line is not yet there; someone far ahead does not block the pair', () => {
+    // 芙蓉 comes in three paragraphs after the start of the run: its first lines are between her and
+    // the Doctor (八点 answers the 前辈 before it); the line right before she comes in stays open.
+    const later = [
+      '博士推开门，艾雅法拉正趴在桌上。',
+      '“还没吃饭？”',
+      '“啊，前辈。几点了？”',
+      '“八点。”',
+      '“我马上就好。”',
+      '这时芙蓉走了进来。',
+      '芙蓉说：“找到你了。”',
+    ];
+    const got = speakers(later.join('\n\n')).map((x) => x[0]);
+    expect(got).toEqual(['doctor', 'persona', 'doctor', '?', 'other:芙蓉']);
+    // The Doctor's partner in a run 芙蓉 only enters after: never 芙蓉.
+    const ahead = ['“又在这里。”', '“前辈……”', '“很好懂。”', '芙蓉从书架后面探出头来。', '芙蓉说：“原来你在这儿。”'].join('\n\n');
+    expect(speakers(ahead)[2]![0]).not.toBe('other:芙蓉');
+  });
+  test("a line that calls one of the two people about by name is the other one's", () => {
+    const t = ['天台上只有炎熔和艾雅法拉。', '炎熔问：“你怎么了？”', '“没什么。”', '“炎熔，你别告诉别人。”'].join('\n\n');
+    expect(speakers(t).at(-1)![0]).toBe('persona');
+  });
+  test('a bare line after narration takes the subject of its last sentence when only they are in it', () => {
+    const t = ['第二天早上，博士在食堂门口被人拦住了。艾雅法拉举着一个空盘子。', '“我吃完了！全部！”'].join('\n\n');
+    expect(speakers(t)).toEqual([['persona', '我吃完了！全部！']]);
+    const two = ['博士看着艾雅法拉举起盘子。', '“我吃完了！”'].join('\n\n');
+    expect(speakers(two)).toEqual([['?', '我吃完了！']]);
+  });
+  test('a bare line right after one that calls someone is their answer, with three people about; 前辈 in the third person calls no one', () => {
+    const t = ['凯尔希、阿米娅和博士站在走廊上，艾雅法拉从检查室出来。', '艾雅法拉问：“前辈，结果是不是不太好？”', '“别自己吓自己。”'].join('\n\n');
+    expect(speakers(t).map((x) => x[0])).toEqual(['persona', 'doctor']);
+    const about = ['芙蓉和艾雅法拉坐在观测室，博士在办公室。', '艾雅法拉说：“我交给前辈的报告，有一个错别字。”', '“就一个？”'].join('\n\n');
+    expect(speakers(about)[1]![0]).not.toBe('doctor');
   });
   test('a name at the end of a sentence is not a vocative (它叫小羊。)', () => {
     const t = '博士和艾雅法拉站在一起。\n\n“它叫小羊。”孩子说。';

@@ -1,0 +1,124 @@
+// attribution: model — the lines the rules leave open are asked of an OpenAI-compatible endpoint
+// (the fake-api double, real HTTP on loopback), its labels kept only where the line's own words
+// allow them, the answers cached in the stage's cache dir and reused when the endpoint is gone.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { configSchema } from '../../stages/extract/config.js';
+import { extractCorpus, type InputFile } from '../../stages/extract/corpus.js';
+import { parseAnswer } from '../../stages/extract/model.js';
+import { chatRequests, readRequests, startFakeApi, writeScript, type RunningFake } from '../regress/fakeApi.js';
+import { tempDirs } from '../helpers/workspace.js';
+
+const temp = tempDirs();
+afterAll(temp.removeAll);
+
+// Four people about and no tags: the rules settle none of the four lines.
+const STORY = [
+  '凯尔希和阿米娅走进观测室的时候，艾雅法拉正在整理样本，博士跟在最后面。',
+  '',
+  '“样本都到齐了吗？”',
+  '',
+  '“都到齐了，一共十二袋，每一袋都写好了采集地点。”',
+  '',
+  '“那就好，今天早点休息。”',
+  '',
+  '“前辈，您也要早点休息哦。”',
+  '',
+].join('\n');
+
+const RULES = [
+  { contains: '台词：“样本都到齐了吗', response: '{"speaker": "博士"}' },
+  { contains: '台词：“都到齐了', response: '好的。{"speaker": "艾雅法拉"}' },
+  { contains: '台词：“那就好', response: '{"speaker": "博士"}' },
+  // Contradicted by the line itself (it addresses the Doctor as 前辈): never kept.
+  { contains: '台词：“前辈', response: '{"speaker": "博士"}' },
+];
+
+let dir: string;
+let fake: RunningFake | undefined;
+let log: string;
+beforeAll(async () => {
+  dir = await temp.make('pl-extract-model-');
+  await mkdir(join(dir, 'in'));
+  await mkdir(join(dir, 'cache'));
+  await writeFile(join(dir, 'in', 'a.txt'), STORY);
+  log = join(dir, 'fake.log');
+  fake = await startFakeApi({ FAKE_API_SCRIPT: await writeScript(dir, RULES, '{"speaker": "不确定"}'), FAKE_API_LOG: log });
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+async function run(extract: Record<string, unknown>, cacheDir = join(dir, 'cache')) {
+  const buf = await readFile(join(dir, 'in', 'a.txt'));
+  const files: InputFile[] = [{ name: 'a.txt', abs: join(dir, 'in', 'a.txt'), hash: createHash('sha256').update(buf).digest('hex') }];
+  const config = configSchema.parse({ input_dir: 'in', system_prompt: 'sys', ...extract });
+  return extractCorpus(files, { config, cacheDir });
+}
+
+const pairs = (r: Awaited<ReturnType<typeof run>>) => r.samples.map((s) => s.conversations.map((t) => `${t.from}:${t.value}`));
+
+test('rules alone leave every line open: no samples', async () => {
+  const r = await run({});
+  expect(r.totals.utterances).toMatchObject({ persona: 0, uncertain: 4 });
+  expect(r.samples).toEqual([]);
+  expect(r.model).toBeUndefined();
+});
+
+test('attribution: model without an endpoint falls back to the rules and says so', async () => {
+  const r = await run({ attribution: 'model' });
+  expect(r.samples).toEqual([]);
+  expect(r.warnings.join('\n')).toMatch(/attribution: model, but extract\.endpoint is not set.*rules only/);
+});
+
+test('the model labels open lines at temperature 0; a label the line contradicts is dropped; answers are cached and reused', async () => {
+  const endpoint = { url: fake!.baseUrl, model: 'base-7b' };
+  const first = await run({ attribution: 'model', endpoint });
+  const asked = chatRequests(await readRequests(log));
+  expect(asked).toHaveLength(4);
+  for (const q of asked) {
+    expect(q.body).toMatchObject({ model: 'base-7b', temperature: 0 });
+    // The question holds the text around the line and the people who may say it.
+    expect(q.body!.messages!.at(-1)!.content).toMatch(/候选人：艾雅法拉、博士、.*凯尔希/);
+  }
+  expect(first.model).toEqual({ questions: 4, asked: 4, failed: 0, labelled: 4 });
+  // 前辈，您也要早点休息 stays open (the model's 博士 contradicts its 前辈), so it is in no turn.
+  expect(first.totals.utterances).toMatchObject({ persona: 1, doctor: 2, uncertain: 1 });
+  expect(pairs(first)).toEqual([['human:样本都到齐了吗？', 'gpt:都到齐了，一共十二袋，每一袋都写好了采集地点。']]);
+  const cache = JSON.parse(await readFile(join(dir, 'cache', 'model-answers.json'), 'utf8')) as { answers: Record<string, string | null> };
+  expect(Object.values(cache.answers).sort()).toEqual(['博士', '博士', '博士', '艾雅法拉']);
+
+  // The endpoint gone: the same samples from the cache, nothing asked.
+  await fake!.stop();
+  const gone = { url: endpoint.url, model: 'base-7b', timeout_ms: 2000 };
+  // (max_turns 4: another option set, so the file is extracted again, not served from the result store.)
+  const again = await run({ attribution: 'model', endpoint: gone, max_turns: 4 });
+  expect(again.model).toMatchObject({ questions: 4, asked: 0, failed: 0 });
+  expect(pairs(again)).toEqual(pairs(first));
+  expect(again.warnings).toEqual([]);
+
+  // Another model: its own questions; the endpoint is down, so the rules decide and the run says so.
+  const other = await run({ attribution: 'model', endpoint: { ...gone, model: 'other-7b' } });
+  expect(other.model).toMatchObject({ questions: 4, asked: 0, failed: 4 });
+  expect(other.samples).toEqual([]);
+  expect(other.warnings.join('\n')).toMatch(/4 of 4 questions unanswered \(cannot reach .*\): those lines stay to the rules/);
+});
+
+test('an unreadable answer cache is a warning and a fresh start, not a crash', async () => {
+  const cacheDir = join(dir, 'cache2');
+  await mkdir(cacheDir);
+  await writeFile(join(cacheDir, 'model-answers.json'), '{"version": 1, "answers": [');
+  const r = await run({ attribution: 'model', endpoint: { url: 'http://127.0.0.1:9/v1', model: 'base-7b', timeout_ms: 2000 } }, cacheDir);
+  expect(r.warnings.join('\n')).toMatch(/cached model answers .* unreadable/);
+  expect(r.model).toMatchObject({ failed: 4 });
+});
+
+test('parseAnswer reads the JSON in an answer and nothing else', () => {
+  expect(parseAnswer('{"speaker": "艾雅法拉"}')).toBe('艾雅法拉');
+  expect(parseAnswer('```json\n{"speaker":"博士"}\n```')).toBe('博士');
+  expect(parseAnswer('{"speaker": "不确定"}')).toBeNull();
+  expect(parseAnswer('艾雅法拉')).toBeNull();
+  expect(parseAnswer('{"who": "博士"}')).toBeNull();
+  expect(parseAnswer('{"speaker": 3}')).toBeNull();
+});
