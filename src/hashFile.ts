@@ -11,7 +11,6 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { IHasher } from 'hash-wasm';
 
 const require = createRequire(import.meta.url);
@@ -146,7 +145,10 @@ require(w.module).createXXHash128().then((h) => {
 }).catch((e) => parentPort.postMessage({ error: String((e && e.message) || e) }));
 `;
 
-function chunkDigests(path: string, size: number, first: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+async function chunkDigests(path: string, size: number, first: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+  // Loaded here: most runs hash no big file.
+  const { Worker } = await import('node:worker_threads');
+  signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { eval: true, workerData: { module: WASM_MODULE, path, size, first, end, chunk: CHUNK, read: READ } });
     const onAbort = () => {

@@ -155,8 +155,8 @@ export class StatCache {
   async save(): Promise<void> {
     let racy = false;
     if (!this.dirty) {
-      for (const e of Object.values(this.entries)) {
-        if (e[1] + RACY_MARGIN_MS >= this.savedAtMs) {
+      for (const k in this.entries) {
+        if (this.entries[k]![1] + RACY_MARGIN_MS >= this.savedAtMs) {
           racy = true;
           break;
         }
