@@ -196,7 +196,9 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
               // The engine's API: the CLI's own copy (when running from a build).
               if (api && r.path === apiSource) return { path: pathToFileURL(api).href, external: true };
               if (sharedZod && args.path === 'zod') {
-                engineZod ??= b.resolve('zod', { kind: 'import-statement', resolveDir: root, pluginData: { inner: true } }).then((e) => (e.errors.length ? undefined : e.path));
+                engineZod ??= b
+                  .resolve('zod', { kind: 'import-statement', resolveDir: root, pluginData: { inner: true } })
+                  .then((e) => (e.errors.length ? undefined : e.path));
                 if (r.path === (await engineZod)) {
                   const url = pathToFileURL(sharedZod).href;
                   aliases.set(url, r.path);
