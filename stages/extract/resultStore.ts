@@ -24,6 +24,9 @@ const STORE_VERSION = 8;
 /** Stores kept for other option sets (switching back to one re-extracts nothing). */
 const KEEP_STORES = 4;
 
+const isLinePairs = (v: unknown): boolean =>
+  Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && p[0] >= 0 && Number.isInteger(p[1]) && p[1] >= 0);
+
 /** A count: a whole number ≥ 0, checked for all of a report's counts at once (wholeCounts). */
 const count = z.number();
 const whole = (x: number) => Number.isInteger(x) && x >= 0;
@@ -51,7 +54,8 @@ const reportSchema = z.object({
   dropped: z.object(Object.fromEntries(DROP_KEYS.map((k) => [k, count])) as Record<(typeof DROP_KEYS)[number], typeof count>),
   nsfw_words_excused: count,
   warnings: z.array(z.object({ line: count, reason: z.string() })),
-  sample_lines: z.array(z.tuple([count, count])),
+  // One [first line, last line] per sample: checked by one predicate, like the lists below.
+  sample_lines: z.custom<Array<[number, number]>>(isLinePairs, 'sample_lines must be a list of [line, line] pairs of whole numbers'),
 });
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
@@ -82,7 +86,7 @@ const RESULT_AT = Buffer.from('","result":');
 const sha256 = (s: string) => hash('sha256', s);
 /** The checksum binds a result to its key: a result moved under another key fails it. */
 const checksum = (key: string, result: string | Buffer) =>
-  hash('sha256', typeof result === 'string' ? `${key}\n${result}` : Buffer.concat([Buffer.from(`${key}\n`), result]));
+  typeof result === 'string' ? hash('sha256', `${key}\n${result}`) : createHash('sha256').update(`${key}\n`).update(result).digest('hex');
 
 let sourceHash: string | undefined;
 /** Hash of this stage's source (its folder, or the bundle that holds it), so a code change starts a new store. */

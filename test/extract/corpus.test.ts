@@ -230,6 +230,13 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
     good.map((l, i) => (i === withSamples ? signed(stored.key, negative) : l)),
     1,
   );
+  for (const lines of [[[1.5, 2]], [[3]], 'all']) {
+    const badLines = { ...stored.result, report: { ...stored.result.report, sample_lines: lines } };
+    await check(
+      good.map((l, i) => (i === withSamples ? signed(stored.key, badLines) : l)),
+      1,
+    );
+  }
 });
 
 test('the same content forced into another encoding is its own entry', async () => {
