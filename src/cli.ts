@@ -3,14 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { UsageError, UserError, type CommandContext, type PipelineDef } from './api.js';
 import { findDagFile, loadDag } from './dagLoader.js';
-
-// zod compiles a fast path for each object schema the first time it parses (`new Function`): worth
-// it for a server parsing millions of objects, not for a command that parses a few dozen once
-// (measured ~100 ms of a no-op run). Same results either way.
-z.config({ jitless: true });
 
 function version(): string {
   const root = process.env.PIPELINE_PACKAGE_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
