@@ -6,7 +6,9 @@
 // handful of bundled files is several times faster than resolving hundreds of ESM modules on every
 // start. `src/api.ts` is a second entry point of the same build: the workspace's DAG bundle
 // imports it from there (PIPELINE_API_MODULE), so the CLI and the stages share one copy of it and
-// `instanceof UserError` holds across them. `--exec file.ts` bundles and runs another entry point
+// `instanceof UserError` holds across them. `src/zod.ts` is a third entry, for the same reason: a DAG
+// bundle imports the engine's zod from there (PIPELINE_ZOD_MODULE) instead of holding a second copy
+// to compile on every start. `--exec file.ts` bundles and runs another entry point
 // of this package (benchmarks). Type checking is `npm run typecheck`'s job, not the launcher's.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -49,11 +51,11 @@ function fingerprint(files, extra) {
 }
 
 /**
- * Bundles `entries` (plus src/api.ts, shared with them through a chunk) into
+ * Bundles `entries` (plus src/api.ts and src/zod.ts, shared with them through chunks) into
  * dist/<name>-<fingerprint>/ unless that build exists; returns its dir.
  */
 async function ensureBuild(name, mainEntries, sourceDirs) {
-  const entries = [...mainEntries, 'src/api.ts'];
+  const entries = [...mainEntries, 'src/api.ts', 'src/zod.ts'];
   const id = fingerprint(listSources(sourceDirs), entries.join('\0'));
   const distRoot = join(root, 'dist');
   const out = join(distRoot, `${name}-${id}`);
@@ -122,11 +124,13 @@ if (first === '--build-only') {
   const dirs = [...new Set(['src', 'stages', 'bench', 'test', rel.split(/[\\/]/)[0]])];
   const out = await ensureBuild(`exec-${rel.replace(/[^A-Za-z0-9]+/g, '_')}`, [rel], dirs);
   process.env.PIPELINE_API_MODULE = join(out, 'src', 'api.js');
+  process.env.PIPELINE_ZOD_MODULE = join(out, 'src', 'zod.js');
   process.argv.splice(2, 2);
   await import(pathToFileURL(join(out, rel.replace(/\.ts$/, '.js'))).href);
 } else {
   const out = await ensureBuild('cli', ['src/cli.ts'], ['src']);
   process.env.PIPELINE_API_MODULE = join(out, 'src', 'api.js');
+  process.env.PIPELINE_ZOD_MODULE = join(out, 'src', 'zod.js');
   const { main } = await import(pathToFileURL(join(out, 'src', 'cli.js')).href);
   await main(process.argv.slice(2));
 }

@@ -66,7 +66,8 @@ const lockSchema = z.object({
 });
 type Lock = z.infer<typeof lockSchema>;
 
-export function buildModuleGraph(workspace: string, entryFile: string, meta: Metafile): ModuleGraph {
+/** `aliases`: external import URLs that stand for another file (the CLI build's copy of a package → the package's file). */
+export function buildModuleGraph(workspace: string, entryFile: string, meta: Metafile, aliases: ReadonlyMap<string, string> = new Map()): ModuleGraph {
   const inputs = new Set<string>();
   const pkgJsonDir = new Map<string, { dir: string; name: string } | null>();
   const nearestPackage = (dir: string): { dir: string; name: string } | null => {
@@ -159,7 +160,7 @@ export function buildModuleGraph(workspace: string, entryFile: string, meta: Met
     for (const imp of input.imports) {
       let target: string | undefined;
       if (!imp.external) target = absOfInput(imp.path);
-      else if (imp.path.startsWith('file:')) target = fileURLToPath(imp.path);
+      else if (imp.path.startsWith('file:')) target = aliases.get(imp.path) ?? fileURLToPath(imp.path);
       if (!target) continue;
       const pkg = packageDirOf(target);
       if (pkg) {

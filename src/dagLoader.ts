@@ -3,7 +3,9 @@
 // draws packages from, or the engine build changes), which is then import()ed.
 // - src/api.ts stays out of the bundle: the bundle imports the CLI build's copy
 //   (PIPELINE_API_MODULE, set by bin/pipeline.js), so one UserError class and one stage registry
-//   exist in the process.
+//   exist in the process. So does zod, when the DAG's `zod` is the engine's own package: the
+//   bundle imports the CLI build's copy (PIPELINE_ZOD_MODULE) rather than compiling a second one
+//   on every start; the import graph still counts that package (and its version) as imported.
 // - Bare imports resolve from the workspace or, failing that, from this package's node_modules; a
 //   package a stage loads with import() stays out of the bundle and loads when that code runs;
 //   packages with native addons stay out too.
@@ -41,6 +43,7 @@ const manifestSchema = z.object({
 type Manifest = z.infer<typeof manifestSchema>;
 
 const apiModule = () => process.env.PIPELINE_API_MODULE ?? '';
+const zodModule = () => process.env.PIPELINE_ZOD_MODULE ?? '';
 
 export function findDagFile(workspace: string): string | undefined {
   return DAG_FILES.map((f) => join(workspace, f)).find((p) => existsSync(p));
@@ -152,6 +155,11 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
   const root = packageRoot();
   const apiSource = join(root, 'src', 'api.ts');
   const api = apiModule();
+  const sharedZod = zodModule();
+  /** The file the engine's own `import 'zod'` loads (resolved once, as the DAG's imports are). */
+  let engineZod: Promise<string | undefined> | undefined;
+  /** External URL → the file it stands for, for the import graph. */
+  const aliases = new Map<string, string>();
   const native = new Map<string, boolean>();
   const outfile = join(dagDir, 'pipeline.mjs');
   let result;
@@ -187,6 +195,16 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
               if (r.external || args.path.startsWith('node:')) return { path: args.path, external: true };
               // The engine's API: the CLI's own copy (when running from a build).
               if (api && r.path === apiSource) return { path: pathToFileURL(api).href, external: true };
+              if (sharedZod && args.path === 'zod') {
+                engineZod ??= b
+                  .resolve('zod', { kind: 'import-statement', resolveDir: root, pluginData: { inner: true } })
+                  .then((e) => (e.errors.length ? undefined : e.path));
+                if (r.path === (await engineZod)) {
+                  const url = pathToFileURL(sharedZod).href;
+                  aliases.set(url, r.path);
+                  return { path: url, external: true };
+                }
+              }
               const pkg = packageDirOf(r.path);
               const keepOut = pkg && (isNativePackage(pkg, native) || (bare && args.kind === 'dynamic-import'));
               if (!pkg || !keepOut) return { path: r.path };
@@ -217,7 +235,7 @@ async function bundle(workspace: string, entry: string, dagDir: string, manifest
   }
   const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!;
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!;
-  const graph = buildModuleGraph(workspace, entry, result.metafile);
+  const graph = buildModuleGraph(workspace, entry, result.metafile, aliases);
   const id = createHash('sha256').update(js.contents).digest('hex').slice(0, 16);
   await mkdir(dagDir, { recursive: true });
   const out = join(dagDir, `pipeline-${id}.mjs`);

@@ -1,5 +1,4 @@
 // GPU devices for stages: where the pool comes from, and handing devices out to stages.
-import { execFile } from 'node:child_process';
 import { UsageError } from './api.js';
 
 const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
@@ -48,6 +47,8 @@ export async function discoverGpus(flag: string[] | undefined, fromConfig: strin
       from: 'CUDA_VISIBLE_DEVICES',
     };
   }
+  // Loaded here: a run that needs no GPU does not pay for child_process.
+  const { execFile } = await import('node:child_process');
   const listed = await new Promise<string[]>((resolve) => {
     execFile('nvidia-smi', ['-L'], { timeout: 10_000 }, (err, stdout) => {
       if (err) return resolve([]);

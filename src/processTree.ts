@@ -6,9 +6,19 @@
 //    leftover still holds the output pipes; reading output never holds up completion.
 // Stages get this through StageContext.exec/spawn, commands through CommandContext.exec.
 import { createInterface } from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { ChildHandle, ExecOptions } from './api.js';
 import { StageError } from './api.js';
+
+let execa: typeof import('execa').execa | undefined;
+
+/**
+ * Loads execa: before the first program starts (runChild and runAttached do it; the runner before a
+ * stage's run, for ctx.spawn). A run with nothing to do never parses its ~180 KB.
+ */
+export async function loadProcessSupport(): Promise<void> {
+  execa ??= (await import('execa')).execa;
+}
 
 /** SIGTERM → SIGKILL when a tree is stopped. */
 const STOP_GRACE_MS = 5000;
@@ -94,6 +104,7 @@ function envFor(opts: StartOptions): Record<string, string> {
 /** Starts a program in its own process group. */
 export function startChild(file: string, args: readonly string[], opts: StartOptions): StartedChild {
   const terminal = opts.terminal === true;
+  if (!execa) throw new Error('startChild: loadProcessSupport() was not awaited first');
   const child: ResultPromise = execa(file, [...args], {
     cwd: opts.cwd,
     env: envFor(opts),
@@ -183,6 +194,7 @@ export function startChild(file: string, args: readonly string[], opts: StartOpt
 
 /** Runs a program to completion; rejects with a StageError on a non-zero exit (unless allowed). */
 export async function runChild(file: string, args: readonly string[], opts: StartOptions & { allowFailure?: boolean }): Promise<{ exitCode: number }> {
+  await loadProcessSupport();
   const h = startChild(file, args, opts);
   const [{ exitCode, signal }, spawnError] = await Promise.all([h.exited, h.spawnError]);
   if (spawnError) {
@@ -203,6 +215,7 @@ export async function runChild(file: string, args: readonly string[], opts: Star
  * Resolves with its exit code, 130 when interrupted.
  */
 export async function runAttached(file: string, args: readonly string[], opts: Omit<StartOptions, 'terminal' | 'log' | 'registry'>): Promise<number> {
+  await loadProcessSupport();
   const registry = new ChildRegistry();
   const h = startChild(file, args, { ...opts, registry, terminal: true });
   let signalled = false;

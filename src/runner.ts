@@ -15,7 +15,7 @@ import type { Graph, ResolvedStage } from './graph.js';
 import type { GpuPool } from './gpuPool.js';
 import { getPath } from './params.js';
 import { startPrehash } from './prehash.js';
-import { ChildRegistry, runChild, startChild } from './processTree.js';
+import { ChildRegistry, loadProcessSupport, runChild, startChild } from './processTree.js';
 import { collectStagedOuts, promote, rememberOuts, restoreOuts } from './promote.js';
 import type { RunCache, RunRecord } from './runCache.js';
 import { evaluate, type EvalEnv, type Evaluation } from './staleness.js';
@@ -359,6 +359,7 @@ async function execute(stage: ResolvedStage, ev: Evaluation, devices: string[], 
     }));
   trace(`${name}: running`);
   try {
+    await loadProcessSupport();
     await stage.def.run(ctx);
     if (violation !== undefined) throw new ContractError(violation);
     if (o.signal.aborted) throw new UserError('interrupted', 130);

@@ -12,16 +12,40 @@ import { hashFile } from './hashFile.js';
 
 /** Files modified less than this before the cache was saved are re-hashed next time. */
 const RACY_MARGIN_MS = 1000;
-/** 4: XXH3-128 content hashes (3 held sha256 ones: such a file is simply not used). */
-const VERSION = 4;
+/** 5: files over 16 MiB hash as lists of chunk digests (4 held their plain XXH3-128, 3 sha256: such a file is simply not used). */
+const VERSION = 5;
 
 /** [size, mtimeMs, ctimeMs, ino, hash] */
 type Entry = [number, number, number, number, string];
 
+const HASH32 = /^[0-9a-f]{32}$/;
+const isEntry = (e: unknown): e is Entry =>
+  Array.isArray(e) &&
+  e.length === 5 &&
+  typeof e[0] === 'number' &&
+  typeof e[1] === 'number' &&
+  typeof e[2] === 'number' &&
+  typeof e[3] === 'number' &&
+  typeof e[4] === 'string' &&
+  HASH32.test(e[4]);
+
 const fileSchema = z.object({
   v: z.literal(VERSION),
   savedAtMs: z.number().finite(),
-  entries: z.record(z.string(), z.tuple([z.number(), z.number(), z.number(), z.number(), z.string().regex(/^[0-9a-f]{32}$/)])),
+  // One predicate over the entries, not a schema per entry: thousands of tuples through zod cost
+  // ~40 ms on a cold start, most of a no-op run's own work.
+  entries: z.unknown().superRefine((v, ctx) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      ctx.addIssue({ code: 'custom', message: 'entries must be an object' });
+      return;
+    }
+    for (const k in v) {
+      if (!isEntry((v as Record<string, unknown>)[k])) {
+        ctx.addIssue({ code: 'custom', message: 'not a [size, mtimeMs, ctimeMs, ino, hash] entry', path: [k] });
+        return;
+      }
+    }
+  }),
 });
 
 const sameStat = (e: Entry, st: StatLike) => e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino;
@@ -131,8 +155,8 @@ export class StatCache {
   async save(): Promise<void> {
     let racy = false;
     if (!this.dirty) {
-      for (const e of Object.values(this.entries)) {
-        if (e[1] + RACY_MARGIN_MS >= this.savedAtMs) {
+      for (const k in this.entries) {
+        if (this.entries[k]![1] + RACY_MARGIN_MS >= this.savedAtMs) {
           racy = true;
           break;
         }

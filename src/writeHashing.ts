@@ -20,5 +20,5 @@ export function writeHashing(path: string, data: string | Uint8Array | Iterable<
   } finally {
     closeSync(fd);
   }
-  return { hash: h.digest('hex'), size };
+  return { hash: h.digest(), size };
 }

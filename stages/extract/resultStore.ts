@@ -1,8 +1,9 @@
 // The extract stage's per-file results, kept between runs in the stage cache dir: one NDJSON file
 // per option set, `results-<options key>.ndjson`, one line per input file of the last run:
 //
-//   {"key":"<content sha256>[+<forced encoding>]","sha256":"<sha256 of key, newline, result>",
-//    "result":{"report":{…},"turns":["<text>",…],"samples":[[0,1],[0,1,2,3],…]}}
+//   {"key":"<content sha256>[+<forced encoding>]",
+//    "result":{"report":{…},"turns":["<text>",…],"samples":[[0,1],[0,1,2,3],…]},
+//    "sha256":"<sha256 of the line's bytes before ,"sha256">"}
 //
 // (on one line), a sample being the indices of its turns in `turns` (each distinct text once: a
 // text is in several sliding windows). The file is rewritten whole, atomically, when this run's
@@ -20,9 +21,12 @@ import { DROP_KEYS, type FileReport, type FileResult } from './extractFile.js';
 import { writeAtomic } from './fileIo.js';
 
 /** Bump when what a file yields changes in a way the source hash below would not catch. */
-const STORE_VERSION = 8;
+const STORE_VERSION = 9;
 /** Stores kept for other option sets (switching back to one re-extracts nothing). */
 const KEEP_STORES = 4;
+
+const isLinePairs = (v: unknown): boolean =>
+  Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && p[0] >= 0 && Number.isInteger(p[1]) && p[1] >= 0);
 
 /** A count: a whole number ≥ 0, checked for all of a report's counts at once (wholeCounts). */
 const count = z.number();
@@ -51,7 +55,8 @@ const reportSchema = z.object({
   dropped: z.object(Object.fromEntries(DROP_KEYS.map((k) => [k, count])) as Record<(typeof DROP_KEYS)[number], typeof count>),
   nsfw_words_excused: count,
   warnings: z.array(z.object({ line: count, reason: z.string() })),
-  sample_lines: z.array(z.tuple([count, count])),
+  // One [first line, last line] per sample: checked by one predicate, like the lists below.
+  sample_lines: z.custom<Array<[number, number]>>(isLinePairs, 'sample_lines must be a list of [line, line] pairs of whole numbers'),
 });
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
@@ -74,15 +79,14 @@ const storedSchema = z
     'counts must be whole numbers ≥ 0, report.samples the number of samples, each sample an even number of indices into turns',
   );
 
-/** A line is `{"key":K,"sha256":S,"result":R}`; the checksum is over K and R's exact bytes. */
+/**
+ * A line is `{"key":K,"result":R,"sha256":"S"}`; S is the sha256 of the bytes before `,"sha256"`,
+ * so it binds a result to its key (a result moved under another key fails it) and is one hash of
+ * one contiguous piece of the file, no copy.
+ */
 const HEAD = Buffer.from('{"key":');
 const SUM_AT = Buffer.from(',"sha256":"');
-const RESULT_AT = Buffer.from('","result":');
-
-const sha256 = (s: string) => hash('sha256', s);
-/** The checksum binds a result to its key: a result moved under another key fails it. */
-const checksum = (key: string, result: string | Buffer) =>
-  hash('sha256', typeof result === 'string' ? `${key}\n${result}` : Buffer.concat([Buffer.from(`${key}\n`), result]));
+const TAIL = SUM_AT.length + 64 + 2;
 
 let sourceHash: string | undefined;
 /** Hash of this stage's source (its folder, or the bundle that holds it), so a code change starts a new store. */
@@ -104,7 +108,7 @@ function moduleSourceHash(): string {
 
 /** Names the store of one option set: what a file yields depends on these and on the code. */
 export async function storeKey(config: ExtractConfig): Promise<string> {
-  return sha256(JSON.stringify({ v: STORE_VERSION, src: moduleSourceHash(), o: fileOptions(config) })).slice(0, 24);
+  return hash('sha256', JSON.stringify({ v: STORE_VERSION, src: moduleSourceHash(), o: fileOptions(config) })).slice(0, 24);
 }
 
 export interface ResultStore {
@@ -162,25 +166,25 @@ export function formatLine(key: string, result: FileResult): string {
       return i;
     }),
   );
-  const r = JSON.stringify({ report: result.report, turns, samples });
-  return `{"key":${JSON.stringify(key)},"sha256":"${checksum(key, r)}","result":${r}}`;
+  const head = `{"key":${JSON.stringify(key)},"result":${JSON.stringify({ report: result.report, turns, samples })}`;
+  return `${head},"sha256":"${hash('sha256', head)}"}`;
 }
 
 function parseLine(buf: Buffer, start: number, end: number): { key: string; result: FileResult } | undefined {
-  const sumAt = buf.indexOf(SUM_AT, start);
-  const resultAt = sumAt + SUM_AT.length + 64;
+  const sumAt = end - TAIL;
   const ok =
+    sumAt > start &&
     buf.subarray(start, start + HEAD.length).equals(HEAD) &&
-    sumAt >= 0 &&
-    resultAt + RESULT_AT.length < end &&
-    buf.subarray(resultAt, resultAt + RESULT_AT.length).equals(RESULT_AT) &&
+    buf.subarray(sumAt, sumAt + SUM_AT.length).equals(SUM_AT) &&
+    buf[end - 2] === 0x22 &&
     buf[end - 1] === 0x7d;
   if (!ok) return undefined;
-  const result = buf.subarray(resultAt + RESULT_AT.length, end - 1);
+  if (hash('sha256', buf.subarray(start, sumAt)) !== buf.toString('latin1', sumAt + SUM_AT.length, end - 2)) return undefined;
   try {
-    const key: unknown = JSON.parse(buf.toString('utf8', start + HEAD.length, sumAt));
-    if (typeof key !== 'string' || checksum(key, result) !== buf.toString('latin1', sumAt + SUM_AT.length, resultAt)) return undefined;
-    const parsed = storedSchema.safeParse(JSON.parse(result.toString('utf8')));
+    const line: unknown = JSON.parse(buf.toString('utf8', start, end));
+    const { key, result } = (line ?? {}) as { key?: unknown; result?: unknown };
+    if (typeof key !== 'string') return undefined;
+    const parsed = storedSchema.safeParse(result);
     if (!parsed.success) return undefined;
     const { report, turns, samples } = parsed.data;
     // The schema's copy: unknown keys dropped, keys in the order the report prints them.

@@ -5,7 +5,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadDag } from '../../src/dagLoader.js';
-import { dagSource, engineWorkspace, read, removeWorkspaces, runJson } from './fixtures.js';
+import { cli, dagSource, engineWorkspace, read, removeWorkspaces, REPO, runJson } from './fixtures.js';
 
 afterAll(removeWorkspaces);
 
@@ -36,6 +36,12 @@ test("the DAG is one ES module that imports the CLI's API; a StageError from a s
   expect(code).not.toMatch(/class UserError/);
   expect(code).toMatch(/dist\/cli-[0-9a-f]+\/src\/api\.js/);
   expect(code).not.toMatch(/yocto-queue/);
+  // Nor of zod: the DAG's zod is the engine's package, so it is the CLI build's copy; the stage's
+  // code still counts it, with its version.
+  expect(code).toMatch(/dist\/cli-[0-9a-f]+\/src\/zod\.js/);
+  expect(code).not.toMatch(/ZodObject|\$ZodType/);
+  const zodVersion = (JSON.parse(await readFile(join(REPO, 'node_modules', 'zod', 'package.json'), 'utf8')) as { version: string }).version;
+  expect((await cli(ws, ['dag', '--code'])).stdout).toContain(`zod@${zodVersion}`);
 
   // An unchanged DAG is not bundled again; the stage's own StageError reads as its message.
   await writeFile(join(ws, 'in', 'b.txt'), 'b\n');

@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashBytes, hashFile } from '../../src/hashFile.js';
+import { CHUNK, hashBytes, hashFile } from '../../src/hashFile.js';
 import { StatCache } from '../../src/statCache.js';
 import { writeHashing } from '../../src/writeHashing.js';
 import { cli, ranOnce, removeWorkspaces, statusJson } from './fixtures.js';
@@ -35,6 +35,48 @@ test('XXH3-128: the published value for no bytes; disk, streamed and written has
   expect(await hashFile(join(dir, 'small.txt'), 6)).toBe(writeHashing(join(dir, 'small2.txt'), 'hello\n').hash);
   big[big.length - 1]! ^= 1;
   expect(hashBytes(big)).not.toBe(written.hash);
+});
+
+test('a file over 16 MiB hashes as the XXH3-128 of its chunk digests, the same from disk (in parallel), streamed, written and in memory', async () => {
+  const { createXXHash128 } = await import('hash-wasm');
+  const xxh = async (...parts: Array<Uint8Array | string>) => {
+    const h = await createXXHash128();
+    h.init();
+    for (const p of parts) h.update(p);
+    return h;
+  };
+  // Exactly one chunk: its plain XXH3-128.
+  const one = Buffer.alloc(CHUNK, 3);
+  const onePath = join(dir, 'one-chunk.bin');
+  await writeFile(onePath, one);
+  const plain = (await xxh(one)).digest('hex');
+  expect(await hashFile(onePath)).toBe(plain);
+  expect(hashBytes(one)).toBe(plain);
+  expect(writeHashing(join(dir, 'one-chunk-w.bin'), [one.subarray(0, 7), one.subarray(7)]).hash).toBe(plain);
+  // 4 chunks and 3 bytes: big enough for the worker threads; the last chunk is short.
+  const size = 4 * CHUNK + 3;
+  const big = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4096) big[i] = (i * 2654435761) >>> 24;
+  big[size - 1] = 9;
+  const digests: Uint8Array[] = [];
+  for (let at = 0; at < size; at += CHUNK) digests.push((await xxh(big.subarray(at, at + CHUNK))).digest('binary'));
+  const expected = (await xxh(`pipeline-xxh3-chunks-v1\0${size}\0`, Buffer.concat(digests))).digest('hex');
+  const path = join(dir, 'chunks.bin');
+  const written = writeHashing(path, [big.subarray(0, 1000), big.subarray(1000, CHUNK + 5), big.subarray(CHUNK + 5)]);
+  expect(written.hash).toBe(expected);
+  expect(await hashFile(path, size)).toBe(expected);
+  expect(await hashFile(path)).toBe(expected);
+  expect(hashBytes(big)).toBe(expected);
+  expect(expected).not.toBe((await xxh(big)).digest('hex'));
+  // A stop asked for while the threads hash rejects instead of answering.
+  const stop = new AbortController();
+  const pending = hashFile(path, size, stop.signal);
+  stop.abort();
+  await expect(pending).rejects.toThrow();
+  // One byte changed in the middle of a chunk changes the hash.
+  big[2 * CHUNK + 12345]! ^= 1;
+  await writeFile(path, big);
+  expect(await hashFile(path, size)).not.toBe(expected);
 });
 
 test('a hash survives a save and load, and is trusted once the file is older than the save', async () => {
@@ -68,12 +110,12 @@ test('concurrent and repeated asks for one file in a run read it once', async ()
 });
 
 test.each([
-  ['not JSON', '{"v": 4, "savedAtMs": '],
+  ['not JSON', '{"v": 5, "savedAtMs": '],
   ['null', 'null'],
   ['an array', '[]'],
-  ['a short entry', '{"v":4,"savedAtMs":1e15,"entries":{"x.txt":[1,2]}}'],
-  ['a hash that is not one', '{"v":4,"savedAtMs":1e15,"entries":{"x.txt":[5,1,1,1,"zz"]}}'],
-  ['entries of the wrong type', '{"v":4,"savedAtMs":1e15,"entries":"all"}'],
+  ['a short entry', '{"v":5,"savedAtMs":1e15,"entries":{"x.txt":[1,2]}}'],
+  ['a hash that is not one', '{"v":5,"savedAtMs":1e15,"entries":{"x.txt":[5,1,1,1,"zz"]}}'],
+  ['entries of the wrong type', '{"v":5,"savedAtMs":1e15,"entries":"all"}'],
 ])('a cache file holding %s is ignored with one warning, and hashes are recomputed', async (_what, text) => {
   const f = join(dir, 'x.txt');
   await writeFile(f, 'right\n');
@@ -112,7 +154,7 @@ test('through the CLI: a damaged .pipeline/statcache.json is one warning, and ev
   expect(r.stderr.match(/warning: .*statcache\.json is damaged/g)).toHaveLength(1);
   expect(Object.values(await statusJson(ws)).map((s) => s.state)).toEqual(['fresh', 'fresh', 'fresh']);
   await writeFile(join(ws, 'in', 'a.txt'), 'edited while the cache was damaged\n');
-  await writeFile(join(ws, '.pipeline', 'statcache.json'), '{"v":4}');
+  await writeFile(join(ws, '.pipeline', 'statcache.json'), '{"v":5}');
   expect((await statusJson(ws)).one?.state).toBe('stale');
-  expect(JSON.parse(await readFile(join(ws, '.pipeline', 'statcache.json'), 'utf8')).v).toBe(4);
+  expect(JSON.parse(await readFile(join(ws, '.pipeline', 'statcache.json'), 'utf8')).v).toBe(5);
 });

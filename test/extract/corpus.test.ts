@@ -195,7 +195,7 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
   const b = JSON.parse(good[1]!) as { result: unknown };
   await check(
     [
-      `{"key":${JSON.stringify(a.key)},"sha256":"${(JSON.parse(good[1]!) as { sha256: string }).sha256}","result":${JSON.stringify(b.result)}}`,
+      `{"key":${JSON.stringify(a.key)},"result":${JSON.stringify(b.result)},"sha256":"${(JSON.parse(good[1]!) as { sha256: string }).sha256}"}`,
       ...good.slice(1),
     ],
     1,
@@ -216,8 +216,8 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
   expect(formatLine(stored.key, intact)).toBe(good[withSamples]);
   // Hand-made lines with a right checksum: a turn index past the turns, a count that is not one.
   const signed = (key: string, result: unknown) => {
-    const r = JSON.stringify(result);
-    return `{"key":${JSON.stringify(key)},"sha256":"${sha(`${key}\n${r}`)}","result":${r}}`;
+    const head = `{"key":${JSON.stringify(key)},"result":${JSON.stringify(result)}`;
+    return `${head},"sha256":"${sha(head)}"}`;
   };
   expect(signed(stored.key, stored.result)).toBe(good[withSamples]);
   const past = { ...stored.result, samples: [[0, stored.result.turns.length], ...stored.result.samples.slice(1)] };
@@ -230,6 +230,13 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
     good.map((l, i) => (i === withSamples ? signed(stored.key, negative) : l)),
     1,
   );
+  for (const lines of [[[1.5, 2]], [[3]], 'all']) {
+    const badLines = { ...stored.result, report: { ...stored.result.report, sample_lines: lines } };
+    await check(
+      good.map((l, i) => (i === withSamples ? signed(stored.key, badLines) : l)),
+      1,
+    );
+  }
 });
 
 test('the same content forced into another encoding is its own entry', async () => {
