@@ -1,13 +1,11 @@
 // `pipeline exp run|resume|show|apply|rm|gc`: experiments, each a set of overrides of the config
 // run in its own workspace (src/exp/), on the user's run cache and GPU pool.
-import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { UsageError, type PipelineDef } from '../api.js';
 import { intFlag, normalizeGpus, parseArgs } from '../argv.js';
 import { loadDag } from '../dagLoader.js';
 import { checkGpuFlag, discoverGpus, GpuPool } from '../gpuPool.js';
-import { describeHolder, WorkspaceLock } from '../lock.js';
-import { ChildRegistry } from '../processTree.js';
+import { guardedRun } from './guardedRun.js';
 import { openSession } from '../session.js';
 import { applyExperiment } from '../exp/apply.js';
 import { makeBoard, pickMode } from '../exp/live.js';
@@ -49,26 +47,9 @@ Options of run / resume:
   --wait              wait for another run's workspace lock instead of stopping
 `;
 
-async function withLock<T>(
-  workspace: string,
-  what: string,
-  wait: boolean,
-  signal: AbortSignal,
-  runId: string,
-  fn: (lock: WorkspaceLock) => Promise<T>,
-): Promise<T> {
-  const lock = new WorkspaceLock(`${workspace}/.pipeline/lock`);
-  await lock.acquire(what, runId, {
-    wait,
-    signal,
-    onWait: (h, ms) =>
-      process.stderr.write(`${ms ? `still waiting (${Math.round(ms / 1000)}s)` : 'waiting'} for the workspace lock held by ${describeHolder(h)}\n`),
-  });
-  try {
-    return await fn(lock);
-  } finally {
-    await lock.release();
-  }
+/** apply, rm and gc: under the workspace lock, never waiting for it. */
+function locked<T>(workspace: string, holder: string, fn: () => Promise<T>): Promise<T> {
+  return guardedRun(workspace, { holder, wait: false, onInterrupt: 'interrupted' }, fn);
 }
 
 /** What `exp run` runs: the given experiments, and every one the queue still holds. */
@@ -86,30 +67,12 @@ async function runSub(workspace: string, def: PipelineDef, argv: readonly string
   const jobs = intFlag(flags.jobs, 'jobs') ?? Math.max(1, cpus().length);
   const json = flags.json === true;
   const user = await openSession(workspace, [], def);
-  const runId = randomBytes(8).toString('hex');
-  const controller = new AbortController();
-  const lock = new WorkspaceLock(`${workspace}/.pipeline/lock`);
-  const registry = new ChildRegistry({ onStart: (pid) => lock.addChild(pid), onExit: (pid) => lock.removeChild(pid) });
-  let interrupted = 0;
-  const onSignal = () => {
-    interrupted++;
-    controller.abort();
-    void registry.stopAll();
-    if (interrupted > 1) void lock.release().finally(() => process.exit(130));
-    else {
-      process.stderr.write('\ninterrupted: stopping every experiment (the queue is kept; `pipeline exp resume` continues)\n');
-      setTimeout(() => void lock.release().finally(() => process.exit(130)), 10_000).unref();
-    }
+  const guard = {
+    holder: `pipeline ${cmd} ${argv.join(' ')}`.trim(),
+    wait: flags.wait === true,
+    onInterrupt: 'interrupted: stopping every experiment (the queue is kept; `pipeline exp resume` continues)',
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    await lock.acquire(`pipeline ${cmd} ${argv.join(' ')}`.trim(), runId, {
-      wait: flags.wait === true,
-      signal: controller.signal,
-      onWait: (h, ms) =>
-        process.stderr.write(`${ms ? `still waiting (${Math.round(ms / 1000)}s)` : 'waiting'} for the workspace lock held by ${describeHolder(h)}\n`),
-    });
+  return guardedRun(workspace, guard, async ({ signal, registry, runId }) => {
     const queue = new ExperimentQueue(workspace).load();
     const pendingBefore = queue.entries.some((e) => e.status === 'queued' || e.status === 'interrupted');
     const nothingGiven = positionals.length === 0 && sets.length === 0;
@@ -143,7 +106,7 @@ async function runSub(workspace: string, def: PipelineDef, argv: readonly string
         jobs,
         failFast: flags['fail-fast'] === true,
         registry,
-        signal: controller.signal,
+        signal,
         runId,
         board,
       });
@@ -151,7 +114,7 @@ async function runSub(workspace: string, def: PipelineDef, argv: readonly string
       board.close();
     }
     const ok = entries.every((e) => e.status === 'done');
-    const report = controller.signal.aborted
+    const report = signal.aborted
       ? undefined
       : await writeComparisonReport(workspace, def, user, queue).catch((err: Error) => {
           process.stderr.write(`pipeline: warning: the comparison report could not be written: ${err.message}\n`);
@@ -171,13 +134,8 @@ async function runSub(workspace: string, def: PipelineDef, argv: readonly string
       for (const e of entries.filter((x) => x.status === 'failed'))
         process.stdout.write(`  ${e.name}: ${e.failed_stage ?? ''} ${e.error ?? ''}${e.log ? ` (log: ${e.log})` : ''}\n`);
     }
-    return controller.signal.aborted ? 130 : ok ? 0 : 1;
-  } finally {
-    await registry.stopAll();
-    await lock.release();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+    return signal.aborted ? 130 : ok ? 0 : 1;
+  });
 }
 
 export async function expCommand(workspace: string, argv: readonly string[]): Promise<number> {
@@ -194,23 +152,17 @@ export async function expCommand(workspace: string, argv: readonly string[]): Pr
     const { flags } = parseArgs(rest, { json: 'bool' }, 'exp show');
     return showExperiments(workspace, def, flags.json === true, process.stdout);
   }
-  const runId = randomBytes(8).toString('hex');
-  const signal = new AbortController().signal;
   if (sub === 'apply') {
     const { positionals } = parseArgs(rest, {}, 'exp apply');
     if (positionals.length !== 1) throw new UsageError('exp apply takes one experiment name');
-    return withLock(workspace, `pipeline exp apply ${positionals[0]}`, false, signal, runId, () =>
-      applyExperiment(workspace, def, positionals[0]!, process.stdout),
-    );
+    return locked(workspace, `pipeline exp apply ${positionals[0]}`, () => applyExperiment(workspace, def, positionals[0]!, process.stdout));
   }
   if (sub === 'rm') {
     const { positionals } = parseArgs(rest, {}, 'exp rm');
     if (positionals.length === 0) throw new UsageError('exp rm needs the names of the experiments to remove');
     for (const n of positionals) experimentDir(workspace, n);
-    return withLock(workspace, `pipeline exp rm ${positionals.join(' ')}`, false, signal, runId, () =>
-      removeExperiments(workspace, positionals, process.stdout),
-    );
+    return locked(workspace, `pipeline exp rm ${positionals.join(' ')}`, () => removeExperiments(workspace, positionals, process.stdout));
   }
   parseArgs(rest, {}, 'exp gc');
-  return withLock(workspace, 'pipeline exp gc', false, signal, runId, () => gcExperiments(workspace, process.stdout));
+  return locked(workspace, 'pipeline exp gc', () => gcExperiments(workspace, process.stdout));
 }

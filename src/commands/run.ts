@@ -1,12 +1,11 @@
 // `pipeline run [targets…]`: bring the targets (and whatever upstream is stale) up to date.
-import { randomBytes } from 'node:crypto';
 import { UsageError } from '../api.js';
 import { parseRunFlags, RUN_USAGE, type RunFlags } from './runFlags.js';
 import type { StageOutcome } from '../events.js';
 import { discoverGpus, GpuPool } from '../gpuPool.js';
 import { selectStages } from '../graph.js';
-import { describeHolder, WorkspaceLock } from '../lock.js';
-import { ChildRegistry } from '../processTree.js';
+import { guardedRun } from './guardedRun.js';
+import type { ChildRegistry } from '../processTree.js';
 import { pickReporter } from '../reporters.js';
 import { runGraph } from '../runner.js';
 import { openSession, type Session } from '../session.js';
@@ -79,41 +78,16 @@ export async function runCommand(workspace: string, argv: readonly string[]): Pr
     return 0;
   }
   const f = parseRunFlags(argv);
-  const runId = randomBytes(8).toString('hex');
-  const controller = new AbortController();
-  const lock = new WorkspaceLock(`${workspace}/.pipeline/lock`);
-  const registry = new ChildRegistry({ onStart: (pid) => lock.addChild(pid), onExit: (pid) => lock.removeChild(pid) });
-  let interrupted = 0;
-  const onSignal = () => {
-    interrupted++;
-    controller.abort();
-    void registry.stopAll();
-    if (interrupted > 1) {
-      void lock.release().finally(() => process.exit(130));
-    } else {
-      process.stderr.write('\ninterrupted: stopping running stages (Ctrl-C again to quit at once)\n');
-      // In-process stages cannot be cancelled; do not wait for them forever.
-      setTimeout(() => void lock.release().finally(() => process.exit(130)), 10_000).unref();
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    if (!f.dryRun) {
-      await lock.acquire(`pipeline run ${argv.join(' ')}`.trim(), runId, {
-        wait: f.wait,
-        timeoutMs: f.waitTimeout,
-        signal: controller.signal,
-        onWait: (h, ms) =>
-          process.stderr.write(`${ms ? `still waiting (${Math.round(ms / 1000)}s)` : 'waiting'} for the workspace lock held by ${describeHolder(h)}\n`),
-      });
-    }
-    const res = await runOnce(workspace, f, controller.signal, registry, runId);
-    return res.code;
-  } finally {
-    await registry.stopAll();
-    await lock.release();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const res = await guardedRun(
+    workspace,
+    {
+      holder: `pipeline run ${argv.join(' ')}`.trim(),
+      wait: f.wait,
+      waitTimeoutMs: f.waitTimeout,
+      noLock: f.dryRun,
+      onInterrupt: 'interrupted: stopping running stages (Ctrl-C again to quit at once)',
+    },
+    (g) => runOnce(workspace, f, g.signal, g.registry, g.runId),
+  );
+  return res.code;
 }
