@@ -2,11 +2,11 @@
 // Every error names `file:line:col` (or the `--set` that caused it) and what was expected, shows the
 // line with a caret under the column, and suggests the closest key for an unknown one.
 import { readFile } from 'node:fs/promises';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from './api.js';
 import { normalizeGpus } from './argv.js';
-import { didYouMean, excerpt, schemaKeysAt, syntaxErrorOffset } from './configText.js';
+import { didYouMean, excerpt, parseYamlText, schemaKeysAt } from './configText.js';
 import { deviceIdProblem } from './gpuPool.js';
 
 export interface LoadedConfig {
@@ -106,18 +106,14 @@ export async function loadConfig(file: string, displayName: string, schema: z.Zo
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${displayName}: cannot read: ${(err as Error).message}`);
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const yaml = parseYamlText(text, displayName);
+  if (yaml.error !== undefined) throw new UsageError(yaml.error);
+  const { doc, lc } = yaml;
   /** `file:line:col` and the line with a caret under the column. */
   const at = (offset: number): Located => {
     const p = lc.linePos(offset);
     return { label: `${displayName}:${p.line}:${p.col}`, frame: excerpt(text, p.line, p.col) };
   };
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const loc = at(syntaxErrorOffset(text, e.pos[0], e.message));
-    throw new UsageError(`${loc.label}: invalid YAML: ${e.message.split('\n')[0]}${loc.frame}`);
-  }
   if (doc.contents !== null && !isMap(doc.contents)) {
     throw new UsageError(`${displayName}:1:1: expected a mapping of sections (extract:, train:, …) at the top level${excerpt(text, 1, 1)}`);
   }

@@ -1,5 +1,6 @@
 // Helpers for config error messages: the offending line with a caret under the column (as the
 // TypeScript compiler prints it), "did you mean" suggestions, and the keys a zod schema knows.
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 
 /** `  12 | anchor_words: [前辈` and a caret line under `col` (1-based). */
@@ -100,4 +101,21 @@ export function schemaKeysAt(schema: z.ZodType | unknown, path: readonly string[
   }
   const def = cur?._zod?.def;
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
+}
+
+/**
+ * Parses YAML text; a syntax error comes back as `shown:line:col: invalid YAML: …` with the line
+ * and a caret (the same message for pipeline.yaml and for a user's LLaMA-Factory YAML).
+ */
+export function parseYamlText(
+  text: string,
+  shown: string,
+  opts: { uniqueKeys?: boolean } = {},
+): { doc: Document; lc: LineCounter; error?: undefined } | { error: string } {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: opts.uniqueKeys ?? true });
+  const e = doc.errors[0];
+  if (!e) return { doc, lc };
+  const p = lc.linePos(syntaxErrorOffset(text, e.pos[0], e.message));
+  return { error: `${shown}:${p.line}:${p.col}: invalid YAML: ${e.message.split('\n')[0]}${excerpt(text, p.line, p.col)}` };
 }

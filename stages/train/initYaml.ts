@@ -3,9 +3,10 @@
 // directory it runs in).
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../../src/api.js';
+import { parseYamlText } from '../../src/configText.js';
 
 /** One line of the report: where (file:line), which key, and what happened to it. */
 export interface ReportItem {
@@ -39,13 +40,9 @@ export async function readLfYaml(abs: string, shown: string): Promise<LfYaml> {
   } catch (err) {
     throw new UsageError(`cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = lc.linePos(first.pos[0]);
-    throw new UsageError(`${shown}:${pos.line}:${pos.col}: invalid YAML: ${first.message.split('\n')[0]}`);
-  }
+  const parsed = parseYamlText(text, shown);
+  if (parsed.error !== undefined) throw new UsageError(parsed.error);
+  const { doc, lc } = parsed;
   const value: unknown = doc.toJS();
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`${shown}:1:1: a LLaMA-Factory config must be a mapping of keys to values`);

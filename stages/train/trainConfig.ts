@@ -2,8 +2,8 @@
 // from `register:`), optionally layered over the user's own YAML (`train.base_config`).
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { StageError, type ParamsReader } from '../../src/api.js';
+import { parseYamlText } from '../../src/configText.js';
 import { trainDatasetArgs } from '../register/mix.js';
 import { readTrainConfig, type TrainConfig } from './config.js';
 import { quantizationKeys, resolveFromWorkspace } from './inference.js';
@@ -23,13 +23,9 @@ export async function readBaseConfig(absPath: string, shownAs: string): Promise<
     const code = (err as NodeJS.ErrnoException).code;
     throw new StageError(`train.base_config: cannot read ${shownAs} (${code ?? String(err)}): fix the path in pipeline.yaml or remove base_config`);
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = lc.linePos(first.pos[0]);
-    throw new StageError(`${shownAs}:${pos.line}:${pos.col}: invalid YAML: ${first.message.split('\n')[0]}`);
-  }
+  const parsed = parseYamlText(text, shownAs);
+  if (parsed.error !== undefined) throw new StageError(parsed.error);
+  const { doc } = parsed;
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
