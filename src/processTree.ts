@@ -88,7 +88,20 @@ export interface StartOptions extends ExecOptions {
 export type StartedChild = ChildHandle & {
   /** Why the program could not be started (e.g. not found), once known. */
   spawnError: Promise<Error | undefined>;
+  /** Sends a signal to the child's whole group (a forwarded Ctrl-C). */
+  signal(sig: NodeJS.Signals): void;
 };
+
+/** Waits until no process of the group is left, up to `ms`; true when none is. */
+async function groupExits(pid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (groupAlive(pid)) {
+    if (Date.now() >= end) return false;
+    // A ref'd timer: this wait may be all that keeps the process alive.
+    await new Promise<void>((r) => setTimeout(r, 20));
+  }
+  return true;
+}
 
 type Exit = { exitCode: number | null; signal: string | null; error?: Error };
 
@@ -149,9 +162,14 @@ export function startChild(file: string, args: readonly string[], opts: StartOpt
     (err: Error): Exit => ({ exitCode: null, signal: null, error: err }),
   );
   const pipesClosed = settled.then(() => undefined);
+  let signalled = false;
   const afterLeader = leaderExit.then(async (e) => {
     if (pid === undefined) return e;
     const closed = await Promise.race([pipesClosed.then(() => true), sleep(LEFTOVER_GRACE_MS).then(() => false)]);
+    // The group was signalled (a stop, a forwarded Ctrl-C) and the leader went first: the others
+    // got the same signal and are given a short grace to finish their handlers (a server's
+    // "closing" line) before the SIGKILL.
+    if (signalled) await groupExits(pid, LEFTOVER_GRACE_MS);
     // Whatever the leader left behind in its group goes with it.
     killGroup(pid, 'SIGKILL');
     if (!closed) {
@@ -174,6 +192,7 @@ export function startChild(file: string, args: readonly string[], opts: StartOpt
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       if (pid === undefined) return;
+      signalled = true;
       killGroup(pid, 'SIGTERM');
       const done = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
       if (!done || groupAlive(pid)) killGroup(pid, 'SIGKILL');
@@ -189,6 +208,11 @@ export function startChild(file: string, args: readonly string[], opts: StartOpt
     exited: exited.then(({ exitCode, signal }) => ({ exitCode, signal })),
     stop,
     spawnError: exited.then((r) => r.error),
+    signal(sig) {
+      if (pid === undefined) return;
+      signalled = true;
+      killGroup(pid, sig);
+    },
   };
 }
 
@@ -221,7 +245,7 @@ export async function runAttached(file: string, args: readonly string[], opts: O
   let signalled = false;
   const forward = (sig: NodeJS.Signals) => (): void => {
     signalled = true;
-    if (h.pid > 0) killGroup(h.pid, sig);
+    h.signal(sig);
     // A program that ignores the signal is stopped like any other tree.
     setTimeout(() => void h.stop(), STOP_GRACE_MS).unref();
   };
