@@ -1,7 +1,7 @@
 // `pipeline init --from <train.yaml> [--inference <infer.yaml>] [--cases <file>]`: writes the
 // workspace's pipeline.yaml from a LLaMA-Factory setup (initFrom.ts) and prints, on stderr, what
 // the pipeline owns and what it could not carry over.
-import { copyFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -88,7 +88,9 @@ async function runInit(ctx: CommandContext): Promise<number> {
     "# a train/inference key not set is LLaMA-Factory's own default and is not rendered.",
     '',
   ].join('\n');
-  if (existsSync(target)) copyFileSync(target, `${target}.bak`);
+  // The old file is kept through the one atomic, link-refusing writer (a planted pipeline.yaml.bak
+  // link is replaced, never written through).
+  if (existsSync(target)) await writeFileAtomic(`${CONFIG_FILE}.bak`, readFileSync(target), { root: ctx.workspace });
   await writeFileAtomic(CONFIG_FILE, header + stringify(config, { lineWidth: 0 }), { root: ctx.workspace });
   ctx.stderr.write(`wrote ${CONFIG_FILE} from ${sources.join(' ')}\n${formatReport(report)}next: npx pipeline run --dry-run\n`);
   return 0;

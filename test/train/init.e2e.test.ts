@@ -1,10 +1,11 @@
 // `pipeline init --from` through the real CLI: a realistic LLaMA-Factory QLoRA setup (train YAML,
 // inference YAML, dataset_info.json, case file) becomes pipeline.yaml, and the YAMLs the pipeline
 // then renders (`run --dry-run`) are the user's, key for key, except what the pipeline owns.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { makeWorkspace, parseJsonEvents, PROJECT_PIPELINE_TS, runCli, tempDirs } from '../helpers/workspace.js';
+import { makeTempDir } from '../helpers/tempDirs.js';
 import { expectExit } from './fixtures.js';
 
 const temp = tempDirs();
@@ -220,8 +221,14 @@ describe('pipeline init --from (end to end)', () => {
     expectExit(missing, 2);
     expect(missing.stderr).toContain('cannot read examples/nope.yaml: ENOENT');
 
+    // A pipeline.yaml.bak planted as a link to a file outside the checkout is replaced, not written through.
+    const outside = await makeTempDir('pl-init-outside-');
+    await writeFile(join(outside, 'victim.txt'), 'untouched\n');
+    await symlink(join(outside, 'victim.txt'), join(ws, 'pipeline.yaml.bak'));
     const forced = await runCli(ws, [...INIT, '--force']);
     expectExit(forced, 0);
+    expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('untouched\n');
+    expect((await lstat(join(ws, 'pipeline.yaml.bak'))).isSymbolicLink()).toBe(false);
     expect(await readFile(join(ws, 'pipeline.yaml.bak'), 'utf8')).toBe('train:\n  lora_rank: 4\n');
     expect((parse(await readFile(join(ws, 'pipeline.yaml'), 'utf8')) as { train: { lora_rank: number } }).train.lora_rank).toBe(16);
   });
