@@ -268,6 +268,9 @@ export async function bench(args: string[]): Promise<void> {
 
   // ---- measure ------------------------------------------------------------------------------
   const results: Results = {};
+  // The no-op floor's unit: a bare `node -e 0`, started the same way, after each no-op repetition.
+  const nodeStartMs: number[] = [];
+  const nodeStart = { file: process.execPath, args: ['-e', '0'], cwd: root, env: { ...process.env } };
   for (const sc of scenarios) {
     if (sc.settle) for (const t of sc.tools) await runOnce(t, `the untimed run before "${sc.title}"`);
     const perTool: Partial<Record<ToolId, Measurement>> = {};
@@ -290,6 +293,12 @@ export async function bench(args: string[]): Promise<void> {
             );
         }
         await sc.after?.(t, rep);
+      }
+      if (sc.id === 'noop') {
+        const run = await timeCommand(nodeStart, { resources: true, timeoutMs: 60_000 });
+        if (run.exitCode !== 0) throw new BenchError(`node -e 0 failed: ${describeFailure(nodeStart, run)}`);
+        nodeStartMs.push(run.ms);
+        log(`bench: no-op ${rep}/${sc.reps}  node -e 0 ${formatSeconds(run.ms).padStart(9)}`);
       }
     }
     results[sc.id] = perTool;
@@ -316,6 +325,7 @@ export async function bench(args: string[]): Promise<void> {
       machine: { cpus: cpus().length, memBytes: totalmem(), loadAtStart, loadAtEnd: await machineLoad() },
       versions,
       reference: { runs: refRuns.length, ms: median(refRuns.map((r) => r.ms)), cpuMs: median(refRuns.map((r) => r.cpuMs)) },
+      nodeStartMs,
       resources: await hasGnuTime(),
       scratchDir: `${root}${opts.keep ? ' (workspaces kept)' : ''}`,
       problems,

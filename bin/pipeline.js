@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Launcher: makes `npx pipeline …` work in a fresh clone with no manual build step.
 // `src/cli.ts` is bundled by esbuild (npm packages included, dynamic imports split into chunks)
-// into dist/cli-<fingerprint>/ the first time it is needed and whenever a source of src/ or
-// package-lock.json changes (the fingerprint: sha256 of their paths, sizes and mtimes). Loading a
+// into dist/cli-<fingerprint>/ the first time it is needed and whenever a source of src/,
+// package-lock.json or this launcher changes (the fingerprint: sha256 of their paths, sizes and mtimes). Loading a
 // handful of bundled files is several times faster than resolving hundreds of ESM modules on every
 // start. `src/api.ts` is a second entry point of the same build: the workspace's DAG bundle
 // imports it from there (PIPELINE_API_MODULE), so the CLI and the stages share one copy of it and
@@ -36,6 +36,8 @@ function listSources(dirs) {
   for (const d of dirs) walk(join(root, d));
   const lock = join(root, 'package-lock.json');
   if (existsSync(lock)) files.push(lock);
+  // This file holds the build options: a change to them is a change of the build.
+  files.push(fileURLToPath(import.meta.url));
   files.sort();
   return files;
 }
@@ -49,6 +51,24 @@ function fingerprint(files, extra) {
   }
   return h.digest('hex').slice(0, 16);
 }
+
+/**
+ * zod's `locales` namespace holds its error messages in ~50 languages (half of zod's 585 KB, to
+ * compile on every start). The engine only ever uses English, which zod registers by importing
+ * locales/en.js itself, so its locales index is bundled as English alone.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(args.resolveDir, '..', 'locales', 'index.js'), namespace: 'zod-en' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};\n`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 /**
  * Bundles `entries` (plus src/api.ts and src/zod.ts, shared with them through chunks) into
@@ -79,6 +99,7 @@ async function ensureBuild(name, mainEntries, sourceDirs) {
       minifySyntax: true,
       logLevel: 'silent',
       external: ['esbuild'],
+      plugins: [zodEnglishOnly],
       banner: { js: BANNER },
     });
   } catch (err) {

@@ -27,6 +27,8 @@ export interface ReportInput {
   versions: Record<string, string | undefined>;
   /** Node's own sha256 over big.bin with 1 MiB reads: median wall and CPU milliseconds. */
   reference: { runs: number; ms: number; cpuMs: number };
+  /** `node -e 0` timed like every run, one after each no-op repetition: the no-op floor's unit. */
+  nodeStartMs: readonly number[];
   /** Whether CPU time and peak RSS were measured (GNU time present). */
   resources: boolean;
   scratchDir: string;
@@ -174,6 +176,12 @@ export function renderReport(r: ReportInput): string {
         `  one file added, ${t} overhead (whole command − commands alone): ${o.toFixed(3)} s${t === 'pipeline' ? ` (floor ≤ 0.3 s)${verdict(o <= 0.3)}` : ''}`,
       );
   }
+  const nodeStart = r.nodeStartMs.length ? median([...r.nodeStartMs]) : undefined;
+  const noopVsNode = ratio(medMs('noop', 'pipeline'), nodeStart);
+  if (nodeStart !== undefined)
+    out.push(
+      `  no-op through the bin, pipeline / node -e 0 (${formatSeconds(nodeStart)}): ${formatRatio(noopVsNode)} (floor ≤ 3×)${verdict(noopVsNode === undefined ? undefined : noopVsNode <= 3)}`,
+    );
   const rh = rehashWall('pipeline');
   if (rh !== undefined) out.push(`  touch of big.bin, pipeline re-hash: ${gb(rh)} wall (floor ≥ 3 GB/s)${verdict(rh >= 3)}`);
   out.push(`scratch dir: ${r.scratchDir}`);
@@ -208,6 +216,8 @@ export function renderReport(r: ReportInput): string {
       r.scenarios.map((sc) => [sc.id, Object.fromEntries(ids.filter((t) => t !== 'commands').map((t) => [t, round(overhead(sc.id, t), 3)]))]),
     ),
     coldPipelineOverMake: round(coldVsMake, 3),
+    nodeStartSeconds: round((nodeStart ?? NaN) / 1000),
+    noopPipelineOverNodeStart: round(noopVsNode, 3),
     rehashGBps: Object.fromEntries(ids.map((t) => [t, round(rehashWall(t), 3)])),
     rehashGBpsPerCpuSecond: Object.fromEntries(ids.map((t) => [t, round(rehashCpu(t), 3)])),
     nodeSha256GBps1MiB: round(refWall, 3),
