@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { StageContext } from '../src/api.js';
@@ -18,29 +18,10 @@ import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { extractFile } from '../stages/extract/extractFile.js';
 import { stage } from '../stages/extract/stage.js';
 import { oldExtract } from './oldExtract.js';
+import { makeCorpus } from './extractCorpus.js';
 import { writeHashing } from '../src/writeHashing.js';
 
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
-
-/** N files made from the bundled pieces, each made unique so nothing dedups away. */
-async function makeCorpus(dir: string, n: number): Promise<string[]> {
-  const srcDir = join(root, 'Eyjafjalla_data', 'tongren');
-  const pieces: string[] = [];
-  for (const f of (await readdir(srcDir)).sort()) {
-    const b = await readFile(join(srcDir, f));
-    const text = f.startsWith('05_') ? new TextDecoder('gb18030').decode(b) : new TextDecoder().decode(b);
-    pieces.push(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
-  }
-  await mkdir(dir, { recursive: true });
-  const names: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const name = `f${String(i).padStart(5, '0')}.txt`;
-    const body = `${pieces[i % pieces.length]!}\n\n***\n\n博士问：“第${i}次观测的结果如何？”\n艾雅法拉说：“第${i}次观测一切正常哦，前辈可以放心。”\n`;
-    await writeFile(join(dir, name), body);
-    names.push(name);
-  }
-  return names;
-}
 
 const stageLog: string[] = [];
 

@@ -4,7 +4,10 @@
 # corpus, so that `--exec bench/extract-main.ts --throughput-only --python` compares against
 # Python rather than against a TypeScript reimplementation. Never used by the pipeline.
 #   python3 bench/extract_old.py DIR [--reps N]   → one JSON line {files, bytes, cpu_s, samples}
-import hashlib
+#   python3 bench/extract_old.py DIR --samples    → one JSON line per file {file, samples}, for the
+#                                                  test that holds this port equal to the TS one
+# The timed loop does what the bench's TS side does, file by file: extract, count the samples
+# (no dedup across files: neither the new extractor's nor the TS port's timed loop does one).
 import json
 import os
 import re
@@ -120,23 +123,26 @@ def main():
         k = args.index('--reps')
         reps = int(args[k + 1])
         del args[k: k + 2]
+    dump = '--samples' in args
+    if dump:
+        args.remove('--samples')
     d = args[0]
+    names = sorted(os.listdir(d))
     bufs = []
-    for name in sorted(os.listdir(d)):
+    for name in names:
         with open(os.path.join(d, name), 'rb') as f:
             bufs.append(f.read())
+    if dump:
+        for name, b in zip(names, bufs):
+            print(json.dumps({'file': name, 'samples': old_extract(b)}))
+        return
     best = None
     n = 0
     for _ in range(reps):
         t0 = time.process_time()
-        seen = set()
         n = 0
         for b in bufs:
-            for s in old_extract(b):
-                h = hashlib.sha256(json.dumps(s, ensure_ascii=False).encode()).hexdigest()
-                if h not in seen:
-                    seen.add(h)
-                    n += 1
+            n += len(old_extract(b))
         cpu = time.process_time() - t0
         best = cpu if best is None else min(best, cpu)
     print(json.dumps({'files': len(bufs), 'bytes': sum(len(b) for b in bufs), 'cpu_s': best, 'samples': n}))
