@@ -4,8 +4,10 @@
 // the stage's own work (its timing line: store load, extraction, store save, outputs) against the
 // 100 ms floor, in wall and CPU time (CPU is what a loaded machine does not inflate).
 //   node bin/pipeline.js --exec bench/extract-main.ts [--files=500] [--reps=5]
-//     [--throughput-only | --cli | --watch | --in-process] [--python]
+//     [--throughput-only | --cli | --watch | --in-process] [--python] [--pieces=1]
 // --python: the old algorithm also in Python (bench/extract_old.py, the old script's language) on the same files.
+// --pieces=K: each file is K bundled pieces (~2 KB each) instead of one, for files the size of real
+// fan-fiction (tens to hundreds of KB) rather than many small ones (throughput only).
 // Generated corpora live under os.tmpdir() and are removed afterwards.
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
@@ -225,7 +227,7 @@ export async function bench(args: string[]): Promise<void> {
     await throughput(files, ['--incremental-only']);
     return;
   }
-  await throughput(files, ['--throughput-only', ...args.filter((a) => a.startsWith('--reps=') || a === '--python')]);
+  await throughput(files, ['--throughput-only', ...args.filter((a) => a.startsWith('--reps=') || a.startsWith('--pieces=') || a === '--python')]);
   if (only('--throughput-only')) return;
   report(files, await cliIncremental(files, reps), await watchIncremental(files, reps));
 }
@@ -285,7 +287,8 @@ async function throughput(files: number, args: string[]): Promise<void> {
   const ws = await mkdtemp(join(tmpdir(), 'pl-bench-extract-'));
   try {
     const inputRel = 'corpus';
-    const names = await makeCorpus(join(ws, inputRel), files);
+    const pieces = Number(args.find((a) => a.startsWith('--pieces='))?.slice(9) ?? 1);
+    const names = await makeCorpus(join(ws, inputRel), files, pieces);
     const bufs = await Promise.all(names.map((n) => readFile(join(ws, inputRel, n))));
     const mb = bufs.reduce((s, b) => s + b.length, 0) / 1e6;
     const config = configSchema.parse({ input_dir: inputRel });
@@ -324,7 +327,7 @@ async function throughput(files: number, args: string[]): Promise<void> {
         if (o.cpu < bestOld.cpu) bestOld = o;
       }
       bestNewCpu = bestNew.cpu;
-      console.log(`extract: corpus ${files} files, ${mb.toFixed(1)} MB (generated under ${tmpdir()}), best of ${reps}`);
+      console.log(`extract: corpus ${files} files of ${pieces} piece(s), ${mb.toFixed(1)} MB (generated under ${tmpdir()}), best of ${reps}`);
       console.log(
         `extract: throughput (CPU time) new ${(mb / bestNew.cpu).toFixed(1)} MB/s (${samples} samples), old algorithm (TS reimplementation) ${(mb / bestOld.cpu).toFixed(1)} MB/s (${oldSamples} samples); ratio ${(bestOld.cpu / bestNew.cpu).toFixed(2)}x`,
       );

@@ -6,20 +6,24 @@ import { dirname, join, resolve } from 'node:path';
 
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
 
-/** Writes `n` files `fNNNNN.txt` (UTF-8) into `dir`; returns their names in order. */
-export async function makeCorpus(dir: string, n: number): Promise<string[]> {
+/**
+ * Writes `n` files `fNNNNN.txt` (UTF-8) into `dir`; returns their names in order. Each file is
+ * `pieces` consecutive bundled pieces (about 2 KB each) and a closing exchange of its own.
+ */
+export async function makeCorpus(dir: string, n: number, pieces = 1): Promise<string[]> {
   const srcDir = join(root, 'Eyjafjalla_data', 'tongren');
-  const pieces: string[] = [];
+  const texts: string[] = [];
   for (const f of (await readdir(srcDir)).sort()) {
     const b = await readFile(join(srcDir, f));
     const text = f.startsWith('05_') ? new TextDecoder('gb18030').decode(b) : new TextDecoder().decode(b);
-    pieces.push(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
+    texts.push(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
   }
   await mkdir(dir, { recursive: true });
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
     const name = `f${String(i).padStart(5, '0')}.txt`;
-    const body = `${pieces[i % pieces.length]!}\n\n***\n\n博士问：“第${i}次观测的结果如何？”\n艾雅法拉说：“第${i}次观测一切正常哦，前辈可以放心。”\n`;
+    const head = Array.from({ length: pieces }, (_, k) => texts[(i * pieces + k) % texts.length]!).join('\n\n***\n\n');
+    const body = `${head}\n\n***\n\n博士问：“第${i}次观测的结果如何？”\n艾雅法拉说：“第${i}次观测一切正常哦，前辈可以放心。”\n`;
     await writeFile(join(dir, name), body);
     names.push(name);
   }
