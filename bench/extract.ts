@@ -4,10 +4,12 @@
 // the stage's own work (its timing line: store load, extraction, store save, outputs) against the
 // 100 ms floor, in wall and CPU time (CPU is what a loaded machine does not inflate).
 //   node bin/pipeline.js --exec bench/extract-main.ts [--files=500] [--reps=5]
-//     [--throughput-only | --cli | --watch | --in-process] [--python] [--pieces=1]
+//     [--throughput-only | --cli | --watch | --in-process] [--python] [--pieces=1] [--dedup]
 // --python: the old algorithm also in Python (bench/extract_old.py, the old script's language) on the same files.
 // --pieces=K: each file is K bundled pieces (~2 KB each) instead of one, for files the size of real
 // fan-fiction (tens to hundreds of KB) rather than many small ones (throughput only).
+// --dedup: every side also deduplicates samples across files, inside the timed loop (the stage
+// does, corpus.ts; so did the old script, a sha256 of each sample's JSON): the whole job's cost.
 // Generated corpora live under os.tmpdir() and are removed afterwards.
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,7 +21,7 @@ import type { StageContext } from '../src/api.js';
 import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { extractFile } from '../stages/extract/extractFile.js';
 import { stage } from '../stages/extract/stage.js';
-import { oldExtract } from './oldExtract.js';
+import { oldDedup, oldExtract } from './oldExtract.js';
 import { makeCorpus } from './extractCorpus.js';
 import { writeHashing } from '../src/writeHashing.js';
 
@@ -227,7 +229,10 @@ export async function bench(args: string[]): Promise<void> {
     await throughput(files, ['--incremental-only']);
     return;
   }
-  await throughput(files, ['--throughput-only', ...args.filter((a) => a.startsWith('--reps=') || a.startsWith('--pieces=') || a === '--python')]);
+  await throughput(files, [
+    '--throughput-only',
+    ...args.filter((a) => a.startsWith('--reps=') || a.startsWith('--pieces=') || a === '--python' || a === '--dedup'),
+  ]);
   if (only('--throughput-only')) return;
   report(files, await cliIncremental(files, reps), await watchIncremental(files, reps));
 }
@@ -295,6 +300,7 @@ async function throughput(files: number, args: string[]): Promise<void> {
     const opts = fileOptions(config);
 
     const skipThroughput = args.includes('--incremental-only');
+    const dedup = args.includes('--dedup');
     const reps = Number(args.find((a) => a.startsWith('--reps='))?.slice(7) ?? 3);
     // Throughput, one core, files already in memory (both sides the same). CPU time (user+system
     // of this process) is what counts on a loaded machine; wall time is shown next to it. Best of
@@ -318,10 +324,24 @@ async function throughput(files: number, args: string[]): Promise<void> {
         samples = 0;
         oldSamples = 0;
         const n = time(() => {
-          for (const b of bufs) samples += extractFile(b, opts).samples.length;
+          // --dedup: across files, as the stage does (corpus.ts: the JSON of each sample in a Set).
+          const seen = dedup ? new Set<string>() : undefined;
+          for (const b of bufs) {
+            const own = extractFile(b, opts).samples;
+            if (!seen) samples += own.length;
+            else
+              for (const x of own) {
+                const k = JSON.stringify(x);
+                if (seen.has(k)) continue;
+                seen.add(k);
+                samples++;
+              }
+          }
         });
         const o = time(() => {
-          for (const b of bufs) oldSamples += oldExtract(b).samples.length;
+          // --dedup: across files, as the old script did (oldDedup: a sha256 of each sample's JSON).
+          if (dedup) oldSamples = oldDedup(bufs.flatMap((b) => oldExtract(b).samples)).length;
+          else for (const b of bufs) oldSamples += oldExtract(b).samples.length;
         });
         if (n.cpu < bestNew.cpu) bestNew = n;
         if (o.cpu < bestOld.cpu) bestOld = o;
@@ -337,7 +357,8 @@ async function throughput(files: number, args: string[]): Promise<void> {
     }
     if (args.includes('--python')) {
       // The old algorithm in Python (bench/extract_old.py) on the same files: CPU time of its process.
-      const py = spawnSync('python3', [join(root, 'bench', 'extract_old.py'), join(ws, inputRel), '--reps', String(reps)], { encoding: 'utf8' });
+      const pyArgs = [join(root, 'bench', 'extract_old.py'), join(ws, inputRel), '--reps', String(reps), ...(dedup ? ['--dedup'] : [])];
+      const py = spawnSync('python3', pyArgs, { encoding: 'utf8' });
       if (py.status !== 0) throw new Error(`python3 bench/extract_old.py failed (${py.status}): ${py.stderr.slice(0, 400)}`);
       const r = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { cpu_s: number; samples: number };
       console.log(

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCorpus } from '../../bench/extractCorpus.js';
-import { oldExtract } from '../../bench/oldExtract.js';
+import { oldDedup, oldExtract } from '../../bench/oldExtract.js';
 import { REPO } from '../helpers/workspace.js';
 import { tempDirs } from '../helpers/tempDirs.js';
 
@@ -50,5 +50,11 @@ describe('the two ports of the old algorithm', () => {
     expect(timed.status).toBe(0);
     const figures = JSON.parse(timed.stdout) as { files: number; samples: number };
     expect(figures).toMatchObject({ files: names.length, samples: fromTs.reduce((n, f) => n + f.samples.length, 0) });
+    // --dedup: each distinct sample once across files, as oldDedup counts them.
+    const deduped = spawnSync('python3', [join(REPO, 'bench', 'extract_old.py'), dir, '--reps', '1', '--dedup'], { encoding: 'utf8' });
+    expect(deduped.status).toBe(0);
+    const distinct = oldDedup(fromTs.flatMap((f) => f.samples)).length;
+    expect(distinct).toBeLessThan(figures.samples);
+    expect(JSON.parse(deduped.stdout)).toMatchObject({ files: names.length, samples: distinct });
   });
 });
