@@ -4,43 +4,29 @@
 // the stage's own work (its timing line: store load, extraction, store save, outputs) against the
 // 100 ms floor, in wall and CPU time (CPU is what a loaded machine does not inflate).
 //   node bin/pipeline.js --exec bench/extract-main.ts [--files=500] [--reps=5]
-//     [--throughput-only | --cli | --watch | --in-process] [--python]
-// --python: the old algorithm also in Python (bench/extract_old.py, the old script's language) on the same files.
+//     [--throughput-only | --cli | --watch | --in-process] [--python] [--pieces=1] [--dedup]
+// --python: the old algorithm also in Python (bench/extract_old.py, the old script's language) on the same
+// files, one Python rep after each pair of TS reps.
+// --pieces=K: each file is K bundled pieces (~2 KB each) instead of one, for files the size of real
+// fan-fiction (tens to hundreds of KB) rather than many small ones (throughput only).
+// --dedup: every side also deduplicates samples across files, inside the timed loop (the stage
+// does, corpus.ts; so did the old script, a sha256 of each sample's JSON): the whole job's cost.
 // Generated corpora live under os.tmpdir() and are removed afterwards.
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { StageContext } from '../src/api.js';
 import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { extractFile } from '../stages/extract/extractFile.js';
 import { stage } from '../stages/extract/stage.js';
-import { oldExtract } from './oldExtract.js';
+import { oldDedup, oldExtract } from './oldExtract.js';
+import { makeCorpus } from './extractCorpus.js';
 import { writeHashing } from '../src/writeHashing.js';
 
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
-
-/** N files made from the bundled pieces, each made unique so nothing dedups away. */
-async function makeCorpus(dir: string, n: number): Promise<string[]> {
-  const srcDir = join(root, 'Eyjafjalla_data', 'tongren');
-  const pieces: string[] = [];
-  for (const f of (await readdir(srcDir)).sort()) {
-    const b = await readFile(join(srcDir, f));
-    const text = f.startsWith('05_') ? new TextDecoder('gb18030').decode(b) : new TextDecoder().decode(b);
-    pieces.push(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n'));
-  }
-  await mkdir(dir, { recursive: true });
-  const names: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const name = `f${String(i).padStart(5, '0')}.txt`;
-    const body = `${pieces[i % pieces.length]!}\n\n***\n\n博士问：“第${i}次观测的结果如何？”\n艾雅法拉说：“第${i}次观测一切正常哦，前辈可以放心。”\n`;
-    await writeFile(join(dir, name), body);
-    names.push(name);
-  }
-  return names;
-}
 
 const stageLog: string[] = [];
 
@@ -244,7 +230,10 @@ export async function bench(args: string[]): Promise<void> {
     await throughput(files, ['--incremental-only']);
     return;
   }
-  await throughput(files, ['--throughput-only', ...args.filter((a) => a.startsWith('--reps=') || a === '--python')]);
+  await throughput(files, [
+    '--throughput-only',
+    ...args.filter((a) => a.startsWith('--reps=') || a.startsWith('--pieces=') || a === '--python' || a === '--dedup'),
+  ]);
   if (only('--throughput-only')) return;
   report(files, await cliIncremental(files, reps), await watchIncremental(files, reps));
 }
@@ -304,13 +293,15 @@ async function throughput(files: number, args: string[]): Promise<void> {
   const ws = await mkdtemp(join(tmpdir(), 'pl-bench-extract-'));
   try {
     const inputRel = 'corpus';
-    const names = await makeCorpus(join(ws, inputRel), files);
+    const pieces = Number(args.find((a) => a.startsWith('--pieces='))?.slice(9) ?? 1);
+    const names = await makeCorpus(join(ws, inputRel), files, pieces);
     const bufs = await Promise.all(names.map((n) => readFile(join(ws, inputRel, n))));
     const mb = bufs.reduce((s, b) => s + b.length, 0) / 1e6;
     const config = configSchema.parse({ input_dir: inputRel });
     const opts = fileOptions(config);
 
     const skipThroughput = args.includes('--incremental-only');
+    const dedup = args.includes('--dedup');
     const reps = Number(args.find((a) => a.startsWith('--reps='))?.slice(7) ?? 3);
     // Throughput, one core, files already in memory (both sides the same). CPU time (user+system
     // of this process) is what counts on a loaded machine; wall time is shown next to it. Best of
@@ -322,6 +313,17 @@ async function throughput(files: number, args: string[]): Promise<void> {
       const c = process.cpuUsage(c0);
       return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
     };
+    // The old algorithm in Python (bench/extract_old.py) on the same files: the CPU time of its
+    // timed loop, one rep per call, so that each rep runs beside the TS reps (the machine is shared:
+    // a ratio is only worth something between figures measured at the same time).
+    const python = args.includes('--python');
+    const runPython = (n: number) => {
+      const pyArgs = [join(root, 'bench', 'extract_old.py'), join(ws, inputRel), '--reps', String(n), ...(dedup ? ['--dedup'] : [])];
+      const py = spawnSync('python3', pyArgs, { encoding: 'utf8' });
+      if (py.status !== 0) throw new Error(`python3 bench/extract_old.py failed (${py.status}): ${py.stderr.slice(0, 400)}`);
+      return JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { cpu_s: number; samples: number };
+    };
+    let bestPy: { cpu_s: number; samples: number } | undefined;
     let bestNewCpu: number | undefined;
     if (!skipThroughput) {
       time(() => bufs.slice(0, 200).forEach((b) => extractFile(b, opts)));
@@ -334,16 +336,34 @@ async function throughput(files: number, args: string[]): Promise<void> {
         samples = 0;
         oldSamples = 0;
         const n = time(() => {
-          for (const b of bufs) samples += extractFile(b, opts).samples.length;
+          // --dedup: across files, as the stage does (corpus.ts: the JSON of each sample in a Set).
+          const seen = dedup ? new Set<string>() : undefined;
+          for (const b of bufs) {
+            const own = extractFile(b, opts).samples;
+            if (!seen) samples += own.length;
+            else
+              for (const x of own) {
+                const k = JSON.stringify(x);
+                if (seen.has(k)) continue;
+                seen.add(k);
+                samples++;
+              }
+          }
         });
         const o = time(() => {
-          for (const b of bufs) oldSamples += oldExtract(b).samples.length;
+          // --dedup: across files, as the old script did (oldDedup: a sha256 of each sample's JSON).
+          if (dedup) oldSamples = oldDedup(bufs.flatMap((b) => oldExtract(b).samples)).length;
+          else for (const b of bufs) oldSamples += oldExtract(b).samples.length;
         });
         if (n.cpu < bestNew.cpu) bestNew = n;
         if (o.cpu < bestOld.cpu) bestOld = o;
+        if (python) {
+          const py = runPython(1);
+          if (!bestPy || py.cpu_s < bestPy.cpu_s) bestPy = py;
+        }
       }
       bestNewCpu = bestNew.cpu;
-      console.log(`extract: corpus ${files} files, ${mb.toFixed(1)} MB (generated under ${tmpdir()}), best of ${reps}`);
+      console.log(`extract: corpus ${files} files of ${pieces} piece(s), ${mb.toFixed(1)} MB (generated under ${tmpdir()}), best of ${reps}`);
       console.log(
         `extract: throughput (CPU time) new ${(mb / bestNew.cpu).toFixed(1)} MB/s (${samples} samples), old algorithm (TS reimplementation) ${(mb / bestOld.cpu).toFixed(1)} MB/s (${oldSamples} samples); ratio ${(bestOld.cpu / bestNew.cpu).toFixed(2)}x`,
       );
@@ -351,11 +371,8 @@ async function throughput(files: number, args: string[]): Promise<void> {
         `extract: throughput (wall) new ${(mb / bestNew.wall).toFixed(1)} MB/s, old ${(mb / bestOld.wall).toFixed(1)} MB/s; ratio ${(bestOld.wall / bestNew.wall).toFixed(2)}x`,
       );
     }
-    if (args.includes('--python')) {
-      // The old algorithm in Python (bench/extract_old.py) on the same files: CPU time of its process.
-      const py = spawnSync('python3', [join(root, 'bench', 'extract_old.py'), join(ws, inputRel), '--reps', String(reps)], { encoding: 'utf8' });
-      if (py.status !== 0) throw new Error(`python3 bench/extract_old.py failed (${py.status}): ${py.stderr.slice(0, 400)}`);
-      const r = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { cpu_s: number; samples: number };
+    if (python) {
+      const r = bestPy ?? runPython(reps);
       console.log(
         `extract: throughput (CPU time) old algorithm in Python ${(mb / r.cpu_s).toFixed(1)} MB/s (${r.samples} samples)` +
           (bestNewCpu ? `; new is ${(r.cpu_s / bestNewCpu).toFixed(2)}x the Python` : ''),

@@ -3,7 +3,13 @@
 # port of bench/oldExtract.ts line for line, for one measure only: its throughput on the bench's
 # corpus, so that `--exec bench/extract-main.ts --throughput-only --python` compares against
 # Python rather than against a TypeScript reimplementation. Never used by the pipeline.
-#   python3 bench/extract_old.py DIR [--reps N]   → one JSON line {files, bytes, cpu_s, samples}
+#   python3 bench/extract_old.py DIR [--reps N] [--dedup]   → one JSON line {files, bytes, cpu_s, samples}
+#   python3 bench/extract_old.py DIR --samples    → one JSON line per file {file, samples}, for the
+#                                                  test that holds this port equal to the TS one
+# The timed loop does what the bench's TS side does, file by file: extract, count the samples
+# (no dedup across files: neither the new extractor's nor the TS port's timed loop does one), or
+# with --dedup, as the old script did and the bench's TS sides then do too: a sha256 of each
+# sample's JSON, each distinct sample counted once.
 import hashlib
 import json
 import os
@@ -120,18 +126,32 @@ def main():
         k = args.index('--reps')
         reps = int(args[k + 1])
         del args[k: k + 2]
+    dump = '--samples' in args
+    if dump:
+        args.remove('--samples')
+    dedup = '--dedup' in args
+    if dedup:
+        args.remove('--dedup')
     d = args[0]
+    names = sorted(os.listdir(d))
     bufs = []
-    for name in sorted(os.listdir(d)):
+    for name in names:
         with open(os.path.join(d, name), 'rb') as f:
             bufs.append(f.read())
+    if dump:
+        for name, b in zip(names, bufs):
+            print(json.dumps({'file': name, 'samples': old_extract(b)}))
+        return
     best = None
     n = 0
     for _ in range(reps):
         t0 = time.process_time()
-        seen = set()
         n = 0
+        seen = set()
         for b in bufs:
+            if not dedup:
+                n += len(old_extract(b))
+                continue
             for s in old_extract(b):
                 h = hashlib.sha256(json.dumps(s, ensure_ascii=False).encode()).hexdigest()
                 if h not in seen:

@@ -177,8 +177,9 @@ function attributeScene(
       }
       seenShe = undefined;
       seenHe = undefined;
-      topicShe.clear();
-      topicHe.clear();
+      // (Only when not empty: V8's clear() allocates a fresh table even for an empty collection.)
+      if (topicShe.size) topicShe.clear();
+      if (topicHe.size) topicHe.clear();
       const clauses: Clause[] = [];
       for (let cStart = sStart; ;) {
         if (nextSep < cStart) {
@@ -186,7 +187,7 @@ function attributeScene(
           nextSep = CLAUSE_SEP_G.test(text) ? CLAUSE_SEP_G.lastIndex - 1 : n;
         }
         const base = cStart;
-        clauseNames.clear();
+        if (clauseNames.size) clauseNames.clear();
         const cEnd = nextSep < end ? nextSep : end;
         cStart = cEnd + 1;
         let refs: ClauseRef[] | undefined;

@@ -64,6 +64,7 @@ export function buildNameIndex(
   const namesRe = [...names, ...descs].map(escape).join('|');
   const refRe = new RegExp(`${namesRe ? `${namesRe}|` : ''}(?<![其吾])[她他](?![们人])|我(?!们)`, 'g');
   const anyRe = namesRe ? new RegExp(namesRe) : /(?!)/;
+  const separatorInNames = new Map<RegExp, boolean>();
   return {
     lookupExact: (name) => byName.get(name),
     containsAny: (text) => anyRe.test(text),
@@ -78,7 +79,12 @@ export function buildNameIndex(
       return out;
     },
     pronounOf: (id) => pronouns.get(id) ?? '她',
-    hasSeparatorInNames: (re) => names.some((n) => re.test(n)),
+    hasSeparatorInNames(re) {
+      // (Asked once per file, always with the same regex: answered once per index.)
+      let v = separatorInNames.get(re);
+      if (v === undefined) separatorInNames.set(re, (v = names.some((n) => re.test(n))));
+      return v;
+    },
     personaNames: persona.names,
     doctorNames: doctor.names,
   };

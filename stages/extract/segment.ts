@@ -76,10 +76,10 @@ function stripTimestamp(t: string): string {
 
 /**
  * Share of the first `limit` lines that look like `Name：text`: script-style files treat unknown
- * names as speakers. Marks in `colon` the lines that hold a colon (1) and those of them that
- * look like `Name：text` once trimmed (2).
+ * names as speakers. Keeps in `scriptMatch` the SCRIPT_LINE_RE match of each of those lines
+ * (trimmed, timestamp stripped), for the segmenter to use instead of matching again.
  */
-function isScriptStyle(text: string, lines: string[], limit: number, colon: Uint8Array): boolean {
+function isScriptStyle(text: string, lines: string[], limit: number, scriptMatch: Array<RegExpExecArray | undefined>): boolean {
   let hits = 0;
   let total = 0;
   // The next full-width and ASCII colon at or after the current line's start (Infinity: none):
@@ -102,13 +102,13 @@ function isScriptStyle(text: string, lines: string[], limit: number, colon: Uint
       if (!isBlank(l)) total++;
       continue;
     }
-    colon[i] = 1;
     const t = stripTimestamp(trimLine(l));
     if (!t) continue;
     total++;
-    if (SCRIPT_LINE_RE.test(t)) {
+    const m = SCRIPT_LINE_RE.exec(t);
+    if (m) {
       hits++;
-      colon[i] = 2;
+      scriptMatch[i] = m;
     }
   }
   return hits >= 8 && hits >= total * 0.4;
@@ -130,11 +130,11 @@ function closesSoon(lines: string[], i: number): boolean {
 export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const lines = text.split('\n');
   const noiseAnywhere = mayHoldNoiseAnywhere(text);
-  // colon[i]: line i holds a colon, 2 if it matches SCRIPT_LINE_RE (known for the lines
-  // isScriptStyle reads; the rest are checked as they come).
+  // The SCRIPT_LINE_RE match of each line that has one, for the lines isScriptStyle reads (the
+  // rest are checked as they come).
   const scanned = Math.min(lines.length, 4000);
-  const colon = new Uint8Array(scanned);
-  const scriptStyle = isScriptStyle(text, lines, scanned, colon);
+  const scriptMatch = new Array<RegExpExecArray | undefined>(scanned);
+  const scriptStyle = isScriptStyle(text, lines, scanned, scriptMatch);
   // How many chat header lines (`名字 21:47`) name each speaker (counted on first use).
   let headerCounts: Map<string, number> | undefined;
   const chatHeaders = (name: string): number => {
@@ -261,7 +261,7 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
       }
       finishParagraph();
       para = { line: lineNo, segments: [] };
-      const m = (i < scanned ? colon[i] === 2 : hasColon(line)) ? SCRIPT_LINE_RE.exec(stripTimestamp(line)) : null;
+      const m = i < scanned ? scriptMatch[i] : hasColon(line) ? SCRIPT_LINE_RE.exec(stripTimestamp(line)) : null;
       if (m) {
         const name = m[1]!;
         const known = opts.names.lookupExact(name) !== undefined || name === '我';

@@ -3,6 +3,7 @@
 // unit by unit, then through `pipeline run extract` and `pipeline extract`.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { configSchema } from '../../stages/extract/config.js';
 import { decodeBytes } from '../../stages/extract/decode.js';
 import { makeWorkspace, parseJsonEvents, PROJECT_PIPELINE_TS, runCli, tempDirs } from '../helpers/workspace.js';
@@ -123,6 +124,21 @@ describe('decoding real files', () => {
     expect(validAs('gb18030', rare)).toBe(true);
     const d = await roundTrip('rare.txt', rare);
     expect(d).toMatchObject({ ok: true, warning: expect.stringMatching(/best guess\), but only \d+% .* likely a wrong encoding/) });
+  });
+
+  test('valid UTF-8 decodes to exactly the text that was encoded: every plane, U+FEFF inside, noncharacters', () => {
+    // (decode.ts goes through UTF-16 for speed: it must be the same string Node's UTF-8 decoder gives.)
+    const special = ['\ufeff', '\ufffe', '\uffff', '\u{10ffff}', '\u{1f600}', '前辈', '\u00e9', '\u0800', '\ud7ff', '\ue000'];
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom(...special)), { maxLength: 30 }), (parts) => {
+        // (A leading BOM is the UTF-8-BOM encoding, and control bytes make it binary: both tested elsewhere.)
+        // eslint-disable-next-line no-control-regex -- control characters are what it removes
+        const text = `前${parts.join('')}`.replace(/[\u0000-\u0008\u000b-\u000c\u000e-\u001f]/g, '');
+        const d = decodeBytes(Buffer.from(text, 'utf8'));
+        expect(d).toEqual({ ok: true, encoding: 'utf-8', text });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('a forced encoding is used as named; bytes invalid in it skip the file with a clear reason', () => {
