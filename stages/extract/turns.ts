@@ -158,10 +158,39 @@ function anchorFrom(units: readonly Unit[], i: number, dir: -1 | 1, max: number)
 }
 
 /**
+ * Whom the anchor `a` before `line` was talking with, read from the conversation itself where who
+ * is about (by mentions) does not say: the last speaker before `a` (within WINDOW paragraphs) who
+ * is someone else, when nothing between them is said by someone unknown, no narration between
+ * them names a third person and no line from `a` to `line` calls one by name.
+ * (`“…”栗苗问。` / `“…”她答。` / a bare line:栗苗's.)
+ */
+export function conversationPartner(v: SceneView, a: Anchor, line: number): SpeakerId | undefined {
+  const { units, mentions } = v;
+  const from = units[a.index]!;
+  let b: Unit | undefined;
+  for (let j = a.index - 1; j >= 0; j--) {
+    const u = units[j]!;
+    if (from.para - u.para > WINDOW) return undefined;
+    if (!u.speaker) return undefined;
+    if (u.speaker !== a.speaker) {
+      b = u;
+      break;
+    }
+  }
+  if (!b || b.speaker === SOMEONE) return undefined;
+  const pair = new Set([a.speaker, b.speaker]);
+  for (let p = b.para; p <= from.para; p++) for (const id of mentions[p] ?? []) if (!pair.has(id)) return undefined;
+  // The lines between the anchor and this one (this one too) call no one but the two.
+  for (let j = a.index + 1; j <= line; j++) for (const u of units[j]!.utts) for (const id of v.vocatives(u.text)) if (!pair.has(id)) return undefined;
+  return b.speaker!;
+}
+
+/**
  * E: turn-taking. A bare line between two anchors takes the speaker strict alternation gives,
  * when the anchors agree with it: two different speakers an odd number of steps apart, or the
  * same speaker an even number apart with the partner known (only her and the Doctor about). With
- * one anchor only, it fills a few lines, and only where only her and the Doctor are about. Any
+ * one anchor only, it fills a few lines, alternating with the partner: the other one of the two
+ * people about, or else the one the anchor was talking with (conversationPartner). Any
  * paragraph with narration or other evidence ends a run (anchors are searched across bare ones).
  */
 export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> = pairsByParagraph(v)): void {
@@ -182,9 +211,13 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       } else if (span % 2 === 0) {
         id = back.dist % 2 === 0 ? back.speaker : partnerOf(back.speaker);
       }
-    } else if (pair) {
+    } else {
       const a = back ?? fwd;
-      if (a && a.dist <= MAX_ONE_SIDED) id = a.dist % 2 === 0 ? a.speaker : partnerOf(a.speaker);
+      if (a && a.dist <= MAX_ONE_SIDED) {
+        // (Only from lines before: whom a later speaker goes on to talk with says nothing of what came before.)
+        const partner = pair ? partnerOf(a.speaker) : a === back ? conversationPartner(v, a, i) : undefined;
+        if (partner) id = a.dist % 2 === 0 ? a.speaker : partner;
+      }
     }
     if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;
     decided[i] = id;
