@@ -4,6 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
+import { bridgeSpeaker, selfNamed } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -13,13 +14,15 @@ import {
   lastNonSpace,
   NO_REFS,
   SENTENCE_END_G,
+  firstClause,
+  lastSubject,
   SEPARATOR_RE,
   subjectOf,
   type Clause,
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import { fillByAddress, fillByReply, fillTurns, pairsByParagraph, type SceneView, type Unit } from './turns.js';
+import { fillScene, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
@@ -40,12 +43,6 @@ export interface AttributeOptions {
   names: NameIndex;
   /** Who a first-person narrator is, when the text says so (discover.ts). */
   narrator?: SpeakerId;
-}
-
-/** The first clause of a sentence that is not empty (`”，她回答` has an empty one before the comma). */
-function firstClause(s: Sentence): Clause | undefined {
-  for (const c of s.clauses) if (lastNonSpace(c.src, c.start, c.end) >= c.start) return c;
-  return undefined;
 }
 
 export function attribute(seg: Segmented, opts: AttributeOptions): void {
@@ -78,7 +75,10 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk);
+  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk));
+  // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
+  const sharedInFile = views.some((v) => v.sharedHonorific);
+  for (const v of views) fillScene(v, sharedInFile);
 }
 
 function attributeScene(
@@ -91,7 +91,7 @@ function attributeScene(
   address: AddressCheck,
   nextRefs: () => Referent[],
   splitRefsOk: boolean,
-): void {
+): SceneView {
   const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
   const present = new Set<SpeakerId>();
 
@@ -211,18 +211,6 @@ function attributeScene(
     return sentences;
   };
 
-  /** Subject of the last clause (walking back) that has one, within `sentences`. */
-  const lastSubject = (sentences: Sentence[]): { id: SpeakerId | null } | undefined => {
-    for (let s = sentences.length - 1; s >= 0; s--) {
-      const cl = sentences[s]!.clauses;
-      for (let c = cl.length - 1; c >= 0; c--) {
-        const subj = subjectOf(cl[c]!);
-        if (subj) return subj;
-      }
-    }
-    return undefined;
-  };
-
   const units: Unit[] = [];
   let prevNarration: { para: number; only: SpeakerId | null } | undefined;
 
@@ -316,6 +304,10 @@ function attributeScene(
           rule = 'beat-after';
         }
       }
+      // An unresolved pronoun tag bridging two quotes: the first quote's speaker's (cues.ts).
+      const q = k >= 2 && cand && !cand.id && rule === 'intro' ? segs[k - 2]! : undefined;
+      const bridged = q?.kind === 'quote' ? bridgeSpeaker(pre!, (segs[k - 1] as { text: string }).text, utts[q.utt]!.speaker, names) : undefined;
+      if (bridged) [cand, rule] = [{ id: bridged }, 'bridge'];
       if (cand) {
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;
@@ -324,6 +316,11 @@ function attributeScene(
           u.rule = cand.id ? `${rule}-veto` : `${rule}-unresolved`;
         }
       }
+    }
+    // S: a line in which the speaker names themselves (`我叫艾雅法拉。`), where nothing else decided it.
+    for (const u of quoteUtts) {
+      const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
+      if (id && !vetoed(u, id)) [u.speaker, u.rule] = [id, 'self-named'];
     }
     // D: one paragraph, one speaker: quotes without evidence take the paragraph's speaker.
     // The one speaker decided for the paragraph's quotes (null: none or several).
@@ -378,13 +375,5 @@ function attributeScene(
   const sharedHonorific = units.some((u) =>
     u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
   );
-  const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific, vocatives: (t) => vocativesIn(t, names) };
-  // (Nothing left open: no pass has anything to fill.)
-  if (!units.some((u) => u.speaker === null)) return;
-  const pairs = pairsByParagraph(view);
-  fillByAddress(view, pairs);
-  fillByReply(view);
-  fillTurns(view, pairs);
-  // Once more, with who is about read again from the lines just filled (anchors included).
-  if (units.some((u) => u.speaker === null)) fillTurns(view, pairsByParagraph(view));
+  return { units, mentions: paraMentions, address, vetoed, sharedHonorific, vocatives: (t) => vocativesIn(t, names) };
 }

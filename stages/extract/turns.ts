@@ -34,6 +34,11 @@ const AHEAD = 2;
 const MAX_BETWEEN = 12;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
 const MAX_ONE_SIDED = 6;
+/**
+ * Longest reach back from an anchor with no other one before it: the line right before it (which
+ * it answers). Further back, who spoke before the anchor's line is a guess (measured on gold2/tune).
+ */
+const MAX_ONE_SIDED_AHEAD = 1;
 
 /** The two people a scene pass lets a line be shared between, or none. */
 export type Pair = readonly [SpeakerId, SpeakerId];
@@ -114,6 +119,21 @@ export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefine
 }
 
 const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
+/** 前辈 ending a phrase (`谢谢前辈。`, `……，前辈。`) or opening the line (`前辈，…`): said to him, not about him. */
+const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=[，,！!？?…～~。]|$)/;
+
+/**
+ * H: her habitual way of addressing the Doctor, as evidence of who speaks wherever anyone else is
+ * about: a line that calls someone 前辈 is hers, in a file where no one else uses the honorific
+ * (no line of another character holds it and no line calls her by it). Never against the line's
+ * own words (a line calling her by name is not hers).
+ */
+export function fillByHonorific(v: SceneView): void {
+  for (const unit of v.units) {
+    if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto') || v.vetoed(u, 'persona'))) continue;
+    if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) assign(unit, 'persona', 'honorific');
+  }
+}
 
 /**
  * R: a bare line right after a line that calls one person (by name, or the Doctor by 前辈 as a
@@ -137,6 +157,19 @@ export function fillByReply(v: SceneView): void {
   }
 }
 
+/** The scene passes, in order: each fills only what the ones before left open. */
+export function fillScene(v: SceneView, sharedInFile: boolean): void {
+  // (Nothing left open: no pass has anything to fill.)
+  if (!v.units.some((u) => u.speaker === null)) return;
+  const pairs = pairsByParagraph(v);
+  fillByAddress(v, pairs);
+  if (!sharedInFile) fillByHonorific(v);
+  fillByReply(v);
+  fillTurns(v, pairs);
+  // Once more, with who is about read again from the lines just filled (anchors included).
+  if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));
+}
+
 interface Anchor {
   speaker: SpeakerId;
   /** Steps from the line being filled. */
@@ -151,37 +184,49 @@ function anchorFrom(units: readonly Unit[], i: number, dir: -1 | 1, max: number)
     const b = units[next];
     if (!b || Math.abs(b.para - units[j]!.para) !== 1) return undefined;
     j = next;
-    if (b.speaker) return { speaker: b.speaker, dist: dist + 1, index: j };
-    if (!b.bare) return undefined;
+    // (Ahead, a line turn-taking filled is no anchor: read through as the bare line it was, so
+    // the second pass does not reach further back than MAX_ONE_SIDED_AHEAD.)
+    if (b.speaker && (dir === -1 || b.utts[0]!.rule !== 'turn-taking')) return { speaker: b.speaker, dist: dist + 1, index: j };
+    if (!b.bare && !b.speaker) return undefined;
   }
   return undefined;
 }
 
 /**
- * Whom the anchor `a` before `line` was talking with, read from the conversation itself where who
- * is about (by mentions) does not say: the last speaker before `a` (within WINDOW paragraphs) who
- * is someone else, when nothing between them is said by someone unknown, no narration between
- * them names a third person and no line from `a` to `line` calls one by name.
- * (`“…”栗苗问。` / `“…”她答。` / a bare line:栗苗's.)
+ * Whom the anchor `a` was talking with, read from the conversation itself where who is about (by
+ * mentions) does not say. Before the line (`dir` -1): the last speaker before `a`, within WINDOW
+ * paragraphs, with nothing between them said by someone unknown. After it (`dir` 1): the speaker
+ * right after `a`, and the narration just before the bare lines names no one else. Either way, no
+ * narration from there to the line names a third person and no line between `a` and the line
+ * (this one too) calls one by name. (`栗苗问：“…”` / `艾雅法拉答：“…”` / bare lines: they alternate.)
  */
-export function conversationPartner(v: SceneView, a: Anchor, line: number): SpeakerId | undefined {
+export function conversationPartner(v: SceneView, a: Anchor, line: number, dir: -1 | 1): SpeakerId | undefined {
   const { units, mentions } = v;
   const from = units[a.index]!;
   let b: Unit | undefined;
-  for (let j = a.index - 1; j >= 0; j--) {
-    const u = units[j]!;
-    if (from.para - u.para > WINDOW) return undefined;
-    if (!u.speaker) return undefined;
-    if (u.speaker !== a.speaker) {
-      b = u;
-      break;
+  if (dir === -1) {
+    for (let j = a.index - 1; j >= 0 && !b; j--) {
+      const u = units[j]!;
+      if (from.para - u.para > WINDOW || !u.speaker) return undefined;
+      if (u.speaker !== a.speaker) b = u;
     }
+  } else {
+    const u = units[a.index + 1];
+    if (u?.speaker && u.speaker !== a.speaker && u.para === from.para + 1) b = u;
   }
   if (!b || b.speaker === SOMEONE) return undefined;
   const pair = new Set([a.speaker, b.speaker]);
-  for (let p = b.para; p <= from.para; p++) for (const id of mentions[p] ?? []) if (!pair.has(id)) return undefined;
+  let first = b.para;
+  let last = from.para;
+  if (dir === 1) {
+    let j = line;
+    while (j > 0 && units[j - 1]!.bare && units[j - 1]!.para === units[j]!.para - 1) j--;
+    [first, last] = [Math.max(0, units[j]!.para - 1), b.para];
+  }
+  for (let p = first; p <= last; p++) for (const id of mentions[p] ?? []) if (!pair.has(id)) return undefined;
   // The lines between the anchor and this one (this one too) call no one but the two.
-  for (let j = a.index + 1; j <= line; j++) for (const u of units[j]!.utts) for (const id of v.vocatives(u.text)) if (!pair.has(id)) return undefined;
+  const [lo, hi] = dir === -1 ? [a.index + 1, line] : [line, a.index - 1];
+  for (let j = lo; j <= hi; j++) for (const u of units[j]!.utts) for (const id of v.vocatives(u.text)) if (!pair.has(id)) return undefined;
   return b.speaker!;
 }
 
@@ -213,9 +258,8 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       }
     } else {
       const a = back ?? fwd;
-      if (a && a.dist <= MAX_ONE_SIDED) {
-        // (Only from lines before: whom a later speaker goes on to talk with says nothing of what came before.)
-        const partner = pair ? partnerOf(a.speaker) : a === back ? conversationPartner(v, a, i) : undefined;
+      if (a && a.dist <= (a === back ? MAX_ONE_SIDED : MAX_ONE_SIDED_AHEAD)) {
+        const partner = pair ? partnerOf(a.speaker) : conversationPartner(v, a, i, a === back ? -1 : 1);
         if (partner) id = a.dist % 2 === 0 ? a.speaker : partner;
       }
     }

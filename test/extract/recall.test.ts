@@ -26,3 +26,32 @@ describe('turn-taking with the partner read from the conversation', () => {
     expect(who(t).slice(0, 2)).toEqual(['?', '?']);
   });
 });
+
+describe("evidence in the line's own words", () => {
+  test('a speaker who names themselves (我叫…) is that character; not 我是X的…, not a question', () => {
+    expect(who(['孩子们围着两个人。', '“你叫什么名字？”', '“我叫艾雅法拉。”'])[1]).toBe('persona');
+    expect(who(['孩子们围着两个人。', '“你叫什么名字？”', '“我是艾雅法拉的朋友。”'])[1]).toBe('?');
+    expect(who(['孩子们围着两个人。', '“你叫什么名字？”', '“我是艾雅法拉吗？”'])[1]).toBe('?');
+  });
+  test('a pronoun tag that bridges two quotes gives the second the first one’s speaker', () => {
+    // 她 after a sentence naming two women is unresolved; bridging the two parts, it is 芙蓉's.
+    const t = ['芙蓉拉着艾雅法拉跑进来，又看了看她。“快看！”她喘着气，“外面下雪了！”'];
+    expect(who(t)).toEqual(['other:芙蓉', 'other:芙蓉']);
+    // A bridge that ends a sentence is a beat, not a bridge: left to the other rules.
+    const beat = ['芙蓉拉着艾雅法拉跑进来，又看了看她。“快看！”她喘着气。“外面下雪了！”'];
+    expect(who(beat)[1]).not.toBe('other:芙蓉');
+  });
+  test('her honorific for the Doctor says it is her, with three people about, in a file where no one else uses it', () => {
+    const t = ['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“谢谢前辈。”'];
+    expect(who(t)[1]).toBe('persona');
+    // Someone else calls her by it elsewhere in the file: it says nothing, in any scene.
+    const shared = [...t, '* * *', '栗苗说：“艾雅法拉前辈，早。”'];
+    expect(who(shared)[1]).toBe('?');
+    // 前辈 talked about, not called: no evidence.
+    expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('?');
+  });
+  test('turn-taking from an anchor after the bare lines reaches only the line right before it', () => {
+    const t = ['博士和艾雅法拉在观测站。', '“今天风很大。”', '“仪器没问题吧？”', '“还好。”', '艾雅法拉说：“前辈，数据都存好了。”'];
+    expect(who(t)).toEqual(['?', '?', 'doctor', 'persona']);
+  });
+});

@@ -1,0 +1,38 @@
+// Evidence of who speaks read from the words themselves, and from a tag that bridges two quotes:
+// a line in which the speaker names themselves (`我叫艾雅法拉。`), and a pronoun tag between two
+// parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker.
+import type { NameIndex } from './names.js';
+import type { Sentence } from './narration.js';
+import type { SpeakerId } from './types.js';
+
+/** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
+const SELF_NAMED_G = /(?:^|[，,。！!…～~—\s])我(?:叫|是|就是|名叫)([^，,。！!？?…～~—\s]{1,8}?)(?=[，,。！!…～~]|$)/g;
+
+/** The character a line's speaker says they are, if the line says so of exactly one known one. */
+export function selfNamed(text: string, names: NameIndex): SpeakerId | undefined {
+  if (!text.includes('我')) return undefined;
+  let found: SpeakerId | undefined;
+  SELF_NAMED_G.lastIndex = 0;
+  for (let m = SELF_NAMED_G.exec(text); m; m = SELF_NAMED_G.exec(text)) {
+    const id = names.lookupExact(m[1]!);
+    if (!id) continue;
+    if (found && found !== id) return undefined;
+    found = id;
+  }
+  return found;
+}
+
+/**
+ * The speaker of the quote before a tag that only bridges it to the next quote: one sentence, not
+ * complete (it ends in a comma or colon), whose pronoun (她 / 他, that speaker's) is unresolved.
+ * `“喂！”她叉着腰，“来比一场！”`: the second part is the first part's speaker's.
+ */
+export function bridgeSpeaker(pre: readonly Sentence[], narr: string, prevSpeaker: SpeakerId | null, names: NameIndex): SpeakerId | undefined {
+  if (!prevSpeaker || pre.length !== 1 || pre[0]!.complete) return undefined;
+  const pronoun = names.pronounOf(prevSpeaker);
+  const t = narr.trimStart();
+  // (The pronoun is the tag's subject: it opens the bridge, maybe after a short adverbial.)
+  const at = t.indexOf(pronoun);
+  if (at < 0 || at > 2 || t.includes(pronoun === '她' ? '他' : '她')) return undefined;
+  return prevSpeaker;
+}
