@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { bridgeSpeaker, selfNamed } from './cues.js';
+import { addresseeIn, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -247,7 +247,9 @@ function attributeScene(
           subj = lastSubject([last]);
           break;
         }
-      prevNarration = { para: pi, only: single && only && subj?.id ? subj.id : null };
+      // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: cues.ts.)
+      const voice = lastSent ? voiceIn(lastSent, names) : undefined;
+      prevNarration = { para: pi, only: voice ?? (single && only && subj?.id ? subj.id : null) };
       return;
     }
 
@@ -264,6 +266,8 @@ function attributeScene(
     }
 
     const quoteUtts: Utterance[] = [];
+    // Whom the intro of the paragraph's last quote says it is said to (`又转向艾雅法拉，“…”`).
+    let to: SpeakerId | undefined;
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
@@ -273,6 +277,7 @@ function attributeScene(
       let cand: { id: SpeakerId | null } | undefined;
       let rule = '';
       const lastPre = pre?.at(-1);
+      if (k === speechIdx.at(-1)) to = lastPre && !lastPre.complete ? addresseeIn(lastPre) : undefined;
       // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`).
       if (pre && lastPre && !lastPre.complete) {
         cand = lastSubject(pre);
@@ -363,7 +368,7 @@ function attributeScene(
       }
     }
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, to });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;
@@ -375,5 +380,6 @@ function attributeScene(
   const sharedHonorific = units.some((u) =>
     u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
   );
-  return { units, mentions: paraMentions, address, vetoed, sharedHonorific, vocatives: (t) => vocativesIn(t, names) };
+  const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
+  return { units, mentions: paraMentions, address, vetoed, sharedHonorific, vocatives: (t) => vocativesIn(t, names), named };
 }

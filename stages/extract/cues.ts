@@ -1,6 +1,7 @@
 // Evidence of who speaks read from the words themselves, and from a tag that bridges two quotes:
 // a line in which the speaker names themselves (`我叫艾雅法拉。`), and a pronoun tag between two
-// parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker.
+// parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker; someone's voice
+// heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
 import type { NameIndex } from './names.js';
 import type { Sentence } from './narration.js';
 import type { SpeakerId } from './types.js';
@@ -35,4 +36,52 @@ export function bridgeSpeaker(pre: readonly Sentence[], narr: string, prevSpeake
   const at = t.indexOf(pronoun);
   if (at < 0 || at > 2 || t.includes(pronoun === '她' ? '他' : '她')) return undefined;
   return prevSpeaker;
+}
+
+/** A voice heard: `…的声音`, `…的笑声`. */
+const VOICE_G = /的(?:声音|笑声|嗓音|喊声|叫声|咳嗽声)/g;
+
+/**
+ * The one character whose voice the sentence hears (`身后就传来了博士的笑声。`): the one who
+ * speaks the bare line right after it. A name (or a resolved pronoun) right before `的声音`.
+ */
+export function voiceIn(s: Sentence, names: NameIndex): SpeakerId | undefined {
+  const text = s.src.slice(s.start, s.end);
+  if (!text.includes('声')) return undefined;
+  let found: SpeakerId | undefined;
+  VOICE_G.lastIndex = 0;
+  for (let m = VOICE_G.exec(text); m; m = VOICE_G.exec(text)) {
+    const at = s.start + m.index;
+    let id: SpeakerId | undefined;
+    for (const c of s.clauses)
+      for (const r of c.refs) {
+        const from = c.start + r.index;
+        const word = s.src.slice(from, at);
+        if (r.id && from < at && (word === '她' || word === '他' || names.lookupExact(word) === r.id)) id = r.id;
+      }
+    if (!id || (found && found !== id)) return undefined;
+    found = id;
+  }
+  return found;
+}
+
+/** Right before a name: the line is said to them (`对阿米娅`, `向她`, `转向艾雅法拉`, `问博士`). */
+const TOWARD_RE = /(?:对|向|朝|冲|问)$/;
+
+/** Whom an intro sentence says the quote is said to: one character, not its subject, after 对/向/朝/冲/问. */
+export function addresseeIn(s: Sentence): SpeakerId | undefined {
+  let found: SpeakerId | undefined;
+  let subjectSeen = false;
+  for (const c of s.clauses)
+    for (const r of c.refs) {
+      const from = c.start + r.index;
+      if (!subjectSeen) {
+        subjectSeen = true;
+        if (from === c.start || !TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from))) continue;
+      }
+      if (!r.id || !TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from))) continue;
+      if (found && found !== r.id) return undefined;
+      found = r.id;
+    }
+  return found;
 }

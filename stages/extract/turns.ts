@@ -12,6 +12,8 @@ export interface Unit {
   /** Only quotes (and punctuation), with no evidence of its own. */
   bare: boolean;
   utts: Utterance[];
+  /** Whom the intro of its last quote says it is said to (`对阿米娅说：`, `又转向艾雅法拉，`). */
+  to?: SpeakerId;
 }
 
 export interface SceneView {
@@ -24,6 +26,8 @@ export interface SceneView {
   sharedHonorific: boolean;
   /** The characters a line calls by name (address.ts vocativesIn). */
   vocatives: (text: string) => ReadonlySet<SpeakerId>;
+  /** The characters a line names at all (by a name, not a pronoun). */
+  named: (text: string) => ReadonlySet<SpeakerId>;
 }
 
 /** How far (paragraphs) back a scene pass looks from a line for who is about (4: a character gone for longer has left). */
@@ -137,7 +141,9 @@ export function fillByHonorific(v: SceneView): void {
 
 /**
  * R: a bare line right after a line that calls one person (by name, or the Doctor by 前辈 as a
- * vocative where the honorific is hers alone) is that person's answer, however many are about.
+ * vocative where the honorific is hers alone), or whose intro says whom it is said to, is that
+ * person's answer, however many are about. Where others use 前辈 too, a line calling 前辈 that
+ * talks of the Doctor by name calls her (`前辈，博士平时也这样吗？`), and the other way round.
  */
 export function fillByReply(v: SceneView): void {
   const { units } = v;
@@ -147,8 +153,15 @@ export function fillByReply(v: SceneView): void {
     if (unit.speaker || !unit.bare || !prev.speaker || unit.para - prev.para !== 1) continue;
     const last = prev.utts.at(-1)!;
     const to = new Set<SpeakerId>(v.vocatives(last.text));
+    if (prev.to) to.add(prev.to);
     // (前辈 only as a vocative: `我交给前辈的报告` talks about him, not to him.)
-    if (!v.sharedHonorific && SENPAI_VOCATIVE_RE.test(last.text)) to.add('doctor');
+    if (SENPAI_VOCATIVE_RE.test(last.text)) {
+      const named = v.named(last.text);
+      // Where others use it too, 前辈 is whichever of her and the Doctor the line does not talk about.
+      if (!v.sharedHonorific) to.add('doctor');
+      else if (named.has('doctor') !== named.has('persona') && !v.vocatives(last.text).has(named.has('doctor') ? 'doctor' : 'persona'))
+        to.add(named.has('doctor') ? 'persona' : 'doctor');
+    }
     to.delete(prev.speaker);
     if (to.size !== 1) continue;
     const id = to.values().next().value!;

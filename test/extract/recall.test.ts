@@ -55,3 +55,22 @@ describe("evidence in the line's own words", () => {
     expect(who(t)).toEqual(['?', '?', 'doctor', 'persona']);
   });
 });
+
+describe('non-speech cues around a bare line', () => {
+  test("someone's voice heard at the end of the narration before a bare line is who says it", () => {
+    const t = ['艾雅法拉正要回答，身后就传来了博士的笑声。', '“这个名字很适合你。”'];
+    expect(who(t)).toEqual(['doctor']);
+    // Two voices: no one.
+    expect(who(['门外传来了博士的笑声和凯尔希的声音。', '“进来吧。”'])).toEqual(['?']);
+  });
+  test('an intro that says whom a line is said to makes the bare line after it their answer', () => {
+    const t = ['博士、芙蓉和艾雅法拉围在桌边。', '芙蓉放下杯子，转向艾雅法拉：“这些样本要怎么装？”', '“每块石头一个袋子，写清楚地点和日期。”'];
+    expect(who(t)).toEqual(['other:芙蓉', 'persona']);
+    const asked = ['博士、芙蓉和艾雅法拉围在桌边。', '芙蓉问博士：“今天还出去吗？”', '“不出去了。”'];
+    expect(who(asked)).toEqual(['other:芙蓉', 'doctor']);
+  });
+  test('where others use 前辈 too, a line calling 前辈 that talks of the Doctor by name calls her', () => {
+    const t = ['栗苗和艾雅法拉在实验室，博士刚走。', '栗苗小声问：“前辈，博士平时也这么温柔吗？”', '“……专心写标签。”', '“艾雅法拉前辈脸红了。”'];
+    expect(who(t).slice(0, 2)).toEqual(['other:栗苗', 'persona']);
+  });
+});
