@@ -2,6 +2,7 @@
 // written for these tests.
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
+import { scoreFile } from './goldEval.js';
 
 const opts = fileOptions(configSchema.parse(undefined));
 /** The speaker (or kind) of every quote, '?' when open. */
@@ -72,5 +73,23 @@ describe('non-speech cues around a bare line', () => {
   test('where others use 前辈 too, a line calling 前辈 that talks of the Doctor by name calls her', () => {
     const t = ['栗苗和艾雅法拉在实验室，博士刚走。', '栗苗小声问：“前辈，博士平时也这么温柔吗？”', '“……专心写标签。”', '“艾雅法拉前辈脸红了。”'];
     expect(who(t).slice(0, 2)).toEqual(['other:栗苗', 'persona']);
+  });
+});
+
+describe('gold scoring', () => {
+  test('the same line said by two people is two utterances: each prediction takes one not matched yet', () => {
+    const gold = {
+      file: 'x.txt',
+      encoding: 'utf-8',
+      utterances: [
+        { speaker: 'persona', text: '一言为定。' },
+        { speaker: 'doctor', text: '一言为定。' },
+      ],
+    };
+    const s = scoreFile(gold, [
+      { text: '一言为定。', role: 'gpt' },
+      { text: '一言为定。', role: 'human' },
+    ]);
+    expect(s).toMatchObject({ gptCorrect: 1, humanCorrect: 1, herFound: 1 });
   });
 });
