@@ -22,7 +22,7 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import { fillScene, type SceneView, type Unit } from './turns.js';
+import { fillFile, fillScene, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
@@ -78,7 +78,8 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk));
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
-  for (const v of views) fillScene(v, sharedInFile);
+  if (sharedInFile) for (const v of views) fillScene(v, false);
+  else fillFile(views, seg.utterances);
 }
 
 function attributeScene(

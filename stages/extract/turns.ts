@@ -133,9 +133,15 @@ const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=
  * own words (a line calling her by name is not hers).
  */
 export function fillByHonorific(v: SceneView): void {
+  const open = (u: Utterance) => !u.speaker && !u.rule?.endsWith('-veto') && !v.vetoed(u, 'persona');
   for (const unit of v.units) {
-    if (unit.speaker || unit.utts.some((u) => u.rule?.endsWith('-veto') || v.vetoed(u, 'persona'))) continue;
-    if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) assign(unit, 'persona', 'honorific');
+    if (unit.speaker) continue;
+    if (unit.utts.every((u) => open(u) && !u.rule?.endsWith('-unresolved'))) {
+      if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) assign(unit, 'persona', 'honorific');
+      continue;
+    }
+    // (A paragraph with lines of several people, or a tag that said someone: line by line.)
+    for (const u of unit.utts) if (open(u) && SENPAI_CALLED_RE.test(u.text)) [u.speaker, u.rule] = ['persona', 'honorific'];
   }
 }
 
@@ -171,16 +177,31 @@ export function fillByReply(v: SceneView): void {
 }
 
 /** The scene passes, in order: each fills only what the ones before left open. */
-export function fillScene(v: SceneView, sharedInFile: boolean): void {
+export function fillScene(v: SceneView, honorific: boolean): void {
   // (Nothing left open: no pass has anything to fill.)
   if (!v.units.some((u) => u.speaker === null)) return;
   const pairs = pairsByParagraph(v);
   fillByAddress(v, pairs);
-  if (!sharedInFile) fillByHonorific(v);
+  if (honorific) fillByHonorific(v);
   fillByReply(v);
   fillTurns(v, pairs);
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));
+}
+
+/**
+ * The scene passes of a file where no line so far gives 前辈 to anyone but her: first without the
+ * honorific as evidence; if no line they gave someone else uses it either, again from where they
+ * started, with it (fillByHonorific).
+ */
+export function fillFile(views: readonly SceneView[], utts: Utterance[]): void {
+  const before = utts.map((u) => [u.speaker, u.rule] as const);
+  const units = views.flatMap((v) => v.units.map((u) => [u, u.speaker, u.bare] as const));
+  for (const v of views) fillScene(v, false);
+  if (utts.some((u) => u.speaker && u.speaker !== 'persona' && u.text.includes('前辈'))) return;
+  utts.forEach((u, i) => ([u.speaker, u.rule] = before[i]!));
+  for (const [u, speaker, bare] of units) [u.speaker, u.bare] = [speaker, bare];
+  for (const v of views) fillScene(v, true);
 }
 
 interface Anchor {

@@ -48,6 +48,9 @@ describe("evidence in the line's own words", () => {
     // Someone else calls her by it elsewhere in the file: it says nothing, in any scene.
     const shared = [...t, '* * *', '栗苗说：“艾雅法拉前辈，早。”'];
     expect(who(shared)[1]).toBe('?');
+    // Someone else's line with 前辈 that the other rules settle (turn-taking: 栗苗's): off in the whole file.
+    const junior = ['栗苗和艾雅法拉在实验室。', '栗苗问：“这是什么石头？”', '艾雅法拉答：“玄武岩。”', '“前辈，那这个呢？”', '* * *', ...t];
+    expect(who(junior)).toEqual(['other:栗苗', 'persona', 'other:栗苗', 'other:凯尔希', '?']);
     // 前辈 talked about, not called: no evidence.
     expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('?');
   });
