@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { addresseeIn, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
+import { addresseeIn, backToBack, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -223,7 +223,11 @@ function attributeScene(
     for (let k = 0; k < segs.length; k++) {
       const s = segs[k]!;
       if (s.kind === 'narr') narr[k] = resolveNarration(s.text);
-      else if (utts[s.utt]!.kind === 'speech') speechIdx.push(k);
+      else if (utts[s.utt]!.kind === 'speech') {
+        speechIdx.push(k);
+        // Whom a line calls by name is salient after it too (`“伊芙利特，…”小女孩撇了撇嘴`).
+        for (const id of vocativesIn(utts[s.utt]!.text, names)) state[names.pronounOf(id)].add(id);
+      }
     }
     if (speechIdx.length === 0) {
       // A narration-only paragraph: remember who it is about, for a bare quote right after it.
@@ -337,7 +341,8 @@ function attributeScene(
         if (decided === null) decided = u.speaker;
         else if (u.speaker !== decided) several = true;
       }
-    const contradicted = quoteUtts.some((u) => u.rule?.endsWith('-veto'));
+    // (A tag that names someone unknown, or two quotes back to back, `“…”“…”`: a second speaker.)
+    const contradicted = quoteUtts.some((u) => u.rule?.endsWith('-veto') || u.rule?.endsWith('-unresolved')) || backToBack(segs, utts);
     let paraSpeaker: SpeakerId | null = null;
     if (decided !== null && !several && !contradicted) {
       paraSpeaker = decided;

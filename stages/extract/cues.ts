@@ -4,7 +4,7 @@
 // heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
 import type { NameIndex } from './names.js';
 import type { Sentence } from './narration.js';
-import type { SpeakerId } from './types.js';
+import type { Segment, SpeakerId, Utterance } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
 const SELF_NAMED_G = /(?:^|[，,。！!…～~—\s])我(?:叫|是|就是|名叫)([^，,。！!？?…～~—\s]{1,8}?)(?=[，,。！!…～~]|$)/g;
@@ -84,4 +84,18 @@ export function addresseeIn(s: Sentence): SpeakerId | undefined {
       found = r.id;
     }
   return found;
+}
+
+/** Two spoken quotes with nothing but whitespace between them (`“想比赛？”“嗯！”`): a change of speaker. */
+export function backToBack(segs: readonly Segment[], utts: readonly Utterance[]): boolean {
+  for (let k = 1; k < segs.length; k++) {
+    const a = segs[k - 1]!;
+    const b = segs[k]!;
+    if (a.kind === 'quote' && b.kind === 'quote' && utts[a.utt]!.kind === 'speech' && utts[b.utt]!.kind === 'speech') return true;
+    if (a.kind === 'narr' && a.text.trim() === '' && k >= 2 && b.kind === 'quote') {
+      const q = segs[k - 2]!;
+      if (q.kind === 'quote' && utts[q.utt]!.kind === 'speech' && utts[b.utt]!.kind === 'speech') return true;
+    }
+  }
+  return false;
 }

@@ -96,3 +96,15 @@ describe('gold scoring', () => {
     expect(s).toMatchObject({ gptCorrect: 1, humanCorrect: 1, herFound: 1 });
   });
 });
+
+describe('one paragraph, several speakers', () => {
+  test('whom a line calls by name is salient after it: a pronoun or descriptive noun right after may be them', () => {
+    const t = ['塞雷娅推门进来，声音不高：“伊芙利特，把火收起来。”小女孩撇了撇嘴，嘟囔道：“知道了。”'];
+    expect(who(t)[1]).not.toBe('other:塞雷娅');
+  });
+  test('two quotes back to back, or a tag naming someone unknown, keep the paragraph from giving every quote one speaker', () => {
+    expect(who(['凯尔希走进来：“报告呢？”“在桌上。”'])).toEqual(['other:凯尔希', '?']);
+    // (她 after a sentence naming two women is unresolved: the quote after it is not 芙蓉's either.)
+    expect(who(['芙蓉拉着艾雅法拉坐下：“你看。”芙蓉和凯尔希都笑了。她说：“真好看。”'])).toEqual(['other:芙蓉', '?']);
+  });
+});
