@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { addresseeIn, backToBack, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
+import { addresseeIn, adjacentQuotes, backToBack, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -272,7 +272,7 @@ function attributeScene(
 
     const quoteUtts: Utterance[] = [];
     // Whom the intro of the paragraph's last quote says it is said to (`又转向艾雅法拉，“…”`).
-    let to: SpeakerId | undefined;
+    const toOf: Array<SpeakerId | undefined> = [];
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
@@ -282,7 +282,7 @@ function attributeScene(
       let cand: { id: SpeakerId | null } | undefined;
       let rule = '';
       const lastPre = pre?.at(-1);
-      if (k === speechIdx.at(-1)) to = lastPre && !lastPre.complete ? addresseeIn(lastPre) : undefined;
+      toOf.push(lastPre && !lastPre.complete ? addresseeIn(lastPre) : undefined);
       // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`).
       if (pre && lastPre && !lastPre.complete) {
         cand = lastSubject(pre);
@@ -374,7 +374,7 @@ function attributeScene(
       }
     }
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, to });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, to: toOf.at(-1), toOf, adjacent: adjacentQuotes(segs, speechIdx) });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;

@@ -67,6 +67,8 @@ export function voiceIn(s: Sentence, names: NameIndex): SpeakerId | undefined {
 
 /** Right before a name: the line is said to them (`对阿米娅`, `向她`, `转向艾雅法拉`, `问博士`). */
 const TOWARD_RE = /(?:对|向|朝|冲|问)$/;
+/** Right after a name: the speaker has come up to them (`走到伊芙利特面前`). */
+const BEFORE_FACE_RE = /^(?:面前|跟前)/;
 
 /** Whom an intro sentence says the quote is said to: one character, not its subject, after 对/向/朝/冲/问. */
 export function addresseeIn(s: Sentence): SpeakerId | undefined {
@@ -77,9 +79,10 @@ export function addresseeIn(s: Sentence): SpeakerId | undefined {
       const from = c.start + r.index;
       if (!subjectSeen) {
         subjectSeen = true;
-        if (from === c.start || !TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from))) continue;
+        if (from === c.start || !(TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from)) || faces(s, c.start, r.index))) continue;
       }
-      if (!r.id || !TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from))) continue;
+      const toward = TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from)) || faces(s, c.start, r.index);
+      if (!r.id || !toward) continue;
       if (found && found !== r.id) return undefined;
       found = r.id;
     }
@@ -97,5 +100,25 @@ export function backToBack(segs: readonly Segment[], utts: readonly Utterance[])
       if (q.kind === 'quote' && utts[q.utt]!.kind === 'speech' && utts[b.utt]!.kind === 'speech') return true;
     }
   }
+  return false;
+}
+
+/** For each spoken quote (segment indexes `speech`), whether it follows the one before back to back. */
+export function adjacentQuotes(segs: readonly Segment[], speech: readonly number[]): boolean[] {
+  return speech.map((k, i) => {
+    if (i === 0) return false;
+    const prev = speech[i - 1]!;
+    for (let j = prev + 1; j < k; j++) {
+      const s = segs[j]!;
+      if (s.kind !== 'narr' || s.text.trim() !== '') return false;
+    }
+    return true;
+  });
+}
+
+/** The referent at `index` of the clause starting at `start` is followed by 面前 / 跟前. */
+function faces(s: Sentence, start: number, index: number): boolean {
+  const at = start + index;
+  for (let n = 1; n <= 5; n++) if (BEFORE_FACE_RE.test(s.src.slice(at + n, at + n + 2))) return true;
   return false;
 }

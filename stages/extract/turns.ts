@@ -14,6 +14,9 @@ export interface Unit {
   utts: Utterance[];
   /** Whom the intro of its last quote says it is said to (`对阿米娅说：`, `又转向艾雅法拉，`). */
   to?: SpeakerId;
+  /** The same, per quote; and whether each quote follows the one before back to back (`“…”“…”`). */
+  toOf?: ReadonlyArray<SpeakerId | undefined>;
+  adjacent?: readonly boolean[];
 }
 
 export interface SceneView {
@@ -176,6 +179,33 @@ export function fillByReply(v: SceneView): void {
   }
 }
 
+/**
+ * B: quotes back to back inside a paragraph (`“想比赛？”“嗯！”“那换个比法。”`) change speaker:
+ * the one after a line is whom that line calls (by name, by the intro, or her 前辈: the Doctor),
+ * and the one after that is the first speaker again.
+ */
+export function fillBackToBack(v: SceneView): void {
+  for (const unit of v.units) {
+    const { utts, adjacent, toOf } = unit;
+    if (!adjacent || !toOf) continue;
+    for (let i = 1; i < utts.length; i++) {
+      const u = utts[i]!;
+      const prev = utts[i - 1]!;
+      if (u.speaker || u.rule || !adjacent[i] || !prev.speaker) continue;
+      const to = new Set<SpeakerId>(v.vocatives(prev.text));
+      const t = toOf[i - 1];
+      if (t) to.add(t);
+      if (prev.speaker === 'persona' && SENPAI_VOCATIVE_RE.test(prev.text)) to.add('doctor');
+      to.delete(prev.speaker);
+      let id: SpeakerId | undefined = to.size === 1 ? to.values().next().value : undefined;
+      const before = utts[i - 2];
+      if (!id && before?.speaker && adjacent[i - 1] && before.speaker !== prev.speaker) id = before.speaker;
+      if (!id || id === SOMEONE || v.vetoed(u, id) || v.vocatives(u.text).has(id)) continue;
+      [u.speaker, u.rule] = [id, 'back-to-back'];
+    }
+  }
+}
+
 /** The scene passes, in order: each fills only what the ones before left open. */
 export function fillScene(v: SceneView, honorific: boolean): void {
   // (Nothing left open: no pass has anything to fill.)
@@ -184,6 +214,7 @@ export function fillScene(v: SceneView, honorific: boolean): void {
   fillByAddress(v, pairs);
   if (honorific) fillByHonorific(v);
   fillByReply(v);
+  fillBackToBack(v);
   fillTurns(v, pairs);
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));

@@ -108,3 +108,15 @@ describe('one paragraph, several speakers', () => {
     expect(who(['芙蓉拉着艾雅法拉坐下：“你看。”芙蓉和凯尔希都笑了。她说：“真好看。”'])).toEqual(['other:芙蓉', '?']);
   });
 });
+
+describe('quotes back to back in one paragraph', () => {
+  test('the line after one is whom that one calls (intro 走到…面前, a name, her 前辈), the one after that the first speaker again', () => {
+    const t = ['实验室里，伊芙利特、塞雷娅和艾雅法拉都在。博士走到伊芙利特面前蹲下来：“想比赛？”“嗯！”“那换个比法。”'];
+    expect(who(t)).toEqual(['doctor', 'other:伊芙利特', 'doctor']);
+    const her = ['博士和凯尔希、艾雅法拉坐在一起。艾雅法拉小声说：“前辈，您是故意的吧？”“我只是出了个题目。”“……那我就当作是夸我了。”'];
+    expect(who(her)).toEqual(['persona', 'doctor', 'persona']);
+  });
+  test('nothing calls anyone and no two speakers before: open', () => {
+    expect(who(['博士和凯尔希、艾雅法拉坐在一起。凯尔希说：“报告呢？”“在桌上。”“那就好。”'])).toEqual(['other:凯尔希', '?', '?']);
+  });
+});
