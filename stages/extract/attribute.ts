@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { addresseeIn, adjacentQuotes, backToBack, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -226,7 +226,9 @@ function attributeScene(
       else if (utts[s.utt]!.kind === 'speech') {
         speechIdx.push(k);
         // Whom a line calls by name is salient after it too (`“伊芙利特，…”小女孩撇了撇嘴`).
-        for (const id of vocativesIn(utts[s.utt]!.text, names)) state[names.pronounOf(id)].add(id);
+        // (Read by the narration after it in the paragraph; the paragraph's speaker resets it after.)
+        const t = utts[s.utt]!.text;
+        if (k + 1 < segs.length && names.containsAny(t)) for (const id of vocativesIn(t, names)) state[names.pronounOf(id)].add(id);
       }
     }
     if (speechIdx.length === 0) {
@@ -271,8 +273,7 @@ function attributeScene(
     }
 
     const quoteUtts: Utterance[] = [];
-    // Whom the intro of the paragraph's last quote says it is said to (`又转向艾雅法拉，“…”`).
-    const toOf: Array<SpeakerId | undefined> = [];
+    const intros: Array<Sentence | undefined> = [];
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
@@ -282,7 +283,7 @@ function attributeScene(
       let cand: { id: SpeakerId | null } | undefined;
       let rule = '';
       const lastPre = pre?.at(-1);
-      toOf.push(lastPre && !lastPre.complete ? addresseeIn(lastPre) : undefined);
+      intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
       // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`).
       if (pre && lastPre && !lastPre.complete) {
         cand = lastSubject(pre);
@@ -341,8 +342,9 @@ function attributeScene(
         if (decided === null) decided = u.speaker;
         else if (u.speaker !== decided) several = true;
       }
+    const adjacent = speechIdx.length > 1 ? adjacentQuotes(segs, speechIdx) : undefined;
     // (A tag that names someone unknown, or two quotes back to back, `“…”“…”`: a second speaker.)
-    const contradicted = quoteUtts.some((u) => u.rule?.endsWith('-veto') || u.rule?.endsWith('-unresolved')) || backToBack(segs, utts);
+    const contradicted = quoteUtts.some((u) => u.rule?.endsWith('-veto') || u.rule?.endsWith('-unresolved')) || adjacent?.includes(true) === true;
     let paraSpeaker: SpeakerId | null = null;
     if (decided !== null && !several && !contradicted) {
       paraSpeaker = decided;
@@ -374,7 +376,7 @@ function attributeScene(
       }
     }
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, to: toOf.at(-1), toOf, adjacent: adjacentQuotes(segs, speechIdx) });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;

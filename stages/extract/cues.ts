@@ -3,15 +3,15 @@
 // parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker; someone's voice
 // heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
 import type { NameIndex } from './names.js';
-import type { Sentence } from './narration.js';
-import type { Segment, SpeakerId, Utterance } from './types.js';
+import { lastNonSpace, type Sentence } from './narration.js';
+import type { Segment, SpeakerId } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
 const SELF_NAMED_G = /(?:^|[，,。！!…～~—\s])我(?:叫|是|就是|名叫)([^，,。！!？?…～~—\s]{1,8}?)(?=[，,。！!…～~]|$)/g;
 
 /** The character a line's speaker says they are, if the line says so of exactly one known one. */
 export function selfNamed(text: string, names: NameIndex): SpeakerId | undefined {
-  if (!text.includes('我')) return undefined;
+  if (!text.includes('我') || (!text.includes('我叫') && !text.includes('我是') && !text.includes('我就是') && !text.includes('我名叫'))) return undefined;
   let found: SpeakerId | undefined;
   SELF_NAMED_G.lastIndex = 0;
   for (let m = SELF_NAMED_G.exec(text); m; m = SELF_NAMED_G.exec(text)) {
@@ -69,9 +69,11 @@ export function voiceIn(s: Sentence, names: NameIndex): SpeakerId | undefined {
 const TOWARD_RE = /(?:对|向|朝|冲|问)$/;
 /** Right after a name: the speaker has come up to them (`走到伊芙利特面前`). */
 const BEFORE_FACE_RE = /^(?:面前|跟前)/;
+const TOWARD_ANY_RE = /[对向朝冲问]|面前|跟前/;
 
 /** Whom an intro sentence says the quote is said to: one character, not its subject, after 对/向/朝/冲/问. */
 export function addresseeIn(s: Sentence): SpeakerId | undefined {
+  if (!TOWARD_ANY_RE.test(s.src.slice(s.start, s.end))) return undefined;
   let found: SpeakerId | undefined;
   let subjectSeen = false;
   for (const c of s.clauses)
@@ -89,28 +91,17 @@ export function addresseeIn(s: Sentence): SpeakerId | undefined {
   return found;
 }
 
-/** Two spoken quotes with nothing but whitespace between them (`“想比赛？”“嗯！”`): a change of speaker. */
-export function backToBack(segs: readonly Segment[], utts: readonly Utterance[]): boolean {
-  for (let k = 1; k < segs.length; k++) {
-    const a = segs[k - 1]!;
-    const b = segs[k]!;
-    if (a.kind === 'quote' && b.kind === 'quote' && utts[a.utt]!.kind === 'speech' && utts[b.utt]!.kind === 'speech') return true;
-    if (a.kind === 'narr' && a.text.trim() === '' && k >= 2 && b.kind === 'quote') {
-      const q = segs[k - 2]!;
-      if (q.kind === 'quote' && utts[q.utt]!.kind === 'speech' && utts[b.utt]!.kind === 'speech') return true;
-    }
-  }
-  return false;
-}
-
-/** For each spoken quote (segment indexes `speech`), whether it follows the one before back to back. */
+/**
+ * For each spoken quote (segment indexes `speech`), whether it follows the one before back to back,
+ * with nothing but whitespace between (`“想比赛？”“嗯！”`): a change of speaker.
+ */
 export function adjacentQuotes(segs: readonly Segment[], speech: readonly number[]): boolean[] {
   return speech.map((k, i) => {
     if (i === 0) return false;
     const prev = speech[i - 1]!;
     for (let j = prev + 1; j < k; j++) {
       const s = segs[j]!;
-      if (s.kind !== 'narr' || s.text.trim() !== '') return false;
+      if (s.kind !== 'narr' || lastNonSpace(s.text, 0, s.text.length) >= 0) return false;
     }
     return true;
   });

@@ -3,6 +3,8 @@
 // turn-taking (a run of bare quotes alternates between two speakers). Both only ever fill lines
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import type { AddressCheck } from './address.js';
+import { addresseeIn } from './cues.js';
+import type { Sentence } from './narration.js';
 import type { SpeakerId, Utterance } from './types.js';
 
 /** One paragraph of speech, as the scene passes see it. */
@@ -12,10 +14,12 @@ export interface Unit {
   /** Only quotes (and punctuation), with no evidence of its own. */
   bare: boolean;
   utts: Utterance[];
-  /** Whom the intro of its last quote says it is said to (`对阿米娅说：`, `又转向艾雅法拉，`). */
-  to?: SpeakerId;
-  /** The same, per quote; and whether each quote follows the one before back to back (`“…”“…”`). */
-  toOf?: ReadonlyArray<SpeakerId | undefined>;
+  /**
+   * The intro sentence of each quote, if it has one (whom it is said to: `对阿米娅说：`,
+   * `又转向艾雅法拉，`, read when needed, cues.ts addresseeIn); whether each quote follows the
+   * one before back to back (`“…”“…”`).
+   */
+  intros?: ReadonlyArray<Sentence | undefined>;
   adjacent?: readonly boolean[];
 }
 
@@ -135,17 +139,19 @@ const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=
  * (no line of another character holds it and no line calls her by it). Never against the line's
  * own words (a line calling her by name is not hers).
  */
-export function fillByHonorific(v: SceneView): void {
+export function fillByHonorific(v: SceneView): boolean {
   const open = (u: Utterance) => !u.speaker && !u.rule?.endsWith('-veto') && !v.vetoed(u, 'persona');
+  let filled = false;
   for (const unit of v.units) {
     if (unit.speaker) continue;
     if (unit.utts.every((u) => open(u) && !u.rule?.endsWith('-unresolved'))) {
-      if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) assign(unit, 'persona', 'honorific');
+      if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) [filled] = [true, assign(unit, 'persona', 'honorific')];
       continue;
     }
     // (A paragraph with lines of several people, or a tag that said someone: line by line.)
-    for (const u of unit.utts) if (open(u) && SENPAI_CALLED_RE.test(u.text)) [u.speaker, u.rule] = ['persona', 'honorific'];
+    for (const u of unit.utts) if (open(u) && SENPAI_CALLED_RE.test(u.text)) [u.speaker, u.rule, filled] = ['persona', 'honorific', true];
   }
+  return filled;
 }
 
 /**
@@ -162,12 +168,14 @@ export function fillByReply(v: SceneView): void {
     if (unit.speaker || !unit.bare || !prev.speaker || unit.para - prev.para !== 1) continue;
     const last = prev.utts.at(-1)!;
     const to = new Set<SpeakerId>(v.vocatives(last.text));
-    if (prev.to) to.add(prev.to);
+    const intro = prev.intros?.at(-1);
+    const told = intro && addresseeIn(intro);
+    if (told) to.add(told);
     // (前辈 only as a vocative: `我交给前辈的报告` talks about him, not to him.)
     if (SENPAI_VOCATIVE_RE.test(last.text)) {
-      const named = v.named(last.text);
       // Where others use it too, 前辈 is whichever of her and the Doctor the line does not talk about.
-      if (!v.sharedHonorific) to.add('doctor');
+      const named = v.sharedHonorific ? v.named(last.text) : undefined;
+      if (!named) to.add('doctor');
       else if (named.has('doctor') !== named.has('persona') && !v.vocatives(last.text).has(named.has('doctor') ? 'doctor' : 'persona'))
         to.add(named.has('doctor') ? 'persona' : 'doctor');
     }
@@ -186,14 +194,15 @@ export function fillByReply(v: SceneView): void {
  */
 export function fillBackToBack(v: SceneView): void {
   for (const unit of v.units) {
-    const { utts, adjacent, toOf } = unit;
-    if (!adjacent || !toOf) continue;
+    const { utts, adjacent, intros } = unit;
+    if (!adjacent || !intros) continue;
     for (let i = 1; i < utts.length; i++) {
       const u = utts[i]!;
       const prev = utts[i - 1]!;
       if (u.speaker || u.rule || !adjacent[i] || !prev.speaker) continue;
       const to = new Set<SpeakerId>(v.vocatives(prev.text));
-      const t = toOf[i - 1];
+      const intro = intros[i - 1];
+      const t = intro && addresseeIn(intro);
       if (t) to.add(t);
       if (prev.speaker === 'persona' && SENPAI_VOCATIVE_RE.test(prev.text)) to.add('doctor');
       to.delete(prev.speaker);
@@ -222,17 +231,19 @@ export function fillScene(v: SceneView, honorific: boolean): void {
 
 /**
  * The scene passes of a file where no line so far gives 前辈 to anyone but her: first without the
- * honorific as evidence; if no line they gave someone else uses it either, again from where they
- * started, with it (fillByHonorific).
+ * honorific as evidence; then, if no line they gave someone else uses it either, with it
+ * (fillByHonorific), and the passes that build on the lines it filled once more.
  */
-export function fillFile(views: readonly SceneView[], utts: Utterance[]): void {
-  const before = utts.map((u) => [u.speaker, u.rule] as const);
-  const units = views.flatMap((v) => v.units.map((u) => [u, u.speaker, u.bare] as const));
+export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]): void {
   for (const v of views) fillScene(v, false);
-  if (utts.some((u) => u.speaker && u.speaker !== 'persona' && u.text.includes('前辈'))) return;
-  utts.forEach((u, i) => ([u.speaker, u.rule] = before[i]!));
-  for (const [u, speaker, bare] of units) [u.speaker, u.bare] = [speaker, bare];
-  for (const v of views) fillScene(v, true);
+  const open = (u: Utterance) => u.speaker === null && u.kind === 'speech' && u.text.includes('前辈') && SENPAI_CALLED_RE.test(u.text);
+  if (!utts.some(open) || utts.some((u) => u.speaker && u.speaker !== 'persona' && u.text.includes('前辈'))) return;
+  for (const v of views) {
+    if (!fillByHonorific(v)) continue;
+    fillByReply(v);
+    fillBackToBack(v);
+    fillTurns(v, pairsByParagraph(v));
+  }
 }
 
 interface Anchor {
