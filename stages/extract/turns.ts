@@ -31,6 +31,8 @@ export interface SceneView {
   vetoed: (u: Utterance, id: SpeakerId) => boolean;
   /** Someone other than her uses her honorific for the Doctor in this scene. */
   sharedHonorific: boolean;
+  /** Someone the config does not know is about in this scene (names.ts isStranger). */
+  strangers?: boolean;
   /** The characters a line calls by name (address.ts vocativesIn). */
   vocatives: (text: string) => ReadonlySet<SpeakerId>;
   /** The characters a line names at all (by a name, not a pronoun). */
@@ -136,12 +138,14 @@ const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=
 /**
  * H: her habitual way of addressing the Doctor, as evidence of who speaks wherever anyone else is
  * about: a line that calls someone 前辈 is hers, in a file where no one else uses the honorific
- * (no line of another character holds it and no line calls her by it). Never against the line's
- * own words (a line calling her by name is not hers).
+ * (no line of another character holds it and no line calls her by it), in a scene where no one
+ * the config does not know is about (a junior of the story's own may use it too). Never against
+ * the line's own words (a line calling her by name is not hers).
  */
 export function fillByHonorific(v: SceneView): boolean {
   const open = (u: Utterance) => !u.speaker && !u.rule?.endsWith('-veto') && !v.vetoed(u, 'persona');
   let filled = false;
+  if (v.strangers) return false;
   for (const unit of v.units) {
     if (unit.speaker) continue;
     if (unit.utts.every((u) => open(u) && !u.rule?.endsWith('-unresolved'))) {

@@ -51,6 +51,9 @@ describe("evidence in the line's own words", () => {
     // Someone else's line with 前辈 that the other rules settle (turn-taking: 栗苗's): off in the whole file.
     const junior = ['栗苗和艾雅法拉在实验室。', '栗苗问：“这是什么石头？”', '艾雅法拉答：“玄武岩。”', '“前辈，那这个呢？”', '* * *', ...t];
     expect(who(junior)).toEqual(['other:栗苗', 'persona', 'other:栗苗', 'other:凯尔希', '?']);
+    // Someone the config does not know about in the scene (a junior of the story's own may say it): no evidence.
+    const stranger = ['博士、青禾和艾雅法拉站在山路上。', '青禾说：“路断了。”', '青禾指着前面说：“那里也塌了。”', '“谢谢前辈。”'];
+    expect(who(stranger).at(-1)).toBe('?');
     // 前辈 talked about, not called: no evidence.
     expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('?');
   });
