@@ -22,6 +22,10 @@ describe('turn-taking with the partner read from the conversation', () => {
     const t = [scene[0]!, scene[1]!, '凯尔希从门口经过。', scene[2]!, scene[3]!];
     expect(who(t).at(-1)).toBe('?');
   });
+  test('an anchor after the bare lines answered by the next one: the line right before it is that next speaker’s, no further', () => {
+    const t = ['芙蓉和艾雅法拉在实验室。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
+    expect(who(t)).toEqual(['?', 'persona', 'other:芙蓉', 'persona']);
+  });
   test('an anchor only after the bare lines does not say who its partner was before', () => {
     const t = ['博士把报告放下就走了，芙蓉和艾雅法拉留在实验室。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
     expect(who(t).slice(0, 2)).toEqual(['?', '?']);
