@@ -138,8 +138,13 @@ function attributeScene(
         const p = ref === '她' || ref === '某她' ? '她' : '他';
         const seen = p === '她' ? seenShe : seenHe;
         let set = seen?.size ? seen : state[p];
+        // A pronoun after one in its sentence that meant one character means that one too (`阿米娅拉了拉她的袖子，她这才…`).
+        const chain = word === undefined ? (p === '她' ? topicShe : topicHe) : undefined;
+        if (chain?.size === 1) set = new Set(chain.keys());
         // A pronoun is not the character named earlier in its own clause (`伊芙利特缠着她`).
+        // (Nobody else in the sentence so far: the one salient before it, `阿米娅拉了拉她的袖子`.)
         if (clauseNames.size) set = new Set([...set].filter((x) => !clauseNames.has(x)));
+        if (!set.size && clauseNames.size && seen?.size) set = new Set([...state[p]].filter((x) => !clauseNames.has(x)));
         id = set.size === 1 ? set.values().next().value! : null;
         if (id === SOMEONE) id = null;
         if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {

@@ -303,7 +303,10 @@ export function conversationPartner(v: SceneView, a: Anchor, line: number, dir: 
     while (j > 0 && units[j - 1]!.bare && units[j - 1]!.para === units[j]!.para - 1) j--;
     [first, last] = [Math.max(0, units[j]!.para - 1), b.para];
   }
-  for (let p = first; p <= last; p++) for (const id of mentions[p] ?? []) if (!pair.has(id)) return undefined;
+  // (Whoever the intro of b's line names beside the one it is said to is no third speaker: `芙蓉看着她的背影，对博士说：`.)
+  const intro = b.intros?.at(-1);
+  const toldA = dir === -1 && intro !== undefined && addresseeIn(intro) === a.speaker;
+  for (let p = first; p <= last; p++) if (!(toldA && p === b.para)) for (const id of mentions[p] ?? []) if (!pair.has(id)) return undefined;
   // The lines between the anchor and this one (this one too) call no one but the two.
   const [lo, hi] = dir === -1 ? [a.index + 1, line] : [line, a.index - 1];
   for (let j = lo; j <= hi; j++) for (const u of units[j]!.utts) for (const id of v.vocatives(u.text)) if (!pair.has(id)) return undefined;

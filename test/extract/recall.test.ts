@@ -127,3 +127,17 @@ describe('quotes back to back in one paragraph', () => {
     expect(who(['博士和凯尔希、艾雅法拉坐在一起。凯尔希说：“报告呢？”“在桌上。”“那就好。”'])).toEqual(['other:凯尔希', '?', '?']);
   });
 });
+
+describe('pronoun salience', () => {
+  test('a pronoun in a clause with a name is the one salient before the sentence, and a pronoun after it in the sentence the same one', () => {
+    const t = ['艾雅法拉眨了眨眼睛，好像没有听清。阿米娅轻轻拉了拉她的袖子，她这才反应过来。', '“真的吗？”她的声音有点发抖，“我还以为……”'];
+    expect(who(t)).toEqual(['persona', 'persona']);
+    // Two women salient before: still no one.
+    const two = ['艾雅法拉和凯尔希坐在一起。阿米娅拉了拉她的袖子，她这才反应过来。', '“真的吗？”她的声音有点发抖，“我还以为……”'];
+    expect(who(two)).toEqual(['?', '?']);
+  });
+  test('someone named in the intro of a line said to another is no third speaker of that exchange', () => {
+    const t = ['艾雅法拉抓起外套跑了出去。', '芙蓉看着她的背影，转头对博士说：“她每次都这样。”', '博士说：“我知道。”', '“您知道还不拦着她。”'];
+    expect(who(t).at(-1)).toBe('other:芙蓉');
+  });
+});
