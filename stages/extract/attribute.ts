@@ -16,6 +16,7 @@ import {
   SENTENCE_END_G,
   firstClause,
   lastSubject,
+  topicOf,
   SEPARATOR_RE,
   subjectOf,
   type Clause,
@@ -31,13 +32,6 @@ const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
-
-/** The one character every resolved pronoun of a sentence meant, when there were at least two such pronouns. */
-function topicOf(t: ReadonlyMap<SpeakerId, number>): Set<SpeakerId> | undefined {
-  if (t.size !== 1) return undefined;
-  const [id, n] = t.entries().next().value!;
-  return n >= 2 ? new Set([id]) : undefined;
-}
 
 export interface AttributeOptions {
   names: NameIndex;

@@ -143,3 +143,10 @@ export function lastSubject(sentences: readonly Sentence[]): { id: SpeakerId | n
   }
   return undefined;
 }
+
+/** The one character every resolved pronoun of a sentence meant, when there were at least two such pronouns. */
+export function topicOf(t: ReadonlyMap<SpeakerId, number>): Set<SpeakerId> | undefined {
+  if (t.size !== 1) return undefined;
+  const [id, n] = t.entries().next().value!;
+  return n >= 2 ? new Set([id]) : undefined;
+}
