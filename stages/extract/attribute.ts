@@ -4,6 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
+import { adjacentQuotes, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -13,13 +14,16 @@ import {
   lastNonSpace,
   NO_REFS,
   SENTENCE_END_G,
+  firstClause,
+  lastSubject,
+  topicOf,
   SEPARATOR_RE,
   subjectOf,
   type Clause,
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import { fillByAddress, fillByReply, fillTurns, pairsByParagraph, type SceneView, type Unit } from './turns.js';
+import { fillFile, fillScene, type SceneView, type Unit } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
@@ -29,23 +33,10 @@ const SOMEONE: SpeakerId = 'other:?';
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
 
-/** The one character every resolved pronoun of a sentence meant, when there were at least two such pronouns. */
-function topicOf(t: ReadonlyMap<SpeakerId, number>): Set<SpeakerId> | undefined {
-  if (t.size !== 1) return undefined;
-  const [id, n] = t.entries().next().value!;
-  return n >= 2 ? new Set([id]) : undefined;
-}
-
 export interface AttributeOptions {
   names: NameIndex;
   /** Who a first-person narrator is, when the text says so (discover.ts). */
   narrator?: SpeakerId;
-}
-
-/** The first clause of a sentence that is not empty (`”，她回答` has an empty one before the comma). */
-function firstClause(s: Sentence): Clause | undefined {
-  for (const c of s.clauses) if (lastNonSpace(c.src, c.start, c.end) >= c.start) return c;
-  return undefined;
 }
 
 export function attribute(seg: Segmented, opts: AttributeOptions): void {
@@ -78,7 +69,11 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  for (const scene of seg.scenes) attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk);
+  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk));
+  // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
+  const sharedInFile = views.some((v) => v.sharedHonorific);
+  if (sharedInFile) for (const v of views) fillScene(v, false);
+  else fillFile(views, seg.utterances);
 }
 
 function attributeScene(
@@ -91,7 +86,7 @@ function attributeScene(
   address: AddressCheck,
   nextRefs: () => Referent[],
   splitRefsOk: boolean,
-): void {
+): SceneView {
   const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
   const present = new Set<SpeakerId>();
 
@@ -137,8 +132,13 @@ function attributeScene(
         const p = ref === '她' || ref === '某她' ? '她' : '他';
         const seen = p === '她' ? seenShe : seenHe;
         let set = seen?.size ? seen : state[p];
+        // A pronoun after one in its sentence that meant one character means that one too (`阿米娅拉了拉她的袖子，她这才…`).
+        const chain = word === undefined ? (p === '她' ? topicShe : topicHe) : undefined;
+        if (chain?.size === 1) set = new Set(chain.keys());
         // A pronoun is not the character named earlier in its own clause (`伊芙利特缠着她`).
+        // (Nobody else in the sentence so far: the one salient before it, `阿米娅拉了拉她的袖子`.)
         if (clauseNames.size) set = new Set([...set].filter((x) => !clauseNames.has(x)));
+        if (!set.size && clauseNames.size && seen?.size) set = new Set([...state[p]].filter((x) => !clauseNames.has(x)));
         id = set.size === 1 ? set.values().next().value! : null;
         if (id === SOMEONE) id = null;
         if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {
@@ -212,18 +212,6 @@ function attributeScene(
     return sentences;
   };
 
-  /** Subject of the last clause (walking back) that has one, within `sentences`. */
-  const lastSubject = (sentences: Sentence[]): { id: SpeakerId | null } | undefined => {
-    for (let s = sentences.length - 1; s >= 0; s--) {
-      const cl = sentences[s]!.clauses;
-      for (let c = cl.length - 1; c >= 0; c--) {
-        const subj = subjectOf(cl[c]!);
-        if (subj) return subj;
-      }
-    }
-    return undefined;
-  };
-
   const units: Unit[] = [];
   let prevNarration: { para: number; only: SpeakerId | null } | undefined;
 
@@ -235,7 +223,13 @@ function attributeScene(
     for (let k = 0; k < segs.length; k++) {
       const s = segs[k]!;
       if (s.kind === 'narr') narr[k] = resolveNarration(s.text);
-      else if (utts[s.utt]!.kind === 'speech') speechIdx.push(k);
+      else if (utts[s.utt]!.kind === 'speech') {
+        speechIdx.push(k);
+        // Whom a line calls by name is salient after it too (`“伊芙利特，…”小女孩撇了撇嘴`).
+        // (Read by the narration after it in the paragraph; the paragraph's speaker resets it after.)
+        const t = utts[s.utt]!.text;
+        if (k + 1 < segs.length && names.containsAny(t)) for (const id of vocativesIn(t, names)) state[names.pronounOf(id)].add(id);
+      }
     }
     if (speechIdx.length === 0) {
       // A narration-only paragraph: remember who it is about, for a bare quote right after it.
@@ -260,7 +254,9 @@ function attributeScene(
           subj = lastSubject([last]);
           break;
         }
-      prevNarration = { para: pi, only: single && only && subj?.id ? subj.id : null };
+      // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: cues.ts.)
+      const voice = lastSent ? voiceIn(lastSent, names) : undefined;
+      prevNarration = { para: pi, only: voice ?? (single && only && subj?.id ? subj.id : null) };
       return;
     }
 
@@ -277,6 +273,7 @@ function attributeScene(
     }
 
     const quoteUtts: Utterance[] = [];
+    const intros: Array<Sentence | undefined> = [];
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
@@ -286,6 +283,7 @@ function attributeScene(
       let cand: { id: SpeakerId | null } | undefined;
       let rule = '';
       const lastPre = pre?.at(-1);
+      intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
       // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`).
       if (pre && lastPre && !lastPre.complete) {
         cand = lastSubject(pre);
@@ -317,6 +315,10 @@ function attributeScene(
           rule = 'beat-after';
         }
       }
+      // An unresolved pronoun tag bridging two quotes: the first quote's speaker's (cues.ts).
+      const q = k >= 2 && cand && !cand.id && rule === 'intro' ? segs[k - 2]! : undefined;
+      const bridged = q?.kind === 'quote' ? bridgeSpeaker(pre!, (segs[k - 1] as { text: string }).text, utts[q.utt]!.speaker, names) : undefined;
+      if (bridged) [cand, rule] = [{ id: bridged }, 'bridge'];
       if (cand) {
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;
@@ -325,6 +327,11 @@ function attributeScene(
           u.rule = cand.id ? `${rule}-veto` : `${rule}-unresolved`;
         }
       }
+    }
+    // S: a line in which the speaker names themselves (`我叫艾雅法拉。`), where nothing else decided it.
+    for (const u of quoteUtts) {
+      const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
+      if (id && !vetoed(u, id)) [u.speaker, u.rule] = [id, 'self-named'];
     }
     // D: one paragraph, one speaker: quotes without evidence take the paragraph's speaker.
     // The one speaker decided for the paragraph's quotes (null: none or several).
@@ -335,7 +342,9 @@ function attributeScene(
         if (decided === null) decided = u.speaker;
         else if (u.speaker !== decided) several = true;
       }
-    const contradicted = quoteUtts.some((u) => u.rule?.endsWith('-veto'));
+    const adjacent = speechIdx.length > 1 ? adjacentQuotes(segs, speechIdx) : undefined;
+    // (A tag that names someone unknown, or two quotes back to back, `“…”“…”`: a second speaker.)
+    const contradicted = quoteUtts.some((u) => u.rule?.endsWith('-veto') || u.rule?.endsWith('-unresolved')) || adjacent?.includes(true) === true;
     let paraSpeaker: SpeakerId | null = null;
     if (decided !== null && !several && !contradicted) {
       paraSpeaker = decided;
@@ -367,7 +376,7 @@ function attributeScene(
       }
     }
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;
@@ -379,13 +388,8 @@ function attributeScene(
   const sharedHonorific = units.some((u) =>
     u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
   );
-  const view: SceneView = { units, mentions: paraMentions, address, vetoed, sharedHonorific, vocatives: (t) => vocativesIn(t, names) };
-  // (Nothing left open: no pass has anything to fill.)
-  if (!units.some((u) => u.speaker === null)) return;
-  const pairs = pairsByParagraph(view);
-  fillByAddress(view, pairs);
-  fillByReply(view);
-  fillTurns(view, pairs);
-  // Once more, with who is about read again from the lines just filled (anchors included).
-  if (units.some((u) => u.speaker === null)) fillTurns(view, pairsByParagraph(view));
+  const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
+  // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
+  const strangers = [...present].some((id) => names.isStranger(id)) || units.some((u) => u.speaker !== null && names.isStranger(u.speaker));
+  return { units, mentions: paraMentions, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
 }

@@ -31,6 +31,8 @@ export interface NameIndex {
   /** Names of her, used to spot her being addressed. */
   readonly personaNames: readonly string[];
   readonly doctorNames: readonly string[];
+  /** A character the config does not know (found in this file, or a script name used once). */
+  isStranger(id: SpeakerId): boolean;
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -54,7 +56,12 @@ export function buildNameIndex(
   add(persona, 'persona');
   add(doctor, 'doctor');
   for (const o of others) add(o, `other:${o.names[0]!}`);
-  for (const n of discovered) if (!byName.has(n)) add({ names: [n], pronoun: MALE_NAME_RE.test(n) ? '他' : '她' }, `other:${n}`);
+  const strangers = new Set<SpeakerId>();
+  for (const n of discovered)
+    if (!byName.has(n)) {
+      add({ names: [n], pronoun: MALE_NAME_RE.test(n) ? '他' : '她' }, `other:${n}`);
+      strangers.add(`other:${n}`);
+    }
   const names = [...byName.keys()].sort((a, b) => b.length - a.length);
   const descriptor = new Map<string, '某她' | '某他'>();
   for (const d of DESCRIPTORS_SHE) descriptor.set(d, '某她');
@@ -87,5 +94,6 @@ export function buildNameIndex(
     },
     personaNames: persona.names,
     doctorNames: doctor.names,
+    isStranger: (id) => id !== 'other:?' && id.startsWith('other:') && (strangers.has(id) || !byName.has(id.slice('other:'.length))),
   };
 }

@@ -125,3 +125,28 @@ const MAX_EPITHET_MODIFIER = 3;
 const APPOSITION_RE = /的[\u4e00-\u9fff]{1,3}$/;
 const DEMONSTRATIVE_HEAD_RE = /^[那这](?:个|位|名)?$/;
 const SEPARATOR_IN_RE = /[。！？!?；;…，,：:、“”]/;
+
+/** The first clause of a sentence that is not empty (`”，她回答` has an empty one before the comma). */
+export function firstClause(s: Sentence): Clause | undefined {
+  for (const c of s.clauses) if (lastNonSpace(c.src, c.start, c.end) >= c.start) return c;
+  return undefined;
+}
+
+/** Subject of the last clause (walking back) that has one, within `sentences`. */
+export function lastSubject(sentences: readonly Sentence[]): { id: SpeakerId | null } | undefined {
+  for (let s = sentences.length - 1; s >= 0; s--) {
+    const cl = sentences[s]!.clauses;
+    for (let c = cl.length - 1; c >= 0; c--) {
+      const subj = subjectOf(cl[c]!);
+      if (subj) return subj;
+    }
+  }
+  return undefined;
+}
+
+/** The one character every resolved pronoun of a sentence meant, when there were at least two such pronouns. */
+export function topicOf(t: ReadonlyMap<SpeakerId, number>): Set<SpeakerId> | undefined {
+  if (t.size !== 1) return undefined;
+  const [id, n] = t.entries().next().value!;
+  return n >= 2 ? new Set([id]) : undefined;
+}

@@ -161,8 +161,9 @@ describe('address and turn-taking', () => {
     ]);
   });
   test('a partner named only after the line is not yet there; someone far ahead does not block the pair', () => {
-    // 芙蓉 comes in three paragraphs after the start of the run: its first lines are between her and
-    // the Doctor (八点 answers the 前辈 before it); the line right before she comes in stays open.
+    // 芙蓉 comes in three paragraphs after the start of the run: its lines are between her and the
+    // Doctor (八点 answers the 前辈 before it; the line right before she comes in alternates with
+    // the two anchors before it, conversationPartner).
     const later = [
       '博士推开门，艾雅法拉正趴在桌上。',
       '“还没吃饭？”',
@@ -173,7 +174,7 @@ describe('address and turn-taking', () => {
       '芙蓉说：“找到你了。”',
     ];
     const got = speakers(later.join('\n\n')).map((x) => x[0]);
-    expect(got).toEqual(['doctor', 'persona', 'doctor', '?', 'other:芙蓉']);
+    expect(got).toEqual(['doctor', 'persona', 'doctor', 'persona', 'other:芙蓉']);
     // The Doctor's partner in a run 芙蓉 only enters after: never 芙蓉.
     const ahead = ['“又在这里。”', '“前辈……”', '“很好懂。”', '芙蓉从书架后面探出头来。', '芙蓉说：“原来你在这儿。”'].join('\n\n');
     expect(speakers(ahead)[2]![0]).not.toBe('other:芙蓉');

@@ -60,17 +60,22 @@ const squash = (s: string) => s.replace(/[\s\u3000]+/g, '');
  */
 export function scoreFile(gold: GoldFile, preds: readonly Prediction[], acc?: Score): Score {
   const s: Score = acc ?? { gptPredicted: 0, gptCorrect: 0, gptFromOthers: 0, gptUnmatched: 0, humanPredicted: 0, humanCorrect: 0, herTotal: 0, herFound: 0 };
-  const g = gold.utterances.map((u) => ({ ...u, key: squash(u.text), herHit: false }));
+  const g = gold.utterances.map((u) => ({ ...u, key: squash(u.text), herHit: false, matched: false }));
   let cursor = 0;
   for (const p of preds) {
     const key = squash(p.text);
     if (!key) continue;
+    // (An utterance not matched yet first: the same line said twice, `一言为定。` by each, is two.)
     let idx = -1;
-    for (let k = 0; k < g.length && idx < 0; k++) {
-      const j = (cursor + k) % g.length;
-      if (g[j]!.key.includes(key)) idx = j;
+    for (let pass = 0; pass < 2 && idx < 0; pass++)
+      for (let k = 0; k < g.length && idx < 0; k++) {
+        const j = (cursor + k) % g.length;
+        if (g[j]!.key.includes(key) && (pass === 1 || !g[j]!.matched)) idx = j;
+      }
+    if (idx >= 0) {
+      cursor = idx;
+      g[idx]!.matched = true;
     }
-    if (idx >= 0) cursor = idx;
     const speaker = idx >= 0 ? g[idx]!.speaker : undefined;
     if (p.role === 'gpt') {
       s.gptPredicted++;

@@ -1,0 +1,115 @@
+// Evidence of who speaks read from the words themselves, and from a tag that bridges two quotes:
+// a line in which the speaker names themselves (`我叫艾雅法拉。`), and a pronoun tag between two
+// parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker; someone's voice
+// heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
+import type { NameIndex } from './names.js';
+import { lastNonSpace, type Sentence } from './narration.js';
+import type { Segment, SpeakerId } from './types.js';
+
+/** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
+const SELF_NAMED_G = /(?:^|[，,。！!…～~—\s])我(?:叫|是|就是|名叫)([^，,。！!？?…～~—\s]{1,8}?)(?=[，,。！!…～~]|$)/g;
+
+/** The character a line's speaker says they are, if the line says so of exactly one known one. */
+export function selfNamed(text: string, names: NameIndex): SpeakerId | undefined {
+  if (!text.includes('我') || (!text.includes('我叫') && !text.includes('我是') && !text.includes('我就是') && !text.includes('我名叫'))) return undefined;
+  let found: SpeakerId | undefined;
+  SELF_NAMED_G.lastIndex = 0;
+  for (let m = SELF_NAMED_G.exec(text); m; m = SELF_NAMED_G.exec(text)) {
+    const id = names.lookupExact(m[1]!);
+    if (!id) continue;
+    if (found && found !== id) return undefined;
+    found = id;
+  }
+  return found;
+}
+
+/**
+ * The speaker of the quote before a tag that only bridges it to the next quote: one sentence, not
+ * complete (it ends in a comma or colon), whose pronoun (她 / 他, that speaker's) is unresolved.
+ * `“喂！”她叉着腰，“来比一场！”`: the second part is the first part's speaker's.
+ */
+export function bridgeSpeaker(pre: readonly Sentence[], narr: string, prevSpeaker: SpeakerId | null, names: NameIndex): SpeakerId | undefined {
+  if (!prevSpeaker || pre.length !== 1 || pre[0]!.complete) return undefined;
+  const pronoun = names.pronounOf(prevSpeaker);
+  const t = narr.trimStart();
+  // (The pronoun is the tag's subject: it opens the bridge, maybe after a short adverbial.)
+  const at = t.indexOf(pronoun);
+  if (at < 0 || at > 2 || t.includes(pronoun === '她' ? '他' : '她')) return undefined;
+  return prevSpeaker;
+}
+
+/** A voice heard: `…的声音`, `…的笑声`. */
+const VOICE_G = /的(?:声音|笑声|嗓音|喊声|叫声|咳嗽声)/g;
+
+/**
+ * The one character whose voice the sentence hears (`身后就传来了博士的笑声。`): the one who
+ * speaks the bare line right after it. A name (or a resolved pronoun) right before `的声音`.
+ */
+export function voiceIn(s: Sentence, names: NameIndex): SpeakerId | undefined {
+  const text = s.src.slice(s.start, s.end);
+  if (!text.includes('声')) return undefined;
+  let found: SpeakerId | undefined;
+  VOICE_G.lastIndex = 0;
+  for (let m = VOICE_G.exec(text); m; m = VOICE_G.exec(text)) {
+    const at = s.start + m.index;
+    let id: SpeakerId | undefined;
+    for (const c of s.clauses)
+      for (const r of c.refs) {
+        const from = c.start + r.index;
+        const word = s.src.slice(from, at);
+        if (r.id && from < at && (word === '她' || word === '他' || names.lookupExact(word) === r.id)) id = r.id;
+      }
+    if (!id || (found && found !== id)) return undefined;
+    found = id;
+  }
+  return found;
+}
+
+/** Right before a name: the line is said to them (`对阿米娅`, `向她`, `转向艾雅法拉`, `问博士`). */
+const TOWARD_RE = /(?:对|向|朝|冲|问)$/;
+/** Right after a name: the speaker has come up to them (`走到伊芙利特面前`). */
+const BEFORE_FACE_RE = /^(?:面前|跟前)/;
+const TOWARD_ANY_RE = /[对向朝冲问]|面前|跟前/;
+
+/** Whom an intro sentence says the quote is said to: one character, not its subject, after 对/向/朝/冲/问. */
+export function addresseeIn(s: Sentence): SpeakerId | undefined {
+  if (!TOWARD_ANY_RE.test(s.src.slice(s.start, s.end))) return undefined;
+  let found: SpeakerId | undefined;
+  let subjectSeen = false;
+  for (const c of s.clauses)
+    for (const r of c.refs) {
+      const from = c.start + r.index;
+      if (!subjectSeen) {
+        subjectSeen = true;
+        if (from === c.start || !(TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from)) || faces(s, c.start, r.index))) continue;
+      }
+      const toward = TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from)) || faces(s, c.start, r.index);
+      if (!r.id || !toward) continue;
+      if (found && found !== r.id) return undefined;
+      found = r.id;
+    }
+  return found;
+}
+
+/**
+ * For each spoken quote (segment indexes `speech`), whether it follows the one before back to back,
+ * with nothing but whitespace between (`“想比赛？”“嗯！”`): a change of speaker.
+ */
+export function adjacentQuotes(segs: readonly Segment[], speech: readonly number[]): boolean[] {
+  return speech.map((k, i) => {
+    if (i === 0) return false;
+    const prev = speech[i - 1]!;
+    for (let j = prev + 1; j < k; j++) {
+      const s = segs[j]!;
+      if (s.kind !== 'narr' || lastNonSpace(s.text, 0, s.text.length) >= 0) return false;
+    }
+    return true;
+  });
+}
+
+/** The referent at `index` of the clause starting at `start` is followed by 面前 / 跟前. */
+function faces(s: Sentence, start: number, index: number): boolean {
+  const at = start + index;
+  for (let n = 1; n <= 5; n++) if (BEFORE_FACE_RE.test(s.src.slice(at + n, at + n + 2))) return true;
+  return false;
+}
