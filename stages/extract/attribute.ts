@@ -100,6 +100,11 @@ function attributeScene(
   // Sentences end after 。！？!?；;… unless more of those (or a closing quote) follow; clauses are
   // split at ，,：:、 (separators dropped). Referents come from one scan of the whole segment
   // (no name contains a separator, so a match never straddles a clause).
+  // How often each character was meant by 她 / 他 in the sentence being read (cleared at each sentence).
+  const topicShe = new Map<SpeakerId, number>();
+  const topicHe = new Map<SpeakerId, number>();
+  // The characters named so far in the clause being read (emptied at each clause; a plain list, as it holds one or two).
+  const clauseNames: SpeakerId[] = [];
   const resolveNarration = (text: string): Sentence[] => {
     const segRefs = nextRefs();
     const all = splitRefsOk ? segRefs : undefined;
@@ -109,14 +114,9 @@ function attributeScene(
     const n = text.length;
     // Next clause separator at or after the clause being read (n: none), found by a native scan.
     let nextSep = -1;
-    // How often each character was meant by 她 / 他 in the sentence being read.
-    const topicShe = new Map<SpeakerId, number>();
-    const topicHe = new Map<SpeakerId, number>();
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
     let seenHe: Set<SpeakerId> | undefined;
-    // The characters named so far in the clause being read.
-    const clauseNames = new Set<SpeakerId>();
     const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
       let id: SpeakerId | null;
       if (ref === '我') id = narrator;
@@ -137,8 +137,8 @@ function attributeScene(
         if (chain?.size === 1) set = new Set(chain.keys());
         // A pronoun is not the character named earlier in its own clause (`伊芙利特缠着她`).
         // (Nobody else in the sentence so far: the one salient before it, `阿米娅拉了拉她的袖子`.)
-        if (clauseNames.size) set = new Set([...set].filter((x) => !clauseNames.has(x)));
-        if (!set.size && clauseNames.size && seen?.size) set = new Set([...state[p]].filter((x) => !clauseNames.has(x)));
+        if (clauseNames.length) set = new Set([...set].filter((x) => !clauseNames.includes(x)));
+        if (!set.size && clauseNames.length && seen?.size) set = new Set([...state[p]].filter((x) => !clauseNames.includes(x)));
         id = set.size === 1 ? set.values().next().value! : null;
         if (id === SOMEONE) id = null;
         if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {
@@ -150,7 +150,7 @@ function attributeScene(
         }
       } else {
         id = ref;
-        clauseNames.add(ref);
+        clauseNames.push(ref);
       }
       if (id && (ref === '她' || ref === '他')) {
         const t = ref === '她' ? topicShe : topicHe;
@@ -187,7 +187,7 @@ function attributeScene(
           nextSep = CLAUSE_SEP_G.test(text) ? CLAUSE_SEP_G.lastIndex - 1 : n;
         }
         const base = cStart;
-        if (clauseNames.size) clauseNames.clear();
+        if (clauseNames.length) clauseNames.length = 0;
         const cEnd = nextSep < end ? nextSep : end;
         cStart = cEnd + 1;
         let refs: ClauseRef[] | undefined;

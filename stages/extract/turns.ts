@@ -61,10 +61,11 @@ const SOMEONE: SpeakerId = 'other:?';
 const HER_AND_DOCTOR: Pair = ['persona', 'doctor'];
 
 /**
- * For each paragraph, the two people about within WINDOW paragraphs (named in narration or
- * speaking), or undefined when a third one is, or someone unnamed. Nobody but her and the Doctor
- * named: those two. Her (or the Doctor) and one other character: those two. One other
- * character alone: undefined (her or the Doctor may be the unnamed partner).
+ * For each paragraph with a line still open (the only ones a scene pass reads: they never unset a
+ * speaker), the two people about within WINDOW paragraphs (named in narration or speaking), or
+ * undefined when a third one is, or someone unnamed. Nobody but her and the Doctor named: those
+ * two. Her (or the Doctor) and one other character: those two. One other character alone:
+ * undefined (her or the Doctor may be the unnamed partner).
  */
 export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   let last = v.mentions.length;
@@ -73,12 +74,14 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   const speakers: Array<SpeakerId[] | undefined> = new Array<SpeakerId[] | undefined>(last);
   for (const u of v.units) if (u.speaker) (speakers[u.para] ??= []).push(u.speaker);
   const out: Array<Pair | undefined> = new Array<Pair | undefined>(last);
-  // The people about around `p`, in the order first met (a plain list: it never holds more than a few).
+  // The people about around a paragraph, in the order first met (a plain list: it never holds more than a few).
   const seen: SpeakerId[] = [];
   const see = (id: SpeakerId) => {
     if (!seen.includes(id)) seen.push(id);
   };
-  for (let p = 0; p < last; p++) {
+  for (const unit of v.units) {
+    if (unit.speaker) continue;
+    const p = unit.para;
     seen.length = 0;
     // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
     let before = 0;
