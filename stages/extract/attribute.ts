@@ -8,12 +8,12 @@ import { adjacentQuotes, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
-  CLAUSE_SEP_G,
   endsTerminal,
   endsWithColon,
   lastNonSpace,
+  nextClauseSep,
+  nextSentenceEnd,
   NO_REFS,
-  SENTENCE_END_G,
   firstClause,
   lastSubject,
   topicOf,
@@ -104,7 +104,7 @@ function attributeScene(
   const topicShe = new Map<SpeakerId, number>();
   const topicHe = new Map<SpeakerId, number>();
   // The characters named so far in the clause being read (emptied at each clause; a plain list, as it holds one or two).
-  const clauseNames: SpeakerId[] = [];
+  let clauseNames: SpeakerId[] = [];
   const resolveNarration = (text: string): Sentence[] => {
     const segRefs = nextRefs();
     const all = splitRefsOk ? segRefs : undefined;
@@ -112,7 +112,7 @@ function attributeScene(
     let ri = 0;
     let start = 0;
     const n = text.length;
-    // Next clause separator at or after the clause being read (n: none), found by a native scan.
+    // Next clause separator at or after the clause being read (n: none) (narration.ts nextClauseSep).
     let nextSep = -1;
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
@@ -165,10 +165,8 @@ function attributeScene(
       if (id) mention(id);
       return word !== undefined ? { id, index, epithet: true } : { id, index };
     };
-    SENTENCE_END_G.lastIndex = 0;
     while (start < n) {
-      // Both scans match exactly one character: `test` (no match array) and lastIndex say where.
-      const end = SENTENCE_END_G.test(text) ? SENTENCE_END_G.lastIndex : n;
+      const end = nextSentenceEnd(text, start);
       const sStart = start;
       start = end;
       if (lastNonSpace(text, sStart, end) < sStart) {
@@ -182,12 +180,9 @@ function attributeScene(
       if (topicHe.size) topicHe.clear();
       const clauses: Clause[] = [];
       for (let cStart = sStart; ;) {
-        if (nextSep < cStart) {
-          CLAUSE_SEP_G.lastIndex = cStart;
-          nextSep = CLAUSE_SEP_G.test(text) ? CLAUSE_SEP_G.lastIndex - 1 : n;
-        }
+        if (nextSep < cStart) nextSep = nextClauseSep(text, cStart);
         const base = cStart;
-        if (clauseNames.length) clauseNames.length = 0;
+        if (clauseNames.length) clauseNames = [];
         const cEnd = nextSep < end ? nextSep : end;
         cStart = cEnd + 1;
         let refs: ClauseRef[] | undefined;

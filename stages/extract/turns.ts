@@ -75,14 +75,14 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   for (const u of v.units) if (u.speaker) (speakers[u.para] ??= []).push(u.speaker);
   const out: Array<Pair | undefined> = new Array<Pair | undefined>(last);
   // The people about around a paragraph, in the order first met (a plain list: it never holds more than a few).
-  const seen: SpeakerId[] = [];
+  let seen: SpeakerId[] = [];
   const see = (id: SpeakerId) => {
     if (!seen.includes(id)) seen.push(id);
   };
   for (const unit of v.units) {
     if (unit.speaker) continue;
     const p = unit.para;
-    seen.length = 0;
+    seen = [];
     // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
     let before = 0;
     for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && seen.length <= 2; q++) {
