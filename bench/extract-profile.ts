@@ -1,6 +1,6 @@
 // A driver for profiling the extractor alone: `node --cpu-prof --cpu-prof-dir=DIR bin/pipeline.js
-// --exec bench/extract-profile.ts [--files=2000] [--reps=3]` runs extractFile over the bench's
-// generated corpus (files already in memory) and prints the CPU time per rep. With
+// --exec bench/extract-profile.ts [--files=2000] [--reps=3] [--pieces=1]` runs extractFile over the bench's
+// generated corpus (--pieces=K: files of K bundled pieces, as in bench/extract.ts) (files already in memory) and prints the CPU time per rep. With
 // --profile=FILE.cpuprofile, only the reps after the first (warm code) are profiled, in-process.
 import { Session } from 'node:inspector/promises';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +16,8 @@ async function main(args: string[]): Promise<void> {
   const reps = Number(args.find((a) => a.startsWith('--reps='))?.slice(7) ?? 3);
   const dir = await mkdtemp(join(tmpdir(), 'pl-extract-profile-'));
   try {
-    const names = await makeCorpus(dir, files);
+    const pieces = Number(args.find((a) => a.startsWith('--pieces='))?.slice(9) ?? 1);
+    const names = await makeCorpus(dir, files, pieces);
     const bufs = await Promise.all(names.map((n) => readFile(join(dir, n))));
     const mb = bufs.reduce((s, b) => s + b.length, 0) / 1e6;
     const opts = fileOptions(configSchema.parse(undefined));

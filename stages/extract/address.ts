@@ -63,6 +63,8 @@ const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|老师|医生|妹妹|哥�
  */
 export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
   const out = new Set<SpeakerId>();
+  // (No name in the line at all, the usual case: no referent to read.)
+  if (!names.containsAny(text)) return out;
   for (const r of names.referents(text)) {
     if (r.ref === '她' || r.ref === '他' || r.ref === '我' || r.ref === '某她' || r.ref === '某他') continue;
     if (r.index > 0 && !VOC_BEFORE_RE.test(text[r.index - 1]!)) continue;

@@ -8,12 +8,12 @@ import { adjacentQuotes, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex, Referent } from './names.js';
 import {
-  CLAUSE_SEP_G,
   endsTerminal,
   endsWithColon,
   lastNonSpace,
+  nextClauseSep,
+  nextSentenceEnd,
   NO_REFS,
-  SENTENCE_END_G,
   firstClause,
   lastSubject,
   topicOf,
@@ -100,6 +100,11 @@ function attributeScene(
   // Sentences end after 。！？!?；;… unless more of those (or a closing quote) follow; clauses are
   // split at ，,：:、 (separators dropped). Referents come from one scan of the whole segment
   // (no name contains a separator, so a match never straddles a clause).
+  // How often each character was meant by 她 / 他 in the sentence being read (cleared at each sentence).
+  const topicShe = new Map<SpeakerId, number>();
+  const topicHe = new Map<SpeakerId, number>();
+  // The characters named so far in the clause being read (emptied at each clause; a plain list, as it holds one or two).
+  let clauseNames: SpeakerId[] = [];
   const resolveNarration = (text: string): Sentence[] => {
     const segRefs = nextRefs();
     const all = splitRefsOk ? segRefs : undefined;
@@ -107,16 +112,11 @@ function attributeScene(
     let ri = 0;
     let start = 0;
     const n = text.length;
-    // Next clause separator at or after the clause being read (n: none), found by a native scan.
+    // Next clause separator at or after the clause being read (n: none) (narration.ts nextClauseSep).
     let nextSep = -1;
-    // How often each character was meant by 她 / 他 in the sentence being read.
-    const topicShe = new Map<SpeakerId, number>();
-    const topicHe = new Map<SpeakerId, number>();
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
     let seenHe: Set<SpeakerId> | undefined;
-    // The characters named so far in the clause being read.
-    const clauseNames = new Set<SpeakerId>();
     const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
       let id: SpeakerId | null;
       if (ref === '我') id = narrator;
@@ -137,8 +137,8 @@ function attributeScene(
         if (chain?.size === 1) set = new Set(chain.keys());
         // A pronoun is not the character named earlier in its own clause (`伊芙利特缠着她`).
         // (Nobody else in the sentence so far: the one salient before it, `阿米娅拉了拉她的袖子`.)
-        if (clauseNames.size) set = new Set([...set].filter((x) => !clauseNames.has(x)));
-        if (!set.size && clauseNames.size && seen?.size) set = new Set([...state[p]].filter((x) => !clauseNames.has(x)));
+        if (clauseNames.length) set = new Set([...set].filter((x) => !clauseNames.includes(x)));
+        if (!set.size && clauseNames.length && seen?.size) set = new Set([...state[p]].filter((x) => !clauseNames.includes(x)));
         id = set.size === 1 ? set.values().next().value! : null;
         if (id === SOMEONE) id = null;
         if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {
@@ -150,7 +150,7 @@ function attributeScene(
         }
       } else {
         id = ref;
-        clauseNames.add(ref);
+        clauseNames.push(ref);
       }
       if (id && (ref === '她' || ref === '他')) {
         const t = ref === '她' ? topicShe : topicHe;
@@ -165,10 +165,8 @@ function attributeScene(
       if (id) mention(id);
       return word !== undefined ? { id, index, epithet: true } : { id, index };
     };
-    SENTENCE_END_G.lastIndex = 0;
     while (start < n) {
-      // Both scans match exactly one character: `test` (no match array) and lastIndex say where.
-      const end = SENTENCE_END_G.test(text) ? SENTENCE_END_G.lastIndex : n;
+      const end = nextSentenceEnd(text, start);
       const sStart = start;
       start = end;
       if (lastNonSpace(text, sStart, end) < sStart) {
@@ -182,12 +180,9 @@ function attributeScene(
       if (topicHe.size) topicHe.clear();
       const clauses: Clause[] = [];
       for (let cStart = sStart; ;) {
-        if (nextSep < cStart) {
-          CLAUSE_SEP_G.lastIndex = cStart;
-          nextSep = CLAUSE_SEP_G.test(text) ? CLAUSE_SEP_G.lastIndex - 1 : n;
-        }
+        if (nextSep < cStart) nextSep = nextClauseSep(text, cStart);
         const base = cStart;
-        if (clauseNames.size) clauseNames.clear();
+        if (clauseNames.length) clauseNames = [];
         const cEnd = nextSep < end ? nextSep : end;
         cStart = cEnd + 1;
         let refs: ClauseRef[] | undefined;

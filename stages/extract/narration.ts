@@ -34,10 +34,28 @@ export interface Sentence {
 function isSentenceEnd(c: number): boolean {
   return c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0x21 || c === 0x3f || c === 0xff1b || c === 0x3b || c === 0x2026;
 }
-/** A sentence ends after 。！？!?；;… unless more of those or a closing quote follow. */
-export const SENTENCE_END_G = /[。！？!?；;…](?![。！？!?；;…”])/g;
-/** Clause separators: ，,：:、 */
-export const CLAUSE_SEP_G = /[，,：:、]/g;
+/**
+ * A sentence ends after 。！？!?；;… unless more of those or a closing quote follow
+ * (`/[。！？!?；;…](?![。！？!?；;…”])/`): the index just past the first such end at or after
+ * `from`, else t.length. (A loop over character codes: one regex call per sentence costs more.)
+ */
+export function nextSentenceEnd(t: string, from: number): number {
+  for (let i = from; i < t.length; i++) {
+    if (!isSentenceEnd(t.charCodeAt(i))) continue;
+    // (Past the end charCodeAt is NaN: neither test holds.)
+    const next = t.charCodeAt(i + 1);
+    if (!isSentenceEnd(next) && next !== 0x201d) return i + 1;
+  }
+  return t.length;
+}
+/** Clause separators ，,：:、 (`/[，,：:、]/`): the first at or after `from`, else t.length. */
+export function nextClauseSep(t: string, from: number): number {
+  for (let i = from; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0xff0c || c === 0x2c || c === 0xff1a || c === 0x3a || c === 0x3001) return i;
+  }
+  return t.length;
+}
 export const SEPARATOR_RE = /[。！？!?；;…，,：:、]/;
 /** 。！？!?；;…— (what TERMINAL_END_RE ends with). */
 function isTerminal(c: number): boolean {

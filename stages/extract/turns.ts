@@ -61,33 +61,41 @@ const SOMEONE: SpeakerId = 'other:?';
 const HER_AND_DOCTOR: Pair = ['persona', 'doctor'];
 
 /**
- * For each paragraph, the two people about within WINDOW paragraphs (named in narration or
- * speaking), or undefined when a third one is, or someone unnamed. Nobody but her and the Doctor
- * named: those two. Her (or the Doctor) and one other character: those two. One other
- * character alone: undefined (her or the Doctor may be the unnamed partner).
+ * For each paragraph with a line still open (the only ones a scene pass reads: they never unset a
+ * speaker), the two people about within WINDOW paragraphs (named in narration or speaking), or
+ * undefined when a third one is, or someone unnamed. Nobody but her and the Doctor named: those
+ * two. Her (or the Doctor) and one other character: those two. One other character alone:
+ * undefined (her or the Doctor may be the unnamed partner).
  */
 export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   let last = v.mentions.length;
   for (const u of v.units) if (u.para + 1 > last) last = u.para + 1;
-  const at: Array<Set<SpeakerId> | undefined> = new Array<Set<SpeakerId> | undefined>(last);
-  v.mentions.forEach((m, p) => {
-    if (m && m.size) at[p] = new Set(m);
-  });
-  for (const u of v.units) if (u.speaker) (at[u.para] ??= new Set()).add(u.speaker);
+  // Who speaks in each paragraph (read after who is named in it).
+  const speakers: Array<SpeakerId[] | undefined> = new Array<SpeakerId[] | undefined>(last);
+  for (const u of v.units) if (u.speaker) (speakers[u.para] ??= []).push(u.speaker);
   const out: Array<Pair | undefined> = new Array<Pair | undefined>(last);
-  for (let p = 0; p < last; p++) {
-    const seen = new Set<SpeakerId>();
+  // The people about around a paragraph, in the order first met (a plain list: it never holds more than a few).
+  let seen: SpeakerId[] = [];
+  const see = (id: SpeakerId) => {
+    if (!seen.includes(id)) seen.push(id);
+  };
+  for (const unit of v.units) {
+    if (unit.speaker) continue;
+    const p = unit.para;
+    seen = [];
     // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
     let before = 0;
-    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && seen.size <= 2; q++) {
-      const m = at[q];
-      if (m) for (const id of m) seen.add(id);
-      if (q === p) before = seen.size;
+    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && seen.length <= 2; q++) {
+      const m = v.mentions[q];
+      if (m) for (const id of m) see(id);
+      const s = speakers[q];
+      if (s) for (const id of s) see(id);
+      if (q === p) before = seen.length;
     }
-    if (seen.has(SOMEONE) || seen.size > 2) continue;
-    const others = [...seen].filter((id) => id !== 'persona' && id !== 'doctor');
+    if (seen.length > 2 || seen.includes(SOMEONE)) continue;
+    const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
     if (others.length === 0) out[p] = HER_AND_DOCTOR;
-    else if (seen.size === 2 && before === 2) out[p] = [...seen] as unknown as Pair;
+    else if (seen.length === 2 && before === 2) out[p] = [seen[0]!, seen[1]!];
   }
   return out;
 }
