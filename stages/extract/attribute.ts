@@ -72,7 +72,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk));
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
-  if (sharedInFile) for (const v of views) fillScene(v, false);
+  if (sharedInFile) for (const v of views) fillScene(v);
   else fillFile(views, seg.utterances);
 }
 

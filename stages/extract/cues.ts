@@ -79,11 +79,12 @@ export function addresseeIn(s: Sentence): SpeakerId | undefined {
   for (const c of s.clauses)
     for (const r of c.refs) {
       const from = c.start + r.index;
+      const toward = TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from)) || faces(s, c.start, r.index);
+      // (The first referent is the subject, unless 对/向/… or 面前 make it whom the line is for.)
       if (!subjectSeen) {
         subjectSeen = true;
-        if (from === c.start || !(TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from)) || faces(s, c.start, r.index))) continue;
+        if (from === c.start || !toward) continue;
       }
-      const toward = TOWARD_RE.test(s.src.slice(Math.max(s.start, from - 1), from)) || faces(s, c.start, r.index);
       if (!r.id || !toward) continue;
       if (found && found !== r.id) return undefined;
       found = r.id;

@@ -151,13 +151,16 @@ const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=
  * the line's own words (a line calling her by name is not hers).
  */
 export function fillByHonorific(v: SceneView): boolean {
+  if (v.strangers) return false;
   const open = (u: Utterance) => !u.speaker && !u.rule?.endsWith('-veto') && !v.vetoed(u, 'persona');
   let filled = false;
-  if (v.strangers) return false;
   for (const unit of v.units) {
     if (unit.speaker) continue;
     if (unit.utts.every((u) => open(u) && !u.rule?.endsWith('-unresolved'))) {
-      if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) [filled] = [true, assign(unit, 'persona', 'honorific')];
+      if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) {
+        assign(unit, 'persona', 'honorific');
+        filled = true;
+      }
       continue;
     }
     // (A paragraph with lines of several people, or a tag that said someone: line by line.)
@@ -228,12 +231,11 @@ export function fillBackToBack(v: SceneView): void {
 }
 
 /** The scene passes, in order: each fills only what the ones before left open. */
-export function fillScene(v: SceneView, honorific: boolean): void {
+export function fillScene(v: SceneView): void {
   // (Nothing left open: no pass has anything to fill.)
   if (!v.units.some((u) => u.speaker === null)) return;
   const pairs = pairsByParagraph(v);
   fillByAddress(v, pairs);
-  if (honorific) fillByHonorific(v);
   fillByReply(v);
   fillBackToBack(v);
   fillTurns(v, pairs);
@@ -247,7 +249,7 @@ export function fillScene(v: SceneView, honorific: boolean): void {
  * (fillByHonorific), and the passes that build on the lines it filled once more.
  */
 export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]): void {
-  for (const v of views) fillScene(v, false);
+  for (const v of views) fillScene(v);
   const open = (u: Utterance) => u.speaker === null && u.kind === 'speech' && u.text.includes('前辈') && SENPAI_CALLED_RE.test(u.text);
   if (!utts.some(open) || utts.some((u) => u.speaker && u.speaker !== 'persona' && u.text.includes('前辈'))) return;
   for (const v of views) {
