@@ -36,12 +36,18 @@ function anchorProblems(gold: GoldFile, story: string): string[] {
   gold.utterances.forEach((u, i) => {
     if (!/^(persona|doctor|other:\S+)$/.test(u.speaker)) problems.push(`#${i}: speaker '${u.speaker}' is not persona, doctor or other:<name>`);
     // The next occurrence at or after the previous label's end that is a whole span: opened by a
-    // quote mark, a script colon or a line start, closed by the matching mark or the line end.
+    // quote mark, a script colon or a line start, closed by the matching mark or the line end; or a
+    // radio line led by `——` or `【名字】` (41), or a span in ASCII double quotes (42).
     let at = text.indexOf(u.text, cursor);
     while (at >= 0) {
       const before = at === 0 ? '\n' : text[at - 1]!;
       const after = text[at + u.text.length] ?? '\n';
-      const whole = (before === '“' && after === '”') || (before === '「' && after === '」') || ((before === '：' || before === '\n') && after === '\n');
+      const lead = text.slice(text.lastIndexOf('\n', at - 1) + 1, at);
+      const whole =
+        (before === '“' && after === '”') ||
+        (before === '「' && after === '」') ||
+        (before === '"' && after === '"') ||
+        ((before === '：' || before === '\n' || /^(——|【[^】]+】)$/.test(lead)) && after === '\n');
       if (whole) break;
       at = text.indexOf(u.text, at + 1);
     }
@@ -55,7 +61,7 @@ describe.each(HALVES)('gold2/%s', (half) => {
   const dir = join(GOLD2, half);
   const gold = loadGold(join(dir, 'labels'));
 
-  test('has ≥ 12 stories, one label file per text, numbered by the split rule (01–26: odd tune, even heldout; 27+: tune only)', () => {
+  test('has ≥ 12 stories, one label file per text, numbered by the split rule (odd: tune, even: heldout; 27 and up: tune)', () => {
     expect(gold.length).toBeGreaterThanOrEqual(12);
     const texts = readdirSync(join(dir, 'texts')).sort();
     expect(gold.map((g) => g.file)).toEqual(texts);
@@ -63,8 +69,8 @@ describe.each(HALVES)('gold2/%s', (half) => {
     expect(labelFiles).toEqual(texts.map((t) => t.replace(/\.txt$/, '.json')));
     for (const t of texts) {
       const n = Number(/^(\d\d)_/.exec(t)?.[1]);
-      const inHalf = half === 'tune' ? n % 2 === 1 || n >= 27 : n % 2 === 0 && n <= 26;
-      expect([t, inHalf]).toEqual([t, true]);
+      // 01–26 were written in pairs and split by parity; the tune-only additions (27 and up) are all tune.
+      expect([t, half === 'tune' ? n % 2 === 1 || n >= 27 : n % 2 === 0 && n <= 26]).toEqual([t, true]);
     }
   });
 
@@ -121,5 +127,18 @@ describe('anchorProblems', () => {
     ).toHaveLength(1);
     expect(anchorProblems(g([{ speaker: 'persona', text: '晚安。' }]), story)).toHaveLength(1);
     expect(anchorProblems(g([{ speaker: 'her', text: '前辈，早。' }]), story)).toHaveLength(1);
+  });
+
+  test('accepts radio lines led by —— or 【名字】 and ASCII-quoted spans, but not a dash or bracket mid-line', () => {
+    const radio = '——收到，前辈。\n【博士】记在我账上。\n她说"好。"\n他说——不行。\n注【博士】对。\n';
+    const ok = g([
+      { speaker: 'persona', text: '收到，前辈。' },
+      { speaker: 'doctor', text: '记在我账上。' },
+      { speaker: 'persona', text: '好。' },
+    ]);
+    expect(anchorProblems(ok, radio)).toEqual([]);
+    expect(anchorProblems(g([{ speaker: 'doctor', text: '不行。' }]), radio)).toHaveLength(1);
+    expect(anchorProblems(g([{ speaker: 'doctor', text: '对。' }]), radio)).toHaveLength(1);
+    expect(anchorProblems(g([{ speaker: 'persona', text: '收到' }]), radio)).toHaveLength(1);
   });
 });
