@@ -9,6 +9,7 @@ import { DROP_KEYS, extractFile, type FileReport, type FileResult } from './extr
 import { askMissing, cachedOracle, openAnswerCache, type ModelQuestion } from './model.js';
 import { decodeBytes } from './decode.js';
 import { analyzeText } from './extractFile.js';
+import { extractInWorkers, poolSize, readFailure } from './pool.js';
 import { openResultStore, storeKey } from './resultStore.js';
 
 export interface InputFile {
@@ -65,6 +66,8 @@ export interface ExtractCorpusOptions {
   cacheDir?: string;
   onProgress?: (done: number, total: number, file: string) => void;
   signal?: AbortSignal;
+  /** Worker threads to extract with (pool.ts poolSize); default: extract.workers. */
+  workers?: number | 'auto';
 }
 
 const byName = (a: InputFile, b: InputFile) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -103,10 +106,15 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   if (answers?.warning) early.push(answers.warning);
   const model = ep ? { questions: 0, asked: 0, failed: 0, labelled: 0 } : undefined;
   let modelError: string | undefined;
-  for (let b = 0; b < missing.length; b += READ_BATCH) {
+  // Rules alone: the files are independent, so the distinct ones go to worker threads when there
+  // are enough of them (attribution: model asks the endpoint per batch on this thread instead).
+  const pooled = ep ? 0 : await extractPooled(sorted, keys, missing, results, live, opts, o);
+  extracted += pooled;
+  const onThisThread = pooled ? [] : missing;
+  for (let b = 0; b < onThisThread.length; b += READ_BATCH) {
     if (o.signal?.aborted) throw new Error('interrupted');
-    const batch = missing.slice(b, b + READ_BATCH);
-    const bufs = await Promise.all(batch.map((i) => readFile(sorted[i]!.abs)));
+    const batch = onThisThread.slice(b, b + READ_BATCH);
+    const bufs = await Promise.all(batch.map((i) => readFile(sorted[i]!.abs).catch((err: Error) => Promise.reject(readFailure(sorted[i]!.name, err.message)))));
     // attribution: model — the questions of this batch not answered yet, asked before extracting.
     const unanswered = new Set<number>();
     if (ep && answers && model) {
@@ -226,6 +234,52 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
         results.map((r, i) => ({ file: sorted[i]!.name, ...r.report })),
       ),
   };
+}
+
+/**
+ * The missing files in worker threads, each distinct content once (a copy takes the first one's
+ * result); fills `results` and `live` (in name order, as the loop on this thread does). Returns how
+ * many were extracted: 0 when the pool is not worth starting (then nothing was done).
+ */
+async function extractPooled(
+  sorted: readonly InputFile[],
+  keys: ReadonlyArray<string | undefined>,
+  missing: readonly number[],
+  results: FileResult[],
+  live: Map<string, FileResult>,
+  opts: ReturnType<typeof fileOptions>,
+  o: ExtractCorpusOptions,
+): Promise<number> {
+  const firstOf = new Map<string, number>();
+  const todo = missing.filter((i) => {
+    const k = keys[i];
+    if (k === undefined) return true;
+    if (firstOf.has(k)) return false;
+    firstOf.set(k, i);
+    return true;
+  });
+  const size = poolSize(todo.length, o.workers ?? o.config.workers);
+  if (size === 0) return 0;
+  let done = sorted.length - missing.length;
+  const files = todo.map((i) => {
+    const f = sorted[i]!;
+    return f.encoding ? { i, name: f.name, abs: f.abs, encoding: f.encoding } : { i, name: f.name, abs: f.abs };
+  });
+  await extractInWorkers(files, opts, size, {
+    signal: o.signal,
+    onResult: (i, res) => {
+      results[i] = res;
+      o.onProgress?.(++done, sorted.length, sorted[i]!.name);
+    },
+  });
+  for (const i of missing) {
+    const k = keys[i];
+    if (k === undefined) continue;
+    results[i] ??= results[firstOf.get(k)!]!;
+    live.set(k, results[i]);
+  }
+  if (done < sorted.length) o.onProgress?.(sorted.length, sorted.length, sorted.at(-1)!.name);
+  return todo.length;
 }
 
 /** The header pretty-printed, then `"files"` with one compact line per file. */
