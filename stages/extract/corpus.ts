@@ -1,6 +1,7 @@
 // Many files → one deduplicated ShareGPT dataset and one report. Each file's result (its report
 // entry and samples) is kept by content hash in the result store (resultStore.ts), so a corpus
 // that gained one file reads that one file.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { ExtractConfig } from './config.js';
 import { fileOptions } from './config.js';
@@ -48,6 +49,8 @@ export interface CorpusResult {
   warnings: string[];
   /** How many files were extracted (not served from the store). */
   extracted: number;
+  /** How many worker threads extracted them (0: the main thread did). */
+  workers: number;
   /** attribution: model — what was asked (absent with rules). */
   model?: { questions: number; asked: number; failed: number; labelled: number };
   /** The samples, deduplicated across files (the first file in name order keeps a sample). */
@@ -108,9 +111,9 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   let modelError: string | undefined;
   // Rules alone: the files are independent, so the distinct ones go to worker threads when there
   // are enough of them (attribution: model asks the endpoint per batch on this thread instead).
-  const pooled = ep ? 0 : await extractPooled(sorted, keys, missing, results, live, opts, o);
-  extracted += pooled;
-  const onThisThread = pooled ? [] : missing;
+  const pooled = ep ? { extracted: 0, workers: 0 } : await extractPooled(sorted, keys, missing, results, live, opts, o);
+  extracted += pooled.extracted;
+  const onThisThread = pooled.workers ? [] : missing;
   for (let b = 0; b < onThisThread.length; b += READ_BATCH) {
     if (o.signal?.aborted) throw new Error('interrupted');
     const batch = onThisThread.slice(b, b + READ_BATCH);
@@ -224,6 +227,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     skipped,
     warnings,
     extracted,
+    workers: pooled.workers,
     ...(model ? { model } : {}),
     samples,
     timing: { cacheLoadMs, extractMs, cacheSaveMs },
@@ -239,7 +243,8 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
 /**
  * The missing files in worker threads, each distinct content once (a copy takes the first one's
  * result); fills `results` and `live` (in name order, as the loop on this thread does). Returns how
- * many were extracted: 0 when the pool is not worth starting (then nothing was done).
+ * many were extracted and by how many workers: 0 and 0 when the pool is not worth starting (then
+ * nothing was done).
  */
 async function extractPooled(
   sorted: readonly InputFile[],
@@ -249,7 +254,7 @@ async function extractPooled(
   live: Map<string, FileResult>,
   opts: ReturnType<typeof fileOptions>,
   o: ExtractCorpusOptions,
-): Promise<number> {
+): Promise<{ extracted: number; workers: number }> {
   const firstOf = new Map<string, number>();
   const todo = missing.filter((i) => {
     const k = keys[i];
@@ -258,8 +263,17 @@ async function extractPooled(
     firstOf.set(k, i);
     return true;
   });
-  const size = poolSize(todo.length, o.workers ?? o.config.workers);
-  if (size === 0) return 0;
+  const workers = o.workers ?? o.config.workers;
+  // (auto: the pool is worth its start-up only for enough input; a stat is a few µs a file.)
+  let bytes = 0;
+  for (const i of workers === 'auto' ? todo : [])
+    try {
+      bytes += statSync(sorted[i]!.abs).size;
+    } catch (err) {
+      throw readFailure(sorted[i]!.name, (err as Error).message);
+    }
+  const size = poolSize(todo.length, bytes, workers);
+  if (size === 0) return { extracted: 0, workers: 0 };
   let done = sorted.length - missing.length;
   const files = todo.map((i) => {
     const f = sorted[i]!;
@@ -279,7 +293,7 @@ async function extractPooled(
     live.set(k, results[i]);
   }
   if (done < sorted.length) o.onProgress?.(sorted.length, sorted.length, sorted.at(-1)!.name);
-  return todo.length;
+  return { extracted: todo.length, workers: size };
 }
 
 /** The header pretty-printed, then `"files"` with one compact line per file. */

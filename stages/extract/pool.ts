@@ -34,19 +34,23 @@ export interface PoolFile extends WorkerJob {
   name: string;
 }
 
-/** Fewer files than this are extracted on the main thread: starting workers would cost more. */
-const MIN_FILES = 8;
+/**
+ * Less input than this (bytes) is extracted on the main thread: a worker costs its start-up and,
+ * above all, its own JIT warm-up (the first few hundred KB a fresh thread extracts run several
+ * times slower than the rest), which a small corpus does not pay back.
+ */
+const MIN_BYTES_PER_WORKER = 512 * 1024;
 const MAX_WORKERS = 8;
 /** Most files in one batch; smaller when there are few files, so every worker gets several batches. */
 const MAX_BATCH = 8;
 
 /**
- * How many workers to extract `files` files with: `workers` when it is a number (1: none), else
- * one per core up to MAX_WORKERS, fewer for few files, and none (0: the main thread) for fewer
- * than MIN_FILES files or on one core.
+ * How many workers to extract `files` files of `bytes` bytes in all with: `workers` when it is a
+ * number (1: none), else one per core up to MAX_WORKERS and one per MIN_BYTES_PER_WORKER of
+ * input; 0 (the main thread) when that is fewer than 2.
  */
-export function poolSize(files: number, workers: number | 'auto' = 'auto'): number {
-  const n = workers === 'auto' ? (files < MIN_FILES ? 0 : Math.min(availableParallelism(), MAX_WORKERS, Math.floor(files / 4))) : Math.min(workers, files);
+export function poolSize(files: number, bytes: number, workers: number | 'auto' = 'auto'): number {
+  const n = workers === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS, files, Math.floor(bytes / MIN_BYTES_PER_WORKER)) : Math.min(workers, files);
   return n >= 2 ? n : 0;
 }
 

@@ -4,6 +4,7 @@
 // thread is left running afterwards, whichever way it ended.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { StageError } from '../../src/api.js';
 import { configSchema, type ExtractConfig } from '../../stages/extract/config.js';
@@ -45,16 +46,18 @@ async function makeInputs(dir: string, copies = 3): Promise<InputFile[]> {
   return out;
 }
 
-test('how many workers: none for a handful of files or when told 1, at most one per file when told a number', () => {
-  expect(poolSize(0)).toBe(0);
-  expect(poolSize(7)).toBe(0);
-  expect(poolSize(500, 1)).toBe(0);
-  expect(poolSize(1, 4)).toBe(0);
-  expect(poolSize(3, 4)).toBe(3);
-  expect(poolSize(500, 3)).toBe(3);
-  const auto = poolSize(500);
-  expect(auto === 0 || auto >= 2).toBe(true);
-  expect(auto).toBeLessThanOrEqual(8);
+test('how many workers: none for little input or when told 1, at most one per file, one per core', () => {
+  const MB = 1024 * 1024;
+  expect(poolSize(0, 0)).toBe(0);
+  expect(poolSize(500, MB / 2)).toBe(0);
+  expect(poolSize(1, 100 * MB)).toBe(0);
+  expect(poolSize(500, 100 * MB, 1)).toBe(0);
+  expect(poolSize(1, 10, 4)).toBe(0);
+  expect(poolSize(3, 10, 4)).toBe(3);
+  expect(poolSize(500, 10, 3)).toBe(3);
+  const cores = availableParallelism();
+  expect(poolSize(500, 100 * MB)).toBe(cores < 2 ? 0 : Math.min(cores, 8));
+  expect(poolSize(2, 100 * MB)).toBe(cores < 2 ? 0 : 2);
 });
 
 test('any number of workers gives the main thread’s dataset, report and store, byte for byte, and leaves none running', async () => {
@@ -70,11 +73,13 @@ test('any number of workers gives the main thread’s dataset, report and store,
     return { res, progress, store: await readFile(join(cacheDir, store[0]!), 'utf8') };
   };
   const main = await run(1);
+  expect(main.res.workers).toBe(0);
   expect(main.res.extracted).toBe(files.length - 1); // the copy is extracted once
   expect(main.res.totals.encodings).toMatchObject({ gb18030: 1, '(empty)': 1, '(binary)': 1 });
   expect(main.res.totals.duplicates_across_files).toBeGreaterThan(0);
   for (const workers of [2, 3, 5]) {
     const pool = await run(workers);
+    expect(pool.res.workers).toBe(workers);
     expect(runningWorkers()).toBe(0);
     expect(pool.res.datasetText()).toBe(main.res.datasetText());
     expect(pool.res.reportText()).toBe(main.res.reportText());
@@ -91,13 +96,23 @@ test('any number of workers gives the main thread’s dataset, report and store,
 });
 
 test('a file that cannot be read fails the run with a message naming it, in the pool and on the main thread', async () => {
-  const dir = await temp.make('pl-extract-pool-gone-');
+  const dir = await temp.make('pl-extract-pool-unreadable-');
   const files = await makeInputs(dir, 1);
+  // Gone since it was listed (found by auto's stat of every file), or a directory (found when read).
   const gone: InputFile = { name: 'sub/gone.txt', abs: join(dir, 'in', 'sub', 'gone.txt'), hash: 'no-such-file' };
-  for (const workers of [1, 2]) {
-    const err = (await extractCorpus([...files, gone], { config, workers }).catch((e: unknown) => e)) as Error;
-    expect(err).toBeInstanceOf(StageError);
-    expect(err.message).toBe('extract: cannot read sub/gone.txt: ENOENT: no such file or directory');
+  await mkdir(join(dir, 'in', 'adir.txt'));
+  const adir: InputFile = { name: 'adir.txt', abs: join(dir, 'in', 'adir.txt'), hash: 'a-directory' };
+  const cases: Array<[InputFile, number | 'auto', string]> = [
+    [gone, 'auto', 'extract: cannot read sub/gone.txt: ENOENT: no such file or directory'],
+    [gone, 1, 'extract: cannot read sub/gone.txt: ENOENT: no such file or directory'],
+    [gone, 2, 'extract: cannot read sub/gone.txt: ENOENT: no such file or directory'],
+    [adir, 1, 'extract: cannot read adir.txt: EISDIR: illegal operation on a directory, read'],
+    [adir, 3, 'extract: cannot read adir.txt: EISDIR: illegal operation on a directory, read'],
+  ];
+  for (const [bad, workers, message] of cases) {
+    const res = await extractCorpus([...files, bad], { config, workers }).catch((e: unknown) => e);
+    expect(res).toBeInstanceOf(StageError);
+    expect((res as Error).message).toBe(message);
     expect(runningWorkers()).toBe(0);
   }
 });
