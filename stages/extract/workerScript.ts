@@ -1,21 +1,25 @@
 // The extraction workers' script (worker.ts, TypeScript) as one ES module a worker thread can load:
 // bundled by esbuild (a dependency of the package) into dist/extract-worker/ of the package, next
 // to the launcher's own builds, and rebuilt only when one of its input files changes (their paths,
-// mtimes and sizes are kept in a manifest beside it). The same way works wherever this module runs:
-// from the workspace's DAG bundle (whose modules keep their source's import.meta.url), from a
-// launcher build (`--exec`: PIPELINE_PACKAGE_ROOT names the sources) and under jest (the .ts itself).
+// mtimes and sizes are kept in a manifest beside it, checked when read: anything else is rebuilt).
+// The same way works wherever this module runs: from the workspace's DAG bundle (whose modules keep
+// their source's import.meta.url), from a launcher build (`--exec`: PIPELINE_PACKAGE_ROOT names the
+// sources) and under jest (the .ts itself).
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { writeFileAtomic } from '../../src/atomicWrite.js';
 
-interface Manifest {
-  out: string;
+const manifestSchema = z.object({
+  /** The bundle: worker-<sha256 of its content>.mjs in the manifest's folder. */
+  out: z.string(),
   /** [absolute path, mtimeMs, size] of every input of the bundle. */
-  inputs: Array<[string, number, number]>;
-}
+  inputs: z.array(z.tuple([z.string(), z.number(), z.number()])),
+});
+type Manifest = z.infer<typeof manifestSchema>;
 
 /** The worker's source and the package root it belongs to. */
 function sources(): { entry: string; root: string } {
@@ -26,10 +30,13 @@ function sources(): { entry: string; root: string } {
   return { entry: join(root, 'stages', 'extract', 'worker.ts'), root };
 }
 
-function current(manifestFile: string): string | undefined {
+/** The bundle the manifest names, if it is one of ours and no input changed since. */
+function current(dir: string, manifestFile: string): string | undefined {
   try {
-    const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
-    if (typeof m.out !== 'string' || !Array.isArray(m.inputs) || !existsSync(m.out)) return undefined;
+    const p = manifestSchema.safeParse(JSON.parse(readFileSync(manifestFile, 'utf8')));
+    if (!p.success) return undefined;
+    const m = p.data;
+    if (dirname(m.out) !== dir || !/^worker-[0-9a-f]{16}\.mjs$/.test(basename(m.out)) || !existsSync(m.out)) return undefined;
     for (const [p, mtime, size] of m.inputs) {
       const st = statSync(p, { throwIfNoEntry: false });
       if (!st || st.mtimeMs !== mtime || st.size !== size) return undefined;
@@ -40,11 +47,12 @@ function current(manifestFile: string): string | undefined {
   }
 }
 
-async function build(): Promise<string> {
+/** The bundled worker script, built unless the manifest names a current one. */
+export async function ensureWorkerScript(): Promise<string> {
   const { entry, root } = sources();
   const dir = join(root, 'dist', 'extract-worker');
   const manifestFile = join(dir, 'manifest.json');
-  const ready = current(manifestFile);
+  const ready = current(dir, manifestFile);
   if (ready) return ready;
   const { build: esbuild } = await import('esbuild');
   const result = await esbuild({
@@ -87,7 +95,7 @@ async function build(): Promise<string> {
 let script: Promise<string> | undefined;
 /** Path of the bundled worker script (built at most once per process). */
 export function workerScript(): Promise<string> {
-  script ??= build().catch((err: unknown) => {
+  script ??= ensureWorkerScript().catch((err: unknown) => {
     script = undefined;
     throw err;
   });

@@ -3,13 +3,15 @@
 // or that the extractor throws on is a clear error naming it, abort ends the run — and no worker
 // thread is left running afterwards, whichever way it ended.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StageError } from '../../src/api.js';
 import { configSchema, type ExtractConfig } from '../../stages/extract/config.js';
 import { extractCorpus, type InputFile } from '../../stages/extract/corpus.js';
 import { poolSize, runningWorkers } from '../../stages/extract/pool.js';
+import { ensureWorkerScript } from '../../stages/extract/workerScript.js';
 import { REPO, tempDirs } from '../helpers/workspace.js';
 
 const CORPUS = join(REPO, 'Eyjafjalla_data', 'tongren');
@@ -169,4 +171,23 @@ test('abort ends the run early with `interrupted`, and no worker is left running
   expect(runningWorkers()).toBe(0);
   expect(done).toBeGreaterThan(0);
   expect(done).toBeLessThan(files.length);
+});
+
+test('the worker script is bundled once; a damaged manifest, or one naming another file, is rebuilt, never followed', async () => {
+  const out = await ensureWorkerScript();
+  expect(out).toMatch(/[\\/]dist[\\/]extract-worker[\\/]worker-[0-9a-f]{16}\.mjs$/);
+  expect(existsSync(out)).toBe(true);
+  const manifest = join(dirname(out), 'manifest.json');
+  const inputs = (JSON.parse(await readFile(manifest, 'utf8')) as { inputs: Array<[string, number, number]> }).inputs.map((i) => i[0]);
+  expect(inputs).toContain(join(REPO, 'stages', 'extract', 'worker.ts'));
+  expect(inputs).toContain(join(REPO, 'stages', 'extract', 'extractFile.ts'));
+  for (const bad of [
+    '{"out": 1',
+    JSON.stringify({ out: join(REPO, 'pipeline.ts'), inputs: [] }),
+    JSON.stringify({ out, inputs: [[join(REPO, 'stages', 'extract', 'worker.ts'), 0, 1]] }),
+  ]) {
+    await writeFile(manifest, bad);
+    expect(await ensureWorkerScript()).toBe(out);
+    expect(JSON.parse(await readFile(manifest, 'utf8'))).toMatchObject({ out, inputs: expect.arrayContaining([expect.any(Array)]) });
+  }
 });
