@@ -1,8 +1,7 @@
 // Many files → one deduplicated ShareGPT dataset and one report. Each file's result (its report
 // entry and samples) is kept by content hash in the result store (resultStore.ts), so a corpus
 // that gained one file reads that one file.
-import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import type { ExtractConfig } from './config.js';
 import { fileOptions } from './config.js';
 import type { Encoding } from './decode.js';
@@ -117,7 +116,15 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   for (let b = 0; b < onThisThread.length; b += READ_BATCH) {
     if (o.signal?.aborted) throw new Error('interrupted');
     const batch = onThisThread.slice(b, b + READ_BATCH);
-    const bufs = await Promise.all(batch.map((i) => readFile(sorted[i]!.abs).catch((err: Error) => Promise.reject(readFailure(sorted[i]!.name, err.message)))));
+    // (Read synchronously, as the workers do: fs/promises' readFile costs ~0.25 ms of CPU a file, more
+    // than extracting a small one; the thread extracts synchronously right after anyway.)
+    const bufs = batch.map((i) => {
+      try {
+        return readFileSync(sorted[i]!.abs);
+      } catch (err) {
+        throw readFailure(sorted[i]!.name, (err as Error).message);
+      }
+    });
     // attribution: model — the questions of this batch not answered yet, asked before extracting.
     const unanswered = new Set<number>();
     if (ep && answers && model) {
