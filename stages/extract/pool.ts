@@ -88,7 +88,9 @@ export async function extractInWorkers(
   o: { signal?: AbortSignal | undefined; onResult: (i: number, result: FileResult) => void },
 ): Promise<void> {
   if (files.length === 0) return;
-  const script = await workerScript();
+  const script = await workerScript().catch((err: unknown) => {
+    throw new StageError(`extract: cannot build the worker threads' script (${(err as Error).message}); extract.workers: 1 extracts without them`);
+  });
   const per = Math.max(1, Math.min(MAX_BATCH, Math.floor(files.length / (size * 8))));
   const workers: Worker[] = [];
   let onAbort: (() => void) | undefined;
