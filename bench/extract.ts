@@ -4,7 +4,9 @@
 // the stage's own work (its timing line: store load, extraction, store save, outputs) against the
 // 100 ms floor, in wall and CPU time (CPU is what a loaded machine does not inflate).
 //   node bin/pipeline.js --exec bench/extract-main.ts [--files=500] [--reps=5]
-//     [--throughput-only | --cli | --watch | --in-process] [--python] [--pieces=1] [--dedup]
+//     [--throughput-only | --cli | --watch | --in-process | --wall] [--python] [--pieces=1] [--dedup]
+// --wall: the stage's whole job, wall clock, cold, in fresh processes, with and without its worker
+// pool, against the old script's whole job in Python (bench/extractWall.ts; --pieces=1,40 by default).
 // --python: the old algorithm also in Python (bench/extract_old.py, the old script's language) on the same
 // files, one Python rep after each pair of TS reps.
 // --pieces=K: each file is K bundled pieces (~2 KB each) instead of one, for files the size of real
@@ -12,58 +14,23 @@
 // --dedup: every side also deduplicates samples across files, inside the timed loop (the stage
 // does, corpus.ts; so did the old script, a sha256 of each sample's JSON): the whole job's cost.
 // Generated corpora live under os.tmpdir() and are removed afterwards.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { StageContext } from '../src/api.js';
 import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { extractFile } from '../stages/extract/extractFile.js';
 import { stage } from '../stages/extract/stage.js';
 import { oldDedup, oldExtract } from './oldExtract.js';
 import { makeCorpus } from './extractCorpus.js';
-import { writeHashing } from '../src/writeHashing.js';
+import { benchStageCtx } from './lib/stageCtx.js';
+import { wallBench } from './extractWall.js';
 
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
 
 const stageLog: string[] = [];
-
-function fakeCtx(ws: string, deps: Array<{ path: string; hash: string }>, config: unknown): StageContext {
-  const noop = () => undefined;
-  const outPath = (rel: string) => {
-    // The engine guarantees the parent directories of an out exist.
-    const p = join(ws, 'staging', rel);
-    mkdirSync(dirname(p), { recursive: true });
-    return p;
-  };
-  return {
-    name: 'extract',
-    workspace: ws,
-    key: 'bench',
-    shortKey: 'bench',
-    param: <T>() => config as T,
-    params: { get: () => undefined as never, all: {} },
-    out: outPath,
-    writeOut: async (rel, data) => writeHashing(outPath(rel), data).hash,
-    outs: [],
-    stagingDir: join(ws, 'staging'),
-    stageCacheDir: join(ws, 'stage-cache'),
-    deps,
-    gpus: [],
-    env: {},
-    signal: new AbortController().signal,
-    log: (line: string) => void stageLog.push(line),
-    warn: (line: string) => void stageLog.push(`warning: ${line}`),
-    progress: noop,
-    exec: () => Promise.reject(new Error('not in bench')),
-    spawn: () => {
-      throw new Error('not in bench');
-    },
-    hashFile: () => Promise.reject(new Error('not in bench')),
-  };
-}
 
 /** A temp workspace using this repo's DAG and pipeline.yaml, with an N-file corpus. */
 async function cliWorkspace(files: number): Promise<string> {
@@ -226,6 +193,10 @@ export async function bench(args: string[]): Promise<void> {
     report(files, cli, watch);
     return;
   }
+  if (only('--wall')) {
+    await wallBench(args);
+    return;
+  }
   if (only('--in-process')) {
     await throughput(files, ['--incremental-only']);
     return;
@@ -384,17 +355,17 @@ async function throughput(files: number, args: string[]): Promise<void> {
     const deps = names.map((n, i) => ({ path: `${inputRel}/${n}`, hash: createHash('sha256').update(bufs[i]!).digest('hex') }));
     await mkdir(join(ws, 'stage-cache'), { recursive: true });
     let t0 = performance.now();
-    await stage.run(fakeCtx(ws, deps, config));
+    await stage.run(benchStageCtx(ws, deps, config, stageLog));
     const cold = (performance.now() - t0) / 1000;
     const extra = `${inputRel}/zz_new.txt`;
     const body = '博士问：“新的一篇怎么样？”\n艾雅法拉说：“新的一篇也写得很好哦，前辈。”\n';
     await writeFile(join(ws, extra), body);
     const deps2 = [...deps, { path: extra, hash: createHash('sha256').update(body).digest('hex') }];
     t0 = performance.now();
-    await stage.run(fakeCtx(ws, deps2, config));
+    await stage.run(benchStageCtx(ws, deps2, config, stageLog));
     const warm = (performance.now() - t0) / 1000;
     t0 = performance.now();
-    await stage.run(fakeCtx(ws, deps2, config));
+    await stage.run(benchStageCtx(ws, deps2, config, stageLog));
     const again = (performance.now() - t0) / 1000;
     const timings = stageLog.filter((l) => l.includes('extract: timing')).map((l) => l.replace('extract: timing ', ''));
     console.log(`extract: stage timings (cold, added one, unchanged):\n  ${timings.join('\n  ')}`);

@@ -6,6 +6,11 @@
 #   python3 bench/extract_old.py DIR [--reps N] [--dedup]   → one JSON line {files, bytes, cpu_s, samples}
 #   python3 bench/extract_old.py DIR --samples    → one JSON line per file {file, samples}, for the
 #                                                  test that holds this port equal to the TS one
+#   python3 bench/extract_old.py DIR --job OUT    → the old script's whole job once, as the user waited
+#                                                  for it: list and read the files, extract, dedup
+#                                                  (sha256 of each sample's JSON), write OUT (JSON,
+#                                                  indent 2); one JSON line {files, bytes, wall_s,
+#                                                  cpu_s, rss_mb, samples} (wall from the start of main)
 # The timed loop does what the bench's TS side does, file by file: extract, count the samples
 # (no dedup across files: neither the new extractor's nor the TS port's timed loop does one), or
 # with --dedup, as the old script did and the bench's TS sides then do too: a sha256 of each
@@ -14,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import sys
 import time
 
@@ -119,8 +125,33 @@ def old_extract(data, min_chars=12, max_turns=6, max_human=360, max_gpt=420):
     return samples
 
 
+def job(d, out):
+    t0, c0 = time.perf_counter(), time.process_time()
+    names = sorted(n for n in os.listdir(d) if n.endswith('.txt'))
+    total = 0
+    samples, seen = [], set()
+    for name in names:
+        with open(os.path.join(d, name), 'rb') as f:
+            b = f.read()
+        total += len(b)
+        for s in old_extract(b):
+            h = hashlib.sha256(json.dumps(s, ensure_ascii=False).encode()).hexdigest()
+            if h not in seen:
+                seen.add(h)
+                samples.append(s)
+    with open(out, 'w', encoding='utf-8') as f:
+        json.dump(samples, f, ensure_ascii=False, indent=2)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({'files': len(names), 'bytes': total, 'wall_s': wall, 'cpu_s': cpu, 'rss_mb': rss, 'samples': len(samples)}))
+
+
 def main():
     args = sys.argv[1:]
+    if '--job' in args:
+        k = args.index('--job')
+        job(args[0], args[k + 1])
+        return
     reps = 3
     if '--reps' in args:
         k = args.index('--reps')

@@ -115,6 +115,11 @@ export const configSchema = z
       .strict()
       .nullable()
       .default(null),
+    /**
+     * Worker threads that extract files in parallel: `auto` (one per core, none for a handful of
+     * files), or a number (1: all on the main thread). Outputs do not depend on it.
+     */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
     /** Her names and aliases. */
     persona: characterSchema.prefault({ names: ['艾雅法拉', '阿黛尔', '小羊', '艾雅'], pronoun: '她' }),
     /** The Doctor's names; a first-person narrator (我) is also the Doctor. */

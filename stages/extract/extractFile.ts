@@ -7,7 +7,7 @@ import { decodeBytes, type Encoding } from './decode.js';
 import { discoverNames, type Discovered } from './discover.js';
 import { buildNameIndex, type NameIndex } from './names.js';
 import { normalizeText } from './normalize.js';
-import { questionFor, type ModelOracle } from './model.js';
+import { questionFor, type ModelOracle } from './question.js';
 import { checkParagraph, mayTrip } from './nsfw.js';
 import { buildRuns, buildSamples, emptyDrops, type SampleDrops, type Turn } from './samples.js';
 import { segmentText } from './segment.js';

@@ -84,7 +84,7 @@ export const stage = defineStage({
     const ms = (x: number) => Math.round(x);
     ctx.log(
       `extract: timing ${ms(performance.now() - t0)} ms wall, ${ms((cpu.user + cpu.system) / 1000)} ms CPU: cache load ${ms(res.timing.cacheLoadMs)} ms, ` +
-        `extract ${ms(res.timing.extractMs)} ms, cache save ${ms(res.timing.cacheSaveMs)} ms, outputs ${ms(performance.now() - t1)} ms`,
+        `extract ${ms(res.timing.extractMs)} ms${res.workers ? ` (${res.workers} worker threads)` : ''}, cache save ${ms(res.timing.cacheSaveMs)} ms, outputs ${ms(performance.now() - t1)} ms`,
     );
   },
 });

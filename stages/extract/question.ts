@@ -1,0 +1,65 @@
+// The question asked of the model about one open line (`extract.attribution: model`): a window of
+// the text around it, the line, and the characters who may say it. Pure (no I/O, no packages), so
+// that extractFile and the extraction workers do not load what asking an endpoint needs (model.ts).
+import { createHash } from 'node:crypto';
+import type { NameIndex } from './names.js';
+import type { SpeakerId, Utterance } from './types.js';
+
+/** Bumped whenever the question changes: cached answers to another question are not reused. */
+export const PROMPT_VERSION = 1;
+/** Lines of the text before and after the line asked about that go into the question. */
+const LINES_BEFORE = 8;
+const LINES_AFTER = 3;
+export const NOBODY = '不确定';
+
+export interface ModelQuestion {
+  key: string;
+  messages: Array<{ role: 'system' | 'user'; content: string }>;
+  /** The names offered, each with whom it means. */
+  candidates: ReadonlyMap<string, SpeakerId>;
+}
+
+/** What analyzeText asks for each open line: the model's label, if one is known (else undefined). */
+export interface ModelOracle {
+  /** The model's identity (part of every question's key). */
+  readonly model: string;
+  ask(q: ModelQuestion): SpeakerId | null | undefined;
+}
+
+const SYSTEM = `你是小说对白的标注员。给你一段小说原文和其中的一句台词，判断这句台词是谁说的。只能从给出的候选人里选；看不出来就选“${NOBODY}”。只输出 JSON：{"speaker": "候选人名字"}`;
+
+/** The question for one open line of a file (normalized text split in lines, its content hash). */
+export function questionFor(
+  lines: readonly string[],
+  textHash: string,
+  u: Utterance,
+  names: NameIndex,
+  model: string,
+  labelOf: (id: SpeakerId) => string,
+): ModelQuestion {
+  const lo = Math.max(0, u.line - 1 - LINES_BEFORE);
+  const hi = Math.min(lines.length, u.line + LINES_AFTER);
+  const window = lines.slice(lo, hi).join('\n');
+  const candidates = new Map<string, SpeakerId>();
+  const add = (id: SpeakerId) => {
+    if (id === 'other:?') return;
+    candidates.set(labelOf(id), id);
+  };
+  add('persona');
+  add('doctor');
+  for (const r of names.referents(window)) if (r.ref !== '她' && r.ref !== '他' && r.ref !== '我' && r.ref !== '某她' && r.ref !== '某他') add(r.ref);
+  const names_ = [...candidates.keys()];
+  const user = `原文：\n${window}\n\n台词：“${u.text}”\n候选人：${[...names_, NOBODY].join('、')}`;
+  const key = createHash('sha256')
+    .update(JSON.stringify([textHash, window, u.text, names_, PROMPT_VERSION, model]))
+    .digest('hex')
+    .slice(0, 32);
+  return {
+    key,
+    messages: [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: user },
+    ],
+    candidates,
+  };
+}
