@@ -15,4 +15,27 @@ describe('speech-tag grammar', () => {
     // (The adverbial itself still goes: 可 before another name is "but".)
     expect(who(['可阿米娅还是摇了摇头，“不行。”'])).toEqual(['other:阿米娅']);
   });
+
+  test('a denied speech verb after a quote is no tag, nor a beat (没有回答, 不说话)', () => {
+    const t = ['博士和艾雅法拉走在走廊上。', '“您的声音原来是这样的。”', '“哪样？”博士问。', '“比我想的温和。”博士没有回答，只是放慢了步子。'];
+    expect(who(t).at(-1)).not.toBe('doctor');
+    // (The same tag, not denied, is one.)
+    expect(who([...t.slice(0, 3), '“比我想的温和。”博士回答。']).at(-1)).toBe('doctor');
+  });
+  test('a tag that runs on into the next quote speaks for the quote before only in its first clause', () => {
+    // 说 in the first clause: both quotes are 阿米娅's.
+    expect(who(['“走吧。”阿米娅说，“要迟到了。”'])).toEqual(['other:阿米娅', 'other:阿米娅']);
+    // 说 only later, after a beat: it introduces the second quote, and says nothing of the first.
+    // (The first quote may still be hers by the paragraph: not by the tag.)
+    const later = analyzeText(['博士和凯尔希在说话。', '“椅子坏了。”阿米娅没忍住，笑出了声，又小声说“对不起。”'].join('\n\n'), opts).segmented.utterances;
+    expect(later.map((u) => u.rule)).toEqual(['paragraph', 'intro']);
+    const first = analyzeText('“走吧。”阿米娅说，“要迟到了。”', opts).segmented.utterances;
+    expect(first.map((u) => u.rule)).toEqual(['tag', 'intro']);
+  });
+  test('a descriptive noun as the object after a named character is someone else; as a subject it may be the same one', () => {
+    const obj = ['艾雅法拉和博士走进商店。', '可露希尔抬起头，看见是羊角少女，“要几颗？”', '羊角少女红着脸，“……六颗。”'];
+    expect(who(obj)).toEqual(['other:可露希尔', 'persona']);
+    const subj = ['博士找到艾雅法拉的时候，少女正埋在地图里。', '“前辈？”少女抬起头。'];
+    expect(who(subj)).toEqual(['persona']);
+  });
 });
