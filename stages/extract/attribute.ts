@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, deniesSpeech, selfNamed, tagSays, voiceIn } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, selfNamed, tagSays, voiceIn } from './cues.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -231,7 +231,7 @@ function attributeScene(
         // Whom a line calls by name is salient after it too (`“伊芙利特，…”小女孩撇了撇嘴`).
         // (Read by the narration after it in the paragraph; the paragraph's speaker resets it after.)
         const t = utts[s.utt]!.text;
-        if (k + 1 < segs.length && names.containsAny(t)) for (const id of vocativesIn(t, names)) state[names.pronounOf(id)].add(id);
+        if (k + 1 < segs.length && names.containsAny(t)) for (const id of calledBeforeBeat(t, segs[k + 1]!, names)) state[names.pronounOf(id)].add(id);
       }
     }
     if (speechIdx.length === 0) {

@@ -2,9 +2,10 @@
 // a line in which the speaker names themselves (`我叫艾雅法拉。`), and a pronoun tag between two
 // parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker; someone's voice
 // heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
+import { vocativesIn } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex } from './names.js';
-import { lastNonSpace, type Sentence } from './narration.js';
+import { lastNonSpace, nextClauseSep, type Sentence } from './narration.js';
 import type { Segment, SpeakerId } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
@@ -145,4 +146,22 @@ export function tagSays(s: Sentence, leadsIntoQuote: boolean): boolean {
     return true;
   }
   return false;
+}
+
+const NO_ONE: readonly SpeakerId[] = [];
+
+/**
+ * Whom a line calls by name, as salient for the narration right after it: a beat there is
+ * theirs (`“伊芙利特，…”小女孩撇了撇嘴`), but not a speech tag, whose subject is the one who
+ * called them (`“艾雅法拉，你在这儿。”那女孩压低声音说`).
+ */
+export function calledBeforeBeat(line: string, next: Segment, names: NameIndex): Iterable<SpeakerId> {
+  if (next.kind === 'narr') {
+    const t = next.text;
+    let from = 0;
+    while (from < t.length && nextClauseSep(t, from) === from) from++;
+    const clause = t.slice(from, Math.min(nextClauseSep(t, from), t.length));
+    if (SPEECH_VERB_RE.test(clause)) return NO_ONE;
+  }
+  return vocativesIn(line, names);
 }

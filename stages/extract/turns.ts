@@ -180,7 +180,8 @@ export function fillByReply(v: SceneView): void {
   for (let i = 1; i < units.length; i++) {
     const unit = units[i]!;
     const prev = units[i - 1]!;
-    if (unit.speaker || !unit.bare || !prev.speaker || unit.para - prev.para !== 1) continue;
+    // (Who said the line before need not be known: a line calling X by name is not X's own.)
+    if (unit.speaker || !unit.bare || unit.para - prev.para !== 1) continue;
     const last = prev.utts.at(-1)!;
     const to = new Set<SpeakerId>(v.vocatives(last.text));
     const intro = prev.intros?.at(-1);
@@ -194,7 +195,7 @@ export function fillByReply(v: SceneView): void {
       else if (named.has('doctor') !== named.has('persona') && !v.vocatives(last.text).has(named.has('doctor') ? 'doctor' : 'persona'))
         to.add(named.has('doctor') ? 'persona' : 'doctor');
     }
-    to.delete(prev.speaker);
+    if (prev.speaker) to.delete(prev.speaker);
     if (to.size !== 1) continue;
     const id = to.values().next().value!;
     if (id === 'other:?' || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;

@@ -1,7 +1,9 @@
 // Finding her lines and keeping them in samples (#15): speech-tag grammar and the scene passes,
 // each piece on its own, on snippets written for these tests.
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
+import { vocativesIn } from '../../stages/extract/address.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
+import { buildNameIndex } from '../../stages/extract/names.js';
 
 const opts = fileOptions(configSchema.parse(undefined));
 /** The speaker (or kind) of every quote, '?' when open. */
@@ -37,5 +39,28 @@ describe('speech-tag grammar', () => {
     expect(who(obj)).toEqual(['other:可露希尔', 'persona']);
     const subj = ['博士找到艾雅法拉的时候，少女正埋在地图里。', '“前辈？”少女抬起头。'];
     expect(who(subj)).toEqual(['persona']);
+  });
+});
+
+describe('whom a line calls', () => {
+  const names = buildNameIndex(opts.persona, opts.doctor, opts.others);
+  test('her full name is a vocative although a shorter alias (艾雅) starts it', () => {
+    expect([...vocativesIn('艾雅法拉？你那边断了。', names)]).toEqual(['persona']);
+    expect([...vocativesIn('艾雅，过来。', names)]).toEqual(['persona']);
+    // (A name inside a phrase is no vocative.)
+    expect([...vocativesIn('艾雅法拉的仪器坏了。', names)]).toEqual([]);
+  });
+  test('the bare line after one that calls someone by name is theirs, even when who called is not known', () => {
+    const t = ['阿米娅、凯尔希和艾雅法拉在会议室里。', '“艾雅法拉，你的报告呢？”', '“在、在这里。”'];
+    expect(who(t)).toEqual(['?', 'persona']);
+    // Not when the line after calls that one too (it is someone else speaking to them).
+    expect(who([...t.slice(0, 2), '“艾雅法拉，快拿出来。”'])).toEqual(['?', '?']);
+  });
+  test('a speech tag right after a line that calls someone is not about the one called', () => {
+    const t = ['这时，一个干员从书架后面探出头来。那是芙蓉，手里抱着书。', '“艾雅法拉，原来你在这儿。”那女孩压低声音说。'];
+    expect(who(t)).toEqual(['other:芙蓉']);
+    // A beat there (no speech verb) is the one called: the line is someone else's.
+    const beat = ['芙蓉和艾雅法拉在书架边。', '“艾雅法拉，你看。”那女孩红了脸。'];
+    expect(who(beat)).not.toEqual(['persona']);
   });
 });
