@@ -29,7 +29,7 @@ const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Stands for a character named only by a descriptive noun (never a speaker). */
 const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
-const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
+const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?(?:[^，,。！？、“”\s的]{1,6}的)?$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
 /** How far into its clause a descriptive noun may stand and still be its subject (`羊角少女`, `那个女孩`). */
 const MAX_EPITHET_LEAD = 3;
@@ -123,7 +123,7 @@ function attributeScene(
     const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
       let id: SpeakerId | null;
       if (ref === '我') id = narrator;
-      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 3), abs))) {
+      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 10), abs))) {
         // `一个少女…`: someone new, not surely anyone: resolves to no one and makes the pronoun
         // ambiguous from here on.
         id = null;

@@ -348,7 +348,8 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       if (back.speaker !== fwd.speaker) {
         if (span % 2 === 1) id = back.dist % 2 === 0 ? back.speaker : fwd.speaker;
       } else if (span % 2 === 0) {
-        id = back.dist % 2 === 0 ? back.speaker : partnerOf(back.speaker);
+        // (The partner: the other one of the two about, else the one the anchor was talking with.)
+        id = back.dist % 2 === 0 ? back.speaker : pair ? partnerOf(back.speaker) : conversationPartner(v, back, i, -1);
       }
     } else {
       const a = back ?? fwd;

@@ -42,6 +42,32 @@ describe('speech-tag grammar', () => {
   });
 });
 
+describe('turn-taking between two agreeing anchors', () => {
+  test('a bare line between two lines of hers is the one she was talking with, read from the conversation when who is about does not say', () => {
+    // (凯尔希 is named in the scene, so who is about says nothing; the conversation says the Doctor.)
+    const t = ['凯尔希把报告留在桌上就走了。', '博士问：“这是什么？”', '艾雅法拉答：“火山灰。”', '“哪里来的？”', '“样本袋里漏出来的。”艾雅法拉说。'];
+    expect(who(t)).toEqual(['doctor', 'persona', 'doctor', 'persona']);
+    // Someone else named between the anchor and the line: no partner, no fill.
+    const third = [
+      '凯尔希把报告留在桌上就走了。',
+      '博士问：“这是什么？”',
+      '艾雅法拉答：“火山灰。”阿米娅探头看了看。',
+      '“哪里来的？”',
+      '“样本袋里漏出来的。”艾雅法拉说。',
+    ];
+    expect(who(third)[2]).toBe('?');
+  });
+});
+
+describe('someone introduced', () => {
+  test('一个 + a modifier + a descriptive noun is someone new, not the woman last meant', () => {
+    const t = ['艾雅法拉蹲在花盆前。', '一个红发的女孩从架子后面钻出来。', '“谁在这里种东西？”红发的女孩说。'];
+    expect(who(t)).not.toEqual(['persona']);
+    // (Without 一个 the descriptive noun is read as the one salient: her.)
+    expect(who(['艾雅法拉蹲在花盆前。', '“长得真快。”羊角少女说。'])).toEqual(['persona']);
+  });
+});
+
 describe('whom a line calls', () => {
   const names = buildNameIndex(opts.persona, opts.doctor, opts.others);
   test('her full name is a vocative although a shorter alias (艾雅) starts it', () => {
