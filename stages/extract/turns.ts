@@ -353,7 +353,8 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       }
     } else {
       const a = back ?? fwd;
-      if (a && a.dist <= (a === back ? MAX_ONE_SIDED : MAX_ONE_SIDED_AHEAD)) {
+      // (Back from an anchor ahead, further than the line it answers only where the two about are known.)
+      if (a && a.dist <= (a === back || pair ? MAX_ONE_SIDED : MAX_ONE_SIDED_AHEAD)) {
         const partner = pair ? partnerOf(a.speaker) : conversationPartner(v, a, i, a === back ? -1 : 1);
         if (partner) id = a.dist % 2 === 0 ? a.speaker : partner;
       }

@@ -59,6 +59,24 @@ describe('turn-taking between two agreeing anchors', () => {
   });
 });
 
+describe('turn-taking back from an anchor after the bare lines', () => {
+  const lines = ['“明天还去吗？”', '“去。”', '“几点？”', '“六点。”', '“我送你。”', '“好。”艾雅法拉点点头。'];
+  test('where only her and the Doctor are about, it reaches back as far as forward', () => {
+    expect(who(['夜里的甲板上只有博士和艾雅法拉两个人。', '远处有灯光闪过。', ...lines])).toEqual([
+      'doctor',
+      'persona',
+      'doctor',
+      'persona',
+      'doctor',
+      'persona',
+    ]);
+  });
+  test('where who is about is not known, only the line right before the anchor', () => {
+    const t = ['凯尔希和阿米娅刚走，博士和艾雅法拉还在甲板上。', ...lines];
+    expect(who(t)).toEqual(['?', '?', '?', '?', 'doctor', 'persona']);
+  });
+});
+
 describe('someone introduced', () => {
   test('一个 + a modifier + a descriptive noun is someone new, not the woman last meant', () => {
     const t = ['艾雅法拉蹲在花盆前。', '一个红发的女孩从架子后面钻出来。', '“谁在这里种东西？”红发的女孩说。'];
