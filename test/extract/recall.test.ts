@@ -24,8 +24,11 @@ describe('turn-taking with the partner read from the conversation', () => {
     expect(who(t).at(-1)).toBe('?');
   });
   test('an anchor after the bare lines answered by the next one: the line right before it is that next speaker’s, no further', () => {
-    const t = ['芙蓉和艾雅法拉在实验室。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
+    // (Someone else about: who is about says nothing, the conversation only says who answered.)
+    const t = ['凯尔希把报告放下就走了。', '芙蓉和艾雅法拉留在实验室。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
     expect(who(t)).toEqual(['?', 'persona', 'other:芙蓉', 'persona']);
+    // Only those two about: the alternation reaches back further (herLines.test).
+    expect(who(t.slice(1))).toEqual(['other:芙蓉', 'persona', 'other:芙蓉', 'persona']);
   });
   test('an anchor only after the bare lines does not say who its partner was before', () => {
     const t = ['博士把报告放下就走了，芙蓉和艾雅法拉留在实验室。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
@@ -62,9 +65,10 @@ describe("evidence in the line's own words", () => {
     // 前辈 talked about, not called: no evidence.
     expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('?');
   });
-  test('turn-taking from an anchor after the bare lines reaches only the line right before it', () => {
-    const t = ['博士和艾雅法拉在观测站。', '“今天风很大。”', '“仪器没问题吧？”', '“还好。”', '艾雅法拉说：“前辈，数据都存好了。”'];
-    expect(who(t)).toEqual(['?', '?', 'doctor', 'persona']);
+  test('turn-taking back from an anchor after the bare lines: all the way where only two are about, not at all where a third was named and no one answers the anchor', () => {
+    const t = ['阿米娅刚出去。', '博士和艾雅法拉在观测站。', '“今天风很大。”', '“仪器没问题吧？”', '“还好。”', '艾雅法拉说：“前辈，数据都存好了。”'];
+    expect(who(t)).toEqual(['?', '?', '?', 'persona']);
+    expect(who(t.slice(1))).toEqual(['doctor', 'persona', 'doctor', 'persona']);
   });
 });
 
