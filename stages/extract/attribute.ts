@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, selfNamed, tagSays, voiceIn } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, selfNamed, tagSays, thinksOrWrites, voiceIn } from './cues.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -259,7 +259,7 @@ function attributeScene(
         }
       // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: cues.ts.)
       const voice = lastSent ? voiceIn(lastSent, names) : undefined;
-      prevNarration = { para: pi, only: voice ?? (single && only && subj?.id ? subj.id : null) };
+      prevNarration = { para: pi, only: voice ?? (single && only && subj?.id && !thinksOrWrites(segs, utts) ? subj.id : null) };
       return;
     }
 

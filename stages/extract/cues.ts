@@ -6,7 +6,7 @@ import { vocativesIn } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex } from './names.js';
 import { lastNonSpace, nextClauseSep, type Sentence } from './narration.js';
-import type { Segment, SpeakerId } from './types.js';
+import type { Segment, SpeakerId, Utterance } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
 const SELF_NAMED_G = /(?:^|[，,。！!…～~—\s])我(?:叫|是|就是|名叫)([^，,。！!？?…～~—\s]{1,8}?)(?=[，,。！!…～~]|$)/g;
@@ -164,4 +164,14 @@ export function calledBeforeBeat(line: string, next: Segment, names: NameIndex):
     if (SPEECH_VERB_RE.test(clause)) return NO_ONE;
   }
   return vocativesIn(line, names);
+}
+
+/**
+ * A paragraph in which someone thinks or writes (`她心想：“…”`, `在报告里写道：“…”`) instead of
+ * speaking: the bare line after it is not said to be theirs (they did not speak; the other one
+ * often does).
+ */
+export function thinksOrWrites(segs: readonly Segment[], utts: readonly Utterance[]): boolean {
+  for (const s of segs) if (s.kind === 'quote' && (utts[s.utt]!.kind === 'thought' || utts[s.utt]!.kind === 'sign')) return true;
+  return false;
 }

@@ -77,6 +77,16 @@ describe('turn-taking back from an anchor after the bare lines', () => {
   });
 });
 
+describe('a beat paragraph before a bare line', () => {
+  test('one character acting: the bare line after it is theirs', () => {
+    expect(who(['博士和艾雅法拉在观测站。', '艾雅法拉坐直了身子。', '“前辈，有信号了。”'])).toEqual(['persona']);
+  });
+  test('one character thinking or writing instead of speaking: it says nothing of the line after', () => {
+    expect(who(['博士和艾雅法拉在观测站。', '艾雅法拉坐直了身子，心想：“又来了。”', '“是好事吗？”'])).toEqual(['thought', '?']);
+    expect(who(['博士和艾雅法拉在观测站。', '艾雅法拉在报告里写道：“九点，震颤一次。”', '“是好事吗？”'])).toEqual(['sign', '?']);
+  });
+});
+
 describe('someone introduced', () => {
   test('一个 + a modifier + a descriptive noun is someone new, not the woman last meant', () => {
     const t = ['艾雅法拉蹲在花盆前。', '一个红发的女孩从架子后面钻出来。', '“谁在这里种东西？”红发的女孩说。'];
