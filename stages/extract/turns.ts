@@ -140,12 +140,15 @@ export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefine
 }
 
 const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
-/** 前辈 ending a phrase (`谢谢前辈。`, `……，前辈。`) or opening the line (`前辈，…`): said to him, not about him. */
-const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=[，,！!？?…～~。]|$)/;
+/**
+ * 前辈 in a line at all (`谢谢前辈。`, `以为前辈这么早来…`): where no one else uses it, her word —
+ * whether said to him or of him. Not as a quoted word (‘前辈’) nor 前辈们.
+ */
+const SENPAI_USED_RE = /(?<!‘)前辈(?![’们])/;
 
 /**
  * H: her habitual way of addressing the Doctor, as evidence of who speaks wherever anyone else is
- * about: a line that calls someone 前辈 is hers, in a file where no one else uses the honorific
+ * about: a line that uses 前辈 (to him or of him) is hers, in a file where no one else uses the honorific
  * (no line of another character holds it and no line calls her by it), in a scene where no one
  * the config does not know is about (a junior of the story's own may use it too). Never against
  * the line's own words (a line calling her by name is not hers).
@@ -157,14 +160,14 @@ export function fillByHonorific(v: SceneView): boolean {
   for (const unit of v.units) {
     if (unit.speaker) continue;
     if (unit.utts.every((u) => open(u) && !u.rule?.endsWith('-unresolved'))) {
-      if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) {
+      if (unit.utts.some((u) => SENPAI_USED_RE.test(u.text))) {
         assign(unit, 'persona', 'honorific');
         filled = true;
       }
       continue;
     }
     // (A paragraph with lines of several people, or a tag that said someone: line by line.)
-    for (const u of unit.utts) if (open(u) && SENPAI_CALLED_RE.test(u.text)) [u.speaker, u.rule, filled] = ['persona', 'honorific', true];
+    for (const u of unit.utts) if (open(u) && SENPAI_USED_RE.test(u.text)) [u.speaker, u.rule, filled] = ['persona', 'honorific', true];
   }
   return filled;
 }
@@ -251,7 +254,7 @@ export function fillScene(v: SceneView): void {
  */
 export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]): void {
   for (const v of views) fillScene(v);
-  const open = (u: Utterance) => u.speaker === null && u.kind === 'speech' && u.text.includes('前辈') && SENPAI_CALLED_RE.test(u.text);
+  const open = (u: Utterance) => u.speaker === null && u.kind === 'speech' && u.text.includes('前辈') && SENPAI_USED_RE.test(u.text);
   if (!utts.some(open) || utts.some((u) => u.speaker && u.speaker !== 'persona' && u.text.includes('前辈'))) return;
   for (const v of views) {
     if (!fillByHonorific(v)) continue;

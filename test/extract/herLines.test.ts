@@ -77,6 +77,18 @@ describe('turn-taking back from an anchor after the bare lines', () => {
   });
 });
 
+describe('her honorific for the Doctor', () => {
+  test('a line using 前辈 of him, not only to him, is hers where no one else uses it', () => {
+    const t = ['博士、凯尔希和艾雅法拉在检查室。', '凯尔希说：“结果出来了。”', '“我还以为前辈这么早来，是因为结果很糟糕。”'];
+    expect(who(t)[1]).toBe('persona');
+    // Someone else uses it in the file: no evidence.
+    const shared = [...t, '* * *', '栗苗说：“艾雅法拉前辈，早。”'];
+    expect(who(shared)[1]).toBe('?');
+    // (A quoted word is no use of it.)
+    expect(who([...t.slice(0, 2), '“大家都叫他‘前辈’吗？”'])[1]).toBe('?');
+  });
+});
+
 describe('a beat paragraph before a bare line', () => {
   test('one character acting: the bare line after it is theirs', () => {
     expect(who(['博士和艾雅法拉在观测站。', '艾雅法拉坐直了身子。', '“前辈，有信号了。”'])).toEqual(['persona']);

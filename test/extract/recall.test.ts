@@ -62,8 +62,9 @@ describe("evidence in the line's own words", () => {
     // Someone the config does not know about in the scene (a junior of the story's own may say it): no evidence.
     const stranger = ['博士、青禾和艾雅法拉站在山路上。', '青禾说：“路断了。”', '青禾指着前面说：“那里也塌了。”', '“谢谢前辈。”'];
     expect(who(stranger).at(-1)).toBe('?');
-    // 前辈 talked about, not called: no evidence.
-    expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('?');
+    // 前辈 talked about, not called: her word for him all the same (herLines.test); 前辈们 is not.
+    expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('persona');
+    expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈们的报告呢？”'])[1]).toBe('?');
   });
   test('turn-taking back from an anchor after the bare lines: all the way where only two are about, not at all where a third was named and no one answers the anchor', () => {
     const t = ['阿米娅刚出去。', '博士和艾雅法拉在观测站。', '“今天风很大。”', '“仪器没问题吧？”', '“还好。”', '艾雅法拉说：“前辈，数据都存好了。”'];
