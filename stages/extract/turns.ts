@@ -193,7 +193,8 @@ export function fillByReply(v: SceneView): void {
     // (前辈 only as a vocative: `我交给前辈的报告` talks about him, not to him.)
     if (SENPAI_VOCATIVE_RE.test(last.text)) {
       // Where others use it too, 前辈 is whichever of her and the Doctor the line does not talk about.
-      const named = v.sharedHonorific ? v.named(last.text) : undefined;
+      // (Hers, it is the Doctor whoever else uses it.)
+      const named = v.sharedHonorific && prev.speaker !== 'persona' ? v.named(last.text) : undefined;
       if (!named) to.add('doctor');
       else if (named.has('doctor') !== named.has('persona') && !v.vocatives(last.text).has(named.has('doctor') ? 'doctor' : 'persona'))
         to.add(named.has('doctor') ? 'persona' : 'doctor');

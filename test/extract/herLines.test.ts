@@ -89,6 +89,17 @@ describe('her honorific for the Doctor', () => {
   });
 });
 
+describe('the answer to her 前辈', () => {
+  test('a bare line right after a line of hers calling 前辈 is the Doctor’s, even where someone else uses 前辈 too', () => {
+    const t = ['阿米娅说：“前辈，名单上有我吗？”', '博士点点头。', '艾雅法拉凑过来：“前辈，那我的仪器呢？”', '“我让后勤装车了。”'];
+    expect(who(t)).toEqual(['other:阿米娅', 'persona', 'doctor']);
+    // A line of 阿米娅's calling 前辈 says nothing of who answers (it may be her or the Doctor she calls so).
+    const his = ['博士、阿米娅和艾雅法拉在仓库里。', '艾雅法拉说：“前辈，早。”', '阿米娅问：“前辈，那我的仪器呢？”', '“我让后勤装车了。”'];
+    const line = analyzeText(his.join('\n\n'), opts).segmented.utterances[2]!;
+    expect(line.rule).not.toBe('reply');
+  });
+});
+
 describe('a beat paragraph before a bare line', () => {
   test('one character acting: the bare line after it is theirs', () => {
     expect(who(['博士和艾雅法拉在观测站。', '艾雅法拉坐直了身子。', '“前辈，有信号了。”'])).toEqual(['persona']);
