@@ -2,6 +2,7 @@
 // (`——收到。`), a line led by a bracketed name (`【阿米娅】收到。`), and a chat header
 // `【名字】18:02` whose message is on the lines below it. Each is recognised only where the file
 // uses it as a format (several such lines), so a stray dash or bracket in prose stays prose.
+import { isSpace } from './chars.js';
 import type { NameIndex } from './names.js';
 
 /** `——text`: a dialogue line led by a dash (two or more dash characters), no quote marks in it. */
@@ -30,24 +31,38 @@ export interface LineFormats {
 /** What the file uses (one pass over its lines; lines over 400 characters are prose). */
 export function scanLineFormats(lines: readonly string[]): LineFormats {
   let dashes = 0;
+  // (Dialogue comes in exchanges: some dash line must follow another, blank lines aside.)
+  let exchange = false;
+  let prevDash = false;
   const bracketNames = new Map<string, number>();
   const headerNames = new Map<string, number>();
   for (const raw of lines) {
+    // (Most lines are prose: only one led by a dash or a bracket is trimmed and matched.)
+    let a = 0;
+    while (a < raw.length && isSpace(raw.charCodeAt(a))) a++;
+    if (a === raw.length) continue;
+    const c = raw.charCodeAt(a);
+    const lead = c === 0x2014 || c === 0x2015 || c === 0x2500;
+    if (!lead && c !== 0x3010 && c !== 0x5b && c !== 0xff3b) {
+      prevDash = false;
+      continue;
+    }
     const l = raw.trim();
-    if (l.length < 3 || l.length > 400) continue;
-    const c = l.charCodeAt(0);
-    if (c === 0x2014 || c === 0x2015 || c === 0x2500) {
-      if (DASH_LINE_RE.test(l) && !l.includes('“')) dashes++;
-    } else if (c === 0x3010 || c === 0x5b || c === 0xff3b) {
-      const h = BRACKET_HEADER_RE.exec(l);
-      if (h) headerNames.set(h[1]!, (headerNames.get(h[1]!) ?? 0) + 1);
-      else {
-        const m = BRACKET_LINE_RE.exec(l);
-        if (m && m[2]) bracketNames.set(m[1]!, (bracketNames.get(m[1]!) ?? 0) + 1);
-      }
+    const dash = lead && l.length <= 400 && DASH_LINE_RE.test(l) && !l.includes('“');
+    if (dash) {
+      dashes++;
+      if (prevDash) exchange = true;
+    }
+    prevDash = dash;
+    if (lead || l.length < 3 || l.length > 400) continue;
+    const h = BRACKET_HEADER_RE.exec(l);
+    if (h) headerNames.set(h[1]!, (headerNames.get(h[1]!) ?? 0) + 1);
+    else {
+      const m = BRACKET_LINE_RE.exec(l);
+      if (m && m[2]) bracketNames.set(m[1]!, (bracketNames.get(m[1]!) ?? 0) + 1);
     }
   }
-  return { dash: dashes >= MIN_LINES, bracketNames, headerNames };
+  return { dash: dashes >= MIN_LINES && exchange, bracketNames, headerNames };
 }
 
 /** The spoken text of a dash-led line, in a file that writes dialogue so. */

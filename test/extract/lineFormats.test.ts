@@ -20,6 +20,10 @@ describe('dash-led radio lines', () => {
     const prose = ['那天下午的事，她后来想了很久。', '——直到天黑，也没有人回来。', '“前辈，我回来了。”'].join('\n');
     expect(utts(prose).map((x) => x.text)).toEqual(['前辈，我回来了。']);
   });
+  test('dash-led asides that never follow one another stay narration, however many', () => {
+    const prose = ['她后来想了很久。', '——直到天黑。', '“前辈，我回来了。”', '——那是后话了。', '“欢迎回来。”', '——她没有再提起。'].join('\n');
+    expect(utts(prose).map((x) => x.text)).toEqual(['前辈，我回来了。', '欢迎回来。']);
+  });
   test('a dash line holding a quote is prose', () => {
     const t = ['——前辈，到了。', '——收到。', '——她说：“再等一下。”', '——好。'].join('\n');
     expect(utts(t).map((x) => x.text)).toEqual(['前辈，到了。', '收到。', '再等一下。', '好。']);
