@@ -1,7 +1,9 @@
 // Evidence of who speaks read from the words themselves, and from a tag that bridges two quotes:
 // a line in which the speaker names themselves (`我叫艾雅法拉。`), and a pronoun tag between two
 // parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker; someone's voice
-// heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
+// heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`); whether a tag
+// says its subject spoke (not `没有回答`); whom a line calls, for the beat after it; a paragraph
+// in which someone thinks or writes instead of speaking.
 import { vocativesIn } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex } from './names.js';
@@ -121,12 +123,6 @@ const SPEECH_VERB_G = new RegExp(SPEECH_VERB_RE.source, 'g');
 /** Right before a speech verb: it is denied (`没有回答`, `不说话`, `并未开口`). */
 const NEGATED_RE = /(?:没有?|不|未|别|没再|不再)$/;
 
-/**
- * Whether a tag sentence after a quote says its subject spoke: a speech verb that is not denied
- * (`”博士没有回答。` is no tag), and, where the sentence runs on into the next quote
- * (`leadsIntoQuote`: it does not end, a quote follows), one in its first clause — a verb later
- * on introduces that next quote (`”她笑出了声，又小声说“…”`), not the one before.
- */
 /** Whether a sentence denies that its subject spoke (`博士没有回答`, `她没说话`): no beat of a speaker. */
 export function deniesSpeech(s: Sentence): boolean {
   const text = s.src.slice(s.start, s.end);
@@ -136,6 +132,12 @@ export function deniesSpeech(s: Sentence): boolean {
   return /没(?:有)?(?:吭声|作声|出声|开口|说话)/.test(text);
 }
 
+/**
+ * Whether a tag sentence after a quote says its subject spoke: a speech verb that is not denied
+ * (`”博士没有回答。` is no tag), and, where the sentence runs on into the next quote
+ * (`leadsIntoQuote`: it does not end, a quote follows), one in its first clause — a verb later
+ * on introduces that next quote (`”她笑出了声，又小声说“…”`), not the one before.
+ */
 export function tagSays(s: Sentence, leadsIntoQuote: boolean): boolean {
   const end = leadsIntoQuote ? (s.clauses.find((c) => lastNonSpace(c.src, c.start, c.end) >= c.start)?.end ?? s.end) : s.end;
   const text = s.src.slice(s.start, end);
