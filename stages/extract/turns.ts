@@ -47,6 +47,8 @@ const AHEAD = 2;
 const MAX_BETWEEN = 12;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
 const MAX_ONE_SIDED = 6;
+/** Longest reach from one anchor in a scene where a third person has spoken before (they may cut in again). */
+const MAX_ONE_SIDED_THIRD = 2;
 /**
  * Longest reach back from an anchor with no other one before it: the line right before it (which
  * it answers). Further back, who spoke before the anchor's line is a guess (measured on gold2/tune).
@@ -339,6 +341,28 @@ export function conversationPartner(v: SceneView, a: Anchor, line: number, dir: 
 export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> = pairsByParagraph(v)): void {
   const { units } = v;
   const decided: Array<SpeakerId | null> = [];
+  // Where each speaker first spoke in the scene (unit index): a third one who spoke earlier may cut in again.
+  const firstSpoke = new Map<SpeakerId, number>();
+  units.forEach((u, i) => {
+    if (u.speaker && u.speaker !== SOMEONE && !firstSpoke.has(u.speaker)) firstSpoke.set(u.speaker, i);
+  });
+  // Someone other than the two spoke before, and not within the run itself (from its root anchor on).
+  const thirdSpoke = (i: number, root: number, a: SpeakerId, b: SpeakerId) => {
+    for (const [id, at] of firstSpoke) {
+      if (at >= i || id === a || id === b) continue;
+      let inRun = false;
+      for (let j = root; j < i && !inRun; j++) inRun = units[j]!.speaker === id;
+      if (!inRun) return true;
+    }
+    return false;
+  };
+  // How far the line is from the anchor of the run's own evidence (its root), read back through
+  // the lines turn-taking filled.
+  const rootOf = (a: Anchor) => {
+    let j = a.index;
+    while (j > 0 && units[j]!.utts[0]!.rule === 'turn-taking' && units[j - 1]!.para === units[j]!.para - 1) j--;
+    return j;
+  };
   units.forEach((unit, i) => {
     decided[i] = null;
     if (unit.speaker || !unit.bare) return;
@@ -360,7 +384,11 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       // (Back from an anchor ahead, further than the line it answers only where the two about are known.)
       if (a && a.dist <= (a === back || pair ? MAX_ONE_SIDED : MAX_ONE_SIDED_AHEAD)) {
         const partner = pair ? partnerOf(a.speaker) : conversationPartner(v, a, i, a === back ? -1 : 1);
-        if (partner) id = a.dist % 2 === 0 ? a.speaker : partner;
+        // (Someone else has spoken in the scene: no further than two lines from an anchor of the
+        // line's own evidence, lines turn-taking filled counted as the bare lines they were.)
+        const root = a === back ? rootOf(a) : i;
+        const far = a === back ? a.dist + a.index - root : a.dist;
+        if (partner && (far <= MAX_ONE_SIDED_THIRD || !thirdSpoke(i, root, a.speaker, partner))) id = a.dist % 2 === 0 ? a.speaker : partner;
       }
     }
     if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;

@@ -110,6 +110,18 @@ describe('a beat paragraph before a bare line', () => {
   });
 });
 
+describe('turn-taking from one anchor where a third person has spoken', () => {
+  const tail = ['“前辈。”艾雅法拉说。', '“嗯？”', '“下山以后，我想喝热可可。”', '“我让后勤准备。”', '“热可可也要另算钱。”'];
+  test('only her and the Doctor ever spoke: the alternation goes on', () => {
+    expect(who(['夜里，博士和艾雅法拉守在仪器旁。', ...tail])).toEqual(['persona', 'doctor', 'persona', 'doctor', 'persona']);
+  });
+  test('someone else spoke earlier in the scene: no further than two lines from the anchor', () => {
+    const t = ['可露希尔说：“无人机还能飞四十分钟。”', '她挂断了通讯。', '很久以后，博士和艾雅法拉还守在仪器旁。', '远处一片漆黑。', ...tail];
+    // (嗯？ answers her 前辈: the Doctor's by its own evidence; two lines on from it, no further.)
+    expect(who(t)).toEqual(['other:可露希尔', 'persona', 'doctor', 'persona', 'doctor', '?']);
+  });
+});
+
 describe('someone introduced', () => {
   test('一个 + a modifier + a descriptive noun is someone new, not the woman last meant', () => {
     const t = ['艾雅法拉蹲在花盆前。', '一个红发的女孩从架子后面钻出来。', '“谁在这里种东西？”红发的女孩说。'];
