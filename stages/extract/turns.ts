@@ -341,20 +341,10 @@ export function conversationPartner(v: SceneView, a: Anchor, line: number, dir: 
 export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> = pairsByParagraph(v)): void {
   const { units } = v;
   const decided: Array<SpeakerId | null> = [];
-  // Where each speaker first spoke in the scene (unit index): a third one who spoke earlier may cut in again.
-  const firstSpoke = new Map<SpeakerId, number>();
-  units.forEach((u, i) => {
-    if (u.speaker && u.speaker !== SOMEONE && !firstSpoke.has(u.speaker)) firstSpoke.set(u.speaker, i);
-  });
-  // Someone other than the two spoke before, and not within the run itself (from its root anchor on).
+  // Someone other than the two spoke before the run (from its root anchor on) and not in it: they may cut in again.
   const thirdSpoke = (i: number, root: number, a: SpeakerId, b: SpeakerId) => {
-    for (const [id, at] of firstSpoke) {
-      if (at >= i || id === a || id === b) continue;
-      let inRun = false;
-      for (let j = root; j < i && !inRun; j++) inRun = units[j]!.speaker === id;
-      if (!inRun) return true;
-    }
-    return false;
+    const inRun = new Set(units.slice(root, i).map((u) => u.speaker));
+    return units.slice(0, root).some((u) => u.speaker && u.speaker !== SOMEONE && u.speaker !== a && u.speaker !== b && !inRun.has(u.speaker));
   };
   // How far the line is from the anchor of the run's own evidence (its root), read back through
   // the lines turn-taking filled.
