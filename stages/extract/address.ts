@@ -54,6 +54,8 @@ export function addressCheck(names: NameIndex): AddressCheck {
 /** Punctuation a vocative stands after (or the line's start) and before (or the line's end). */
 const VOC_BEFORE_RE = /[，,。！!？?…～~—\s]/;
 const VOC_AFTER_RE = /[，,！!？?…～~。]/;
+/** The longest name read as a vocative. */
+const MAX_NAME = 12;
 /** Titles a name may carry as a vocative (炎熔姐姐, 凯尔希医生). */
 const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|老师|医生|妹妹|哥哥|大叔|阿姨)/;
 
@@ -68,10 +70,11 @@ export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
   for (const r of names.referents(text)) {
     if (r.ref === '她' || r.ref === '他' || r.ref === '我' || r.ref === '某她' || r.ref === '某他') continue;
     if (r.index > 0 && !VOC_BEFORE_RE.test(text[r.index - 1]!)) continue;
-    // (The name's length: the referent regex matched it at r.index; find where it ends.)
-    let end = r.index + 1;
-    while (end < text.length && names.lookupExact(text.slice(r.index, end)) !== r.ref) end++;
-    if (names.lookupExact(text.slice(r.index, end)) !== r.ref) continue;
+    // (The name's length: the referent regex matched it at r.index, longest name first; find
+    // where it ends — the longest name of r.ref there, 艾雅法拉 rather than 艾雅.)
+    let end = -1;
+    for (let e = r.index + 1; e <= text.length && e - r.index <= MAX_NAME; e++) if (names.lookupExact(text.slice(r.index, e)) === r.ref) end = e;
+    if (end < 0) continue;
     const rest = text.slice(end);
     const title = VOC_TITLE_RE.exec(rest);
     const after = title ? rest.slice(title[0].length) : rest;

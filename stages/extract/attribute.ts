@@ -4,8 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
-import { SPEECH_VERB_RE } from './lexicon.js';
+import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, selfNamed, tagSays, thinksOrWrites, voiceIn } from './cues.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -30,8 +29,10 @@ const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Stands for a character named only by a descriptive noun (never a speaker). */
 const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
-const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
+const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?(?:[^，,。！？、“”\s的]{1,6}的)?$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
+/** How far into its clause a descriptive noun may stand and still be its subject (`羊角少女`, `那个女孩`). */
+const MAX_EPITHET_LEAD = 3;
 
 export interface AttributeOptions {
   names: NameIndex;
@@ -105,6 +106,8 @@ function attributeScene(
   const topicHe = new Map<SpeakerId, number>();
   // The characters named so far in the clause being read (emptied at each clause; a plain list, as it holds one or two).
   let clauseNames: SpeakerId[] = [];
+  // The characters named so far in the sentence being read (emptied at each sentence).
+  let sentenceNames: SpeakerId[] = [];
   const resolveNarration = (text: string): Sentence[] => {
     const segRefs = nextRefs();
     const all = splitRefsOk ? segRefs : undefined;
@@ -120,7 +123,7 @@ function attributeScene(
     const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
       let id: SpeakerId | null;
       if (ref === '我') id = narrator;
-      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 3), abs))) {
+      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 10), abs))) {
         // `一个少女…`: someone new, not surely anyone: resolves to no one and makes the pronoun
         // ambiguous from here on.
         id = null;
@@ -132,6 +135,9 @@ function attributeScene(
         const p = ref === '她' || ref === '某她' ? '她' : '他';
         const seen = p === '她' ? seenShe : seenHe;
         let set = seen?.size ? seen : state[p];
+        // A descriptive noun as the object of a clause whose sentence has named someone before it
+        // is someone else (`可露希尔抬起头，看见是羊角少女`); as a subject it may be the same one.
+        if (word !== undefined && sentenceNames.length && index > MAX_EPITHET_LEAD) set = new Set([...state[p]].filter((x) => !sentenceNames.includes(x)));
         // A pronoun after one in its sentence that meant one character means that one too (`阿米娅拉了拉她的袖子，她这才…`).
         const chain = word === undefined ? (p === '她' ? topicShe : topicHe) : undefined;
         if (chain?.size === 1) set = new Set(chain.keys());
@@ -151,6 +157,7 @@ function attributeScene(
       } else {
         id = ref;
         clauseNames.push(ref);
+        sentenceNames.push(ref);
       }
       if (id && (ref === '她' || ref === '他')) {
         const t = ref === '她' ? topicShe : topicHe;
@@ -175,6 +182,7 @@ function attributeScene(
       }
       seenShe = undefined;
       seenHe = undefined;
+      if (sentenceNames.length) sentenceNames = [];
       // (Only when not empty: V8's clear() allocates a fresh table even for an empty collection.)
       if (topicShe.size) topicShe.clear();
       if (topicHe.size) topicHe.clear();
@@ -223,7 +231,7 @@ function attributeScene(
         // Whom a line calls by name is salient after it too (`“伊芙利特，…”小女孩撇了撇嘴`).
         // (Read by the narration after it in the paragraph; the paragraph's speaker resets it after.)
         const t = utts[s.utt]!.text;
-        if (k + 1 < segs.length && names.containsAny(t)) for (const id of vocativesIn(t, names)) state[names.pronounOf(id)].add(id);
+        if (k + 1 < segs.length && names.containsAny(t)) for (const id of calledBeforeBeat(t, segs[k + 1]!, names)) state[names.pronounOf(id)].add(id);
       }
     }
     if (speechIdx.length === 0) {
@@ -251,7 +259,7 @@ function attributeScene(
         }
       // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: cues.ts.)
       const voice = lastSent ? voiceIn(lastSent, names) : undefined;
-      prevNarration = { para: pi, only: voice ?? (single && only && subj?.id ? subj.id : null) };
+      prevNarration = { para: pi, only: voice ?? (single && only && subj?.id && !thinksOrWrites(segs, utts) ? subj.id : null) };
       return;
     }
 
@@ -291,7 +299,8 @@ function attributeScene(
           post.length === 1 && endsWithColon(first.src, first.start, first.end) && k + 2 < p.segments.length && p.segments[k + 2]!.kind === 'quote';
         const c0 = firstClause(first);
         const subj = c0 ? subjectOf(c0) : undefined;
-        if (!introducesNext && subj && SPEECH_VERB_RE.test(first.src.slice(first.start, first.end))) {
+        const leads = post.length === 1 && !first.complete && k + 2 < segs.length && segs[k + 2]!.kind === 'quote';
+        if (!introducesNext && subj && tagSays(first, leads)) {
           cand = subj;
           rule = 'tag';
         }
@@ -302,7 +311,7 @@ function attributeScene(
         rule = 'beat-before';
       }
       // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
-      if (!cand && post && k === speechIdx.at(-1)) {
+      if (!cand && post && k === speechIdx.at(-1) && !deniesSpeech(post[0]!)) {
         const c0 = firstClause(post[0]!);
         const subj = c0 ? subjectOf(c0) : undefined;
         if (subj) {

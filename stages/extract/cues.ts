@@ -1,10 +1,14 @@
 // Evidence of who speaks read from the words themselves, and from a tag that bridges two quotes:
 // a line in which the speaker names themselves (`我叫艾雅法拉。`), and a pronoun tag between two
 // parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker; someone's voice
-// heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
+// heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`); whether a tag
+// says its subject spoke (not `没有回答`); whom a line calls, for the beat after it; a paragraph
+// in which someone thinks or writes instead of speaking.
+import { vocativesIn } from './address.js';
+import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex } from './names.js';
-import { lastNonSpace, type Sentence } from './narration.js';
-import type { Segment, SpeakerId } from './types.js';
+import { lastNonSpace, nextClauseSep, type Sentence } from './narration.js';
+import type { Segment, SpeakerId, Utterance } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
 const SELF_NAMED_G = /(?:^|[，,。！!…～~—\s])我(?:叫|是|就是|名叫)([^，,。！!？?…～~—\s]{1,8}?)(?=[，,。！!…～~]|$)/g;
@@ -112,5 +116,64 @@ export function adjacentQuotes(segs: readonly Segment[], speech: readonly number
 function faces(s: Sentence, start: number, index: number): boolean {
   const at = start + index;
   for (let n = 1; n <= 5; n++) if (BEFORE_FACE_RE.test(s.src.slice(at + n, at + n + 2))) return true;
+  return false;
+}
+
+const SPEECH_VERB_G = new RegExp(SPEECH_VERB_RE.source, 'g');
+/** Right before a speech verb: it is denied (`没有回答`, `不说话`, `并未开口`). */
+const NEGATED_RE = /(?:没有?|不|未|别|没再|不再)$/;
+
+/** Whether a sentence denies that its subject spoke (`博士没有回答`, `她没说话`): no beat of a speaker. */
+export function deniesSpeech(s: Sentence): boolean {
+  const text = s.src.slice(s.start, s.end);
+  if (!text.includes('没') && !text.includes('不') && !text.includes('未')) return false;
+  SPEECH_VERB_G.lastIndex = 0;
+  for (let m = SPEECH_VERB_G.exec(text); m; m = SPEECH_VERB_G.exec(text)) if (NEGATED_RE.test(text.slice(Math.max(0, m.index - 2), m.index))) return true;
+  return /没(?:有)?(?:吭声|作声|出声|开口|说话)/.test(text);
+}
+
+/**
+ * Whether a tag sentence after a quote says its subject spoke: a speech verb that is not denied
+ * (`”博士没有回答。` is no tag), and, where the sentence runs on into the next quote
+ * (`leadsIntoQuote`: it does not end, a quote follows), one in its first clause — a verb later
+ * on introduces that next quote (`”她笑出了声，又小声说“…”`), not the one before.
+ */
+export function tagSays(s: Sentence, leadsIntoQuote: boolean): boolean {
+  const end = leadsIntoQuote ? (s.clauses.find((c) => lastNonSpace(c.src, c.start, c.end) >= c.start)?.end ?? s.end) : s.end;
+  const text = s.src.slice(s.start, end);
+  SPEECH_VERB_G.lastIndex = 0;
+  for (let m = SPEECH_VERB_G.exec(text); m; m = SPEECH_VERB_G.exec(text)) {
+    if (NEGATED_RE.test(text.slice(Math.max(0, m.index - 2), m.index))) continue;
+    if (text.startsWith('不出', m.index + m[0].length)) continue;
+    return true;
+  }
+  return false;
+}
+
+const NO_ONE: readonly SpeakerId[] = [];
+
+/**
+ * Whom a line calls by name, as salient for the narration right after it: a beat there is
+ * theirs (`“伊芙利特，…”小女孩撇了撇嘴`), but not a speech tag, whose subject is the one who
+ * called them (`“艾雅法拉，你在这儿。”那女孩压低声音说`).
+ */
+export function calledBeforeBeat(line: string, next: Segment, names: NameIndex): Iterable<SpeakerId> {
+  if (next.kind === 'narr') {
+    const t = next.text;
+    let from = 0;
+    while (from < t.length && nextClauseSep(t, from) === from) from++;
+    const clause = t.slice(from, Math.min(nextClauseSep(t, from), t.length));
+    if (SPEECH_VERB_RE.test(clause)) return NO_ONE;
+  }
+  return vocativesIn(line, names);
+}
+
+/**
+ * A paragraph in which someone thinks or writes (`她心想：“…”`, `在报告里写道：“…”`) instead of
+ * speaking: the bare line after it is not said to be theirs (they did not speak; the other one
+ * often does).
+ */
+export function thinksOrWrites(segs: readonly Segment[], utts: readonly Utterance[]): boolean {
+  for (const s of segs) if (s.kind === 'quote' && (utts[s.utt]!.kind === 'thought' || utts[s.utt]!.kind === 'sign')) return true;
   return false;
 }

@@ -119,6 +119,8 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
     LEADING_ADVERBIAL_STICKY.lastIndex = pos;
     // Sticky: a match starts at pos and lastIndex is its end (no match array needed).
     if (!LEADING_ADVERBIAL_STICKY.test(src) || LEADING_ADVERBIAL_STICKY.lastIndex === pos) break;
+    // (An adverbial that is the start of a name, 可 of 可露希尔, is the name.)
+    if (start + first.index < LEADING_ADVERBIAL_STICKY.lastIndex && start + first.index >= pos) break;
     pos = skipFiller(src, Math.min(LEADING_ADVERBIAL_STICKY.lastIndex, end), end);
   }
   if (first.index === pos - start) return { id: first.id };

@@ -2,6 +2,7 @@
 // over several paragraphs (each opens “, only the last closes), quotes broken over lines,
 // `Name：text` script lines, and tells thoughts, terms and written text apart from speech.
 import { NOISE_LINE_RE, SCENE_BREAK_RE, SPEECH_VERB_RE } from './lexicon.js';
+import { bracketHeader, bracketLine, dashLine, messageLines, scanLineFormats } from './lineFormats.js';
 import { classifyQuote } from './quoteKind.js';
 import { isSpace } from './chars.js';
 import type { NameIndex } from './names.js';
@@ -135,6 +136,8 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const scanned = Math.min(lines.length, 4000);
   const scriptMatch = new Array<RegExpExecArray | undefined>(scanned);
   const scriptStyle = isScriptStyle(text, lines, scanned, scriptMatch);
+  // Radio and chat lines without quote marks (lineFormats.ts), where the file writes them so.
+  const formats = scanLineFormats(lines);
   // How many chat header lines (`名字 21:47`) name each speaker (counted on first use).
   let headerCounts: Map<string, number> | undefined;
   const chatHeaders = (name: string): number => {
@@ -283,6 +286,30 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
           i++;
           continue;
         }
+      }
+      // A chat header (`【名字】18:02`) whose message is on the lines below: one paragraph each.
+      const bh = bracketHeader(line, formats, opts.names);
+      const msgs = bh !== undefined ? messageLines(lines, i + 1) : [];
+      if (bh !== undefined && msgs.length) {
+        for (let k = 0; k < msgs.length; k++) {
+          finishParagraph();
+          para = { line: lineNo + 1 + k, segments: [], scriptName: bh };
+          newUtterance(para, [msgs[k]!], lineNo + 1 + k);
+        }
+        finishParagraph();
+        i += 1 + msgs.length;
+        continue;
+      }
+      // A radio line led by a name (`【阿米娅】收到。`) or by a dash (`——收到。`, a bare line).
+      const bl = bracketLine(line, formats, opts.names);
+      const dl = bl ? undefined : dashLine(line, formats);
+      if (bl || dl !== undefined) {
+        const body = bl ? bl.body : dl!;
+        if (bl) para.scriptName = bl.name;
+        if (!PUNCT_ONLY_RE.test(body) || !bl) newUtterance(para, [body], lineNo);
+        finishParagraph();
+        i++;
+        continue;
       }
       // A chat header (`名字 21:47`) whose message is the next line.
       const h = line.length <= 24 && hasColon(line) && !line.includes('“') ? CHAT_HEADER_RE.exec(line) : null;

@@ -47,6 +47,8 @@ const AHEAD = 2;
 const MAX_BETWEEN = 12;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
 const MAX_ONE_SIDED = 6;
+/** Longest reach from one anchor in a scene where a third person has spoken before (they may cut in again). */
+const MAX_ONE_SIDED_THIRD = 2;
 /**
  * Longest reach back from an anchor with no other one before it: the line right before it (which
  * it answers). Further back, who spoke before the anchor's line is a guess (measured on gold2/tune).
@@ -140,12 +142,15 @@ export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefine
 }
 
 const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
-/** 前辈 ending a phrase (`谢谢前辈。`, `……，前辈。`) or opening the line (`前辈，…`): said to him, not about him. */
-const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=[，,！!？?…～~。]|$)/;
+/**
+ * 前辈 in a line at all (`谢谢前辈。`, `以为前辈这么早来…`): where no one else uses it, her word —
+ * whether said to him or of him. Not as a quoted word (‘前辈’) nor 前辈们.
+ */
+const SENPAI_USED_RE = /(?<!‘)前辈(?![’们])/;
 
 /**
  * H: her habitual way of addressing the Doctor, as evidence of who speaks wherever anyone else is
- * about: a line that calls someone 前辈 is hers, in a file where no one else uses the honorific
+ * about: a line that uses 前辈 (to him or of him) is hers, in a file where no one else uses the honorific
  * (no line of another character holds it and no line calls her by it), in a scene where no one
  * the config does not know is about (a junior of the story's own may use it too). Never against
  * the line's own words (a line calling her by name is not hers).
@@ -157,14 +162,14 @@ export function fillByHonorific(v: SceneView): boolean {
   for (const unit of v.units) {
     if (unit.speaker) continue;
     if (unit.utts.every((u) => open(u) && !u.rule?.endsWith('-unresolved'))) {
-      if (unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) {
+      if (unit.utts.some((u) => SENPAI_USED_RE.test(u.text))) {
         assign(unit, 'persona', 'honorific');
         filled = true;
       }
       continue;
     }
     // (A paragraph with lines of several people, or a tag that said someone: line by line.)
-    for (const u of unit.utts) if (open(u) && SENPAI_CALLED_RE.test(u.text)) [u.speaker, u.rule, filled] = ['persona', 'honorific', true];
+    for (const u of unit.utts) if (open(u) && SENPAI_USED_RE.test(u.text)) [u.speaker, u.rule, filled] = ['persona', 'honorific', true];
   }
   return filled;
 }
@@ -180,7 +185,8 @@ export function fillByReply(v: SceneView): void {
   for (let i = 1; i < units.length; i++) {
     const unit = units[i]!;
     const prev = units[i - 1]!;
-    if (unit.speaker || !unit.bare || !prev.speaker || unit.para - prev.para !== 1) continue;
+    // (Who said the line before need not be known: a line calling X by name is not X's own.)
+    if (unit.speaker || !unit.bare || unit.para - prev.para !== 1) continue;
     const last = prev.utts.at(-1)!;
     const to = new Set<SpeakerId>(v.vocatives(last.text));
     const intro = prev.intros?.at(-1);
@@ -189,12 +195,13 @@ export function fillByReply(v: SceneView): void {
     // (前辈 only as a vocative: `我交给前辈的报告` talks about him, not to him.)
     if (SENPAI_VOCATIVE_RE.test(last.text)) {
       // Where others use it too, 前辈 is whichever of her and the Doctor the line does not talk about.
-      const named = v.sharedHonorific ? v.named(last.text) : undefined;
+      // (Hers, it is the Doctor whoever else uses it.)
+      const named = v.sharedHonorific && prev.speaker !== 'persona' ? v.named(last.text) : undefined;
       if (!named) to.add('doctor');
       else if (named.has('doctor') !== named.has('persona') && !v.vocatives(last.text).has(named.has('doctor') ? 'doctor' : 'persona'))
         to.add(named.has('doctor') ? 'persona' : 'doctor');
     }
-    to.delete(prev.speaker);
+    if (prev.speaker) to.delete(prev.speaker);
     if (to.size !== 1) continue;
     const id = to.values().next().value!;
     if (id === 'other:?' || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
@@ -250,7 +257,7 @@ export function fillScene(v: SceneView): void {
  */
 export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]): void {
   for (const v of views) fillScene(v);
-  const open = (u: Utterance) => u.speaker === null && u.kind === 'speech' && u.text.includes('前辈') && SENPAI_CALLED_RE.test(u.text);
+  const open = (u: Utterance) => u.speaker === null && u.kind === 'speech' && u.text.includes('前辈') && SENPAI_USED_RE.test(u.text);
   if (!utts.some(open) || utts.some((u) => u.speaker && u.speaker !== 'persona' && u.text.includes('前辈'))) return;
   for (const v of views) {
     if (!fillByHonorific(v)) continue;
@@ -334,6 +341,18 @@ export function conversationPartner(v: SceneView, a: Anchor, line: number, dir: 
 export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> = pairsByParagraph(v)): void {
   const { units } = v;
   const decided: Array<SpeakerId | null> = [];
+  // Someone other than the two spoke before the run (from its root anchor on) and not in it: they may cut in again.
+  const thirdSpoke = (i: number, root: number, a: SpeakerId, b: SpeakerId) => {
+    const inRun = new Set(units.slice(root, i).map((u) => u.speaker));
+    return units.slice(0, root).some((u) => u.speaker && u.speaker !== SOMEONE && u.speaker !== a && u.speaker !== b && !inRun.has(u.speaker));
+  };
+  // How far the line is from the anchor of the run's own evidence (its root), read back through
+  // the lines turn-taking filled.
+  const rootOf = (a: Anchor) => {
+    let j = a.index;
+    while (j > 0 && units[j]!.utts[0]!.rule === 'turn-taking' && units[j - 1]!.para === units[j]!.para - 1) j--;
+    return j;
+  };
   units.forEach((unit, i) => {
     decided[i] = null;
     if (unit.speaker || !unit.bare) return;
@@ -347,13 +366,19 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       if (back.speaker !== fwd.speaker) {
         if (span % 2 === 1) id = back.dist % 2 === 0 ? back.speaker : fwd.speaker;
       } else if (span % 2 === 0) {
-        id = back.dist % 2 === 0 ? back.speaker : partnerOf(back.speaker);
+        // (The partner: the other one of the two about, else the one the anchor was talking with.)
+        id = back.dist % 2 === 0 ? back.speaker : pair ? partnerOf(back.speaker) : conversationPartner(v, back, i, -1);
       }
     } else {
       const a = back ?? fwd;
-      if (a && a.dist <= (a === back ? MAX_ONE_SIDED : MAX_ONE_SIDED_AHEAD)) {
+      // (Back from an anchor ahead, further than the line it answers only where the two about are known.)
+      if (a && a.dist <= (a === back || pair ? MAX_ONE_SIDED : MAX_ONE_SIDED_AHEAD)) {
         const partner = pair ? partnerOf(a.speaker) : conversationPartner(v, a, i, a === back ? -1 : 1);
-        if (partner) id = a.dist % 2 === 0 ? a.speaker : partner;
+        // (Someone else has spoken in the scene: no further than two lines from an anchor of the
+        // line's own evidence, lines turn-taking filled counted as the bare lines they were.)
+        const root = a === back ? rootOf(a) : i;
+        const far = a === back ? a.dist + a.index - root : a.dist;
+        if (partner && (far <= MAX_ONE_SIDED_THIRD || !thirdSpoke(i, root, a.speaker, partner))) id = a.dist % 2 === 0 ? a.speaker : partner;
       }
     }
     if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;

@@ -52,7 +52,8 @@ export interface Score {
   herFound: number;
 }
 
-const squash = (s: string) => s.replace(/[\s\u3000]+/g, '');
+/** Whitespace dropped, and a nested quote's marks read as one (the extractor writes 『』 inside 「」 as ‘’). */
+const squash = (s: string) => s.replace(/[\s\u3000]+/g, '').replace(/[『』‘’]/g, '‘');
 
 /**
  * Matches each prediction to the gold utterance that contains its text (in order, so repeated

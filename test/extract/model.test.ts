@@ -13,8 +13,8 @@ import { tempDirs } from '../helpers/workspace.js';
 const temp = tempDirs();
 afterAll(temp.removeAll);
 
-// Four people about and no tags: the rules settle none of the four lines (前辈 talked to in the third
-// person, not called: no evidence of her, fillByHonorific).
+// Four people about and no tags: the rules settle none of the four lines (前辈们, said to more than
+// the Doctor: no evidence of her, fillByHonorific).
 const STORY = [
   '凯尔希和阿米娅走进观测室的时候，艾雅法拉正在整理样本，博士跟在最后面。',
   '',
@@ -24,7 +24,7 @@ const STORY = [
   '',
   '“那就好，今天早点休息。”',
   '',
-  '“前辈也要早点休息哦。”',
+  '“前辈们也要早点休息哦。”',
   '',
 ].join('\n');
 
@@ -84,7 +84,7 @@ test('the model labels open lines at temperature 0; a label the line contradicts
     expect(q.body!.messages!.at(-1)!.content).toMatch(/候选人：艾雅法拉、博士、.*凯尔希/);
   }
   expect(first.model).toEqual({ questions: 4, asked: 4, failed: 0, labelled: 4 });
-  // 前辈也要早点休息 stays open (the model's 博士 contradicts its 前辈), so it is in no turn.
+  // 前辈们也要早点休息 stays open (the model's 博士 contradicts its 前辈), so it is in no turn.
   expect(first.totals.utterances).toMatchObject({ persona: 1, doctor: 2, uncertain: 1 });
   expect(pairs(first)).toEqual([['human:样本都到齐了吗？', 'gpt:都到齐了，一共十二袋，每一袋都写好了采集地点。']]);
   const cache = JSON.parse(await readFile(join(dir, 'cache', 'model-answers.json'), 'utf8')) as { answers: Record<string, string | null> };

@@ -16,15 +16,19 @@ describe('turn-taking with the partner read from the conversation', () => {
   });
   test('a bare line that calls a third person by name stops it', () => {
     const third = [...scene.slice(0, 3), '“凯尔希，您看这块。”', '“因为里面的铁多。”'];
-    expect(who(third).slice(2)).toEqual(['?', '?']);
+    // (The line after it answers the one called: 凯尔希's, by the reply rule, not turn-taking's guess.)
+    expect(who(third).slice(2)).toEqual(['?', 'other:凯尔希']);
   });
   test('narration between the two anchors naming a third person stops it', () => {
     const t = [scene[0]!, scene[1]!, '凯尔希从门口经过。', scene[2]!, scene[3]!];
     expect(who(t).at(-1)).toBe('?');
   });
   test('an anchor after the bare lines answered by the next one: the line right before it is that next speaker’s, no further', () => {
-    const t = ['芙蓉和艾雅法拉在实验室。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
+    // (Someone else about: who is about says nothing, the conversation only says who answered.)
+    const t = ['凯尔希把报告放下就走了。', '芙蓉和艾雅法拉留在实验室。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
     expect(who(t)).toEqual(['?', 'persona', 'other:芙蓉', 'persona']);
+    // Only those two about: the alternation reaches back further (herLines.test).
+    expect(who(t.slice(1))).toEqual(['other:芙蓉', 'persona', 'other:芙蓉', 'persona']);
   });
   test('an anchor only after the bare lines does not say who its partner was before', () => {
     const t = ['博士把报告放下就走了，芙蓉和艾雅法拉留在实验室。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
@@ -58,12 +62,14 @@ describe("evidence in the line's own words", () => {
     // Someone the config does not know about in the scene (a junior of the story's own may say it): no evidence.
     const stranger = ['博士、青禾和艾雅法拉站在山路上。', '青禾说：“路断了。”', '青禾指着前面说：“那里也塌了。”', '“谢谢前辈。”'];
     expect(who(stranger).at(-1)).toBe('?');
-    // 前辈 talked about, not called: no evidence.
-    expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('?');
+    // 前辈 talked about, not called: her word for him all the same (herLines.test); 前辈们 is not.
+    expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('persona');
+    expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈们的报告呢？”'])[1]).toBe('?');
   });
-  test('turn-taking from an anchor after the bare lines reaches only the line right before it', () => {
-    const t = ['博士和艾雅法拉在观测站。', '“今天风很大。”', '“仪器没问题吧？”', '“还好。”', '艾雅法拉说：“前辈，数据都存好了。”'];
-    expect(who(t)).toEqual(['?', '?', 'doctor', 'persona']);
+  test('turn-taking back from an anchor after the bare lines: all the way where only two are about, not at all where a third was named and no one answers the anchor', () => {
+    const t = ['阿米娅刚出去。', '博士和艾雅法拉在观测站。', '“今天风很大。”', '“仪器没问题吧？”', '“还好。”', '艾雅法拉说：“前辈，数据都存好了。”'];
+    expect(who(t)).toEqual(['?', '?', '?', 'persona']);
+    expect(who(t.slice(1))).toEqual(['doctor', 'persona', 'doctor', 'persona']);
   });
 });
 
