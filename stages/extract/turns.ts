@@ -79,6 +79,9 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   const see = (id: SpeakerId) => {
     if (!seen.includes(id)) seen.push(id);
   };
+  // (Whether the Doctor has been about in the scene by each paragraph, and whether anyone else has:
+  // with others about and no sign of him yet, a line is not his by default: doctorAbsent.)
+  const absent = doctorAbsent(v, speakers, last);
   for (const unit of v.units) {
     if (unit.speaker) continue;
     const p = unit.para;
@@ -94,8 +97,28 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
     }
     if (seen.length > 2 || seen.includes(SOMEONE)) continue;
     const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
-    if (others.length === 0) out[p] = HER_AND_DOCTOR;
-    else if (seen.length === 2 && before === 2) out[p] = [seen[0]!, seen[1]!];
+    if (others.length === 0) {
+      if (!absent[p]) out[p] = HER_AND_DOCTOR;
+    } else if (seen.length === 2 && before === 2) out[p] = [seen[0]!, seen[1]!];
+  }
+  return out;
+}
+
+/**
+ * For each paragraph: someone other than her and the Doctor has been about earlier in the scene,
+ * and the Doctor has not been, up to AHEAD paragraphs after it. (Her with two juniors, the
+ * Doctor nowhere yet: when the narration stops naming the juniors, a bare line is not the
+ * Doctor's.)
+ */
+function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): boolean[] {
+  const out = new Array<boolean>(last).fill(false);
+  const at = (q: number) => [...(v.mentions[q] ?? []), ...(speakers[q] ?? [])];
+  let doctorBy = Infinity;
+  for (let q = 0; q < last && doctorBy === Infinity; q++) if (at(q).includes('doctor')) doctorBy = q;
+  let othersSeen = false;
+  for (let p = 0; p < last; p++) {
+    out[p] = othersSeen && doctorBy > p + AHEAD;
+    if (at(p).some((id) => id !== 'persona' && id !== 'doctor')) othersSeen = true;
   }
   return out;
 }

@@ -1,0 +1,81 @@
+// What is not her line (#15, precision): unconfigured characters found per file, narrators who say
+// who they are, thoughts and written text next to speech, and the Doctor not assumed where he is
+// not about. Snippets written for these tests.
+import { configSchema, fileOptions } from '../../stages/extract/config.js';
+import { discoverNames } from '../../stages/extract/discover.js';
+import { analyzeText } from '../../stages/extract/extractFile.js';
+import { buildNameIndex } from '../../stages/extract/names.js';
+
+const opts = fileOptions(configSchema.parse(undefined));
+/** [speaker or kind, text] of every quote. */
+const speakers = (text: string) => analyzeText(text, opts).segmented.utterances.map((u) => [u.kind === 'speech' ? (u.speaker ?? '?') : u.kind, u.text]);
+const baseNames = buildNameIndex(opts.persona, opts.doctor, opts.others);
+const found = (t: string) => discoverNames(t, baseNames).names.sort();
+
+describe('character discovery, per file', () => {
+  test('a name introduced by 叫 (一个叫X，, “我叫X，…”) that occurs again', () => {
+    expect(found('车上坐着两个学生，一个叫林澈，一个叫白芍。林澈睡着了，白芍在看窗外。')).toEqual(['林澈', '白芍']);
+    expect(found('“你好，我叫秦岚，是来送文件的。”她放下箱子。秦岚擦了擦汗。')).toEqual(['秦岚']);
+    // Once only: no name.
+    expect(found('队里有个叫林澈的新人。艾雅法拉点了点头。')).toEqual([]);
+  });
+  test('the subject of a speech tag with manner words before the verb; where the name ends is read from the file', () => {
+    const t = ['“这块石头好重。”阿砾抱怨着说。', '“放下吧。”艾雅法拉说。', '“不要！”阿砾抢着说，“我要带回去。”'].join('\n');
+    expect(found(t)).toEqual(['阿砾']);
+    // 石大伯 occurs as often as 石大: the name goes on to 伯.
+    const three = ['“天要下雨了。”石大伯眯着眼睛说。', '“那我们快走吧。”', '“不急。”石大伯慢慢地说。'].join('\n');
+    expect(found(three)).toEqual(['石大伯']);
+  });
+  test('descriptive nouns and role words before a speech verb are no names', () => {
+    const t = ['“快看！”红发女孩兴奋地说。', '“嗯。”', '“你也看看。”红发女孩又说。', '“好。”前辈笑着说。', '“走吧。”前辈笑着说。'].join('\n');
+    expect(found(t)).toEqual([]);
+  });
+  test('a discovered speaker is another character: her answer is hers, their question is not', () => {
+    const t = ['一个叫林澈的学生跟着艾雅法拉，林澈第一次来火山。', '“这里为什么这么热？”林澈擦着汗问。', '“因为下面有岩浆。”艾雅法拉回答。'].join('\n\n');
+    expect(speakers(t).map((x) => x[0])).toEqual(['other:林澈', 'persona']);
+  });
+});
+
+describe('a first-person narrator who says who they are', () => {
+  test('at a clause start (`不过，我的名字是X。`) the narrator is X, not the Doctor', () => {
+    const t = '朋友们都喊我小兔，不过，我的名字是阿米娅。我推开门，艾雅法拉正在看书。\n\n“你来了。”她抬起头。\n\n“嗯，我来了。”我说。';
+    expect(discoverNames(t, baseNames).narrator).toBe('other:阿米娅');
+    expect(speakers(t).map((x) => x[0])).toEqual(['persona', 'other:阿米娅']);
+  });
+  test('a script or radio line saying 我是X is someone speaking, not the narrator', () => {
+    expect(discoverNames('芙蓉：你好，我是芙蓉。\n艾雅法拉：你好。', baseNames).narrator).toBeUndefined();
+    expect(discoverNames('【芙蓉】喂，这里是二号站，我是芙蓉。\n【艾雅法拉】收到。', baseNames).narrator).toBeUndefined();
+  });
+});
+
+describe('thoughts next to speech', () => {
+  test('想了想 / 想一想 before or after a quote is no thought', () => {
+    expect(speakers('“这个嘛……”艾雅法拉想了想，“应该是玄武岩。”').map((x) => x[0])).toEqual(['persona', 'persona']);
+    expect(speakers('艾雅法拉想一想，说：“再等十分钟。”')[0]![0]).toBe('persona');
+  });
+  test('a thought tag still makes a thought', () => {
+    expect(speakers('“明天会下雪吗？”艾雅法拉想。')[0]![0]).toBe('thought');
+    expect(speakers('艾雅法拉想，“还是不要告诉他了。”')[0]![0]).toBe('thought');
+  });
+});
+
+describe('the Doctor is not assumed where he is not about', () => {
+  const juniors = [
+    '两个学生跟着艾雅法拉上了山，一个叫林澈，一个叫白芍。',
+    '“到了吗？”林澈问。',
+    '“快了。”艾雅法拉说。',
+    '白芍放下背包，坐在石头上。',
+    '艾雅法拉蹲下来，看了看地上的裂缝。',
+    '“这是新的。”',
+    '“新的裂缝？”',
+    '“嗯。”',
+  ];
+  test('her with others and no Doctor in the scene yet: a bare line after hers is not his', () => {
+    const got = speakers(juniors.join('\n\n'));
+    expect(got.find((x) => x[1] === '新的裂缝？')![0]).not.toBe('doctor');
+  });
+  test('once the Doctor is about, turn-taking between her and him fills bare lines', () => {
+    const t = ['博士和艾雅法拉上了山。', '艾雅法拉蹲下来，看了看地上的裂缝。', '“这是新的。”', '“新的裂缝？”', '“嗯。”'].join('\n\n');
+    expect(speakers(t).map((x) => x[0])).toEqual(['persona', 'doctor', 'persona']);
+  });
+});
