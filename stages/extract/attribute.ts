@@ -251,7 +251,10 @@ function attributeScene(
         }
       // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: cues.ts.)
       const voice = lastSent ? voiceIn(lastSent, names) : undefined;
-      prevNarration = { para: pi, only: voice ?? (single && only && subj?.id ? subj.id : null) };
+      // (A paragraph ending in a thought or written text, `…心想：“…”`, `…写道：“…”`: what comes
+      // right before the next line is no act of speaking; who answers it is not read from it.)
+      const endsUnsaid = endsInUnsaid(segs, utts);
+      prevNarration = { para: pi, only: endsUnsaid ? null : (voice ?? (single && only && subj?.id ? subj.id : null)) };
       return;
     }
 
@@ -387,4 +390,18 @@ function attributeScene(
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
   const strangers = [...present].some((id) => names.isStranger(id)) || units.some((u) => u.speaker !== null && names.isStranger(u.speaker));
   return { units, mentions: paraMentions, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
+}
+
+/** The paragraph's last part (after trailing punctuation) is a thought or written text. */
+function endsInUnsaid(segs: Paragraph['segments'], utts: readonly Utterance[]): boolean {
+  for (let k = segs.length - 1; k >= 0; k--) {
+    const s = segs[k]!;
+    if (s.kind === 'narr') {
+      if (PUNCT_ONLY_RE.test(s.text)) continue;
+      return false;
+    }
+    const kind = utts[s.utt]!.kind;
+    return kind === 'thought' || kind === 'sign';
+  }
+  return false;
 }

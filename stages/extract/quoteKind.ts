@@ -54,6 +54,8 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
     const midAfter = after !== '' && !/[，,。！？!?；;…—\s]/.test(after);
     if (midBefore && !SPEECH_VERB_RE.test(pre.slice(-3)) && (midAfter || after === '')) return 'term';
     if (midBefore && /^(?:的|之|等|这|那|一词|二字|两个字|这个)/.test(post)) return 'term';
+    // The object of a verb that is no speech verb, ending the sentence (`把“每小时”改成了“每半小时”。`).
+    if (midBefore && /^[。；;]/.test(after) && !SPEECH_VERB_RE.test(pre.slice(-6))) return 'term';
   }
   return 'speech';
 }

@@ -79,3 +79,24 @@ describe('the Doctor is not assumed where he is not about', () => {
     expect(speakers(t).map((x) => x[0])).toEqual(['persona', 'doctor', 'persona']);
   });
 });
+
+describe('written text and terms next to speech', () => {
+  test('text typed or written in small letters is no speech; knocking on a door is no typing', () => {
+    expect(speakers('艾雅法拉在键盘上敲了一行：“明天八点出发。”')[0]![0]).toBe('sign');
+    expect(speakers('门上有一行小字，是用铅笔写上去的：“请勿打扰。”')[0]![0]).toBe('sign');
+    expect(speakers('艾雅法拉敲了敲门，说：“前辈，在吗？”')[0]).toEqual(['persona', '前辈，在吗？']);
+  });
+  test('a short quote that is the object of a verb ending the sentence is a term; after a speech verb it is speech', () => {
+    expect(speakers('艾雅法拉把“每天”改成了“每周”。').map((x) => x[0])).toEqual(['term', 'term']);
+    expect(speakers('艾雅法拉小声说“好”。')[0]![0]).toBe('persona');
+  });
+  test('after a paragraph that ends in her thought or her writing, the next bare line is not read as hers', () => {
+    const wrote = '艾雅法拉看着屏幕，在报告里写道：“一切正常。”\n\n“那就好。”';
+    expect(speakers(wrote).at(-1)![0]).not.toBe('persona');
+    const thought = '艾雅法拉看着窗外，心想：“他会来吗？”\n\n“我来了。”';
+    expect(speakers(thought).at(-1)![0]).not.toBe('persona');
+    // Narration ending in her act: the bare line after it is hers.
+    const acted = '艾雅法拉看着屏幕，写完了报告。\n\n“那就好。”';
+    expect(speakers(acted).at(-1)![0]).toBe('persona');
+  });
+});
