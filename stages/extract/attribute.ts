@@ -6,6 +6,7 @@
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
+import { endsInUnsaid } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -390,18 +391,4 @@ function attributeScene(
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
   const strangers = [...present].some((id) => names.isStranger(id)) || units.some((u) => u.speaker !== null && names.isStranger(u.speaker));
   return { units, mentions: paraMentions, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
-}
-
-/** The paragraph's last part (after trailing punctuation) is a thought or written text. */
-function endsInUnsaid(segs: Paragraph['segments'], utts: readonly Utterance[]): boolean {
-  for (let k = segs.length - 1; k >= 0; k--) {
-    const s = segs[k]!;
-    if (s.kind === 'narr') {
-      if (PUNCT_ONLY_RE.test(s.text)) continue;
-      return false;
-    }
-    const kind = utts[s.utt]!.kind;
-    return kind === 'thought' || kind === 'sign';
-  }
-  return false;
 }

@@ -2,7 +2,7 @@
 // and right after it.
 import { SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE, THOUGHT_TAG_RE } from './lexicon.js';
 import { isSpace } from './chars.js';
-import type { QuoteKind } from './types.js';
+import type { Paragraph, QuoteKind, Utterance } from './types.js';
 
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
 
@@ -58,4 +58,18 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
     if (midBefore && /^[。；;]/.test(after) && !SPEECH_VERB_RE.test(pre.slice(-6))) return 'term';
   }
   return 'speech';
+}
+
+/** The paragraph's last part (trailing punctuation aside) is a thought or written text. */
+export function endsInUnsaid(segs: Paragraph['segments'], utts: readonly Utterance[]): boolean {
+  for (let k = segs.length - 1; k >= 0; k--) {
+    const s = segs[k]!;
+    if (s.kind === 'narr') {
+      if (/^[\s，,。.！!？?…—～~、；;：:]*$/.test(s.text)) continue;
+      return false;
+    }
+    const kind = utts[s.utt]!.kind;
+    return kind === 'thought' || kind === 'sign';
+  }
+  return false;
 }
