@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, selfNamed, voiceIn } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, bridgesTo, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import { endsInUnsaid } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -31,7 +31,7 @@ const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Stands for a character named only by a descriptive noun (never a speaker). */
 const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
-const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$/;
+const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$|[一某](?:个|位|名)[^，,。！？!?、；;“”]{1,10}的$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
 
 export interface AttributeOptions {
@@ -121,7 +121,7 @@ function attributeScene(
     const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
       let id: SpeakerId | null;
       if (ref === '我') id = narrator;
-      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 3), abs))) {
+      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 14), abs))) {
         // `一个少女…`: someone new, not surely anyone: resolves to no one and makes the pronoun
         // ambiguous from here on.
         id = null;
@@ -328,10 +328,15 @@ function attributeScene(
       }
     }
     // S: a line in which the speaker names themselves (`我叫艾雅法拉。`), where nothing else decided it.
-    for (const u of quoteUtts) {
+    quoteUtts.forEach((u, i) => {
       const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
-      if (id && !vetoed(u, id)) [u.speaker, u.rule] = [id, 'self-named'];
-    }
+      if (!id || vetoed(u, id)) return;
+      [u.speaker, u.rule] = [id, 'self-named'];
+      // (A pronoun tag bridging it to the next quote, `“…我是X。”她鞠了一躬，“…”`, means X: cues.ts.)
+      const next = quoteUtts[i + 1];
+      if (next?.rule === 'intro' && speechIdx[i + 1] === speechIdx[i]! + 2 && bridgesTo(segs, narr, speechIdx[i]! + 1, id, names) && !vetoed(next, id))
+        [next.speaker, next.rule] = [id, 'bridge'];
+    });
     // D: one paragraph, one speaker: quotes without evidence take the paragraph's speaker.
     // The one speaker decided for the paragraph's quotes (null: none or several).
     let decided: SpeakerId | null = null;

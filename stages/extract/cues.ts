@@ -38,6 +38,13 @@ export function bridgeSpeaker(pre: readonly Sentence[], narr: string, prevSpeake
   return prevSpeaker;
 }
 
+/** The narration at `k` is a pronoun tag bridging the quote before it, said by `id`, to the next one (bridgeSpeaker). */
+export function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly Sentence[] | undefined>, k: number, id: SpeakerId, names: NameIndex): boolean {
+  const s = segs[k];
+  const pre = narr[k];
+  return s?.kind === 'narr' && pre !== undefined && bridgeSpeaker(pre, s.text, id, names) === id;
+}
+
 /** A voice heard: `…的声音`, `…的笑声`. */
 const VOICE_G = /的(?:声音|笑声|嗓音|喊声|叫声|咳嗽声)/g;
 

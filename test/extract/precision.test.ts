@@ -100,3 +100,19 @@ describe('written text and terms next to speech', () => {
     expect(speakers(acted).at(-1)![0]).toBe('persona');
   });
 });
+
+describe('who a pronoun or a descriptive noun means', () => {
+  test('一个…的女人 introduces someone new: 女人 after it is not her', () => {
+    const t = '艾雅法拉在门口等着，一个穿着红外套的女人走了过来。\n\n“你就是新来的学者？”女人问。';
+    expect(speakers(t)[0]![0]).not.toBe('persona');
+    // Without an introduction, 少女 is the one woman about.
+    expect(speakers('艾雅法拉在门口等着。\n\n“前辈还没来吗？”少女问。')[0]![0]).toBe('persona');
+  });
+  test('a pronoun tag right after a line in which she names herself is hers, whoever 她 meant before', () => {
+    const t = '芙蓉推开门，向屋里的人招手。\n\n“您好，我是艾雅法拉。”她鞠了一躬，“请多指教。”';
+    expect(speakers(t).map((x) => x[0])).toEqual(['persona', 'persona']);
+    // A name in the tag says otherwise.
+    const named = '芙蓉推开门，向屋里的人招手。\n\n“您好，我是艾雅法拉。”芙蓉看了她一眼，“请进吧。”';
+    expect(speakers(named).map((x) => x[0])).toEqual(['persona', 'other:芙蓉']);
+  });
+});
