@@ -6,7 +6,7 @@
 import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, bridgesTo, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
-import { endsInUnsaid } from './quoteKind.js';
+import { askedOfThem, endsInUnsaid } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -370,7 +370,8 @@ function attributeScene(
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
     if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
       const id = prevNarration.only;
-      if (!quoteUtts.some((u) => vetoed(u, id))) {
+      // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth.)
+      if (!quoteUtts.some((u) => vetoed(u, id)) && !(id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names)))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {
           u.speaker = id;

@@ -2,6 +2,8 @@
 // and right after it.
 import { SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE, THOUGHT_TAG_RE } from './lexicon.js';
 import { isSpace } from './chars.js';
+import { addressCheck, vocativesIn } from './address.js';
+import type { NameIndex } from './names.js';
 import type { Paragraph, QuoteKind, Utterance } from './types.js';
 
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
@@ -72,4 +74,13 @@ export function endsInUnsaid(segs: Paragraph['segments'], utts: readonly Utteran
     return kind === 'thought' || kind === 'sign';
   }
   return false;
+}
+
+/**
+ * A question that calls no one by name or honorific (`“好吃吗？”`, `“十分钟？”`): right after a
+ * narration paragraph about someone, it may as well be asked of them as by them.
+ */
+export function askedOfThem(text: string, names: NameIndex): boolean {
+  const t = text.trimEnd();
+  return /[？?][…～~）)]*$/.test(t) && !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
 }

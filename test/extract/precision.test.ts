@@ -116,3 +116,15 @@ describe('who a pronoun or a descriptive noun means', () => {
     expect(speakers(named).map((x) => x[0])).toEqual(['persona', 'other:芙蓉']);
   });
 });
+
+describe('a bare question after narration about her', () => {
+  test('a question calling no one is not put in her mouth; one calling 前辈 is hers', () => {
+    const asked = ['博士把碗递给艾雅法拉。', '艾雅法拉一勺一勺地吃着，吃得很慢。', '“好吃吗？”'].join('\n\n');
+    expect(speakers(asked).at(-1)![0]).not.toBe('persona');
+    const hers = ['博士把碗递给艾雅法拉。', '艾雅法拉一勺一勺地吃着，吃得很慢。', '“前辈，您不吃吗？”'].join('\n\n');
+    expect(speakers(hers).at(-1)![0]).toBe('persona');
+    // Not a question: hers.
+    const said = ['博士把碗递给艾雅法拉。', '艾雅法拉一勺一勺地吃着，吃得很慢。', '“很好吃。”'].join('\n\n');
+    expect(speakers(said).at(-1)![0]).toBe('persona');
+  });
+});
