@@ -380,6 +380,10 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       }
     }
     if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;
+    // (A line calling 前辈 in an exchange with the Doctor, where no one else in the scene uses the
+    // word, is said to him by her: no one else's by parity.)
+    const withDoctor = back?.speaker === 'doctor' || fwd?.speaker === 'doctor';
+    if (id !== 'persona' && withDoctor && !v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
     decided[i] = id;
   });
   // (Assigned after the pass, so a filled line never serves as an anchor for the next.)

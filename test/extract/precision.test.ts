@@ -128,3 +128,13 @@ describe('a bare question after narration about her', () => {
     expect(speakers(said).at(-1)![0]).toBe('persona');
   });
 });
+
+describe('turn-taking and her honorific', () => {
+  test('a bare line calling 前辈 is not given to someone else by alternation', () => {
+    const t = ['阿米娅和艾雅法拉推开门，看见博士站在门口。', '“博士，您怎么来了？”阿米娅问。', '“路过。”', '“前辈，这是秘密。”'].join('\n\n');
+    expect(speakers(t).at(-1)![0]).not.toBe('other:阿米娅');
+    // Without 前辈 the alternation stands.
+    const plain = ['阿米娅和艾雅法拉推开门，看见博士站在门口。', '“博士，您怎么来了？”阿米娅问。', '“路过。”', '“这是秘密。”'].join('\n\n');
+    expect(speakers(plain).at(-1)![0]).toBe('other:阿米娅');
+  });
+});
