@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
+import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, bridgesTo, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import { askedOfThem, endsInUnsaid } from './quoteKind.js';
@@ -43,7 +43,7 @@ export interface AttributeOptions {
 export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const { names } = opts;
   const address = addressCheck(names);
-  const vetoed = (u: Utterance, id: SpeakerId): boolean => vetoedBy(address, u, id);
+  const vetoed = (u: Utterance, id: SpeakerId): boolean => vetoedBy(address, u, id) || namesSelf(u.text, id, names);
 
   // Is the narrator the Doctor? Count 我 and the Doctor's names in narration. The referents of
   // each narration segment are found once here and reused by the scene pass.
@@ -118,7 +118,7 @@ function attributeScene(
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
     let seenHe: Set<SpeakerId> | undefined;
-    const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
+    const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string, len = 1): ClauseRef => {
       let id: SpeakerId | null;
       if (ref === '我') id = narrator;
       else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 14), abs))) {
@@ -164,7 +164,7 @@ function attributeScene(
         else (seenHe ??= new Set()).add(id);
       }
       if (id) mention(id);
-      return word !== undefined ? { id, index, epithet: true } : { id, index };
+      return word !== undefined ? { id, index, len, epithet: true } : { id, index, len };
     };
     while (start < n) {
       const end = nextSentenceEnd(text, start);
@@ -190,9 +190,9 @@ function attributeScene(
         if (all) {
           while (ri < all.length && all[ri]!.index < cEnd) {
             const r = all[ri++]!;
-            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base, r.index, r.word));
+            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base, r.index, r.word, r.len));
           }
-        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index, base + r.index, r.word));
+        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index, base + r.index, r.word, r.len));
         clauses.push({ src: text, start: base, end: cEnd, refs: refs ?? NO_REFS });
         if (cEnd === end) break;
       }

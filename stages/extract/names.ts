@@ -10,6 +10,8 @@ export interface Referent {
    */
   ref: SpeakerId | '她' | '他' | '我' | '某她' | '某他';
   index: number;
+  /** Its length as written. */
+  len: number;
   /** The descriptive noun as written (for 某她 / 某他). */
   word?: string;
 }
@@ -81,7 +83,7 @@ export function buildNameIndex(
       for (let m = refRe.exec(text); m; m = refRe.exec(text)) {
         const w = m[0];
         const ref = w === '她' || w === '他' || w === '我' ? w : (byName.get(w) ?? descriptor.get(w)!);
-        out.push(ref === '某她' || ref === '某他' ? { ref, index: m.index, word: w } : { ref, index: m.index });
+        out.push(ref === '某她' || ref === '某他' ? { ref, index: m.index, len: w.length, word: w } : { ref, index: m.index, len: w.length });
       }
       return out;
     },

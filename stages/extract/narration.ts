@@ -15,6 +15,8 @@ export interface Clause {
 export interface ClauseRef {
   id: SpeakerId | null;
   index: number;
+  /** Its length as written (1 where not known). */
+  len?: number;
   /** A descriptive noun (少女, 女孩), not a name or pronoun: a short modifier may stand before it (羊角少女). */
   epithet?: true;
 }
@@ -122,9 +124,10 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
     pos = skipFiller(src, Math.min(LEADING_ADVERBIAL_STICKY.lastIndex, end), end);
   }
   if (first.index === pos - start) return { id: first.id };
-  // A demonstrative (那女孩, 这位少女) or a modifier ending in 的 (戴着助听器的她) before it.
+  // A demonstrative (那女孩, 这位少女) or a modifier ending in 的 (戴着助听器的她) before it, and
+  // something said of it after it (`看向门边的凯尔希` ending the clause is an object, not a subject).
   const gap = first.index - (pos - start);
-  if (gap > 0 && gap <= MAX_MODIFIER) {
+  if (gap > 0 && gap <= MAX_MODIFIER && lastNonSpace(src, start + first.index + (first.len ?? 1), end) >= start + first.index + (first.len ?? 1)) {
     const a = pos;
     const b = start + first.index;
     if (DEMONSTRATIVE_HEAD_RE.test(src.slice(a, b))) return { id: first.id };

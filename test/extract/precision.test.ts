@@ -138,3 +138,25 @@ describe('turn-taking and her honorific', () => {
     expect(speakers(plain).at(-1)![0]).toBe('other:阿米娅');
   });
 });
+
+describe('no one speaks of themselves by name', () => {
+  test('a line naming someone in the third person is not theirs, whoever 她 meant', () => {
+    const t = ['芙蓉把听诊器递给艾雅法拉。', '“听到了吗？”芙蓉问。', '“芙蓉小姐的心跳……很快。”她说。'].join('\n\n');
+    expect(speakers(t).at(-1)![0]).not.toBe('other:芙蓉');
+    // A self-introduction names its speaker.
+    const intro = ['芙蓉推开门。', '“你好，我是芙蓉。”她说。'].join('\n\n');
+    expect(speakers(intro).at(-1)![0]).toBe('other:芙蓉');
+  });
+  test('her own names in her line (a letter read out, an alias) do not veto her', () => {
+    const t = '艾雅法拉拆开信。\n\n“‘亲爱的阿黛尔’……老师总是这样叫我。”艾雅法拉笑着说。';
+    expect(speakers(t)[0]![0]).toBe('persona');
+  });
+});
+
+describe('a clause subject', () => {
+  test('a name ending its clause after a modifier with 的 is an object (看向门边的芙蓉), not the subject', () => {
+    expect(speakers('艾雅法拉睁开眼，看向门边的芙蓉，“很规律。”')[0]![0]).toBe('persona');
+    // With something said of it after it, the modified name is the subject.
+    expect(speakers('艾雅法拉睁开眼。门边的芙蓉笑着说：“很规律。”')[0]![0]).toBe('other:芙蓉');
+  });
+});
