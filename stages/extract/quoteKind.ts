@@ -7,8 +7,6 @@ import type { NameIndex } from './names.js';
 import type { Paragraph, QuoteKind, Utterance } from './types.js';
 
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
-/** `她想了想，` / `他想了一会儿，` right after a quote. */
-const PONDER_TAG_RE = /^\s*[^\s，,。！？!?：:；;“”说道问答喊叫]{0,8}?想了(?:想|一?会儿?)[，,]/;
 
 /**
  * The end of `pre` the intro regexes can match: they are anchored at the end and match at most
@@ -44,10 +42,7 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
     if (THOUGHT_TAG_RE.test(post)) return 'thought';
     // A thought split by its tag: `“…”她默默地想，“…”` (the tag introduces the next part).
     const last = post.charCodeAt(lastNonSpaceIn(post));
-    const bridges = last === 0xff0c || last === 0x2c || last === 0xff1a || last === 0x3a;
-    // `“…”她想了想，又觉得…。`: pondering after it, with no quote after the tag (one after it, `“…”她想了想，“…”`, is speech).
-    if (!bridges && PONDER_TAG_RE.test(post)) return 'thought';
-    if (bridges && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
+    if ((last === 0xff0c || last === 0x2c || last === 0xff1a || last === 0x3a) && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
   }
   if (SIGN_INTRO_RE.test(pre)) return 'sign';
   const compact = text.trim();
