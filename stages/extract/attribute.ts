@@ -4,13 +4,12 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, bridgesTo, selfNamed, voiceIn } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, bridgesTo, introducesNextQuote, selfNamed, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import { askedOfThem, endsInUnsaid } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
-  endsWithColon,
   lastNonSpace,
   nextClauseSep,
   nextSentenceEnd,
@@ -252,8 +251,7 @@ function attributeScene(
         }
       // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: cues.ts.)
       const voice = lastSent ? voiceIn(lastSent, names) : undefined;
-      // (A paragraph ending in a thought or written text, `…心想：“…”`, `…写道：“…”`: what comes
-      // right before the next line is no act of speaking; who answers it is not read from it.)
+      // (A paragraph ending in a thought or written text, `…写道：“…”`, says nothing of who speaks next.)
       const endsUnsaid = endsInUnsaid(segs, utts);
       prevNarration = { para: pi, only: endsUnsaid ? null : (voice ?? (single && only && subj?.id ? subj.id : null)) };
       return;
@@ -291,8 +289,7 @@ function attributeScene(
       // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
       if (!cand && post) {
         const first = post[0]!;
-        const introducesNext =
-          post.length === 1 && endsWithColon(first.src, first.start, first.end) && k + 2 < p.segments.length && p.segments[k + 2]!.kind === 'quote';
+        const introducesNext = introducesNextQuote(post, segs, k);
         const c0 = firstClause(first);
         const subj = c0 ? subjectOf(c0) : undefined;
         if (!introducesNext && subj && SPEECH_VERB_RE.test(first.src.slice(first.start, first.end))) {

@@ -2,8 +2,9 @@
 // a line in which the speaker names themselves (`我叫艾雅法拉。`), and a pronoun tag between two
 // parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker; someone's voice
 // heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
+import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex } from './names.js';
-import { lastNonSpace, type Sentence } from './narration.js';
+import { endsWithColon, lastNonSpace, type Sentence } from './narration.js';
 import type { Segment, SpeakerId } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
@@ -43,6 +44,24 @@ export function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly
   const s = segs[k];
   const pre = narr[k];
   return s?.kind === 'narr' && pre !== undefined && bridgeSpeaker(pre, s.text, id, names) === id;
+}
+
+/**
+ * The narration after the quote at `k` (one sentence, `post`) introduces the next quote rather than
+ * tagging this one: it ends in a colon, or it has several clauses and its only speech verb is in
+ * the last (`“…”艾雅法拉笑出了声，又捂住嘴，小声说“对不起。”`).
+ */
+export function introducesNextQuote(post: readonly Sentence[], segs: readonly Segment[], k: number): boolean {
+  if (post.length !== 1 || k + 2 >= segs.length || segs[k + 2]!.kind !== 'quote') return false;
+  const first = post[0]!;
+  return endsWithColon(first.src, first.start, first.end) || verbOnlyLast(first);
+}
+
+function verbOnlyLast(s: Sentence): boolean {
+  const n = s.clauses.length;
+  if (n < 2 || s.complete) return false;
+  const last = s.clauses[n - 1]!;
+  return SPEECH_VERB_RE.test(s.src.slice(last.start, last.end)) && !SPEECH_VERB_RE.test(s.src.slice(s.start, last.start));
 }
 
 /** A voice heard: `…的声音`, `…的笑声`. */

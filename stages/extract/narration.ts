@@ -115,6 +115,8 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
   if (!first) return undefined;
   const { src, start, end } = clause;
   let pos = skipFiller(src, start, end);
+  // (A referent opening the clause is its subject, even where an adverbial could be read there: 可露希尔 is no 可 + 露希尔.)
+  if (first.index === pos - start) return { id: first.id };
   // The adverbials hold no separator, so a match that runs past the clause's end can only have
   // taken the separator after it: the subject position is then past every referent of the clause.
   for (let k = 0; k < 3 && pos < end; k++) {

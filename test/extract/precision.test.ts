@@ -160,3 +160,20 @@ describe('a clause subject', () => {
     expect(speakers('艾雅法拉睁开眼。门边的芙蓉笑着说：“很规律。”')[0]![0]).toBe('other:芙蓉');
   });
 });
+
+describe('speech tags', () => {
+  test('a name opening a clause is its subject even where it starts like an adverbial (可露希尔, not 可 + 露希尔)', () => {
+    const t = '艾雅法拉点了点头。可露希尔从柜台下面拿出一个盒子，掂了掂，“最后一盒。”';
+    expect(speakers(t)[0]![0]).toBe('other:可露希尔');
+    // 可 as a real adverbial still leaves the subject after it.
+    expect(speakers('可艾雅法拉摇了摇头，“不用了。”')[0]![0]).toBe('persona');
+  });
+  test('narration after a quote whose only speech verb ends it, right before the next quote, introduces that one', () => {
+    const t = '“你的椅子坏了。”芙蓉说。“大家都知道。”艾雅法拉没忍住，笑出了声，小声说“对不起。”';
+    const got = speakers(t);
+    expect(got[1]![0]).toBe('other:芙蓉');
+    expect(got[2]).toEqual(['persona', '对不起。']);
+    // One clause with the verb: a tag of the quote before, as always.
+    expect(speakers('“好。”艾雅法拉说，“我们走吧。”').map((x) => x[0])).toEqual(['persona', 'persona']);
+  });
+});
