@@ -32,6 +32,8 @@ const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$|[一某](?:个|位|名)[^，,。！？!?、；;“”]{1,10}的$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
+/** A verb before a descriptive noun in its clause (`看见是羊角少女`): an object, resolved there but not bound for the file. */
+const VERB_BEFORE_RE = /[是看见望盯向对给把被叫让和跟与朝问]/;
 
 export interface AttributeOptions {
   names: NameIndex;
@@ -146,7 +148,7 @@ function attributeScene(
           // is whoever was just introduced, resolved afresh each time).
           const bound = epithets.get(word);
           if (bound) id = present.has(bound) ? bound : null;
-          else if (id) epithets.set(word, id);
+          else if (id && !VERB_BEFORE_RE.test(text.slice(abs - index, abs))) epithets.set(word, id);
         }
       } else {
         id = ref;

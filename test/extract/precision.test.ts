@@ -177,3 +177,10 @@ describe('speech tags', () => {
     expect(speakers('“好。”艾雅法拉说，“我们走吧。”').map((x) => x[0])).toEqual(['persona', 'persona']);
   });
 });
+
+describe('descriptive nouns', () => {
+  test('a descriptive noun that is a verb’s object (看见是羊角少女) is not bound to whoever the sentence named', () => {
+    const t = ['芙蓉抬起头，看见是羊角少女，笑了。', '“你来了。”芙蓉说。', '艾雅法拉放下书包。', '“嗯，我来了。”羊角少女小声说。'].join('\n\n');
+    expect(speakers(t).at(-1)![0]).toBe('persona');
+  });
+});
