@@ -114,7 +114,25 @@ export interface Discovered {
   narrator?: SpeakerId;
   /** Her aliases this file uses for an animal (`一只小羊`): not her in this file's narration. */
   animalAliases?: string[];
+  /** Discovered names the file refers to with 他 (maleIn). */
+  male?: string[];
 }
+
+/**
+ * Whether the file speaks of `name` as 他 rather than 她: the pronoun that opens the clause right
+ * after it (`老石放下桶，他…`) or reports their words or thoughts (`老石说他活了六十年`), by majority.
+ */
+function maleIn(text: string, name: string): boolean {
+  let he = 0;
+  let she = 0;
+  for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) {
+    const m = PRONOUN_AFTER_RE.exec(text.slice(i + name.length, i + name.length + 16));
+    if (m?.[1] === '他') he++;
+    else if (m) she++;
+  }
+  return he > she;
+}
+const PRONOUN_AFTER_RE = /^(?:(?:说|觉得|以为|认为|想|知道)|[^，,。！？!?“”\n]{0,8}[，,])([他她])(?![们])/;
 
 /** An alias counted (一只…, 两头…) or in the plural (…们) names animals or things, not her. */
 function countedAs(text: string, alias: string): boolean {
@@ -212,7 +230,9 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
   // where every occurrence of it goes on into the longer one.
   for (const n of found) for (const l of found) if (l !== n && l.startsWith(n) && count(text, l) === count(text, n)) found.delete(n);
   const animalAliases = names.personaNames.filter((n) => countedAs(text, n));
-  return animalAliases.length && animalAliases.length < names.personaNames.length
-    ? { names: [...found], narrator, animalAliases }
-    : { names: [...found], narrator };
+  const male = [...found].filter((n) => maleIn(text, n));
+  const out: Discovered =
+    animalAliases.length && animalAliases.length < names.personaNames.length ? { names: [...found], narrator, animalAliases } : { names: [...found], narrator };
+  if (male.length) out.male = male;
+  return out;
 }

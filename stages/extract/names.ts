@@ -41,13 +41,14 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * `discovered`: names found in one file (discover.ts) that are not configured: they count as
- * other characters, 他 for names like 葛大叔, else 她.
+ * other characters, 他 for names like 葛大叔 and those in `male` (the file says 他 of them), else 她.
  */
 export function buildNameIndex(
   persona: CharacterConfig,
   doctor: CharacterConfig,
   others: readonly CharacterConfig[],
   discovered: readonly string[] = [],
+  male: readonly string[] = [],
 ): NameIndex {
   const byName = new Map<string, SpeakerId>();
   const pronouns = new Map<SpeakerId, '她' | '他'>();
@@ -61,7 +62,7 @@ export function buildNameIndex(
   const strangers = new Set<SpeakerId>();
   for (const n of discovered)
     if (!byName.has(n)) {
-      add({ names: [n], pronoun: MALE_NAME_RE.test(n) ? '他' : '她' }, `other:${n}`);
+      add({ names: [n], pronoun: MALE_NAME_RE.test(n) || male.includes(n) ? '他' : '她' }, `other:${n}`);
       strangers.add(`other:${n}`);
     }
   const names = [...byName.keys()].sort((a, b) => b.length - a.length);

@@ -184,3 +184,17 @@ describe('descriptive nouns', () => {
     expect(speakers(t).at(-1)![0]).toBe('persona');
   });
 });
+
+describe('the pronoun of a discovered name', () => {
+  test('他 when the file says 他 of them (`老周说他…`, `老周放下桶，他…`), else 她', () => {
+    const t = ['老周提着桶走过来。', '“水又浑了。”老周说。', '老周说他活了六十年，头一回见。', '老周放下桶，他叹了口气。'].join('\n');
+    expect(discoverNames(t, baseNames).male).toEqual(['老周']);
+    const she = ['阿青提着桶走过来。', '“水又浑了。”阿青说。', '阿青放下桶，她叹了口气。'].join('\n');
+    expect(discoverNames(she, baseNames).male).toBeUndefined();
+  });
+  test('a man the file discovered does not take 她: her line after his is hers', () => {
+    const t = ['老周提着桶走过来。', '“水又浑了。”老周说。', '老周说他活了六十年，头一回见。', '“可能是地下水。”她蹲在井边，“我再测一次。”'].join('\n\n');
+    const sp = speakers(`艾雅法拉站在井边。\n\n${t}`);
+    expect(sp.at(-1)![0]).not.toBe('other:老周');
+  });
+});
