@@ -145,6 +145,9 @@ function countedAs(text: string, alias: string): boolean {
   return false;
 }
 
+/** How many prefixes one file's tag clauses may have counted (each count reads the whole text). */
+const MAX_COUNTED = 400;
+
 function count(text: string, s: string): number {
   let n = 0;
   for (let i = text.indexOf(s); i >= 0; i = text.indexOf(s, i + s.length)) n++;
@@ -156,12 +159,12 @@ function count(text: string, s: string): number {
  * (2 characters or more) that occurs in the file more often than the prefix one character longer
  * (葛大叔笑着问: 葛大 occurs as often as 葛大叔, so the name goes on; 葛大叔笑 is rarer).
  */
-function nameAt(text: string, clause: string): string | undefined {
+function nameAt(text: string, clause: string, counted: (s: string) => number): string | undefined {
   let len = 2;
-  for (let n = count(text, clause.slice(0, 2)); len < Math.min(4, clause.length); len++) {
+  for (let n = counted(clause.slice(0, 2)); len < Math.min(4, clause.length); len++) {
     const longer = clause.slice(0, len + 1);
     if (NOT_NAME_CHARS_RE.test(longer[len]!)) break;
-    const m = count(text, longer);
+    const m = counted(longer);
     if (m < n) break;
     n = m;
   }
@@ -200,11 +203,19 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     INTRODUCED_G.lastIndex = 0;
     for (let m = INTRODUCED_G.exec(text); m; m = INTRODUCED_G.exec(text)) consider(m[1]!);
   }
+  // (Each prefix counted once, and at most MAX_COUNTED of them: a whole scan of the text each.)
+  const counts = new Map<string, number>();
+  const counted = (x: string) => {
+    let n = counts.get(x);
+    if (n === undefined) counts.set(x, (n = count(text, x)));
+    return n;
+  };
   TAG_CLAUSE_G.lastIndex = 0;
   for (let m = TAG_CLAUSE_G.exec(text); m; m = TAG_CLAUSE_G.exec(text)) {
     const clause = m[1]!;
     if (NOT_NAME_CHARS_RE.test(clause.slice(0, 2)) || names.containsAny(clause.slice(0, 4)) || DESCRIPTIVE_RE.test(clause.slice(0, 4))) continue;
-    const name = nameAt(text, clause);
+    if (counts.size >= MAX_COUNTED) break;
+    const name = nameAt(text, clause, counted);
     if (name && !DESCRIPTIVE_RE.test(name)) consider(name);
   }
   if (text.includes('：') || text.includes(':')) {
