@@ -90,8 +90,8 @@ export function hardCueAllows(names: NameIndex, u: Utterance, id: SpeakerId): bo
   return !vetoedBy(addressCheck(names), u, id) && !vocativesIn(u.text, names).has(id);
 }
 
-/** A self-introduction: `我叫` / `我是` / `我就是` / `我名叫` right before a name. */
-const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)|这里是|这边是)$/;
+/** A self-introduction right before a name: `我叫` / `我是` (`我是罗德岛的博士`) / `我名叫`, a radio's `这里是`. */
+const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)[^，,。！!？?…]{0,6}|这里是|这边是)$/;
 
 /**
  * The line names `id` in the third person (`蓝铃小姐的心跳……`), not in a self-introduction:
@@ -100,6 +100,6 @@ const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)|这里是|这边是)$/;
 export function namesSelf(text: string, id: SpeakerId, names: NameIndex): boolean {
   // (Not for her: a letter she reads out, `亲爱的阿黛尔，…`, or talk about her own alias names her.)
   if (id === 'persona' || !names.containsAny(text)) return false;
-  for (const r of names.referents(text)) if (r.ref === id && !SELF_INTRO_RE.test(text.slice(Math.max(0, r.index - 4), r.index))) return true;
+  for (const r of names.referents(text)) if (r.ref === id && !SELF_INTRO_RE.test(text.slice(Math.max(0, r.index - 10), r.index))) return true;
   return false;
 }

@@ -172,7 +172,7 @@ function nameAt(text: string, clause: string, counted: (s: string) => number): s
 }
 
 /** Descriptive nouns and role words that stand before a speech verb but name no one for sure. */
-const DESCRIPTIVE_RE = /女孩|姑娘|少女|女人|女子|女士|男孩|少年|男人|男子|前辈|后辈|干员|医生|队长|学者|研究员/;
+const DESCRIPTIVE_RE = /女孩|姑娘|少女|女人|女子|女士|男孩|少年|男人|男子|前辈|后辈|学姐|学长|师姐|师兄|干员|医生|队长|指挥官|长官|教官|学者|研究员/;
 
 function occurrences(text: string, name: string, atLeast: number): boolean {
   let n = 0;

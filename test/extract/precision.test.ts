@@ -27,7 +27,15 @@ describe('character discovery, per file', () => {
     expect(found(three)).toEqual(['石大伯']);
   });
   test('descriptive nouns and role words before a speech verb are no names', () => {
-    const t = ['“快看！”红发女孩兴奋地说。', '“嗯。”', '“你也看看。”红发女孩又说。', '“好。”前辈笑着说。', '“走吧。”前辈笑着说。'].join('\n');
+    const t = [
+      '“快看！”红发女孩兴奋地说。',
+      '“嗯。”',
+      '“你也看看。”红发女孩又说。',
+      '“好。”前辈笑着说。',
+      '“走吧。”前辈笑着说。',
+      '“早。”学姐轻声说。',
+      '“早啊。”学姐轻声说。',
+    ].join('\n');
     expect(found(t)).toEqual([]);
   });
   test('a discovered speaker is another character: her answer is hers, their question is not', () => {
@@ -146,6 +154,8 @@ describe('no one speaks of themselves by name', () => {
     // A self-introduction names its speaker.
     const intro = ['芙蓉推开门。', '“你好，我是芙蓉。”她说。'].join('\n\n');
     expect(speakers(intro).at(-1)![0]).toBe('other:芙蓉');
+    const doctor = ['博士走进矿镇。', '“你好，我是罗德岛的博士。”他说。'].join('\n\n');
+    expect(speakers(doctor).at(-1)![0]).toBe('doctor');
   });
   test('her own names in her line (a letter read out, an alias) do not veto her', () => {
     const t = '艾雅法拉拆开信。\n\n“‘亲爱的阿黛尔’……老师总是这样叫我。”艾雅法拉笑着说。';
