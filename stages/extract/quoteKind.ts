@@ -58,6 +58,8 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
     if (midBefore && /^(?:的|之|等|这|那|一词|二字|两个字|这个)/.test(post)) return 'term';
     // The object of a verb that is no speech verb, ending the sentence (`把“每小时”改成了“每半小时”。`).
     if (midBefore && /^[。；;]/.test(after) && !SPEECH_VERB_RE.test(pre.slice(-6))) return 'term';
+    // A form of address or a sound reported mid-sentence (`叫了我一声“阿米娅小姐”，我才…`).
+    if (midBefore && /^[，,]/.test(after) && /一声$/.test(pre) && post.length > 1) return 'term';
   }
   return 'speech';
 }

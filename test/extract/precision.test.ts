@@ -97,6 +97,9 @@ describe('written text and terms next to speech', () => {
   test('a short quote that is the object of a verb ending the sentence is a term; after a speech verb it is speech', () => {
     expect(speakers('艾雅法拉把“每天”改成了“每周”。').map((x) => x[0])).toEqual(['term', 'term']);
     expect(speakers('艾雅法拉小声说“好”。')[0]![0]).toBe('persona');
+    // A form of address reported mid-sentence after 一声 is a term too; said after a speech verb it is speech.
+    expect(speakers('那天艾雅法拉叫了我一声“芙蓉小姐”，我才发现她一直很客气。')[0]![0]).toBe('term');
+    expect(speakers('艾雅法拉轻声说“芙蓉小姐”，又低下了头。')[0]![0]).toBe('persona');
   });
   test('after a paragraph that ends in her thought or her writing, the next bare line is not read as hers', () => {
     const wrote = '艾雅法拉看着屏幕，在报告里写道：“一切正常。”\n\n“那就好。”';
