@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, bridgesTo, introducesNextQuote, selfNamed, voiceIn } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, introducesNextQuote, readOwnWords, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import { askedOfThem, endsInUnsaid } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -326,16 +326,8 @@ function attributeScene(
         }
       }
     }
-    // S: a line in which the speaker names themselves (`我叫艾雅法拉。`), where nothing else decided it.
-    quoteUtts.forEach((u, i) => {
-      const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
-      if (!id || vetoed(u, id)) return;
-      [u.speaker, u.rule] = [id, 'self-named'];
-      // (A pronoun tag bridging it to the next quote, `“…我是X。”她鞠了一躬，“…”`, means X: cues.ts.)
-      const next = quoteUtts[i + 1];
-      if (next?.rule === 'intro' && speechIdx[i + 1] === speechIdx[i]! + 2 && bridgesTo(segs, narr, speechIdx[i]! + 1, id, names) && !vetoed(next, id))
-        [next.speaker, next.rule] = [id, 'bridge'];
-    });
+    // S: a line in which the speaker names themselves (`我叫艾雅法拉。`), where nothing else decided it (cues.ts).
+    readOwnWords(quoteUtts, speechIdx, segs, narr, names, vetoed);
     // D: one paragraph, one speaker: quotes without evidence take the paragraph's speaker.
     // The one speaker decided for the paragraph's quotes (null: none or several).
     let decided: SpeakerId | null = null;

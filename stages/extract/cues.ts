@@ -5,7 +5,7 @@
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex } from './names.js';
 import { endsWithColon, lastNonSpace, type Sentence } from './narration.js';
-import type { Segment, SpeakerId } from './types.js';
+import type { Segment, SpeakerId, Utterance } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
 const SELF_NAMED_G = /(?:^|[，,。！!…～~—\s])我(?:叫|是|就是|名叫)([^，,。！!？?…～~—\s]{1,8}?)(?=[，,。！!…～~]|$)/g;
@@ -40,10 +40,39 @@ export function bridgeSpeaker(pre: readonly Sentence[], narr: string, prevSpeake
 }
 
 /** The narration at `k` is a pronoun tag bridging the quote before it, said by `id`, to the next one (bridgeSpeaker). */
-export function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly Sentence[] | undefined>, k: number, id: SpeakerId, names: NameIndex): boolean {
+function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly Sentence[] | undefined>, k: number, id: SpeakerId, names: NameIndex): boolean {
   const s = segs[k];
   const pre = narr[k];
   return s?.kind === 'narr' && pre !== undefined && bridgeSpeaker(pre, s.text, id, names) === id;
+}
+
+/**
+ * What a paragraph's lines say of their own speakers (`quotes` at segment indexes `at`): a line
+ * in which the speaker names themselves is theirs (selfNamed), and so is the next part of it
+ * after a pronoun tag (`“…我是X。”她鞠了一躬，“…”`). Two parts split by a pronoun tag are one
+ * utterance: where the tag gave the second part a speaker the first part's words forbid
+ * (`“蓝铃小姐的心跳……”她睁开眼，“…”` is not 蓝铃's), neither part is read from the tag.
+ */
+export function readOwnWords(
+  quotes: readonly Utterance[],
+  at: readonly number[],
+  segs: readonly Segment[],
+  narr: ReadonlyArray<readonly Sentence[] | undefined>,
+  names: NameIndex,
+  vetoed: (u: Utterance, id: SpeakerId) => boolean,
+): void {
+  quotes.forEach((u, i) => {
+    const next = quotes[i + 1];
+    const split = next?.rule === 'intro' && at[i + 1] === at[i]! + 2;
+    if (split && !u.speaker && next.speaker && vetoed(u, next.speaker) && bridgesTo(segs, narr, at[i]! + 1, next.speaker, names)) {
+      [next.speaker, next.rule] = [null, 'intro-veto'];
+      return;
+    }
+    const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
+    if (!id || vetoed(u, id)) return;
+    [u.speaker, u.rule] = [id, 'self-named'];
+    if (split && bridgesTo(segs, narr, at[i]! + 1, id, names) && !vetoed(next, id)) [next.speaker, next.rule] = [id, 'bridge'];
+  });
 }
 
 /**

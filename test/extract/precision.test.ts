@@ -160,6 +160,19 @@ describe('no one speaks of themselves by name', () => {
     const doctor = ['博士走进矿镇。', '“你好，我是罗德岛的博士。”他说。'].join('\n\n');
     expect(speakers(doctor).at(-1)![0]).toBe('doctor');
   });
+  test('two parts split by a pronoun tag are one line: a veto of the first part takes the tag’s speaker off the second', () => {
+    const t = ['芙蓉把听诊器递给艾雅法拉。', '“听到了吗？”芙蓉问。', '“芙蓉小姐的心跳……不对。”她睁开眼，“是手表。”'].join('\n\n');
+    const got = speakers(t);
+    expect(got.at(-2)![0]).not.toBe('other:芙蓉');
+    expect(got.at(-1)![0]).not.toBe('other:芙蓉');
+    // A name in the tag speaks both parts, whatever the first part names.
+    const named = ['芙蓉把听诊器递给艾雅法拉。', '“听到了吗？”芙蓉问。', '“芙蓉小姐的心跳……不对。”艾雅法拉睁开眼，“是手表。”'].join('\n\n');
+    expect(
+      speakers(named)
+        .slice(-2)
+        .map((x) => x[0]),
+    ).toEqual(['persona', 'persona']);
+  });
   test('her own names in her line (a letter read out, an alias) do not veto her', () => {
     const t = '艾雅法拉拆开信。\n\n“‘亲爱的阿黛尔’……老师总是这样叫我。”艾雅法拉笑着说。';
     expect(speakers(t)[0]![0]).toBe('persona');
