@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, introducesNextQuote, readOwnWords, voiceIn } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, introducesNextQuote, leaverIn, readOwnWords, voiceIn } from './cues.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import { askedOfThem, endsInUnsaid } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -94,6 +94,7 @@ function attributeScene(
 
   // Who is named or heard in each paragraph, for the scene passes (turns.ts).
   const paraMentions: Array<Set<SpeakerId> | undefined> = [];
+  const left: Array<SpeakerId | undefined> = [];
   let curPara = 0;
   const mention = (id: SpeakerId) => {
     present.add(id);
@@ -255,7 +256,9 @@ function attributeScene(
       const voice = lastSent ? voiceIn(lastSent, names) : undefined;
       // (A paragraph ending in a thought or written text, `…写道：“…”`, says nothing of who speaks next.)
       const endsUnsaid = endsInUnsaid(segs, utts);
-      prevNarration = { para: pi, only: endsUnsaid ? null : (voice ?? (single && only && subj?.id ? subj.id : null)) };
+      // (Someone who leaves at its end, `博士关上门走了。`, is not about after it: cues.ts.)
+      const gone = lastSent && (left[pi] = leaverIn(lastSent));
+      prevNarration = { para: pi, only: endsUnsaid || gone ? null : (voice ?? (single && only && subj?.id ? subj.id : null)) };
       return;
     }
 
@@ -387,5 +390,5 @@ function attributeScene(
   const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
   const strangers = [...present].some((id) => names.isStranger(id)) || units.some((u) => u.speaker !== null && names.isStranger(u.speaker));
-  return { units, mentions: paraMentions, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
+  return { units, mentions: paraMentions, left, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
 }

@@ -4,7 +4,7 @@
 // heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`).
 import { SPEECH_VERB_RE } from './lexicon.js';
 import type { NameIndex } from './names.js';
-import { endsWithColon, lastNonSpace, type Sentence } from './narration.js';
+import { endsWithColon, lastNonSpace, lastSubject, type Sentence } from './narration.js';
 import type { Segment, SpeakerId, Utterance } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
@@ -91,6 +91,15 @@ function verbOnlyLast(s: Sentence): boolean {
   if (n < 2 || s.complete) return false;
   const last = s.clauses[n - 1]!;
   return SPEECH_VERB_RE.test(s.src.slice(last.start, last.end)) && !SPEECH_VERB_RE.test(s.src.slice(s.start, last.start));
+}
+
+/** The end of a sentence saying its subject leaves (`笑着关上门走了。`, `转身离开了。`). */
+const LEAVES_RE = /(?:走了|离开了?|出去了|退了出去|下楼了?|回去了)[。！!…\s]*$/;
+
+/** The character a sentence says leaves at its end (its subject), if any: not about after it. */
+export function leaverIn(s: Sentence): SpeakerId | undefined {
+  if (!LEAVES_RE.test(s.src.slice(s.start, s.end))) return undefined;
+  return lastSubject([s])?.id ?? undefined;
 }
 
 /** A voice heard: `…的声音`, `…的笑声`. */

@@ -27,6 +27,8 @@ export interface SceneView {
   units: Unit[];
   /** Characters named, meant or heard in each paragraph (index = paragraph). */
   mentions: ReadonlyArray<ReadonlySet<SpeakerId> | undefined>;
+  /** Who leaves at the end of each paragraph (`博士关上门走了。`): not about after it, unless seen again. */
+  left?: ReadonlyArray<SpeakerId | undefined>;
   address: AddressCheck;
   vetoed: (u: Utterance, id: SpeakerId) => boolean;
   /** Someone other than her uses her honorific for the Doctor in this scene. */
@@ -82,17 +84,20 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   // (Whether the Doctor has been about in the scene by each paragraph, and whether anyone else has:
   // with others about and no sign of him yet, a line is not his by default: doctorAbsent.)
   const absent = doctorAbsent(v, speakers, last);
+  const anyLeft = v.left?.some((x) => x !== undefined) === true;
   for (const unit of v.units) {
     if (unit.speaker) continue;
     const p = unit.para;
     seen = [];
     // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
     let before = 0;
-    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && seen.length <= 2; q++) {
+    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && (seen.length <= 2 || anyLeft); q++) {
       const m = v.mentions[q];
       if (m) for (const id of m) see(id);
       const s = speakers[q];
       if (s) for (const id of s) see(id);
+      const gone = q < p ? v.left?.[q] : undefined;
+      if (gone) seen = seen.filter((id) => id !== gone);
       if (q === p) before = seen.length;
     }
     if (seen.length > 2 || seen.includes(SOMEONE)) continue;

@@ -224,3 +224,16 @@ describe('the pronoun of a discovered name', () => {
     expect(sp.at(-1)![0]).not.toBe('other:老周');
   });
 });
+
+describe('someone who leaves', () => {
+  test('the one who leaves at the end of a paragraph does not speak the bare line after it', () => {
+    const stays = '艾雅法拉接过书。博士笑了笑，坐了下来。\n\n“这本书很旧了。”';
+    expect(speakers(stays).at(-1)![0]).toBe('doctor');
+    const leaves = '艾雅法拉接过书。博士笑了笑，转身走了。\n\n“这本书很旧了。”';
+    expect(speakers(leaves).at(-1)![0]).not.toBe('doctor');
+  });
+  test('after he leaves, the two who are left take turns', () => {
+    const t = ['艾雅法拉和阿米娅坐在桌边，博士站在一旁。', '博士看了看表，转身走了。', '“你看这个。”艾雅法拉说。', '“好漂亮。”'].join('\n\n');
+    expect(speakers(t).at(-1)![0]).toBe('other:阿米娅');
+  });
+});
