@@ -178,3 +178,25 @@ function faces(s: Sentence, start: number, index: number): boolean {
   for (let n = 1; n <= 5; n++) if (BEFORE_FACE_RE.test(s.src.slice(at + n, at + n + 2))) return true;
   return false;
 }
+
+/**
+ * Whether a unit strictly between the anchor (`from`, said by `speaker`) and unit `to` is one
+ * whose own words forbid the speaker strict alternation gives it (`“谢谢博士！”` where the
+ * Doctor's turn would be): then the run is no exchange of those two. `other`: the other speaker,
+ * if known (else only the anchor's turns are checked).
+ */
+export function runBroken(
+  units: ReadonlyArray<{ utts: readonly Utterance[] }>,
+  vetoed: (u: Utterance, id: SpeakerId) => boolean,
+  from: number,
+  to: number,
+  speaker: SpeakerId,
+  other: SpeakerId | undefined,
+): boolean {
+  const [lo, hi] = from < to ? [from + 1, to] : [to + 1, from];
+  for (let j = lo; j < hi; j++) {
+    const expect = Math.abs(j - from) % 2 === 0 ? speaker : other;
+    if (expect && units[j]!.utts.some((u) => vetoed(u, expect))) return true;
+  }
+  return false;
+}

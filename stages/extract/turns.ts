@@ -3,7 +3,7 @@
 // turn-taking (a run of bare quotes alternates between two speakers). Both only ever fill lines
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import type { AddressCheck } from './address.js';
-import { addresseeIn } from './cues.js';
+import { addresseeIn, runBroken } from './cues.js';
 import type { Sentence } from './narration.js';
 import type { SpeakerId, Utterance } from './types.js';
 
@@ -109,12 +109,7 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   return out;
 }
 
-/**
- * For each paragraph: someone other than her and the Doctor has been about earlier in the scene,
- * and the Doctor has not been, up to AHEAD paragraphs after it. (Her with two juniors, the
- * Doctor nowhere yet: when the narration stops naming the juniors, a bare line is not the
- * Doctor's.)
- */
+/** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it. */
 function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): boolean[] {
   const out = new Array<boolean>(last).fill(false);
   const at = (q: number) => [...(v.mentions[q] ?? []), ...(speakers[q] ?? [])];
@@ -385,10 +380,12 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       }
     }
     if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;
-    // (A line calling 前辈 in an exchange with the Doctor, where no one else in the scene uses the
-    // word, is said to him by her: no one else's by parity.)
+    // (A line calling 前辈, her word alone here, in an exchange with the Doctor is hers, no one else's.)
     const withDoctor = back?.speaker === 'doctor' || fwd?.speaker === 'doctor';
     if (id !== 'persona' && withDoctor && !v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
+    // (A line between the anchor and this one whose words forbid the speaker alternation gives it breaks the run: cues.ts.)
+    const a = back ?? fwd;
+    if (a && runBroken(units, v.vetoed, a.index, i, a.speaker, id !== a.speaker ? id : partnerOf(a.speaker))) return;
     decided[i] = id;
   });
   // (Assigned after the pass, so a filled line never serves as an anchor for the next.)

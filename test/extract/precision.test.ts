@@ -237,3 +237,12 @@ describe('someone who leaves', () => {
     expect(speakers(t).at(-1)![0]).toBe('other:阿米娅');
   });
 });
+
+describe('a run of bare lines', () => {
+  test('a line whose words forbid the speaker alternation gives it breaks the run after it', () => {
+    const broken = ['博士和艾雅法拉坐在桌边。', '“这是什么？”艾雅法拉问。', '“谢谢博士！”', '“不客气。”'].join('\n\n');
+    expect(speakers(broken).at(-1)![0]).not.toBe('persona');
+    const plain = ['博士和艾雅法拉坐在桌边。', '“这是什么？”艾雅法拉问。', '“石头。”', '“好漂亮。”'].join('\n\n');
+    expect(speakers(plain).map((x) => x[0])).toEqual(['persona', 'doctor', 'persona']);
+  });
+});
