@@ -216,7 +216,8 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     if (NOT_NAME_CHARS_RE.test(clause.slice(0, 2)) || names.containsAny(clause.slice(0, 4)) || DESCRIPTIVE_RE.test(clause.slice(0, 4))) continue;
     if (counts.size >= MAX_COUNTED) break;
     const name = nameAt(text, clause, counted);
-    if (name && !DESCRIPTIVE_RE.test(name)) consider(name);
+    // (Not a possessor or a place: `厨房的阿姨说`, `屋里有人问`.)
+    if (name && !DESCRIPTIVE_RE.test(name) && !/^[的里内外中边]/.test(clause.slice(name.length))) consider(name);
   }
   if (text.includes('：') || text.includes(':')) {
     SCRIPT_NAME_G.lastIndex = 0;

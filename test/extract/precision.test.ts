@@ -37,6 +37,8 @@ describe('character discovery, per file', () => {
       '“早啊。”学姐轻声说。',
     ].join('\n');
     expect(found(t)).toEqual([]);
+    // A possessor or a place before the subject: 厨房的阿姨说, 屋里有人问.
+    expect(found(['“饭好了。”厨房的阿姨说。', '“来了！”', '“还有汤。”厨房的阿姨又说。'].join('\n'))).toEqual([]);
   });
   test('a discovered speaker is another character: her answer is hers, their question is not', () => {
     const t = ['一个叫林澈的学生跟着艾雅法拉，林澈第一次来火山。', '“这里为什么这么热？”林澈擦着汗问。', '“因为下面有岩浆。”艾雅法拉回答。'].join('\n\n');
