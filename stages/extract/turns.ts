@@ -103,24 +103,25 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
     if (seen.length > 2 || seen.includes(SOMEONE)) continue;
     const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
     if (others.length === 0) {
-      if (!absent[p]) out[p] = HER_AND_DOCTOR;
+      if (!absent(p)) out[p] = HER_AND_DOCTOR;
     } else if (seen.length === 2 && before === 2) out[p] = [seen[0]!, seen[1]!];
   }
   return out;
 }
 
 /** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it. */
-function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): boolean[] {
-  const out = new Array<boolean>(last).fill(false);
-  const at = (q: number) => [...(v.mentions[q] ?? []), ...(speakers[q] ?? [])];
+function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): (p: number) => boolean {
   let doctorBy = Infinity;
-  for (let q = 0; q < last && doctorBy === Infinity; q++) if (at(q).includes('doctor')) doctorBy = q;
-  let othersSeen = false;
-  for (let p = 0; p < last; p++) {
-    out[p] = othersSeen && doctorBy > p + AHEAD;
-    if (at(p).some((id) => id !== 'persona' && id !== 'doctor')) othersSeen = true;
+  let otherBy = Infinity;
+  const note = (id: SpeakerId, q: number) => {
+    if (id === 'doctor') doctorBy = Math.min(doctorBy, q);
+    else if (id !== 'persona') otherBy = Math.min(otherBy, q);
+  };
+  for (let q = 0; q < last && (doctorBy === Infinity || otherBy === Infinity); q++) {
+    for (const id of v.mentions[q] ?? []) note(id, q);
+    for (const id of speakers[q] ?? []) note(id, q);
   }
-  return out;
+  return (p) => otherBy < p && doctorBy > p + AHEAD;
 }
 
 /** The other one of `pair`, when `id` is one of them. */
