@@ -86,3 +86,18 @@ export function askedOfThem(text: string, names: NameIndex): boolean {
   const t = text.trimEnd();
   return /[？?][…～~）)]*$/.test(t) && !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
 }
+
+/** The narration a paragraph ends with when it ends in a colon (`白板上写着一行字：`), else ''. */
+export function colonIntro(p: Paragraph | undefined): string {
+  const last = p?.segments.at(-1);
+  if (!last || last.kind !== 'narr' || p!.scriptName !== undefined) return '';
+  const c = last.text.charCodeAt(lastNonSpaceIn(last.text));
+  return c === 0xff1a || c === 0x3a ? last.text : '';
+}
+
+/** A line introduced by `pre` as a thought or as writing (`白板上写着：` + `炎熔：…`). */
+export function unsaidLine(text: string, pre: string): boolean {
+  if (pre === '') return false;
+  const kind = classifyQuote(text, pre, '');
+  return kind === 'sign' || kind === 'thought';
+}

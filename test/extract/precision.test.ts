@@ -248,3 +248,25 @@ describe('a run of bare lines', () => {
     expect(speakers(plain).map((x) => x[0])).toEqual(['persona', 'doctor', 'persona']);
   });
 });
+
+describe('a paragraph that ends in a colon introduces the next one', () => {
+  test('writing or a thought introduced across paragraphs is no speech; a speech verb still introduces speech', () => {
+    const board = ['博士推开门。', '白板上写着一行字：', '“今天不许熬夜。”', '“这是谁写的？”博士问。'].join('\n\n');
+    expect(speakers(board)[0]![0]).toBe('sign');
+    expect(speakers('艾雅法拉看着窗外，心里想：\n\n“他一定很累。”')[0]![0]).toBe('thought');
+    expect(speakers('艾雅法拉想了想，说：\n\n“前辈，我明白了。”')[0]).toEqual(['persona', '前辈，我明白了。']);
+  });
+  test('in prose, a `名字：` line after writing is introduced is the writing, not her line', () => {
+    const t = [
+      '博士推开门，艾雅法拉正趴在桌上。',
+      '“前辈，您来了。”艾雅法拉抬起头。',
+      '白板上写着一行字：',
+      '艾雅法拉：今天不许熬夜。',
+      '“这是谁写的？”博士问。',
+    ].join('\n\n');
+    expect(speakers(t).map((x) => x[1])).not.toContain('今天不许熬夜。');
+    // A script keeps its lines.
+    const script = ['艾雅法拉：前辈，早。', '博士：早。', '艾雅法拉：今天不许熬夜。', '博士：好。'].join('\n');
+    expect(speakers(script).map((x) => x[0])).toEqual(['persona', 'doctor', 'persona', 'doctor']);
+  });
+});
