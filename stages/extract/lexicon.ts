@@ -6,7 +6,7 @@ export const SPEECH_VERB_RE =
 
 /** Narration right before a quote that makes it a thought (`她默默地想，“…”` included). */
 export const THOUGHT_INTRO_RE =
-  /(?:心想|心里想|心里说|暗想|暗道|想道|想着|心道|默念|在心里|心中暗|心底|暗自想|(?:^|[，,。！？\s她他我])(?:默默地?|暗暗地?|偷偷地?|悄悄地?)?想(?![了过起要法象办出到通开去必一]))[^。！？]{0,6}[，,：:]?\s*$|(?:^|[，,。！？!?\s”])[\u4e00-\u9fff]{1,6}(?<![不很也还真要了一])想[，,：:]\s*$/;
+  /(?:心想|心里想|心里说|暗想|暗道|想道|想着|心道|默念|(?<![像似佛])在心里|心中暗|心底|暗自想|(?:^|[，,。！？\s她他我])(?:默默地?|暗暗地?|偷偷地?|悄悄地?)?想(?![了过起要法象办出到通开去必一]))[^。！？]{0,6}[，,：:]?\s*$|(?:^|[，,。！？!?\s”])[\u4e00-\u9fff]{1,6}(?<![不很也还真要了一])想[，,：:]\s*$/;
 
 /**
  * Narration right after a quote that makes it a thought: a short subject (no punctuation, no

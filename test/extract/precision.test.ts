@@ -63,6 +63,10 @@ describe('thoughts next to speech', () => {
     expect(speakers('“这个嘛……”艾雅法拉想了想，“应该是玄武岩。”').map((x) => x[0])).toEqual(['persona', 'persona']);
     expect(speakers('艾雅法拉想一想，说：“再等十分钟。”')[0]![0]).toBe('persona');
   });
+  test('像在心里… is a simile, no thought tag; 在心里 on its own is', () => {
+    expect(speakers('“前辈，”艾雅法拉顿了顿，像在心里算日子，“至少要一个月。”').map((x) => x[0])).toEqual(['persona', 'persona']);
+    expect(speakers('“至少要一个月。”艾雅法拉在心里算着日子，“也许更久。”').map((x) => x[0])).toEqual(['thought', 'thought']);
+  });
   test('a thought tag still makes a thought', () => {
     expect(speakers('“明天会下雪吗？”艾雅法拉想。')[0]![0]).toBe('thought');
     expect(speakers('艾雅法拉想，“还是不要告诉他了。”')[0]![0]).toBe('thought');
