@@ -13,7 +13,7 @@ import { BenchError, runBenchMain } from './lib/benchError.js';
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
 const TUNE = join(root, 'test', 'extract', 'gold2', 'tune');
 const opts = fileOptions(configSchema.parse(undefined));
-const squash = (s: string) => s.replace(/[\s\u3000]+/g, '');
+const squash = (s: string) => s.replace(/[\s\u3000“”‘’「」『』"']+/g, ''); // (as goldEval.ts)
 
 async function main(args: string[]): Promise<void> {
   for (const gold of loadGold(join(TUNE, 'labels'))) {

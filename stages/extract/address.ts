@@ -92,3 +92,17 @@ export function vetoedBy(address: AddressCheck, u: Utterance, id: SpeakerId): bo
 export function hardCueAllows(names: NameIndex, u: Utterance, id: SpeakerId): boolean {
   return !vetoedBy(addressCheck(names), u, id) && !vocativesIn(u.text, names).has(id);
 }
+
+/** A self-introduction right before a name: `我叫` / `我是` (`我是罗德岛的博士`) / `我名叫`, a radio's `这里是`. */
+const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)[^，,。！!？?…]{0,6}|这里是|这边是)$/;
+
+/**
+ * The line names `id` in the third person (`蓝铃小姐的心跳……`), not in a self-introduction:
+ * no one speaks of themselves by name, so its speaker is someone else.
+ */
+export function namesSelf(text: string, id: SpeakerId, names: NameIndex): boolean {
+  // (Not for her: a letter she reads out, `亲爱的阿黛尔，…`, or talk about her own alias names her.)
+  if (id === 'persona' || !names.containsAny(text)) return false;
+  for (const r of names.referents(text)) if (r.ref === id && !SELF_INTRO_RE.test(text.slice(Math.max(0, r.index - 10), r.index))) return true;
+  return false;
+}

@@ -3,12 +3,12 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, selfNamed, tagSays, thinksOrWrites, voiceIn } from './cues.js';
+import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
+import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, tagSays } from './cues.js';
+import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
-  endsWithColon,
   lastNonSpace,
   nextClauseSep,
   nextSentenceEnd,
@@ -22,17 +22,20 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import { fillFile, fillScene, type SceneView, type Unit } from './turns.js';
+import type { SceneView, Unit } from './presence.js';
+import { fillFile, fillScene } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Stands for a character named only by a descriptive noun (never a speaker). */
 const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
-const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?(?:[^，,。！？、“”\s的]{1,6}的)?$/;
+const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$|[一某](?:个|位|名)[^，,。！？!?、；;“”]{1,10}的$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
 /** How far into its clause a descriptive noun may stand and still be its subject (`羊角少女`, `那个女孩`). */
 const MAX_EPITHET_LEAD = 3;
+/** A verb before a descriptive noun in its clause (`看见是羊角少女`): an object, resolved there but not bound for the file. */
+const VERB_BEFORE_RE = /[是看见望盯向对给把被叫让和跟与朝问]/;
 
 export interface AttributeOptions {
   names: NameIndex;
@@ -43,7 +46,7 @@ export interface AttributeOptions {
 export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const { names } = opts;
   const address = addressCheck(names);
-  const vetoed = (u: Utterance, id: SpeakerId): boolean => vetoedBy(address, u, id);
+  const vetoed = (u: Utterance, id: SpeakerId): boolean => vetoedBy(address, u, id) || namesSelf(u.text, id, names);
 
   // Is the narrator the Doctor? Count 我 and the Doctor's names in narration. The referents of
   // each narration segment are found once here and reused by the scene pass.
@@ -93,6 +96,7 @@ function attributeScene(
 
   // Who is named or heard in each paragraph, for the scene passes (turns.ts).
   const paraMentions: Array<Set<SpeakerId> | undefined> = [];
+  const left: Array<SpeakerId | undefined> = [];
   let curPara = 0;
   const mention = (id: SpeakerId) => {
     present.add(id);
@@ -120,10 +124,10 @@ function attributeScene(
     // Who 她 / 他 referred to earlier in the sentence being read.
     let seenShe: Set<SpeakerId> | undefined;
     let seenHe: Set<SpeakerId> | undefined;
-    const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string): ClauseRef => {
+    const resolve = (ref: Referent['ref'], index: number, abs: number, word?: string, len = 1): ClauseRef => {
       let id: SpeakerId | null;
       if (ref === '我') id = narrator;
-      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 10), abs))) {
+      else if ((ref === '某她' || ref === '某他') && INTRODUCES_SOMEONE_RE.test(text.slice(Math.max(0, abs - 14), abs))) {
         // `一个少女…`: someone new, not surely anyone: resolves to no one and makes the pronoun
         // ambiguous from here on.
         id = null;
@@ -137,7 +141,8 @@ function attributeScene(
         let set = seen?.size ? seen : state[p];
         // A descriptive noun as the object of a clause whose sentence has named someone before it
         // is someone else (`可露希尔抬起头，看见是羊角少女`); as a subject it may be the same one.
-        if (word !== undefined && sentenceNames.length && index > MAX_EPITHET_LEAD) set = new Set([...state[p]].filter((x) => !sentenceNames.includes(x)));
+        const objectOfNamed = word !== undefined && sentenceNames.length > 0 && index > MAX_EPITHET_LEAD;
+        if (objectOfNamed) set = new Set([...state[p]].filter((x) => !sentenceNames.includes(x)));
         // A pronoun after one in its sentence that meant one character means that one too (`阿米娅拉了拉她的袖子，她这才…`).
         const chain = word === undefined ? (p === '她' ? topicShe : topicHe) : undefined;
         if (chain?.size === 1) set = new Set(chain.keys());
@@ -152,7 +157,8 @@ function attributeScene(
           // is whoever was just introduced, resolved afresh each time).
           const bound = epithets.get(word);
           if (bound) id = present.has(bound) ? bound : null;
-          else if (id) epithets.set(word, id);
+          // (After a verb it is an object, not bound, unless the sentence named the other one: then it is surely not them.)
+          else if (id && (objectOfNamed || !VERB_BEFORE_RE.test(text.slice(abs - index, abs)))) epithets.set(word, id);
         }
       } else {
         id = ref;
@@ -170,7 +176,7 @@ function attributeScene(
         else (seenHe ??= new Set()).add(id);
       }
       if (id) mention(id);
-      return word !== undefined ? { id, index, epithet: true } : { id, index };
+      return word !== undefined ? { id, index, len, epithet: true } : { id, index, len };
     };
     while (start < n) {
       const end = nextSentenceEnd(text, start);
@@ -197,9 +203,9 @@ function attributeScene(
         if (all) {
           while (ri < all.length && all[ri]!.index < cEnd) {
             const r = all[ri++]!;
-            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base, r.index, r.word));
+            if (r.index >= base) (refs ??= []).push(resolve(r.ref, r.index - base, r.index, r.word, r.len));
           }
-        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index, base + r.index, r.word));
+        } else for (const r of names.referents(text.slice(base, cEnd))) (refs ??= []).push(resolve(r.ref, r.index, base + r.index, r.word, r.len));
         clauses.push({ src: text, start: base, end: cEnd, refs: refs ?? NO_REFS });
         if (cEnd === end) break;
       }
@@ -235,31 +241,10 @@ function attributeScene(
       }
     }
     if (speechIdx.length === 0) {
-      // A narration-only paragraph: remember who it is about, for a bare quote right after it.
-      // Only when every referent is the same known character does the last subject count.
-      // (Only the paragraph's last sentence counts: the one acting right before the quote.)
-      let only: SpeakerId | null | undefined;
-      let single = true;
-      let lastSent: Sentence | undefined;
-      for (let k = narr.length - 1; k >= 0 && !lastSent; k--) lastSent = narr[k]?.at(-1);
-      if (lastSent)
-        for (const c of lastSent.clauses)
-          for (const r of c.refs) {
-            if (only === undefined) only = r.id;
-            else if (r.id !== only) single = false;
-          }
-      let subj: { id: SpeakerId | null } | undefined;
-      // (The subject must be in the paragraph's last sentence: the one acting right before the quote.)
-      if (single && only)
-        for (let k = narr.length - 1; k >= 0; k--) {
-          const last = narr[k]?.at(-1);
-          if (!last) continue;
-          subj = lastSubject([last]);
-          break;
-        }
-      // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: cues.ts.)
-      const voice = lastSent ? voiceIn(lastSent, names) : undefined;
-      prevNarration = { para: pi, only: voice ?? (single && only && subj?.id && !thinksOrWrites(segs, utts) ? subj.id : null) };
+      // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
+      const after = narrationAfter(narr, segs, utts, names);
+      if (after.gone) left[pi] = after.gone;
+      prevNarration = { para: pi, only: after.only };
       return;
     }
 
@@ -295,8 +280,7 @@ function attributeScene(
       // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
       if (!cand && post) {
         const first = post[0]!;
-        const introducesNext =
-          post.length === 1 && endsWithColon(first.src, first.start, first.end) && k + 2 < p.segments.length && p.segments[k + 2]!.kind === 'quote';
+        const introducesNext = introducesNextQuote(post, segs, k);
         const c0 = firstClause(first);
         const subj = c0 ? subjectOf(c0) : undefined;
         const leads = post.length === 1 && !first.complete && k + 2 < segs.length && segs[k + 2]!.kind === 'quote';
@@ -332,11 +316,8 @@ function attributeScene(
         }
       }
     }
-    // S: a line in which the speaker names themselves (`我叫艾雅法拉。`), where nothing else decided it.
-    for (const u of quoteUtts) {
-      const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
-      if (id && !vetoed(u, id)) [u.speaker, u.rule] = [id, 'self-named'];
-    }
+    // S: a line in which the speaker names themselves (`我叫艾雅法拉。`), where nothing else decided it (cues.ts).
+    readOwnWords(quoteUtts, speechIdx, segs, narr, names, vetoed);
     // D: one paragraph, one speaker: quotes without evidence take the paragraph's speaker.
     // The one speaker decided for the paragraph's quotes (null: none or several).
     let decided: SpeakerId | null = null;
@@ -370,7 +351,8 @@ function attributeScene(
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
     if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
       const id = prevNarration.only;
-      if (!quoteUtts.some((u) => vetoed(u, id))) {
+      // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth.)
+      if (!quoteUtts.some((u) => vetoed(u, id)) && !(id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names)))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {
           u.speaker = id;
@@ -395,5 +377,5 @@ function attributeScene(
   const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
   const strangers = [...present].some((id) => names.isStranger(id)) || units.some((u) => u.speaker !== null && names.isStranger(u.speaker));
-  return { units, mentions: paraMentions, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
+  return { units, mentions: paraMentions, left, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
 }

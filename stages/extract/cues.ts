@@ -3,11 +3,13 @@
 // parts of one utterance (`“…”她叉着腰，“…”`), which is the first part's speaker; someone's voice
 // heard at the end of the narration before a bare quote (`身后传来了博士的笑声。`); whether a tag
 // says its subject spoke (not `没有回答`); whom a line calls, for the beat after it; a paragraph
-// in which someone thinks or writes instead of speaking.
+// in which someone thinks or writes instead of speaking; a run whose own words break strict
+// alternation.
 import { vocativesIn } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
+import { endsInUnsaid } from './quoteKind.js';
 import type { NameIndex } from './names.js';
-import { lastNonSpace, nextClauseSep, type Sentence } from './narration.js';
+import { endsWithColon, lastNonSpace, lastSubject, nextClauseSep, type Sentence } from './narration.js';
 import type { Segment, SpeakerId, Utterance } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
@@ -40,6 +42,69 @@ export function bridgeSpeaker(pre: readonly Sentence[], narr: string, prevSpeake
   const at = t.indexOf(pronoun);
   if (at < 0 || at > 2 || t.includes(pronoun === '她' ? '他' : '她')) return undefined;
   return prevSpeaker;
+}
+
+/** The narration at `k` is a pronoun tag bridging the quote before it, said by `id`, to the next one (bridgeSpeaker). */
+function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly Sentence[] | undefined>, k: number, id: SpeakerId, names: NameIndex): boolean {
+  const s = segs[k];
+  const pre = narr[k];
+  return s?.kind === 'narr' && pre !== undefined && bridgeSpeaker(pre, s.text, id, names) === id;
+}
+
+/**
+ * What a paragraph's lines say of their own speakers (`quotes` at segment indexes `at`): a line
+ * in which the speaker names themselves is theirs (selfNamed), and so is the next part of it
+ * after a pronoun tag (`“…我是X。”她鞠了一躬，“…”`). Two parts split by a pronoun tag are one
+ * utterance: where the tag gave the second part a speaker the first part's words forbid
+ * (`“蓝铃小姐的心跳……”她睁开眼，“…”` is not 蓝铃's), neither part is read from the tag.
+ */
+export function readOwnWords(
+  quotes: readonly Utterance[],
+  at: readonly number[],
+  segs: readonly Segment[],
+  narr: ReadonlyArray<readonly Sentence[] | undefined>,
+  names: NameIndex,
+  vetoed: (u: Utterance, id: SpeakerId) => boolean,
+): void {
+  quotes.forEach((u, i) => {
+    const next = quotes[i + 1];
+    const split = next?.rule === 'intro' && at[i + 1] === at[i]! + 2;
+    if (split && !u.speaker && next.speaker && vetoed(u, next.speaker) && bridgesTo(segs, narr, at[i]! + 1, next.speaker, names)) {
+      [next.speaker, next.rule] = [null, 'intro-veto'];
+      return;
+    }
+    const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
+    if (!id || vetoed(u, id)) return;
+    [u.speaker, u.rule] = [id, 'self-named'];
+    if (split && bridgesTo(segs, narr, at[i]! + 1, id, names) && !vetoed(next, id)) [next.speaker, next.rule] = [id, 'bridge'];
+  });
+}
+
+/**
+ * The narration after the quote at `k` (one sentence, `post`) introduces the next quote rather than
+ * tagging this one: it ends in a colon, or it has several clauses and its only speech verb is in
+ * the last (`“…”艾雅法拉笑出了声，又捂住嘴，小声说“对不起。”`).
+ */
+export function introducesNextQuote(post: readonly Sentence[], segs: readonly Segment[], k: number): boolean {
+  if (post.length !== 1 || k + 2 >= segs.length || segs[k + 2]!.kind !== 'quote') return false;
+  const first = post[0]!;
+  return endsWithColon(first.src, first.start, first.end) || verbOnlyLast(first);
+}
+
+function verbOnlyLast(s: Sentence): boolean {
+  const n = s.clauses.length;
+  if (n < 2 || s.complete) return false;
+  const last = s.clauses[n - 1]!;
+  return SPEECH_VERB_RE.test(s.src.slice(last.start, last.end)) && !SPEECH_VERB_RE.test(s.src.slice(s.start, last.start));
+}
+
+/** The end of a sentence saying its subject leaves (`笑着关上门走了。`, `转身离开了。`). */
+const LEAVES_RE = /(?:走了|离开了?|出去了|退了出去|下楼了?|回去了)[。！!…\s]*$/;
+
+/** The character a sentence says leaves at its end (its subject), if any: not about after it. */
+export function leaverIn(s: Sentence): SpeakerId | undefined {
+  if (!LEAVES_RE.test(s.src.slice(s.start, s.end))) return undefined;
+  return lastSubject([s])?.id ?? undefined;
 }
 
 /** A voice heard: `…的声音`, `…的笑声`. */
@@ -176,4 +241,69 @@ export function calledBeforeBeat(line: string, next: Segment, names: NameIndex):
 export function thinksOrWrites(segs: readonly Segment[], utts: readonly Utterance[]): boolean {
   for (const s of segs) if (s.kind === 'quote' && (utts[s.utt]!.kind === 'thought' || utts[s.utt]!.kind === 'sign')) return true;
   return false;
+}
+
+/**
+ * Whether a unit strictly between the anchor (`from`, said by `speaker`) and unit `to` is one
+ * whose own words forbid the speaker strict alternation gives it (`“谢谢博士！”` where the
+ * Doctor's turn would be): then the run is no exchange of those two. `other`: the other speaker,
+ * if known (else only the anchor's turns are checked).
+ */
+export function runBroken(
+  units: ReadonlyArray<{ utts: readonly Utterance[] }>,
+  vetoed: (u: Utterance, id: SpeakerId) => boolean,
+  from: number,
+  to: number,
+  speaker: SpeakerId,
+  other: SpeakerId | undefined,
+): boolean {
+  const [lo, hi] = from < to ? [from + 1, to] : [to + 1, from];
+  for (let j = lo; j < hi; j++) {
+    const expect = Math.abs(j - from) % 2 === 0 ? speaker : other;
+    if (expect && units[j]!.utts.some((u) => vetoed(u, expect))) return true;
+  }
+  return false;
+}
+
+/**
+ * What a narration-only paragraph says of who speaks the bare quote right after it: `only`, the
+ * one character its last sentence is about (its subject, every referent the same one), or the
+ * voice heard at its end (`传来了博士的笑声。`); none when it ends in a thought or writing, or
+ * someone thinks or writes in it, or someone leaves at its end (`gone`: not about after it).
+ */
+export function narrationAfter(
+  narr: ReadonlyArray<readonly Sentence[] | undefined>,
+  segs: readonly Segment[],
+  utts: readonly Utterance[],
+  names: NameIndex,
+): { only: SpeakerId | null; gone: SpeakerId | undefined } {
+  // Only when every referent is the same known character does the last subject count.
+  // (Only the paragraph's last sentence counts: the one acting right before the quote.)
+  let only: SpeakerId | null | undefined;
+  let single = true;
+  let lastSent: Sentence | undefined;
+  for (let k = narr.length - 1; k >= 0 && !lastSent; k--) lastSent = narr[k]?.at(-1);
+  if (lastSent)
+    for (const c of lastSent.clauses)
+      for (const r of c.refs) {
+        if (only === undefined) only = r.id;
+        else if (r.id !== only) single = false;
+      }
+  let subj: { id: SpeakerId | null } | undefined;
+  // (The subject must be in the paragraph's last sentence: the one acting right before the quote.)
+  if (single && only)
+    for (let k = narr.length - 1; k >= 0; k--) {
+      const last = narr[k]?.at(-1);
+      if (!last) continue;
+      subj = lastSubject([last]);
+      break;
+    }
+  // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: voiceIn.)
+  const voice = lastSent ? voiceIn(lastSent, names) : undefined;
+  // (A paragraph ending in a thought or written text, `…写道：“…”`, or in which someone thinks or
+  // writes, says nothing of who speaks next.)
+  const endsUnsaid = endsInUnsaid(segs, utts) || thinksOrWrites(segs, utts);
+  // (Someone who leaves at its end, `博士关上门走了。`, is not about after it: leaverIn.)
+  const gone = lastSent ? leaverIn(lastSent) : undefined;
+  return { only: endsUnsaid || gone ? null : (voice ?? (single && only && subj?.id ? subj.id : null)), gone };
 }

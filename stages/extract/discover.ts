@@ -13,8 +13,21 @@ const TAG_SUBJECT_G =
   /[。！？!?…”\n]\s*([\u4e00-\u9fff]{2,4}?)(?:[^，,。！？!?\n“”]{1,8}?地)?(?:轻声|小声|低声|大声|笑着|连忙|赶紧|忍不住|也|又|却|便|就|才)?(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道|抱着|指着|拉着|提着|拿着|扒着|凑过|走了过来|走过来|走进|跑过来|点了点头|摇了摇头|往[^，。]{0,6}塞|递给)/g;
 /** `名字：` at the start of a line (a script or chat line), timestamps allowed before it. */
 const SCRIPT_NAME_G = /^(?:[[［【(（]?\d{1,2}[:：]\d{2}[\]］】)）]?\s*)?([\u4e00-\u9fff]{2,4})(?:[（(][^）)\n]{0,8}[）)])?[：:]/gm;
-/** A first-person narrator naming themselves. */
-const NARRATOR_RE = /[。！？\n]\s*我(?:叫|是|名叫|的名字是)([\u4e00-\u9fff]{2,4}?)(?=[。，,！!；;])/;
+/** A line that is someone's speech without quote marks: a script or chat line, a radio line. */
+const SPOKEN_LINE_RE = /^\s*(?:【|——|[^\s“”：:，,。！？]{1,12}(?:[（(][^）)\n]{0,8}[）)])?[：:])/;
+/** A first-person narrator naming themselves (at a sentence or clause start: `不过，我的名字是阿米娅。`). */
+const NARRATOR_RE = /[。！？，,\n]\s*我(?:叫|是|名叫|的名字是)([\u4e00-\u9fff]{2,4}?)(?=[。，,！!；;])/;
+/**
+ * Someone introduced by name (`一个叫柯文，`, `名叫X的`, `“我叫艾琳，…”`): the name is exactly
+ * what stands between the verb and the punctuation (or 的) after it.
+ */
+const INTRODUCED_G = /(?:名叫|叫做|叫作|一个叫|一位叫|名字叫|我叫|我名叫|我的名字是)([\u4e00-\u9fff]{2,3})(?=[，,。！!、；;的])/g;
+/**
+ * A speech-tag clause after a closing quote or at a sentence start: a subject, a few words of
+ * manner (no punctuation) and a speech verb ending the clause (`”阿鸢抢着说，`, `。柯文捂着鼻子问：`).
+ * Where the subject ends is decided by how often its prefixes occur (nameAt).
+ */
+const TAG_CLAUSE_G = /(?:^|[。！？!?…”\n])\s*([\u4e00-\u9fff]{2,12}?)(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道)(?=[。，,：:！!？?\n]|$)/gm;
 
 /** Words that stand before a speech verb but are no one's name. */
 const NOT_NAMES = new Set([
@@ -63,6 +76,8 @@ const NOT_NAMES = new Set([
   '只是',
   '不是',
   '老师',
+  '前辈',
+  '后辈',
   '姐姐',
   '妹妹',
   '哥哥',
@@ -99,7 +114,25 @@ export interface Discovered {
   narrator?: SpeakerId;
   /** Her aliases this file uses for an animal (`一只小羊`): not her in this file's narration. */
   animalAliases?: string[];
+  /** Discovered names the file refers to with 他 (maleIn). */
+  male?: string[];
 }
+
+/**
+ * Whether the file speaks of `name` as 他 rather than 她: the pronoun that opens the clause right
+ * after it (`老石放下桶，他…`) or reports their words or thoughts (`老石说他活了六十年`), by majority.
+ */
+function maleIn(text: string, name: string): boolean {
+  let he = 0;
+  let she = 0;
+  for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) {
+    const m = PRONOUN_AFTER_RE.exec(text.slice(i + name.length, i + name.length + 16));
+    if (m?.[1] === '他') he++;
+    else if (m) she++;
+  }
+  return he > she;
+}
+const PRONOUN_AFTER_RE = /^(?:(?:说|觉得|以为|认为|想|知道)|[^，,。！？!?“”\n]{0,8}[，,])([他她])(?![们])/;
 
 /** An alias counted (一只…, 两头…) or in the plural (…们) names animals or things, not her. */
 function countedAs(text: string, alias: string): boolean {
@@ -112,6 +145,35 @@ function countedAs(text: string, alias: string): boolean {
   return false;
 }
 
+/** How many prefixes one file's tag clauses may have counted (each count reads the whole text). */
+const MAX_COUNTED = 400;
+
+function count(text: string, s: string): number {
+  let n = 0;
+  for (let i = text.indexOf(s); i >= 0; i = text.indexOf(s, i + s.length)) n++;
+  return n;
+}
+
+/**
+ * The name a clause opens with, when it has none of the words that end one: the shortest prefix
+ * (2 characters or more) that occurs in the file more often than the prefix one character longer
+ * (葛大叔笑着问: 葛大 occurs as often as 葛大叔, so the name goes on; 葛大叔笑 is rarer).
+ */
+function nameAt(text: string, clause: string, counted: (s: string) => number): string | undefined {
+  let len = 2;
+  for (let n = counted(clause.slice(0, 2)); len < Math.min(4, clause.length); len++) {
+    const longer = clause.slice(0, len + 1);
+    if (NOT_NAME_CHARS_RE.test(longer[len]!)) break;
+    const m = counted(longer);
+    if (m < n) break;
+    n = m;
+  }
+  return clause.length >= len ? clause.slice(0, len) : undefined;
+}
+
+/** Descriptive nouns and role words that stand before a speech verb but name no one for sure. */
+const DESCRIPTIVE_RE = /女孩|姑娘|少女|女人|女子|女士|男孩|少年|男人|男子|前辈|后辈|学姐|学长|师姐|师兄|干员|医生|队长|指挥官|长官|教官|学者|研究员/;
+
 function occurrences(text: string, name: string, atLeast: number): boolean {
   let n = 0;
   for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) if (++n >= atLeast) return true;
@@ -121,7 +183,9 @@ function occurrences(text: string, name: string, atLeast: number): boolean {
 export function discoverNames(text: string, names: NameIndex): Discovered {
   const found = new Set<string>();
   const tried = new Set<string>();
-  const consider = (cand: string) => {
+  // (`after`: what follows the candidate, so that 红发 of 红发女孩 is no name.)
+  const consider = (cand: string, after = '') => {
+    if (DESCRIPTIVE_RE.test(cand + after.slice(0, 2))) return;
     if (tried.has(cand)) return;
     tried.add(cand);
     if (cand.length < 2 || NOT_NAMES.has(cand) || NOT_NAME_CHARS_RE.test(cand)) return;
@@ -131,7 +195,30 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
   // (The text after a newline, so that its first line starts at a boundary like every other.)
   const lined = `\n${text}`;
   TAG_SUBJECT_G.lastIndex = 0;
-  for (let m = TAG_SUBJECT_G.exec(lined); m; m = TAG_SUBJECT_G.exec(lined)) consider(m[1]!);
+  for (let m = TAG_SUBJECT_G.exec(lined); m; m = TAG_SUBJECT_G.exec(lined)) {
+    const at = m.index + m[0].indexOf(m[1]!) + m[1]!.length;
+    consider(m[1]!, lined.slice(at, at + 2));
+  }
+  if (text.includes('叫') || text.includes('名字是')) {
+    INTRODUCED_G.lastIndex = 0;
+    for (let m = INTRODUCED_G.exec(text); m; m = INTRODUCED_G.exec(text)) consider(m[1]!);
+  }
+  // (Each prefix counted once, and at most MAX_COUNTED of them: a whole scan of the text each.)
+  const counts = new Map<string, number>();
+  const counted = (x: string) => {
+    let n = counts.get(x);
+    if (n === undefined) counts.set(x, (n = count(text, x)));
+    return n;
+  };
+  TAG_CLAUSE_G.lastIndex = 0;
+  for (let m = TAG_CLAUSE_G.exec(text); m; m = TAG_CLAUSE_G.exec(text)) {
+    const clause = m[1]!;
+    if (NOT_NAME_CHARS_RE.test(clause.slice(0, 2)) || names.containsAny(clause.slice(0, 4)) || DESCRIPTIVE_RE.test(clause.slice(0, 4))) continue;
+    if (counts.size >= MAX_COUNTED) break;
+    const name = nameAt(text, clause, counted);
+    // (Not a possessor or a place: `厨房的阿姨说`, `屋里有人问`.)
+    if (name && !DESCRIPTIVE_RE.test(name) && !/^[的里内外中边]/.test(clause.slice(name.length))) consider(name);
+  }
   if (text.includes('：') || text.includes(':')) {
     SCRIPT_NAME_G.lastIndex = 0;
     for (let m = SCRIPT_NAME_G.exec(text); m; m = SCRIPT_NAME_G.exec(text)) consider(m[1]!);
@@ -140,6 +227,8 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
   let me = text.includes('我叫') || text.includes('我是') || text.includes('我名叫') || text.includes('我的名字是') ? NARRATOR_RE.exec(lined) : null;
   // (Only narration counts: `“我叫艾雅法拉。”` is someone speaking.)
   if (me && lined.lastIndexOf('“', me.index) > lined.lastIndexOf('”', me.index)) me = null;
+  // (Nor does a line said without quotes: `名字：…`, `【名字】…`, a radio line led by ——.)
+  if (me && SPOKEN_LINE_RE.test(lined.slice(lined.lastIndexOf('\n', me.index) + 1))) me = null;
   if (me) {
     const n = me[1]!;
     const known = names.lookupExact(n);
@@ -149,8 +238,13 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
       found.add(n);
     }
   }
+  // A name found cut short (石大 of 石大伯, from a tag read with the shortest subject) is dropped
+  // where every occurrence of it goes on into the longer one.
+  for (const n of found) for (const l of found) if (l !== n && l.startsWith(n) && count(text, l) === count(text, n)) found.delete(n);
   const animalAliases = names.personaNames.filter((n) => countedAs(text, n));
-  return animalAliases.length && animalAliases.length < names.personaNames.length
-    ? { names: [...found], narrator, animalAliases }
-    : { names: [...found], narrator };
+  const male = [...found].filter((n) => maleIn(text, n));
+  const out: Discovered =
+    animalAliases.length && animalAliases.length < names.personaNames.length ? { names: [...found], narrator, animalAliases } : { names: [...found], narrator };
+  if (male.length) out.male = male;
+  return out;
 }

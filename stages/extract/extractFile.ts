@@ -71,7 +71,7 @@ const fileIndexCache = new WeakMap<FileOptions, Map<string, NameIndex>>();
 function fileNames(base: NameIndex, o: FileOptions, d: Discovered): NameIndex {
   if (!d.names.length && !d.animalAliases) return base;
   // Files of one corpus name the same few characters: indexes are reused (a bounded cache).
-  const key = `${d.names.join('\u0000')}\u0001${(d.animalAliases ?? []).join('\u0000')}`;
+  const key = `${d.names.join('\u0000')}\u0001${(d.animalAliases ?? []).join('\u0000')}\u0001${(d.male ?? []).join('\u0000')}`;
   let byKey = fileIndexCache.get(o);
   if (!byKey) fileIndexCache.set(o, (byKey = new Map()));
   const hit = byKey.get(key);
@@ -85,7 +85,7 @@ function fileNames(base: NameIndex, o: FileOptions, d: Discovered): NameIndex {
 function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
   const skip = new Set(d.animalAliases ?? []);
   const persona = skip.size ? { ...o.persona, names: o.persona.names.filter((n) => !skip.has(n)) } : o.persona;
-  const idx = buildNameIndex(persona, o.doctor, o.others, d.names);
+  const idx = buildNameIndex(persona, o.doctor, o.others, d.names, d.male);
   // (Addressed as 小羊姐姐 she still is: address checks keep every alias.)
   return skip.size ? { ...idx, personaNames: o.persona.names } : idx;
 }

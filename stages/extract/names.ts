@@ -10,6 +10,8 @@ export interface Referent {
    */
   ref: SpeakerId | '她' | '他' | '我' | '某她' | '某他';
   index: number;
+  /** Its length as written. */
+  len: number;
   /** The descriptive noun as written (for 某她 / 某他). */
   word?: string;
 }
@@ -39,13 +41,14 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * `discovered`: names found in one file (discover.ts) that are not configured: they count as
- * other characters, 他 for names like 葛大叔, else 她.
+ * other characters, 他 for names like 葛大叔 and those in `male` (the file says 他 of them), else 她.
  */
 export function buildNameIndex(
   persona: CharacterConfig,
   doctor: CharacterConfig,
   others: readonly CharacterConfig[],
   discovered: readonly string[] = [],
+  male: readonly string[] = [],
 ): NameIndex {
   const byName = new Map<string, SpeakerId>();
   const pronouns = new Map<SpeakerId, '她' | '他'>();
@@ -59,7 +62,7 @@ export function buildNameIndex(
   const strangers = new Set<SpeakerId>();
   for (const n of discovered)
     if (!byName.has(n)) {
-      add({ names: [n], pronoun: MALE_NAME_RE.test(n) ? '他' : '她' }, `other:${n}`);
+      add({ names: [n], pronoun: MALE_NAME_RE.test(n) || male.includes(n) ? '他' : '她' }, `other:${n}`);
       strangers.add(`other:${n}`);
     }
   const names = [...byName.keys()].sort((a, b) => b.length - a.length);
@@ -81,7 +84,7 @@ export function buildNameIndex(
       for (let m = refRe.exec(text); m; m = refRe.exec(text)) {
         const w = m[0];
         const ref = w === '她' || w === '他' || w === '我' ? w : (byName.get(w) ?? descriptor.get(w)!);
-        out.push(ref === '某她' || ref === '某他' ? { ref, index: m.index, word: w } : { ref, index: m.index });
+        out.push(ref === '某她' || ref === '某他' ? { ref, index: m.index, len: w.length, word: w } : { ref, index: m.index, len: w.length });
       }
       return out;
     },

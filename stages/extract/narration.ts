@@ -15,6 +15,8 @@ export interface Clause {
 export interface ClauseRef {
   id: SpeakerId | null;
   index: number;
+  /** Its length as written (1 where not known). */
+  len?: number;
   /** A descriptive noun (少女, 女孩), not a name or pronoun: a short modifier may stand before it (羊角少女). */
   epithet?: true;
 }
@@ -113,6 +115,8 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
   if (!first) return undefined;
   const { src, start, end } = clause;
   let pos = skipFiller(src, start, end);
+  // (A referent opening the clause is its subject, even where an adverbial could be read there: 可露希尔 is no 可 + 露希尔.)
+  if (first.index === pos - start) return { id: first.id };
   // The adverbials hold no separator, so a match that runs past the clause's end can only have
   // taken the separator after it: the subject position is then past every referent of the clause.
   for (let k = 0; k < 3 && pos < end; k++) {
@@ -124,9 +128,10 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
     pos = skipFiller(src, Math.min(LEADING_ADVERBIAL_STICKY.lastIndex, end), end);
   }
   if (first.index === pos - start) return { id: first.id };
-  // A demonstrative (那女孩, 这位少女) or a modifier ending in 的 (戴着助听器的她) before it.
+  // A demonstrative (那女孩, 这位少女) or a modifier ending in 的 (戴着助听器的她) before it, and
+  // something said of it after it (`看向门边的凯尔希` ending the clause is an object, not a subject).
   const gap = first.index - (pos - start);
-  if (gap > 0 && gap <= MAX_MODIFIER) {
+  if (gap > 0 && gap <= MAX_MODIFIER && lastNonSpace(src, start + first.index + (first.len ?? 1), end) >= start + first.index + (first.len ?? 1)) {
     const a = pos;
     const b = start + first.index;
     if (DEMONSTRATIVE_HEAD_RE.test(src.slice(a, b))) return { id: first.id };

@@ -2,7 +2,9 @@
 // and right after it.
 import { SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE, THOUGHT_TAG_RE } from './lexicon.js';
 import { isSpace } from './chars.js';
-import type { QuoteKind } from './types.js';
+import { addressCheck, vocativesIn } from './address.js';
+import type { NameIndex } from './names.js';
+import type { Paragraph, QuoteKind, Utterance } from './types.js';
 
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
 
@@ -54,6 +56,48 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
     const midAfter = after !== '' && !/[，,。！？!?；;…—\s]/.test(after);
     if (midBefore && !SPEECH_VERB_RE.test(pre.slice(-3)) && (midAfter || after === '')) return 'term';
     if (midBefore && /^(?:的|之|等|这|那|一词|二字|两个字|这个)/.test(post)) return 'term';
+    // The object of a verb that is no speech verb, ending the sentence (`把“每小时”改成了“每半小时”。`).
+    if (midBefore && /^[。；;]/.test(after) && !SPEECH_VERB_RE.test(pre.slice(-6))) return 'term';
+    // A form of address or a sound reported mid-sentence (`叫了我一声“阿米娅小姐”，我才…`).
+    if (midBefore && /^[，,]/.test(after) && /一声$/.test(pre) && post.length > 1) return 'term';
   }
   return 'speech';
+}
+
+/** The paragraph's last part (trailing punctuation aside) is a thought or written text. */
+export function endsInUnsaid(segs: Readonly<Paragraph['segments']>, utts: readonly Utterance[]): boolean {
+  for (let k = segs.length - 1; k >= 0; k--) {
+    const s = segs[k]!;
+    if (s.kind === 'narr') {
+      if (/^[\s，,。.！!？?…—～~、；;：:]*$/.test(s.text)) continue;
+      return false;
+    }
+    const kind = utts[s.utt]!.kind;
+    return kind === 'thought' || kind === 'sign';
+  }
+  return false;
+}
+
+/**
+ * A question that calls no one by name or honorific (`“好吃吗？”`, `“十分钟？”`): right after a
+ * narration paragraph about someone, it may as well be asked of them as by them.
+ */
+export function askedOfThem(text: string, names: NameIndex): boolean {
+  const t = text.trimEnd();
+  return /[？?][…～~）)]*$/.test(t) && !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
+}
+
+/** The narration a paragraph ends with when it ends in a colon (`白板上写着一行字：`), else ''. */
+export function colonIntro(p: Paragraph | undefined): string {
+  const last = p?.segments.at(-1);
+  if (!last || last.kind !== 'narr' || p!.scriptName !== undefined) return '';
+  const c = last.text.charCodeAt(lastNonSpaceIn(last.text));
+  return c === 0xff1a || c === 0x3a ? last.text : '';
+}
+
+/** A line introduced by `pre` as a thought or as writing (`白板上写着：` + `炎熔：…`). */
+export function unsaidLine(text: string, pre: string): boolean {
+  if (pre === '') return false;
+  const kind = classifyQuote(text, pre, '');
+  return kind === 'sign' || kind === 'thought';
 }

@@ -3,7 +3,7 @@
 // `Name：text` script lines, and tells thoughts, terms and written text apart from speech.
 import { NOISE_LINE_RE, SCENE_BREAK_RE, SPEECH_VERB_RE } from './lexicon.js';
 import { bracketHeader, bracketLine, dashLine, messageLines, scanLineFormats } from './lineFormats.js';
-import { classifyQuote } from './quoteKind.js';
+import { classifyQuote, colonIntro, unsaidLine } from './quoteKind.js';
 import { isSpace } from './chars.js';
 import type { NameIndex } from './names.js';
 import type { Paragraph, Scene, Segmented, Utterance, Warning } from './types.js';
@@ -179,7 +179,8 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
       // (Bounds checked: reading index -1 or past the end takes a slow generic lookup.)
       const before = q.segIdx > 0 ? segs[q.segIdx - 1] : undefined;
       const after = q.segIdx + 1 < segs.length ? segs[q.segIdx + 1] : undefined;
-      const pre = before && before.kind === 'narr' ? before.text : '';
+      // (A quote opening its paragraph after one that ends in a colon, `白板上写着：`, is introduced by it.)
+      const pre = before && before.kind === 'narr' ? before.text : q.segIdx === 0 ? colonIntro(scene.paragraphs.at(-1)) : '';
       const post = after && after.kind === 'narr' ? after.text : '';
       q.utt.kind = q.para.scriptName !== undefined ? (q.para.scriptThought ? 'thought' : 'speech') : classifyQuote(q.utt.text, pre, post);
     }
@@ -269,9 +270,11 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
         const name = m[1]!;
         const known = opts.names.lookupExact(name) !== undefined || name === '我';
         const plausibleUnknown = scriptStyle && !opts.names.containsAny(name) && !SPEECH_VERB_RE.test(name.slice(-1));
-        if (NON_SPEAKER_LABEL_RE.test(name)) {
-          // `旁白：` / `附言：`: narration or written text, never a speaker.
-          para.segments.push({ kind: 'narr', text: m[3]! });
+        // (`旁白：` / `附言：`: narration or written text, never a speaker.)
+        // (In prose, a `名字：` line after `白板上写着：` or `她心想：` is the writing or the thought: quoteKind.ts.)
+        const unsaid = !scriptStyle && unsaidLine(m[3]!, colonIntro(scene.paragraphs.at(-1)));
+        if (unsaid || NON_SPEAKER_LABEL_RE.test(name)) {
+          para.segments.push({ kind: 'narr', text: unsaid ? line : m[3]! });
           finishParagraph();
           i++;
           continue;

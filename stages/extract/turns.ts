@@ -2,47 +2,10 @@
 // address (whom a line speaks to says who speaks, where only two people are about) and
 // turn-taking (a run of bare quotes alternates between two speakers). Both only ever fill lines
 // the paragraph pass left open, and both abstain at the first sign of a third person.
-import type { AddressCheck } from './address.js';
-import { addresseeIn } from './cues.js';
-import type { Sentence } from './narration.js';
+import { addresseeIn, runBroken } from './cues.js';
+import { assign, HER_AND_DOCTOR, pairsByParagraph, partnerIn, SOMEONE, WINDOW, type Pair, type SceneView, type Unit } from './presence.js';
 import type { SpeakerId, Utterance } from './types.js';
 
-/** One paragraph of speech, as the scene passes see it. */
-export interface Unit {
-  para: number;
-  speaker: SpeakerId | null;
-  /** Only quotes (and punctuation), with no evidence of its own. */
-  bare: boolean;
-  utts: Utterance[];
-  /**
-   * The intro sentence of each quote, if it has one (whom it is said to: `对阿米娅说：`,
-   * `又转向艾雅法拉，`, read when needed, cues.ts addresseeIn); whether each quote follows the
-   * one before back to back (`“…”“…”`).
-   */
-  intros?: ReadonlyArray<Sentence | undefined>;
-  adjacent?: readonly boolean[];
-}
-
-export interface SceneView {
-  units: Unit[];
-  /** Characters named, meant or heard in each paragraph (index = paragraph). */
-  mentions: ReadonlyArray<ReadonlySet<SpeakerId> | undefined>;
-  address: AddressCheck;
-  vetoed: (u: Utterance, id: SpeakerId) => boolean;
-  /** Someone other than her uses her honorific for the Doctor in this scene. */
-  sharedHonorific: boolean;
-  /** Someone the config does not know is about in this scene (names.ts isStranger). */
-  strangers?: boolean;
-  /** The characters a line calls by name (address.ts vocativesIn). */
-  vocatives: (text: string) => ReadonlySet<SpeakerId>;
-  /** The characters a line names at all (by a name, not a pronoun). */
-  named: (text: string) => ReadonlySet<SpeakerId>;
-}
-
-/** How far (paragraphs) back a scene pass looks from a line for who is about (4: a character gone for longer has left). */
-const WINDOW = 4;
-/** How far (paragraphs) ahead of a line a scene pass looks for who is about: someone who comes in later was not there yet. */
-const AHEAD = 2;
 /** Longest stretch of bare lines turn-taking fills between two anchors. */
 const MAX_BETWEEN = 12;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
@@ -54,66 +17,6 @@ const MAX_ONE_SIDED_THIRD = 2;
  * it answers). Further back, who spoke before the anchor's line is a guess (measured on gold2/tune).
  */
 const MAX_ONE_SIDED_AHEAD = 1;
-
-/** The two people a scene pass lets a line be shared between, or none. */
-export type Pair = readonly [SpeakerId, SpeakerId];
-
-/** Stands for a character named only by a descriptive noun (attribute.ts): always a third person. */
-const SOMEONE: SpeakerId = 'other:?';
-const HER_AND_DOCTOR: Pair = ['persona', 'doctor'];
-
-/**
- * For each paragraph with a line still open (the only ones a scene pass reads: they never unset a
- * speaker), the two people about within WINDOW paragraphs (named in narration or speaking), or
- * undefined when a third one is, or someone unnamed. Nobody but her and the Doctor named: those
- * two. Her (or the Doctor) and one other character: those two. One other character alone:
- * undefined (her or the Doctor may be the unnamed partner).
- */
-export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
-  let last = v.mentions.length;
-  for (const u of v.units) if (u.para + 1 > last) last = u.para + 1;
-  // Who speaks in each paragraph (read after who is named in it).
-  const speakers: Array<SpeakerId[] | undefined> = new Array<SpeakerId[] | undefined>(last);
-  for (const u of v.units) if (u.speaker) (speakers[u.para] ??= []).push(u.speaker);
-  const out: Array<Pair | undefined> = new Array<Pair | undefined>(last);
-  // The people about around a paragraph, in the order first met (a plain list: it never holds more than a few).
-  let seen: SpeakerId[] = [];
-  const see = (id: SpeakerId) => {
-    if (!seen.includes(id)) seen.push(id);
-  };
-  for (const unit of v.units) {
-    if (unit.speaker) continue;
-    const p = unit.para;
-    seen = [];
-    // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
-    let before = 0;
-    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && seen.length <= 2; q++) {
-      const m = v.mentions[q];
-      if (m) for (const id of m) see(id);
-      const s = speakers[q];
-      if (s) for (const id of s) see(id);
-      if (q === p) before = seen.length;
-    }
-    if (seen.length > 2 || seen.includes(SOMEONE)) continue;
-    const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
-    if (others.length === 0) out[p] = HER_AND_DOCTOR;
-    else if (seen.length === 2 && before === 2) out[p] = [seen[0]!, seen[1]!];
-  }
-  return out;
-}
-
-/** The other one of `pair`, when `id` is one of them. */
-const partnerIn = (pair: Pair | undefined, id: SpeakerId): SpeakerId | undefined =>
-  !pair ? undefined : pair[0] === id ? pair[1] : pair[1] === id ? pair[0] : undefined;
-
-const assign = (unit: Unit, id: SpeakerId, rule: string) => {
-  unit.speaker = id;
-  unit.bare = false;
-  for (const u of unit.utts) {
-    u.speaker = id;
-    u.rule = rule;
-  }
-};
 
 /**
  * V: where only two people are about, a line that addresses one of them is the other's: a name
@@ -141,6 +44,8 @@ export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefine
   }
 }
 
+/** A line calling 前辈 (as its opening word, or before a pause): used by turn-taking's third-person guard. */
+const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=[，,！!？?…～~。]|$)/;
 const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
 /**
  * 前辈 in a line at all (`谢谢前辈。`, `以为前辈这么早来…`): where no one else uses it, her word —
@@ -382,6 +287,12 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       }
     }
     if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;
+    // (A line calling 前辈, her word alone here, in an exchange with the Doctor is hers, no one else's.)
+    const withDoctor = back?.speaker === 'doctor' || fwd?.speaker === 'doctor';
+    if (id !== 'persona' && withDoctor && !v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
+    // (A line between the anchor and this one whose words forbid the speaker alternation gives it breaks the run: cues.ts.)
+    const a = back ?? fwd;
+    if (a && runBroken(units, v.vetoed, a.index, i, a.speaker, id !== a.speaker ? id : partnerOf(a.speaker))) return;
     decided[i] = id;
   });
   // (Assigned after the pass, so a filled line never serves as an anchor for the next.)

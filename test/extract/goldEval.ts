@@ -52,8 +52,11 @@ export interface Score {
   herFound: number;
 }
 
-/** Whitespace dropped, and a nested quote's marks read as one (the extractor writes 『』 inside 「」 as ‘’). */
-const squash = (s: string) => s.replace(/[\s\u3000]+/g, '').replace(/[『』‘’]/g, '‘');
+/**
+ * The text a line is matched by: no whitespace, and no quote marks (the extractor writes a quote
+ * nested in 「」 as ‘’ and one nested in “” as “”, where the label keeps the story's 『』).
+ */
+const squash = (s: string) => s.replace(/[\s\u3000“”‘’「」『』"']+/g, '');
 
 /**
  * Matches each prediction to the gold utterance that contains its text (in order, so repeated

@@ -1,0 +1,127 @@
+// Who is about in a scene, as the scene passes (turns.ts) see it: the paragraphs of speech
+// (units), the people named, meant or heard in each paragraph, and for each paragraph with a line
+// still open the two people a line may be shared between (pairsByParagraph), or none when a third
+// is about.
+import type { AddressCheck } from './address.js';
+import type { Sentence } from './narration.js';
+import type { SpeakerId, Utterance } from './types.js';
+
+/** One paragraph of speech, as the scene passes see it. */
+export interface Unit {
+  para: number;
+  speaker: SpeakerId | null;
+  /** Only quotes (and punctuation), with no evidence of its own. */
+  bare: boolean;
+  utts: Utterance[];
+  /**
+   * The intro sentence of each quote, if it has one (whom it is said to: `对阿米娅说：`,
+   * `又转向艾雅法拉，`, read when needed, cues.ts addresseeIn); whether each quote follows the
+   * one before back to back (`“…”“…”`).
+   */
+  intros?: ReadonlyArray<Sentence | undefined>;
+  adjacent?: readonly boolean[];
+}
+
+export interface SceneView {
+  units: Unit[];
+  /** Characters named, meant or heard in each paragraph (index = paragraph). */
+  mentions: ReadonlyArray<ReadonlySet<SpeakerId> | undefined>;
+  /** Who leaves at the end of each paragraph (`博士关上门走了。`): not about after it, unless seen again. */
+  left?: ReadonlyArray<SpeakerId | undefined>;
+  address: AddressCheck;
+  vetoed: (u: Utterance, id: SpeakerId) => boolean;
+  /** Someone other than her uses her honorific for the Doctor in this scene. */
+  sharedHonorific: boolean;
+  /** Someone the config does not know is about in this scene (names.ts isStranger). */
+  strangers?: boolean;
+  /** The characters a line calls by name (address.ts vocativesIn). */
+  vocatives: (text: string) => ReadonlySet<SpeakerId>;
+  /** The characters a line names at all (by a name, not a pronoun). */
+  named: (text: string) => ReadonlySet<SpeakerId>;
+}
+
+/** How far (paragraphs) back a scene pass looks from a line for who is about (4: a character gone for longer has left). */
+export const WINDOW = 4;
+/** How far (paragraphs) ahead of a line a scene pass looks for who is about: someone who comes in later was not there yet. */
+const AHEAD = 2;
+/** The two people a scene pass lets a line be shared between, or none. */
+export type Pair = readonly [SpeakerId, SpeakerId];
+
+/** Stands for a character named only by a descriptive noun (attribute.ts): always a third person. */
+export const SOMEONE: SpeakerId = 'other:?';
+export const HER_AND_DOCTOR: Pair = ['persona', 'doctor'];
+
+/**
+ * For each paragraph with a line still open (the only ones a scene pass reads: they never unset a
+ * speaker), the two people about within WINDOW paragraphs (named in narration or speaking), or
+ * undefined when a third one is, or someone unnamed. Nobody but her and the Doctor named: those
+ * two. Her (or the Doctor) and one other character: those two. One other character alone:
+ * undefined (her or the Doctor may be the unnamed partner).
+ */
+export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
+  let last = v.mentions.length;
+  for (const u of v.units) if (u.para + 1 > last) last = u.para + 1;
+  // Who speaks in each paragraph (read after who is named in it).
+  const speakers: Array<SpeakerId[] | undefined> = new Array<SpeakerId[] | undefined>(last);
+  for (const u of v.units) if (u.speaker) (speakers[u.para] ??= []).push(u.speaker);
+  const out: Array<Pair | undefined> = new Array<Pair | undefined>(last);
+  // The people about around a paragraph, in the order first met (a plain list: it never holds more than a few).
+  let seen: SpeakerId[] = [];
+  const see = (id: SpeakerId) => {
+    if (!seen.includes(id)) seen.push(id);
+  };
+  // (Whether the Doctor has been about in the scene by each paragraph, and whether anyone else has:
+  // with others about and no sign of him yet, a line is not his by default: doctorAbsent.)
+  const absent = doctorAbsent(v, speakers, last);
+  const anyLeft = v.left?.some((x) => x !== undefined) === true;
+  for (const unit of v.units) {
+    if (unit.speaker) continue;
+    const p = unit.para;
+    seen = [];
+    // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
+    let before = 0;
+    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && (seen.length <= 2 || anyLeft); q++) {
+      const m = v.mentions[q];
+      if (m) for (const id of m) see(id);
+      const s = speakers[q];
+      if (s) for (const id of s) see(id);
+      const gone = q < p ? v.left?.[q] : undefined;
+      if (gone) seen = seen.filter((id) => id !== gone);
+      if (q === p) before = seen.length;
+    }
+    if (seen.length > 2 || seen.includes(SOMEONE)) continue;
+    const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
+    if (others.length === 0) {
+      if (!absent(p)) out[p] = HER_AND_DOCTOR;
+    } else if (seen.length === 2 && before === 2) out[p] = [seen[0]!, seen[1]!];
+  }
+  return out;
+}
+
+/** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it. */
+function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): (p: number) => boolean {
+  let doctorBy = Infinity;
+  let otherBy = Infinity;
+  const note = (id: SpeakerId, q: number) => {
+    if (id === 'doctor') doctorBy = Math.min(doctorBy, q);
+    else if (id !== 'persona') otherBy = Math.min(otherBy, q);
+  };
+  for (let q = 0; q < last && (doctorBy === Infinity || otherBy === Infinity); q++) {
+    for (const id of v.mentions[q] ?? []) note(id, q);
+    for (const id of speakers[q] ?? []) note(id, q);
+  }
+  return (p) => otherBy < p && doctorBy > p + AHEAD;
+}
+
+/** The other one of `pair`, when `id` is one of them. */
+export const partnerIn = (pair: Pair | undefined, id: SpeakerId): SpeakerId | undefined =>
+  !pair ? undefined : pair[0] === id ? pair[1] : pair[1] === id ? pair[0] : undefined;
+
+export const assign = (unit: Unit, id: SpeakerId, rule: string) => {
+  unit.speaker = id;
+  unit.bare = false;
+  for (const u of unit.utts) {
+    u.speaker = id;
+    u.rule = rule;
+  }
+};
