@@ -25,7 +25,14 @@ describe('turn-taking with the partner read from the conversation', () => {
   });
   test('an anchor after the bare lines answered by the next one: the line right before it is that next speaker’s, no further', () => {
     // (Someone else about: who is about says nothing, the conversation only says who answered.)
-    const t = ['凯尔希把报告放下，坐到窗边看书。', '芙蓉和艾雅法拉在实验台前。', '“这是什么？”', '“玄武岩。”', '芙蓉问：“好黑啊。”', '艾雅法拉答：“因为里面的铁多。”'];
+    const t = [
+      '凯尔希把报告放下，坐到窗边看书。',
+      '芙蓉和艾雅法拉在实验台前。',
+      '“这是什么？”',
+      '“玄武岩。”',
+      '芙蓉问：“好黑啊。”',
+      '艾雅法拉答：“因为里面的铁多。”',
+    ];
     expect(who(t)).toEqual(['?', 'persona', 'other:芙蓉', 'persona']);
     // Only those two about: the alternation reaches back further (herLines.test).
     expect(who(t.slice(1))).toEqual(['other:芙蓉', 'persona', 'other:芙蓉', 'persona']);
