@@ -116,7 +116,7 @@ function attributeScene(
   // A sentence naming several and using no pronoun: its opening subject stays salient (narration.ts openingSubject).
   const opener = (seen: Set<SpeakerId>, topic: ReadonlyMap<SpeakerId, number>, clauses: readonly Clause[]) => {
     // (Someone just introduced, `一个女人走过来`, leaves it open.)
-    const id = topic.size || seen.has(SOMEONE) ? undefined : openingSubject(clauses);
+    const id = topic.size || seen.has(SOMEONE) ? undefined : openingSubject(clauses, seen);
     return id && seen.has(id) ? new Set([id]) : undefined;
   };
   const resolveNarration = (text: string): Sentence[] => {

@@ -13,6 +13,9 @@ describe('the opening subject of a sentence naming two', () => {
     expect(who(['凯尔希推门进来，把一叠化验单放在艾雅法拉面前。她清了清嗓子，开口道：“下周的复查改到周三上午。”'])).toEqual(['other:凯尔希']);
     expect(who(['艾雅法拉抱着岩芯箱走进来，一直走到阿米娅桌前。她把箱子放下，小声说：“样本都在这里了，一块也没少。”'])).toEqual(['persona']);
   });
+  test('a man named in the first clause is no rival for 她', () => {
+    expect(who(['阿米娅看了看博士，又转向艾雅法拉，把文件夹抱在怀里。她说：“我先去把这个交上去。”'])).toEqual(['other:阿米娅']);
+  });
   test('a leading time clause is background: the subject opens the clause after it', () => {
     expect(who(['等艾雅法拉坐稳了，凯尔希才把听诊器放下。她说：“心跳比上次平稳多了。”'])).toEqual(['other:凯尔希']);
     // (Without 等, the same two clauses are parallel subjects: open.)
