@@ -15,6 +15,7 @@ import {
   NO_REFS,
   firstClause,
   lastSubject,
+  openingSubject,
   topicOf,
   SEPARATOR_RE,
   subjectOf,
@@ -112,6 +113,12 @@ function attributeScene(
   let clauseNames: SpeakerId[] = [];
   // The characters named so far in the sentence being read (emptied at each sentence).
   let sentenceNames: SpeakerId[] = [];
+  // A sentence naming several and using no pronoun: its opening subject stays salient (narration.ts openingSubject).
+  const opener = (seen: Set<SpeakerId>, topic: ReadonlyMap<SpeakerId, number>, clauses: readonly Clause[]) => {
+    // (Someone just introduced, `一个女人走过来`, leaves it open.)
+    const id = topic.size || seen.has(SOMEONE) ? undefined : openingSubject(clauses, seen);
+    return id && seen.has(id) ? new Set([id]) : undefined;
+  };
   const resolveNarration = (text: string): Sentence[] => {
     const segRefs = nextRefs();
     const all = splitRefsOk ? segRefs : undefined;
@@ -214,8 +221,8 @@ function attributeScene(
       const he = seenHe as Set<SpeakerId> | undefined;
       // The topic: a sentence whose pronouns (two or more) all meant one character keeps that one
       // salient, whoever else it names (`…连凯尔希都会夸她。…撞见她…`: 她 is still the topic).
-      if (she?.size) state['她'] = she.size > 1 ? (topicOf(topicShe) ?? she) : she;
-      if (he?.size) state['他'] = he.size > 1 ? (topicOf(topicHe) ?? he) : he;
+      if (she?.size) state['她'] = she.size > 1 ? (topicOf(topicShe) ?? opener(she, topicShe, clauses) ?? she) : she;
+      if (he?.size) state['他'] = he.size > 1 ? (topicOf(topicHe) ?? opener(he, topicHe, clauses) ?? he) : he;
       sentences.push({ src: text, start: sStart, end, clauses, complete: endsTerminal(text, sStart, end) });
     }
     return sentences;

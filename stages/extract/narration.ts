@@ -175,3 +175,30 @@ export function topicOf(t: ReadonlyMap<SpeakerId, number>): Set<SpeakerId> | und
   const [id, n] = t.entries().next().value!;
   return n >= 2 ? new Set([id]) : undefined;
 }
+
+/**
+ * The character a sentence opens on, by name, as the subject of a topic chain
+ * (`凯尔希走出来，…停在艾雅法拉身上。`): where a sentence names several of one pronoun and uses no
+ * pronoun, a 她 / 他 in the next one continues that subject, not a character named in a later clause
+ * as an object. Undefined when the first clause does not start with a name, names someone else too,
+ * or is the whole sentence.
+ */
+export function openingSubject(clauses: readonly Clause[], rivals: ReadonlySet<SpeakerId>): SpeakerId | undefined {
+  // (A leading time clause, `等乙戴好，甲…` / `当乙…时，甲…`, is background: the subject opens the clause after it.)
+  const sub = clauses.length > 1 && TIME_CLAUSE_RE.test(clauses[0]!.src.slice(clauses[0]!.start, clauses[0]!.end)) ? 1 : 0;
+  const c = clauses[sub];
+  const r = c?.refs[0];
+  if (!c || !r || !r.id || r.epithet) return undefined;
+  const lead = c.src.slice(c.start, c.start + r.index);
+  if (!/^[\s\u3000]*$/.test(lead)) return undefined;
+  const word = c.src.slice(c.start + r.index, c.start + r.index + (r.len ?? 1));
+  if (word === '她' || word === '他' || word === '我') return undefined;
+  // (A topic chain: the subject carries on past its clause by zero anaphora. In one clause,
+  // `甲看着乙。` or `甲和乙都笑了。`, both stay as salient; rivals: those the pronoun may mean.)
+  if ((!sub && clauses.length < 2) || c.refs.some((x) => x.id !== r.id && x.id !== null && rivals.has(x.id))) return undefined;
+  // (Another clause opening on someone else, `甲负责读数，乙负责记录`: parallel subjects, no one salient.)
+  for (const o of clauses.slice(sub + 1))
+    for (const x of o.refs) if (x.id !== r.id && /^[\s\u3000]*$/.test(o.src.slice(o.start, o.start + x.index))) return undefined;
+  return r.id;
+}
+const TIME_CLAUSE_RE = /^[\s\u3000]*(?:等到?|当|直到)/;
