@@ -84,7 +84,7 @@ export interface ExtractCorpusOptions {
 }
 
 const byName = (a: InputFile, b: InputFile) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-/** Files read at once on the main thread. */
+/** Files read at once on the main thread with attribution: model (their questions asked together). */
 const READ_BATCH = 32;
 /** A file's key in the store: its content, and how it is decoded when that is forced. */
 const storeKeyOf = (f: InputFile) => (f.hash === undefined ? undefined : f.encoding ? `${f.hash}+${f.encoding}` : f.hash);
@@ -161,8 +161,8 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     let modelError: string | undefined;
     let extracted = 0;
 
-    /** Reads and extracts `batch` on this thread (attribution: model asks first); their results by index. */
-    const extractBatch = async (batch: readonly number[]): Promise<Map<number, Ready>> => {
+    /** Reads `batch` on this thread (attribution: model asks its open questions first). */
+    const readBatch = async (batch: readonly number[]): Promise<Map<number, { buf: Buffer; keep: boolean }>> => {
       // (Read synchronously, as the workers do: fs/promises' readFile costs ~0.25 ms of CPU a file, more
       // than extracting a small one; the thread extracts synchronously right after anyway.)
       const bufs = batch.map((i) => {
@@ -197,14 +197,12 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
         for (const q of all) if (answers.get(q.key)) model.labelled++;
         for (const [i, qs] of byFile) if (qs.some((q) => answers.get(q.key) === undefined)) unanswered.add(i);
       }
-      const done = new Map<number, Ready>();
-      batch.forEach((i, n) => {
-        const res = extractFile(bufs[n]!, opts, sorted[i]!.encoding, ep && answers ? cachedOracle(ep.model, answers.get) : undefined);
-        extracted++;
-        // (A file some of whose questions went unanswered is extracted again next run.)
-        done.set(i, { res, keep: !unanswered.has(i), fromStore: false });
-      });
-      return done;
+      // (A file some of whose questions went unanswered is extracted again next run.)
+      return new Map(batch.map((i, n) => [i, { buf: bufs[n]!, keep: !unanswered.has(i) }]));
+    };
+    const extractRead = (i: number, { buf, keep }: { buf: Buffer; keep: boolean }): Ready => {
+      extracted++;
+      return { res: extractFile(buf, opts, sorted[i]!.encoding, ep && answers ? cachedOracle(ep.model, answers.get) : undefined), keep, fromStore: false };
     };
 
     // Rules alone: the files are independent, so the distinct ones go to worker threads when there
@@ -213,18 +211,22 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     extracted += pooled.extracted;
     if (!pooled.workers) {
       let next = 0;
-      /** Sends out the files before `end` (`done`: the batch just extracted). */
-      const upTo = async (end: number, done?: Map<number, Ready>) => {
+      /** Sends out the files before `end`, each extracted (from `read`) right before it goes: no result waits. */
+      const upTo = async (end: number, read?: Map<number, { buf: Buffer; keep: boolean }>) => {
         for (; next < end; next++) {
           if (o.signal?.aborted) throw new Error('interrupted');
-          emit(next, (isTodo[next] ? done?.get(next) : known(next)) ?? (await extractBatch([next])).get(next)!);
+          const r = read?.get(next);
+          read?.delete(next);
+          emit(next, r ? extractRead(next, r) : (known(next) ?? extractRead(next, (await readBatch([next])).get(next)!)));
         }
       };
-      for (let b = 0; b < todo.length; b += READ_BATCH) {
+      // (A batch is read at once only to ask the model about it: with rules, one file at a time.)
+      const per = ep ? READ_BATCH : 1;
+      for (let b = 0; b < todo.length; b += per) {
         if (o.signal?.aborted) throw new Error('interrupted');
-        const batch = todo.slice(b, b + READ_BATCH);
+        const batch = todo.slice(b, b + per);
         await upTo(batch[0]!);
-        await upTo(batch.at(-1)! + 1, await extractBatch(batch));
+        await upTo(batch.at(-1)! + 1, await readBatch(batch));
       }
       await upTo(sorted.length);
     }

@@ -10,7 +10,7 @@ import { DROP_KEYS, type FileResult } from './extractFile.js';
 import type { CorpusTotals, ShareGptSample } from './corpus.js';
 
 /** Bytes gathered before one write. */
-const FLUSH_AT = 64 * 1024;
+const FLUSH_AT = 32 * 1024;
 
 /** Pieces of text gathered and written in large writes to `put`. */
 class Gather {

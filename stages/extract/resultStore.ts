@@ -141,7 +141,7 @@ const RESULT_AT = Buffer.from(',"result":');
 
 /**
  * Calls `line(head, offset, length)` for each line of the file `fd`; `head` is up to KEY_AT_MOST
- * bytes of its start. Memory: one chunk.
+ * bytes of its start (valid only during the call). Memory: one chunk.
  */
 function scanLines(fd: number, line: (head: Buffer, offset: number, length: number) => void): void {
   const buf = Buffer.allocUnsafe(SCAN_CHUNK);
@@ -154,6 +154,13 @@ function scanLines(fd: number, line: (head: Buffer, offset: number, length: numb
     for (let s = 0; s < n;) {
       const nl = view.indexOf(0x0a, s);
       const e = nl < 0 ? n : nl;
+      if (nl >= 0 && start >= pos) {
+        // The whole line in this chunk (the usual case): its start as it lies, no copy.
+        line(view.subarray(s, Math.min(e, s + KEY_AT_MOST)), start, nl - s);
+        start = pos + nl + 1;
+        s = nl + 1;
+        continue;
+      }
       if (headLen < KEY_AT_MOST && e > s) {
         const take = Math.min(e - s, KEY_AT_MOST - headLen);
         head.push(Buffer.from(view.subarray(s, s + take)));
