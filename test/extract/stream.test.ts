@@ -244,3 +244,20 @@ test('the pool waits when it is `ahead` files past the first unanswered one, and
   expect(await mostAhead(6)).toBeLessThanOrEqual(6 + 3);
   expect(await mostAhead()).toBeGreaterThan(20);
 });
+
+test('a store temp file left by a process that is gone is removed when the store is next written; a live one is left alone', async () => {
+  const dir = await temp.make('pl-extract-stream-tmp-');
+  const files = await makeInputs(dir, 4);
+  const cacheDir = join(dir, 'cache');
+  await mkdir(cacheDir);
+  // (pid 4194304 is above Linux's largest pid: never alive.)
+  const gone = 'results-0123456789abcdef01234567.ndjson.tmp-4194304-0a1b2c3d';
+  const live = `results-0123456789abcdef01234567.ndjson.tmp-${process.ppid}-0a1b2c3d`;
+  await writeFile(join(cacheDir, gone), '{"key":');
+  await writeFile(join(cacheDir, live), '{"key":');
+  await extractTexts(files, { config, cacheDir });
+  const left = await readdir(cacheDir);
+  expect(left).not.toContain(gone);
+  expect(left).toContain(live);
+  expect(left.filter((n) => n.endsWith('.ndjson'))).toHaveLength(1);
+});
