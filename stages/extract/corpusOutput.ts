@@ -12,18 +12,18 @@ import type { CorpusTotals, ShareGptSample } from './corpus.js';
 /** Bytes gathered before one write. */
 const FLUSH_AT = 32 * 1024;
 
-/** Pieces of text gathered and written in large writes to `put`. */
-class Gather {
-  private parts: string[] = [];
+/** Pieces of output gathered and written in large writes to `put`. */
+export class Gather {
+  private parts: Array<string | Buffer> = [];
   private size = 0;
-  constructor(private readonly put: (data: string) => void) {}
-  add(s: string): void {
+  constructor(private readonly put: (data: Buffer) => void) {}
+  add(s: string | Buffer): void {
     this.parts.push(s);
     this.size += s.length;
     if (this.size >= FLUSH_AT) this.flush();
   }
   flush(): void {
-    if (this.parts.length) this.put(this.parts.join(''));
+    if (this.parts.length) this.put(Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
     this.parts = [];
     this.size = 0;
   }
@@ -75,8 +75,7 @@ export class CorpusOutput {
       throw err;
     }
     this.data = new Gather((s) => this.dataset.write(s));
-    this.lines = new Gather((s) => {
-      const b = Buffer.from(s);
+    this.lines = new Gather((b) => {
       for (let off = 0; off < b.length;) off += writeSync(this.linesFd!, b, off);
     });
   }

@@ -20,6 +20,7 @@ import { fileOptions, type ExtractConfig } from './config.js';
 import { ENCODINGS } from './decode.js';
 import { DROP_KEYS, type FileReport, type FileResult } from './extractFile.js';
 import { openAtomicFileSync, type AtomicFile } from '../../src/atomicWrite.js';
+import { Gather } from './corpusOutput.js';
 
 /** Bump when what a file yields changes in a way the source hash below would not catch. */
 const STORE_VERSION = 9;
@@ -233,6 +234,7 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
   // The lines kept before the first new result: copied once the store has to be written at all.
   let pending: string[] = [];
   let out: AtomicFile | undefined;
+  let gather: Gather | undefined;
   /** The line `get` read last, to copy it without reading it again. */
   let last: { key: string; line: Buffer } | undefined;
   const close = () => {
@@ -245,11 +247,17 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
     const p = at.get(k)!;
     return readAt(fd!, p.offset, p.length);
   };
+  const copy = (k: string) => {
+    gather!.add(lineOf(k));
+    gather!.add(NEWLINE);
+  };
   const start = () => {
     if (out) return;
     mkdirSync(dir, { recursive: true });
-    out = openAtomicFileSync(path);
-    for (const k of pending) out.write(Buffer.concat([lineOf(k), NEWLINE]));
+    const file = openAtomicFileSync(path);
+    out = file;
+    gather = new Gather((b) => file.write(b));
+    for (const k of pending) copy(k);
     pending = [];
   };
   return {
@@ -271,11 +279,11 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
       if (kept.has(k)) return;
       kept.add(k);
       if (fromStore && at.has(k)) {
-        if (out) out.write(Buffer.concat([lineOf(k), NEWLINE]));
+        if (gather) copy(k);
         else pending.push(k);
       } else {
         start();
-        out!.write(`${formatLine(k, result)}\n`);
+        gather!.add(`${formatLine(k, result)}\n`);
       }
       last = undefined;
     },
@@ -288,6 +296,7 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
       try {
         if (!out && bad === 0 && kept.size === lines) return;
         start();
+        gather!.flush();
         out!.commit();
       } finally {
         out?.discard();
