@@ -5,6 +5,8 @@
 // 100 ms floor, in wall and CPU time (CPU is what a loaded machine does not inflate).
 //   node bin/pipeline.js --exec bench/extract-main.ts [--files=500] [--reps=5]
 //     [--throughput-only | --cli | --watch | --in-process | --wall] [--python] [--pieces=1] [--dedup]
+// --memory: the stage's peak RSS (GNU time) cold and from the store, main thread and pool, against the
+// corpus's size (bench/extractMemory.ts; --sizes=FILESxPIECES,… --workers=1,auto).
 // --wall: the stage's whole job, wall clock, cold, in fresh processes, with and without its worker
 // pool, against the old script's whole job in Python (bench/extractWall.ts; --pieces=1,40 by default).
 // --python: the old algorithm also in Python (bench/extract_old.py, the old script's language) on the same
@@ -27,6 +29,7 @@ import { oldDedup, oldExtract } from './oldExtract.js';
 import { makeCorpus } from './extractCorpus.js';
 import { benchStageCtx } from './lib/stageCtx.js';
 import { wallBench } from './extractWall.js';
+import { memoryBench } from './extractMemory.js';
 
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
 
@@ -195,6 +198,10 @@ export async function bench(args: string[]): Promise<void> {
   }
   if (only('--wall')) {
     await wallBench(args);
+    return;
+  }
+  if (only('--memory')) {
+    await memoryBench(args);
     return;
   }
   if (only('--in-process')) {

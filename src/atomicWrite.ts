@@ -72,29 +72,75 @@ export interface WriteOptions {
   mode?: number;
 }
 
-/** Replaces `path` with `data` (see the header). Synchronous: small files, one thread-pool trip saved per step. */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array | readonly Uint8Array[], o: WriteOptions = {}): void {
+/** A file being written under a temp name beside its target: `commit` renames it over the target, `discard` removes it. */
+export interface AtomicFile {
+  /** Appends `data` (written through, no buffering). */
+  write(data: string | Uint8Array): void;
+  /** Closes the temp file and renames it over the target (see the header). */
+  commit(): void;
+  /** Closes and removes the temp file; the target is left as it was. Safe after commit (does nothing). */
+  discard(): void;
+}
+
+/** Starts replacing `path` piece by piece (see the header); for data too big to hold at once. */
+export function openAtomicFileSync(path: string, o: WriteOptions = {}): AtomicFile {
   const abs = o.root ? containedPath(o.root, path) : resolve(path);
   mkdirSync(dirname(abs), { recursive: true });
   // mkdir may have gone through a link created meanwhile: check the parent again.
   if (o.root) containedPath(o.root, abs, path);
   const tmp = `${abs}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, o.mode ?? 0o666);
-  try {
+  let fd: number | undefined = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, o.mode ?? 0o666);
+  let done = false;
+  const close = () => {
+    if (fd === undefined) return;
+    const f = fd;
+    fd = undefined;
+    closeSync(f);
+  };
+  const discard = () => {
+    if (done) return;
+    done = true;
     try {
-      const chunks = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
-      for (const c of chunks) for (let off = 0; off < c.byteLength;) off += writeSync(fd, c, off);
-      if (o.keepMode) {
-        const st = lstatSync(abs, { throwIfNoEntry: false });
-        if (st?.isFile()) chmodSync(tmp, st.mode & 0o7777);
-      }
-      if (o.fsync) fsyncSync(fd);
+      close();
     } finally {
-      closeSync(fd);
+      rmSync(tmp, { force: true });
     }
-    renameSync(tmp, abs);
+  };
+  return {
+    write(data) {
+      if (fd === undefined) throw new Error(`${path}: written after commit or discard`);
+      const c = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let off = 0; off < c.byteLength;) off += writeSync(fd, c, off);
+    },
+    commit() {
+      if (fd === undefined) throw new Error(`${path}: committed after commit or discard`);
+      try {
+        if (o.keepMode) {
+          const st = lstatSync(abs, { throwIfNoEntry: false });
+          if (st?.isFile()) chmodSync(tmp, st.mode & 0o7777);
+        }
+        if (o.fsync) fsyncSync(fd);
+        close();
+        renameSync(tmp, abs);
+        done = true;
+      } catch (err) {
+        discard();
+        throw err;
+      }
+    },
+    discard,
+  };
+}
+
+/** Replaces `path` with `data` (see the header). Synchronous: small files, one thread-pool trip saved per step. */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array | readonly Uint8Array[], o: WriteOptions = {}): void {
+  const f = openAtomicFileSync(path, o);
+  try {
+    const chunks = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+    for (const c of chunks) f.write(c);
+    f.commit();
   } catch (err) {
-    rmSync(tmp, { force: true });
+    f.discard();
     throw err;
   }
 }

@@ -1,11 +1,11 @@
 // A stand-in StageContext for running a stage in-process in a bench: outs staged under WS/staging,
-// the stage cache under WS/stage-cache, log and warning lines collected in `log`.
+// the stage cache under WS/stage-cache (or the dir given), log and warning lines collected in `log`.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StageContext } from '../../src/api.js';
 import { writeHashing } from '../../src/writeHashing.js';
 
-export function benchStageCtx(ws: string, deps: Array<{ path: string; hash: string }>, config: unknown, log: string[]): StageContext {
+export function benchStageCtx(ws: string, deps: Array<{ path: string; hash: string }>, config: unknown, log: string[], stageCacheDir?: string): StageContext {
   const noop = () => undefined;
   const outPath = (rel: string) => {
     // The engine guarantees the parent directories of an out exist.
@@ -24,7 +24,7 @@ export function benchStageCtx(ws: string, deps: Array<{ path: string; hash: stri
     writeOut: async (rel, data) => writeHashing(outPath(rel), data).hash,
     outs: [],
     stagingDir: join(ws, 'staging'),
-    stageCacheDir: join(ws, 'stage-cache'),
+    stageCacheDir: stageCacheDir ?? join(ws, 'stage-cache'),
     deps,
     gpus: [],
     env: {},

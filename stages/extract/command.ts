@@ -2,14 +2,15 @@
 // files of --input_dir (--glob to choose others), writes --output and a report (--report FILE; by
 // default next to the output, never the pipeline's own), and with --merge-existing FILE merges the
 // new samples into a hand-curated dataset (deduplicated, FILE.bak first, atomic replace).
-import { copyFile, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs as parseArgv } from 'node:util';
 import { z } from 'zod';
 import { UsageError, UserError, type CommandContext, type CommandDef } from '../../src/api.js';
 import { configSchema, type ExtractConfig } from './config.js';
-import { extractCorpus, type ShareGptSample } from './corpus.js';
+import { extractCorpus, type CorpusResult, type ShareGptSample } from './corpus.js';
 import { forcedEncodings, listFiles, writeAtomic } from './fileIo.js';
 import { parseSamples, resolvePersonaPrompt, type PersonaPrompt } from '../persona/index.js';
 
@@ -184,30 +185,45 @@ export const extractCommand: CommandDef = {
     const names = await listFiles(inputDir, config.glob);
     if (names.length === 0) throw new UserError(`extract: no files in ${config.input_dir} match ${JSON.stringify(config.glob)} (--glob)`);
     const forced = await forcedEncodings(inputDir, config.encoding);
-    const res = await extractCorpus(
-      names.map((name) => {
-        const encoding = forced.get(name);
-        return { name, abs: join(inputDir, name), ...(encoding ? { encoding } : {}) };
-      }),
-      { config },
-    );
     const output = resolve(ctx.workspace, config.output);
     // Only an explicit --report names the report; pipeline.yaml's extract.report is the DAG's.
     const reportArg = typeof overrides.report === 'string' ? overrides.report : config.output.replace(/(\.json)?$/i, '.report.json');
     const report = resolve(ctx.workspace, reportArg);
-    await writeAtomic(output, res.datasetText());
-    const extra: Record<string, unknown> = {};
-    if (mergeExisting !== undefined) {
-      const target = resolve(ctx.workspace, String(mergeExisting));
-      const m = await mergeInto(target, res.samples);
-      extra.merge_existing = { file: String(mergeExisting), added: m.added, total_after_merge: m.total };
-      ctx.stdout.write(`[OK] merged ${m.added} new samples into ${mergeExisting} (${m.total} in all; backup ${mergeExisting}.bak)\n`);
+    // The dataset is written as the files come and replaces --output (atomically) at the end; the
+    // report's lines wait in a scratch dir until the header (with the totals) is known.
+    const scratch = await mkdtemp(join(tmpdir(), 'pipeline-extract-'));
+    try {
+      const res = await extractCorpus(
+        names.map((name) => {
+          const encoding = forced.get(name);
+          return { name, abs: join(inputDir, name), ...(encoding ? { encoding } : {}) };
+        }),
+        { config, dataset: output, scratchDir: scratch },
+      );
+      try {
+        const extra: Record<string, unknown> = {};
+        if (mergeExisting !== undefined) {
+          const target = resolve(ctx.workspace, String(mergeExisting));
+          // (The merge holds both datasets, as it always did: it rewrites the curated one whole.)
+          const m = await mergeInto(target, JSON.parse(await readFile(output, 'utf8')) as ShareGptSample[]);
+          extra.merge_existing = { file: String(mergeExisting), added: m.added, total_after_merge: m.total };
+          ctx.stdout.write(`[OK] merged ${m.added} new samples into ${mergeExisting} (${m.total} in all; backup ${mergeExisting}.bak)\n`);
+        }
+        res.writeReport(report, extra);
+      } finally {
+        res.dispose();
+      }
+      reportOk(ctx, res, config.output, reportArg);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
-    await writeAtomic(report, res.reportText(extra));
-    const t = res.totals;
-    ctx.stdout.write(`[OK] files=${t.files} skipped=${t.files_skipped} samples=${t.samples} output=${config.output}\n[OK] report=${reportArg}\n`);
-    for (const w of res.warnings) ctx.stderr.write(`extract: warning: ${w}\n`);
-    for (const f of res.skipped) ctx.stderr.write(`extract: skipped ${f.file}: ${f.detail}\n`);
     return 0;
   },
 };
+
+function reportOk(ctx: CommandContext, res: CorpusResult, output: string, reportArg: string): void {
+  const t = res.totals;
+  ctx.stdout.write(`[OK] files=${t.files} skipped=${t.files_skipped} samples=${t.samples} output=${output}\n[OK] report=${reportArg}\n`);
+  for (const w of res.warnings) ctx.stderr.write(`extract: warning: ${w}\n`);
+  for (const f of res.skipped) ctx.stderr.write(`extract: skipped ${f.file}: ${f.detail}\n`);
+}

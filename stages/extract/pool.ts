@@ -79,19 +79,22 @@ function replyError(f: PoolFile, r: WorkerReply): Error {
 
 /**
  * Extracts `files` in `size` workers; `onResult(i, result)` for each as it arrives (in no
- * particular order). Rejects with the first failure; with `interrupted` when `signal` aborts.
+ * particular order). With `ahead`, a file is sent only while fewer than `ahead` files before it
+ * (in `files` order) are unanswered, so a caller that puts results out in that order holds at most
+ * about that many. Rejects with the first failure; with `interrupted` when `signal` aborts.
  */
 export async function extractInWorkers(
   files: readonly PoolFile[],
   opts: FileOptions,
   size: number,
-  o: { signal?: AbortSignal | undefined; onResult: (i: number, result: FileResult) => void },
+  o: { signal?: AbortSignal | undefined; ahead?: number; onResult: (i: number, result: FileResult) => void },
 ): Promise<void> {
   if (files.length === 0) return;
   const script = await workerScript().catch((err: unknown) => {
     throw new StageError(`extract: cannot build the worker threads' script (${(err as Error).message}); extract.workers: 1 extracts without them`);
   });
   const per = Math.max(1, Math.min(MAX_BATCH, Math.floor(files.length / (size * 8))));
+  const ahead = Math.max(o.ahead ?? files.length, per);
   const workers: Worker[] = [];
   let onAbort: (() => void) | undefined;
   try {
@@ -99,6 +102,9 @@ export async function extractInWorkers(
       let next = 0;
       let left = files.length;
       let failed = false;
+      // Which files (by position in `files`) are answered, and the first one that is not.
+      const answered = new Uint8Array(files.length);
+      let low = 0;
       const fail = (err: Error) => {
         if (failed) return;
         failed = true;
@@ -107,23 +113,30 @@ export async function extractInWorkers(
       onAbort = () => fail(new Error('interrupted'));
       if (o.signal?.aborted) return onAbort();
       o.signal?.addEventListener('abort', onAbort, { once: true });
+      const idle: Array<() => void> = [];
+      /** Sends more to every worker that has fewer than two batches (so none waits), within `ahead`. */
+      const pump = () => {
+        for (const fill of idle) fill();
+      };
       for (let k = 0; k < Math.min(size, files.length); k++) {
         const w = new Worker(script, { workerData: { opts } });
         running++;
         w.once('exit', () => running--);
         workers.push(w);
-        // The batches sent to this worker and not answered yet (it answers them in order).
-        const inFlight: PoolFile[][] = [];
-        const send = () => {
-          if (next >= files.length) return;
-          const batch = files.slice(next, next + per);
-          next += batch.length;
-          inFlight.push(batch);
-          w.postMessage(batch.map((f): WorkerJob => (f.encoding ? { i: f.i, abs: f.abs, encoding: f.encoding } : { i: f.i, abs: f.abs })));
+        // The batches sent to this worker and not answered yet (it answers them in order), with their first position.
+        const inFlight: Array<{ at: number; batch: PoolFile[] }> = [];
+        const fill = () => {
+          while (!failed && inFlight.length < 2 && next < files.length && next < low + ahead) {
+            const batch = files.slice(next, next + per);
+            inFlight.push({ at: next, batch });
+            next += batch.length;
+            w.postMessage(batch.map((f): WorkerJob => (f.encoding ? { i: f.i, abs: f.abs, encoding: f.encoding } : { i: f.i, abs: f.abs })));
+          }
         };
+        idle.push(fill);
         w.on('message', (replies: WorkerReply[]) => {
           if (failed) return;
-          const batch = inFlight.shift() ?? [];
+          const { at, batch } = inFlight.shift() ?? { at: 0, batch: [] };
           try {
             batch.forEach((f, n) => {
               const r = replies[n];
@@ -133,17 +146,17 @@ export async function extractInWorkers(
           } catch (err) {
             return fail(err as Error);
           }
+          answered.fill(1, at, at + batch.length);
+          while (low < files.length && answered[low]) low++;
           left -= batch.length;
           if (left === 0) resolve();
-          else send();
+          else pump();
         });
-        w.on('error', (err) => fail(new StageError(`extract: a worker thread failed while extracting ${names(inFlight)}: ${err.message}`)));
+        w.on('error', (err) => fail(new StageError(`extract: a worker thread failed while extracting ${names(inFlight.map((f) => f.batch))}: ${err.message}`)));
         w.on('exit', (code) => {
-          if (left > 0) fail(new StageError(`extract: a worker thread stopped (exit code ${code}) while extracting ${names(inFlight)}`));
+          if (left > 0) fail(new StageError(`extract: a worker thread stopped (exit code ${code}) while extracting ${names(inFlight.map((f) => f.batch))}`));
         });
-        // Two batches at a time, so a worker never waits for the next one.
-        send();
-        send();
+        fill();
       }
     });
   } finally {

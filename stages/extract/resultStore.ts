@@ -6,19 +6,21 @@
 //    "sha256":"<sha256 of the line's bytes before ,"sha256">"}
 //
 // (on one line), a sample being the indices of its turns in `turns` (each distinct text once: a
-// text is in several sliding windows). The file is rewritten whole, atomically, when this run's
-// files differ from the ones it holds. It is untrusted input: a line that does not parse, fails its
-// checksum or the schema is ignored and that input file is extracted again (one warning per run
-// names the file and the count).
+// text is in several sliding windows). Only where each key's line lies is held in memory; a line is
+// read and checked when its file comes up. When this run's files differ from the ones it holds, the
+// store is rewritten as the run goes (a kept line copied as its bytes) to a temp file renamed over
+// it at the end. It is untrusted input: a line that does not parse, fails its checksum or the schema
+// is ignored and that input file is extracted again (one warning per run names the file and the count).
 import { createHash, hash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fileOptions, type ExtractConfig } from './config.js';
 import { ENCODINGS } from './decode.js';
 import { DROP_KEYS, type FileReport, type FileResult } from './extractFile.js';
-import { writeAtomic } from './fileIo.js';
+import { openAtomicFileSync, type AtomicFile } from '../../src/atomicWrite.js';
+import { Gather } from './corpusOutput.js';
 
 /** Bump when what a file yields changes in a way the source hash below would not catch. */
 const STORE_VERSION = 9;
@@ -112,44 +114,199 @@ export async function storeKey(config: ExtractConfig): Promise<string> {
 }
 
 export interface ResultStore {
-  /** The stored result for a key (content hash, plus the forced encoding if any). */
+  /** Whether the store has a line for the key (not yet checked: `get` may still find it damaged). */
+  has(key: string): boolean;
+  /**
+   * The stored result for a key (content hash, plus the forced encoding if any), read from the file
+   * and checked (checksum, schema) now; a damaged line is none (counted for `warning`).
+   */
   get(key: string): FileResult | undefined;
-  /** Makes the store hold exactly `entries` (this run's files); writes only when that changes it. */
-  save(entries: ReadonlyMap<string, FileResult>): Promise<void>;
+  /**
+   * One of this run's files, in the order the new store lists them: its result, and whether it is
+   * the one `get` gave (its line is copied as it is). A key given again is ignored.
+   */
+  keep(key: string, result: FileResult, fromStore: boolean): void;
+  /** Makes the store hold exactly the kept files: replaces it (atomically) only when that changes it. Closes the store. */
+  finish(): Promise<void>;
+  /** Closes the store and leaves its file as it was (a failed or interrupted run). */
+  close(): void;
   /** Set when lines had to be ignored: say it once. */
   readonly warning: string | undefined;
 }
 
+/** How much of the store file is read at once while indexing it. */
+const SCAN_CHUNK = 1 << 20;
+/** The most of a line's start kept to find its key (a key is a hash and an encoding name). */
+const KEY_AT_MOST = 1024;
+const RESULT_AT = Buffer.from(',"result":');
+
+/**
+ * Calls `line(head, offset, length)` for each line of the file `fd`; `head` is up to KEY_AT_MOST
+ * bytes of its start (valid only during the call). Memory: one chunk.
+ */
+function scanLines(fd: number, line: (head: Buffer, offset: number, length: number) => void): void {
+  const buf = Buffer.allocUnsafe(SCAN_CHUNK);
+  let pos = 0;
+  let start = 0;
+  let head: Buffer[] = [];
+  let headLen = 0;
+  for (let n; (n = readSync(fd, buf, 0, SCAN_CHUNK, pos)) > 0; pos += n) {
+    const view = buf.subarray(0, n);
+    for (let s = 0; s < n;) {
+      const nl = view.indexOf(0x0a, s);
+      const e = nl < 0 ? n : nl;
+      if (nl >= 0 && start >= pos) {
+        // The whole line in this chunk (the usual case): its start as it lies, no copy.
+        line(view.subarray(s, Math.min(e, s + KEY_AT_MOST)), start, nl - s);
+        start = pos + nl + 1;
+        s = nl + 1;
+        continue;
+      }
+      if (headLen < KEY_AT_MOST && e > s) {
+        const take = Math.min(e - s, KEY_AT_MOST - headLen);
+        head.push(Buffer.from(view.subarray(s, s + take)));
+        headLen += take;
+      }
+      if (nl < 0) break;
+      line(Buffer.concat(head), start, pos + nl - start);
+      head = [];
+      headLen = 0;
+      start = pos + nl + 1;
+      s = nl + 1;
+    }
+  }
+  if (pos > start) line(Buffer.concat(head), start, pos - start);
+}
+
+/** The key a line names, from its start (`{"key":"…","result":`); undefined when it names none. */
+function keyOf(head: Buffer): string | undefined {
+  if (!head.subarray(0, HEAD.length).equals(HEAD)) return undefined;
+  const at = head.indexOf(RESULT_AT, HEAD.length);
+  if (at < 0) return undefined;
+  try {
+    const key: unknown = JSON.parse(head.toString('utf8', HEAD.length, at));
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readAt(fd: number, offset: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  for (let got = 0; got < length;) {
+    const n = readSync(fd, buf, got, length - got, offset + got);
+    if (n === 0) throw new Error('the result store was cut short while it was read');
+    got += n;
+  }
+  return buf;
+}
+
+/**
+ * Opens the store of one option set: the file is scanned once for where each key's line is (only
+ * that is held); a line is read and checked when its key is asked for. The new store is written as
+ * the run goes (copied lines and new ones) to a temp file beside it, renamed over it at the end.
+ */
 export async function openResultStore(dir: string, key: string): Promise<ResultStore> {
   const path = join(dir, `results-${key}.ndjson`);
-  const held = new Map<string, { line: Buffer; result: FileResult }>();
+  const at = new Map<string, { offset: number; length: number }>();
   let bad = 0;
-  const buf = await readFile(path).catch(() => undefined);
-  for (let start = 0; buf && start < buf.length;) {
-    const nl = buf.indexOf(0x0a, start);
-    const end = nl < 0 ? buf.length : nl;
-    if (end > start) {
-      const entry = parseLine(buf, start, end);
-      if (entry && !held.has(entry.key)) held.set(entry.key, { line: buf.subarray(start, end), result: entry.result });
-      else bad++;
-    }
-    start = end + 1;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    fd = undefined;
   }
+  try {
+    if (fd !== undefined)
+      scanLines(fd, (head, offset, length) => {
+        if (length === 0) return;
+        const k = keyOf(head);
+        if (k === undefined || at.has(k)) bad++;
+        else at.set(k, { offset, length });
+      });
+  } catch {
+    // An unreadable store is an empty one: every file is read again, and the store rewritten.
+    bad += at.size + 1;
+    at.clear();
+  }
+  const lines = at.size;
+  const kept = new Set<string>();
+  // The lines kept before the first new result: copied once the store has to be written at all.
+  let pending: string[] = [];
+  let out: AtomicFile | undefined;
+  let gather: Gather | undefined;
+  /** The line `get` read last, to copy it without reading it again. */
+  let last: { key: string; line: Buffer } | undefined;
+  const close = () => {
+    if (fd === undefined) return;
+    closeSync(fd);
+    fd = undefined;
+  };
+  const lineOf = (k: string): Buffer => {
+    if (last?.key === k) return last.line;
+    const p = at.get(k)!;
+    return readAt(fd!, p.offset, p.length);
+  };
+  const copy = (k: string) => {
+    gather!.add(lineOf(k));
+    gather!.add(NEWLINE);
+  };
+  const start = () => {
+    if (out) return;
+    mkdirSync(dir, { recursive: true });
+    const file = openAtomicFileSync(path);
+    out = file;
+    gather = new Gather((b) => file.write(b));
+    for (const k of pending) copy(k);
+    pending = [];
+  };
   return {
-    get: (k) => held.get(k)?.result,
-    warning: bad
-      ? `${path}: ${bad} damaged ${bad === 1 ? 'entry' : 'entries'} ignored; ${bad === 1 ? 'its file is' : 'their files are'} read again`
-      : undefined,
-    async save(entries) {
-      const same = bad === 0 && entries.size === held.size && [...entries].every(([k, r]) => held.get(k)?.result === r);
-      if (same) return;
-      const out: Buffer[] = [];
-      for (const [k, result] of entries) {
-        const h = held.get(k);
-        out.push(h?.result === result ? h.line : Buffer.from(formatLine(k, result)), NEWLINE);
+    has: (k) => at.has(k),
+    get(k) {
+      const p = at.get(k);
+      if (!p || fd === undefined) return undefined;
+      const line = readAt(fd, p.offset, p.length);
+      const entry = parseLine(line, 0, line.length);
+      if (entry?.key !== k) {
+        bad++;
+        at.delete(k);
+        return undefined;
       }
-      await writeAtomic(path, Buffer.concat(out), { fsync: false });
+      last = { key: k, line };
+      return entry.result;
+    },
+    keep(k, result, fromStore) {
+      if (kept.has(k)) return;
+      kept.add(k);
+      if (fromStore && at.has(k)) {
+        if (gather) copy(k);
+        else pending.push(k);
+      } else {
+        start();
+        gather!.add(`${formatLine(k, result)}\n`);
+      }
+      last = undefined;
+    },
+    get warning() {
+      return bad
+        ? `${path}: ${bad} damaged ${bad === 1 ? 'entry' : 'entries'} ignored; ${bad === 1 ? 'its file is' : 'their files are'} read again`
+        : undefined;
+    },
+    async finish() {
+      try {
+        if (!out && bad === 0 && kept.size === lines) return;
+        start();
+        gather!.flush();
+        out!.commit();
+      } finally {
+        out?.discard();
+        close();
+      }
       await pruneOthers(dir, path);
+    },
+    close() {
+      out?.discard();
+      close();
     },
   };
 }
@@ -194,10 +351,22 @@ function parseLine(buf: Buffer, start: number, end: number): { key: string; resu
   }
 }
 
+/** A store's temp file (`results-….ndjson.tmp-<pid>-…`) left by a process that is gone. */
+function staleTemp(name: string): boolean {
+  const pid = /^results-[0-9a-f]+\.ndjson\.tmp-(\d+)-/.exec(name)?.[1];
+  if (pid === undefined || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Keeps the KEEP_STORES most recently written stores; removes the rest and earlier formats. */
 async function pruneOthers(dir: string, current: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  for (const n of names) if (/^file-results/.test(n)) await rm(join(dir, n), { force: true });
+  for (const n of names) if (/^file-results/.test(n) || staleTemp(n)) await rm(join(dir, n), { force: true });
   const stores = names.filter((n) => /^results-[0-9a-f]+\.ndjson$/.test(n));
   if (stores.length <= KEEP_STORES) return;
   const timed = await Promise.all(stores.map(async (n) => ({ p: join(dir, n), t: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));

@@ -50,8 +50,12 @@ export const stage = defineStage({
     }
     const files = await inputFiles(ctx, config);
     if (files.length === 0) throw new StageError(`extract: no files match ${inputGlob(config)} (extract.input_dir and extract.glob in pipeline.yaml)`);
+    // Outs go to the engine's staging area, which it promotes atomically after run (and hashes then);
+    // the dataset is written there as the files come, the report from the lines kept in stagingDir.
     const res = await extractCorpus(files, {
       config,
+      dataset: ctx.out(config.output),
+      scratchDir: ctx.stagingDir,
       cacheDir: ctx.stageCacheDir,
       signal: ctx.signal,
       onProgress: (done, total, file) => {
@@ -59,9 +63,11 @@ export const stage = defineStage({
       },
     });
     const t1 = performance.now();
-    // Outs go to the engine's staging area, which it promotes atomically; it hashes them as they are written.
-    await ctx.writeOut(config.output, res.datasetText());
-    await ctx.writeOut(config.report, res.reportText());
+    try {
+      res.writeReport(ctx.out(config.report));
+    } finally {
+      res.dispose();
+    }
     const t = res.totals;
     const summary =
       `${t.files} files (${res.extracted} read, ${t.files - res.extracted} from cache), ${t.files_skipped} skipped, ` +

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configSchema, fileOptions, type ExtractConfig } from '../../stages/extract/config.js';
-import { extractCorpus, formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
+import { formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
+import { extractTexts } from '../helpers/extractTexts.js';
 import { extractFile, type FileReport, type FileResult } from '../../stages/extract/extractFile.js';
 import { formatLine } from '../../stages/extract/resultStore.js';
 import { REPO, tempDirs } from '../helpers/workspace.js';
@@ -71,10 +72,10 @@ async function storeLines(name: string): Promise<string[]> {
 test('outputs from scratch, from the store and the obvious reference are identical', async () => {
   const files = await makeInputs();
   const ref = await reference(files, config);
-  const cold = await extractCorpus(files, { config, cacheDir });
+  const cold = await extractTexts(files, { config, cacheDir });
   expect(cold.extracted).toBe(files.length - 1); // the copy shares its hash with the original
-  const warm = await extractCorpus(files, { config, cacheDir });
-  const none = await extractCorpus(files, { config });
+  const warm = await extractTexts(files, { config, cacheDir });
+  const none = await extractTexts(files, { config });
   expect(warm.extracted).toBe(0);
   expect(none.extracted).toBe(files.length - 1);
   for (const res of [cold, warm, none]) {
@@ -99,14 +100,14 @@ test('outputs from scratch, from the store and the obvious reference are identic
 
 test('an empty result is an empty list, as formatDataset prints it', async () => {
   await writeFile(join(dir, 'a.txt'), '这里没有对话。\n');
-  const res = await extractCorpus([{ name: 'a.txt', abs: join(dir, 'a.txt'), hash: 'h' }], { config, cacheDir });
+  const res = await extractTexts([{ name: 'a.txt', abs: join(dir, 'a.txt'), hash: 'h' }], { config, cacheDir });
   expect(res.datasetText()).toBe(formatDataset([]));
   expect(res.datasetText()).toBe('[]\n');
 });
 
 test('the store is one readable JSON line per file, by content hash; a new file is the only one read; an unchanged run writes nothing', async () => {
   const files = await makeInputs();
-  await extractCorpus(files, { config, cacheDir });
+  await extractTexts(files, { config, cacheDir });
   const [name] = await storeFiles();
   const lines = await storeLines(name!);
   expect(lines).toHaveLength(files.length - 1);
@@ -122,35 +123,35 @@ test('the store is one readable JSON line per file, by content hash; a new file 
   }
 
   const before = await stat(join(cacheDir, name!));
-  expect((await extractCorpus(files, { config, cacheDir })).extracted).toBe(0);
+  expect((await extractTexts(files, { config, cacheDir })).extracted).toBe(0);
   const after = await stat(join(cacheDir, name!));
   expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
 
   const extra = join(dir, 'in', '50_new.txt');
   await writeFile(extra, '博士问：“今天怎么样？”\n艾雅法拉说：“今天的观测很顺利哦，前辈。”\n');
   const more = [...files, { name: '50_new.txt', abs: extra, hash: 'new-file-hash' }];
-  const res = await extractCorpus(more, { config, cacheDir });
+  const res = await extractTexts(more, { config, cacheDir });
   expect(res.extracted).toBe(1);
   expect(res.datasetText()).toBe((await reference(more, config)).dataset);
   expect(await storeLines(name!)).toHaveLength(files.length);
 
   // Another option set has its own store; going back to the first re-reads nothing.
   const short = configSchema.parse({ input_dir: 'in', max_turns: 2, system_prompt: '你是艾雅法拉。' });
-  expect((await extractCorpus(more, { config: short, cacheDir })).extracted).toBe(files.length);
+  expect((await extractTexts(more, { config: short, cacheDir })).extracted).toBe(files.length);
   expect(await storeFiles()).toHaveLength(2);
-  const back = await extractCorpus(more, { config, cacheDir });
+  const back = await extractTexts(more, { config, cacheDir });
   expect(back.extracted).toBe(0);
   expect(back.datasetText()).toBe(res.datasetText());
 
   // Files that are gone leave the store with the next run.
-  expect((await extractCorpus(files.slice(0, 3), { config, cacheDir })).extracted).toBe(0);
+  expect((await extractTexts(files.slice(0, 3), { config, cacheDir })).extracted).toBe(0);
   expect(await storeLines(name!)).toHaveLength(3);
 });
 
 test('a damaged entry costs a re-read of that file and one warning, never a wrong output', async () => {
   const files = await makeInputs();
-  const ref = await extractCorpus(files, { config });
-  await extractCorpus(files, { config, cacheDir });
+  const ref = await extractTexts(files, { config });
+  await extractTexts(files, { config, cacheDir });
   const [name] = await storeFiles();
   const path = join(cacheDir, name!);
   const good = await storeLines(name!);
@@ -159,14 +160,14 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
 
   const check = async (lines: string[], reread: number, warned = true) => {
     await writeFile(path, lines.join('\n'));
-    const res = await extractCorpus(files, { config, cacheDir });
+    const res = await extractTexts(files, { config, cacheDir });
     expect(res.extracted).toBe(reread);
     expect(res.datasetText()).toBe(ref.datasetText());
     expect(res.reportText()).toBe(ref.reportText());
     expect(res.warnings).toHaveLength(warned ? 1 : 0);
     if (warned) expect(res.warnings[0]).toMatch(new RegExp(`${name!.replace(/\./g, '\\.')}: \\d+ damaged entr(y|ies) ignored`));
     // Rewritten clean: nothing left to re-read, nothing to warn about.
-    const again = await extractCorpus(files, { config, cacheDir });
+    const again = await extractTexts(files, { config, cacheDir });
     expect([again.extracted, again.warnings]).toEqual([0, []]);
   };
 
@@ -241,14 +242,14 @@ test('a damaged entry costs a re-read of that file and one warning, never a wron
 
 test('the same content forced into another encoding is its own entry', async () => {
   const files = await makeInputs();
-  await extractCorpus(files, { config, cacheDir });
+  await extractTexts(files, { config, cacheDir });
   const forced = files.map((f) => (f.name === '05_温泉旅店.txt' ? { ...f, encoding: 'big5' as const } : f));
-  const res = await extractCorpus(forced, { config, cacheDir });
+  const res = await extractTexts(forced, { config, cacheDir });
   expect(res.extracted).toBe(1);
   const line = JSON.parse(res.reportText()).files.find((f: { file: string }) => f.file === '05_温泉旅店.txt') as { encoding: string | null; reason?: string };
   // GB18030 bytes are not all valid Big5: forcing it skips the file rather than guessing.
   expect(line.encoding === 'big5' || line.reason === 'unknown_encoding').toBe(true);
-  expect((await extractCorpus(files, { config, cacheDir })).extracted).toBe(1);
+  expect((await extractTexts(files, { config, cacheDir })).extracted).toBe(1);
 });
 
 test('stores of an earlier format are removed when the store is written', async () => {
@@ -256,6 +257,6 @@ test('stores of an earlier format are removed when the store is written', async 
   await mkdir(cacheDir, { recursive: true });
   await writeFile(join(cacheDir, 'file-results-0123456789abcdef01234567.bin'), 'PLXCACHE');
   await writeFile(join(cacheDir, 'file-results-0123456789abcdef01234567.ndjson'), '{"v":4}\n');
-  await extractCorpus(files, { config, cacheDir });
+  await extractTexts(files, { config, cacheDir });
   expect((await readdir(cacheDir)).filter((n) => !/^results-[0-9a-f]+\.ndjson$/.test(n))).toEqual([]);
 });

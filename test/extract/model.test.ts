@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configSchema } from '../../stages/extract/config.js';
-import { extractCorpus, type InputFile } from '../../stages/extract/corpus.js';
+import type { InputFile } from '../../stages/extract/corpus.js';
+import { extractTexts } from '../helpers/extractTexts.js';
 import { parseAnswer } from '../../stages/extract/model.js';
 import { chatRequests, readRequests, startFakeApi, writeScript, type RunningFake } from '../regress/fakeApi.js';
 import { tempDirs } from '../helpers/workspace.js';
@@ -55,7 +56,7 @@ async function run(extract: Record<string, unknown>, cacheDir = join(dir, 'cache
   const buf = await readFile(join(dir, 'in', 'a.txt'));
   const files: InputFile[] = [{ name: 'a.txt', abs: join(dir, 'in', 'a.txt'), hash: createHash('sha256').update(buf).digest('hex') }];
   const config = configSchema.parse({ input_dir: 'in', system_prompt: 'sys', ...extract });
-  return extractCorpus(files, { config, cacheDir });
+  return extractTexts(files, { config, cacheDir });
 }
 
 const pairs = (r: Awaited<ReturnType<typeof run>>) => r.samples.map((s) => s.conversations.map((t) => `${t.from}:${t.value}`));

@@ -9,7 +9,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StageError } from '../../src/api.js';
 import { configSchema, type ExtractConfig } from '../../stages/extract/config.js';
-import { extractCorpus, type InputFile } from '../../stages/extract/corpus.js';
+import type { InputFile } from '../../stages/extract/corpus.js';
+import { extractTexts } from '../helpers/extractTexts.js';
 import { poolSize, runningWorkers } from '../../stages/extract/pool.js';
 import { ensureWorkerScript } from '../../stages/extract/workerScript.js';
 import { REPO, tempDirs } from '../helpers/workspace.js';
@@ -69,7 +70,7 @@ test('any number of workers gives the main thread’s dataset, report and store,
   const run = async (workers: number) => {
     const cacheDir = join(dir, `cache-${workers}`);
     const progress: number[] = [];
-    const res = await extractCorpus(files, { config, cacheDir, workers, onProgress: (done) => progress.push(done) });
+    const res = await extractTexts(files, { config, cacheDir, workers, onProgress: (done) => progress.push(done) });
     const store = (await readdir(cacheDir)).filter((n) => n.endsWith('.ndjson'));
     expect(store).toHaveLength(1);
     return { res, progress, store: await readFile(join(cacheDir, store[0]!), 'utf8') };
@@ -112,7 +113,7 @@ test('a file that cannot be read fails the run with a message naming it, in the 
     [adir, 3, 'extract: cannot read adir.txt: EISDIR: illegal operation on a directory, read'],
   ];
   for (const [bad, workers, message] of cases) {
-    const res = await extractCorpus([...files, bad], { config, workers }).catch((e: unknown) => e);
+    const res = await extractTexts([...files, bad], { config, workers }).catch((e: unknown) => e);
     expect(res).toBeInstanceOf(StageError);
     expect((res as Error).message).toBe(message);
     expect(runningWorkers()).toBe(0);
@@ -125,7 +126,7 @@ test('an exception in the extractor names the file it was extracting; the pool i
   // Options no config can produce (the schema requires names): every file's extraction throws.
   const broken = { ...config, persona: { names: undefined, pronoun: '她' } } as unknown as ExtractConfig;
   for (const workers of [1, 3]) {
-    const err = (await extractCorpus(files, { config: broken, workers }).catch((e: unknown) => e)) as Error;
+    const err = (await extractTexts(files, { config: broken, workers }).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(StageError); // a bug: the engine logs its stack
     if (workers > 1) {
@@ -153,12 +154,12 @@ test('abort ends the run early with `interrupted`, and no worker is left running
   }
   const pre = new AbortController();
   pre.abort();
-  await expect(extractCorpus(files, { config, workers: 2, signal: pre.signal })).rejects.toThrow('interrupted');
+  await expect(extractTexts(files, { config, workers: 2, signal: pre.signal })).rejects.toThrow('interrupted');
   expect(runningWorkers()).toBe(0);
 
   const ac = new AbortController();
   let done = 0;
-  const run = extractCorpus(files, {
+  const run = extractTexts(files, {
     config,
     workers: 2,
     signal: ac.signal,
