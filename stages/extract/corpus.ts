@@ -214,6 +214,8 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
       /** Sends out the files before `end`, each extracted (from `read`) right before it goes: no result waits. */
       const upTo = async (end: number, read?: Map<number, { buf: Buffer; keep: boolean }>) => {
         for (; next < end; next++) {
+          // (Reads and extraction are synchronous: a turn of the event loop lets a Ctrl-C land.)
+          await new Promise<void>((r) => setImmediate(r));
           if (o.signal?.aborted) throw new Error('interrupted');
           const r = read?.get(next);
           read?.delete(next);
