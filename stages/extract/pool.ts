@@ -39,7 +39,7 @@ export interface PoolFile extends WorkerJob {
  * above all, its own JIT warm-up (the first few hundred KB a fresh thread extracts run several
  * times slower than the rest), which a small corpus does not pay back.
  */
-const MIN_BYTES_PER_WORKER = 512 * 1024;
+const MIN_BYTES_PER_WORKER = 8 * 1024 * 1024;
 const MAX_WORKERS = 8;
 /** Most files in one batch; smaller when there are few files, so every worker gets several batches. */
 const MAX_BATCH = 8;
