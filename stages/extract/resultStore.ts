@@ -232,7 +232,7 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
   const lines = at.size;
   const kept = new Set<string>();
   // The lines kept before the first new result: copied once the store has to be written at all.
-  let pending: string[] = [];
+  let pending: Array<{ k: string; result: FileResult }> = [];
   let out: AtomicFile | undefined;
   let gather: Gather | undefined;
   /** The line `get` read last, to copy it without reading it again. */
@@ -247,8 +247,15 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
     const p = at.get(k)!;
     return readAt(fd!, p.offset, p.length);
   };
-  const copy = (k: string) => {
-    gather!.add(lineOf(k));
+  const copy = (k: string, result: FileResult) => {
+    let line: Buffer | string;
+    try {
+      line = lineOf(k);
+    } catch {
+      // (The old file changed under us since its line was read: the line is written anew.)
+      line = formatLine(k, result);
+    }
+    gather!.add(line);
     gather!.add(NEWLINE);
   };
   const start = () => {
@@ -257,7 +264,7 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
     const file = openAtomicFileSync(path);
     out = file;
     gather = new Gather((b) => file.write(b));
-    for (const k of pending) copy(k);
+    for (const { k, result } of pending) copy(k, result);
     pending = [];
   };
   return {
@@ -265,7 +272,15 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
     get(k) {
       const p = at.get(k);
       if (!p || fd === undefined) return undefined;
-      const line = readAt(fd, p.offset, p.length);
+      let line: Buffer;
+      try {
+        line = readAt(fd, p.offset, p.length);
+      } catch {
+        // (The file changed under us, cut short or unreadable: that line is damaged, its file read again.)
+        bad++;
+        at.delete(k);
+        return undefined;
+      }
       const entry = parseLine(line, 0, line.length);
       if (entry?.key !== k) {
         bad++;
@@ -279,8 +294,8 @@ export async function openResultStore(dir: string, key: string): Promise<ResultS
       if (kept.has(k)) return;
       kept.add(k);
       if (fromStore && at.has(k)) {
-        if (gather) copy(k);
-        else pending.push(k);
+        if (gather) copy(k, result);
+        else pending.push({ k, result });
       } else {
         start();
         gather!.add(`${formatLine(k, result)}\n`);

@@ -4,14 +4,14 @@
 // file as formatLine writes it), whatever the pool does; an interrupted run leaves every output
 // and the store as they were; the pool does not run further ahead than it is allowed to.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeCorpus } from '../../bench/extractCorpus.js';
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { extractCorpus, formatDataset, type InputFile, type ShareGptSample } from '../../stages/extract/corpus.js';
 import { extractFile, type FileResult } from '../../stages/extract/extractFile.js';
 import { extractInWorkers } from '../../stages/extract/pool.js';
-import { formatLine } from '../../stages/extract/resultStore.js';
+import { formatLine, openResultStore, storeKey } from '../../stages/extract/resultStore.js';
 import { startCli, waitFor } from '../engine/fixtures.js';
 import { extractTexts } from '../helpers/extractTexts.js';
 import { makeWorkspace, PROJECT_PIPELINE_TS, REPO, runCli, tempDirs } from '../helpers/workspace.js';
@@ -95,6 +95,23 @@ test('the streamed dataset, report and store are the whole-corpus texts, byte fo
       expect(res.warnings).toEqual([]);
     }
   }
+});
+
+test('a store file cut short after it was opened: its lines read as damaged (one warning, the files read again), never a crash', async () => {
+  const dir = await temp.make('pl-extract-stream-cut-');
+  const files = await makeInputs(dir, 6);
+  const cacheDir = join(dir, 'cache');
+  await extractTexts(files, { config, cacheDir, workers: 1 });
+  const store = await openResultStore(cacheDir, await storeKey(config));
+  const first = files.map((f) => f.hash!).find((h) => store.has(h))!;
+  expect(store.get(first)).toBeDefined();
+  const name = (await readdir(cacheDir)).find((n) => n.endsWith('.ndjson'))!;
+  await truncate(join(cacheDir, name), 10);
+  const others = [...new Set(files.map((f) => f.hash!))].filter((h) => h !== first && store.has(h));
+  expect(others.length).toBeGreaterThan(0);
+  for (const h of others) expect(store.get(h)).toBeUndefined();
+  expect(store.warning).toMatch(new RegExp(`${others.length} damaged entr`));
+  store.close();
 });
 
 test('a damaged store line found while the pool runs: that file is extracted there and then, one warning, outputs unchanged', async () => {
