@@ -1,4 +1,4 @@
-// The gold2 set (test/extract/gold2/{tune,heldout,heldout2}) loads through the label schema and every label
+// The gold2 set (test/extract/gold2/{tune,heldout,heldout3}) loads through the label schema and every label
 // is anchored in its story: its text is a whole quoted span (or script / chat line) of the story,
 // the labels follow the story's order, and the encoding field is what the bytes are. Scores are not
 // asserted here: they are reported by `node bin/pipeline.js --exec bench/gold2.ts`.
@@ -9,7 +9,7 @@ import { REPO } from '../helpers/workspace.js';
 import { loadGold, type GoldFile } from './goldEval.js';
 
 const GOLD2 = join(REPO, 'test', 'extract', 'gold2');
-const HALVES = ['tune', 'heldout', 'heldout2'] as const;
+const HALVES = ['tune', 'heldout', 'heldout3'] as const;
 
 /** Decodes the bytes the way the label's `encoding` says, refusing bytes that are not that. */
 function decodeAs(bytes: Buffer, encoding: string): string {
@@ -61,7 +61,7 @@ describe.each(HALVES)('gold2/%s', (half) => {
   const dir = join(GOLD2, half);
   const gold = loadGold(join(dir, 'labels'));
 
-  test('has ≥ 12 stories, one label file per text, numbered by the split rule (01–26: odd tune, even heldout; 27–42: tune; 43 and up: heldout2)', () => {
+  test('has ≥ 12 stories, one label file per text, numbered by the split rule (01–26: odd tune, even heldout; 27–58: tune; 59 and up: heldout3)', () => {
     expect(gold.length).toBeGreaterThanOrEqual(12);
     const texts = readdirSync(join(dir, 'texts')).sort();
     expect(gold.map((g) => g.file)).toEqual(texts);
@@ -69,8 +69,9 @@ describe.each(HALVES)('gold2/%s', (half) => {
     expect(labelFiles).toEqual(texts.map((t) => t.replace(/\.txt$/, '.json')));
     for (const t of texts) {
       const n = Number(/^(\d\d)_/.exec(t)?.[1]);
-      // 01–26 were written in pairs and split by parity; 27–42 were added to tune, 43 and up form heldout2.
-      const inHalf = half === 'tune' ? (n <= 26 && n % 2 === 1) || (n >= 27 && n <= 42) : half === 'heldout' ? n % 2 === 0 && n <= 26 : n >= 43;
+      // 01–26 were written in pairs and split by parity; 27–42 were added to tune, 43–58 (heldout2 in
+      // session 6) were moved to tune in session 7, 59 and up form heldout3.
+      const inHalf = half === 'tune' ? (n <= 26 && n % 2 === 1) || (n >= 27 && n <= 58) : half === 'heldout' ? n % 2 === 0 && n <= 26 : n >= 59;
       expect([t, inHalf]).toEqual([t, true]);
     }
   });
