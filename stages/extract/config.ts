@@ -67,7 +67,7 @@ export const configSchema = z
     report: z.string().min(1).default('artifacts/reports/extraction.json'),
     /** Most turns in one sample (sliding windows of 2, 4, … turns). */
     max_turns: z.number().int().min(2).default(6),
-    /** Her turns shorter than this (characters) are never the turn a sample ends on (they stay as context). */
+    /** A sample holds at least one turn of hers this long (characters); shorter ones are kept beside it. */
     min_assistant_chars: int(12),
     /** Doctor turns longer than this end a conversation run (0 = no limit). */
     max_human_chars: int(360),

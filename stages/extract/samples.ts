@@ -2,9 +2,10 @@
 // run: hers become `gpt` turns, the Doctor's `human` turns and — with `reply_to_others` — another
 // character's lines `human` turns with a speaker label (`【阿米娅】…`); consecutive lines of one
 // side are merged into one turn. An uncertain line, a filtered paragraph or a turn over the length
-// limits ends the run. A short reply of hers never ends it: it stays as context, it only cannot be
-// the turn a sample ends on (`min_assistant_chars` is about training targets). Each run yields
-// sliding windows that start with a human turn and end with one of hers.
+// limits ends the run. A short reply of hers never ends it. Each run yields sliding windows that
+// start with a human turn, end with one of hers and hold at least one of hers of
+// `min_assistant_chars` or more (a short reply is kept, and may end a window, but is never a
+// sample's only reply of hers).
 import type { SpeakerId, Utterance } from './types.js';
 
 export type Role = 'human' | 'gpt';
@@ -151,8 +152,8 @@ function overLimit(t: Turn, o: SampleOptions): 'long_assistant' | 'long_human' |
 
 /**
  * Applies the per-turn limits (a turn over them splits the run) and returns sliding windows:
- * each starts with a human turn, ends with a turn of hers at least min_assistant_chars long, and
- * holds at most max_turns turns. Counts, per line of hers in no window, why (her_* drops).
+ * each starts with a human turn, ends with a turn of hers, holds one of hers at least
+ * min_assistant_chars long, and holds at most max_turns turns. Counts, per line of hers in no window, why (her_* drops).
  */
 export function buildSamples(runs: readonly Run[], o: SampleOptions, drops: SampleDrops): Turn[][] {
   const out: Turn[][] = [];
@@ -193,16 +194,14 @@ export function buildSamples(runs: readonly Run[], o: SampleOptions, drops: Samp
 }
 
 function windows(turns: Turn[], o: SampleOptions, drops: SampleDrops, out: Turn[][], herDrop: (t: Turn, key: (typeof HER_DROP_KEYS)[number]) => void): void {
-  const target = (t: Turn) => t.role === 'gpt' && t.text.length >= o.minAssistantChars;
-  // anchored[k]: how many of turns[0..k) are her turns holding an anchor word.
-  let anchored: Int32Array | undefined;
-  if (o.requireAnchor) {
-    anchored = new Int32Array(turns.length + 1);
-    for (let k = 0; k < turns.length; k++) {
-      const t = turns[k]!;
-      anchored[k + 1] = anchored[k]! + (t.role === 'gpt' && o.anchorWords.some((w) => t.text.includes(w)) ? 1 : 0);
-    }
-  }
+  // prefix[k]: how many of turns[0..k) pass `test` (so a window [i..j] holds one when they differ).
+  const prefix = (test: (t: Turn) => boolean) => {
+    const a = new Int32Array(turns.length + 1);
+    for (let k = 0; k < turns.length; k++) a[k + 1] = a[k]! + (test(turns[k]!) ? 1 : 0);
+    return a;
+  };
+  const targets = prefix((t) => t.role === 'gpt' && t.text.length >= o.minAssistantChars);
+  const anchored = o.requireAnchor ? prefix((t) => t.role === 'gpt' && o.anchorWords.some((w) => t.text.includes(w))) : undefined;
   // used[k]: turn k is in some window; blocked[k]: a window would have held it but for the anchor.
   const used = new Uint8Array(turns.length);
   const blocked = new Uint8Array(turns.length);
@@ -210,7 +209,8 @@ function windows(turns: Turn[], o: SampleOptions, drops: SampleDrops, out: Turn[
   for (let i = 0; i < turns.length; i++) {
     if (turns[i]!.role !== 'human') continue;
     for (let j = i + 1; j < turns.length && j - i + 1 <= o.maxTurns; j += 2) {
-      if (!target(turns[j]!)) continue;
+      // A window ends on any turn of hers, but holds at least one of min_assistant_chars.
+      if (targets[j + 1] === targets[i]) continue;
       const mark = anchored && anchored[j + 1] === anchored[i] ? blocked : used;
       for (let k = i; k <= j; k++) mark[k] = 1;
       if (mark === blocked) continue;
@@ -222,7 +222,7 @@ function windows(turns: Turn[], o: SampleOptions, drops: SampleDrops, out: Turn[
     const t = turns[k]!;
     if (t.role !== 'gpt' || used[k]) continue;
     if (blocked[k]) herDrop(t, 'her_no_anchor');
-    else if (!target(t)) {
+    else if (t.text.length < o.minAssistantChars) {
       drops.short_assistant++;
       herDrop(t, 'her_too_short');
     } else herDrop(t, 'her_no_preceding_line');

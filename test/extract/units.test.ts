@@ -185,15 +185,27 @@ describe('samples', () => {
     expect(noOpener.report.dropped.leading_assistant).toBe(1);
   });
 
-  test('max_turns, min_assistant_chars (a short reply stays as context, never ends a sample) and the anchor requirement', () => {
+  test('max_turns, min_assistant_chars (a sample holds one reply of hers that long; shorter ones stay in it and may end it) and the anchor requirement', () => {
     expect(extractFile(Buffer.from(dialogue), { ...opts, max_turns: 2 }).samples.every((s) => s.length === 2)).toBe(true);
     const short = extractFile(Buffer.from(dialogue), { ...opts, min_assistant_chars: 16 });
-    // Her first (14 chars) and last (15) replies are short: the first is context of a sample
-    // that ends on her 17-character reply; the last is in none.
+    // Her first (14 chars) and last (15) replies are short, the middle one 17: both short ones are
+    // in a sample that holds the long one — the last one ends it — and no sample holds only short ones.
     expect(short.samples).toContainEqual(['艾雅法拉，在忙吗？', '前辈，今天的观测数据出来了。', '结果怎么样？', '比预想的还要稳定，前辈可以放心了。']);
-    expect(short.samples.every((s) => s.at(-1)!.length >= 16)).toBe(true);
-    expect(short.report.dropped.short_assistant).toBe(1);
-    expect(short.report.dropped.her_too_short).toBe(1);
+    expect(short.samples).toContainEqual([
+      '艾雅法拉，在忙吗？',
+      '前辈，今天的观测数据出来了。',
+      '结果怎么样？',
+      '比预想的还要稳定，前辈可以放心了。',
+      '辛苦你了。',
+      '这是我应该做的，前辈不用客气。',
+    ]);
+    expect(short.samples).not.toContainEqual(['辛苦你了。', '这是我应该做的，前辈不用客气。']);
+    expect(short.samples.every((s) => s.some((t, i) => i % 2 === 1 && t.length >= 16))).toBe(true);
+    expect(short.report.dropped.her_too_short).toBe(0);
+    // A run whose replies are all short yields nothing, and says why.
+    const onlyShort = extractFile(Buffer.from('博士问：“冷吗？”\n艾雅法拉说：“不冷。”\n博士问：“真的？”\n艾雅法拉说：“嗯。”'), opts);
+    expect(onlyShort.samples).toEqual([]);
+    expect(onlyShort.report.dropped.her_too_short).toBe(2);
     const noAnchor = '博士问：“结果怎么样？”\n艾雅法拉说：“比预想的还要稳定，可以放心了。”';
     expect(extractFile(Buffer.from(noAnchor), opts).samples).toEqual([['结果怎么样？', '比预想的还要稳定，可以放心了。']]);
     const gated = extractFile(Buffer.from(noAnchor), { ...opts, require_anchor: true });
