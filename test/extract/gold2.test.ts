@@ -61,7 +61,7 @@ describe.each(HALVES)('gold2/%s', (half) => {
   const dir = join(GOLD2, half);
   const gold = loadGold(join(dir, 'labels'));
 
-  test('has ≥ 12 stories, one label file per text, numbered by the split rule (01–26: odd tune, even heldout; 27–58: tune; 59 and up: heldout3)', () => {
+  test('has ≥ 12 stories, one label file per text, numbered by the split rule (01–26: odd tune, even heldout; 27–58 and 75 and up: tune; 59–74: heldout3)', () => {
     expect(gold.length).toBeGreaterThanOrEqual(12);
     const texts = readdirSync(join(dir, 'texts')).sort();
     expect(gold.map((g) => g.file)).toEqual(texts);
@@ -70,8 +70,8 @@ describe.each(HALVES)('gold2/%s', (half) => {
     for (const t of texts) {
       const n = Number(/^(\d\d)_/.exec(t)?.[1]);
       // 01–26 were written in pairs and split by parity; 27–42 were added to tune, 43–58 (heldout2 in
-      // session 6) were moved to tune in session 7, 59 and up form heldout3.
-      const inHalf = half === 'tune' ? (n <= 26 && n % 2 === 1) || (n >= 27 && n <= 58) : half === 'heldout' ? n % 2 === 0 && n <= 26 : n >= 59;
+      // session 6) were moved to tune in session 7, 59–74 form heldout3, 75 and up were added to tune.
+      const inHalf = half === 'tune' ? (n <= 26 && n % 2 === 1) || (n >= 27 && n <= 58) || n >= 75 : half === 'heldout' ? n % 2 === 0 && n <= 26 : n >= 59 && n <= 74;
       expect([t, inHalf]).toEqual([t, true]);
     }
   });
