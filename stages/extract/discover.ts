@@ -127,18 +127,29 @@ export interface Discovered {
 
 /**
  * Whether the file speaks of `name` as 他 rather than 她: the pronoun that opens the clause right
- * after it (`老石放下桶，他…`) or reports their words or thoughts (`老石说他活了六十年`), by majority.
+ * after it (`老石放下桶，他…`) or reports their words or thoughts (`老石说他活了六十年`), or an
+ * honorific after it (`衡舟先生`, `芮禾小姐`), by majority.
  */
 function maleIn(text: string, name: string): boolean {
   let he = 0;
   let she = 0;
   for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) {
-    const m = PRONOUN_AFTER_RE.exec(text.slice(i + name.length, i + name.length + 16));
+    const after = text.slice(i + name.length, i + name.length + 16);
+    // (An honorific after the name says it too: `衡舟先生`, `蓝芷小姐`.)
+    const h = HONORIFIC_AFTER_RE.exec(after);
+    if (h) {
+      if (h[1]) he++;
+      else she++;
+      continue;
+    }
+    const m = PRONOUN_AFTER_RE.exec(after);
     if (m?.[1] === '他') he++;
     else if (m) she++;
   }
   return he > she;
 }
+/** An honorific right after a name: a man's (group 1) or a woman's. */
+const HONORIFIC_AFTER_RE = /^(?:(先生|大叔|叔叔|大哥|哥哥|爷爷|伯伯|老爷)|小姐|姐姐|大姐|阿姨|女士|奶奶|婶婶|太太)/;
 const PRONOUN_AFTER_RE = /^(?:(?:说|觉得|以为|认为|想|知道)|[^，,。！？!?“”\n]{0,8}[，,])([他她])(?![们])/;
 
 /** An alias counted (一只…, 两头…) or in the plural (…们) names animals or things, not her. */

@@ -22,3 +22,28 @@ describe('character discovery from bodily action', () => {
     expect(found('几个人放下背包，几个人拿起水壶。几个人放下背包，几个人拿起水壶。')).toEqual([]);
   });
 });
+
+describe('the pronoun of a discovered name', () => {
+  const scene = (title: string) =>
+    [
+      '石岚扛着测量杆走在前面，艾雅法拉跟在后面。',
+      `“石岚${title}，休息一下吧。”艾雅法拉说。`,
+      '“再走一段。”石岚说。',
+      '“坡太陡了。”她擦了擦汗，“我们走慢一点。”',
+    ].join('\n\n');
+  test('an honorific of a man after it (先生) makes it 他: 她 after his line is still her', () => {
+    expect(discoverNames(scene('先生'), baseNames).male).toEqual(['石岚']);
+    expect(speakers(scene('先生')).slice(2)).toEqual([
+      ['persona', '坡太陡了。'],
+      ['persona', '我们走慢一点。'],
+    ]);
+  });
+  test('a woman’s (小姐) leaves it 她: the line after hers is not put in her mouth', () => {
+    expect(discoverNames(scene('小姐'), baseNames).male).toBeUndefined();
+    expect(
+      speakers(scene('小姐'))
+        .slice(2)
+        .map((x) => x[0]),
+    ).not.toContain('persona');
+  });
+});
