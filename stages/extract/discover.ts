@@ -2,7 +2,7 @@
 // lines count as another character's instead of falling to her: the subjects of speech tags
 // (`桃桃说`, `葛大叔笑着问`), `名字：` script lines, and a first-person narrator who says who they
 // are (`我叫炎熔。`). A name must occur at least twice in the file to count.
-import type { NameIndex } from './names.js';
+import type { NameIndex, Referent } from './names.js';
 import type { SpeakerId } from './types.js';
 
 /**
@@ -114,6 +114,39 @@ const NOT_NAMES = new Set([
 /** A candidate holding one of these is a phrase, not a name. */
 const NOT_NAME_CHARS_RE = /[她他我你它的了着过地得是在和与跟对把被向又也都就才还很不没这那哪谁么呢吗吧啊说问道想看听走笑]/;
 
+/** A call sign, code name or nickname the narration gives someone: `她的呼号是“雪原站”`, `艾雅法拉的代号叫“灰烬”`. */
+const ALIAS_G = /的(?:呼号|代号|代称|外号|绰号|昵称|化名)(?:是|叫做?|为)“([^“”\n，,。！？!?]{1,8})”/g;
+
+const isId = (r: Referent['ref']): r is SpeakerId => r === 'persona' || r === 'doctor' || r.startsWith('other:');
+
+/**
+ * The aliases the narration gives known characters (ALIAS_G): whose it is, the referent right
+ * before 的 — a name, or 她 / 他 when the paragraph named exactly one character of that pronoun
+ * before it. A script line under the alias (`【雪原站】…`) is then theirs.
+ */
+function aliasesIn(text: string, names: NameIndex): Array<[string, SpeakerId]> | undefined {
+  if (!/号|称|化名/.test(text)) return undefined;
+  let out: Array<[string, SpeakerId]> | undefined;
+  ALIAS_G.lastIndex = 0;
+  for (let m = ALIAS_G.exec(text); m; m = ALIAS_G.exec(text)) {
+    const alias = m[1]!;
+    if (names.lookupExact(alias) || NOT_NAMES.has(alias)) continue;
+    const before = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index);
+    const refs = names.referents(before);
+    const last = refs.at(-1);
+    if (!last || last.index + last.len !== before.length) continue;
+    let id: SpeakerId | undefined;
+    if (isId(last.ref)) id = last.ref;
+    else if (last.ref === '她' || last.ref === '他') {
+      const p = last.ref;
+      const cands = new Set(refs.map((r) => r.ref).filter((r): r is SpeakerId => isId(r) && names.pronounOf(r) === p));
+      if (cands.size === 1) id = cands.values().next().value!;
+    }
+    if (id) (out ??= []).push([alias, id]);
+  }
+  return out;
+}
+
 export interface Discovered {
   /** Names to index as other characters (configured names excluded). */
   names: string[];
@@ -123,6 +156,8 @@ export interface Discovered {
   animalAliases?: string[];
   /** Discovered names the file refers to with 他 (maleIn). */
   male?: string[];
+  /** Aliases the narration gives known characters (`她的呼号是“雪原站”`): alias → whose. */
+  aliases?: Array<[string, SpeakerId]>;
 }
 
 /**
@@ -264,10 +299,14 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
   // A name found cut short (石大 of 石大伯, from a tag read with the shortest subject) is dropped
   // where every occurrence of it goes on into the longer one.
   for (const n of found) for (const l of found) if (l !== n && l.startsWith(n) && count(text, l) === count(text, n)) found.delete(n);
+  // (An alias of someone known is no new character: `【雪原站】` is her line where she is 雪原站.)
+  const aliases = aliasesIn(text, names);
+  if (aliases) for (const [a] of aliases) found.delete(a);
   const animalAliases = names.personaNames.filter((n) => countedAs(text, n));
   const male = [...found].filter((n) => maleIn(text, n));
   const out: Discovered =
     animalAliases.length && animalAliases.length < names.personaNames.length ? { names: [...found], narrator, animalAliases } : { names: [...found], narrator };
   if (male.length) out.male = male;
+  if (aliases) out.aliases = aliases;
   return out;
 }

@@ -47,3 +47,22 @@ describe('the pronoun of a discovered name', () => {
     ).not.toContain('persona');
   });
 });
+
+describe('an alias the narration gives someone (call sign, code name)', () => {
+  const radio = (intro: string) => [intro, '【灰鹭】前辈，我到山脚了，风很大。', '【博士】收到，灰鹭。注意落石。', '【灰鹭】明白，我会小心的。'].join('\n');
+  test('her call sign (她的代号是“X”) is her name in this file: its radio lines are hers, the quoted sign a term', () => {
+    const t = radio('艾雅法拉戴上耳机，坐到电台前。出发前博士交代过，这次行动里她的代号是“灰鹭”。\n');
+    expect(discoverNames(t, baseNames).aliases).toEqual([['灰鹭', 'persona']]);
+    expect(speakers(t)).toEqual([
+      ['term', '灰鹭'],
+      ['persona', '前辈，我到山脚了，风很大。'],
+      ['doctor', '收到，灰鹭。注意落石。'],
+      ['persona', '明白，我会小心的。'],
+    ]);
+  });
+  test('whose it is unclear (two women before 她): no alias, the call sign stays someone else', () => {
+    const t = radio('艾雅法拉和阿米娅戴上耳机，坐到电台前。她的代号是“灰鹭”。\n');
+    expect(discoverNames(t, baseNames).aliases).toBeUndefined();
+    expect(speakers(t).filter((x) => x[0] === 'persona')).toEqual([]);
+  });
+});
