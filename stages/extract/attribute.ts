@@ -23,6 +23,7 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
+import { epithetOther } from './epithets.js';
 import type { SceneView, Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
@@ -157,6 +158,8 @@ function attributeScene(
         // (Nobody else in the sentence so far: the one salient before it, `阿米娅拉了拉她的袖子`.)
         if (clauseNames.length) set = new Set([...set].filter((x) => !clauseNames.includes(x)));
         if (!set.size && clauseNames.length && seen?.size) set = new Set([...state[p]].filter((x) => !clauseNames.includes(x)));
+        // (A descriptive noun of another age, 女孩 after 女人 named 凯尔希, is someone else: epithetOther.)
+        if (word !== undefined && set.size) set = epithetOther(word, set, epithets, present, p, names);
         id = set.size === 1 ? set.values().next().value! : null;
         if (id === SOMEONE) id = null;
         if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {

@@ -66,3 +66,21 @@ describe('an alias the narration gives someone (call sign, code name)', () => {
     expect(speakers(t).filter((x) => x[0] === 'persona')).toEqual([]);
   });
 });
+
+describe('descriptive nouns of another age name someone else', () => {
+  const start = ['艾雅法拉坐在显微镜前，少女的手指冻得发红。', '凯尔希推门进来，手里拿着一份报告。', '“两个小时了。”女人把报告放在桌上。'];
+  test('女人 meant 凯尔希: 那个女孩 right after is the other woman about, her', () => {
+    const t = [...start, '那个女孩抬起头，小声说：“再给我十分钟。”'].join('\n\n');
+    expect(speakers(t)).toEqual([
+      ['other:凯尔希', '两个小时了。'],
+      ['persona', '再给我十分钟。'],
+    ]);
+  });
+  test('a descriptive noun of the same age (女子 after 女人) still means the one it meant', () => {
+    const t = [...start, '女子又看了看钟，说：“最多十分钟。”'].join('\n\n');
+    expect(speakers(t)).toEqual([
+      ['other:凯尔希', '两个小时了。'],
+      ['other:凯尔希', '最多十分钟。'],
+    ]);
+  });
+});
