@@ -4,7 +4,7 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, tagSays } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, speaksOf, tagSays } from './cues.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -362,7 +362,9 @@ function attributeScene(
     if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
       const id = prevNarration.only;
       // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth.)
-      if (!quoteUtts.some((u) => vetoed(u, id)) && !(id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names)))) {
+      // (Nor a line that speaks of 她 / 他 right after narration about her / him alone: it talks of them, cues.ts.)
+      const ofThem = quoteUtts.some((u) => speaksOf(u.text, names.pronounOf(id)));
+      if (!ofThem && !quoteUtts.some((u) => vetoed(u, id)) && !(id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names)))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {
           u.speaker = id;

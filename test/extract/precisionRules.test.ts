@@ -84,3 +84,13 @@ describe('descriptive nouns of another age name someone else', () => {
     ]);
   });
 });
+
+describe('a bare line after narration about one character', () => {
+  const after = (line: string) => ['博士推开资料室的门。', '艾雅法拉趴在桌上，手里还攥着铅笔，睡得正香。', line].join('\n\n');
+  test('is theirs (the beat before it)', () => {
+    expect(speakers(after('“……我没睡着。”'))).toEqual([['persona', '……我没睡着。']]);
+  });
+  test('but not when it speaks of them as 她 / 他: it talks about them', () => {
+    expect(speakers(after('“她昨晚又熬到了三点吧。”'))[0]![0]).not.toBe('persona');
+  });
+});
