@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
+import { addressCheck, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, speaksOf, tagSays } from './cues.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -354,8 +354,9 @@ function attributeScene(
     }
     if (paraSpeaker) {
       mention(paraSpeaker);
-      // (The narrator speaking, `”我问。`, says nothing about whom 她 / 他 means next.)
-      if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = new Set([paraSpeaker]);
+      // (The narrator speaking, `”我问。`, says nothing about whom 她 / 他 means next. Whom the last
+      // line calls by name is as salient after it: `“艾雅法拉小姐，请坐。”` + `她…` may be either.)
+      if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = withCalled(paraSpeaker, quoteUtts.at(-1)!.text, names);
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.

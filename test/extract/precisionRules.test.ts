@@ -94,3 +94,14 @@ describe('a bare line after narration about one character', () => {
     expect(speakers(after('“她昨晚又熬到了三点吧。”'))[0]![0]).not.toBe('persona');
   });
 });
+
+describe('whom a line calls by name stays salient after it', () => {
+  const scene = (called: string) =>
+    ['阿米娅推开门，看见艾雅法拉抱着一摞资料站在走廊里。', `“${called}，东西放桌上就好。”阿米娅说。`, '她侧身走进屋里：“那我就打扰了。”'].join('\n\n');
+  test('a woman called by name: 她 in the next paragraph may be either, not surely the speaker', () => {
+    expect(speakers(scene('艾雅法拉小姐'))[1]![0]).not.toBe('other:阿米娅');
+  });
+  test('a man called (博士): 她 is still the one woman who spoke', () => {
+    expect(speakers(scene('博士'))[1]![0]).toBe('other:阿米娅');
+  });
+});
