@@ -181,7 +181,8 @@ function attributeScene(
       }
       if (!id && (ref === '她' || ref === '某她')) (seenShe ??= new Set()).add(SOMEONE);
       else if (!id && (ref === '他' || ref === '某他')) (seenHe ??= new Set()).add(SOMEONE);
-      if (id && ref !== '我') {
+      // (The narrator is 我: never whom 她 / 他 means, even where the narration names them, `我叫桐絮`.)
+      if (id && ref !== '我' && id !== narrator) {
         if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
         else (seenHe ??= new Set()).add(id);
       }

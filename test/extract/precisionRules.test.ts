@@ -105,3 +105,15 @@ describe('whom a line calls by name stays salient after it', () => {
     expect(speakers(scene('博士'))[1]![0]).toBe('other:阿米娅');
   });
 });
+
+describe('a first-person narrator who names themselves', () => {
+  test('is 我, never whom 她 means, though the narration names them (我叫X)', () => {
+    const t = ['我叫林岫，在观测站守夜已经三年了。夜里很少有人来。', '门被敲了两下，她探进头来，小声说：“打扰了。”'].join('\n\n');
+    expect(discoverNames(t, baseNames).narrator).toBe('other:林岫');
+    expect(speakers(t)[0]![0]).not.toBe('other:林岫');
+  });
+  test('a woman the narration names is still 她', () => {
+    const t = ['我叫林岫，在观测站守夜已经三年了。艾雅法拉常常半夜来借仪器。', '门被敲了两下，她探进头来，小声说：“打扰了。”'].join('\n\n');
+    expect(speakers(t)).toEqual([['persona', '打扰了。']]);
+  });
+});
