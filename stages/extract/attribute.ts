@@ -24,7 +24,7 @@ import {
   type Sentence,
 } from './narration.js';
 import { epithetOther } from './epithets.js';
-import type { SceneView, Unit } from './presence.js';
+import { arrivalIn, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
@@ -99,6 +99,7 @@ function attributeScene(
   // Who is named or heard in each paragraph, for the scene passes (turns.ts).
   const paraMentions: Array<Set<SpeakerId> | undefined> = [];
   const left: Array<SpeakerId | undefined> = [];
+  const arrived: Array<SpeakerId | undefined> = [];
   let curPara = 0;
   const mention = (id: SpeakerId) => {
     present.add(id);
@@ -251,6 +252,8 @@ function attributeScene(
         if (k + 1 < segs.length && names.containsAny(t)) for (const id of calledBeforeBeat(t, segs[k + 1]!, names)) state[names.pronounOf(id)].add(id);
       }
     }
+    // (Who comes in here, `博士推门走进来`, was not about before: presence.ts arrivalIn.)
+    arrived[pi] = arrivalIn(narr);
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names);
@@ -391,5 +394,5 @@ function attributeScene(
   const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
   const strangers = [...present].some((id) => names.isStranger(id)) || units.some((u) => u.speaker !== null && names.isStranger(u.speaker));
-  return { units, mentions: paraMentions, left, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
+  return { units, mentions: paraMentions, left, arrived, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
 }

@@ -117,3 +117,16 @@ describe('a first-person narrator who names themselves', () => {
     expect(speakers(t)).toEqual([['persona', '打扰了。']]);
   });
 });
+
+describe('someone who comes in later is not about before', () => {
+  const scene = (first: string) =>
+    [first, '“好热……”她擦了擦额头上的汗。', '“要帮忙吗？”', '“不用啦，马上就好。”', '温室的门被推开，博士推门走了进来。', '“前辈！您来得正好。”'].join('\n\n');
+  test('the Doctor first seen coming in: a bare line before it is not his', () => {
+    const got = speakers(scene('艾雅法拉一个人蹲在温室里，给番茄浇水。'));
+    expect(got[1]).toEqual(['?', '要帮忙吗？']);
+  });
+  test('seen before (坐在一旁): the same line is his answer', () => {
+    const got = speakers(scene('艾雅法拉蹲在温室里给番茄浇水，博士坐在一旁看书。'));
+    expect(got[1]).toEqual(['doctor', '要帮忙吗？']);
+  });
+});
