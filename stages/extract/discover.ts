@@ -12,12 +12,15 @@ import type { SpeakerId } from './types.js';
 const TAG_SUBJECT_G =
   /[。！？!?…”\n]\s*([\u4e00-\u9fff]{2,4}?)(?:[^，,。！？!?\n“”]{1,8}?地)?(?:轻声|小声|低声|大声|笑着|连忙|赶紧|忍不住|也|又|却|便|就|才)?(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道|抱着|指着|拉着|提着|拿着|扒着|凑过|走了过来|走过来|走进|跑过来|点了点头|点点头|摇了摇头|摇摇头|往[^，。]{0,6}塞|递给)/g;
 /**
- * A 2–3 character name opening a sentence, right before a verb of bodily action only people do
- * (`铁砧踩上梯子`, `陶婶端来一碗面`). Counted only where it opens two such sentences: one could be
- * a noun phrase that happens to precede the verb.
+ * A 2–3 character name opening a sentence or clause, right before a verb of bodily action only
+ * people do (`铁砧踩上梯子`, `，陶婶端来一碗面`). Counted only where it opens two such clauses, one
+ * of them a sentence: once could be a noun phrase that happens to precede the verb.
  */
 const ACTION_SUBJECT_G =
   /[。！？!?…”，,\n]\s*(?![一两几每各某])([\u4e00-\u9fff]{2,3}?)(?:把|踩上|蹲下|趴在|伸出|伸手|端来|端着|递过|接过|收起|拿起|放下|抬起|抬手|挠了挠|挠挠|皱了皱|皱着眉|眨了眨|叹了口气|拍了拍|推开|弯下|踮起|扶着|搓着|揉了揉|咧嘴|撇了撇嘴)/g;
+/** Adverbs that may stand where ACTION_SUBJECT_G reads a subject (`，顺手把杯子放下`): no names. */
+const ACTION_ADVERB_RE =
+  /^(?:顺手|随手|顺便|轻轻|慢慢|悄悄|偷偷|默默|连忙|赶紧|急忙|赶快|立刻|马上|随即|重新|再次|小心|用力|使劲|忍不住|不禁|终于|忽然|突然|只好|只能|一边|同时|正要|刚要|先是)/;
 /** `名字：` at the start of a line (a script or chat line), timestamps allowed before it. */
 const SCRIPT_NAME_G = /^(?:[[［【(（]?\d{1,2}[:：]\d{2}[\]］】)）]?\s*)?([\u4e00-\u9fff]{2,4})(?:[（(][^）)\n]{0,8}[）)])?[：:]/gm;
 /** A line that is someone's speech without quote marks: a script or chat line, a radio line. */
@@ -256,11 +259,18 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     INTRODUCED_G.lastIndex = 0;
     for (let m = INTRODUCED_G.exec(text); m; m = INTRODUCED_G.exec(text)) consider(m[1]!);
   }
-  // (A name that opens two sentences of bodily action: counted by those openings, not by occurrences.)
-  const acting = new Map<string, number>();
+  // (A name that opens two clauses of bodily action, one a sentence: counted by those openings, not by occurrences.)
+  const acting = new Map<string, { n: number; opens: boolean }>();
   ACTION_SUBJECT_G.lastIndex = 0;
-  for (let m = ACTION_SUBJECT_G.exec(lined); m; m = ACTION_SUBJECT_G.exec(lined)) acting.set(m[1]!, (acting.get(m[1]!) ?? 0) + 1);
-  for (const [cand, n] of acting) if (n >= 2) consider(cand);
+  for (let m = ACTION_SUBJECT_G.exec(lined); m; m = ACTION_SUBJECT_G.exec(lined)) {
+    if (ACTION_ADVERB_RE.test(m[1]!)) continue;
+    const a = acting.get(m[1]!) ?? { n: 0, opens: false };
+    a.n++;
+    // (Opening a sentence at least once, not only a clause after a comma.)
+    if (m[0][0] !== '，' && m[0][0] !== ',') a.opens = true;
+    acting.set(m[1]!, a);
+  }
+  for (const [cand, a] of acting) if (a.n >= 2 && a.opens) consider(cand);
   // (Each prefix counted once, and at most MAX_COUNTED of them: a whole scan of the text each.)
   const counts = new Map<string, number>();
   const counted = (x: string) => {

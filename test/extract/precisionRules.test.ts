@@ -20,6 +20,9 @@ describe('character discovery from bodily action', () => {
   test('one such sentence, or a counted group as the subject, names no one', () => {
     expect(found('晚风推开了窗，艾雅法拉抬起头。\n\n“要下雨了。”')).toEqual([]);
     expect(found('几个人放下背包，几个人拿起水壶。几个人放下背包，几个人拿起水壶。')).toEqual([]);
+    // An adverb where a subject could stand, and a name after commas only, are not enough.
+    expect(found('艾雅法拉看完报告。顺手把杯子放下。她站起来，顺手把灯关了。')).toEqual([]);
+    expect(found('艾雅法拉回过头，林檎推开门。她笑了笑，林檎把伞收好。')).toEqual([]);
   });
 });
 
