@@ -141,7 +141,9 @@ const ARRIVES_RE = /(?:走了?进来|推门进来|推开门进来|跑了?进来|
 export function arrivalIn(narr: ReadonlyArray<readonly Sentence[] | undefined>): SpeakerId | undefined {
   for (const ss of narr)
     if (ss)
-      for (const s of ss)
+      for (const s of ss) {
+        // (One test of the sentence first: most hold no arrival.)
+        if (!ARRIVES_RE.test(s.src.slice(s.start, s.end))) continue;
         for (let i = 0; i < s.clauses.length; i++) {
           const c = s.clauses[i]!;
           if (!ARRIVES_RE.test(c.src.slice(c.start, c.end))) continue;
@@ -150,5 +152,6 @@ export function arrivalIn(narr: ReadonlyArray<readonly Sentence[] | undefined>):
             if (subj) return subj.id ?? undefined;
           }
         }
+      }
   return undefined;
 }
