@@ -286,9 +286,10 @@ function attributeScene(
       let rule = '';
       const lastPre = pre?.at(-1);
       intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
-      // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`).
+      // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`). Its own
+      // sentence only: one with no known subject (`老人…才开口：`) is not the sentence before's.
       if (pre && lastPre && !lastPre.complete) {
-        cand = lastSubject(pre);
+        cand = lastSubject([lastPre]);
         rule = 'intro';
       }
       // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.

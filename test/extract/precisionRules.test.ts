@@ -133,3 +133,13 @@ describe('someone who comes in later is not about before', () => {
     expect(got[1]).toEqual(['doctor', '要帮忙吗？']);
   });
 });
+
+describe('an intro sentence says its own subject', () => {
+  test('one whose subject is no known character (一个老人…才开口：) does not take the sentence before’s', () => {
+    const t = '艾雅法拉蹲在泉边记数。一个戴草帽的老人慢慢走过来，在石头上坐下，看了很久才开口：“水比去年烫多了。”';
+    expect(speakers(t)[0]![0]).not.toBe('persona');
+  });
+  test('a subject in the intro sentence itself still counts', () => {
+    expect(speakers('艾雅法拉蹲在泉边，看了很久才开口：“水比去年烫多了。”')).toEqual([['persona', '水比去年烫多了。']]);
+  });
+});
