@@ -106,3 +106,11 @@ export function namesSelf(text: string, id: SpeakerId, names: NameIndex): boolea
   for (const r of names.referents(text)) if (r.ref === id && !SELF_INTRO_RE.test(text.slice(Math.max(0, r.index - 10), r.index))) return true;
   return false;
 }
+
+/** The speaker and whoever of the same pronoun their line calls by name (vocativesIn). */
+export function withCalled(speaker: SpeakerId, line: string, names: NameIndex): Set<SpeakerId> {
+  const set = new Set([speaker]);
+  const p = names.pronounOf(speaker);
+  if (names.containsAny(line)) for (const id of vocativesIn(line, names)) if (names.pronounOf(id) === p) set.add(id);
+  return set;
+}

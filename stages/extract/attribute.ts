@@ -3,8 +3,8 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, tagSays } from './cues.js';
+import { addressCheck, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
+import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, speaksOf, tagSays } from './cues.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -23,7 +23,8 @@ import {
   type ClauseRef,
   type Sentence,
 } from './narration.js';
-import type { SceneView, Unit } from './presence.js';
+import { epithetOther } from './epithets.js';
+import { arrivalIn, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
@@ -98,6 +99,7 @@ function attributeScene(
   // Who is named or heard in each paragraph, for the scene passes (turns.ts).
   const paraMentions: Array<Set<SpeakerId> | undefined> = [];
   const left: Array<SpeakerId | undefined> = [];
+  const arrived: Array<SpeakerId | undefined> = [];
   let curPara = 0;
   const mention = (id: SpeakerId) => {
     present.add(id);
@@ -157,6 +159,8 @@ function attributeScene(
         // (Nobody else in the sentence so far: the one salient before it, `阿米娅拉了拉她的袖子`.)
         if (clauseNames.length) set = new Set([...set].filter((x) => !clauseNames.includes(x)));
         if (!set.size && clauseNames.length && seen?.size) set = new Set([...state[p]].filter((x) => !clauseNames.includes(x)));
+        // (A descriptive noun of another age, 女孩 after 女人 named 凯尔希, is someone else: epithetOther.)
+        if (word !== undefined && set.size) set = epithetOther(word, set, epithets, present, p, names);
         id = set.size === 1 ? set.values().next().value! : null;
         if (id === SOMEONE) id = null;
         if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {
@@ -178,7 +182,8 @@ function attributeScene(
       }
       if (!id && (ref === '她' || ref === '某她')) (seenShe ??= new Set()).add(SOMEONE);
       else if (!id && (ref === '他' || ref === '某他')) (seenHe ??= new Set()).add(SOMEONE);
-      if (id && ref !== '我') {
+      // (The narrator is 我: never whom 她 / 他 means, even where the narration names them, `我叫桐絮`.)
+      if (id && ref !== '我' && id !== narrator) {
         if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
         else (seenHe ??= new Set()).add(id);
       }
@@ -247,6 +252,8 @@ function attributeScene(
         if (k + 1 < segs.length && names.containsAny(t)) for (const id of calledBeforeBeat(t, segs[k + 1]!, names)) state[names.pronounOf(id)].add(id);
       }
     }
+    // (Who comes in here, `博士推门走进来`, was not about before: presence.ts arrivalIn.)
+    arrived[pi] = arrivalIn(narr);
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names);
@@ -279,9 +286,10 @@ function attributeScene(
       let rule = '';
       const lastPre = pre?.at(-1);
       intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
-      // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`).
+      // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`). Its own
+      // sentence only: one with no known subject (`老人…才开口：`) is not the sentence before's.
       if (pre && lastPre && !lastPre.complete) {
-        cand = lastSubject(pre);
+        cand = lastSubject([lastPre]);
         rule = 'intro';
       }
       // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
@@ -351,15 +359,18 @@ function attributeScene(
     }
     if (paraSpeaker) {
       mention(paraSpeaker);
-      // (The narrator speaking, `”我问。`, says nothing about whom 她 / 他 means next.)
-      if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = new Set([paraSpeaker]);
+      // (The narrator speaking, `”我问。`, says nothing about whom 她 / 他 means next. Whom the last
+      // line calls by name is as salient after it: `“艾雅法拉小姐，请坐。”` + `她…` may be either.)
+      if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = withCalled(paraSpeaker, quoteUtts.at(-1)!.text, names);
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
     if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
       const id = prevNarration.only;
       // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth.)
-      if (!quoteUtts.some((u) => vetoed(u, id)) && !(id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names)))) {
+      // (Nor a line that speaks of 她 / 他 right after narration about her / him alone: it talks of them, cues.ts.)
+      const ofThem = quoteUtts.some((u) => speaksOf(u.text, names.pronounOf(id)));
+      if (!ofThem && !quoteUtts.some((u) => vetoed(u, id)) && !(id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names)))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {
           u.speaker = id;
@@ -384,5 +395,5 @@ function attributeScene(
   const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
   const strangers = [...present].some((id) => names.isStranger(id)) || units.some((u) => u.speaker !== null && names.isStranger(u.speaker));
-  return { units, mentions: paraMentions, left, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
+  return { units, mentions: paraMentions, left, arrived, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
 }

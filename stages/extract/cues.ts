@@ -307,3 +307,12 @@ export function narrationAfter(
   const gone = lastSent ? leaverIn(lastSent) : undefined;
   return { only: endsUnsaid || gone ? null : (voice ?? (single && only && subj?.id ? subj.id : null)), gone };
 }
+
+/**
+ * A line that speaks of someone as 她 / 他 (`pronoun`; not 她们 / 他们, not inside a word like
+ * 其他): right after narration about one character of that pronoun, it talks of them — the
+ * beat before it (`她低着头写字，耳朵红了。` + `“她第一次来的时候也这样。”`) is not its speaker's.
+ */
+export function speaksOf(text: string, pronoun: '她' | '他'): boolean {
+  return (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).test(text);
+}

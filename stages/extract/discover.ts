@@ -2,7 +2,7 @@
 // lines count as another character's instead of falling to her: the subjects of speech tags
 // (`桃桃说`, `葛大叔笑着问`), `名字：` script lines, and a first-person narrator who says who they
 // are (`我叫炎熔。`). A name must occur at least twice in the file to count.
-import type { NameIndex } from './names.js';
+import type { NameIndex, Referent } from './names.js';
 import type { SpeakerId } from './types.js';
 
 /**
@@ -10,7 +10,17 @@ import type { SpeakerId } from './types.js';
  * (an adverbial `…地` allowed between) or one of a few verbs of action that only people do.
  */
 const TAG_SUBJECT_G =
-  /[。！？!?…”\n]\s*([\u4e00-\u9fff]{2,4}?)(?:[^，,。！？!?\n“”]{1,8}?地)?(?:轻声|小声|低声|大声|笑着|连忙|赶紧|忍不住|也|又|却|便|就|才)?(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道|抱着|指着|拉着|提着|拿着|扒着|凑过|走了过来|走过来|走进|跑过来|点了点头|摇了摇头|往[^，。]{0,6}塞|递给)/g;
+  /[。！？!?…”\n]\s*([\u4e00-\u9fff]{2,4}?)(?:[^，,。！？!?\n“”]{1,8}?地)?(?:轻声|小声|低声|大声|笑着|连忙|赶紧|忍不住|也|又|却|便|就|才)?(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道|抱着|指着|拉着|提着|拿着|扒着|凑过|走了过来|走过来|走进|跑过来|点了点头|点点头|摇了摇头|摇摇头|往[^，。]{0,6}塞|递给)/g;
+/**
+ * A 2–3 character name opening a sentence or clause, right before a verb of bodily action only
+ * people do (`铁砧踩上梯子`, `，陶婶端来一碗面`). Counted only where it opens two such clauses, one
+ * of them a sentence: once could be a noun phrase that happens to precede the verb.
+ */
+const ACTION_SUBJECT_G =
+  /[。！？!?…”，,\n]\s*(?![一两几每各某])([\u4e00-\u9fff]{2,3}?)(?:把|踩上|蹲下|趴在|伸出|伸手|端来|端着|递过|接过|收起|拿起|放下|抬起|抬手|挠了挠|挠挠|皱了皱|皱着眉|眨了眨|叹了口气|拍了拍|推开|弯下|踮起|扶着|搓着|揉了揉|咧嘴|撇了撇嘴)/g;
+/** Adverbs that may stand where ACTION_SUBJECT_G reads a subject (`，顺手把杯子放下`): no names. */
+const ACTION_ADVERB_RE =
+  /^(?:顺手|随手|顺便|轻轻|慢慢|悄悄|偷偷|默默|连忙|赶紧|急忙|赶快|立刻|马上|随即|重新|再次|小心|用力|使劲|忍不住|不禁|终于|忽然|突然|只好|只能|一边|同时|正要|刚要|先是)/;
 /** `名字：` at the start of a line (a script or chat line), timestamps allowed before it. */
 const SCRIPT_NAME_G = /^(?:[[［【(（]?\d{1,2}[:：]\d{2}[\]］】)）]?\s*)?([\u4e00-\u9fff]{2,4})(?:[（(][^）)\n]{0,8}[）)])?[：:]/gm;
 /** A line that is someone's speech without quote marks: a script or chat line, a radio line. */
@@ -107,6 +117,39 @@ const NOT_NAMES = new Set([
 /** A candidate holding one of these is a phrase, not a name. */
 const NOT_NAME_CHARS_RE = /[她他我你它的了着过地得是在和与跟对把被向又也都就才还很不没这那哪谁么呢吗吧啊说问道想看听走笑]/;
 
+/** A call sign, code name or nickname the narration gives someone: `她的呼号是“雪原站”`, `艾雅法拉的代号叫“灰烬”`. */
+const ALIAS_G = /的(?:呼号|代号|代称|外号|绰号|昵称|化名)(?:是|叫做?|为)“([^“”\n，,。！？!?]{1,8})”/g;
+
+const isId = (r: Referent['ref']): r is SpeakerId => r === 'persona' || r === 'doctor' || r.startsWith('other:');
+
+/**
+ * The aliases the narration gives known characters (ALIAS_G): whose it is, the referent right
+ * before 的 — a name, or 她 / 他 when the paragraph named exactly one character of that pronoun
+ * before it. A script line under the alias (`【雪原站】…`) is then theirs.
+ */
+function aliasesIn(text: string, names: NameIndex): Array<[string, SpeakerId]> | undefined {
+  if (!/号|称|化名/.test(text)) return undefined;
+  let out: Array<[string, SpeakerId]> | undefined;
+  ALIAS_G.lastIndex = 0;
+  for (let m = ALIAS_G.exec(text); m; m = ALIAS_G.exec(text)) {
+    const alias = m[1]!;
+    if (names.lookupExact(alias) || NOT_NAMES.has(alias)) continue;
+    const before = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index);
+    const refs = names.referents(before);
+    const last = refs.at(-1);
+    if (!last || last.index + last.len !== before.length) continue;
+    let id: SpeakerId | undefined;
+    if (isId(last.ref)) id = last.ref;
+    else if (last.ref === '她' || last.ref === '他') {
+      const p = last.ref;
+      const cands = new Set(refs.map((r) => r.ref).filter((r): r is SpeakerId => isId(r) && names.pronounOf(r) === p));
+      if (cands.size === 1) id = cands.values().next().value!;
+    }
+    if (id) (out ??= []).push([alias, id]);
+  }
+  return out;
+}
+
 export interface Discovered {
   /** Names to index as other characters (configured names excluded). */
   names: string[];
@@ -116,22 +159,35 @@ export interface Discovered {
   animalAliases?: string[];
   /** Discovered names the file refers to with 他 (maleIn). */
   male?: string[];
+  /** Aliases the narration gives known characters (`她的呼号是“雪原站”`): alias → whose. */
+  aliases?: Array<[string, SpeakerId]>;
 }
 
 /**
  * Whether the file speaks of `name` as 他 rather than 她: the pronoun that opens the clause right
- * after it (`老石放下桶，他…`) or reports their words or thoughts (`老石说他活了六十年`), by majority.
+ * after it (`老石放下桶，他…`) or reports their words or thoughts (`老石说他活了六十年`), or an
+ * honorific after it (`衡舟先生`, `芮禾小姐`), by majority.
  */
 function maleIn(text: string, name: string): boolean {
   let he = 0;
   let she = 0;
   for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) {
-    const m = PRONOUN_AFTER_RE.exec(text.slice(i + name.length, i + name.length + 16));
+    const after = text.slice(i + name.length, i + name.length + 16);
+    // (An honorific after the name says it too: `衡舟先生`, `蓝芷小姐`.)
+    const h = HONORIFIC_AFTER_RE.exec(after);
+    if (h) {
+      if (h[1]) he++;
+      else she++;
+      continue;
+    }
+    const m = PRONOUN_AFTER_RE.exec(after);
     if (m?.[1] === '他') he++;
     else if (m) she++;
   }
   return he > she;
 }
+/** An honorific right after a name: a man's (group 1) or a woman's. */
+const HONORIFIC_AFTER_RE = /^(?:(先生|大叔|叔叔|大哥|哥哥|爷爷|伯伯|老爷)|小姐|姐姐|大姐|阿姨|女士|奶奶|婶婶|太太)/;
 const PRONOUN_AFTER_RE = /^(?:(?:说|觉得|以为|认为|想|知道)|[^，,。！？!?“”\n]{0,8}[，,])([他她])(?![们])/;
 
 /** An alias counted (一只…, 两头…) or in the plural (…们) names animals or things, not her. */
@@ -203,6 +259,18 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     INTRODUCED_G.lastIndex = 0;
     for (let m = INTRODUCED_G.exec(text); m; m = INTRODUCED_G.exec(text)) consider(m[1]!);
   }
+  // (A name that opens two clauses of bodily action, one a sentence: counted by those openings, not by occurrences.)
+  const acting = new Map<string, { n: number; opens: boolean }>();
+  ACTION_SUBJECT_G.lastIndex = 0;
+  for (let m = ACTION_SUBJECT_G.exec(lined); m; m = ACTION_SUBJECT_G.exec(lined)) {
+    if (ACTION_ADVERB_RE.test(m[1]!)) continue;
+    const a = acting.get(m[1]!) ?? { n: 0, opens: false };
+    a.n++;
+    // (Opening a sentence at least once, not only a clause after a comma.)
+    if (m[0][0] !== '，' && m[0][0] !== ',') a.opens = true;
+    acting.set(m[1]!, a);
+  }
+  for (const [cand, a] of acting) if (a.n >= 2 && a.opens) consider(cand);
   // (Each prefix counted once, and at most MAX_COUNTED of them: a whole scan of the text each.)
   const counts = new Map<string, number>();
   const counted = (x: string) => {
@@ -241,10 +309,14 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
   // A name found cut short (石大 of 石大伯, from a tag read with the shortest subject) is dropped
   // where every occurrence of it goes on into the longer one.
   for (const n of found) for (const l of found) if (l !== n && l.startsWith(n) && count(text, l) === count(text, n)) found.delete(n);
+  // (An alias of someone known is no new character: `【雪原站】` is her line where she is 雪原站.)
+  const aliases = aliasesIn(text, names);
+  if (aliases) for (const [a] of aliases) found.delete(a);
   const animalAliases = names.personaNames.filter((n) => countedAs(text, n));
   const male = [...found].filter((n) => maleIn(text, n));
   const out: Discovered =
     animalAliases.length && animalAliases.length < names.personaNames.length ? { names: [...found], narrator, animalAliases } : { names: [...found], narrator };
   if (male.length) out.male = male;
+  if (aliases) out.aliases = aliases;
   return out;
 }

@@ -69,9 +69,9 @@ function namesFor(o: FileOptions): NameIndex {
 /** The config's index extended with the characters this file names (discover.ts). */
 const fileIndexCache = new WeakMap<FileOptions, Map<string, NameIndex>>();
 function fileNames(base: NameIndex, o: FileOptions, d: Discovered): NameIndex {
-  if (!d.names.length && !d.animalAliases) return base;
+  if (!d.names.length && !d.animalAliases && !d.aliases) return base;
   // Files of one corpus name the same few characters: indexes are reused (a bounded cache).
-  const key = `${d.names.join('\u0000')}\u0001${(d.animalAliases ?? []).join('\u0000')}\u0001${(d.male ?? []).join('\u0000')}`;
+  const key = `${d.names.join('\u0000')}\u0001${(d.animalAliases ?? []).join('\u0000')}\u0001${(d.male ?? []).join('\u0000')}\u0001${(d.aliases ?? []).join('\u0000')}`;
   let byKey = fileIndexCache.get(o);
   if (!byKey) fileIndexCache.set(o, (byKey = new Map()));
   const hit = byKey.get(key);
@@ -84,10 +84,17 @@ function fileNames(base: NameIndex, o: FileOptions, d: Discovered): NameIndex {
 
 function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
   const skip = new Set(d.animalAliases ?? []);
-  const persona = skip.size ? { ...o.persona, names: o.persona.names.filter((n) => !skip.has(n)) } : o.persona;
-  const idx = buildNameIndex(persona, o.doctor, o.others, d.names, d.male);
+  // (An alias the narration gives someone, `她的呼号是“雪原站”`, is one more name of theirs in this file.)
+  const more = (id: SpeakerId, c: FileOptions['persona']) => {
+    const extra = (d.aliases ?? []).filter(([, x]) => x === id).map(([a]) => a);
+    return extra.length ? { ...c, names: [...c.names, ...extra] } : c;
+  };
+  const all = more('persona', o.persona);
+  const persona = skip.size ? { ...all, names: all.names.filter((n) => !skip.has(n)) } : all;
+  const others = d.aliases ? o.others.map((c) => more(`other:${c.names[0]!}`, c)) : o.others;
+  const idx = buildNameIndex(persona, more('doctor', o.doctor), others, d.names, d.male);
   // (Addressed as 小羊姐姐 she still is: address checks keep every alias.)
-  return skip.size ? { ...idx, personaNames: o.persona.names } : idx;
+  return skip.size ? { ...idx, personaNames: all.names } : idx;
 }
 
 /**

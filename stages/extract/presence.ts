@@ -3,7 +3,7 @@
 // still open the two people a line may be shared between (pairsByParagraph), or none when a third
 // is about.
 import type { AddressCheck } from './address.js';
-import type { Sentence } from './narration.js';
+import { subjectOf, type Sentence } from './narration.js';
 import type { SpeakerId, Utterance } from './types.js';
 
 /** One paragraph of speech, as the scene passes see it. */
@@ -28,6 +28,8 @@ export interface SceneView {
   mentions: ReadonlyArray<ReadonlySet<SpeakerId> | undefined>;
   /** Who leaves at the end of each paragraph (`博士关上门走了。`): not about after it, unless seen again. */
   left?: ReadonlyArray<SpeakerId | undefined>;
+  /** Who comes in in each paragraph (`博士推门走进来。`): not about before it. */
+  arrived?: ReadonlyArray<SpeakerId | undefined>;
   address: AddressCheck;
   vetoed: (u: Utterance, id: SpeakerId) => boolean;
   /** Someone other than her uses her honorific for the Doctor in this scene. */
@@ -82,7 +84,8 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
     let before = 0;
     for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && (seen.length <= 2 || anyLeft); q++) {
       const m = v.mentions[q];
-      if (m) for (const id of m) see(id);
+      // (Someone who comes in later, `博士推门走进来`, is not about yet.)
+      if (m) for (const id of m) if (q <= p || v.arrived?.[q] !== id) see(id);
       const s = speakers[q];
       if (s) for (const id of s) see(id);
       const gone = q < p ? v.left?.[q] : undefined;
@@ -98,7 +101,7 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   return out;
 }
 
-/** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it. */
+/** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it; or he comes in later. */
 function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): (p: number) => boolean {
   let doctorBy = Infinity;
   let otherBy = Infinity;
@@ -110,7 +113,9 @@ function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[]
     for (const id of v.mentions[q] ?? []) note(id, q);
     for (const id of speakers[q] ?? []) note(id, q);
   }
-  return (p) => otherBy < p && doctorBy > p + AHEAD;
+  // (Nor before he comes in, where his first sign in the scene is his arrival.)
+  const arrives = doctorBy < last && v.arrived?.[doctorBy] === 'doctor';
+  return (p) => (otherBy < p && doctorBy > p + AHEAD) || (arrives && doctorBy > p);
 }
 
 /** The other one of `pair`, when `id` is one of them. */
@@ -125,3 +130,28 @@ export const assign = (unit: Unit, id: SpeakerId, rule: string) => {
     u.rule = rule;
   }
 };
+
+/** A clause saying its subject comes in (`推门走进来`, `跑了进来`, `赶到了`). */
+const ARRIVES_RE = /(?:走了?进来|推门进来|推开门进来|跑了?进来|闯了?进来|钻了?进来|进来了|赶了?过来|赶到了?|回来了)/;
+
+/**
+ * The character a paragraph's narration says comes in (the subject of an arrival clause, or of
+ * the clause before it in its sentence: `博士收起伞，走进来`): not about before this paragraph.
+ */
+export function arrivalIn(narr: ReadonlyArray<readonly Sentence[] | undefined>): SpeakerId | undefined {
+  for (const ss of narr)
+    if (ss)
+      for (const s of ss) {
+        // (One test of the sentence first: most hold no arrival.)
+        if (!ARRIVES_RE.test(s.src.slice(s.start, s.end))) continue;
+        for (let i = 0; i < s.clauses.length; i++) {
+          const c = s.clauses[i]!;
+          if (!ARRIVES_RE.test(c.src.slice(c.start, c.end))) continue;
+          for (let j = i; j >= 0; j--) {
+            const subj = subjectOf(s.clauses[j]!);
+            if (subj) return subj.id ?? undefined;
+          }
+        }
+      }
+  return undefined;
+}
