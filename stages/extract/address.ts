@@ -106,3 +106,22 @@ export function namesSelf(text: string, id: SpeakerId, names: NameIndex): boolea
   for (const r of names.referents(text)) if (r.ref === id && !SELF_INTRO_RE.test(text.slice(Math.max(0, r.index - 10), r.index))) return true;
   return false;
 }
+
+/**
+ * Her habitual address for the Doctor (issue #15): in a file where no one else uses her honorific,
+ * lines use it (前辈) at least twice, and none of hers settled by its own evidence calls him by a
+ * Doctor name instead, a line
+ * that calls the Doctor by name (`博士，…`) without the honorific is someone else's. A veto the
+ * scene passes add (address, turn-taking): the paragraph pass — tags, beats — is not touched.
+ */
+export function habitualAddressVeto(utts: readonly Utterance[], names: NameIndex): ((u: Utterance, id: SpeakerId) => boolean) | undefined {
+  let senpai = 0;
+  for (const u of utts) {
+    if (u.kind !== 'speech' || (u.speaker !== null && u.speaker !== 'persona')) continue;
+    // (Lines still open count for the honorific: no one else in the file uses it, attribute.ts.)
+    if (u.speaker === 'persona' && !u.text.includes('前辈') && vocativesIn(u.text, names).has('doctor')) return undefined;
+    if (u.text.includes('前辈')) senpai++;
+  }
+  if (senpai < 2) return undefined;
+  return (u, id) => id === 'persona' && !u.text.includes('前辈') && vocativesIn(u.text, names).has('doctor');
+}

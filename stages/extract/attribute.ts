@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
+import { addressCheck, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, tagSays } from './cues.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -77,6 +77,8 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk));
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
+  const habit = sharedInFile ? undefined : habitualAddressVeto(seg.utterances, names);
+  if (habit) for (const v of views) v.vetoed = (u, id) => vetoed(u, id) || habit(u, id);
   if (sharedInFile) for (const v of views) fillScene(v);
   else fillFile(views, seg.utterances);
 }
