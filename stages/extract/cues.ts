@@ -88,7 +88,19 @@ export function readOwnWords(
 export function introducesNextQuote(post: readonly Sentence[], segs: readonly Segment[], k: number): boolean {
   if (post.length !== 1 || k + 2 >= segs.length || segs[k + 2]!.kind !== 'quote') return false;
   const first = post[0]!;
-  return endsWithColon(first.src, first.start, first.end) || verbOnlyLast(first);
+  return endsWithColon(first.src, first.start, first.end) || verbOnlyLast(first) || saidOnceLast(first);
+}
+
+/**
+ * A full sentence whose last clause alone holds a speech verb counted once (`她把脸埋进毯子里，
+ * 半天才闷闷地应了一声。“嗯。”`): it announces the quote after it, not the one before.
+ */
+function saidOnceLast(s: Sentence): boolean {
+  const n = s.clauses.length;
+  if (n < 2 || !s.complete) return false;
+  const last = s.clauses[n - 1]!;
+  const text = s.src.slice(last.start, s.end);
+  return /(?:一声|一句)[。！!…\s]*$/.test(text) && SPEECH_VERB_RE.test(text) && !SPEECH_VERB_RE.test(s.src.slice(s.start, last.start));
 }
 
 function verbOnlyLast(s: Sentence): boolean {
