@@ -143,6 +143,8 @@ function attributeScene(
         if (ref === '某她') (seenShe ??= new Set()).add(SOMEONE);
         else (seenHe ??= new Set()).add(SOMEONE);
         mention(SOMEONE);
+        // (The bare noun goes on naming that someone, no salient character: `女人把线塞进口袋`.)
+        if (word !== undefined && !epithets.has(word)) epithets.set(word, SOMEONE);
       } else if (ref === '她' || ref === '他' || ref === '某她' || ref === '某他') {
         // A pronoun, or a descriptive noun (少女, 那女孩) read like one: the one salient character.
         const p = ref === '她' || ref === '某她' ? '她' : '他';
@@ -165,7 +167,7 @@ function attributeScene(
           // A bare 少女 / 女孩: an epithet. Once resolved it keeps naming that character (`那女孩`
           // is whoever was just introduced, resolved afresh each time).
           const bound = epithets.get(word);
-          if (bound) id = present.has(bound) ? bound : null;
+          if (bound) id = present.has(bound) && bound !== SOMEONE ? bound : null;
           // (After a verb it is an object, not bound, unless the sentence named the other one: then it is surely not them.)
           else if (id && (objectOfNamed || !VERB_BEFORE_RE.test(text.slice(abs - index, abs)))) epithets.set(word, id);
         }
