@@ -53,6 +53,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   // each narration segment are found once here and reused by the scene pass.
   let me = 0;
   let doctorInNarration = 0;
+  let otherShe = 0;
   // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
   const epithets = new Map<string, SpeakerId>();
   // Referents of every narration segment, in document order (the scene pass reads them in the same order).
@@ -66,6 +67,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
           for (const r of refs) {
             if (r.ref === '我') me++;
             else if (r.ref === 'doctor') doctorInNarration++;
+            else if (r.ref.startsWith('other:') && names.pronounOf(r.ref as SpeakerId) === '她') otherShe++;
           }
         }
   // 我 in narration: the narrator the text names, else the Doctor when 我 dominates, else nobody.
@@ -74,7 +76,9 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk));
+  // (The Doctor narrates and names no other woman: 她 with nothing before it is her.)
+  const sheIsHer = narrator === 'doctor' && otherShe === 0;
+  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk, sheIsHer));
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
   const habit = sharedInFile ? undefined : habitualAddressVeto(seg.utterances, names);
@@ -93,8 +97,9 @@ function attributeScene(
   address: AddressCheck,
   nextRefs: () => Referent[],
   splitRefsOk: boolean,
+  sheIsHer = false,
 ): SceneView {
-  const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
+  const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(sheIsHer ? ['persona'] : []), 他: new Set() };
   const present = new Set<SpeakerId>();
 
   // Who is named or heard in each paragraph, for the scene passes (turns.ts).
