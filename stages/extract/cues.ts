@@ -317,5 +317,16 @@ export function narrationAfter(
   const endsUnsaid = endsInUnsaid(segs, utts) || thinksOrWrites(segs, utts);
   // (Someone who leaves at its end, `博士关上门走了。`, is not about after it: leaverIn.)
   const gone = lastSent ? leaverIn(lastSent) : undefined;
-  return { only: endsUnsaid || gone ? null : (voice ?? (single && only && subj?.id ? subj.id : null)), gone };
+  // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
+  const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
+  return { only: endsUnsaid || gone || reported ? null : (voice ?? (single && only && subj?.id ? subj.id : null)), gone };
+}
+
+/** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */
+const REPORTED_RE = /(?:说|问|告诉我|告诉她|告诉他)(?![得着了完起过道出话声一：:，,。！？!?…—\s])[\u4e00-\u9fff]{2}/;
+
+/** The sentence reports someone's words in narration and does not lead into a quote (no colon at its end). */
+export function reportsSpeech(s: Sentence): boolean {
+  const text = s.src.slice(s.start, s.end);
+  return REPORTED_RE.test(text) && !endsWithColon(s.src, s.start, s.end);
 }
