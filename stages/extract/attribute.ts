@@ -76,8 +76,8 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  // (The Doctor narrates and names no other woman: 她 with nothing before it is her.)
-  const sheIsHer = narrator === 'doctor' && otherShe === 0;
+  // (The narration names no other woman: 她 with nothing before it is her.)
+  const sheIsHer = otherShe === 0;
   const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk, sheIsHer));
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);

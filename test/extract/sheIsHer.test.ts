@@ -1,5 +1,5 @@
-// A first-person Doctor narrator who never names her nor any other woman: 她 with nothing before
-// it is her (rulesF). Snippets written for these tests.
+// Narration that never names her nor any other woman: 她 with nothing before it is her (rulesF).
+// Snippets written for these tests.
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
 
@@ -20,6 +20,10 @@ const story = (extra: string) =>
 describe('她 in a story the Doctor narrates', () => {
   test('no woman named at all: 她 is her', () => {
     expect(who(story(''))[0]).toEqual(['今天的震级比昨天小一点。', 'persona']);
+  });
+  test('the same in the third person, the Doctor named', () => {
+    const t = ['博士推开观测站的门。', '', '她正趴在桌上写记录，听见门响才抬起头。“今天的震级比昨天小一点。”'].join('\n');
+    expect(who(t)[0]).toEqual(['今天的震级比昨天小一点。', 'persona']);
   });
   test('another woman named in the narration: 她 is left to the usual reading', () => {
     expect(who(story('凯尔希不在，'))[0]![1]).not.toBe('persona');
