@@ -114,3 +114,22 @@ export function withCalled(speaker: SpeakerId, line: string, names: NameIndex): 
   if (names.containsAny(line)) for (const id of vocativesIn(line, names)) if (names.pronounOf(id) === p) set.add(id);
   return set;
 }
+
+/**
+ * Her habitual address for the Doctor (issue #15): in a file where no one else uses her honorific,
+ * lines use it (前辈) at least twice, and none of hers settled by its own evidence calls him by a
+ * Doctor name instead, a line
+ * that calls the Doctor by name (`博士，…`) without the honorific is someone else's. A veto the
+ * scene passes add (address, turn-taking): the paragraph pass — tags, beats — is not touched.
+ */
+export function habitualAddressVeto(utts: readonly Utterance[], names: NameIndex): ((u: Utterance, id: SpeakerId) => boolean) | undefined {
+  let senpai = 0;
+  for (const u of utts) {
+    if (u.kind !== 'speech' || (u.speaker !== null && u.speaker !== 'persona')) continue;
+    // (Lines still open count for the honorific: no one else in the file uses it, attribute.ts.)
+    if (u.speaker === 'persona' && !u.text.includes('前辈') && vocativesIn(u.text, names).has('doctor')) return undefined;
+    if (u.text.includes('前辈')) senpai++;
+  }
+  if (senpai < 2) return undefined;
+  return (u, id) => id === 'persona' && !u.text.includes('前辈') && vocativesIn(u.text, names).has('doctor');
+}

@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
+import { addressCheck, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, speaksOf, tagSays } from './cues.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -54,6 +54,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   // each narration segment are found once here and reused by the scene pass.
   let me = 0;
   let doctorInNarration = 0;
+  let otherShe = 0;
   // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
   const epithets = new Map<string, SpeakerId>();
   // Referents of every narration segment, in document order (the scene pass reads them in the same order).
@@ -67,6 +68,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
           for (const r of refs) {
             if (r.ref === '我') me++;
             else if (r.ref === 'doctor') doctorInNarration++;
+            else if (r.ref.startsWith('other:') && names.pronounOf(r.ref as SpeakerId) === '她') otherShe++;
           }
         }
   // 我 in narration: the narrator the text names, else the Doctor when 我 dominates, else nobody.
@@ -75,9 +77,13 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk));
+  // (The narration names no other woman: 她 with nothing before it is her.)
+  const sheIsHer = otherShe === 0;
+  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk, sheIsHer));
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
+  const habit = sharedInFile ? undefined : habitualAddressVeto(seg.utterances, names);
+  if (habit) for (const v of views) v.vetoed = (u, id) => vetoed(u, id) || habit(u, id);
   if (sharedInFile) for (const v of views) fillScene(v);
   else fillFile(views, seg.utterances);
 }
@@ -92,8 +98,9 @@ function attributeScene(
   address: AddressCheck,
   nextRefs: () => Referent[],
   splitRefsOk: boolean,
+  sheIsHer = false,
 ): SceneView {
-  const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(), 他: new Set() };
+  const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(sheIsHer ? ['persona'] : []), 他: new Set() };
   const present = new Set<SpeakerId>();
 
   // Who is named or heard in each paragraph, for the scene passes (turns.ts).
@@ -143,6 +150,8 @@ function attributeScene(
         if (ref === '某她') (seenShe ??= new Set()).add(SOMEONE);
         else (seenHe ??= new Set()).add(SOMEONE);
         mention(SOMEONE);
+        // (The bare noun goes on naming that someone, no salient character: `女人把线塞进口袋`.)
+        if (word !== undefined && !epithets.has(word)) epithets.set(word, SOMEONE);
       } else if (ref === '她' || ref === '他' || ref === '某她' || ref === '某他') {
         // A pronoun, or a descriptive noun (少女, 那女孩) read like one: the one salient character.
         const p = ref === '她' || ref === '某她' ? '她' : '他';
@@ -167,7 +176,7 @@ function attributeScene(
           // A bare 少女 / 女孩: an epithet. Once resolved it keeps naming that character (`那女孩`
           // is whoever was just introduced, resolved afresh each time).
           const bound = epithets.get(word);
-          if (bound) id = present.has(bound) ? bound : null;
+          if (bound) id = present.has(bound) && bound !== SOMEONE ? bound : null;
           // (After a verb it is an object, not bound, unless the sentence named the other one: then it is surely not them.)
           else if (id && (objectOfNamed || !VERB_BEFORE_RE.test(text.slice(abs - index, abs)))) epithets.set(word, id);
         }

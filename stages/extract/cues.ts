@@ -88,7 +88,19 @@ export function readOwnWords(
 export function introducesNextQuote(post: readonly Sentence[], segs: readonly Segment[], k: number): boolean {
   if (post.length !== 1 || k + 2 >= segs.length || segs[k + 2]!.kind !== 'quote') return false;
   const first = post[0]!;
-  return endsWithColon(first.src, first.start, first.end) || verbOnlyLast(first);
+  return endsWithColon(first.src, first.start, first.end) || verbOnlyLast(first) || saidOnceLast(first);
+}
+
+/**
+ * A full sentence whose last clause alone holds a speech verb counted once (`她把脸埋进毯子里，
+ * 半天才闷闷地应了一声。“嗯。”`): it announces the quote after it, not the one before.
+ */
+function saidOnceLast(s: Sentence): boolean {
+  const n = s.clauses.length;
+  if (n < 2 || !s.complete) return false;
+  const last = s.clauses[n - 1]!;
+  const text = s.src.slice(last.start, s.end);
+  return /(?:一声|一句)[。！!…\s]*$/.test(text) && SPEECH_VERB_RE.test(text) && !SPEECH_VERB_RE.test(s.src.slice(s.start, last.start));
 }
 
 function verbOnlyLast(s: Sentence): boolean {
@@ -305,7 +317,18 @@ export function narrationAfter(
   const endsUnsaid = endsInUnsaid(segs, utts) || thinksOrWrites(segs, utts);
   // (Someone who leaves at its end, `博士关上门走了。`, is not about after it: leaverIn.)
   const gone = lastSent ? leaverIn(lastSent) : undefined;
-  return { only: endsUnsaid || gone ? null : (voice ?? (single && only && subj?.id ? subj.id : null)), gone };
+  // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
+  const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
+  return { only: endsUnsaid || gone || reported ? null : (voice ?? (single && only && subj?.id ? subj.id : null)), gone };
+}
+
+/** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */
+const REPORTED_RE = /(?:说|问|告诉我|告诉她|告诉他)(?![得着了完起过道出话声一：:，,。！？!?…—\s])[\u4e00-\u9fff]{2}/;
+
+/** The sentence reports someone's words in narration and does not lead into a quote (no colon at its end). */
+export function reportsSpeech(s: Sentence): boolean {
+  const text = s.src.slice(s.start, s.end);
+  return REPORTED_RE.test(text) && !endsWithColon(s.src, s.start, s.end);
 }
 
 /**

@@ -228,7 +228,8 @@ function nameAt(text: string, clause: string, counted: (s: string) => number): s
 }
 
 /** Descriptive nouns and role words that stand before a speech verb but name no one for sure. */
-const DESCRIPTIVE_RE = /女孩|姑娘|少女|女人|女子|女士|男孩|少年|男人|男子|前辈|后辈|学姐|学长|师姐|师兄|干员|医生|队长|指挥官|长官|教官|学者|研究员/;
+const DESCRIPTIVE_RE =
+  /女孩|姑娘|少女|女人|女子|女士|女生|男生|学生|男孩|少年|男人|男子|前辈|后辈|学姐|学长|师姐|师兄|干员|医生|队长|指挥官|长官|教官|学者|研究员/;
 
 function occurrences(text: string, name: string, atLeast: number): boolean {
   let n = 0;
@@ -245,6 +246,8 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     if (tried.has(cand)) return;
     tried.add(cand);
     if (cand.length < 2 || NOT_NAMES.has(cand) || NOT_NAME_CHARS_RE.test(cand)) return;
+    // (Someone unnamed: `后排有人`, `一个男生`.)
+    if (/有人|[一两几每某][个位名]/.test(cand)) return;
     if (names.lookupExact(cand) !== undefined || names.containsAny(cand)) return;
     if (occurrences(text, cand, 2)) found.add(cand);
   };
@@ -285,7 +288,7 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     if (counts.size >= MAX_COUNTED) break;
     const name = nameAt(text, clause, counted);
     // (Not a possessor or a place: `厨房的阿姨说`, `屋里有人问`.)
-    if (name && !DESCRIPTIVE_RE.test(name) && !/^[的里内外中边]/.test(clause.slice(name.length))) consider(name);
+    if (name && !DESCRIPTIVE_RE.test(name) && !/^(?:[的里内外中边]|有人)/.test(clause.slice(name.length))) consider(name);
   }
   if (text.includes('：') || text.includes(':')) {
     SCRIPT_NAME_G.lastIndex = 0;

@@ -33,3 +33,9 @@ export const NOISE_LINE_RE = /^(?:本章|上篇|下篇|正文(?:走起|开始)|�
 /** Lines that end a scene: separators and chapter headings. */
 export const SCENE_BREAK_RE =
   /^(?:[-—=*＊~～_#＃·•\s]{2,}|第[0-9０-９零一二三四五六七八九十百千两]+[章节话幕回卷部].{0,30}|(?:chapter|part)\s*\d+.{0,30}|序章.{0,20}|楔子.{0,20}|尾声.{0,20}|番外.{0,20}|[0-9０-９]{1,3}[.、．]?)$/i;
+
+/** Narration right before a quote that makes it typed text (`低头打字：“…”`): written, not said. */
+export const TYPED_INTRO_RE = /(?:打字|打着字|打了几个字|发消息|发了条消息|回消息)[^。！？“说道问答喊叫]{0,6}[，,：:]?\s*$/;
+
+/** Narration right before a quote that makes it edited text (`把它换成了“…”`): a term, not speech. */
+export const EDIT_TERM_RE = /(?:换成|改成|改为|写成|删成)了?\s*$/;

@@ -4,6 +4,7 @@
 // uses it as a format (several such lines), so a stray dash or bracket in prose stays prose.
 import { isSpace } from './chars.js';
 import type { NameIndex } from './names.js';
+import { SPEECH_VERB_RE } from './lexicon.js';
 
 /** `——text`: a dialogue line led by a dash (two or more dash characters), no quote marks in it. */
 const DASH_LINE_RE = /^[—―─]{2,}\s*([^—―─\s“”].*)$/;
@@ -117,3 +118,55 @@ export function messageLines(lines: readonly string[], from: number): string[] {
   }
   return out;
 }
+
+/**
+ * `名字“台词”` / `名字（小声）“台词”`: a script line that sets the speaker's name right before a
+ * quote filling the rest of the line (「」 are “” after normalizing). The name holds no pronoun and
+ * no speech verb (`她说“…”` is prose).
+ */
+const QUOTE_SCRIPT_RE = /^([^\s“”‘’：:，。！？,.!?（）()[\]【】<>《》—…]{1,8})([（(][^）)]{0,12}[）)])?“([^“”]*)”$/;
+const NOT_A_NAME_RE = /[她他我你它们的了着]/;
+
+/** How many `名字“台词”` lines each name leads (a file uses the shape when some name leads several). */
+export function scanQuoteScript(lines: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const raw of lines) {
+    // (Cheap test first: the trimmed line ends with ” and opens a quote within its first 24 characters.)
+    let b = raw.length;
+    while (b > 0 && isSpace(raw.charCodeAt(b - 1))) b--;
+    if (b < 4 || raw.charCodeAt(b - 1) !== 0x201d) continue;
+    const o = raw.indexOf('“');
+    if (o < 0 || o > 24) continue;
+    const m = QUOTE_SCRIPT_RE.exec(raw.trim());
+    if (!m || NOT_A_NAME_RE.test(m[1]!) || SPEECH_VERB_RE.test(m[1]!)) continue;
+    out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
+  }
+  return out;
+}
+
+/**
+ * A `名字“台词”` line of a file written so (MIN_LINES such lines in all, the name known or leading
+ * two of them): the name, the bracketed direction if any, and the text.
+ */
+export function quoteScriptLine(
+  line: string,
+  counts: ReadonlyMap<string, number>,
+  names: NameIndex,
+): { name: string; direction: string; body: string } | undefined {
+  if (counts.size === 0 || line.charCodeAt(line.length - 1) !== 0x201d) return undefined;
+  const m = QUOTE_SCRIPT_RE.exec(line);
+  if (!m) return undefined;
+  const name = m[1]!;
+  const uses = counts.get(name) ?? 0;
+  if (!uses || sum(counts) < MIN_LINES || NON_SPEAKER_RE.test(name)) return undefined;
+  if (names.lookupExact(name) === undefined && uses < 2) return undefined;
+  return { name, direction: m[2] ?? '', body: m[3]!.trim() };
+}
+
+/** `“回复 名字：…”`: a chat app's quote of an earlier message, shown above the reply. */
+const REPLY_QUOTE_RE = /^“回复\s*[^\s“”：:]{1,12}\s*[：:][^“”]*”$/;
+export const isReplyQuote = (line: string) => REPLY_QUOTE_RE.test(line);
+
+/** A chat message that is only stickers or attachments (`[表情]`, `[图片]`): no words said. */
+const WORDLESS_RE = /^(?:[[［][^\][［］]{1,8}[\]］]\s*)+$/;
+export const isWordlessMessage = (line: string) => WORDLESS_RE.test(line);

@@ -1,12 +1,13 @@
 // What a quote is — speech, a thought, a term or written text — from the narration right before
 // and right after it.
-import { SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE, THOUGHT_TAG_RE } from './lexicon.js';
+import { EDIT_TERM_RE, SIGN_INTRO_RE, SPEECH_VERB_RE, TERM_INTRO_RE, THOUGHT_INTRO_RE, THOUGHT_TAG_RE, TYPED_INTRO_RE } from './lexicon.js';
 import { isSpace } from './chars.js';
 import { addressCheck, vocativesIn } from './address.js';
 import type { NameIndex } from './names.js';
 import type { Paragraph, QuoteKind, Utterance } from './types.js';
 
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
+const CHAT_SYSTEM_RE = /^\s*(?:撤回了(?:一条)?消息|拍了拍|加入了群聊|退出了群聊|修改了群名|邀请.{1,12}加入了群聊)/;
 
 /**
  * The end of `pre` the intro regexes can match: they are anchored at the end and match at most
@@ -44,9 +45,11 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
     const last = post.charCodeAt(lastNonSpaceIn(post));
     if ((last === 0xff0c || last === 0x2c || last === 0xff1a || last === 0x3a) && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
   }
-  if (SIGN_INTRO_RE.test(pre)) return 'sign';
+  if (SIGN_INTRO_RE.test(pre) || TYPED_INTRO_RE.test(pre)) return 'sign';
   const compact = text.trim();
-  if (TERM_INTRO_RE.test(pre)) return 'term';
+  // A chat app's system line about a name (`“艾雅法拉”撤回了一条消息`, `“博士”拍了拍…`).
+  if (compact.length <= 12 && !/[，,。！？!?…～~]/.test(compact) && CHAT_SYSTEM_RE.test(post)) return 'term';
+  if (TERM_INTRO_RE.test(pre) || EDIT_TERM_RE.test(pre)) return 'term';
   // A short quote without sentence punctuation, embedded mid-sentence (narration right before it
   // does not end in punctuation, and the sentence goes on after it): a term or a name.
   if (compact.length <= 12 && !TERMINAL_IN_QUOTE_RE.test(compact)) {

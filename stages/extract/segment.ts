@@ -3,6 +3,7 @@
 // `Name：text` script lines, and tells thoughts, terms and written text apart from speech.
 import { NOISE_LINE_RE, SCENE_BREAK_RE, SPEECH_VERB_RE } from './lexicon.js';
 import { bracketHeader, bracketLine, dashLine, messageLines, scanLineFormats } from './lineFormats.js';
+import { isReplyQuote, isWordlessMessage, quoteScriptLine, scanQuoteScript } from './lineFormats.js';
 import { classifyQuote, colonIntro, unsaidLine } from './quoteKind.js';
 import { isSpace } from './chars.js';
 import type { NameIndex } from './names.js';
@@ -138,6 +139,7 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const scriptStyle = isScriptStyle(text, lines, scanned, scriptMatch);
   // Radio and chat lines without quote marks (lineFormats.ts), where the file writes them so.
   const formats = scanLineFormats(lines);
+  const quoteScript = scanQuoteScript(lines);
   // How many chat header lines (`名字 21:47`) name each speaker (counted on first use).
   let headerCounts: Map<string, number> | undefined;
   const chatHeaders = (name: string): number => {
@@ -317,14 +319,26 @@ export function segmentText(text: string, opts: SegmentOptions): Segmented {
       // A chat header (`名字 21:47`) whose message is the next line.
       const h = line.length <= 24 && hasColon(line) && !line.includes('“') ? CHAT_HEADER_RE.exec(line) : null;
       if (h && i + 1 < lines.length && (opts.names.lookupExact(h[1]!) !== undefined || chatHeaders(h[1]!) >= 2)) {
-        const body = trimLine(lines[i + 1]!);
+        // (A `“回复 名字：…”` line above the message quotes an earlier one; a sticker says nothing.)
+        const skip = isReplyQuote(trimLine(lines[i + 1]!)) && i + 2 < lines.length ? 1 : 0;
+        const body = trimLine(lines[i + 1 + skip]!);
         if (body !== '' && !CHAT_HEADER_RE.test(body)) {
           para.scriptName = h[1]!;
-          newUtterance(para, [body], lineNo + 1);
+          if (!isWordlessMessage(body)) newUtterance(para, [body], lineNo + 1 + skip);
           finishParagraph();
-          i += 2;
+          i += 2 + skip;
           continue;
         }
+      }
+      // A script line `名字“台词”` / `名字（小声）“台词”`, where the file writes dialogue so.
+      const ql = quoteScript.size ? quoteScriptLine(line, quoteScript, opts.names) : undefined;
+      if (ql) {
+        para.scriptName = ql.name;
+        if (THOUGHT_LABEL_RE.test(ql.direction)) para.scriptThought = true;
+        if (!PUNCT_ONLY_RE.test(ql.body) || ql.body.includes('…')) newUtterance(para, [ql.body], lineNo);
+        finishParagraph();
+        i++;
+        continue;
       }
     }
 
