@@ -20,7 +20,8 @@ export const SIGN_INTRO_RE =
   /(?:写着|写道|写了|上写|印着|刻着|标着|贴着|挂着|题为|标题是|署名|便签上|纸条上|信上说|信里说|屏幕上|显示着|显示|读道|念道|念出|写下|留言|字样是|通知|行字|的字|字迹|日记本?上|笔记本上|本子上|黑板上|白板上|小字|大字|字条|敲了一行|敲下|敲上|打了一行|打下一行|输入|键入|填上)[^。！？“]{0,10}[，,：:]?\s*$/;
 
 /** Narration right before a short quote that makes it a term, not speech. */
-export const TERM_INTRO_RE = /(?:叫做|叫作|称为|称作|所谓的?|名为|名叫|这个词|被叫|号称|外号|绰号|代号|一句|两个字|这句)\s*$/;
+export const TERM_INTRO_RE =
+  /(?:叫做|叫作|称为|称作|所谓的?|名为|名叫|这个词|被叫|号称|外号|绰号|代号|一句|两个字|这句|(?:呼号|代号|外号|绰号|昵称|化名)(?:是|叫做?|为))\s*$/;
 
 /** Leading adverbials stripped before looking for a clause's subject. */
 export const LEADING_ADVERBIAL_RE =
