@@ -93,8 +93,11 @@ export function hardCueAllows(names: NameIndex, u: Utterance, id: SpeakerId): bo
   return !vetoedBy(addressCheck(names), u, id) && !vocativesIn(u.text, names).has(id);
 }
 
-/** A self-introduction right before a name: `我叫` / `我是` (`我是罗德岛的博士`) / `我名叫`, a radio's `这里是`. */
-const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)[^，,。！!？?…]{0,6}|这里是|这边是)$/;
+/** A self-introduction right before a name: `我叫` / `我是` (`我是罗德岛的博士`) / `我名叫`, a radio's `这里是`, `叫我`. */
+const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)[^，,。！!？?…]{0,6}|这里是|这边是|(?:叫|喊|称呼)我)$/;
+/** How to call the speaker, the name right after a bare 叫 and before 就行: `叫博士就行。`. */
+const CALL_BEFORE_RE = /(?:^|[，,。！!？?…～~—\s])(?:叫|喊|称呼)$/;
+const CALL_AFTER_RE = /^(?:就行|就好|就可以)/;
 
 /**
  * The line names `id` in the third person (`蓝铃小姐的心跳……`), not in a self-introduction:
@@ -103,6 +106,10 @@ const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)[^，,。！!？?…]{0,6}
 export function namesSelf(text: string, id: SpeakerId, names: NameIndex): boolean {
   // (Not for her: a letter she reads out, `亲爱的阿黛尔，…`, or talk about her own alias names her.)
   if (id === 'persona' || !names.containsAny(text)) return false;
-  for (const r of names.referents(text)) if (r.ref === id && !SELF_INTRO_RE.test(text.slice(Math.max(0, r.index - 10), r.index))) return true;
+  for (const r of names.referents(text)) {
+    if (r.ref !== id) continue;
+    const before = text.slice(Math.max(0, r.index - 10), r.index);
+    if (!SELF_INTRO_RE.test(before) && !(CALL_BEFORE_RE.test(before) && CALL_AFTER_RE.test(text.slice(r.index + r.len)))) return true;
+  }
   return false;
 }

@@ -24,3 +24,14 @@ describe('a call sign the narration explains', () => {
     expect(who(t, '\n')).toEqual(['term', 'other:灰烬', 'doctor', 'other:灰烬']);
   });
 });
+
+describe('a line telling how to call its speaker is no third-person mention', () => {
+  test('叫我X就好 / 叫X就行 said by X keeps the tag that says so', () => {
+    expect(who(['“叫我阿米娅就好，不用加头衔。”阿米娅笑着说。'])).toEqual(['other:阿米娅']);
+    expect(who(['“叫博士就行。”博士摆摆手说。'])).toEqual(['doctor']);
+  });
+  test('a name after 叫 that is not how to call the speaker still vetoes them', () => {
+    expect(who(['“去叫博士过来。”博士说。'])).toEqual(['?']);
+    expect(who(['“阿米娅就在楼下。”阿米娅说。'])).toEqual(['?']);
+  });
+});
