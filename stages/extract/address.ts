@@ -83,6 +83,17 @@ export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
   return out;
 }
 
+/**
+ * The one character a line whose speaker is not known calls by name (`“能啊，艾雅法拉小姐。”`):
+ * they answer it, and are who 她 / 他 means in the paragraph after it (`“…”她把盒子放下`).
+ * Never the narrator (我 in the narration).
+ */
+export function calledNext(line: string, names: NameIndex, narrator: SpeakerId | null): SpeakerId | undefined {
+  const called = vocativesIn(line, names);
+  const id = called.size === 1 ? called.values().next().value : undefined;
+  return id === narrator ? undefined : id;
+}
+
 /** Whether the line's own words forbid `id` as its speaker: it addresses them (前辈 / a name as a vocative). */
 export function vetoedBy(address: AddressCheck, u: Utterance, id: SpeakerId): boolean {
   return (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));

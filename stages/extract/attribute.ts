@@ -3,7 +3,7 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
+import { addressCheck, calledNext, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, tagSays } from './cues.js';
 import { aliasOwner } from './aliases.js';
 import { askedOfThem } from './quoteKind.js';
@@ -182,7 +182,8 @@ function attributeScene(
       }
       if (!id && (ref === '她' || ref === '某她')) (seenShe ??= new Set()).add(SOMEONE);
       else if (!id && (ref === '他' || ref === '某他')) (seenHe ??= new Set()).add(SOMEONE);
-      if (id && ref !== '我') {
+      // (The narrator is 我 in the narration, never 她 / 他: their name makes no one salient.)
+      if (id && ref !== '我' && id !== narrator) {
         if (names.pronounOf(id) === '她') (seenShe ??= new Set()).add(id);
         else (seenHe ??= new Set()).add(id);
       }
@@ -374,6 +375,9 @@ function attributeScene(
         if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
       }
     }
+    // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext.)
+    const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
+    if (called) state[names.pronounOf(called)] = new Set([called]);
     const undecided = quoteUtts.every((u) => !u.rule);
     units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent });
   }

@@ -35,3 +35,28 @@ describe('a line telling how to call its speaker is no third-person mention', ()
     expect(who(['“阿米娅就在楼下。”阿米娅说。'])).toEqual(['?']);
   });
 });
+
+describe('a first-person narrator who names themselves', () => {
+  test('is never who 她 means in the narration', () => {
+    expect(who(['我叫柳絮，在仓库值夜班。那天很晚了，窗口外面还有人。', '“我要两颗电池。”她说。'])).toEqual(['?']);
+  });
+  test('another woman named there still is', () => {
+    expect(who(['我叫柳絮，在仓库值夜班。那天很晚了，阿米娅走到窗口前。', '“我要两颗电池。”她说。'])).toEqual(['other:阿米娅']);
+  });
+});
+
+describe('a line no one is known to have said that calls someone by name', () => {
+  const night = (reply: string) => [
+    '我叫柳絮，在仓库值夜班。那天很晚了，窗口外面还有人。',
+    '“请问……还能领东西吗？”',
+    reply,
+    '“七号的电池。”她把空盒子放在窗台上。',
+  ];
+  test('makes them who 她 means in the next paragraph', () => {
+    expect(who(night('“能啊，艾雅法拉小姐。要什么？”')).at(-1)).toBe('persona');
+  });
+  test('not when the line calls no one, nor when its speaker is known (then the speaker is)', () => {
+    expect(who(night('“能啊。要什么？”')).at(-1)).toBe('?');
+    expect(who(['阿米娅和艾雅法拉在仓库门口。', '“艾雅法拉，帮我拿一下。”阿米娅说。', '“这个吗？”她指了指桌上的箱子。']).at(-1)).toBe('other:阿米娅');
+  });
+});
