@@ -363,10 +363,12 @@ function attributeScene(
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
+    let askedOf: SpeakerId | undefined;
     if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
       const id = prevNarration.only;
-      // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth.)
-      if (!quoteUtts.some((u) => vetoed(u, id)) && !(id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names)))) {
+      // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth, turns.ts fillByQuestion.)
+      if (id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names))) askedOf = id;
+      else if (!quoteUtts.some((u) => vetoed(u, id))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {
           u.speaker = id;
@@ -379,7 +381,7 @@ function attributeScene(
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
     if (called) state[names.pronounOf(called)] = new Set([called]);
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;

@@ -142,12 +142,25 @@ export function fillBackToBack(v: SceneView): void {
   }
 }
 
+/**
+ * Q: a bare question calling no one right after narration about one of the two people about
+ * (`她摇了摇头。` / `“药呢？”`) is asked of them: the other one's.
+ */
+export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefined>): void {
+  for (const unit of v.units) {
+    if (unit.speaker || !unit.askedOf || !unit.bare) continue;
+    const id = partnerIn(pairs[unit.para], unit.askedOf);
+    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, 'asked');
+  }
+}
+
 /** The scene passes, in order: each fills only what the ones before left open. */
 export function fillScene(v: SceneView): void {
   // (Nothing left open: no pass has anything to fill.)
   if (!v.units.some((u) => u.speaker === null)) return;
   const pairs = pairsByParagraph(v);
   fillByAddress(v, pairs);
+  fillByQuestion(v, pairs);
   fillByReply(v);
   fillBackToBack(v);
   fillTurns(v, pairs);

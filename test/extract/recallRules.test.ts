@@ -60,3 +60,15 @@ describe('a line no one is known to have said that calls someone by name', () =>
     expect(who(['阿米娅和艾雅法拉在仓库门口。', '“艾雅法拉，帮我拿一下。”阿米娅说。', '“这个吗？”她指了指桌上的箱子。']).at(-1)).toBe('other:阿米娅');
   });
 });
+
+describe('a bare question right after narration about her alone', () => {
+  test('is asked of her: the Doctor’s, where only the two of them are about (and her answer follows)', () => {
+    expect(who(['博士和艾雅法拉坐在食堂的角落里。', '艾雅法拉捧着碗，小口小口地喝汤。', '“好喝吗？”', '“好喝。”'])).toEqual(['doctor', 'persona']);
+  });
+  test('not with a third person about, and a line that is no question stays hers', () => {
+    expect(who(['博士、阿米娅和艾雅法拉坐在食堂的角落里。', '艾雅法拉捧着碗，小口小口地喝汤。', '“好喝吗？”'])).toEqual(['?']);
+    expect(who(['博士和艾雅法拉坐在食堂的角落里。', '艾雅法拉捧着碗，小口小口地喝汤。', '“真好喝。”'])).toEqual(['persona']);
+    // (Nor a question about its own speaker: `我…吗？` is hers.)
+    expect(who(['博士和艾雅法拉坐在食堂的角落里。', '艾雅法拉放下碗，看了看自己的袖口。', '“我是不是又把汤洒了？”'])).toEqual(['persona']);
+  });
+});
