@@ -256,7 +256,7 @@ function attributeScene(
     }
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
-      const after = narrationAfter(narr, segs, utts, names);
+      const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
       prevNarration = { para: pi, only: after.only };
       return;

@@ -265,10 +265,32 @@ export function runBroken(
   return false;
 }
 
+/** Right before a referent: it is given something (`把糖塞给了她`, `递给博士`): the one given it answers. */
+const GIVEN_TO_RE = /给了?$/;
+
+/**
+ * A sentence in first-person narration in which the narrator acts (`我蹲在旁边替她挡风。`): it
+ * opens on 我, no later clause opens on someone else, and it gives no one anything. The bare line
+ * right after it is the narrator's, whoever else the sentence names.
+ */
+export function narratorActs(s: Sentence, narrator: SpeakerId | null): boolean {
+  const c0 = s.clauses[0];
+  const r = c0?.refs[0];
+  if (!narrator || !c0 || !r || r.id !== narrator || c0.src.charCodeAt(c0.start + r.index) !== 0x6211) return false;
+  if (!/^[\s\u3000]*$/.test(c0.src.slice(c0.start, c0.start + r.index))) return false;
+  for (const c of s.clauses)
+    for (const x of c.refs) {
+      if (x.id === narrator) continue;
+      const at = c.start + x.index;
+      if ((c !== c0 && /^[\s\u3000]*$/.test(c.src.slice(c.start, at))) || GIVEN_TO_RE.test(c.src.slice(Math.max(c.start, at - 2), at))) return false;
+    }
+  return true;
+}
+
 /**
  * What a narration-only paragraph says of who speaks the bare quote right after it: `only`, the
  * one character its last sentence is about (its subject, every referent the same one), or the
- * voice heard at its end (`传来了博士的笑声。`); none when it ends in a thought or writing, or
+ * voice heard at its end (`传来了博士的笑声。`), or the narrator acting in it (narratorActs); none when it ends in a thought or writing, or
  * someone thinks or writes in it, or someone leaves at its end (`gone`: not about after it).
  */
 export function narrationAfter(
@@ -276,6 +298,7 @@ export function narrationAfter(
   segs: readonly Segment[],
   utts: readonly Utterance[],
   names: NameIndex,
+  narrator: SpeakerId | null = null,
 ): { only: SpeakerId | null; gone: SpeakerId | undefined } {
   // Only when every referent is the same known character does the last subject count.
   // (Only the paragraph's last sentence counts: the one acting right before the quote.)
@@ -305,5 +328,6 @@ export function narrationAfter(
   const endsUnsaid = endsInUnsaid(segs, utts) || thinksOrWrites(segs, utts);
   // (Someone who leaves at its end, `博士关上门走了。`, is not about after it: leaverIn.)
   const gone = lastSent ? leaverIn(lastSent) : undefined;
-  return { only: endsUnsaid || gone ? null : (voice ?? (single && only && subj?.id ? subj.id : null)), gone };
+  const actor = single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : null;
+  return { only: endsUnsaid || gone ? null : (voice ?? actor), gone };
 }

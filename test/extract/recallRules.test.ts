@@ -72,3 +72,14 @@ describe('a bare question right after narration about her alone', () => {
     expect(who(['博士和艾雅法拉坐在食堂的角落里。', '艾雅法拉放下碗，看了看自己的袖口。', '“我是不是又把汤洒了？”'])).toEqual(['persona']);
   });
 });
+
+describe('a first-person narrator acting right before a bare line', () => {
+  const night = (beat: string, line = '“要我帮忙吗？”') => ['我叫柳絮。那天夜里，我和艾雅法拉在天台上守着仪器。', `她跪在地上拧开箱盖。${beat}`, line];
+  test('the line is the narrator’s, whoever else the sentence names', () => {
+    expect(who(night('我蹲在旁边替她挡风。'))).toEqual(['other:柳絮']);
+  });
+  test('not when the sentence gives the other one something, nor when a later clause opens on someone else', () => {
+    expect(who(night('我把一颗糖塞给了她。', '“谢谢。”'))).toEqual(['?']);
+    expect(who(night('我蹲在旁边，她低头拧着螺丝。'))).toEqual(['?']);
+  });
+});
