@@ -185,6 +185,9 @@ export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]
   }
 }
 
+/** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
+const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
+
 interface Anchor {
   speaker: SpeakerId;
   /** Steps from the line being filled. */
@@ -279,7 +282,11 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     const pair = pairs[unit.para];
     const partnerOf = (id: SpeakerId) => partnerIn(pair, id);
     let id: SpeakerId | undefined;
-    if (back && fwd) {
+    // (An anchor ahead whose line opens after narration, `我接过箱子。…她小声说了句“…”`, may be the
+    // same speaker going on after a beat: where it disagrees with the one before, the line before
+    // is answered, one-sided.)
+    const agree = back && fwd && (back.speaker !== fwd.speaker) === ((back.dist + fwd.dist) % 2 === 1);
+    if (back && fwd && (agree || !opensAfterBeat(units[fwd.index]!))) {
       const span = back.dist + fwd.dist;
       if (back.speaker !== fwd.speaker) {
         if (span % 2 === 1) id = back.dist % 2 === 0 ? back.speaker : fwd.speaker;

@@ -83,3 +83,13 @@ describe('a first-person narrator acting right before a bare line', () => {
     expect(who(night('我蹲在旁边，她低头拧着螺丝。'))).toEqual(['?']);
   });
 });
+
+describe('two anchors around a bare line that disagree with strict alternation', () => {
+  const room = (after: string) => ['博士和艾雅法拉在仓库里整理样本。', '博士看了一眼表。“还要多久？”', '“大概还要半个小时。”', after];
+  test('the one ahead opening after a beat (she goes on): the line answers the one before', () => {
+    expect(who(room('博士搬起箱子。艾雅法拉赶紧扶住箱底，小声说：“小心台阶。”'))).toEqual(['doctor', 'persona', 'persona']);
+  });
+  test('the one ahead a plain turn of its own: no guess', () => {
+    expect(who(room('“半个小时？”艾雅法拉问。'))).toEqual(['doctor', '?', 'persona']);
+  });
+});
