@@ -4,6 +4,7 @@
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import { addresseeIn, runBroken } from './cues.js';
 import { assign, HER_AND_DOCTOR, pairsByParagraph, partnerIn, SOMEONE, WINDOW, type Pair, type SceneView, type Unit } from './presence.js';
+import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
 
 /** Longest stretch of bare lines turn-taking fills between two anchors. */
@@ -164,6 +165,9 @@ export function fillScene(v: SceneView): void {
   fillByReply(v);
   fillBackToBack(v);
   fillTurns(v, pairs);
+  // (Among three, elimination; the replies to the lines it decided.)
+  fillByElimination(v);
+  fillByReply(v);
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));
 }

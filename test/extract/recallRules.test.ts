@@ -93,3 +93,14 @@ describe('two anchors around a bare line that disagree with strict alternation',
     expect(who(room('“半个小时？”艾雅法拉问。'))).toEqual(['doctor', '?', 'persona']);
   });
 });
+
+describe('elimination among three people about', () => {
+  const map = (who0: string, lines: string[]) => [`${who0}围着桌上的地图。`, '阿米娅指着地图问：“这条路能走吗？”', ...lines];
+  test('a bare line that is not the one before it and calls the third by name is the remaining one’s (and the called one answers)', () => {
+    expect(who(map('博士、阿米娅和艾雅法拉', ['“能走。博士，这一段要绕一点。”', '“绕多远？”']))).toEqual(['other:阿米娅', 'persona', 'doctor']);
+  });
+  test('not with four about, nor when the line before it is open', () => {
+    expect(who(map('博士、凯尔希、阿米娅和艾雅法拉', ['“能走。博士，这一段要绕一点。”']))[1]).toBe('?');
+    expect(who(map('博士、阿米娅和艾雅法拉', ['“嗯……”', '“能走。博士，这一段要绕一点。”'])).slice(1)).toEqual(['?', '?']);
+  });
+});
