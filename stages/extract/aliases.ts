@@ -19,3 +19,9 @@ export function aliasOwner(pre: readonly Sentence[] | undefined): SpeakerId | un
   if (!m || !r?.id || r.index + (r.len ?? 1) !== m.index) return undefined;
   return r.id;
 }
+
+/** Records the quote right after `pre` as a name of the character whose call sign it is (aliasOwner), if it is one. */
+export function noteAlias(pre: readonly Sentence[] | undefined, quote: string, aliases: Map<string, SpeakerId>): void {
+  const id = aliasOwner(pre);
+  if (id) aliases.set(quote.trim(), id);
+}

@@ -5,7 +5,7 @@
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, tagSays } from './cues.js';
-import { aliasOwner } from './aliases.js';
+import { noteAlias } from './aliases.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -54,10 +54,9 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   // each narration segment are found once here and reused by the scene pass.
   let me = 0;
   let doctorInNarration = 0;
-  // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
+  // A bare descriptive noun (少女) once resolved names the same character for the rest of the file,
+  // and so does a call sign or code name the narration gives someone (aliases.ts, for the lines it leads).
   const epithets = new Map<string, SpeakerId>();
-  // A call sign or code name the narration gives someone (aliases.ts), for the lines it leads.
-  const aliases = new Map<string, SpeakerId>();
   // Referents of every narration segment, in document order (the scene pass reads them in the same order).
   const narrRefs: Referent[][] = [];
   for (const sc of seg.scenes)
@@ -77,7 +76,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
-  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, aliases, vetoed, address, nextRefs, splitRefsOk));
+  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk));
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
   if (sharedInFile) for (const v of views) fillScene(v);
@@ -90,7 +89,6 @@ function attributeScene(
   names: NameIndex,
   narrator: SpeakerId | null,
   epithets: Map<string, SpeakerId>,
-  aliases: Map<string, SpeakerId>,
   vetoed: (u: Utterance, id: SpeakerId) => boolean,
   address: AddressCheck,
   nextRefs: () => Referent[],
@@ -241,11 +239,10 @@ function attributeScene(
     const segs = p.segments;
     const narr: Array<Sentence[] | undefined> = new Array<Sentence[] | undefined>(segs.length);
     const speechIdx: number[] = [];
-    let aliasId: SpeakerId | undefined;
     for (let k = 0; k < segs.length; k++) {
       const s = segs[k]!;
       if (s.kind === 'narr') narr[k] = resolveNarration(s.text);
-      else if (utts[s.utt]!.kind === 'term' && k > 0 && (aliasId = aliasOwner(narr[k - 1]))) aliases.set(utts[s.utt]!.text.trim(), aliasId);
+      else if (utts[s.utt]!.kind === 'term' && k > 0) noteAlias(narr[k - 1], utts[s.utt]!.text, epithets);
       else if (utts[s.utt]!.kind === 'speech') {
         speechIdx.push(k);
         // Whom a line calls by name is salient after it too (`“伊芙利特，…”小女孩撇了撇嘴`).
@@ -264,7 +261,7 @@ function attributeScene(
 
     if (p.scriptName !== undefined) {
       const u = utts[(p.segments[speechIdx[0]!] as { utt: number }).utt]!;
-      const known = names.lookupExact(p.scriptName) ?? aliases.get(p.scriptName);
+      const known = names.lookupExact(p.scriptName) ?? epithets.get(p.scriptName);
       const id: SpeakerId = known ?? (p.scriptName === '我' ? (narrator ?? 'doctor') : `other:${p.scriptName}`);
       u.speaker = vetoed(u, id) ? null : id;
       u.rule = u.speaker ? 'script' : 'script-veto';
