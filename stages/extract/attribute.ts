@@ -5,6 +5,7 @@
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, namesSelf, vetoedBy, vocativesIn, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, tagSays } from './cues.js';
+import { goesOnFrom } from './cues.js';
 import { noteAlias } from './aliases.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -318,6 +319,8 @@ function attributeScene(
       const q = k >= 2 && cand && !cand.id && rule === 'intro' ? segs[k - 2]! : undefined;
       const bridged = q?.kind === 'quote' ? bridgeSpeaker(pre!, (segs[k - 1] as { text: string }).text, utts[q.utt]!.speaker, names) : undefined;
       if (bridged) [cand, rule] = [{ id: bridged }, 'bridge'];
+      const goesOn = !cand && rule === 'intro' && k >= 2 ? goesOnFrom(k, segs, narr, utts) : undefined;
+      if (goesOn) [cand, rule] = [{ id: goesOn }, 'goes-on'];
       if (cand) {
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;

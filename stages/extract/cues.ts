@@ -44,6 +44,29 @@ export function bridgeSpeaker(pre: readonly Sentence[], narr: string, prevSpeake
   return prevSpeaker;
 }
 
+/** An intro that goes on from the sentence before its quote, with no subject of its own (`然后把屏幕转过来：`). */
+const GOES_ON_RE = /^[\s\u3000]*(?:然后|接着|随后|随即|于是|又|再|便)/;
+
+/**
+ * The speaker of a quote whose intro has no subject and goes on from before the quote in front of
+ * it (`博士…写道：“…”然后把屏幕转给她看：“…”`): that quote's speaker, or — for written text or a
+ * thought — whoever the narration before it says wrote or thought it.
+ */
+export function goesOnFrom(
+  k: number,
+  segs: readonly Segment[],
+  narr: ReadonlyArray<readonly Sentence[] | undefined>,
+  utts: readonly Utterance[],
+): SpeakerId | undefined {
+  const pre = narr[k - 1];
+  const q = segs[k - 2];
+  if (!pre || pre.length !== 1 || pre[0]!.complete || q?.kind !== 'quote' || !GOES_ON_RE.test(pre[0]!.src)) return undefined;
+  const before = utts[q.utt]!;
+  if (before.kind === 'speech') return before.speaker ?? undefined;
+  const s = k >= 3 ? narr[k - 3]?.at(-1) : undefined;
+  return (s && !s.complete ? lastSubject([s])?.id : undefined) ?? undefined;
+}
+
 /** The narration at `k` is a pronoun tag bridging the quote before it, said by `id`, to the next one (bridgeSpeaker). */
 function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly Sentence[] | undefined>, k: number, id: SpeakerId, names: NameIndex): boolean {
   const s = segs[k];

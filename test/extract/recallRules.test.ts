@@ -104,3 +104,13 @@ describe('elimination among three people about', () => {
     expect(who(map('博士、阿米娅和艾雅法拉', ['“嗯……”', '“能走。博士，这一段要绕一点。”'])).slice(1)).toEqual(['?', '?']);
   });
 });
+
+describe('an intro with no subject that goes on from before the quote in front of it', () => {
+  test('is said by whoever wrote the text before it, or said the line before it', () => {
+    expect(who(['阿米娅在白板上写道：“明天八点集合。”然后回头问：“这样写清楚吗？”'])).toEqual(['sign', 'other:阿米娅']);
+    expect(who(['博士和艾雅法拉走进茶水间。', '艾雅法拉说：“我去泡茶。”然后又回头问：“您要喝什么？”'])).toEqual(['persona', 'persona']);
+  });
+  test('not when the intro has a subject of its own', () => {
+    expect(who(['阿米娅在白板上写道：“明天八点集合。”然后博士问：“这样写清楚吗？”'])).toEqual(['sign', 'doctor']);
+  });
+});
