@@ -9,7 +9,7 @@ import { vocativesIn } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import { endsInUnsaid } from './quoteKind.js';
 import type { NameIndex } from './names.js';
-import { endsWithColon, lastNonSpace, lastSubject, nextClauseSep, type Sentence } from './narration.js';
+import { endsWithColon, firstClause, lastNonSpace, lastSubject, nextClauseSep, subjectOf, type Sentence } from './narration.js';
 import type { Segment, SpeakerId, Utterance } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
@@ -79,7 +79,9 @@ function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly Senten
  * in which the speaker names themselves is theirs (selfNamed), and so is the next part of it
  * after a pronoun tag (`“…我是X。”她鞠了一躬，“…”`). Two parts split by a pronoun tag are one
  * utterance: where the tag gave the second part a speaker the first part's words forbid
- * (`“蓝铃小姐的心跳……”她睁开眼，“…”` is not 蓝铃's), neither part is read from the tag.
+ * (`“蓝铃小姐的心跳……”她睁开眼，“…”` is not 蓝铃's), neither part is read from the tag. A
+ * part with no evidence before a beat that runs on, by a comma, into a part someone's beat
+ * introduces (`“…”她抽出木盒，掀开盖子，“…”`) is theirs too (splitBy).
  */
 export function readOwnWords(
   quotes: readonly Utterance[],
@@ -97,10 +99,23 @@ export function readOwnWords(
       return;
     }
     const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
-    if (!id || vetoed(u, id)) return;
+    if (!id || vetoed(u, id)) {
+      // (The part before a beat that runs on into a part someone's beat introduces, `“…”她抽出木盒，“…”`: theirs too.)
+      const before = split && !u.speaker && !u.rule && next.speaker ? splitBy(narr[at[i]! + 1], next.speaker) : undefined;
+      if (before && !vetoed(u, before)) [u.speaker, u.rule] = [before, 'split'];
+      return;
+    }
     [u.speaker, u.rule] = [id, 'self-named'];
     if (split && bridgesTo(segs, narr, at[i]! + 1, id, names) && !vetoed(next, id)) [next.speaker, next.rule] = [id, 'bridge'];
   });
+}
+
+/** `id` when the narration between two quotes is one unfinished sentence whose first clause opens on `id`. */
+function splitBy(between: readonly Sentence[] | undefined, id: SpeakerId): SpeakerId | undefined {
+  const s = between?.length === 1 ? between[0]! : undefined;
+  // (Ending in a comma: a beat inside one utterance; a colon introduces someone's next line. Nor one whose only speech verb introduces that next line, `…笑出了声，又小声说“…”`: a reaction to the line before.)
+  const c0 = s && !s.complete && !endsWithColon(s.src, s.start, s.end) && !verbOnlyLast(s) ? firstClause(s) : undefined;
+  return c0 && subjectOf(c0)?.id === id ? id : undefined;
 }
 
 /**

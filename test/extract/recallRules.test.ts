@@ -114,3 +114,14 @@ describe('an intro with no subject that goes on from before the quote in front o
     expect(who(['阿米娅在白板上写道：“明天八点集合。”然后博士问：“这样写清楚吗？”'])).toEqual(['sign', 'doctor']);
   });
 });
+
+describe('a line glued to the one before, then a beat that runs on into the next part', () => {
+  const store = (rest: string) => [`博士走进仓库，问：“箱子还在吗？”${rest}`];
+  test('is the beat’s subject’s, like the part after it', () => {
+    expect(who(store('“我去看看。”艾雅法拉蹲下来，掀开最上面的箱盖，“还在，都没有受潮。”'))).toEqual(['doctor', 'persona', 'persona']);
+  });
+  test('not when the beat ends in a colon, nor when its only speech verb introduces the next part (a reaction)', () => {
+    expect(who(store('“早就搬走了。”艾雅法拉愣住了：“那我的样本呢？”'))[1]).toBe('?');
+    expect(who(store('“早就搬走了。”艾雅法拉愣了一下，小声说“那我的样本呢？”'))[1]).toBe('?');
+  });
+});
