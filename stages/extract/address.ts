@@ -83,6 +83,17 @@ export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
   return out;
 }
 
+/**
+ * The one character a line whose speaker is not known calls by name (`“能啊，艾雅法拉小姐。”`):
+ * they answer it, and are who 她 / 他 means in the paragraph after it (`“…”她把盒子放下`).
+ * Never the narrator (我 in the narration).
+ */
+export function calledNext(line: string, names: NameIndex, narrator: SpeakerId | null): SpeakerId | undefined {
+  const called = vocativesIn(line, names);
+  const id = called.size === 1 ? called.values().next().value : undefined;
+  return id === narrator ? undefined : id;
+}
+
 /** Whether the line's own words forbid `id` as its speaker: it addresses them (前辈 / a name as a vocative). */
 export function vetoedBy(address: AddressCheck, u: Utterance, id: SpeakerId): boolean {
   return (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
@@ -93,8 +104,11 @@ export function hardCueAllows(names: NameIndex, u: Utterance, id: SpeakerId): bo
   return !vetoedBy(addressCheck(names), u, id) && !vocativesIn(u.text, names).has(id);
 }
 
-/** A self-introduction right before a name: `我叫` / `我是` (`我是罗德岛的博士`) / `我名叫`, a radio's `这里是`. */
-const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)[^，,。！!？?…]{0,6}|这里是|这边是)$/;
+/** A self-introduction right before a name: `我叫` / `我是` (`我是罗德岛的博士`) / `我名叫`, a radio's `这里是`, `叫我`. */
+const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)[^，,。！!？?…]{0,6}|这里是|这边是|(?:叫|喊|称呼)我)$/;
+/** How to call the speaker, the name right after a bare 叫 and before 就行: `叫博士就行。`. */
+const CALL_BEFORE_RE = /(?:^|[，,。！!？?…～~—\s])(?:叫|喊|称呼)$/;
+const CALL_AFTER_RE = /^(?:就行|就好|就可以)/;
 
 /**
  * The line names `id` in the third person (`蓝铃小姐的心跳……`), not in a self-introduction:
@@ -103,7 +117,11 @@ const SELF_INTRO_RE = /(?:我(?:叫|是|就是|名叫)[^，,。！!？?…]{0,6}
 export function namesSelf(text: string, id: SpeakerId, names: NameIndex): boolean {
   // (Not for her: a letter she reads out, `亲爱的阿黛尔，…`, or talk about her own alias names her.)
   if (id === 'persona' || !names.containsAny(text)) return false;
-  for (const r of names.referents(text)) if (r.ref === id && !SELF_INTRO_RE.test(text.slice(Math.max(0, r.index - 10), r.index))) return true;
+  for (const r of names.referents(text)) {
+    if (r.ref !== id) continue;
+    const before = text.slice(Math.max(0, r.index - 10), r.index);
+    if (!SELF_INTRO_RE.test(before) && !(CALL_BEFORE_RE.test(before) && CALL_AFTER_RE.test(text.slice(r.index + r.len)))) return true;
+  }
   return false;
 }
 

@@ -3,8 +3,10 @@
 // character of that gender, paragraph inheritance and turn-taking in bare back-and-forth runs.
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
-import { addressCheck, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
+import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, speaksOf, tagSays } from './cues.js';
+import { goesOnFrom } from './cues.js';
+import { noteAlias } from './aliases.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -55,7 +57,8 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   let me = 0;
   let doctorInNarration = 0;
   let otherShe = 0;
-  // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
+  // A bare descriptive noun (少女) once resolved names the same character for the rest of the file,
+  // and so does a call sign or code name the narration gives someone (aliases.ts, for the lines it leads).
   const epithets = new Map<string, SpeakerId>();
   // Referents of every narration segment, in document order (the scene pass reads them in the same order).
   const narrRefs: Referent[][] = [];
@@ -253,6 +256,7 @@ function attributeScene(
     for (let k = 0; k < segs.length; k++) {
       const s = segs[k]!;
       if (s.kind === 'narr') narr[k] = resolveNarration(s.text);
+      else if (utts[s.utt]!.kind === 'term' && k > 0) noteAlias(narr[k - 1], utts[s.utt]!.text, epithets);
       else if (utts[s.utt]!.kind === 'speech') {
         speechIdx.push(k);
         // Whom a line calls by name is salient after it too (`“伊芙利特，…”小女孩撇了撇嘴`).
@@ -265,7 +269,7 @@ function attributeScene(
     arrived[pi] = arrivalIn(narr);
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
-      const after = narrationAfter(narr, segs, utts, names);
+      const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
       prevNarration = { para: pi, only: after.only };
       return;
@@ -273,7 +277,7 @@ function attributeScene(
 
     if (p.scriptName !== undefined) {
       const u = utts[(p.segments[speechIdx[0]!] as { utt: number }).utt]!;
-      const known = names.lookupExact(p.scriptName);
+      const known = names.lookupExact(p.scriptName) ?? epithets.get(p.scriptName);
       const id: SpeakerId = known ?? (p.scriptName === '我' ? (narrator ?? 'doctor') : `other:${p.scriptName}`);
       u.speaker = vetoed(u, id) ? null : id;
       u.rule = u.speaker ? 'script' : 'script-veto';
@@ -331,6 +335,8 @@ function attributeScene(
       const q = k >= 2 && cand && !cand.id && rule === 'intro' ? segs[k - 2]! : undefined;
       const bridged = q?.kind === 'quote' ? bridgeSpeaker(pre!, (segs[k - 1] as { text: string }).text, utts[q.utt]!.speaker, names) : undefined;
       if (bridged) [cand, rule] = [{ id: bridged }, 'bridge'];
+      const goesOn = !cand && rule === 'intro' && k >= 2 ? goesOnFrom(k, segs, narr, utts) : undefined;
+      if (goesOn) [cand, rule] = [{ id: goesOn }, 'goes-on'];
       if (cand) {
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;
@@ -374,12 +380,14 @@ function attributeScene(
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
+    let askedOf: SpeakerId | undefined;
     if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
       const id = prevNarration.only;
-      // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth.)
+      // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth, turns.ts fillByQuestion.)
       // (Nor a line that speaks of 她 / 他 right after narration about her / him alone: it talks of them, cues.ts.)
       const ofThem = quoteUtts.some((u) => speaksOf(u.text, names.pronounOf(id)));
-      if (!ofThem && !quoteUtts.some((u) => vetoed(u, id)) && !(id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names)))) {
+      if (id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names))) askedOf = id;
+      else if (!ofThem && !quoteUtts.some((u) => vetoed(u, id))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {
           u.speaker = id;
@@ -388,8 +396,11 @@ function attributeScene(
         if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
       }
     }
+    // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext.)
+    const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
+    if (called) state[names.pronounOf(called)] = new Set([called]);
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;

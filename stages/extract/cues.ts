@@ -9,7 +9,7 @@ import { vocativesIn } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
 import { endsInUnsaid } from './quoteKind.js';
 import type { NameIndex } from './names.js';
-import { endsWithColon, lastNonSpace, lastSubject, nextClauseSep, type Sentence } from './narration.js';
+import { endsWithColon, firstClause, lastNonSpace, lastSubject, nextClauseSep, subjectOf, type Sentence } from './narration.js';
 import type { Segment, SpeakerId, Utterance } from './types.js';
 
 /** `我叫X` / `我是X` / `我就是X` / `我名叫X`, X followed by the end of a sentence or a comma (not `我是X的…`, not a question). */
@@ -44,6 +44,29 @@ export function bridgeSpeaker(pre: readonly Sentence[], narr: string, prevSpeake
   return prevSpeaker;
 }
 
+/** An intro that goes on from the sentence before its quote, with no subject of its own (`然后把屏幕转过来：`). */
+const GOES_ON_RE = /^[\s\u3000]*(?:然后|接着|随后|随即|于是|又|再|便)/;
+
+/**
+ * The speaker of a quote whose intro has no subject and goes on from before the quote in front of
+ * it (`博士…写道：“…”然后把屏幕转给她看：“…”`): that quote's speaker, or — for written text or a
+ * thought — whoever the narration before it says wrote or thought it.
+ */
+export function goesOnFrom(
+  k: number,
+  segs: readonly Segment[],
+  narr: ReadonlyArray<readonly Sentence[] | undefined>,
+  utts: readonly Utterance[],
+): SpeakerId | undefined {
+  const pre = narr[k - 1];
+  const q = segs[k - 2];
+  if (!pre || pre.length !== 1 || pre[0]!.complete || q?.kind !== 'quote' || !GOES_ON_RE.test(pre[0]!.src)) return undefined;
+  const before = utts[q.utt]!;
+  if (before.kind === 'speech') return before.speaker ?? undefined;
+  const s = k >= 3 ? narr[k - 3]?.at(-1) : undefined;
+  return (s && !s.complete ? lastSubject([s])?.id : undefined) ?? undefined;
+}
+
 /** The narration at `k` is a pronoun tag bridging the quote before it, said by `id`, to the next one (bridgeSpeaker). */
 function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly Sentence[] | undefined>, k: number, id: SpeakerId, names: NameIndex): boolean {
   const s = segs[k];
@@ -56,7 +79,9 @@ function bridgesTo(segs: readonly Segment[], narr: ReadonlyArray<readonly Senten
  * in which the speaker names themselves is theirs (selfNamed), and so is the next part of it
  * after a pronoun tag (`“…我是X。”她鞠了一躬，“…”`). Two parts split by a pronoun tag are one
  * utterance: where the tag gave the second part a speaker the first part's words forbid
- * (`“蓝铃小姐的心跳……”她睁开眼，“…”` is not 蓝铃's), neither part is read from the tag.
+ * (`“蓝铃小姐的心跳……”她睁开眼，“…”` is not 蓝铃's), neither part is read from the tag. A
+ * part with no evidence before a beat that runs on, by a comma, into a part someone's beat
+ * introduces (`“…”她抽出木盒，掀开盖子，“…”`) is theirs too (splitBy).
  */
 export function readOwnWords(
   quotes: readonly Utterance[],
@@ -74,10 +99,23 @@ export function readOwnWords(
       return;
     }
     const id = u.speaker || u.rule?.endsWith('-veto') ? undefined : selfNamed(u.text, names);
-    if (!id || vetoed(u, id)) return;
+    if (!id || vetoed(u, id)) {
+      // (The part before a beat that runs on into a part someone's beat introduces, `“…”她抽出木盒，“…”`: theirs too.)
+      const before = split && !u.speaker && !u.rule && next.speaker ? splitBy(narr[at[i]! + 1], next.speaker) : undefined;
+      if (before && !vetoed(u, before)) [u.speaker, u.rule] = [before, 'split'];
+      return;
+    }
     [u.speaker, u.rule] = [id, 'self-named'];
     if (split && bridgesTo(segs, narr, at[i]! + 1, id, names) && !vetoed(next, id)) [next.speaker, next.rule] = [id, 'bridge'];
   });
+}
+
+/** `id` when the narration between two quotes is one unfinished sentence whose first clause opens on `id`. */
+function splitBy(between: readonly Sentence[] | undefined, id: SpeakerId): SpeakerId | undefined {
+  const s = between?.length === 1 ? between[0]! : undefined;
+  // (Ending in a comma: a beat inside one utterance; a colon introduces someone's next line. Nor one whose only speech verb introduces that next line, `…笑出了声，又小声说“…”`: a reaction to the line before.)
+  const c0 = s && !s.complete && !endsWithColon(s.src, s.start, s.end) && !verbOnlyLast(s) ? firstClause(s) : undefined;
+  return c0 && subjectOf(c0)?.id === id ? id : undefined;
 }
 
 /**
@@ -277,10 +315,32 @@ export function runBroken(
   return false;
 }
 
+/** Right before a referent: it is given something (`把糖塞给了她`, `递给博士`): the one given it answers. */
+const GIVEN_TO_RE = /给了?$/;
+
+/**
+ * A sentence in first-person narration in which the narrator acts (`我蹲在旁边替她挡风。`): it
+ * opens on 我, no later clause opens on someone else, and it gives no one anything. The bare line
+ * right after it is the narrator's, whoever else the sentence names.
+ */
+export function narratorActs(s: Sentence, narrator: SpeakerId | null): boolean {
+  const c0 = s.clauses[0];
+  const r = c0?.refs[0];
+  if (!narrator || !c0 || !r || r.id !== narrator || c0.src.charCodeAt(c0.start + r.index) !== 0x6211) return false;
+  if (!/^[\s\u3000]*$/.test(c0.src.slice(c0.start, c0.start + r.index))) return false;
+  for (const c of s.clauses)
+    for (const x of c.refs) {
+      if (x.id === narrator) continue;
+      const at = c.start + x.index;
+      if ((c !== c0 && /^[\s\u3000]*$/.test(c.src.slice(c.start, at))) || GIVEN_TO_RE.test(c.src.slice(Math.max(c.start, at - 2), at))) return false;
+    }
+  return true;
+}
+
 /**
  * What a narration-only paragraph says of who speaks the bare quote right after it: `only`, the
  * one character its last sentence is about (its subject, every referent the same one), or the
- * voice heard at its end (`传来了博士的笑声。`); none when it ends in a thought or writing, or
+ * voice heard at its end (`传来了博士的笑声。`), or the narrator acting in it (narratorActs); none when it ends in a thought or writing, or
  * someone thinks or writes in it, or someone leaves at its end (`gone`: not about after it).
  */
 export function narrationAfter(
@@ -288,6 +348,7 @@ export function narrationAfter(
   segs: readonly Segment[],
   utts: readonly Utterance[],
   names: NameIndex,
+  narrator: SpeakerId | null = null,
 ): { only: SpeakerId | null; gone: SpeakerId | undefined } {
   // Only when every referent is the same known character does the last subject count.
   // (Only the paragraph's last sentence counts: the one acting right before the quote.)
@@ -319,7 +380,8 @@ export function narrationAfter(
   const gone = lastSent ? leaverIn(lastSent) : undefined;
   // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
   const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
-  return { only: endsUnsaid || gone || reported ? null : (voice ?? (single && only && subj?.id ? subj.id : null)), gone };
+  const actor = single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : null;
+  return { only: endsUnsaid || gone || reported ? null : (voice ?? actor), gone };
 }
 
 /** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */

@@ -20,6 +20,8 @@ export interface Unit {
    */
   intros?: ReadonlyArray<Sentence | undefined>;
   adjacent?: readonly boolean[];
+  /** A bare question right after narration about this character alone: asked of them (turns.ts fillByQuestion). */
+  askedOf?: SpeakerId;
 }
 
 export interface SceneView {

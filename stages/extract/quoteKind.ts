@@ -82,11 +82,14 @@ export function endsInUnsaid(segs: Readonly<Paragraph['segments']>, utts: readon
 }
 
 /**
- * A question that calls no one by name or honorific (`“好吃吗？”`, `“十分钟？”`): right after a
- * narration paragraph about someone, it may as well be asked of them as by them.
+ * A question that calls no one by name or honorific (`“好吃吗？”`, `“十分钟？”`) and is not about
+ * its own speaker (我 without 你): right after a narration paragraph about someone, it may as well
+ * be asked of them as by them.
  */
 export function askedOfThem(text: string, names: NameIndex): boolean {
   const t = text.trimEnd();
+  // (A question about its own speaker, `“我……要一直站着吗？”`, is theirs: asked by them, not of them.)
+  if (t.includes('我') && !/[你您]/.test(t)) return false;
   return /[？?][…～~）)]*$/.test(t) && !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
 }
 

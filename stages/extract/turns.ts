@@ -4,6 +4,7 @@
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import { addresseeIn, runBroken } from './cues.js';
 import { assign, HER_AND_DOCTOR, pairsByParagraph, partnerIn, SOMEONE, WINDOW, type Pair, type SceneView, type Unit } from './presence.js';
+import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
 
 /** Longest stretch of bare lines turn-taking fills between two anchors. */
@@ -142,15 +143,31 @@ export function fillBackToBack(v: SceneView): void {
   }
 }
 
+/**
+ * Q: a bare question calling no one right after narration about one of the two people about
+ * (`她摇了摇头。` / `“药呢？”`) is asked of them: the other one's.
+ */
+export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefined>): void {
+  for (const unit of v.units) {
+    if (unit.speaker || !unit.askedOf || !unit.bare) continue;
+    const id = partnerIn(pairs[unit.para], unit.askedOf);
+    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, 'asked');
+  }
+}
+
 /** The scene passes, in order: each fills only what the ones before left open. */
 export function fillScene(v: SceneView): void {
   // (Nothing left open: no pass has anything to fill.)
   if (!v.units.some((u) => u.speaker === null)) return;
   const pairs = pairsByParagraph(v);
   fillByAddress(v, pairs);
+  fillByQuestion(v, pairs);
   fillByReply(v);
   fillBackToBack(v);
   fillTurns(v, pairs);
+  // (Among three, elimination; the replies to the lines it decided.)
+  fillByElimination(v);
+  fillByReply(v);
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));
 }
@@ -171,6 +188,9 @@ export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]
     fillTurns(v, pairsByParagraph(v));
   }
 }
+
+/** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
+const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
 
 interface Anchor {
   speaker: SpeakerId;
@@ -266,7 +286,11 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     const pair = pairs[unit.para];
     const partnerOf = (id: SpeakerId) => partnerIn(pair, id);
     let id: SpeakerId | undefined;
-    if (back && fwd) {
+    // (An anchor ahead whose line opens after narration, `我接过箱子。…她小声说了句“…”`, may be the
+    // same speaker going on after a beat: where it disagrees with the one before, the line before
+    // is answered, one-sided.)
+    const agree = back && fwd && (back.speaker !== fwd.speaker) === ((back.dist + fwd.dist) % 2 === 1);
+    if (back && fwd && (agree || !opensAfterBeat(units[fwd.index]!))) {
       const span = back.dist + fwd.dist;
       if (back.speaker !== fwd.speaker) {
         if (span % 2 === 1) id = back.dist % 2 === 0 ? back.speaker : fwd.speaker;

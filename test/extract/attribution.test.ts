@@ -126,10 +126,14 @@ describe('address and turn-taking', () => {
   test('turn-taking between two anchors that disagree with alternation abstains', () => {
     // Her, bare, bare, her: two steps apart with the same speaker means the line between is not
     // decided by parity from both sides (3 steps, odd) — the bare lines stay open.
-    const t = ['艾雅法拉说：“这个给您看。”', '“什么？”', '“这里。”', '艾雅法拉又说：“还有这里。”'].join('\n\n');
+    const t = ['艾雅法拉说：“这个给您看。”', '“什么？”', '“这里。”', '“还有这里。”艾雅法拉说。'].join('\n\n');
     const got = speakers(t);
     expect(got[1]![0]).toBe('?');
     expect(got[2]![0]).toBe('?');
+    // (The one ahead opening after narration of its own, `艾雅法拉又说：`, may be her going on:
+    // then the lines answer the one before, one-sided — recallRules.test.)
+    const goesOn = speakers(['艾雅法拉说：“这个给您看。”', '“什么？”', '“这里。”', '艾雅法拉又说：“还有这里。”'].join('\n\n'));
+    expect(goesOn.map((x) => x[0])).toEqual(['persona', 'doctor', 'persona', 'persona']);
   });
   test('her and one other character about: alternation runs between those two', () => {
     const t = ['实验室里，栗苗拿着一块石头跑到艾雅法拉身边。', '栗苗问：“这是玄武岩吗？”', '“是的，你看它的小孔。”', '“好多小孔！”', '“都是气体留下的。”'].join(

@@ -79,7 +79,8 @@ describe('turn-taking back from an anchor after the bare lines', () => {
 
 describe('her honorific for the Doctor', () => {
   test('a line using 前辈 of him, not only to him, is hers where no one else uses it', () => {
-    const t = ['博士、凯尔希和艾雅法拉在检查室。', '凯尔希说：“结果出来了。”', '“我还以为前辈这么早来，是因为结果很糟糕。”'];
+    // (A paragraph between it and 凯尔希's line keeps elimination among the three out: elimination.ts.)
+    const t = ['博士、凯尔希和艾雅法拉在检查室。', '凯尔希说：“结果出来了。”', '检查室里安静了一会儿。', '“我还以为前辈这么早来，是因为结果很糟糕。”'];
     expect(who(t)[1]).toBe('persona');
     // Someone else uses it in the file: no evidence.
     const shared = [...t, '* * *', '栗苗说：“艾雅法拉前辈，早。”'];

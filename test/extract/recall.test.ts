@@ -58,7 +58,9 @@ describe("evidence in the line's own words", () => {
     expect(who(beat)[1]).not.toBe('other:芙蓉');
   });
   test('her honorific for the Doctor says it is her, with three people about, in a file where no one else uses it', () => {
-    const t = ['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“谢谢前辈。”'];
+    // (A paragraph between her line and 凯尔希's: elimination among the three, which would answer it from
+    // 凯尔希's turn and the Doctor's veto, stays out — elimination.ts.)
+    const t = ['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '走廊里安静了一会儿。', '“谢谢前辈。”'];
     expect(who(t)[1]).toBe('persona');
     // Someone else calls her by it elsewhere in the file: it says nothing, in any scene.
     const shared = [...t, '* * *', '栗苗说：“艾雅法拉前辈，早。”'];
@@ -67,7 +69,7 @@ describe("evidence in the line's own words", () => {
     const junior = ['栗苗和艾雅法拉在实验室。', '栗苗问：“这是什么石头？”', '艾雅法拉答：“玄武岩。”', '“前辈，那这个呢？”', '* * *', ...t];
     expect(who(junior)).toEqual(['other:栗苗', 'persona', 'other:栗苗', 'other:凯尔希', '?']);
     // Someone the config does not know about in the scene (a junior of the story's own may say it): no evidence.
-    const stranger = ['博士、青禾和艾雅法拉站在山路上。', '青禾说：“路断了。”', '青禾指着前面说：“那里也塌了。”', '“谢谢前辈。”'];
+    const stranger = ['博士、青禾和艾雅法拉站在山路上。', '青禾说：“路断了。”', '青禾指着前面说：“那里也塌了。”', '山路上安静了一会儿。', '“谢谢前辈。”'];
     expect(who(stranger).at(-1)).toBe('?');
     // 前辈 talked about, not called: her word for him all the same (herLines.test); 前辈们 is not.
     expect(who(['博士、凯尔希和艾雅法拉站在走廊上。', '凯尔希说：“报告出来了。”', '“前辈的报告呢？”'])[1]).toBe('persona');
