@@ -4,8 +4,8 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, introducesNextQuote, narrationAfter, readOwnWords, speaksOf, tagSays } from './cues.js';
-import { goesOnFrom } from './cues.js';
+import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, goesOnFrom, introducesNextQuote, readOwnWords, tagSays } from './cues.js';
+import { narrationAfter, speaksOf } from './narrationOnly.js';
 import { noteAlias } from './aliases.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -26,6 +26,7 @@ import {
   type Sentence,
 } from './narration.js';
 import { epithetOther } from './epithets.js';
+import { readNarration } from './narrator.js';
 import { arrivalIn, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
@@ -52,30 +53,10 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const address = addressCheck(names);
   const vetoed = (u: Utterance, id: SpeakerId): boolean => vetoedBy(address, u, id) || namesSelf(u.text, id, names);
 
-  // Is the narrator the Doctor? Count 我 and the Doctor's names in narration. The referents of
-  // each narration segment are found once here and reused by the scene pass.
-  let me = 0;
-  let doctorInNarration = 0;
-  let otherShe = 0;
   // A bare descriptive noun (少女) once resolved names the same character for the rest of the file,
   // and so does a call sign or code name the narration gives someone (aliases.ts, for the lines it leads).
   const epithets = new Map<string, SpeakerId>();
-  // Referents of every narration segment, in document order (the scene pass reads them in the same order).
-  const narrRefs: Referent[][] = [];
-  for (const sc of seg.scenes)
-    for (const p of sc.paragraphs)
-      for (const s of p.segments)
-        if (s.kind === 'narr') {
-          const refs = names.referents(s.text);
-          narrRefs.push(refs);
-          for (const r of refs) {
-            if (r.ref === '我') me++;
-            else if (r.ref === 'doctor') doctorInNarration++;
-            else if (r.ref.startsWith('other:') && names.pronounOf(r.ref as SpeakerId) === '她') otherShe++;
-          }
-        }
-  // 我 in narration: the narrator the text names, else the Doctor when 我 dominates, else nobody.
-  const narrator: SpeakerId | null = opts.narrator ?? (me >= 3 && doctorInNarration * 4 <= me ? 'doctor' : null);
+  const { narrRefs, narrator, otherShe } = readNarration(seg, names, opts.narrator);
   let cursor = 0;
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);

@@ -7,7 +7,6 @@
 // alternation.
 import { vocativesIn } from './address.js';
 import { SPEECH_VERB_RE } from './lexicon.js';
-import { endsInUnsaid } from './quoteKind.js';
 import type { NameIndex } from './names.js';
 import { endsWithColon, firstClause, lastNonSpace, lastSubject, nextClauseSep, subjectOf, type Sentence } from './narration.js';
 import type { Segment, SpeakerId, Utterance } from './types.js';
@@ -313,91 +312,4 @@ export function runBroken(
     if (expect && units[j]!.utts.some((u) => vetoed(u, expect))) return true;
   }
   return false;
-}
-
-/** Right before a referent: it is given something (`把糖塞给了她`, `递给博士`): the one given it answers. */
-const GIVEN_TO_RE = /给了?$/;
-
-/**
- * A sentence in first-person narration in which the narrator acts (`我蹲在旁边替她挡风。`): it
- * opens on 我, no later clause opens on someone else, and it gives no one anything. The bare line
- * right after it is the narrator's, whoever else the sentence names.
- */
-export function narratorActs(s: Sentence, narrator: SpeakerId | null): boolean {
-  const c0 = s.clauses[0];
-  const r = c0?.refs[0];
-  if (!narrator || !c0 || !r || r.id !== narrator || c0.src.charCodeAt(c0.start + r.index) !== 0x6211) return false;
-  if (!/^[\s\u3000]*$/.test(c0.src.slice(c0.start, c0.start + r.index))) return false;
-  for (const c of s.clauses)
-    for (const x of c.refs) {
-      if (x.id === narrator) continue;
-      const at = c.start + x.index;
-      if ((c !== c0 && /^[\s\u3000]*$/.test(c.src.slice(c.start, at))) || GIVEN_TO_RE.test(c.src.slice(Math.max(c.start, at - 2), at))) return false;
-    }
-  return true;
-}
-
-/**
- * What a narration-only paragraph says of who speaks the bare quote right after it: `only`, the
- * one character its last sentence is about (its subject, every referent the same one), or the
- * voice heard at its end (`传来了博士的笑声。`), or the narrator acting in it (narratorActs); none when it ends in a thought or writing, or
- * someone thinks or writes in it, or someone leaves at its end (`gone`: not about after it).
- */
-export function narrationAfter(
-  narr: ReadonlyArray<readonly Sentence[] | undefined>,
-  segs: readonly Segment[],
-  utts: readonly Utterance[],
-  names: NameIndex,
-  narrator: SpeakerId | null = null,
-): { only: SpeakerId | null; gone: SpeakerId | undefined } {
-  // Only when every referent is the same known character does the last subject count.
-  // (Only the paragraph's last sentence counts: the one acting right before the quote.)
-  let only: SpeakerId | null | undefined;
-  let single = true;
-  let lastSent: Sentence | undefined;
-  for (let k = narr.length - 1; k >= 0 && !lastSent; k--) lastSent = narr[k]?.at(-1);
-  if (lastSent)
-    for (const c of lastSent.clauses)
-      for (const r of c.refs) {
-        if (only === undefined) only = r.id;
-        else if (r.id !== only) single = false;
-      }
-  let subj: { id: SpeakerId | null } | undefined;
-  // (The subject must be in the paragraph's last sentence: the one acting right before the quote.)
-  if (single && only)
-    for (let k = narr.length - 1; k >= 0; k--) {
-      const last = narr[k]?.at(-1);
-      if (!last) continue;
-      subj = lastSubject([last]);
-      break;
-    }
-  // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: voiceIn.)
-  const voice = lastSent ? voiceIn(lastSent, names) : undefined;
-  // (A paragraph ending in a thought or written text, `…写道：“…”`, or in which someone thinks or
-  // writes, says nothing of who speaks next.)
-  const endsUnsaid = endsInUnsaid(segs, utts) || thinksOrWrites(segs, utts);
-  // (Someone who leaves at its end, `博士关上门走了。`, is not about after it: leaverIn.)
-  const gone = lastSent ? leaverIn(lastSent) : undefined;
-  // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
-  const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
-  const actor = single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : null;
-  return { only: endsUnsaid || gone || reported ? null : (voice ?? actor), gone };
-}
-
-/** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */
-const REPORTED_RE = /(?:说|问|告诉我|告诉她|告诉他)(?![得着了完起过道出话声一：:，,。！？!?…—\s])[\u4e00-\u9fff]{2}/;
-
-/** The sentence reports someone's words in narration and does not lead into a quote (no colon at its end). */
-export function reportsSpeech(s: Sentence): boolean {
-  const text = s.src.slice(s.start, s.end);
-  return REPORTED_RE.test(text) && !endsWithColon(s.src, s.start, s.end);
-}
-
-/**
- * A line that speaks of someone as 她 / 他 (`pronoun`; not 她们 / 他们, not inside a word like
- * 其他): right after narration about one character of that pronoun, it talks of them — the
- * beat before it (`她低着头写字，耳朵红了。` + `“她第一次来的时候也这样。”`) is not its speaker's.
- */
-export function speaksOf(text: string, pronoun: '她' | '他'): boolean {
-  return (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).test(text);
 }

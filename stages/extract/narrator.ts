@@ -1,0 +1,36 @@
+// Who a first-person narrator is, read from the whole file's narration before any quote is
+// attributed (attribute.ts): the one the text names (discover.ts), else the Doctor where 我
+// dominates the narration and his names are rare in it, else nobody. The referents of every
+// narration segment are found once here, in document order, and reused by the scene pass.
+import type { NameIndex, Referent } from './names.js';
+import type { Segmented, SpeakerId } from './types.js';
+
+export interface NarrationRead {
+  /** Referents of every narration segment, in document order. */
+  narrRefs: Referent[][];
+  narrator: SpeakerId | null;
+  /** How often the narration names a woman who is neither her nor the Doctor. */
+  otherShe: number;
+}
+
+export function readNarration(seg: Segmented, names: NameIndex, named: SpeakerId | undefined): NarrationRead {
+  let me = 0;
+  let doctorInNarration = 0;
+  let otherShe = 0;
+  const narrRefs: Referent[][] = [];
+  for (const sc of seg.scenes)
+    for (const p of sc.paragraphs)
+      for (const s of p.segments)
+        if (s.kind === 'narr') {
+          const refs = names.referents(s.text);
+          narrRefs.push(refs);
+          for (const r of refs) {
+            if (r.ref === '我') me++;
+            else if (r.ref === 'doctor') doctorInNarration++;
+            else if (r.ref.startsWith('other:') && names.pronounOf(r.ref as SpeakerId) === '她') otherShe++;
+          }
+        }
+  // 我 in narration: the narrator the text names, else the Doctor when 我 dominates, else nobody.
+  const narrator: SpeakerId | null = named ?? (me >= 3 && doctorInNarration * 4 <= me ? 'doctor' : null);
+  return { narrRefs, narrator, otherShe };
+}
