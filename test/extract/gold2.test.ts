@@ -71,7 +71,8 @@ describe.each(HALVES)('gold2/%s', (half) => {
       const n = Number(/^(\d\d)_/.exec(t)?.[1]);
       // 01–26 were written in pairs and split by parity; 27–42 were added to tune, 43–58 (heldout2 in
       // session 6) were moved to tune in session 7, 59–74 form heldout3, 75 and up were added to tune.
-      const inHalf = half === 'tune' ? (n <= 26 && n % 2 === 1) || (n >= 27 && n <= 58) || n >= 75 : half === 'heldout' ? n % 2 === 0 && n <= 26 : n >= 59 && n <= 74;
+      const inHalf =
+        half === 'tune' ? (n <= 26 && n % 2 === 1) || (n >= 27 && n <= 58) || n >= 75 : half === 'heldout' ? n % 2 === 0 && n <= 26 : n >= 59 && n <= 74;
       expect([t, inHalf]).toEqual([t, true]);
     }
   });
