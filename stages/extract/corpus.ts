@@ -232,6 +232,9 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
       }
       await upTo(sorted.length);
     }
+    // (An interrupt that lands after the last file was extracted — the pool's results put out after
+    // it finished — still wins: nothing is committed.)
+    if (o.signal?.aborted) throw new Error('interrupted');
     sink.commit();
     const extractMs = performance.now() - t0;
     t0 = performance.now();
@@ -308,6 +311,8 @@ async function extractPooled(
   let here = 0;
   const drain = () => {
     for (; next < sorted.length; next++) {
+      // (Interrupted: nothing more goes out; the caller throws before anything is committed.)
+      if (o.signal?.aborted) return;
       if (isTodo[next]) {
         const res = arrived.get(next);
         if (!res) return;

@@ -207,6 +207,48 @@ test('interrupted half-way, on the main thread or in the pool: the dataset, the 
   }
 });
 
+test('interrupted while results held back by a slow first file go out at once: nothing more goes out, nothing is committed', async () => {
+  const dir = await temp.make('pl-extract-stream-late-abort-');
+  const files = await makeInputs(dir, 40);
+  // A large file first in name order: every other result waits for it, then all go out at once.
+  const big = join(dir, 'in', '0_big.txt');
+  const text = (await Promise.all((await readdir(CORPUS)).filter((f) => !f.startsWith('05_')).map((f) => readFile(join(CORPUS, f), 'utf8')))).join('\n');
+  await writeFile(big, text.repeat(40));
+  files.push({ name: '0_big.txt', abs: big, hash: sha(await readFile(big)) });
+  const out = join(dir, 'out');
+  const cacheDir = join(dir, 'cache');
+  await mkdir(out);
+  const dataset = join(out, 'dataset.json');
+  const scratch = join(dir, 'scratch');
+  await mkdir(scratch);
+  const first = await extractCorpus(
+    files.filter((f, i) => f !== files.at(-1) && i % 2 === 0),
+    { config, dataset, scratchDir: scratch, cacheDir },
+  );
+  first.writeReport(join(out, 'report.json'));
+  first.dispose();
+  const before = { dataset: await readFile(dataset), store: await storeText(cacheDir) };
+  const ac = new AbortController();
+  let seen = 0;
+  const run = extractCorpus(files, {
+    config,
+    dataset,
+    scratchDir: scratch,
+    cacheDir,
+    workers: 2,
+    signal: ac.signal,
+    onProgress: (n) => {
+      seen = n;
+      if (n === 5) ac.abort();
+    },
+  });
+  await expect(run).rejects.toThrow('interrupted');
+  expect(seen).toBe(5);
+  expect(await readFile(dataset)).toEqual(before.dataset);
+  expect(await storeText(cacheDir)).toBe(before.store);
+  expect(await readdir(scratch)).toEqual([]);
+});
+
 test('`pipeline run extract` interrupted on the main thread: exit 130, the last run’s outputs untouched, no staging left', async () => {
   const files: Record<string, Buffer> = {};
   for (const f of await readdir(CORPUS)) files[`Eyjafjalla_data/tongren/${f}`] = await readFile(join(CORPUS, f));
