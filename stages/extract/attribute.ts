@@ -6,7 +6,6 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, goesOnFrom, introducesNextQuote, readOwnWords, tagSays } from './cues.js';
 import { narrationAfter, speaksOf } from './narrationOnly.js';
-import { noteAlias } from './aliases.js';
 import { askedOfThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -53,8 +52,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   const address = addressCheck(names);
   const vetoed = (u: Utterance, id: SpeakerId): boolean => vetoedBy(address, u, id) || namesSelf(u.text, id, names);
 
-  // A bare descriptive noun (少女) once resolved names the same character for the rest of the file,
-  // and so does a call sign or code name the narration gives someone (aliases.ts, for the lines it leads).
+  // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
   const epithets = new Map<string, SpeakerId>();
   const { narrRefs, narrator, otherShe } = readNarration(seg, names, opts.narrator);
   let cursor = 0;
@@ -237,7 +235,6 @@ function attributeScene(
     for (let k = 0; k < segs.length; k++) {
       const s = segs[k]!;
       if (s.kind === 'narr') narr[k] = resolveNarration(s.text);
-      else if (utts[s.utt]!.kind === 'term' && k > 0) noteAlias(narr[k - 1], utts[s.utt]!.text, epithets);
       else if (utts[s.utt]!.kind === 'speech') {
         speechIdx.push(k);
         // Whom a line calls by name is salient after it too (`“伊芙利特，…”小女孩撇了撇嘴`).
