@@ -165,22 +165,23 @@ test('no samples is `[]`, no files an empty list in the report', async () => {
   expect(text).toBe(`${JSON.stringify(header, null, 2).slice(0, -2)},\n  "files": []\n}\n`);
 });
 
-test('interrupted half-way, on the main thread or in the pool: the dataset, the report, the store are as they were; no temp file is left', async () => {
-  const dir = await temp.make('pl-extract-stream-abort-');
-  const files = await makeInputs(dir, 120);
+/**
+ * A workspace whose dataset, report and store hold a first run over `firstFiles`, and a way to run
+ * `files` again with `workers`, aborted when `at` files have gone out: how many went out by the
+ * rejection (the run must reject with 'interrupted').
+ */
+async function interruptible(dir: string, firstFiles: InputFile[]) {
   const out = join(dir, 'out');
   const cacheDir = join(dir, 'cache');
   await mkdir(out);
   const dataset = join(out, 'dataset.json');
   const scratch = join(dir, 'scratch');
   await mkdir(scratch);
-  const half = files.filter((_, i) => i % 2 === 0);
-  const first = await extractCorpus(half, { config, dataset, scratchDir: scratch, cacheDir });
+  const first = await extractCorpus(firstFiles, { config, dataset, scratchDir: scratch, cacheDir });
   first.writeReport(join(out, 'report.json'));
   first.dispose();
-  const before = { dataset: await readFile(dataset), report: await readFile(join(out, 'report.json')), store: await storeText(cacheDir) };
-  expect(await readdir(scratch)).toEqual([]);
-  for (const workers of [1, 3]) {
+  const state = async () => ({ dataset: await readFile(dataset), report: await readFile(join(out, 'report.json')), store: await storeText(cacheDir) });
+  const interruptAt = async (files: InputFile[], workers: number, at: number): Promise<number> => {
     const ac = new AbortController();
     let seen = 0;
     const run = extractCorpus(files, {
@@ -192,18 +193,32 @@ test('interrupted half-way, on the main thread or in the pool: the dataset, the 
       signal: ac.signal,
       onProgress: (n) => {
         seen = n;
-        if (n === 70) ac.abort();
+        if (n === at) ac.abort();
       },
     });
     await expect(run).rejects.toThrow('interrupted');
+    return seen;
+  };
+  return { out, cacheDir, scratch, state, interruptAt };
+}
+
+test('interrupted half-way, on the main thread or in the pool: the dataset, the report, the store are as they were; no temp file is left', async () => {
+  const dir = await temp.make('pl-extract-stream-abort-');
+  const files = await makeInputs(dir, 120);
+  const w = await interruptible(
+    dir,
+    files.filter((_, i) => i % 2 === 0),
+  );
+  const before = await w.state();
+  expect(await readdir(w.scratch)).toEqual([]);
+  for (const workers of [1, 3]) {
+    const seen = await w.interruptAt(files, workers, 70);
     expect(seen).toBeGreaterThanOrEqual(70);
     expect(seen).toBeLessThan(files.length);
-    expect(await readFile(dataset)).toEqual(before.dataset);
-    expect(await readFile(join(out, 'report.json'))).toEqual(before.report);
-    expect(await storeText(cacheDir)).toBe(before.store);
-    expect((await readdir(out)).sort()).toEqual(['dataset.json', 'report.json']);
-    expect(await readdir(scratch)).toEqual([]);
-    expect((await readdir(cacheDir)).filter((n) => n.includes('.tmp'))).toEqual([]);
+    expect(await w.state()).toEqual(before);
+    expect((await readdir(w.out)).sort()).toEqual(['dataset.json', 'report.json']);
+    expect(await readdir(w.scratch)).toEqual([]);
+    expect((await readdir(w.cacheDir)).filter((n) => n.includes('.tmp'))).toEqual([]);
   }
 });
 
@@ -214,39 +229,15 @@ test('interrupted while results held back by a slow first file go out at once: n
   const big = join(dir, 'in', '0_big.txt');
   const text = (await Promise.all((await readdir(CORPUS)).filter((f) => !f.startsWith('05_')).map((f) => readFile(join(CORPUS, f), 'utf8')))).join('\n');
   await writeFile(big, text.repeat(40));
-  files.push({ name: '0_big.txt', abs: big, hash: sha(await readFile(big)) });
-  const out = join(dir, 'out');
-  const cacheDir = join(dir, 'cache');
-  await mkdir(out);
-  const dataset = join(out, 'dataset.json');
-  const scratch = join(dir, 'scratch');
-  await mkdir(scratch);
-  const first = await extractCorpus(
-    files.filter((f, i) => f !== files.at(-1) && i % 2 === 0),
-    { config, dataset, scratchDir: scratch, cacheDir },
+  const w = await interruptible(
+    dir,
+    files.filter((_, i) => i % 2 === 0),
   );
-  first.writeReport(join(out, 'report.json'));
-  first.dispose();
-  const before = { dataset: await readFile(dataset), store: await storeText(cacheDir) };
-  const ac = new AbortController();
-  let seen = 0;
-  const run = extractCorpus(files, {
-    config,
-    dataset,
-    scratchDir: scratch,
-    cacheDir,
-    workers: 2,
-    signal: ac.signal,
-    onProgress: (n) => {
-      seen = n;
-      if (n === 5) ac.abort();
-    },
-  });
-  await expect(run).rejects.toThrow('interrupted');
-  expect(seen).toBe(5);
-  expect(await readFile(dataset)).toEqual(before.dataset);
-  expect(await storeText(cacheDir)).toBe(before.store);
-  expect(await readdir(scratch)).toEqual([]);
+  files.push({ name: '0_big.txt', abs: big, hash: sha(await readFile(big)) });
+  const before = await w.state();
+  expect(await w.interruptAt(files, 2, 5)).toBe(5);
+  expect(await w.state()).toEqual(before);
+  expect(await readdir(w.scratch)).toEqual([]);
 });
 
 test('`pipeline run extract` interrupted on the main thread: exit 130, the last run’s outputs untouched, no staging left', async () => {
