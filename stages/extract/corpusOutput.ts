@@ -7,7 +7,7 @@ import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'nod
 import { join } from 'node:path';
 import { openAtomicFileSync, type AtomicFile } from '../../src/atomicWrite.js';
 import { DROP_KEYS, type FileResult } from './extractFile.js';
-import type { CorpusTotals, ShareGptSample } from './corpus.js';
+import type { CorpusTotals } from './corpus.js';
 
 /** Bytes gathered before one write. */
 const FLUSH_AT = 32 * 1024;
@@ -29,8 +29,18 @@ export class Gather {
   }
 }
 
-/** One sample of `JSON.stringify(samples, null, 2)`: its own pretty JSON, indented one level (strings hold no raw newline). */
-const datasetEntry = (s: ShareGptSample) => `  ${JSON.stringify(s, null, 2).replaceAll('\n', '\n  ')}`;
+/**
+ * One sample as `JSON.stringify(samples, null, 2)` writes it, indented one level, from its system
+ * prompt and its turns already in JSON (`JSON.stringify(text)`: a string holds no raw newline).
+ * Written out by hand: V8's pretty-printer and the re-indenting cost the main thread, which shares
+ * the cores with the workers, ~10 µs a sample (the same bytes: the extract bench checks them).
+ */
+function datasetEntry(systemJson: string, turnsJson: readonly string[]): string {
+  let out = `  {\n    "system": ${systemJson},\n    "conversations": [`;
+  for (let k = 0; k < turnsJson.length; k++)
+    out += `${k ? ',' : ''}\n      {\n        "from": "${k % 2 === 0 ? 'human' : 'gpt'}",\n        "value": ${turnsJson[k]}\n      }`;
+  return `${out}${turnsJson.length ? '\n    ' : ''}]\n  }`;
+}
 
 /** The report's text up to its list of files: the header pretty-printed, then `"files": `. */
 export const reportHead = (header: Record<string, unknown>) => `${JSON.stringify(header, null, 2).slice(0, -2)},\n  "files": `;
@@ -47,14 +57,11 @@ export class CorpusOutput {
   private linesFd: number | undefined;
   private readonly lines: Gather;
   private reportLines = 0;
+  private readonly systemJson: string;
 
   /** `dataset`: where the dataset goes (replaced atomically by `commit`); `scratchDir`: where the report's lines wait. */
-  constructor(
-    dataset: string,
-    scratchDir: string,
-    private readonly system: string,
-    files: number,
-  ) {
+  constructor(dataset: string, scratchDir: string, system: string, files: number) {
+    this.systemJson = JSON.stringify(system);
     this.totals = {
       files,
       files_skipped: 0,
@@ -85,14 +92,16 @@ export class CorpusOutput {
     const t = this.totals;
     let kept = 0;
     for (const s of samples) {
-      const digest = hash('sha256', JSON.stringify(s), 'base64');
+      const turnsJson = s.map((text) => JSON.stringify(text));
+      // (The digest of JSON.stringify(s), from its parts.)
+      const digest = hash('sha256', `[${turnsJson.join(',')}]`, 'base64');
       if (this.seen.has(digest)) {
         t.duplicates_across_files++;
         continue;
       }
       this.seen.add(digest);
-      const sample: ShareGptSample = { system: this.system, conversations: s.map((value, k) => ({ from: k % 2 === 0 ? 'human' : 'gpt', value })) };
-      this.data.add(t.samples + kept === 0 ? `[\n${datasetEntry(sample)}` : `,\n${datasetEntry(sample)}`);
+      const entry = datasetEntry(this.systemJson, turnsJson);
+      this.data.add(t.samples + kept === 0 ? `[\n${entry}` : `,\n${entry}`);
       kept++;
     }
     if (kept > 0) t.files_with_samples++;
