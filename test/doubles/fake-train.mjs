@@ -10,6 +10,7 @@
 //  - resumes from the last checkpoint-N in output_dir unless overwrite_output_dir, and refuses a
 //    non-empty output_dir without checkpoint.
 // Knobs (env): FAKE_TRAIN_STEP_MS (default 30) step duration; FAKE_TRAIN_DIE_AT=k crash at step k;
+// FAKE_TRAIN_MEET=file waits for a second training to start (see below);
 // FAKE_TRAIN_RECORD=file appends one JSON line per event (start, process, end) for tests to read,
 // each with the pid and the time (`t`, ms since the epoch; `process` also has `launched_at`, when
 // `llamafactory-cli` itself started).
@@ -250,6 +251,15 @@ async function trainProcess(argv, rank, worldSize) {
     total_steps: total,
   });
   process.stdout.write(`[INFO|trainer] ***** Running training *****\n  Num examples = ${samples}\n  Total optimization steps = ${total}\n`);
+  // FAKE_TRAIN_MEET=file: each training notes itself there and waits (at most 20 s) until a second
+  // one has started, so that trainings that may run at once do overlap whatever the machine's load
+  // (a scheduler that runs them one after another makes the first wait it out, and they do not).
+  const meet = process.env.FAKE_TRAIN_MEET;
+  if (meet && rank === 0) {
+    appendFileSync(meet, `${process.pid}\n`);
+    const until = Date.now() + 20_000;
+    while (Date.now() < until && readFileSync(meet, 'utf8').split('\n').filter(Boolean).length < 2) await sleep(20);
+  }
 
   const seedText = JSON.stringify({ ...cfg, output_dir: null });
   const logPath = join(outputDir, 'trainer_log.jsonl');

@@ -16,7 +16,9 @@ const MATRIX = ['--set', 'train.lora_rank=4,8', '--set', 'train.learning_rate=1e
 
 test('a 2×2 matrix on two devices: disjoint devices, one extract, pass rates, nothing retrained, apply', async () => {
   const { ws, env } = await expWorkspace();
-  const first = await runCli(ws, ['exp', 'run', ...MATRIX, '--json'], { env, timeoutMs: 200_000 });
+  // (The first two trainings wait for each other, at most 20 s: on a loaded machine a short training
+  // may otherwise end before the other starts, and "used at once" would fail for the wrong reason.)
+  const first = await runCli(ws, ['exp', 'run', ...MATRIX, '--json'], { env: { ...env, FAKE_TRAIN_MEET: join(ws, 'trainer-meet.txt') }, timeoutMs: 200_000 });
   expectExit(first, 0);
   const ev = events(first.stdout);
   const summary = ev.at(-1)!;
