@@ -63,28 +63,52 @@ export const HER_AND_DOCTOR: Pair = ['persona', 'doctor'];
  * undefined (her or the Doctor may be the unnamed partner).
  */
 export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
+  const around = aboutAround(v, 2);
+  const out: Array<Pair | undefined> = new Array<Pair | undefined>(around.last);
+  // (Whether the Doctor has been about in the scene by each paragraph, and whether anyone else has:
+  // with others about and no sign of him yet, a line is not his by default: doctorAbsent.)
+  const absent = doctorAbsent(v, around.speakers, around.last);
+  for (const unit of v.units) {
+    if (unit.speaker) continue;
+    const p = unit.para;
+    // (The partner of a pair that is not her and the Doctor must be there already: `before`.)
+    const { all: seen, before } = around.at(p);
+    if (seen.length > 2 || seen.includes(SOMEONE)) continue;
+    const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
+    if (others.length === 0) {
+      if (!absent(p)) out[p] = HER_AND_DOCTOR;
+    } else if (seen.length === 2 && before.length === 2) out[p] = [seen[0]!, seen[1]!];
+  }
+  return out;
+}
+
+/** Who is about around a paragraph: everyone within WINDOW before and AHEAD after, and those of them already about by it. */
+export interface About {
+  all: SpeakerId[];
+  before: SpeakerId[];
+}
+
+/**
+ * The people about around each paragraph (named in narration or speaking, within WINDOW before and
+ * AHEAD after, in the order first met; someone who leaves is gone after it, someone who comes in
+ * is not about before it). The scan of a paragraph stops once more than `most` are about (no one
+ * leaves in the scene), as callers only tell apart up to that many.
+ */
+export function aboutAround(v: SceneView, most: number) {
   let last = v.mentions.length;
   for (const u of v.units) if (u.para + 1 > last) last = u.para + 1;
   // Who speaks in each paragraph (read after who is named in it).
   const speakers: Array<SpeakerId[] | undefined> = new Array<SpeakerId[] | undefined>(last);
   for (const u of v.units) if (u.speaker) (speakers[u.para] ??= []).push(u.speaker);
-  const out: Array<Pair | undefined> = new Array<Pair | undefined>(last);
-  // The people about around a paragraph, in the order first met (a plain list: it never holds more than a few).
-  let seen: SpeakerId[] = [];
-  const see = (id: SpeakerId) => {
-    if (!seen.includes(id)) seen.push(id);
-  };
-  // (Whether the Doctor has been about in the scene by each paragraph, and whether anyone else has:
-  // with others about and no sign of him yet, a line is not his by default: doctorAbsent.)
-  const absent = doctorAbsent(v, speakers, last);
   const anyLeft = v.left?.some((x) => x !== undefined) === true;
-  for (const unit of v.units) {
-    if (unit.speaker) continue;
-    const p = unit.para;
-    seen = [];
-    // (The partner of a pair that is not her and the Doctor must be there already: seen by `p`.)
-    let before = 0;
-    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && (seen.length <= 2 || anyLeft); q++) {
+  const at = (p: number): About => {
+    // (A plain list: it never holds more than a few.)
+    let seen: SpeakerId[] = [];
+    let before: SpeakerId[] = [];
+    const see = (id: SpeakerId) => {
+      if (!seen.includes(id)) seen.push(id);
+    };
+    for (let q = Math.max(0, p - WINDOW); q < Math.min(last, p + AHEAD + 1) && (seen.length <= most || anyLeft); q++) {
       const m = v.mentions[q];
       // (Someone who comes in later, `博士推门走进来`, is not about yet.)
       if (m) for (const id of m) if (q <= p || v.arrived?.[q] !== id) see(id);
@@ -92,15 +116,11 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
       if (s) for (const id of s) see(id);
       const gone = q < p ? v.left?.[q] : undefined;
       if (gone) seen = seen.filter((id) => id !== gone);
-      if (q === p) before = seen.length;
+      if (q === p) before = [...seen];
     }
-    if (seen.length > 2 || seen.includes(SOMEONE)) continue;
-    const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
-    if (others.length === 0) {
-      if (!absent(p)) out[p] = HER_AND_DOCTOR;
-    } else if (seen.length === 2 && before === 2) out[p] = [seen[0]!, seen[1]!];
-  }
-  return out;
+    return { all: seen, before };
+  };
+  return { last, speakers, at };
 }
 
 /** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it; or he comes in later. */
