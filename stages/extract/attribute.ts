@@ -68,6 +68,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   if (habit) for (const v of views) v.vetoed = (u, id) => vetoed(u, id) || habit(u, id);
   if (sharedInFile) for (const v of views) fillScene(v);
   else fillFile(views, seg.utterances);
+  for (const v of views) for (const unit of v.units) for (const u of unit.utts) if (u.speaker === null && v.vetoed(u, 'persona')) u.notHer = true;
 }
 
 function attributeScene(

@@ -1,8 +1,9 @@
 // Attributed utterances → ShareGPT conversations. Within a scene, consecutive spoken lines form a
 // run: hers become `gpt` turns, the Doctor's `human` turns and — with `reply_to_others` — another
-// character's lines `human` turns with a speaker label (`【阿米娅】…`); consecutive lines of one
-// side are merged into one turn. An uncertain line, a filtered paragraph or a turn over the length
-// limits ends the run. A short reply of hers never ends it. Each run yields sliding windows that
+// character's lines `human` turns with a speaker label (`【阿米娅】…`), and so does a line whose
+// speaker is open but whose words forbid her (`【某人】…`, Utterance.notHer); consecutive lines of
+// one side are merged into one turn. Any other uncertain line, a filtered paragraph or a turn over
+// the length limits ends the run. A short reply of hers never ends it. Each run yields sliding windows that
 // start with a human turn, end with one of hers and hold at least one of hers of
 // `min_assistant_chars` or more (a short reply is kept, and may end a window, but is never a
 // sample's only reply of hers).
@@ -83,7 +84,12 @@ export interface Run {
   opensScene: boolean;
 }
 
-const labelOf = (id: SpeakerId, doctorLabel: string) => (id === 'doctor' ? doctorLabel : id.slice('other:'.length));
+/** Who speaks a line whose speaker is open and not her (Utterance.notHer): someone, not named. */
+export const SOMEONE_ELSE: SpeakerId = 'other:?';
+/** Its label in a human turn. */
+const SOMEONE_LABEL = '某人';
+
+const labelOf = (id: SpeakerId, doctorLabel: string) => (id === 'doctor' ? doctorLabel : id === SOMEONE_ELSE ? SOMEONE_LABEL : id.slice('other:'.length));
 
 function render(d: Draft, doctorLabel: string): Turn {
   const labelled = d.role === 'human' && d.parts.some((p) => p.speaker !== 'doctor');
@@ -120,23 +126,25 @@ export function buildRuns(
       cut();
       continue;
     }
-    if (u.speaker === null) {
+    // (An open line that is not hers is someone else's: what she answers, where others' lines may be.)
+    const speaker = u.speaker ?? (u.notHer && o.replyToOthers ? SOMEONE_ELSE : null);
+    if (speaker === null) {
       drops.uncertain_speaker++;
       cut();
       continue;
     }
-    const other = u.speaker !== 'persona' && u.speaker !== 'doctor';
+    const other = speaker !== 'persona' && speaker !== 'doctor';
     if (other && !o.replyToOthers) {
       drops.other_speaker++;
       cut();
       continue;
     }
-    const role: Role = u.speaker === 'persona' ? 'gpt' : 'human';
+    const role: Role = speaker === 'persona' ? 'gpt' : 'human';
     const last = run.at(-1);
     if (last && last.role === role) {
-      last.parts.push({ speaker: u.speaker, text: u.text });
+      last.parts.push({ speaker, text: u.text });
       last.sources.push(u.id);
-    } else run.push({ role, parts: [{ speaker: u.speaker, text: u.text }], sources: [u.id] });
+    } else run.push({ role, parts: [{ speaker, text: u.text }], sources: [u.id] });
   }
   cut();
   return runs;

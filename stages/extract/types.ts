@@ -31,6 +31,11 @@ export interface Utterance {
   speaker: SpeakerId | null;
   /** Which rule decided the speaker (for debugging and the report). */
   rule?: string;
+  /**
+   * Speaker still open, but the line's own words forbid her (it calls her by name, or calls the
+   * Doctor 博士 in a file where she says 前辈): someone else's line, so it may be what she answers.
+   */
+  notHer?: boolean;
 }
 
 export interface Scene {

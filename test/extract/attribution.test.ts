@@ -226,6 +226,18 @@ describe('sample format', () => {
     const j = r.samples.findIndex((x) => x[0]!.startsWith('【阿米娅】') && x.length === 2);
     expect(r.report.sample_lines[j]).toEqual([1, 3]);
   });
+  test("an open line that calls her by name is someone else's: she answers it as 【某人】; a line with nothing against her still ends the run", () => {
+    const room = '博士、阿米娅和凯尔希在会议室等着。艾雅法拉推门进来。';
+    const reply = '艾雅法拉点点头：“带来了，一共三份，我按日期排好了顺序。”';
+    const called = [room, '“艾雅法拉，你的报告带来了吗？”', reply].join('\n\n');
+    expect(analyzeText(called, opts).segmented.utterances[0]).toMatchObject({ speaker: null, notHer: true });
+    expect(samples(called)).toEqual([['【某人】艾雅法拉，你的报告带来了吗？', '带来了，一共三份，我按日期排好了顺序。']]);
+    const plain = [room, '“报告带来了吗？”', reply].join('\n\n');
+    expect(analyzeText(plain, opts).segmented.utterances[0]).toMatchObject({ speaker: null });
+    expect(analyzeText(plain, opts).segmented.utterances[0]!.notHer).toBeUndefined();
+    expect(samples(plain)).toEqual([]);
+    expect(samples(called, { ...opts, reply_to_others: false })).toEqual([]);
+  });
   test('reply_to_others: false ends the conversation at another character instead', () => {
     const s = samples(scene, { ...opts, reply_to_others: false });
     expect(s.some((x) => x.some((t) => t.includes('【'))) || s.some((x) => x[0]!.includes('凯尔希医生找你'))).toBe(false);

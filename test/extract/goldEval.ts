@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
+import { SOMEONE_ELSE } from '../../stages/extract/samples.js';
 
 export const GOLD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'gold');
 
@@ -34,7 +35,8 @@ export interface Prediction {
   role: 'gpt' | 'human' | null;
   /**
    * For a human line: who the turn says speaks (`other:阿米娅` in a labelled turn). Absent: the
-   * Doctor. A labelled line is right when the label names its speaker.
+   * Doctor. A labelled line is right when the label names its speaker; `【某人】` (other:?, an open
+   * line whose words forbid her) claims only that it is someone else's, and is right when it is.
    */
   speaker?: string;
 }
@@ -90,7 +92,7 @@ export function scoreFile(gold: GoldFile, preds: readonly Prediction[], acc?: Sc
       else if (speaker !== 'doctor') s.gptFromOthers++;
     } else if (p.role === 'human') {
       s.humanPredicted++;
-      if (speaker === (p.speaker ?? 'doctor')) s.humanCorrect++;
+      if (speaker === (p.speaker ?? 'doctor') || (p.speaker === SOMEONE_ELSE && speaker !== undefined && speaker !== 'persona')) s.humanCorrect++;
     }
   }
   for (const u of g)
@@ -129,7 +131,7 @@ export function predictionsOf(text: string, opts: ReturnType<typeof fileOptions>
   const inSamples = [...used.entries()]
     .sort((x, y) => x[0] - y[0])
     .map(([id, role]) => {
-      const sp = utts[id]!.speaker;
+      const sp = utts[id]!.speaker ?? SOMEONE_ELSE;
       return role === 'human' && sp && sp !== 'doctor' ? { text: utts[id]!.text, role, speaker: sp } : { text: utts[id]!.text, role };
     });
   return { attributed, inSamples };

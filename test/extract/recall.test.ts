@@ -117,6 +117,20 @@ describe('gold scoring', () => {
     ]);
     expect(s).toMatchObject({ gptCorrect: 1, humanCorrect: 1, herFound: 1 });
   });
+  test("a 【某人】 line (other:?) is right when it is anyone's but hers, wrong when it is hers or matches no line", () => {
+    const gold = {
+      file: 'x.txt',
+      encoding: 'utf-8',
+      utterances: [
+        { speaker: 'other:阿米娅', text: '报告带来了吗？' },
+        { speaker: 'doctor', text: '辛苦了。' },
+        { speaker: 'persona', text: '带来了。' },
+      ],
+    };
+    const claim = (text: string) => ({ text, role: 'human' as const, speaker: 'other:?' });
+    expect(scoreFile(gold, [claim('报告带来了吗？'), claim('辛苦了。')])).toMatchObject({ humanPredicted: 2, humanCorrect: 2 });
+    expect(scoreFile(gold, [claim('带来了。'), claim('没有这句。')])).toMatchObject({ humanPredicted: 2, humanCorrect: 0 });
+  });
 });
 
 describe('one paragraph, several speakers', () => {
