@@ -3,14 +3,15 @@
 //   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout|heldout3] [--per-file]
 // Two views of each: "attributed" scores every quote's speaker decision; "in samples" scores only
 // the lines that end up in a turn of an emitted sample, with that turn's role (what training sees).
-// --per-file prints the tune half file by file; the heldout half is only ever reported in
-// aggregate (test/extract/gold2/README.md: heldout is never read while tuning).
+// --per-file prints the tune half file by file, --rules the precision of each rule on it (which
+// rule gave which speaker, u.rule; `--rules=75` from story 75 on); the heldout halves are only ever
+// reported in aggregate (test/extract/gold2/README.md: heldout is never read while tuning).
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { decodeBytes } from '../stages/extract/decode.js';
-import { extractFile } from '../stages/extract/extractFile.js';
-import { loadGold, predictionsOf, scoreFile, summarize, type GoldFile, type Prediction, type Score } from '../test/extract/goldEval.js';
+import { analyzeText, extractFile } from '../stages/extract/extractFile.js';
+import { loadGold, matchGold, predictionsOf, scoreFile, summarize, type GoldFile, type Prediction, type Score } from '../test/extract/goldEval.js';
 import { oldExtract } from './oldExtract.js';
 import { BenchError, runBenchMain } from './lib/benchError.js';
 
@@ -79,6 +80,40 @@ function scoreHalf(half: Half, algo: 'new' | 'old', perFile?: (file: string, s: 
   return { files: files.length, filesWithSamples: withSamples, attributed: att!, inSamples: smp! };
 }
 
+/**
+ * Per rule and the speaker it gave (her / the Doctor / another), on the tune stories numbered
+ * `from` or more: how many lines, how many right, and whose they were when wrong.
+ */
+function ruleTable(from: number): string[] {
+  const rows = new Map<string, { n: number; right: number; wrong: Map<string, number> }>();
+  const side = (id: string | undefined) => (id === undefined ? 'no line' : id === 'persona' ? 'her' : id === 'doctor' ? 'doctor' : 'other');
+  for (const { gold, bytes } of loadHalf('tune')) {
+    if (Number.parseInt(gold.file, 10) < from) continue;
+    const dec = decodeBytes(bytes);
+    if (!dec.ok) throw new BenchError(`${gold.file}: cannot decode (${dec.reason})`);
+    const utts = analyzeText(dec.text, opts).segmented.utterances.filter((u) => u.kind === 'speech' && u.speaker !== null);
+    const at = matchGold(
+      gold,
+      utts.map((u) => ({ text: u.text, role: null })),
+    );
+    utts.forEach((u, i) => {
+      const truth = at[i]! >= 0 ? gold.utterances[at[i]!]!.speaker : undefined;
+      const key = `${side(u.speaker!)} by ${(u.rule ?? '?').replace(/[:(].*/, '')}`;
+      const r = rows.get(key) ?? { n: 0, right: 0, wrong: new Map<string, number>() };
+      rows.set(key, r);
+      r.n++;
+      if (truth === u.speaker) r.right++;
+      else r.wrong.set(side(truth), (r.wrong.get(side(truth)) ?? 0) + 1);
+    });
+  }
+  return [...rows.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([k, r]) =>
+        `  ${k.padEnd(28)} ${`${r.right}/${r.n}`.padStart(8)} ${ratio(r.right, r.n).padStart(6)}   ${[...r.wrong].map(([w, n]) => `${n} ${w}`).join(', ')}`,
+    );
+}
+
 /** A ratio with 3 decimals, or n/a when nothing was predicted (summarize reports 0/0 as 1). */
 const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (Math.round((a / b) * 1000) / 1000).toFixed(3));
 const num = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
@@ -109,13 +144,20 @@ function row(label: string, s: Score, files: string): string {
 }
 
 async function bench(args: string[]): Promise<void> {
-  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3] [--per-file]';
+  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3] [--per-file] | --rules[=NN]';
   let halves: readonly Half[] = HALVES;
   let perFile = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--per-file') perFile = true;
-    else if (a === '--part' || a.startsWith('--part=')) {
+    else if (a === '--rules' || a.startsWith('--rules=')) {
+      const from = a === '--rules' ? 0 : Number(a.slice('--rules='.length));
+      if (!Number.isInteger(from) || from < 0) throw new BenchError(`--rules=NN wants a story number, got ${a} (${usage})`, 2);
+      process.stdout.write(
+        `tune${from ? `, stories ${from} and up` : ''}: rule and the speaker it gave, right/lines, precision, whose the wrong ones were\n${ruleTable(from).join('\n')}\n`,
+      );
+      return;
+    } else if (a === '--part' || a.startsWith('--part=')) {
       const v = a === '--part' ? args[++i] : a.slice('--part='.length);
       const half = HALVES.find((h) => h === v);
       if (!half) throw new BenchError(`--part wants ${HALVES.join(', ')}, got ${v ?? 'nothing'} (${usage})`, 2);

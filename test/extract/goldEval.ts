@@ -61,16 +61,15 @@ export interface Score {
 const squash = (s: string) => s.replace(/[\s\u3000“”‘’「」『』"']+/g, '');
 
 /**
- * Matches each prediction to the gold utterance that contains its text (in order, so repeated
- * lines match the right occurrence) and counts.
+ * The index of the gold utterance each prediction is (the first that contains its text, from
+ * where the last match was, so repeated lines match the right occurrence), or -1: none, or no text.
  */
-export function scoreFile(gold: GoldFile, preds: readonly Prediction[], acc?: Score): Score {
-  const s: Score = acc ?? { gptPredicted: 0, gptCorrect: 0, gptFromOthers: 0, gptUnmatched: 0, humanPredicted: 0, humanCorrect: 0, herTotal: 0, herFound: 0 };
-  const g = gold.utterances.map((u) => ({ ...u, key: squash(u.text), herHit: false, matched: false }));
+export function matchGold(gold: GoldFile, preds: readonly Prediction[]): number[] {
+  const g = gold.utterances.map((u) => ({ key: squash(u.text), matched: false }));
   let cursor = 0;
-  for (const p of preds) {
+  return preds.map((p) => {
     const key = squash(p.text);
-    if (!key) continue;
+    if (!key) return -1;
     // (An utterance not matched yet first: the same line said twice, `一言为定。` by each, is two.)
     let idx = -1;
     for (let pass = 0; pass < 2 && idx < 0; pass++)
@@ -82,24 +81,36 @@ export function scoreFile(gold: GoldFile, preds: readonly Prediction[], acc?: Sc
       cursor = idx;
       g[idx]!.matched = true;
     }
-    const speaker = idx >= 0 ? g[idx]!.speaker : undefined;
+    return idx;
+  });
+}
+
+/** Matches each prediction to its gold utterance (matchGold) and counts. */
+export function scoreFile(gold: GoldFile, preds: readonly Prediction[], acc?: Score): Score {
+  const s: Score = acc ?? { gptPredicted: 0, gptCorrect: 0, gptFromOthers: 0, gptUnmatched: 0, humanPredicted: 0, humanCorrect: 0, herTotal: 0, herFound: 0 };
+  const herHit = new Set<number>();
+  const at = matchGold(gold, preds);
+  preds.forEach((p, i) => {
+    if (!squash(p.text)) return;
+    const idx = at[i]!;
+    const speaker = idx >= 0 ? gold.utterances[idx]!.speaker : undefined;
     if (p.role === 'gpt') {
       s.gptPredicted++;
       if (speaker === 'persona') {
         s.gptCorrect++;
-        g[idx]!.herHit = true;
+        herHit.add(idx);
       } else if (speaker === undefined) s.gptUnmatched++;
       else if (speaker !== 'doctor') s.gptFromOthers++;
     } else if (p.role === 'human') {
       s.humanPredicted++;
       if (speaker === (p.speaker ?? 'doctor') || (p.speaker === SOMEONE_ELSE && speaker !== undefined && speaker !== 'persona')) s.humanCorrect++;
     }
-  }
-  for (const u of g)
-    if (u.speaker === 'persona') {
-      s.herTotal++;
-      if (u.herHit) s.herFound++;
-    }
+  });
+  gold.utterances.forEach((u, i) => {
+    if (u.speaker !== 'persona') return;
+    s.herTotal++;
+    if (herHit.has(i)) s.herFound++;
+  });
   return s;
 }
 
