@@ -1,5 +1,6 @@
-// Turn-taking's Doctor lines (turns.ts, presence.ts): what a reader checks before giving a bare
-// line after hers to the Doctor. Snippets written for these tests.
+// Turn-taking's Doctor lines and elimination (turns.ts, presence.ts, elimination.ts): what a
+// reader checks before giving a bare line after hers to the Doctor, or to a third person.
+// Snippets written for these tests.
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
 
@@ -78,5 +79,23 @@ describe('who is about, read again before turn-taking', () => {
     const u = who(kitchen('前辈', '因为很可爱。'));
     expect(u[3]).toEqual(['因为很可爱。', 'doctor']);
     expect(u[5]).toEqual(['真的。', 'doctor']);
+  });
+});
+
+describe('elimination among three, with her going on after a beat', () => {
+  const shop = (third: string, next: string) => [
+    '可露希尔把一把旧锤子放在柜台上，艾雅法拉和博士站在柜台前。',
+    '“修一下要三千。”可露希尔笑道。',
+    '“三千？那不如买把新的。”博士说。',
+    `“${third}”`,
+    next,
+  ];
+  test('the speaker of the next line is not ruled out where that line opens after her own beat: `前辈！` is not given to 可露希尔', () => {
+    const u = who(shop('前辈！', '艾雅法拉回头瞪了他一眼，又转向柜台：“能便宜一点吗？”'));
+    expect(u[2]![1]).not.toBe('other:可露希尔');
+  });
+  test('where the next line has no beat of its own (`“…”艾雅法拉小声说。`), its speaker is ruled out and the third one decided', () => {
+    const u = who(shop('好吧，两千五。', '“还是太贵了。”艾雅法拉小声说。'));
+    expect(u[2]).toEqual(['好吧，两千五。', 'other:可露希尔']);
   });
 });
