@@ -1,12 +1,16 @@
 // Elimination: where exactly three people are about, a bare line that can be none of two of them
 // is the third one's. It is not the speaker of the line right before it (a new paragraph of
-// speech is a new speaker; that line must be known), nor of the one right after it, nor anyone
-// it calls by name or its own words forbid (`“艾雅法拉前辈也叫博士前辈吗？”`).
-import { SOMEONE, aboutAround, assign, type About, type SceneView } from './presence.js';
+// speech is a new speaker; that line must be known), nor of the one right after it (unless that
+// one opens after a beat of its own: the same speaker going on), nor anyone it calls by name or
+// its own words forbid (`“艾雅法拉前辈也叫博士前辈吗？”`).
+import { SOMEONE, aboutAround, assign, type About, type SceneView, type Unit } from './presence.js';
 import type { SpeakerId } from './types.js';
 
 /** 前辈 only as a quoted word or plural (`叫他‘前辈’`, `前辈们`): no sign the line is not the Doctor's. */
 const OTHER_SENPAI_RE = /^(?:(?!前辈).|[‘“「『]前辈|前辈(?=[’”」』们]))*$/;
+
+/** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
+const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
 
 /** For each paragraph with a bare line open: the people about (presence.ts aboutAround), when exactly three, all known. */
 function threeAbout(v: SceneView): Array<About | undefined> {
@@ -31,7 +35,8 @@ export function fillByElimination(v: SceneView): void {
     if (unit.speaker || !unit.bare || !a || !prev?.speaker || prev.para !== unit.para - 1) return;
     const not = new Set<SpeakerId>([prev.speaker]);
     const next = units[i + 1];
-    if (next?.speaker && next.para === unit.para + 1) not.add(next.speaker);
+    // (Unless its line opens after narration of its own, `艾雅法拉回头瞪了他一眼，问：`: the same speaker may be going on after a beat.)
+    if (next?.speaker && next.para === unit.para + 1 && !opensAfterBeat(next)) not.add(next.speaker);
     for (const u of unit.utts) for (const id of v.vocatives(u.text)) not.add(id);
     const left = a.all.filter((id) => !not.has(id) && !unit.utts.some((u) => v.vetoed(u, id) && !(id === 'doctor' && OTHER_SENPAI_RE.test(u.text))));
     if (left.length === 1 && a.before.includes(left[0]!)) decided[i] = left[0];

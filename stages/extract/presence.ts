@@ -101,6 +101,7 @@ export function aboutAround(v: SceneView, most: number) {
   const speakers: Array<SpeakerId[] | undefined> = new Array<SpeakerId[] | undefined>(last);
   for (const u of v.units) if (u.speaker) (speakers[u.para] ??= []).push(u.speaker);
   const anyLeft = v.left?.some((x) => x !== undefined) === true;
+  const voices = voicesIn(v);
   const at = (p: number): About => {
     // (A plain list: it never holds more than a few.)
     let seen: SpeakerId[] = [];
@@ -114,6 +115,7 @@ export function aboutAround(v: SceneView, most: number) {
       if (m) for (const id of m) if (q <= p || v.arrived?.[q] !== id) see(id);
       const s = speakers[q];
       if (s) for (const id of s) see(id);
+      if (voices.has(q)) see(SOMEONE);
       const gone = q < p ? v.left?.[q] : undefined;
       if (gone) seen = seen.filter((id) => id !== gone);
       if (q === p) before = [...seen];
@@ -122,6 +124,51 @@ export function aboutAround(v: SceneView, most: number) {
   };
   return { last, speakers, at };
 }
+
+/**
+ * The paragraphs with a line no one is known to have said that calls someone as the Doctor would
+ * not (callsLikeAStranger): someone unnamed is about there.
+ */
+function voicesIn(v: SceneView): Set<number> {
+  const voices = new Set<number>();
+  for (const u of v.units) if (!u.speaker && u.utts.some((x) => callsLikeAStranger(v, x.text))) voices.add(u.para);
+  return voices;
+}
+
+/**
+ * A vocative the Doctor does not use for her: a child's 姐姐, a vendor's 姑娘 / 小姑娘, a clerk's
+ * 小姐 / 这位小姐, a student's 老师 (bare, as a call: at the line's start or after a pause, or
+ * after 谢谢, before a pause or the end).
+ */
+const STRANGERS_CALL_RE = /(?:^|[，,。！!？?…～~—\s]|谢谢|这位|你这个?)(?:小?姐姐|小?姑娘|小?丫头|小姐|老师)(?=[，,！!？?…～~。—]|$)/;
+const doctorCallsSo = new WeakMap<SceneView, boolean>();
+
+/**
+ * The line calls someone by a word (STRANGERS_CALL_RE) that no line of the Doctor's in the scene
+ * uses: it is someone else's, and whoever says it is about. Read once per scene, from the lines
+ * the paragraph pass gave him.
+ */
+export function callsLikeAStranger(v: SceneView, text: string): boolean {
+  if (!STRANGERS_CALL_RE.test(text)) return false;
+  let his = doctorCallsSo.get(v);
+  if (his === undefined) {
+    his = v.units.some((u) => u.speaker === 'doctor' && u.utts.some((x) => x.speaker === 'doctor' && STRANGERS_CALL_RE.test(x.text)));
+    doctorCallsSo.set(v, his);
+  }
+  return !his;
+}
+
+/**
+ * The scene passes' veto (`v.vetoed`) with one more: a line calling someone as a stranger does
+ * (callsLikeAStranger) is not the Doctor's. Set once per scene, before the scene passes.
+ */
+export function vetoStrangersCalls(v: SceneView): void {
+  if (strangerVetoSet.has(v)) return;
+  strangerVetoSet.add(v);
+  const base = v.vetoed;
+  v.vetoed = (u, id) => base(u, id) || (id === 'doctor' && callsLikeAStranger(v, u.text));
+}
+const strangerVetoSet = new WeakSet<SceneView>();
 
 /** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it; or he comes in later. */
 function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): (p: number) => boolean {

@@ -3,7 +3,7 @@
 // turn-taking (a run of bare quotes alternates between two speakers). Both only ever fill lines
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import { addresseeIn, runBroken } from './cues.js';
-import { assign, HER_AND_DOCTOR, pairsByParagraph, partnerIn, SOMEONE, WINDOW, type Pair, type SceneView, type Unit } from './presence.js';
+import { assign, HER_AND_DOCTOR, pairsByParagraph, partnerIn, SOMEONE, vetoStrangersCalls, WINDOW, type Pair, type SceneView, type Unit } from './presence.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
 
@@ -159,12 +159,14 @@ export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefin
 export function fillScene(v: SceneView): void {
   // (Nothing left open: no pass has anything to fill.)
   if (!v.units.some((u) => u.speaker === null)) return;
+  vetoStrangersCalls(v);
   const pairs = pairsByParagraph(v);
   fillByAddress(v, pairs);
   fillByQuestion(v, pairs);
   fillByReply(v);
   fillBackToBack(v);
-  fillTurns(v, pairs);
+  // (Who is about read again: the passes before filled lines, and who spoke them is about.)
+  fillTurns(v, pairsByParagraph(v));
   // (Among three, elimination; the replies to the lines it decided.)
   fillByElimination(v);
   fillByReply(v);
@@ -187,6 +189,21 @@ export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]
     fillBackToBack(v);
     fillTurns(v, pairsByParagraph(v));
   }
+}
+
+/**
+ * An intro saying a line is for a group (`转向学生们`, `对孩子们说`, `朝大家喊`, `又转向另外两个人`):
+ * 对 / 向 / 朝 / 冲 and a few words ending in 们 (not 我们 / 咱们: the speaker is one of them), 大家,
+ * 众人, 所有人, 两个人 ….
+ */
+const GROUP_TOWARD_RE = /(?:对|向|朝|冲)着?[^，,。：:！!？?\s“”「」]{0,6}?(?:(?<![我咱])们|大家|众人|所有人|[两三几]个人|人群)/;
+
+/** The unit before unit `i`, in the paragraph right before it, ends with a line its intro says is for a group (GROUP_TOWARD_RE). */
+function saidToGroup(units: readonly Unit[], i: number): boolean {
+  const prev = units[i - 1];
+  if (!prev || prev.para !== units[i]!.para - 1) return false;
+  const intro = prev.intros?.at(-1);
+  return intro !== undefined && GROUP_TOWARD_RE.test(intro.src.slice(intro.start, intro.end));
 }
 
 /** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
@@ -311,6 +328,8 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
       }
     }
     if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;
+    // (A line right after one said to a group, `她转向学生们：`, is one of theirs: whoever of them, no one's here.)
+    if (saidToGroup(units, i)) return;
     // (A line calling 前辈, her word alone here, in an exchange with the Doctor is hers, no one else's.)
     const withDoctor = back?.speaker === 'doctor' || fwd?.speaker === 'doctor';
     if (id !== 'persona' && withDoctor && !v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
