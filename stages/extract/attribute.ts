@@ -25,7 +25,7 @@ import {
   type Sentence,
 } from './narration.js';
 import { epithetOther } from './epithets.js';
-import { readNarration } from './narrator.js';
+import { markUnnamedNarrator, readNarration } from './narrator.js';
 import { arrivalIn, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
@@ -54,16 +54,15 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
 
   // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
   const epithets = new Map<string, SpeakerId>();
-  const { narrRefs, narrator, otherShe, unnamedNarrator } = readNarration(seg, names, opts.narrator);
+  const { narrRefs, narrator, otherShe, unnamed } = readNarration(seg, names, opts.narrator);
   let cursor = 0;
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
 
   // (The narration names no other woman: 她 with nothing before it is her.)
   const sheIsHer = otherShe === 0;
-  const views = seg.scenes.map((scene) =>
-    attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk, sheIsHer, unnamedNarrator),
-  );
+  const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk, sheIsHer));
+  if (unnamed) markUnnamedNarrator(seg, narrRefs, views);
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
   const habit = sharedInFile ? undefined : habitualAddressVeto(seg.utterances, names);
@@ -83,7 +82,6 @@ function attributeScene(
   nextRefs: () => Referent[],
   splitRefsOk: boolean,
   sheIsHer = false,
-  unnamedNarrator = false,
 ): SceneView {
   const state: Record<'她' | '他', Set<SpeakerId>> = { 她: new Set(sheIsHer ? ['persona'] : []), 他: new Set() };
   const present = new Set<SpeakerId>();
@@ -182,8 +180,6 @@ function attributeScene(
         else (seenHe ??= new Set()).add(id);
       }
       if (id) mention(id);
-      // (A narrator who is not the Doctor and is not named, narrator.ts, is someone about all the same.)
-      else if (ref === '我' && unnamedNarrator) mention(SOMEONE);
       return word !== undefined ? { id, index, len, epithet: true } : { id, index, len };
     };
     while (start < n) {

@@ -5,6 +5,7 @@
 // narration segment are found once here, in document order, and reused by the scene pass.
 import { nextSentenceEnd } from './narration.js';
 import type { NameIndex, Referent } from './names.js';
+import { SOMEONE, type SceneView } from './presence.js';
 import type { Segmented, SpeakerId } from './types.js';
 
 export interface NarrationRead {
@@ -13,8 +14,8 @@ export interface NarrationRead {
   narrator: SpeakerId | null;
   /** How often the narration names a woman who is neither her nor the Doctor. */
   otherShe: number;
-  /** 我 narrates but is set beside the Doctor and not named: someone about whom the text does not name. */
-  unnamedNarrator: boolean;
+  /** 我 narrates, is set beside the Doctor and is not named (markUnnamedNarrator). */
+  unnamed: boolean;
 }
 
 export function readNarration(seg: Segmented, names: NameIndex, named: SpeakerId | undefined): NarrationRead {
@@ -38,7 +39,22 @@ export function readNarration(seg: Segmented, names: NameIndex, named: SpeakerId
         }
   // 我 in narration: the narrator the text names, else the Doctor when 我 dominates, else nobody.
   const narrator: SpeakerId | null = named ?? (me >= 3 && doctorInNarration * 4 <= me && !meBesideDoctor ? 'doctor' : null);
-  return { narrRefs, narrator, otherShe, unnamedNarrator: !named && me >= 3 && meBesideDoctor };
+  return { narrRefs, narrator, otherShe, unnamed: !narrator && me >= 3 && meBesideDoctor };
+}
+
+/**
+ * Where such a narrator (not the Doctor, not named) narrates, someone is about whom the text does
+ * not name: each paragraph whose narration says 我 mentions someone (presence.ts SOMEONE), so no
+ * pair of two is read as alone there.
+ */
+export function markUnnamedNarrator(seg: Segmented, narrRefs: Referent[][], views: ReadonlyArray<{ mentions: SceneView['mentions'] }>): void {
+  let k = 0;
+  seg.scenes.forEach((sc, si) => {
+    const m = views[si]!.mentions as Array<Set<SpeakerId> | undefined>;
+    sc.paragraphs.forEach((p, pi) => {
+      for (const s of p.segments) if (s.kind === 'narr' && narrRefs[k++]!.some((r) => r.ref === '我')) (m[pi] ??= new Set()).add(SOMEONE);
+    });
+  });
 }
 
 /** Whether one sentence of `text` names both 我 and the Doctor (refs in index order). */
