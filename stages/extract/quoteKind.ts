@@ -7,6 +7,8 @@ import type { NameIndex } from './names.js';
 import type { Paragraph, QuoteKind, Utterance } from './types.js';
 
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
+/** A count of characters or words right after a quote (`两个字`, `这几个字`, `一词`). */
+const WORDS_AFTER_RE = /^(?:[一两二三四五六七八九十几]个?字|这[两几]?个(?:字|词)|一词|二字)/;
 const CHAT_SYSTEM_RE = /^\s*(?:撤回了(?:一条)?消息|拍了拍|加入了群聊|退出了群聊|修改了群名|邀请.{1,12}加入了群聊)/;
 
 /**
@@ -57,6 +59,8 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
     const after = post.slice(0, 1);
     const midBefore = before !== '' && !/[，,。！？!?：:；;…—\s]/.test(before);
     const midAfter = after !== '' && !/[，,。！？!?；;…—\s]/.test(after);
+    // (Named as words right after it, `“跑调”两个字到了嘴边`: a term whatever stands before it.)
+    if (WORDS_AFTER_RE.test(post)) return 'term';
     if (midBefore && !SPEECH_VERB_RE.test(pre.slice(-3)) && (midAfter || after === '')) return 'term';
     if (midBefore && /^(?:的|之|等|这|那|一词|二字|两个字|这个)/.test(post)) return 'term';
     // The object of a verb that is no speech verb, ending the sentence (`把“每小时”改成了“每半小时”。`).
