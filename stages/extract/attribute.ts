@@ -6,7 +6,7 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, goesOnFrom, introducesNextQuote, readOwnWords, tagSays } from './cues.js';
 import { narrationAfter, speaksOf } from './narrationOnly.js';
-import { askedOfThem } from './quoteKind.js';
+import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -365,7 +365,7 @@ function attributeScene(
       // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth, turns.ts fillByQuestion.)
       // (Nor a line that speaks of 她 / 他 right after narration about her / him alone: it talks of them, cues.ts.)
       const ofThem = quoteUtts.some((u) => speaksOf(u.text, names.pronounOf(id)));
-      if (id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names))) askedOf = id;
+      if (id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names) || toldToThem(u.text, names))) askedOf = id;
       else if (!ofThem && !quoteUtts.some((u) => vetoed(u, id))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {

@@ -97,6 +97,19 @@ export function askedOfThem(text: string, names: NameIndex): boolean {
   return /[？?][…～~）)]*$/.test(t) && !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
 }
 
+/**
+ * A request that calls no one and says nothing of its own speaker (no 我): its first clause ends
+ * in 吧 (`放下来吧，…`) or it opens on 别 / 不要 / 不用 / 小心 (`别抱那么紧。`). Right after narration
+ * about someone doing something, it may as well be said to them as by them (askedOfThem).
+ */
+export function toldToThem(text: string, names: NameIndex): boolean {
+  const t = text.trim();
+  if (t.includes('我') || t.includes('咱')) return false;
+  const first = /^[^，,。！!？?…～~]*/.exec(t)![0];
+  if (!/吧$/.test(first) && !/^(?:别|不要|不用|小心)/.test(t)) return false;
+  return !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
+}
+
 /** The narration a paragraph ends with when it ends in a colon (`白板上写着一行字：`), else ''. */
 export function colonIntro(p: Paragraph | undefined): string {
   const last = p?.segments.at(-1);
