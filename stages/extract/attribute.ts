@@ -5,6 +5,7 @@
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, goesOnFrom, introducesNextQuote, readOwnWords, tagSays } from './cues.js';
+import { onlyTagOfQuoteBefore } from './cues.js';
 import { narrationAfter, speaksOf } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -297,7 +298,7 @@ function attributeScene(
         }
       }
       // C: an action beat before it (`艾雅法拉合上笔记本。“…”`).
-      if (!cand && lastPre && lastPre.complete) {
+      if (!cand && lastPre && lastPre.complete && !onlyTagOfQuoteBefore(k, segs, narr, utts)) {
         cand = lastSubject([lastPre]);
         rule = 'beat-before';
       }
