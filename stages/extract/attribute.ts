@@ -376,9 +376,9 @@ function attributeScene(
         if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
       }
     }
-    // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext.)
+    // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext; her, the Doctor, or someone about.)
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
-    if (called) state[names.pronounOf(called)] = new Set([called]);
+    if (called && (called === 'persona' || called === 'doctor' || present.has(called))) state[names.pronounOf(called)] = new Set([called]);
     const undecided = quoteUtts.every((u) => !u.rule);
     units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf });
   }
