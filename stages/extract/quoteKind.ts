@@ -7,6 +7,7 @@ import type { NameIndex } from './names.js';
 import type { Paragraph, QuoteKind, Utterance } from './types.js';
 
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
+const LEADING_COMMA_RE = /^\s*[，,]/;
 /** A count of characters or words right after a quote (`两个字`, `这几个字`, `一词`). */
 const WORDS_AFTER_RE = /^(?:[一两二三四五六七八九十几]个?字|这[两几]?个(?:字|词)|一词|二字)/;
 const CHAT_SYSTEM_RE = /^\s*(?:撤回了(?:一条)?消息|拍了拍|加入了群聊|退出了群聊|修改了群名|邀请.{1,12}加入了群聊)/;
@@ -42,7 +43,8 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
   const pre = introTail(fullPre);
   if (THOUGHT_INTRO_RE.test(pre)) return 'thought';
   if (post !== '' && mayBeThoughtTag(post)) {
-    if (THOUGHT_TAG_RE.test(post)) return 'thought';
+    // (Punctuation may stand between the quote and its tag, `”，我在心里这么想着`.)
+    if (THOUGHT_TAG_RE.test(post) || THOUGHT_TAG_RE.test(post.replace(LEADING_COMMA_RE, ''))) return 'thought';
     // A thought split by its tag: `“…”她默默地想，“…”` (the tag introduces the next part).
     const last = post.charCodeAt(lastNonSpaceIn(post));
     if ((last === 0xff0c || last === 0x2c || last === 0xff1a || last === 0x3a) && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
