@@ -96,7 +96,13 @@ export function calledNext(line: string, names: NameIndex, narrator: SpeakerId |
 
 /** Whether the line's own words forbid `id` as its speaker: it addresses them (前辈 / a name as a vocative). */
 export function vetoedBy(address: AddressCheck, u: Utterance, id: SpeakerId): boolean {
-  return (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && address.persona(u.text));
+  return (id === 'doctor' && (u.text.includes('前辈') || address.doctor(u.text))) || (id === 'persona' && (address.persona(u.text) || callsGirl(u.text)));
+}
+
+/** 姑娘 / 小姑娘 / 丫头 opening the line or a clause (`姑娘，再来一串？`, `哈，小姑娘倒老实。`): how others call her, never her way of calling anyone. */
+const CALLS_GIRL_RE = /(?:^|[，,。！!？?…～~—\s])(?:小)?(?:姑娘|丫头)(?!们)/;
+export function callsGirl(text: string): boolean {
+  return (text.includes('姑娘') || text.includes('丫头')) && CALLS_GIRL_RE.test(text);
 }
 
 /** The hard cues a label from elsewhere (the model) must agree with: the line does not address its speaker. */

@@ -5,8 +5,9 @@
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, goesOnFrom, introducesNextQuote, readOwnWords, tagSays } from './cues.js';
+import { onlyTagOfQuoteBefore } from './cues.js';
 import { narrationAfter, speaksOf } from './narrationOnly.js';
-import { askedOfThem } from './quoteKind.js';
+import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -25,7 +26,7 @@ import {
   type Sentence,
 } from './narration.js';
 import { epithetOther } from './epithets.js';
-import { readNarration } from './narrator.js';
+import { markUnnamedNarrator, readNarration } from './narrator.js';
 import { arrivalIn, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
@@ -54,7 +55,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
 
   // A bare descriptive noun (少女) once resolved names the same character for the rest of the file.
   const epithets = new Map<string, SpeakerId>();
-  const { narrRefs, narrator, otherShe } = readNarration(seg, names, opts.narrator);
+  const { narrRefs, narrator, otherShe, unnamed } = readNarration(seg, names, opts.narrator);
   let cursor = 0;
   const nextRefs = (): Referent[] => narrRefs[cursor++]!;
   const splitRefsOk = !names.hasSeparatorInNames(SEPARATOR_RE);
@@ -62,6 +63,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   // (The narration names no other woman: 她 with nothing before it is her.)
   const sheIsHer = otherShe === 0;
   const views = seg.scenes.map((scene) => attributeScene(scene, seg.utterances, names, narrator, epithets, vetoed, address, nextRefs, splitRefsOk, sheIsHer));
+  if (unnamed) markUnnamedNarrator(seg, narrRefs, views);
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
   const habit = sharedInFile ? undefined : habitualAddressVeto(seg.utterances, names);
@@ -297,7 +299,7 @@ function attributeScene(
         }
       }
       // C: an action beat before it (`艾雅法拉合上笔记本。“…”`).
-      if (!cand && lastPre && lastPre.complete) {
+      if (!cand && lastPre && lastPre.complete && !onlyTagOfQuoteBefore(k, segs, narr, utts)) {
         cand = lastSubject([lastPre]);
         rule = 'beat-before';
       }
@@ -365,7 +367,7 @@ function attributeScene(
       // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth, turns.ts fillByQuestion.)
       // (Nor a line that speaks of 她 / 他 right after narration about her / him alone: it talks of them, cues.ts.)
       const ofThem = quoteUtts.some((u) => speaksOf(u.text, names.pronounOf(id)));
-      if (id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names))) askedOf = id;
+      if (id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names) || toldToThem(u.text, names))) askedOf = id;
       else if (!ofThem && !quoteUtts.some((u) => vetoed(u, id))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {
@@ -375,9 +377,9 @@ function attributeScene(
         if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
       }
     }
-    // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext.)
+    // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext; her, the Doctor, or someone about.)
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
-    if (called) state[names.pronounOf(called)] = new Set([called]);
+    if (called && (called === 'persona' || called === 'doctor' || present.has(called))) state[names.pronounOf(called)] = new Set([called]);
     const undecided = quoteUtts.every((u) => !u.rule);
     units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf });
   }

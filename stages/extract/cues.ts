@@ -313,3 +313,24 @@ export function runBroken(
   }
   return false;
 }
+
+/** The longest tag read as no more than a tag (`博士问。`, `她小声说。`): a subject and a speech verb. */
+const MAX_BARE_TAG = 8;
+
+/**
+ * The narration before the quote at `k` is one short sentence that was the tag of a question before
+ * it (`“放哪里？”博士问。“…”`): it says who asked, not who answers (no beat). (After a statement,
+ * `“…。”芙蓉说。“…”`, the speaker often goes on: read as before.)
+ */
+export function onlyTagOfQuoteBefore(
+  k: number,
+  segs: readonly Segment[],
+  narr: ReadonlyArray<readonly Sentence[] | undefined>,
+  utts: readonly Utterance[],
+): boolean {
+  const pre = narr[k - 1];
+  const q = k >= 2 ? segs[k - 2] : undefined;
+  if (pre?.length !== 1 || q?.kind !== 'quote' || utts[q.utt]!.rule !== 'tag' || !/[？?][…～~]*$/.test(utts[q.utt]!.text.trimEnd())) return false;
+  const s = pre[0]!;
+  return s.src.slice(s.start, s.end).trim().length <= MAX_BARE_TAG;
+}

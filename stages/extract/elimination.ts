@@ -24,6 +24,15 @@ function threeAbout(v: SceneView): Array<About | undefined> {
   return out;
 }
 
+/**
+ * A line calling someone 前辈 in a scene where no one but her uses it (and no stranger is about
+ * who might): her habit, so it is given to no one else by elimination (the line after hers may be
+ * hers too, going on after a beat).
+ */
+export function callsHerHonorific(v: Pick<SceneView, 'sharedHonorific' | 'strangers'>, utts: ReadonlyArray<{ text: string }>, id: SpeakerId): boolean {
+  return id !== 'persona' && !v.sharedHonorific && !v.strangers && utts.some((u) => !OTHER_SENPAI_RE.test(u.text));
+}
+
 /** X: the bare lines that elimination among three people decides (assigned after the pass). */
 export function fillByElimination(v: SceneView): void {
   const { units } = v;
@@ -39,7 +48,8 @@ export function fillByElimination(v: SceneView): void {
     if (next?.speaker && next.para === unit.para + 1 && !opensAfterBeat(next)) not.add(next.speaker);
     for (const u of unit.utts) for (const id of v.vocatives(u.text)) not.add(id);
     const left = a.all.filter((id) => !not.has(id) && !unit.utts.some((u) => v.vetoed(u, id) && !(id === 'doctor' && OTHER_SENPAI_RE.test(u.text))));
-    if (left.length === 1 && a.before.includes(left[0]!)) decided[i] = left[0];
+    if (left.length !== 1 || !a.before.includes(left[0]!) || callsHerHonorific(v, unit.utts, left[0]!)) return;
+    decided[i] = left[0];
   });
   units.forEach((unit, i) => {
     const id = decided[i];

@@ -137,7 +137,8 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
     if (DEMONSTRATIVE_HEAD_RE.test(src.slice(a, b))) return { id: first.id };
     if (src.charCodeAt(b - 1) === 0x7684 && !SEPARATOR_IN_RE.test(src.slice(a, b))) return { id: first.id };
     // A modifier and a role noun in apposition (新来的干员栗苗).
-    if (APPOSITION_RE.test(src.slice(a, b)) && !SEPARATOR_IN_RE.test(src.slice(a, b))) return { id: first.id };
+    // (Not after a coverb, `把外套往他怀里一塞`: 他 is its object.)
+    if (APPOSITION_RE.test(src.slice(a, b)) && !SEPARATOR_IN_RE.test(src.slice(a, b)) && !COVERB_BEFORE_RE.test(src.slice(a, b))) return { id: first.id };
     if (first.epithet && gap <= MAX_EPITHET_MODIFIER && !SEPARATOR_IN_RE.test(src.slice(a, b))) return { id: first.id };
   }
   return undefined;
@@ -148,6 +149,8 @@ const MAX_MODIFIER = 12;
 /** The longest modifier read before a descriptive noun without 的 (羊角少女, 红发女孩). */
 const MAX_EPITHET_MODIFIER = 3;
 const APPOSITION_RE = /的[\u4e00-\u9fff]{1,3}$/;
+/** A clause opening on 把 / 被 / 将, or a coverb right before the referent (往 / 向 / 对 / 给 / 跟 …): the referent is an object. */
+const COVERB_BEFORE_RE = /^[把被将]|[往向对给跟和与朝在从把被让叫替帮]$/;
 const DEMONSTRATIVE_HEAD_RE = /^[那这](?:个|位|名)?$/;
 const SEPARATOR_IN_RE = /[。！？!?；;…，,：:、“”]/;
 

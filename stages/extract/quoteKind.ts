@@ -7,6 +7,9 @@ import type { NameIndex } from './names.js';
 import type { Paragraph, QuoteKind, Utterance } from './types.js';
 
 const TERMINAL_IN_QUOTE_RE = /[。！？!?…～~]/;
+const LEADING_COMMA_RE = /^\s*[，,]/;
+/** A count of characters or words right after a quote (`两个字`, `这几个字`, `一词`). */
+const WORDS_AFTER_RE = /^(?:[一两二三四五六七八九十几]个?字|这[两几]?个(?:字|词)|一词|二字)/;
 const CHAT_SYSTEM_RE = /^\s*(?:撤回了(?:一条)?消息|拍了拍|加入了群聊|退出了群聊|修改了群名|邀请.{1,12}加入了群聊)/;
 
 /**
@@ -40,7 +43,8 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
   const pre = introTail(fullPre);
   if (THOUGHT_INTRO_RE.test(pre)) return 'thought';
   if (post !== '' && mayBeThoughtTag(post)) {
-    if (THOUGHT_TAG_RE.test(post)) return 'thought';
+    // (Punctuation may stand between the quote and its tag, `”，我在心里这么想着`.)
+    if (THOUGHT_TAG_RE.test(post) || THOUGHT_TAG_RE.test(post.replace(LEADING_COMMA_RE, ''))) return 'thought';
     // A thought split by its tag: `“…”她默默地想，“…”` (the tag introduces the next part).
     const last = post.charCodeAt(lastNonSpaceIn(post));
     if ((last === 0xff0c || last === 0x2c || last === 0xff1a || last === 0x3a) && THOUGHT_INTRO_RE.test(introTail(post))) return 'thought';
@@ -57,6 +61,8 @@ export function classifyQuote(text: string, fullPre: string, post: string): Quot
     const after = post.slice(0, 1);
     const midBefore = before !== '' && !/[，,。！？!?：:；;…—\s]/.test(before);
     const midAfter = after !== '' && !/[，,。！？!?；;…—\s]/.test(after);
+    // (Named as words right after it, `“跑调”两个字到了嘴边`: a term whatever stands before it.)
+    if (WORDS_AFTER_RE.test(post)) return 'term';
     if (midBefore && !SPEECH_VERB_RE.test(pre.slice(-3)) && (midAfter || after === '')) return 'term';
     if (midBefore && /^(?:的|之|等|这|那|一词|二字|两个字|这个)/.test(post)) return 'term';
     // The object of a verb that is no speech verb, ending the sentence (`把“每小时”改成了“每半小时”。`).
@@ -91,6 +97,19 @@ export function askedOfThem(text: string, names: NameIndex): boolean {
   // (A question about its own speaker, `“我……要一直站着吗？”`, is theirs: asked by them, not of them.)
   if (t.includes('我') && !/[你您]/.test(t)) return false;
   return /[？?][…～~）)]*$/.test(t) && !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
+}
+
+/**
+ * A request that calls no one and says nothing of its own speaker (no 我): its first clause ends
+ * in 吧 (`放下来吧，…`) or it opens on 别 / 不要 / 不用 / 小心 (`别抱那么紧。`). Right after narration
+ * about someone doing something, it may as well be said to them as by them (askedOfThem).
+ */
+export function toldToThem(text: string, names: NameIndex): boolean {
+  const t = text.trim();
+  if (t.includes('我') || t.includes('咱')) return false;
+  const first = /^[^，,。！!？?…～~]*/.exec(t)![0];
+  if (!/吧$/.test(first) && !/^(?:别|不要|不用|小心)/.test(t)) return false;
+  return !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
 }
 
 /** The narration a paragraph ends with when it ends in a colon (`白板上写着一行字：`), else ''. */

@@ -94,7 +94,7 @@ export function fillByReply(v: SceneView): void {
     // (Who said the line before need not be known: a line calling X by name is not X's own.)
     if (unit.speaker || !unit.bare || unit.para - prev.para !== 1) continue;
     const last = prev.utts.at(-1)!;
-    const to = new Set<SpeakerId>(v.vocatives(last.text));
+    const to = new Set<SpeakerId>(spokenToIn(last.text) ? v.vocatives(last.text) : []);
     const intro = prev.intros?.at(-1);
     const told = intro && addresseeIn(intro);
     if (told) to.add(told);
@@ -113,6 +113,14 @@ export function fillByReply(v: SceneView): void {
     if (id === 'other:?' || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
     assign(unit, id, 'reply');
   }
+}
+
+/**
+ * Whether a line's names may be vocatives for the reply after it: not where it speaks of someone as
+ * 她 / 他 and to no one as 你 / 您 (`凯尔希医生……让我到了之后给她打电话。`: she is spoken of, not to).
+ */
+function spokenToIn(text: string): boolean {
+  return /[你您]/.test(text) || !/[她他](?!们)/.test(text);
 }
 
 /**
