@@ -78,7 +78,9 @@ export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
     const rest = text.slice(end);
     const title = VOC_TITLE_RE.exec(rest);
     const after = title ? rest.slice(title[0].length) : rest;
-    if (after === '' || VOC_AFTER_RE.test(after[0]!)) out.add(r.ref);
+    // (A particle may come between: `阿黛尔啊，…`, `博士呀！`.)
+    const rest2 = after[0] === '啊' || after[0] === '呀' ? after.slice(1) : after;
+    if (rest2 === '' || VOC_AFTER_RE.test(rest2[0]!)) out.add(r.ref);
   }
   return out;
 }

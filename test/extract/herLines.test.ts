@@ -140,6 +140,11 @@ describe('whom a line calls', () => {
     // (A name inside a phrase is no vocative.)
     expect([...vocativesIn('艾雅法拉的仪器坏了。', names)]).toEqual([]);
   });
+  test('a particle may stand between the name and the pause (阿黛尔啊，), not a word (阿黛尔啊呜)', () => {
+    expect([...vocativesIn('阿黛尔啊，今天的样本够了吗？', names)]).toEqual(['persona']);
+    expect([...vocativesIn('走吧，博士呀！', names)]).toEqual(['doctor']);
+    expect([...vocativesIn('阿黛尔啊呜一口咬下去。', names)]).toEqual([]);
+  });
   test('the bare line after one that calls someone by name is theirs, even when who called is not known', () => {
     const t = ['阿米娅、凯尔希和艾雅法拉在会议室里。', '“艾雅法拉，你的报告呢？”', '“在、在这里。”'];
     expect(who(t)).toEqual(['?', 'persona']);
