@@ -3,7 +3,19 @@
 // turn-taking (a run of bare quotes alternates between two speakers). Both only ever fill lines
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import { addresseeIn, runBroken } from './cues.js';
-import { assign, HER_AND_DOCTOR, pairsByParagraph, partnerIn, SOMEONE, vetoStrangersCalls, WINDOW, type Pair, type SceneView, type Unit } from './presence.js';
+import {
+  assign,
+  callsLikeAStranger,
+  HER_AND_DOCTOR,
+  pairsByParagraph,
+  partnerIn,
+  SOMEONE,
+  vetoStrangersCalls,
+  WINDOW,
+  type Pair,
+  type SceneView,
+  type Unit,
+} from './presence.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
 
@@ -94,9 +106,13 @@ export function fillByReply(v: SceneView): void {
     // (Who said the line before need not be known: a line calling X by name is not X's own.)
     if (unit.speaker || !unit.bare || unit.para - prev.para !== 1) continue;
     const last = prev.utts.at(-1)!;
-    const to = new Set<SpeakerId>(v.vocatives(last.text));
     const intro = prev.intros?.at(-1);
     const told = intro && addresseeIn(intro);
+    // (Its earlier quotes too where the tag between turns to no one: `“艾雅法拉老师，”一个男生问，“…？”`.)
+    const line = told ? [last] : lastLine(prev);
+    const to = new Set<SpeakerId>(line.flatMap((u) => [...v.vocatives(u.text)]));
+    // (A stranger's call, `姑娘，再来一串？` / `小姐，车要进站了。`: said to her, the one young woman everyone sees.)
+    if (prev.speaker !== 'persona' && line.some((u) => callsLikeAStranger(v, u.text))) to.add('persona');
     if (told) to.add(told);
     // (前辈 only as a vocative: `我交给前辈的报告` talks about him, not to him.)
     if (SENPAI_VOCATIVE_RE.test(last.text)) {
@@ -113,6 +129,15 @@ export function fillByReply(v: SceneView): void {
     if (id === 'other:?' || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
     assign(unit, id, 'reply');
   }
+}
+
+/**
+ * The quotes of a paragraph's last line: all of them where they are one speaker's line split by
+ * its own tags (`“艾雅法拉老师，”一个男生问，“您刚才说……？”`), else the last one.
+ */
+function lastLine(prev: Unit): readonly Utterance[] {
+  const { utts, adjacent } = prev;
+  return adjacent?.includes(true) || utts.some((u) => u.speaker !== utts[0]!.speaker) ? utts.slice(-1) : utts;
 }
 
 /**
