@@ -21,6 +21,8 @@ import type { SpeakerId, Utterance } from './types.js';
 
 /** Longest stretch of bare lines turn-taking fills between two anchors. */
 const MAX_BETWEEN = 12;
+/** Longest span between two anchors where a third person is about (no pair): up to two bare lines between them. */
+const MAX_SPAN_THIRD = 3;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
 const MAX_ONE_SIDED = 6;
 /** Longest reach from one anchor in a scene where a third person has spoken before (they may cut in again). */
@@ -334,7 +336,9 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     const agree = back && fwd && (back.speaker !== fwd.speaker) === ((back.dist + fwd.dist) % 2 === 1);
     if (back && fwd && (agree || !opensAfterBeat(units[fwd.index]!))) {
       const span = back.dist + fwd.dist;
-      if (back.speaker !== fwd.speaker) {
+      if (!pair && span > MAX_SPAN_THIRD) {
+        // (A third person about: no longer run between two anchors.)
+      } else if (back.speaker !== fwd.speaker) {
         if (span % 2 === 1) id = back.dist % 2 === 0 ? back.speaker : fwd.speaker;
       } else if (span % 2 === 0) {
         // (The partner: the other one of the two about, else the one the anchor was talking with.)
