@@ -199,6 +199,36 @@ export function fillScene(v: SceneView): void {
   fillByReply(v);
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));
+  markBeforeHers(v);
+}
+
+/**
+ * The scene passes that give a line from who is about (two people only, or three): where that
+ * reading is wrong, a line they gave her says nothing sure of the line before it.
+ */
+const FROM_WHO_IS_ABOUT = new Set(['addressee', 'turn-taking', 'elimination', 'asked']);
+
+/**
+ * T: the open line right before a line of hers, in the paragraph before it, is someone else's
+ * (a new paragraph of speech is a new speaker) — unless her line opens after narration of its own
+ * (an intro or an action beat: she may be going on), or was itself only read from who is about
+ * (FROM_WHO_IS_ABOUT). Its speaker stays open; it is marked as not hers (Utterance.notHer), so
+ * what she answers it with is kept (samples.ts).
+ */
+export function markBeforeHers(v: SceneView): void {
+  const { units } = v;
+  for (let i = 0; i + 1 < units.length; i++) {
+    const last = units[i]!.utts.at(-1)!;
+    const next = units[i + 1]!;
+    if (
+      last.speaker === null &&
+      next.para === units[i]!.para + 1 &&
+      next.utts[0]!.speaker === 'persona' &&
+      !opensAfterBeat(next) &&
+      !FROM_WHO_IS_ABOUT.has(next.utts[0]!.rule ?? '')
+    )
+      last.notHer = true;
+  }
 }
 
 /**
@@ -215,6 +245,7 @@ export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]
     fillByReply(v);
     fillBackToBack(v);
     fillTurns(v, pairsByParagraph(v));
+    markBeforeHers(v);
   }
 }
 
