@@ -199,7 +199,7 @@ export function fillScene(v: SceneView): void {
   fillByReply(v);
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));
-  markBeforeHers(v);
+  markBesideHers(v);
 }
 
 /**
@@ -209,25 +209,24 @@ export function fillScene(v: SceneView): void {
 const FROM_WHO_IS_ABOUT = new Set(['addressee', 'turn-taking', 'elimination', 'asked']);
 
 /**
- * T: the open line right before a line of hers, in the paragraph before it, is someone else's
- * (a new paragraph of speech is a new speaker) — unless her line opens after narration of its own
- * (an intro or an action beat: she may be going on), or was itself only read from who is about
+ * T: an open line in the paragraph right before or right after a line of hers is someone else's
+ * (a new paragraph of speech is a new speaker). Not before her line where it opens after narration
+ * of its own (an intro or an action beat: she may be going on); not after it unless the open
+ * paragraph is only quotes; never beside a line of hers only read from who is about
  * (FROM_WHO_IS_ABOUT). Its speaker stays open; it is marked as not hers (Utterance.notHer), so
- * what she answers it with is kept (samples.ts).
+ * the conversation goes on through it and what she answers it with is kept (samples.ts).
  */
-export function markBeforeHers(v: SceneView): void {
+export function markBesideHers(v: SceneView): void {
   const { units } = v;
+  const sure = (u: Utterance) => u.speaker === 'persona' && !FROM_WHO_IS_ABOUT.has(u.rule ?? '');
   for (let i = 0; i + 1 < units.length; i++) {
-    const last = units[i]!.utts.at(-1)!;
+    const unit = units[i]!;
     const next = units[i + 1]!;
-    if (
-      last.speaker === null &&
-      next.para === units[i]!.para + 1 &&
-      next.utts[0]!.speaker === 'persona' &&
-      !opensAfterBeat(next) &&
-      !FROM_WHO_IS_ABOUT.has(next.utts[0]!.rule ?? '')
-    )
-      last.notHer = true;
+    if (next.para !== unit.para + 1) continue;
+    const last = unit.utts.at(-1)!;
+    const first = next.utts[0]!;
+    if (last.speaker === null && sure(first) && !opensAfterBeat(next)) last.notHer = true;
+    if (first.speaker === null && next.bare && sure(last)) first.notHer = true;
   }
 }
 
@@ -245,7 +244,7 @@ export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]
     fillByReply(v);
     fillBackToBack(v);
     fillTurns(v, pairsByParagraph(v));
-    markBeforeHers(v);
+    markBesideHers(v);
   }
 }
 

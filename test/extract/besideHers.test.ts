@@ -1,6 +1,6 @@
-// The open line right before a line of hers (turns.ts markBeforeHers): a new paragraph of speech is
-// a new speaker, so it is someone's other than hers, and what she answers it with is kept in a
-// sample. Snippets written for these tests.
+// The open line right before or after a line of hers (turns.ts markBesideHers): a new paragraph of
+// speech is a new speaker, so it is someone's other than hers, and what she answers it with is kept
+// in a sample. Snippets written for these tests.
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
 
@@ -31,5 +31,19 @@ describe('the open line right before hers', () => {
   test('not across a paragraph of narration', () => {
     const { utts } = read([ROOM, '“这盆番茄是谁种的？”', '温室里安静了一会儿。', `“${ANSWER}”艾雅法拉小声说。`]);
     expect(utts[0]!.notHer).toBeFalsy();
+  });
+});
+
+describe('the open line right after hers', () => {
+  const TOLD = '这盆是我种的。土是从火山口带回来的。';
+  test('a paragraph of bare quotes right after her line is not hers', () => {
+    const { utts } = read([ROOM, `“${TOLD}”艾雅法拉小声说。`, '“怪不得长得这么快。”', '“嗯，下个月就能结果了。”']);
+    expect(utts[0]!.speaker).toBe('persona');
+    expect(utts[1]).toMatchObject({ speaker: null, notHer: true });
+  });
+  test('not a paragraph with narration of its own that left it open (`门口传来一声轻笑，“…”`)', () => {
+    const { utts } = read([ROOM, `“${TOLD}”艾雅法拉小声说。`, '门口传来一声轻笑，“怪不得长得这么快。”']);
+    expect(utts[1]!.speaker).toBeNull();
+    expect(utts[1]!.notHer).toBeFalsy();
   });
 });
