@@ -187,6 +187,9 @@ function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[]
   return (p) => (otherBy < p && doctorBy > p + AHEAD) || (arrives && doctorBy > p);
 }
 
+/** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
+export const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
+
 /** The other one of `pair`, when `id` is one of them. */
 export const partnerIn = (pair: Pair | undefined, id: SpeakerId): SpeakerId | undefined =>
   !pair ? undefined : pair[0] === id ? pair[1] : pair[1] === id ? pair[0] : undefined;

@@ -7,6 +7,7 @@ import {
   assign,
   callsLikeAStranger,
   HER_AND_DOCTOR,
+  opensAfterBeat,
   pairsByParagraph,
   partnerIn,
   SOMEONE,
@@ -16,6 +17,7 @@ import {
   type SceneView,
   type Unit,
 } from './presence.js';
+import { markBesideHers } from './besideHers.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
 
@@ -203,34 +205,6 @@ export function fillScene(v: SceneView): void {
 }
 
 /**
- * The scene passes that give a line from who is about (two people only, or three): where that
- * reading is wrong, a line they gave her says nothing sure of the line before it.
- */
-const FROM_WHO_IS_ABOUT = new Set(['addressee', 'turn-taking', 'elimination', 'asked']);
-
-/**
- * T: an open line in the paragraph right before or right after a line of hers is someone else's
- * (a new paragraph of speech is a new speaker). Not before her line where it opens after narration
- * of its own (an intro or an action beat: she may be going on); not after it unless the open
- * paragraph is only quotes; never beside a line of hers only read from who is about
- * (FROM_WHO_IS_ABOUT). Its speaker stays open; it is marked as not hers (Utterance.notHer), so
- * the conversation goes on through it and what she answers it with is kept (samples.ts).
- */
-export function markBesideHers(v: SceneView): void {
-  const { units } = v;
-  const sure = (u: Utterance) => u.speaker === 'persona' && !FROM_WHO_IS_ABOUT.has(u.rule ?? '');
-  for (let i = 0; i + 1 < units.length; i++) {
-    const unit = units[i]!;
-    const next = units[i + 1]!;
-    if (next.para !== unit.para + 1) continue;
-    const last = unit.utts.at(-1)!;
-    const first = next.utts[0]!;
-    if (last.speaker === null && sure(first) && !opensAfterBeat(next)) last.notHer = true;
-    if (first.speaker === null && next.bare && sure(last)) first.notHer = true;
-  }
-}
-
-/**
  * The scene passes of a file where no line so far gives 前辈 to anyone but her: first without the
  * honorific as evidence; then, if no line they gave someone else uses it either, with it
  * (fillByHonorific), and the passes that build on the lines it filled once more.
@@ -262,9 +236,6 @@ function saidToGroup(units: readonly Unit[], i: number): boolean {
   const intro = prev.intros?.at(-1);
   return intro !== undefined && GROUP_TOWARD_RE.test(intro.src.slice(intro.start, intro.end));
 }
-
-/** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
-const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
 
 interface Anchor {
   speaker: SpeakerId;

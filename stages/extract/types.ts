@@ -34,7 +34,7 @@ export interface Utterance {
   /**
    * Speaker still open, but the line's own words forbid her (it calls her by name, or calls the
    * Doctor 博士 in a file where she says 前辈), or it is in the paragraph right before or after a line
-   * of hers (turns.ts markBesideHers): someone else's line, so it may be what she answers.
+   * of hers (besideHers.ts): someone else's line, so it may be what she answers.
    */
   notHer?: boolean;
 }

@@ -1,4 +1,4 @@
-// The open line right before or after a line of hers (turns.ts markBesideHers): a new paragraph of
+// The open line right before or after a line of hers (besideHers.ts): a new paragraph of
 // speech is a new speaker, so it is someone's other than hers, and what she answers it with is kept
 // in a sample. Snippets written for these tests.
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
