@@ -3,14 +3,11 @@
 // speech is a new speaker; that line must be known), nor of the one right after it (unless that
 // one opens after a beat of its own: the same speaker going on), nor anyone it calls by name or
 // its own words forbid (`“艾雅法拉前辈也叫博士前辈吗？”`).
-import { SOMEONE, aboutAround, assign, type About, type SceneView, type Unit } from './presence.js';
+import { SOMEONE, aboutAround, assign, opensAfterBeat, type About, type SceneView } from './presence.js';
 import type { SpeakerId } from './types.js';
 
 /** 前辈 only as a quoted word or plural (`叫他‘前辈’`, `前辈们`): no sign the line is not the Doctor's. */
 const OTHER_SENPAI_RE = /^(?:(?!前辈).|[‘“「『]前辈|前辈(?=[’”」』们]))*$/;
-
-/** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
-const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
 
 /** For each paragraph with a bare line open: the people about (presence.ts aboutAround), when exactly three, all known. */
 function threeAbout(v: SceneView): Array<About | undefined> {

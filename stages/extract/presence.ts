@@ -160,13 +160,13 @@ export function callsLikeAStranger(v: SceneView, text: string): boolean {
 
 /**
  * The scene passes' veto (`v.vetoed`) with one more: a line calling someone as a stranger does
- * (callsLikeAStranger) is not the Doctor's. Set once per scene, before the scene passes.
+ * (callsLikeAStranger) is not the Doctor's, nor hers (it is said to her: turns.ts fillByReply). Set once per scene, before the scene passes.
  */
 export function vetoStrangersCalls(v: SceneView): void {
   if (strangerVetoSet.has(v)) return;
   strangerVetoSet.add(v);
   const base = v.vetoed;
-  v.vetoed = (u, id) => base(u, id) || (id === 'doctor' && callsLikeAStranger(v, u.text));
+  v.vetoed = (u, id) => base(u, id) || ((id === 'doctor' || id === 'persona') && callsLikeAStranger(v, u.text));
 }
 const strangerVetoSet = new WeakSet<SceneView>();
 
@@ -186,6 +186,9 @@ function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[]
   const arrives = doctorBy < last && v.arrived?.[doctorBy] === 'doctor';
   return (p) => (otherBy < p && doctorBy > p + AHEAD) || (arrives && doctorBy > p);
 }
+
+/** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
+export const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
 
 /** The other one of `pair`, when `id` is one of them. */
 export const partnerIn = (pair: Pair | undefined, id: SpeakerId): SpeakerId | undefined =>

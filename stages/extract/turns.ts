@@ -3,12 +3,28 @@
 // turn-taking (a run of bare quotes alternates between two speakers). Both only ever fill lines
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import { addresseeIn, runBroken } from './cues.js';
-import { assign, HER_AND_DOCTOR, pairsByParagraph, partnerIn, SOMEONE, vetoStrangersCalls, WINDOW, type Pair, type SceneView, type Unit } from './presence.js';
+import {
+  assign,
+  callsLikeAStranger,
+  HER_AND_DOCTOR,
+  opensAfterBeat,
+  pairsByParagraph,
+  partnerIn,
+  SOMEONE,
+  vetoStrangersCalls,
+  WINDOW,
+  type Pair,
+  type SceneView,
+  type Unit,
+} from './presence.js';
+import { markBesideHers } from './besideHers.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
 
 /** Longest stretch of bare lines turn-taking fills between two anchors. */
 const MAX_BETWEEN = 12;
+/** Longest span between two anchors where a third person is about (no pair): up to two bare lines between them. */
+const MAX_SPAN_THIRD = 3;
 /** Longest reach from one anchor when there is only one (only her and the Doctor about). */
 const MAX_ONE_SIDED = 6;
 /** Longest reach from one anchor in a scene where a third person has spoken before (they may cut in again). */
@@ -94,9 +110,13 @@ export function fillByReply(v: SceneView): void {
     // (Who said the line before need not be known: a line calling X by name is not X's own.)
     if (unit.speaker || !unit.bare || unit.para - prev.para !== 1) continue;
     const last = prev.utts.at(-1)!;
-    const to = new Set<SpeakerId>(spokenToIn(last.text) ? v.vocatives(last.text) : []);
     const intro = prev.intros?.at(-1);
     const told = intro && addresseeIn(intro);
+    // (Its earlier quotes too where the tag between turns to no one: `“艾雅法拉老师，”一个男生问，“…？”`.)
+    const line = told ? [last] : lastLine(prev);
+    const to = new Set<SpeakerId>(line.flatMap((u) => (spokenToIn(u.text) ? [...v.vocatives(u.text)] : [])));
+    // (A stranger's call, `姑娘，再来一串？` / `小姐，车要进站了。`: said to her, the one young woman everyone sees.)
+    if (prev.speaker !== 'persona' && line.some((u) => callsLikeAStranger(v, u.text))) to.add('persona');
     if (told) to.add(told);
     // (前辈 only as a vocative: `我交给前辈的报告` talks about him, not to him.)
     if (SENPAI_VOCATIVE_RE.test(last.text)) {
@@ -121,6 +141,15 @@ export function fillByReply(v: SceneView): void {
  */
 function spokenToIn(text: string): boolean {
   return /[你您]/.test(text) || !/[她他](?!们)/.test(text);
+}
+
+/**
+ * The quotes of a paragraph's last line: all of them where they are one speaker's line split by
+ * its own tags (`“艾雅法拉老师，”一个男生问，“您刚才说……？”`), else the last one.
+ */
+function lastLine(prev: Unit): readonly Utterance[] {
+  const { utts, adjacent } = prev;
+  return adjacent?.includes(true) || utts.some((u) => u.speaker !== utts[0]!.speaker) ? utts.slice(-1) : utts;
 }
 
 /**
@@ -180,6 +209,7 @@ export function fillScene(v: SceneView): void {
   fillByReply(v);
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));
+  markBesideHers(v);
 }
 
 /**
@@ -196,6 +226,7 @@ export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]
     fillByReply(v);
     fillBackToBack(v);
     fillTurns(v, pairsByParagraph(v));
+    markBesideHers(v);
   }
 }
 
@@ -213,9 +244,6 @@ function saidToGroup(units: readonly Unit[], i: number): boolean {
   const intro = prev.intros?.at(-1);
   return intro !== undefined && GROUP_TOWARD_RE.test(intro.src.slice(intro.start, intro.end));
 }
-
-/** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
-const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
 
 interface Anchor {
   speaker: SpeakerId;
@@ -317,7 +345,9 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     const agree = back && fwd && (back.speaker !== fwd.speaker) === ((back.dist + fwd.dist) % 2 === 1);
     if (back && fwd && (agree || !opensAfterBeat(units[fwd.index]!))) {
       const span = back.dist + fwd.dist;
-      if (back.speaker !== fwd.speaker) {
+      if (!pair && span > MAX_SPAN_THIRD) {
+        // (A third person about: no longer run between two anchors.)
+      } else if (back.speaker !== fwd.speaker) {
         if (span % 2 === 1) id = back.dist % 2 === 0 ? back.speaker : fwd.speaker;
       } else if (span % 2 === 0) {
         // (The partner: the other one of the two about, else the one the anchor was talking with.)

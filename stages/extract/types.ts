@@ -33,7 +33,8 @@ export interface Utterance {
   rule?: string;
   /**
    * Speaker still open, but the line's own words forbid her (it calls her by name, or calls the
-   * Doctor 博士 in a file where she says 前辈): someone else's line, so it may be what she answers.
+   * Doctor 博士 in a file where she says 前辈), or it is in the paragraph right before or after a line
+   * of hers (besideHers.ts): someone else's line, so it may be what she answers.
    */
   notHer?: boolean;
 }

@@ -99,3 +99,25 @@ describe('elimination among three, with her going on after a beat', () => {
     expect(u[2]).toEqual(['好吧，两千五。', 'other:可露希尔']);
   });
 });
+
+describe('a long bare run between two anchors while a third person is about', () => {
+  const fire = (scene: string) =>
+    who([
+      scene,
+      '艾雅法拉抱着膝盖问：“明天几点出发？”',
+      '“六点。”',
+      '“那我五点就起来收拾。”',
+      '“用不着那么早。”',
+      '“可是样本箱还没有封好。”',
+      '博士往火里添了一根柴：“那就五点半，我帮你封。”',
+    ]);
+  test('with a third person about, the lines far from both anchors are left open (any of the three may answer)', () => {
+    const u = fire('艾雅法拉、博士和炎熔围着火堆坐着，炎熔在烤土豆。');
+    expect(u[1]).toEqual(['六点。', null]);
+    expect(u[3]).toEqual(['用不着那么早。', null]);
+  });
+  test('with only her and the Doctor about, the same run alternates', () => {
+    const u = fire('艾雅法拉和博士围着火堆坐着。');
+    expect(u.slice(1, 5).map((x) => x[1])).toEqual(['doctor', 'persona', 'doctor', 'persona']);
+  });
+});
