@@ -346,11 +346,16 @@ export function ownsTrait(text: string, abs: number, len: number, clauseEnd: num
   if (!traits) return false;
   const re = traitRes(traits);
   const after = text.slice(abs + len, clauseEnd);
-  if (!re.before.test(text.slice(Math.max(0, abs - 8), abs)) && !re.after.test(after)) return false;
-  return !names.referents(after).some((r) => r.ref !== '她' && r.ref !== '他' && r.ref !== '我');
+  const noOne = (t: string) => !names.referents(t).some((r) => r.ref !== '她' && r.ref !== '他' && r.ref !== '我');
+  if (re.before.test(text.slice(Math.max(0, abs - 8), abs)) || re.after.test(after)) return noOne(after);
+  // (Or the clause after it, with no subject of its own, is about something on her: `她筛得很认真，羊角上沾了面粉`.)
+  const c = text.charCodeAt(clauseEnd);
+  if (c !== 0xff0c && c !== 0x2c) return false;
+  const next = text.slice(clauseEnd + 1, nextClauseSep(text, clauseEnd + 1));
+  return re.on.test(next) && noOne(after) && noOne(next);
 }
-const traitCache = new WeakMap<RegExp, { before: RegExp; after: RegExp }>();
-function traitRes(traits: RegExp): { before: RegExp; after: RegExp } {
+const traitCache = new WeakMap<RegExp, { before: RegExp; after: RegExp; on: RegExp }>();
+function traitRes(traits: RegExp): { before: RegExp; after: RegExp; on: RegExp } {
   let re = traitCache.get(traits);
   if (!re) {
     const t = traits.source;
@@ -361,6 +366,8 @@ function traitRes(traits: RegExp): { before: RegExp; after: RegExp } {
       after: new RegExp(
         `^(?:的|[^，,。！？]{0,4}?(?:扶了扶|摸了摸|碰了碰|按了按|理了理|扶|摸|碰|按|戴[上好回着]|摘[下掉])(?:了|一下)?(?:耳[边上朵里畔]的?|[左右]耳的?)?)(?:新)?(?:${t})`,
       ),
+      // `羊角上沾了…` / `助听器上的灯…` opening a clause.
+      on: new RegExp(`^(?:${t})上`),
     };
     traitCache.set(traits, re);
   }

@@ -24,6 +24,15 @@ describe('her traits settle an ambiguous 她', () => {
     const t = twoWomen('羊角少女把一块岩片举到灯下，', '您看，这里有一圈气孔。');
     expect(speakerOf(t, '您看，这里有一圈气孔。')).toBe('persona');
   });
+  test('a subjectless clause about something on her right after 她 (她…，羊角上…)', () => {
+    const t = twoWomen('她低头看着那张地图，羊角上还沾着一点雪，', '北坡的路被埋住了。');
+    expect(speakerOf(t, '北坡的路被埋住了。')).toBe('persona');
+    expect(speakerOf(t, '北坡的路被埋住了。', noTraits)).not.toBe('persona');
+  });
+  test('must not fire: that clause names someone else', () => {
+    const t = twoWomen('她低头看着那张地图，羊角上的雪被凯尔希拍掉了，', '北坡的路被埋住了。');
+    expect(speakerOf(t, '北坡的路被埋住了。')).not.toBe('persona');
+  });
   test('must not fire: 她 hands the device to her by name (someone else)', () => {
     const t = twoWomen('她把新的助听器递给艾雅法拉，', '电池我已经换好了。');
     expect(speakerOf(t, '电池我已经换好了。')).not.toBe('persona');
