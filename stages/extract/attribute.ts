@@ -5,7 +5,7 @@
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, goesOnFrom, introducesNextQuote, readOwnWords, tagSays } from './cues.js';
-import { onlyTagOfQuoteBefore } from './cues.js';
+import { onlyTagOfQuoteBefore, ownsTrait } from './cues.js';
 import { narrationAfter, speaksOf } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -17,6 +17,7 @@ import {
   NO_REFS,
   firstClause,
   lastSubject,
+  MAX_EPITHET_LEAD,
   openingSubject,
   topicOf,
   SEPARATOR_RE,
@@ -24,6 +25,7 @@ import {
   type Clause,
   type ClauseRef,
   type Sentence,
+  VERB_BEFORE_RE,
 } from './narration.js';
 import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
@@ -37,10 +39,6 @@ const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$|[一某](?:个|位|名)[^，,。！？!?、；;“”]{1,10}的$/;
 const DEMONSTRATIVE_RE = /[那这]$/;
-/** How far into its clause a descriptive noun may stand and still be its subject (`羊角少女`, `那个女孩`). */
-const MAX_EPITHET_LEAD = 3;
-/** A verb before a descriptive noun in its clause (`看见是羊角少女`): an object, resolved there but not bound for the file. */
-const VERB_BEFORE_RE = /[是看见望盯向对给把被叫让和跟与朝问]/;
 
 export interface AttributeOptions {
   names: NameIndex;
@@ -165,6 +163,8 @@ function attributeScene(
           // (After a verb it is an object, not bound, unless the sentence named the other one: then it is surely not them.)
           else if (id && (objectOfNamed || !VERB_BEFORE_RE.test(text.slice(abs - index, abs)))) epithets.set(word, id);
         }
+        // (A clause saying what only she has, `她扶了扶助听器`, `羊角少女`, is about her: cues.ts ownsTrait.)
+        if (p === '她' && id !== 'persona' && !clauseNames.includes('persona') && ownsTrait(text, abs, len, Math.min(nextSep, n), names)) id = 'persona';
       } else {
         id = ref;
         clauseNames.push(ref);

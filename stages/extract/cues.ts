@@ -334,3 +334,42 @@ export function onlyTagOfQuoteBefore(
   const s = pre[0]!;
   return s.src.slice(s.start, s.end).trim().length <= MAX_BARE_TAG;
 }
+
+/**
+ * Whether a 她 (or a descriptive noun, 少女) at `abs` is the one who has a trait the text gives
+ * her alone — a worn device or horns (`她扶了扶助听器`, `戴着助听器的她`, `她的羊角`, `羊角少女`):
+ * the pronoun's own clause says it, and names no one after the pronoun (`她把助听器递给艾雅法拉`
+ * is someone else handing hers over). Her traits: NameIndex.personaTraits (persona.traits).
+ */
+export function ownsTrait(text: string, abs: number, len: number, clauseEnd: number, names: NameIndex): boolean {
+  const traits = names.personaTraits;
+  if (!traits) return false;
+  const re = traitRes(traits);
+  const after = text.slice(abs + len, clauseEnd);
+  const noOne = (t: string) => !names.referents(t).some((r) => r.ref !== '她' && r.ref !== '他' && r.ref !== '我');
+  if (re.before.test(text.slice(Math.max(0, abs - 8), abs)) || re.after.test(after)) return noOne(after);
+  // (Or the clause after it, with no subject of its own, is about something on her: `她筛得很认真，羊角上沾了面粉`.)
+  const c = text.charCodeAt(clauseEnd);
+  if (c !== 0xff0c && c !== 0x2c) return false;
+  const next = text.slice(clauseEnd + 1, nextClauseSep(text, clauseEnd + 1));
+  return re.on.test(next) && noOne(after) && noOne(next);
+}
+const traitCache = new WeakMap<RegExp, { before: RegExp; after: RegExp; on: RegExp }>();
+function traitRes(traits: RegExp): { before: RegExp; after: RegExp; on: RegExp } {
+  let re = traitCache.get(traits);
+  if (!re) {
+    const t = traits.source;
+    re = {
+      // `戴着助听器的` / `羊角` right before the referent.
+      before: new RegExp(`(?:(?:戴着|别着|顶着|长着)(?:${t})的|(?:${t}))$`),
+      // `的助听器` / `扶了扶（耳边的）助听器` opening what follows it.
+      after: new RegExp(
+        `^(?:的|[^，,。！？]{0,4}?(?:扶了扶|摸了摸|碰了碰|按了按|理了理|扶|摸|碰|按|戴[上好回着]|摘[下掉])(?:了|一下)?(?:耳[边上朵里畔]的?|[左右]耳的?)?)(?:新)?(?:${t})`,
+      ),
+      // `羊角上沾了…` / `助听器上的灯…` opening a clause.
+      on: new RegExp(`^(?:${t})上`),
+    };
+    traitCache.set(traits, re);
+  }
+  return re;
+}

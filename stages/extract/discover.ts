@@ -166,7 +166,8 @@ export interface Discovered {
 /**
  * Whether the file speaks of `name` as 他 rather than 她: the pronoun that opens the clause right
  * after it (`老石放下桶，他…`) or reports their words or thoughts (`老石说他活了六十年`), or an
- * honorific after it (`衡舟先生`, `芮禾小姐`), by majority.
+ * honorific after it (`衡舟先生`, `芮禾小姐`), else the pronoun opening the next sentence
+ * (nextSentencePronoun), by majority.
  */
 function maleIn(text: string, name: string): boolean {
   let he = 0;
@@ -183,9 +184,30 @@ function maleIn(text: string, name: string): boolean {
     const m = PRONOUN_AFTER_RE.exec(after);
     if (m?.[1] === '他') he++;
     else if (m) she++;
+    else {
+      const n = nextSentencePronoun(text, i, name);
+      if (n === '他') he++;
+      else if (n) she++;
+    }
   }
   return he > she;
 }
+/**
+ * The pronoun opening the sentence right after one that `name` opens, where that sentence does not
+ * use the pronoun itself (`苏教授问起她……答了。然后他停了一下`: 他 is 苏教授; `X看了他一眼。他…`
+ * says nothing), or undefined. A sentence cut by a quote says nothing.
+ */
+function nextSentencePronoun(text: string, i: number, name: string): '他' | '她' | undefined {
+  if (i > 0 && !/[。！？!?\n]/.test(text[i - 1]!)) return undefined;
+  // (A sentence of narration is short: a window, not the rest of the file.)
+  const end = text.slice(i, i + 240).search(/[。！？!?\n“”「」]/);
+  if (end < 0 || !/[。！？!?]/.test(text[i + end]!)) return undefined;
+  const sentence = text.slice(i + name.length, i + end);
+  const m = NEXT_OPENS_RE.exec(text.slice(i + end + 1, i + end + 8));
+  if (!m || sentence.includes(m[1]!)) return undefined;
+  return m[1] as '他' | '她';
+}
+const NEXT_OPENS_RE = /^(?:然后|接着|随后|于是|又|便)?([他她])(?![们])/;
 /** An honorific right after a name: a man's (group 1) or a woman's. */
 const HONORIFIC_AFTER_RE = /^(?:(先生|大叔|叔叔|大哥|哥哥|爷爷|伯伯|老爷)|小姐|姐姐|大姐|阿姨|女士|奶奶|婶婶|太太)/;
 const PRONOUN_AFTER_RE = /^(?:(?:说|觉得|以为|认为|想|知道)|[^，,。！？!?“”\n]{0,8}[，,])([他她])(?![们])/;

@@ -33,6 +33,8 @@ export interface NameIndex {
   /** Names of her, used to spot her being addressed. */
   readonly personaNames: readonly string[];
   readonly doctorNames: readonly string[];
+  /** Her traits (persona.traits) as one alternation, undefined: none configured. */
+  readonly personaTraits: RegExp | undefined;
   /** A character the config does not know (found in this file, or a script name used once). */
   isStranger(id: SpeakerId): boolean;
 }
@@ -97,6 +99,7 @@ export function buildNameIndex(
     },
     personaNames: persona.names,
     doctorNames: doctor.names,
+    personaTraits: persona.traits?.length ? new RegExp(persona.traits.map(escape).join('|')) : undefined,
     isStranger: (id) => id !== 'other:?' && id.startsWith('other:') && (strangers.has(id) || !byName.has(id.slice('other:'.length))),
   };
 }

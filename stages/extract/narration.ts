@@ -144,6 +144,10 @@ export function subjectOf(clause: Clause): { id: SpeakerId | null } | undefined 
   return undefined;
 }
 
+/** How far into its clause a descriptive noun may stand and still be its subject (`羊角少女`, `那个女孩`). */
+export const MAX_EPITHET_LEAD = 3;
+/** A verb before a descriptive noun in its clause (`看见是羊角少女`): an object, resolved there but not bound for the file. */
+export const VERB_BEFORE_RE = /[是看见望盯向对给把被叫让和跟与朝问]/;
 /** The longest modifier read before a clause's subject. */
 const MAX_MODIFIER = 12;
 /** The longest modifier read before a descriptive noun without 的 (羊角少女, 红发女孩). */
