@@ -227,3 +227,21 @@ export function arrivalIn(narr: ReadonlyArray<readonly Sentence[] | undefined>):
       }
   return undefined;
 }
+
+/**
+ * The pair about at line `i`, where every open line between it and the anchor its alternation is
+ * counted from (`from`, a unit index) has that same pair, else none: a line of the stretch with a
+ * third person about (`“要两条。”“得嘞！”“我也要！”` at a crowded stall) breaks the two-person
+ * exchange there, and the alternation is not counted across it.
+ */
+export function pairThrough(units: readonly Unit[], pairs: ReadonlyArray<Pair | undefined>, i: number, from: number | undefined): Pair | undefined {
+  const pair = pairs[units[i]!.para];
+  if (!pair || from === undefined) return pair;
+  const [lo, hi] = from < i ? [from + 1, i - 1] : [i + 1, from - 1];
+  for (let j = lo; j <= hi; j++) {
+    if (units[j]!.speaker) continue;
+    const q = pairs[units[j]!.para];
+    if (!q || !q.includes(pair[0]) || !q.includes(pair[1])) return undefined;
+  }
+  return pair;
+}

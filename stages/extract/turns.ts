@@ -9,6 +9,7 @@ import {
   HER_AND_DOCTOR,
   opensAfterBeat,
   pairsByParagraph,
+  pairThrough,
   partnerIn,
   SOMEONE,
   vetoStrangersCalls,
@@ -336,7 +337,9 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     if (unit.speaker || !unit.bare) return;
     const back = anchorFrom(units, i, -1, MAX_BETWEEN);
     const fwd = anchorFrom(units, i, 1, MAX_BETWEEN);
-    const pair = pairs[unit.para];
+    // (Counted through to the anchor whose speaker an even number of steps gives the line, else the nearer.)
+    const from = back && fwd ? (back.dist % 2 === 0 ? back : fwd.dist % 2 === 0 ? fwd : back.dist <= fwd.dist ? back : fwd) : (back ?? fwd);
+    const pair = pairThrough(units, pairs, i, from?.index);
     const partnerOf = (id: SpeakerId) => partnerIn(pair, id);
     let id: SpeakerId | undefined;
     // (An anchor ahead whose line opens after narration, `我接过箱子。…她小声说了句“…”`, may be the
