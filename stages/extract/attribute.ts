@@ -4,8 +4,8 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, goesOnFrom, introducesNextQuote, readOwnWords, tagSays } from './cues.js';
-import { onlyTagOfQuoteBefore, ownsTrait } from './cues.js';
+import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
+import { quoteCandidate } from './quoteCandidate.js';
 import { narrationAfter, speaksOf } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -15,13 +15,10 @@ import {
   nextClauseSep,
   nextSentenceEnd,
   NO_REFS,
-  firstClause,
-  lastSubject,
   MAX_EPITHET_LEAD,
   openingSubject,
   topicOf,
   SEPARATOR_RE,
-  subjectOf,
   type Clause,
   type ClauseRef,
   type Sentence,
@@ -273,51 +270,10 @@ function attributeScene(
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
-      // (Bounds checked: reading index -1 or past the end takes a slow generic lookup.)
       const pre = k > 0 ? narr[k - 1] : undefined;
-      const post = k + 1 < narr.length ? narr[k + 1] : undefined;
-      let cand: { id: SpeakerId | null } | undefined;
-      let rule = '';
       const lastPre = pre?.at(-1);
       intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
-      // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`). Its own
-      // sentence only: one with no known subject (`老人…才开口：`) is not the sentence before's.
-      if (pre && lastPre && !lastPre.complete) {
-        cand = lastSubject([lastPre]);
-        rule = 'intro';
-      }
-      // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
-      if (!cand && post) {
-        const first = post[0]!;
-        const introducesNext = introducesNextQuote(post, segs, k);
-        const c0 = firstClause(first);
-        const subj = c0 ? subjectOf(c0) : undefined;
-        const leads = post.length === 1 && !first.complete && k + 2 < segs.length && segs[k + 2]!.kind === 'quote';
-        if (!introducesNext && subj && tagSays(first, leads)) {
-          cand = subj;
-          rule = 'tag';
-        }
-      }
-      // C: an action beat before it (`艾雅法拉合上笔记本。“…”`).
-      if (!cand && lastPre && lastPre.complete && !onlyTagOfQuoteBefore(k, segs, narr, utts)) {
-        cand = lastSubject([lastPre]);
-        rule = 'beat-before';
-      }
-      // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
-      if (!cand && post && k === speechIdx.at(-1) && !deniesSpeech(post[0]!)) {
-        const c0 = firstClause(post[0]!);
-        const subj = c0 ? subjectOf(c0) : undefined;
-        if (subj) {
-          cand = subj;
-          rule = 'beat-after';
-        }
-      }
-      // An unresolved pronoun tag bridging two quotes: the first quote's speaker's (cues.ts).
-      const q = k >= 2 && cand && !cand.id && rule === 'intro' ? segs[k - 2]! : undefined;
-      const bridged = q?.kind === 'quote' ? bridgeSpeaker(pre!, (segs[k - 1] as { text: string }).text, utts[q.utt]!.speaker, names) : undefined;
-      if (bridged) [cand, rule] = [{ id: bridged }, 'bridge'];
-      const goesOn = !cand && rule === 'intro' && k >= 2 ? goesOnFrom(k, segs, narr, utts) : undefined;
-      if (goesOn) [cand, rule] = [{ id: goesOn }, 'goes-on'];
+      const { cand, rule } = quoteCandidate(k, segs, narr, utts, names, speechIdx);
       if (cand) {
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;
