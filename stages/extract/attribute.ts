@@ -5,7 +5,7 @@
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
-import { quoteCandidate } from './quoteCandidate.js';
+import { answererOf, quoteCandidate } from './quoteCandidate.js';
 import { narrationAfter, speaksOf } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -273,7 +273,10 @@ function attributeScene(
       const pre = k > 0 ? narr[k - 1] : undefined;
       const lastPre = pre?.at(-1);
       intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
-      const { cand, rule } = quoteCandidate(k, segs, narr, utts, names, speechIdx);
+      const { cand, rule, from } = quoteCandidate(k, segs, narr, utts, names, speechIdx);
+      // (她 meant the woman whose question the line answers: the other woman is the one answering, quoteCandidate.ts.)
+      const answerer = cand?.id && quoteUtts.every((x) => !x.speaker) ? answererOf(cand.id, from, quoteUtts[0]!.text, units, present, names) : undefined;
+      if (answerer) cand!.id = answerer;
       if (cand) {
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;

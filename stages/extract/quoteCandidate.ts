@@ -75,3 +75,59 @@ export function quoteCandidate(
   if (goesOn) [cand, rule, from] = [{ id: goesOn }, 'goes-on', undefined];
   return { cand, rule, from };
 }
+
+/** A line that opens by answering (`嗯，`, `……是的`, `不是的`, `当然`): a reply to a question before it. */
+const REPLY_OPEN_RE = /^[\s…．.。—\-~～]*(?:是的|是啊|是呀|嗯|对|不是|没有|当然|可以)/;
+/** A line that asks (ends on a question mark, or on 吗 / 呢). */
+const ASKS_RE = /(?:[？?]|[吗呢][。…\s]*)[”"’'\s]*$/;
+/** How many lines back the question answered may be. */
+const ANSWER_REACH = 3;
+
+/**
+ * The one answering, where a pronoun-only sentence (`她小声承认`, `她看了博士一眼，`) gave the
+ * line to the woman `cand` whose question the line answers: her question is one of the last few
+ * lines, no one asked anything since, and the line opens with an answer (`嗯`, `是的`). 她 is
+ * then the other woman about (named or heard in the scene, the only other one), not the asker.
+ * Undefined when any of that fails. `said`: the scene's paragraphs before this one, in order;
+ * `text`: the paragraph's first quote (the one the answer opens).
+ */
+export function answererOf(
+  cand: SpeakerId,
+  from: Sentence | undefined,
+  text: string,
+  said: ReadonlyArray<{ readonly utts: readonly Utterance[] }>,
+  present: ReadonlySet<SpeakerId>,
+  names: NameIndex,
+): SpeakerId | undefined {
+  if (!from || names.pronounOf(cand) !== '她' || !REPLY_OPEN_RE.test(text) || !onlyPronouns(from, cand)) return undefined;
+  let asked = false;
+  let n = 0;
+  walk: for (let j = said.length - 1; j >= 0; j--) {
+    const lines = said[j]!.utts;
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const u = lines[i]!;
+      if (u.kind !== 'speech') continue;
+      if (u.speaker === cand) {
+        asked = ASKS_RE.test(u.text);
+        break walk;
+      }
+      // (Someone else asked since: the line may answer them, and be hers.)
+      if (ASKS_RE.test(u.text) || ++n >= ANSWER_REACH) return undefined;
+    }
+  }
+  if (!asked) return undefined;
+  const others = [...present].filter((id) => id !== cand && !id.endsWith(':?') && names.pronounOf(id) === '她');
+  return others.length === 1 ? others[0] : undefined;
+}
+
+/** The sentence means `id` only by a bare 她 (no name or descriptive noun of theirs, `她看了博士一眼`). */
+function onlyPronouns(s: Sentence, id: SpeakerId): boolean {
+  let any = false;
+  for (const c of s.clauses)
+    for (const r of c.refs) {
+      const she = !r.epithet && s.src.slice(c.start + r.index, c.start + r.index + (r.len ?? 1)) === '她';
+      if (r.epithet || (!she && r.id === id)) return false;
+      if (she) any = true;
+    }
+  return any;
+}
