@@ -6,7 +6,7 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
 import { answererOf, quoteCandidate } from './quoteCandidate.js';
-import { narrationAfter, speaksOf } from './narrationOnly.js';
+import { farEndSpoke, narrationAfter, speaksOf } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -225,7 +225,7 @@ function attributeScene(
   };
 
   const units: Unit[] = [];
-  let prevNarration: { para: number; only: SpeakerId | null } | undefined;
+  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean } | undefined;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
@@ -249,7 +249,7 @@ function attributeScene(
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
-      prevNarration = { para: pi, only: after.only };
+      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs) };
       return;
     }
 
@@ -335,6 +335,13 @@ function attributeScene(
         }
         if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
       }
+    }
+    // (After narration of what the far end of a call said, a bare line is the phone holder's: who spoke the line before it, narrationOnly.ts farEndSpoke.)
+    const holder = bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.far ? units.at(-1)?.utts.at(-1)?.speaker : undefined;
+    if (holder && holder !== narrator && !quoteUtts.some((u) => vetoed(u, holder))) {
+      paraSpeaker = holder;
+      for (const u of quoteUtts) [u.speaker, u.rule] = [holder, 'phone-holder'];
+      state[names.pronounOf(holder)] = new Set([holder]);
     }
     // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext; her, the Doctor, or someone about.)
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
