@@ -4,9 +4,9 @@
 // When the evidence is missing or contradicts itself the speaker stays null: precision first.
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
-import { adjacentQuotes, bridgeSpeaker, calledBeforeBeat, deniesSpeech, goesOnFrom, introducesNextQuote, readOwnWords, tagSays } from './cues.js';
-import { onlyTagOfQuoteBefore, ownsTrait } from './cues.js';
-import { narrationAfter, speaksOf } from './narrationOnly.js';
+import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
+import { answererOf, quoteCandidate } from './quoteCandidate.js';
+import { farEndSpoke, narrationAfter, speaksOf } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -15,13 +15,10 @@ import {
   nextClauseSep,
   nextSentenceEnd,
   NO_REFS,
-  firstClause,
-  lastSubject,
   MAX_EPITHET_LEAD,
   openingSubject,
   topicOf,
   SEPARATOR_RE,
-  subjectOf,
   type Clause,
   type ClauseRef,
   type Sentence,
@@ -228,7 +225,7 @@ function attributeScene(
   };
 
   const units: Unit[] = [];
-  let prevNarration: { para: number; only: SpeakerId | null } | undefined;
+  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean } | undefined;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
@@ -252,7 +249,7 @@ function attributeScene(
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
-      prevNarration = { para: pi, only: after.only };
+      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs) };
       return;
     }
 
@@ -273,51 +270,13 @@ function attributeScene(
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
-      // (Bounds checked: reading index -1 or past the end takes a slow generic lookup.)
       const pre = k > 0 ? narr[k - 1] : undefined;
-      const post = k + 1 < narr.length ? narr[k + 1] : undefined;
-      let cand: { id: SpeakerId | null } | undefined;
-      let rule = '';
       const lastPre = pre?.at(-1);
       intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
-      // A: an intro clause right before the quote (`艾雅法拉小声说：` / `她抬起头，`). Its own
-      // sentence only: one with no known subject (`老人…才开口：`) is not the sentence before's.
-      if (pre && lastPre && !lastPre.complete) {
-        cand = lastSubject([lastPre]);
-        rule = 'intro';
-      }
-      // B: a tag right after it (`“…”艾雅法拉说。`), unless that clause introduces the next quote.
-      if (!cand && post) {
-        const first = post[0]!;
-        const introducesNext = introducesNextQuote(post, segs, k);
-        const c0 = firstClause(first);
-        const subj = c0 ? subjectOf(c0) : undefined;
-        const leads = post.length === 1 && !first.complete && k + 2 < segs.length && segs[k + 2]!.kind === 'quote';
-        if (!introducesNext && subj && tagSays(first, leads)) {
-          cand = subj;
-          rule = 'tag';
-        }
-      }
-      // C: an action beat before it (`艾雅法拉合上笔记本。“…”`).
-      if (!cand && lastPre && lastPre.complete && !onlyTagOfQuoteBefore(k, segs, narr, utts)) {
-        cand = lastSubject([lastPre]);
-        rule = 'beat-before';
-      }
-      // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
-      if (!cand && post && k === speechIdx.at(-1) && !deniesSpeech(post[0]!)) {
-        const c0 = firstClause(post[0]!);
-        const subj = c0 ? subjectOf(c0) : undefined;
-        if (subj) {
-          cand = subj;
-          rule = 'beat-after';
-        }
-      }
-      // An unresolved pronoun tag bridging two quotes: the first quote's speaker's (cues.ts).
-      const q = k >= 2 && cand && !cand.id && rule === 'intro' ? segs[k - 2]! : undefined;
-      const bridged = q?.kind === 'quote' ? bridgeSpeaker(pre!, (segs[k - 1] as { text: string }).text, utts[q.utt]!.speaker, names) : undefined;
-      if (bridged) [cand, rule] = [{ id: bridged }, 'bridge'];
-      const goesOn = !cand && rule === 'intro' && k >= 2 ? goesOnFrom(k, segs, narr, utts) : undefined;
-      if (goesOn) [cand, rule] = [{ id: goesOn }, 'goes-on'];
+      const { cand, rule, from } = quoteCandidate(k, segs, narr, utts, names, speechIdx);
+      // (她 meant the woman whose question the line answers: the other woman is the one answering, quoteCandidate.ts.)
+      const answerer = cand?.id && quoteUtts.every((x) => !x.speaker) ? answererOf(cand.id, from, quoteUtts[0]!.text, units, present, names) : undefined;
+      if (answerer) cand!.id = answerer;
       if (cand) {
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;
@@ -376,6 +335,13 @@ function attributeScene(
         }
         if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
       }
+    }
+    // (After narration of what the far end of a call said, a bare line is the phone holder's: who spoke the line before it, narrationOnly.ts farEndSpoke.)
+    const holder = bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.far ? units.at(-1)?.utts.at(-1)?.speaker : undefined;
+    if (holder && holder !== narrator && !quoteUtts.some((u) => vetoed(u, holder))) {
+      paraSpeaker = holder;
+      for (const u of quoteUtts) [u.speaker, u.rule] = [holder, 'phone-holder'];
+      state[names.pronounOf(holder)] = new Set([holder]);
     }
     // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext; her, the Doctor, or someone about.)
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;

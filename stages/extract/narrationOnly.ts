@@ -94,3 +94,18 @@ export function reportsSpeech(s: Sentence): boolean {
 export function speaksOf(text: string, pronoun: '她' | '他'): boolean {
   return (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).test(text);
 }
+
+/** The far end of a phone or radio call: a voice not in the room (`电话那头`, `听筒里`, `那边的声音`). */
+const FAR_END_RE = /电话那[头边]|听筒(?:里|那[头边])|话筒(?:里|那[头边])|通讯器那[头边]|那[头边]的声音/;
+/** The far end's words come next, quoted (`电话那头传来…`, `…的声音响起：`). */
+const VOICE_NEXT_RE = /传来|传出|响起|炸开|[：:][\s\u3000]*$/;
+
+/**
+ * A narration-only paragraph that tells what the far end of a call said without quoting it
+ * (`电话那头说了很久，她只是点头。`): the bare line after it is said in the room, by the one
+ * holding the phone, not by the voice on the other end.
+ */
+export function farEndSpoke(segs: readonly Segment[]): boolean {
+  const text = segs.map((s) => (s.kind === 'narr' ? s.text : '')).join('');
+  return FAR_END_RE.test(text) && !VOICE_NEXT_RE.test(text);
+}
