@@ -26,7 +26,7 @@ import {
 } from './narration.js';
 import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
-import { arrivalIn, type SceneView, type Unit } from './presence.js';
+import { arrivalIn, sceneVeto, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
 
@@ -62,7 +62,7 @@ export function attribute(seg: Segmented, opts: AttributeOptions): void {
   // (Someone else using her honorific anywhere in the file makes it no evidence of her anywhere in it.)
   const sharedInFile = views.some((v) => v.sharedHonorific);
   const habit = sharedInFile ? undefined : habitualAddressVeto(seg.utterances, names);
-  if (habit) for (const v of views) v.vetoed = (u, id) => vetoed(u, id) || habit(u, id);
+  if (habit) for (const v of views) v.habit = habit;
   if (sharedInFile) for (const v of views) fillScene(v);
   else fillFile(views, seg.utterances);
   for (const v of views) for (const unit of v.units) for (const u of unit.utts) if (u.speaker === null && v.vetoed(u, 'persona')) u.notHer = true;
@@ -362,5 +362,20 @@ function attributeScene(
   const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
   const strangers = [...present].some((id) => names.isStranger(id)) || units.some((u) => u.speaker !== null && names.isStranger(u.speaker));
-  return { units, mentions: paraMentions, left, arrived, address, vetoed, sharedHonorific, strangers, vocatives: (t) => vocativesIn(t, names), named };
+  const view: SceneView = {
+    units,
+    mentions: paraMentions,
+    left,
+    arrived,
+    address,
+    vetoed,
+    habit: undefined,
+    strangerVeto: false,
+    sharedHonorific,
+    strangers,
+    vocatives: (t) => vocativesIn(t, names),
+    named,
+  };
+  view.vetoed = sceneVeto(view, vetoed);
+  return view;
 }
