@@ -28,11 +28,10 @@ import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
 import { arrivalIn, sceneVeto, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
-import type { Paragraph, Scene, Segmented, SpeakerId, Utterance } from './types.js';
+import { SOMEONE, type Paragraph, type Scene, type Segmented, type SpeakerId, type Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Stands for a character named only by a descriptive noun (never a speaker). */
-const SOMEONE: SpeakerId = 'other:?';
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$|[一某](?:个|位|名)[^，,。！？!?、；;“”]{1,10}的$/;
 const DEMONSTRATIVE_RE = /[那这]$/;

@@ -1,7 +1,7 @@
 // Names and aliases → speaker ids, and a single regex that finds every referent (a name, 她, 他,
 // or 我) in a piece of narration.
 import type { CharacterConfig } from './config.js';
-import type { SpeakerId } from './types.js';
+import { SOMEONE, type SpeakerId } from './types.js';
 
 export interface Referent {
   /**
@@ -100,6 +100,6 @@ export function buildNameIndex(
     personaNames: persona.names,
     doctorNames: doctor.names,
     personaTraits: persona.traits?.length ? new RegExp(persona.traits.map(escape).join('|')) : undefined,
-    isStranger: (id) => id !== 'other:?' && id.startsWith('other:') && (strangers.has(id) || !byName.has(id.slice('other:'.length))),
+    isStranger: (id) => id !== SOMEONE && id.startsWith('other:') && (strangers.has(id) || !byName.has(id.slice('other:'.length))),
   };
 }

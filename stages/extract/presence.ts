@@ -4,7 +4,7 @@
 // is about.
 import type { AddressCheck } from './address.js';
 import { subjectOf, type Sentence } from './narration.js';
-import type { SpeakerId, Utterance } from './types.js';
+import { SOMEONE, type SpeakerId, type Utterance } from './types.js';
 
 /** One paragraph of speech, as the scene passes see it. */
 export interface Unit {
@@ -36,7 +36,7 @@ export interface SceneView {
   vetoed: (u: Utterance, id: SpeakerId) => boolean;
   /**
    * What `vetoed` adds to the line's own words: the file's habit (address.ts habitualAddressVeto)
-   * and, once the scene passes start, strangers' calls (vetoStrangersCalls). Flags read by one
+   * and, once the scene passes start, strangers' calls (set by turns.ts fillScene). Flags read by one
    * function per scene, never a new function put in its place: a fresh closure assigned to
    * `vetoed` per scene made the whole extractor half as fast (V8).
    */
@@ -59,8 +59,7 @@ const AHEAD = 2;
 /** The two people a scene pass lets a line be shared between, or none. */
 export type Pair = readonly [SpeakerId, SpeakerId];
 
-/** Stands for a character named only by a descriptive noun (attribute.ts): always a third person. */
-export const SOMEONE: SpeakerId = 'other:?';
+export { SOMEONE };
 export const HER_AND_DOCTOR: Pair = ['persona', 'doctor'];
 
 /**
@@ -167,14 +166,10 @@ export function callsLikeAStranger(v: SceneView, text: string): boolean {
 }
 
 /**
- * The scene passes' veto (`v.vetoed`) with one more: a line calling someone as a stranger does
- * (callsLikeAStranger) is not the Doctor's, nor hers (it is said to her: turns.ts fillByReply). Set once per scene, before the scene passes.
+ * The scene passes' `vetoed`: the line's own words (`own`), the file's habit, and once the scene
+ * passes start (SceneView.strangerVeto), strangers' calls — a line calling someone as a stranger
+ * does (callsLikeAStranger) is not the Doctor's, nor hers (it is said to her: turns.ts fillByReply).
  */
-export function vetoStrangersCalls(v: SceneView): void {
-  v.strangerVeto = true;
-}
-
-/** The scene passes' `vetoed`: the line's own words (`own`), the file's habit, strangers' calls (SceneView.habit, strangerVeto). */
 export function sceneVeto(v: Pick<SceneView, 'habit' | 'strangerVeto'>, own: (u: Utterance, id: SpeakerId) => boolean) {
   return (u: Utterance, id: SpeakerId): boolean =>
     own(u, id) ||

@@ -3,7 +3,7 @@
 // that extractFile and the extraction workers do not load what asking an endpoint needs (model.ts).
 import { createHash } from 'node:crypto';
 import type { NameIndex } from './names.js';
-import type { SpeakerId, Utterance } from './types.js';
+import { SOMEONE, type SpeakerId, type Utterance } from './types.js';
 
 /** Bumped whenever the question changes: cached answers to another question are not reused. */
 export const PROMPT_VERSION = 1;
@@ -42,7 +42,7 @@ export function questionFor(
   const window = lines.slice(lo, hi).join('\n');
   const candidates = new Map<string, SpeakerId>();
   const add = (id: SpeakerId) => {
-    if (id === 'other:?') return;
+    if (id === SOMEONE) return;
     candidates.set(labelOf(id), id);
   };
   add('persona');

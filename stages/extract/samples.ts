@@ -7,7 +7,7 @@
 // start with a human turn, end with one of hers and hold at least one of hers of
 // `min_assistant_chars` or more (a short reply is kept, and may end a window, but is never a
 // sample's only reply of hers).
-import type { SpeakerId, Utterance } from './types.js';
+import { SOMEONE, type SpeakerId, type Utterance } from './types.js';
 
 export type Role = 'human' | 'gpt';
 
@@ -84,12 +84,10 @@ export interface Run {
   opensScene: boolean;
 }
 
-/** Who speaks a line whose speaker is open and not her (Utterance.notHer): someone, not named. */
-export const SOMEONE_ELSE: SpeakerId = 'other:?';
-/** Its label in a human turn. */
+/** The label of someone not named (an open line that is not hers, Utterance.notHer) in a human turn. */
 const SOMEONE_LABEL = '某人';
 
-const labelOf = (id: SpeakerId, doctorLabel: string) => (id === 'doctor' ? doctorLabel : id === SOMEONE_ELSE ? SOMEONE_LABEL : id.slice('other:'.length));
+const labelOf = (id: SpeakerId, doctorLabel: string) => (id === 'doctor' ? doctorLabel : id === SOMEONE ? SOMEONE_LABEL : id.slice('other:'.length));
 
 function render(d: Draft, doctorLabel: string): Turn {
   const labelled = d.role === 'human' && d.parts.some((p) => p.speaker !== 'doctor');
@@ -127,7 +125,7 @@ export function buildRuns(
       continue;
     }
     // (An open line that is not hers is someone else's: what she answers, where others' lines may be.)
-    const speaker = u.speaker ?? (u.notHer && o.replyToOthers ? SOMEONE_ELSE : null);
+    const speaker = u.speaker ?? (u.notHer && o.replyToOthers ? SOMEONE : null);
     if (speaker === null) {
       drops.uncertain_speaker++;
       cut();

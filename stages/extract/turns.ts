@@ -12,7 +12,6 @@ import {
   pairThrough,
   partnerIn,
   SOMEONE,
-  vetoStrangersCalls,
   WINDOW,
   type Pair,
   type SceneView,
@@ -131,7 +130,7 @@ export function fillByReply(v: SceneView): void {
     if (prev.speaker) to.delete(prev.speaker);
     if (to.size !== 1) continue;
     const id = to.values().next().value!;
-    if (id === 'other:?' || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
+    if (id === SOMEONE || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
     assign(unit, id, 'reply');
   }
 }
@@ -197,7 +196,7 @@ export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefin
 export function fillScene(v: SceneView): void {
   // (Nothing left open: no pass has anything to fill.)
   if (!v.units.some((u) => u.speaker === null)) return;
-  vetoStrangersCalls(v);
+  v.strangerVeto = true;
   const pairs = pairsByParagraph(v);
   fillByAddress(v, pairs);
   fillByQuestion(v, pairs);

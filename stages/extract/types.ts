@@ -3,6 +3,12 @@
 /** Who speaks: her, the Doctor, another character (`other:<name>`), or null when uncertain. */
 export type SpeakerId = 'persona' | 'doctor' | `other:${string}`;
 
+/**
+ * Someone not named: a character known only by a descriptive noun (attribute.ts), always a third
+ * person, and the speaker of an open line that is not hers in a sample (`【某人】`, samples.ts).
+ */
+export const SOMEONE: SpeakerId = 'other:?';
+
 export type QuoteKind = 'speech' | 'thought' | 'term' | 'sign';
 
 export type Segment = { kind: 'narr'; text: string } | { kind: 'quote'; utt: number };

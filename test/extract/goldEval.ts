@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
-import { SOMEONE_ELSE } from '../../stages/extract/samples.js';
+import { SOMEONE } from '../../stages/extract/types.js';
 
 export const GOLD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'gold');
 
@@ -103,7 +103,7 @@ export function scoreFile(gold: GoldFile, preds: readonly Prediction[], acc?: Sc
       else if (speaker !== 'doctor') s.gptFromOthers++;
     } else if (p.role === 'human') {
       s.humanPredicted++;
-      if (speaker === (p.speaker ?? 'doctor') || (p.speaker === SOMEONE_ELSE && speaker !== undefined && speaker !== 'persona')) s.humanCorrect++;
+      if (speaker === (p.speaker ?? 'doctor') || (p.speaker === SOMEONE && speaker !== undefined && speaker !== 'persona')) s.humanCorrect++;
     }
   });
   gold.utterances.forEach((u, i) => {
@@ -142,7 +142,7 @@ export function predictionsOf(text: string, opts: ReturnType<typeof fileOptions>
   const inSamples = [...used.entries()]
     .sort((x, y) => x[0] - y[0])
     .map(([id, role]) => {
-      const sp = utts[id]!.speaker ?? SOMEONE_ELSE;
+      const sp = utts[id]!.speaker ?? SOMEONE;
       return role === 'human' && sp && sp !== 'doctor' ? { text: utts[id]!.text, role, speaker: sp } : { text: utts[id]!.text, role };
     });
   return { attributed, inSamples };
