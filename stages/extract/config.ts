@@ -9,13 +9,18 @@ const characterSchema = z
     names: z.array(z.string().min(1)).min(1),
     /** The pronoun narration uses for this character: 她 or 他. */
     pronoun: z.enum(['她', '他']).default('她'),
-    /**
-     * What the narration says only of this character (a device she wears, horns): `她扶了扶助听器`,
-     * `羊角少女` then mean her wherever 她 could be two women. Read for the persona only.
-     */
-    traits: z.array(z.string().min(1)).optional(),
   })
   .strict();
+
+/** Her names, and what the narration says only of her. */
+const personaSchema = characterSchema.extend({
+  /**
+   * What the narration says only of her (a device she wears, horns): `她扶了扶助听器`, `羊角少女`
+   * then mean her wherever 她 could be two women.
+   */
+  traits: z.array(z.string().min(1)).optional(),
+});
+export type PersonaConfig = z.infer<typeof personaSchema>;
 
 export type CharacterConfig = z.infer<typeof characterSchema>;
 
@@ -126,7 +131,7 @@ export const configSchema = z
      */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
     /** Her names and aliases. */
-    persona: characterSchema.prefault({ names: ['艾雅法拉', '阿黛尔', '小羊', '艾雅'], pronoun: '她', traits: ['助听器', '羊角'] }),
+    persona: personaSchema.prefault({ names: ['艾雅法拉', '阿黛尔', '小羊', '艾雅'], pronoun: '她', traits: ['助听器', '羊角'] }),
     /** The Doctor's names; a first-person narrator (我) is also the Doctor. */
     doctor: characterSchema.prefault({ names: ['博士', 'Doctor', '刀客塔'], pronoun: '他' }),
     /** Other known characters: their lines never become turns. */

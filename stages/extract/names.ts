@@ -1,6 +1,6 @@
 // Names and aliases → speaker ids, and a single regex that finds every referent (a name, 她, 他,
 // or 我) in a piece of narration.
-import type { CharacterConfig } from './config.js';
+import type { CharacterConfig, PersonaConfig } from './config.js';
 import { SOMEONE, type SpeakerId } from './types.js';
 
 export interface Referent {
@@ -46,7 +46,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * other characters, 他 for names like 葛大叔 and those in `male` (the file says 他 of them), else 她.
  */
 export function buildNameIndex(
-  persona: CharacterConfig,
+  persona: PersonaConfig,
   doctor: CharacterConfig,
   others: readonly CharacterConfig[],
   discovered: readonly string[] = [],

@@ -51,4 +51,8 @@ describe('persona.traits in the config', () => {
   test('an empty trait is a config error', () => {
     expect(configSchema.safeParse({ persona: { names: ['甲'], traits: [''] } }).success).toBe(false);
   });
+  test('traits are read for her only: on the Doctor or another character they are an unknown key, not silently ignored', () => {
+    expect(configSchema.safeParse({ doctor: { names: ['博士'], pronoun: '他', traits: ['眼镜'] } }).success).toBe(false);
+    expect(configSchema.safeParse({ others: [{ names: ['阿米娅'], traits: ['耳朵'] }] }).success).toBe(false);
+  });
 });
