@@ -1,6 +1,6 @@
-// Speaker attribution scored on the blind-labelled gold2 set (test/extract/gold2/{tune,heldout,heldout3,heldout4}),
+// Speaker attribution scored on the blind-labelled gold2 set (test/extract/gold2/{tune,heldout,heldout3,heldout5}),
 // each half on its own: the current extractor and the old algorithm (bench/oldExtract.ts).
-//   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout4] [--per-file]
+//   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5] [--per-file]
 // Two views of each: "attributed" scores every quote's speaker decision; "in samples" scores only
 // the lines that end up in a turn of an emitted sample, with that turn's role (what training sees).
 // --per-file prints the tune half file by file, --rules the precision of each rule on it (which
@@ -17,7 +17,7 @@ import { BenchError, runBenchMain } from './lib/benchError.js';
 
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
 const GOLD2_DIR = join(root, 'test', 'extract', 'gold2');
-const HALVES = ['tune', 'heldout', 'heldout3', 'heldout4'] as const;
+const HALVES = ['tune', 'heldout', 'heldout3', 'heldout5'] as const;
 type Half = (typeof HALVES)[number];
 
 const opts = fileOptions(configSchema.parse(undefined));
@@ -144,7 +144,7 @@ function row(label: string, s: Score, files: string): string {
 }
 
 async function bench(args: string[]): Promise<void> {
-  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout4] [--per-file] | --rules[=NN]';
+  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5] [--per-file] | --rules[=NN]';
   let halves: readonly Half[] = HALVES;
   let perFile = false;
   for (let i = 0; i < args.length; i++) {
@@ -176,7 +176,7 @@ async function bench(args: string[]): Promise<void> {
     process.stdout.write(`${half}\n`);
     for (const algo of ['new', 'old'] as const) {
       const lines: string[] = [];
-      const r = scoreHalf(half, algo, perFile && half === 'tune' ? (f, s) => lines.push(`${row(`  ${f.slice(0, 2)}`, s, '')}   ${f}`) : undefined);
+      const r = scoreHalf(half, algo, perFile && half === 'tune' ? (f, s) => lines.push(`${row(`  ${/^\d+/.exec(f)?.[0] ?? f}`, s, '')}   ${f}`) : undefined);
       out[half][algo] = { files: r.files, files_with_samples: r.filesWithSamples, attributed: figures(r.attributed), in_samples: figures(r.inSamples) };
       const files = `${r.filesWithSamples}/${r.files}`;
       process.stdout.write(`${row(`${algo}, attributed`, r.attributed, '')}\n${row(`${algo}, in samples`, r.inSamples, files)}\n`);
