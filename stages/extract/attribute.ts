@@ -356,7 +356,7 @@ function attributeScene(
   // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
   // line uses it: then it is no evidence of who speaks in this scene.
   const sharedHonorific = units.some((u) =>
-    u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
+    u.utts.some((x) => address.sharesHonorific(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
   );
   const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
