@@ -6,7 +6,7 @@ import { leaverIn, thinksOrWrites, voiceIn } from './cues.js';
 import type { NameIndex } from './names.js';
 import { endsWithColon, lastSubject, type Sentence } from './narration.js';
 import { endsInUnsaid } from './quoteKind.js';
-import type { Segment, SpeakerId, Utterance } from './types.js';
+import { SOMEONE, type Segment, type SpeakerId, type Utterance } from './types.js';
 
 /** Right before a referent: it is given something (`把糖塞给了她`, `递给博士`): the one given it answers. */
 const GIVEN_TO_RE = /给了?$/;
@@ -42,7 +42,7 @@ export function narrationAfter(
   utts: readonly Utterance[],
   names: NameIndex,
   narrator: SpeakerId | null = null,
-): { only: SpeakerId | null; gone: SpeakerId | undefined } {
+): { only: SpeakerId | null; gone: SpeakerId | undefined; cue?: BeatCue } {
   // Only when every referent is the same known character does the last subject count.
   // (Only the paragraph's last sentence counts: the one acting right before the quote.)
   let only: SpeakerId | null | undefined;
@@ -64,8 +64,9 @@ export function narrationAfter(
       subj = lastSubject([last]);
       break;
     }
-  // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: voiceIn.)
-  const voice = lastSent ? voiceIn(lastSent, names) : undefined;
+  // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: voiceIn; a voice
+  // of no one known, `扬声器里传出维修员的声音`, someone's: unnamedVoiceIn.)
+  const voice = lastSent ? (voiceIn(lastSent, names) ?? (unnamedVoiceIn(lastSent, names) ? SOMEONE : undefined)) : undefined;
   // (A paragraph ending in a thought or written text, `…写道：“…”`, or in which someone thinks or
   // writes, says nothing of who speaks next.)
   const endsUnsaid = endsInUnsaid(segs, utts) || thinksOrWrites(segs, utts);
@@ -74,7 +75,45 @@ export function narrationAfter(
   // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
   const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
   const actor = single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : null;
-  return { only: endsUnsaid || gone || reported ? null : (voice ?? actor), gone };
+  const who = endsUnsaid || gone || reported ? null : (voice ?? actor);
+  return { only: who, gone, cue: who && who === actor && lastSent ? beatCue(narr, lastSent) : undefined };
+}
+
+/**
+ * What the one a beat is about does in it that says who speaks next: `turns` to someone at its
+ * end (`走到一半又回过头。`: about to speak), stays `silent` (`博士没有接话。`), `tells` what he
+ * said without quoting it (`讲起他第一次坐这部电梯的事`), or `gives` something away (`递过去一半`).
+ */
+export type BeatCue = 'turns' | 'silent' | 'tells' | 'gives';
+
+const TURNS_RE = /(?:回过头|回头|转过头|转过身)(?:来|去)?[。！!…\s]*$/;
+const SILENT_RE = /(?:没|没有)(?:接话|回答|答话|说话|出声|吭声|作声|应声|开口)[。！!…\s]*$/;
+/** Telling in narration what was said (`讲起…的事`, `说起那年…`), not `说起来` / `说起话来`. */
+const TELLS_RE = /讲述|讲了讲|(?:讲|聊|谈|说)起(?![话来])/;
+const GIVES_RE = /(?:递|塞|分|推)了?(?:过去|给)/;
+
+function beatCue(narr: ReadonlyArray<readonly Sentence[] | undefined>, last: Sentence): BeatCue | undefined {
+  const text = last.src.slice(last.start, last.end);
+  if (TURNS_RE.test(text)) return 'turns';
+  if (SILENT_RE.test(text)) return 'silent';
+  // (Told by the one the beat is about: a sentence naming no one else.)
+  const who = last.clauses.flatMap((c) => c.refs)[0]?.id;
+  for (const ss of narr)
+    if (ss) for (const s of ss) if (TELLS_RE.test(s.src.slice(s.start, s.end)) && s.clauses.every((c) => c.refs.every((r) => r.id === who))) return 'tells';
+  return GIVES_RE.test(text) ? 'gives' : undefined;
+}
+
+/** Thanks (`谢谢。`, `谢谢您……`, `多谢`): said by whoever was given something. */
+const THANKS_RE = /^[…\s]*(?:谢谢|谢了|多谢)/;
+
+/**
+ * A bare line right after a beat (BeatCue) that is the other one's, not the one the beat is
+ * about: after a silence or a story told in narration, whatever comes next answers it; after a
+ * gift, the thanks.
+ */
+export function answersBeat(cue: BeatCue | undefined, lines: ReadonlyArray<{ text: string }>): boolean {
+  if (cue === 'silent' || cue === 'tells') return true;
+  return cue === 'gives' && THANKS_RE.test(lines[0]!.text);
 }
 
 /** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */
@@ -108,4 +147,23 @@ const VOICE_NEXT_RE = /传来|传出|响起|炸开|[：:][\s\u3000]*$/;
 export function farEndSpoke(segs: readonly Segment[]): boolean {
   const text = segs.map((s) => (s.kind === 'narr' ? s.text : '')).join('');
   return FAR_END_RE.test(text) && !VOICE_NEXT_RE.test(text);
+}
+
+/** A voice heard coming (`传出…的声音`, `响起一个陌生的声音`), the words right before `的声音` naming whose. */
+const HEARD_VOICE_RE = /(?:传来|传出|传过来|响起|冒出)了?([^，,。！!？?；;：:]{1,12}?)的(声音|嗓音|喊声)/;
+/** Whose the sound is, when a person (`维修员`, `一个男人`, `陌生`…): not `拖鞋的声音`, `雨的声音`. */
+const PERSON_RE = /(?:[员者师生工官士客叔姨伯婶嫂哥姐妹弟爷奶婆娘童]|(?<!机器)人|孩子|陌生)$/;
+
+/**
+ * A sentence hearing the voice of someone the index does not know (`扬声器里忽然传出维修员的声音。`,
+ * `门外响起一个陌生的声音。`): the bare line after it is that voice's, not hers or the Doctor's.
+ * Not a thing's sound (`传来拖鞋的声音`), nor where the words before `的声音` name anyone known
+ * or hold a pronoun (`传来她的声音`: voiceIn).
+ */
+export function unnamedVoiceIn(s: Sentence, names: NameIndex): boolean {
+  const m = HEARD_VOICE_RE.exec(s.src.slice(s.start, s.end));
+  if (!m) return false;
+  const whose = m[1]!;
+  if (/[她他我你]/.test(whose) || names.referents(whose).length > 0) return false;
+  return m[2] !== '声音' || PERSON_RE.test(whose);
 }

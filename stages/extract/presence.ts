@@ -22,6 +22,8 @@ export interface Unit {
   adjacent?: readonly boolean[];
   /** A bare question right after narration about this character alone: asked of them (turns.ts fillByQuestion). */
   askedOf?: SpeakerId;
+  /** A bare line right after a beat of this character's that the other one answers (narrationOnly.ts answersBeat; turns.ts fillByQuestion). */
+  answers?: SpeakerId;
 }
 
 export interface SceneView {

@@ -186,9 +186,11 @@ export function fillBackToBack(v: SceneView): void {
  */
 export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefined>): void {
   for (const unit of v.units) {
-    if (unit.speaker || !unit.askedOf || !unit.bare) continue;
-    const id = partnerIn(pairs[unit.para], unit.askedOf);
-    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, 'asked');
+    const of = unit.askedOf ?? unit.answers;
+    if (unit.speaker || !of || !unit.bare) continue;
+    const id = partnerIn(pairs[unit.para], of);
+    // (A line after a beat the other one answers, `博士没有接话。` / `“这次……”`: rule answers-beat.)
+    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, unit.askedOf ? 'asked' : 'answers-beat');
   }
 }
 
