@@ -375,6 +375,8 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     // (A line calling 前辈, her word alone here, in an exchange with the Doctor is hers, no one else's.)
     const withDoctor = back?.speaker === 'doctor' || fwd?.speaker === 'doctor';
     if (id !== 'persona' && withDoctor && !v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
+    // (Where someone else calls him 前辈 too, a line calling 前辈 may be theirs: not hers by alternation alone.)
+    if (id === 'persona' && v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
     // (A line between the anchor and this one whose words forbid the speaker alternation gives it breaks the run: cues.ts.)
     const a = back ?? fwd;
     if (a && runBroken(units, v.vetoed, a.index, i, a.speaker, id !== a.speaker ? id : partnerOf(a.speaker))) return;

@@ -41,4 +41,25 @@ describe('someone else uses her honorific', () => {
     const u = who(scene('真的少了两颗，我已经数了三遍了。'));
     expect(u[0]).toEqual(['前辈，这一箱少了两颗。', 'persona']);
   });
+
+  const run = (first: string) =>
+    [
+      '天快黑了，码头上只剩最后一排集装箱没有点完。博士拿着清单，一个一个地对编号。',
+      '',
+      `“${first}”`,
+      '',
+      '一阵风把清单吹起了一角。',
+      '',
+      '“前辈！”',
+      '',
+      '“又怎么了？”博士头也不抬地问。',
+    ].join('\n');
+
+  test('turn-taking does not put a bare call of 前辈 in her mouth where someone else calls him so too', () => {
+    const shared = who(run('艾雅法拉小姐，原来您也喊前辈呀？'));
+    expect(shared[1]![0]).toBe('前辈！');
+    expect(shared[1]![1]).toBeNull();
+    const hers = who(run('清单上写的是三十二个，我数到三十一个。'));
+    expect(hers[1]).toEqual(['前辈！', 'persona']);
+  });
 });
