@@ -131,8 +131,14 @@ export function reportsSpeech(s: Sentence): boolean {
  * beat before it (`她低着头写字，耳朵红了。` + `“她第一次来的时候也这样。”`) is not its speaker's.
  */
 export function speaksOf(text: string, pronoun: '她' | '他'): boolean {
-  return (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).test(text);
+  const m = (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).exec(text);
+  // (Not where the line names a relative or teacher before it, `妈妈以前也说过…她说…`: it speaks of them.)
+  return m !== null && !(pronoun === '她' ? KIN_SHE_RE : KIN_HE_RE).test(text.slice(0, m.index));
 }
+
+/** Someone a line may speak of by name of kin or role before a 她 / 他 (`妈妈…她说`, `老师…他`). */
+const KIN_SHE_RE = /妈妈|母亲|奶奶|外婆|姥姥|姐姐|妹妹|阿姨|婆婆|老师|女儿/;
+const KIN_HE_RE = /爸爸|父亲|爷爷|外公|姥爷|哥哥|弟弟|叔叔|伯伯|老师|儿子/;
 
 /** The far end of a phone or radio call: a voice not in the room (`电话那头`, `听筒里`, `那边的声音`). */
 const FAR_END_RE = /电话那[头边]|听筒(?:里|那[头边])|话筒(?:里|那[头边])|通讯器那[头边]|那[头边]的声音/;

@@ -4,7 +4,7 @@
 // Snippets written for these tests.
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
-import { answersBeat } from '../../stages/extract/narrationOnly.js';
+import { answersBeat, speaksOf } from '../../stages/extract/narrationOnly.js';
 import { SOMEONE } from '../../stages/extract/types.js';
 
 const opts = fileOptions(configSchema.parse(undefined));
@@ -44,5 +44,15 @@ describe('beat cues', () => {
     expect(voice[1]!.speaker).toBe(SOMEONE);
     const sound = who(story('远处传来车轮碾过铁轨的声音。', '来了！'));
     expect(sound[1]!.speaker).not.toBe(SOMEONE);
+  });
+  test('after a beat of hers, a line speaking of 她 is not hers, unless it names whom first (妈妈…她说)', () => {
+    const beat = '艾雅法拉低下头，用指尖摸了摸那块石头的裂缝。';
+    const kin = who(story(beat, '奶奶以前也捡过这样的石头。她说石头裂开的地方最好看。'));
+    expect(kin[1]).toMatchObject({ speaker: 'persona', rule: 'beat-paragraph' });
+    const ofHer = who(story(beat, '她好像很喜欢这块石头。'));
+    expect(ofHer[1]!.rule).not.toBe('beat-paragraph');
+    expect(speaksOf('她说明天还会下雨。', '她')).toBe(true);
+    expect(speaksOf('妈妈说过，她小时候也这样。', '她')).toBe(false);
+    expect(speaksOf('其他人呢？', '他')).toBe(false);
   });
 });
