@@ -6,7 +6,7 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
 import { answererOf, quoteCandidate } from './quoteCandidate.js';
-import { answersBeat, farEndSpoke, narrationAfter, speaksOf, type BeatCue } from './narrationOnly.js';
+import { answersBeat, farEndSpoke, narrationAfter, speaksOf, startsAfresh, type BeatCue } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -85,6 +85,7 @@ function attributeScene(
   // Who is named or heard in each paragraph, for the scene passes (turns.ts).
   const paraMentions: Array<Set<SpeakerId> | undefined> = [];
   const left: Array<SpeakerId | undefined> = [];
+  const afresh: boolean[] = [];
   const arrived: Array<SpeakerId | undefined> = [];
   let curPara = 0;
   const mention = (id: SpeakerId) => {
@@ -244,6 +245,7 @@ function attributeScene(
     }
     // (Who comes in here, `博士推门走进来`, was not about before: presence.ts arrivalIn.)
     arrived[pi] = arrivalIn(narr);
+    if (startsAfresh(segs)) afresh[pi] = true;
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
@@ -369,6 +371,7 @@ function attributeScene(
     units,
     mentions: paraMentions,
     left,
+    afresh,
     arrived,
     address,
     vetoed,

@@ -173,3 +173,18 @@ export function unnamedVoiceIn(s: Sentence, names: NameIndex): boolean {
   if (/[她他我你]/.test(whose) || names.referents(whose).length > 0) return false;
   return m[2] !== '声音' || PERSON_RE.test(whose);
 }
+
+/** A paragraph opening on a time skip (`第二天一早，…`, `三天后，…`, `那天晚上，…`). */
+const TIME_SKIP_RE = /^[\s\u3000]*(?:第二天|次日|隔天|翌日|那天晚上|当天晚上|后来|[一两三四五六七八九十几]+(?:天|周|个星期|个月|年)(?:以)?后)/;
+/** Narration saying only two are left (`雨棚底下只剩两个人。`, `屋里只剩下我们俩`). */
+const TWO_LEFT_RE = /只剩(?:下)?(?:了)?(?:两个人|两人|我们俩|我们两个|他们俩|他们两个|她们俩|她们两个)/;
+
+/**
+ * The paragraph starts afresh for who is about: it opens on a time skip, or its narration says only
+ * two are left. Whoever spoke before it is not about after it unless seen again (turns.ts).
+ */
+export function startsAfresh(segs: readonly Segment[]): boolean {
+  const first = segs[0];
+  if (first?.kind === 'narr' && TIME_SKIP_RE.test(first.text)) return true;
+  return segs.some((x) => x.kind === 'narr' && x.text.includes('只剩') && TWO_LEFT_RE.test(x.text));
+}

@@ -34,6 +34,8 @@ export interface SceneView {
   left?: ReadonlyArray<SpeakerId | undefined>;
   /** Who comes in in each paragraph (`博士推门走进来。`): not about before it. */
   arrived?: ReadonlyArray<SpeakerId | undefined>;
+  /** Paragraphs that start afresh (a time skip, `只剩两个人`): who spoke before them may not cut in after (narrationOnly.ts startsAfresh). */
+  afresh?: readonly boolean[];
   address: AddressCheck;
   vetoed: (u: Utterance, id: SpeakerId) => boolean;
   /**

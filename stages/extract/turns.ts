@@ -324,7 +324,10 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
   // Someone other than the two spoke before the run (from its root anchor on) and not in it: they may cut in again.
   const thirdSpoke = (i: number, root: number, a: SpeakerId, b: SpeakerId) => {
     const inRun = new Set(units.slice(root, i).map((u) => u.speaker));
-    return units.slice(0, root).some((u) => u.speaker && u.speaker !== SOMEONE && u.speaker !== a && u.speaker !== b && !inRun.has(u.speaker));
+    // (Not before a paragraph that starts afresh, `第二天一早，…`: they are not about since.)
+    let from = 0;
+    for (let j = root; j > 0 && !from; j--) for (let p = units[j - 1]!.para + 1; p <= units[j]!.para; p++) if (v.afresh?.[p]) from = j;
+    return units.slice(from, root).some((u) => u.speaker && u.speaker !== SOMEONE && u.speaker !== a && u.speaker !== b && !inRun.has(u.speaker));
   };
   // How far the line is from the anchor of the run's own evidence (its root), read back through
   // the lines turn-taking filled.
