@@ -42,7 +42,7 @@ export function addressCheck(names: NameIndex): AddressCheck {
   const senpai = new RegExp(`(?<!${her})前辈`);
   const honored = new RegExp(`(?:${her})前辈`);
   const doctorVoc = vocativeRe(names.doctorNames);
-  const personaVoc = new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${her})(?:前辈|小姐|同学|姐姐|老师)?(?=[，,！!？?…～~。]|$)`);
+  const personaVoc = new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${her})(?:前辈|小姐|同学|姐姐|姐|老师)?(?=[，,！!？?…～~。]|$)`);
   const check: AddressCheck = {
     doctor: (t) => senpai.test(t) || doctorVoc.test(t),
     persona: (t) => personaVoc.test(t),
@@ -66,8 +66,8 @@ const VOC_BEFORE_RE = /[，,。！!？?…～~—\s]/;
 const VOC_AFTER_RE = /[，,！!？?…～~。]/;
 /** The longest name read as a vocative. */
 const MAX_NAME = 12;
-/** Titles a name may carry as a vocative (炎熔姐姐, 凯尔希医生). */
-const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|老师|医生|妹妹|哥哥|大叔|阿姨)/;
+/** Titles a name may carry as a vocative (炎熔姐姐, 艾雅姐, 凯尔希医生). */
+const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|姐|老师|医生|妹妹|哥哥|大叔|阿姨)/;
 
 /**
  * The characters a spoken line calls by name (a name at the line's start or after punctuation,

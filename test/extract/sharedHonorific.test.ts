@@ -17,6 +17,10 @@ describe('someone else uses her honorific', () => {
     expect(address.sharesHonorific('前辈，这块岩样的编号写错了。')).toBe(false);
     expect(address.sharesHonorific('前辈：我去仓库了，钥匙在抽屉里。——艾雅法拉')).toBe(false);
     expect(address.sharesHonorific('艾雅法拉小姐，您的伞。')).toBe(false);
+    // (A junior's 艾雅姐: her name with 姐 is a call too; said of her, `跟艾雅姐说过`, it is none.)
+    expect(address.sharesHonorific('艾雅姐，前辈让你过去一趟。')).toBe(true);
+    expect(address.persona('艾雅姐，早！')).toBe(true);
+    expect(address.persona('我跟艾雅姐说过了。')).toBe(false);
   });
 
   const scene = (junior: string) =>
