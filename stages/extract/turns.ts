@@ -4,6 +4,7 @@
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import { addresseeIn, runBroken } from './cues.js';
 import {
+  arrivesAfter,
   assign,
   callsLikeAStranger,
   HER_AND_DOCTOR,
@@ -131,6 +132,8 @@ export function fillByReply(v: SceneView): void {
     if (to.size !== 1) continue;
     const id = to.values().next().value!;
     if (id === SOMEONE || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
+    // (Someone called who comes in only later, `“米格鲁小姐。”` answering who weighed it before she walks in: no answer of theirs.)
+    if (arrivesAfter(v, id, unit.para)) continue;
     assign(unit, id, 'reply');
   }
 }
