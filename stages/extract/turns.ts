@@ -339,6 +339,8 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     while (j > 0 && units[j]!.utts[0]!.rule === 'turn-taking' && units[j - 1]!.para === units[j]!.para - 1) j--;
     return j;
   };
+  // (A line sharing her honorific, address.ts sharesHonorific, that no one is known to have said.)
+  const sharerUnknown = v.sharedHonorific && units.some((u) => !u.speaker && u.utts.some((x) => v.address.sharesHonorific(x.text)));
   units.forEach((unit, i) => {
     decided[i] = null;
     if (unit.speaker || !unit.bare) return;
@@ -381,8 +383,9 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     // (A line calling 前辈, her word alone here, in an exchange with the Doctor is hers, no one else's.)
     const withDoctor = back?.speaker === 'doctor' || fwd?.speaker === 'doctor';
     if (id !== 'persona' && withDoctor && !v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
-    // (Where someone else calls him 前辈 too, a line calling 前辈 may be theirs: not hers by alternation alone.)
-    if (id === 'persona' && v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
+    // (Where someone no one knows shares the honorific, a line calling 前辈 may be theirs: not hers by alternation alone.
+    // A known character who shares it is followed by who is about.)
+    if (id === 'persona' && sharerUnknown && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
     // (A line between the anchor and this one whose words forbid the speaker alternation gives it breaks the run: cues.ts.)
     const a = back ?? fwd;
     if (a && runBroken(units, v.vetoed, a.index, i, a.speaker, id !== a.speaker ? id : partnerOf(a.speaker))) return;

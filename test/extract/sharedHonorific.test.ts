@@ -59,7 +59,7 @@ describe('someone else uses her honorific', () => {
       '“又怎么了？”博士头也不抬地问。',
     ].join('\n');
 
-  test('turn-taking does not put a bare call of 前辈 in her mouth where someone else calls him so too', () => {
+  test('turn-taking does not put a bare call of 前辈 in her mouth where someone unknown calls him so too', () => {
     const shared = who(run('艾雅法拉小姐，原来您也喊前辈呀？'));
     expect(shared[1]![0]).toBe('前辈！');
     expect(shared[1]![1]).toBeNull();
