@@ -86,7 +86,8 @@ export function narrationAfter(
  */
 export type BeatCue = 'turns' | 'silent' | 'tells' | 'gives';
 
-const TURNS_RE = /(?:回过头|回头|转过头|转过身)(?:来|去)?[。！!…\s]*$/;
+/** (Not `转过身去`: turning away.) */
+const TURNS_RE = /(?:回过头|回头|转过头|转过身)来?[。！!…\s]*$/;
 const SILENT_RE = /(?:没|没有)(?:接话|回答|答话|说话|出声|吭声|作声|应声|开口)[。！!…\s]*$/;
 /** Telling in narration what was said (`讲起…的事`, `说起那年…`), not `说起来` / `说起话来`. */
 const TELLS_RE = /讲述|讲了讲|(?:讲|聊|谈|说)起(?![话来])/;

@@ -38,6 +38,8 @@ describe('beat cues', () => {
     expect(turned[1]).toMatchObject({ speaker: 'persona', rule: 'beat-paragraph' });
     const asked = who(story('艾雅法拉站起来，把围巾又绕了一圈。', '冷吗？'));
     expect(asked[1]!.speaker).not.toBe('persona');
+    const away = who(story('艾雅法拉站起来，转过身去。', '冷吗？'));
+    expect(away[1]!.speaker).not.toBe('persona');
   });
   test('a voice of someone unnamed over the speaker is theirs, not hers; a thing’s sound is no voice', () => {
     const voice = who(story('头顶的广播里忽然传出调度员的声音，断断续续的。', '末班车……因故……延误……'));
