@@ -157,13 +157,13 @@ export function farEndSpoke(segs: readonly Segment[]): boolean {
 }
 
 /** A voice heard coming (`传出…的声音`, `响起一个陌生的声音`), the words right before `的声音` naming whose. */
-const HEARD_VOICE_RE = /(?:传来|传出|传过来|响起|冒出)了?([^，,。！!？?；;：:]{1,12}?)的(声音|嗓音|喊声)/;
+const HEARD_VOICE_RE = /(?:传来|传出|传过来|响起|冒出)了?([^，,。！!？?；;：:]{0,12}?)(?:的(声音|嗓音|喊声)|(男声|女声|人声))/;
 /** Whose the sound is, when a person (`维修员`, `一个男人`, `陌生`…): not `拖鞋的声音`, `雨的声音`. */
 const PERSON_RE = /(?:[员者师生工官士客叔姨伯婶嫂哥姐妹弟爷奶婆娘童]|(?<!机器)人|孩子|陌生)$/;
 
 /**
  * A sentence hearing the voice of someone the index does not know (`扬声器里忽然传出维修员的声音。`,
- * `门外响起一个陌生的声音。`): the bare line after it is that voice's, not hers or the Doctor's.
+ * `门外响起一个陌生的声音。`, `对讲机里传来一个男声`): the bare line after it is that voice's, not hers or the Doctor's.
  * Not a thing's sound (`传来拖鞋的声音`), nor where the words before `的声音` name anyone known
  * or hold a pronoun (`传来她的声音`: voiceIn).
  */
@@ -172,6 +172,7 @@ export function unnamedVoiceIn(s: Sentence, names: NameIndex): boolean {
   if (!m) return false;
   const whose = m[1]!;
   if (/[她他我你]/.test(whose) || names.referents(whose).length > 0) return false;
+  // (`男声` / `女声` / `人声`, `嗓音`, `喊声`: a person's whoever; `…的声音` only of a person.)
   return m[2] !== '声音' || PERSON_RE.test(whose);
 }
 

@@ -44,6 +44,10 @@ describe('beat cues', () => {
   test('a voice of someone unnamed over the speaker is theirs, not hers; a thing’s sound is no voice', () => {
     const voice = who(story('头顶的广播里忽然传出调度员的声音，断断续续的。', '末班车……因故……延误……'));
     expect(voice[1]!.speaker).toBe(SOMEONE);
+    const male = who(story('对讲机里忽然传来一个沙哑的男声。', '站台上的人请往后退。'));
+    expect(male[1]!.speaker).toBe(SOMEONE);
+    const known = who(story('对讲机里传来博士的声音。', '我在二号口等你们。'));
+    expect(known[1]!.speaker).toBe('doctor');
     const sound = who(story('远处传来车轮碾过铁轨的声音。', '来了！'));
     expect(sound[1]!.speaker).not.toBe(SOMEONE);
   });
