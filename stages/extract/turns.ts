@@ -185,14 +185,15 @@ export function fillBackToBack(v: SceneView): void {
 
 /**
  * Q: a bare question calling no one right after narration about one of the two people about
- * (`她摇了摇头。` / `“药呢？”`) is asked of them: the other one's.
+ * (`她摇了摇头。` / `“药呢？”`) is asked of them, and a bare line after a beat they answer
+ * (Unit.answers) is said to them: the other one's.
  */
 export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefined>): void {
   for (const unit of v.units) {
     const of = unit.askedOf ?? unit.answers;
     if (unit.speaker || !of || !unit.bare) continue;
     const id = partnerIn(pairs[unit.para], of);
-    // (A line after a beat the other one answers, `博士没有接话。` / `“这次……”`: rule answers-beat.)
+    // (`博士没有接话。` / `“这次……”`: rule answers-beat.)
     if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, unit.askedOf ? 'asked' : 'answers-beat');
   }
 }
