@@ -17,11 +17,19 @@ export interface AddressCheck {
   /** The line calls her by the honorific she uses for the Doctor (艾雅法拉前辈). */
   honorsHer(text: string): boolean;
   /**
+   * The line is someone else's use of her honorific: it calls her by it (honorsHer), or it calls
+   * her by name and uses 前辈 besides (`艾雅法拉小姐，您也叫前辈吗？`): she does not call herself.
+   */
+  sharesHonorific(text: string): boolean;
+  /**
    * The known character the line addresses, if exactly one kind of address is found. With
    * `honorific` false (someone else uses it too), 前辈 and 您 say nothing.
    */
   addressee(text: string, honorific?: boolean): SpeakerId | undefined;
 }
+
+/** A signature closing a line or note: `——艾雅法拉`. */
+const SIGNATURE_RE = /[—―]{1,2}[^—―，,。！!？?]{1,12}$/;
 
 // Keyed by her names (the same array for every file's index built from one config).
 const addressChecks = new WeakMap<readonly string[], AddressCheck>();
@@ -34,11 +42,13 @@ export function addressCheck(names: NameIndex): AddressCheck {
   const senpai = new RegExp(`(?<!${her})前辈`);
   const honored = new RegExp(`(?:${her})前辈`);
   const doctorVoc = vocativeRe(names.doctorNames);
-  const personaVoc = new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${her})(?:前辈|小姐|同学|姐姐|老师)?(?=[，,！!？?…～~。]|$)`);
+  const personaVoc = new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${her})(?:前辈|小姐|同学|姐姐|姐|老师)?(?=[，,！!？?…～~。]|$)`);
   const check: AddressCheck = {
     doctor: (t) => senpai.test(t) || doctorVoc.test(t),
     persona: (t) => personaVoc.test(t),
     honorsHer: (t) => t.includes('前辈') && honored.test(t),
+    // (Her name as a signature, `…——艾雅法拉`, is no call: her own note.)
+    sharesHonorific: (t) => t.includes('前辈') && (honored.test(t) || (senpai.test(t) && personaVoc.test(t.replace(SIGNATURE_RE, '')))),
     addressee(t, honorific = true) {
       const d = honorific ? check.doctor(t) || t.includes('您') : doctorVoc.test(t);
       const p = check.persona(t);
@@ -56,8 +66,8 @@ const VOC_BEFORE_RE = /[，,。！!？?…～~—\s]/;
 const VOC_AFTER_RE = /[，,！!？?…～~。]/;
 /** The longest name read as a vocative. */
 const MAX_NAME = 12;
-/** Titles a name may carry as a vocative (炎熔姐姐, 凯尔希医生). */
-const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|老师|医生|妹妹|哥哥|大叔|阿姨)/;
+/** Titles a name may carry as a vocative (炎熔姐姐, 艾雅姐, 凯尔希医生). */
+const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|姐|老师|医生|妹妹|哥哥|大叔|阿姨)/;
 
 /**
  * The characters a spoken line calls by name (a name at the line's start or after punctuation,

@@ -6,7 +6,7 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
 import { answererOf, quoteCandidate } from './quoteCandidate.js';
-import { farEndSpoke, narrationAfter, speaksOf } from './narrationOnly.js';
+import { answersBeat, farEndSpoke, narrationAfter, speaksOf, startsAfresh, type BeatCue } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
 import {
@@ -85,6 +85,7 @@ function attributeScene(
   // Who is named or heard in each paragraph, for the scene passes (turns.ts).
   const paraMentions: Array<Set<SpeakerId> | undefined> = [];
   const left: Array<SpeakerId | undefined> = [];
+  const afresh: boolean[] = [];
   const arrived: Array<SpeakerId | undefined> = [];
   let curPara = 0;
   const mention = (id: SpeakerId) => {
@@ -224,7 +225,7 @@ function attributeScene(
   };
 
   const units: Unit[] = [];
-  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean } | undefined;
+  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean; cue?: BeatCue } | undefined;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
@@ -244,11 +245,12 @@ function attributeScene(
     }
     // (Who comes in here, `博士推门走进来`, was not about before: presence.ts arrivalIn.)
     arrived[pi] = arrivalIn(narr);
+    if (startsAfresh(segs)) afresh[pi] = true;
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
-      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs) };
+      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs), cue: after.cue };
       return;
     }
 
@@ -320,19 +322,23 @@ function attributeScene(
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
     let askedOf: SpeakerId | undefined;
+    let answers: SpeakerId | undefined;
     if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
       const id = prevNarration.only;
       // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth, turns.ts fillByQuestion.)
       // (Nor a line that speaks of 她 / 他 right after narration about her / him alone: it talks of them, cues.ts.)
       const ofThem = quoteUtts.some((u) => speaksOf(u.text, names.pronounOf(id)));
-      if (id === 'persona' && quoteUtts.every((u) => askedOfThem(u.text, names) || toldToThem(u.text, names))) askedOf = id;
+      // (Unless she turns to speak, `又回过头。`; and after a beat whose next line is the other one's, narrationOnly.ts answersBeat, it is said to them.)
+      const cue = prevNarration.cue;
+      if (id === 'persona' && cue !== 'turns' && quoteUtts.every((u) => askedOfThem(u.text, names) || toldToThem(u.text, names))) askedOf = id;
+      else if (answersBeat(cue, quoteUtts)) answers = id;
       else if (!ofThem && !quoteUtts.some((u) => vetoed(u, id))) {
         paraSpeaker = id;
         for (const u of quoteUtts) {
           u.speaker = id;
           u.rule = 'beat-paragraph';
         }
-        if (id !== narrator) state[names.pronounOf(id)] = new Set([id]);
+        if (id !== narrator && id !== SOMEONE) state[names.pronounOf(id)] = new Set([id]);
       }
     }
     // (After narration of what the far end of a call said, a bare line is the phone holder's: who spoke the line before it, narrationOnly.ts farEndSpoke.)
@@ -346,7 +352,7 @@ function attributeScene(
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
     if (called && (called === 'persona' || called === 'doctor' || present.has(called))) state[names.pronounOf(called)] = new Set([called]);
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf, answers });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;
@@ -356,7 +362,7 @@ function attributeScene(
   // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
   // line uses it: then it is no evidence of who speaks in this scene.
   const sharedHonorific = units.some((u) =>
-    u.utts.some((x) => address.honorsHer(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
+    u.utts.some((x) => address.sharesHonorific(x.text) || (x.speaker !== null && x.speaker !== 'persona' && x.text.includes('前辈'))),
   );
   const named = (t: string) => new Set(names.referents(t).flatMap((r) => (r.ref.length > 2 ? [r.ref as SpeakerId] : [])));
   // (Someone the config does not know may call the Doctor 前辈 too: the honorific says nothing here.)
@@ -365,6 +371,7 @@ function attributeScene(
     units,
     mentions: paraMentions,
     left,
+    afresh,
     arrived,
     address,
     vetoed,

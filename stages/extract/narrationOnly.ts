@@ -6,7 +6,7 @@ import { leaverIn, thinksOrWrites, voiceIn } from './cues.js';
 import type { NameIndex } from './names.js';
 import { endsWithColon, lastSubject, type Sentence } from './narration.js';
 import { endsInUnsaid } from './quoteKind.js';
-import type { Segment, SpeakerId, Utterance } from './types.js';
+import { SOMEONE, type Segment, type SpeakerId, type Utterance } from './types.js';
 
 /** Right before a referent: it is given something (`把糖塞给了她`, `递给博士`): the one given it answers. */
 const GIVEN_TO_RE = /给了?$/;
@@ -42,7 +42,7 @@ export function narrationAfter(
   utts: readonly Utterance[],
   names: NameIndex,
   narrator: SpeakerId | null = null,
-): { only: SpeakerId | null; gone: SpeakerId | undefined } {
+): { only: SpeakerId | null; gone: SpeakerId | undefined; cue?: BeatCue } {
   // Only when every referent is the same known character does the last subject count.
   // (Only the paragraph's last sentence counts: the one acting right before the quote.)
   let only: SpeakerId | null | undefined;
@@ -64,8 +64,9 @@ export function narrationAfter(
       subj = lastSubject([last]);
       break;
     }
-  // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: voiceIn.)
-  const voice = lastSent ? voiceIn(lastSent, names) : undefined;
+  // (Someone's voice heard at its end, `传来了博士的笑声。`, is who speaks next: voiceIn; a voice
+  // of no one known, `扬声器里传出维修员的声音`, someone's: unnamedVoiceIn.)
+  const voice = lastSent ? (voiceIn(lastSent, names) ?? (unnamedVoiceIn(lastSent, names) ? SOMEONE : undefined)) : undefined;
   // (A paragraph ending in a thought or written text, `…写道：“…”`, or in which someone thinks or
   // writes, says nothing of who speaks next.)
   const endsUnsaid = endsInUnsaid(segs, utts) || thinksOrWrites(segs, utts);
@@ -74,7 +75,46 @@ export function narrationAfter(
   // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
   const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
   const actor = single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : null;
-  return { only: endsUnsaid || gone || reported ? null : (voice ?? actor), gone };
+  const who = endsUnsaid || gone || reported ? null : (voice ?? actor);
+  return { only: who, gone, cue: who && who === actor && lastSent ? beatCue(narr, lastSent) : undefined };
+}
+
+/**
+ * What the one a beat is about does in it that says who speaks next: `turns` to someone at its
+ * end (`走到一半又回过头。`: about to speak), stays `silent` (`博士没有接话。`), `tells` what he
+ * said without quoting it (`讲起他第一次坐这部电梯的事`), or `gives` something away (`递过去一半`).
+ */
+export type BeatCue = 'turns' | 'silent' | 'tells' | 'gives';
+
+/** (Not `转过身去`: turning away.) */
+const TURNS_RE = /(?:回过头|回头|转过头|转过身)来?[。！!…\s]*$/;
+const SILENT_RE = /(?:没|没有)(?:接话|回答|答话|说话|出声|吭声|作声|应声|开口)[。！!…\s]*$/;
+/** Telling in narration what was said (`讲起…的事`, `说起那年…`), not `说起来` / `说起话来`. */
+const TELLS_RE = /讲述|讲了讲|(?:讲|聊|谈|说)起(?![话来])/;
+const GIVES_RE = /(?:递|塞|分|推)了?(?:过去|给)/;
+
+function beatCue(narr: ReadonlyArray<readonly Sentence[] | undefined>, last: Sentence): BeatCue | undefined {
+  const text = last.src.slice(last.start, last.end);
+  if (TURNS_RE.test(text)) return 'turns';
+  if (SILENT_RE.test(text)) return 'silent';
+  // (Told by the one the beat is about: a sentence naming no one else.)
+  const who = last.clauses.flatMap((c) => c.refs)[0]?.id;
+  for (const ss of narr)
+    if (ss) for (const s of ss) if (TELLS_RE.test(s.src.slice(s.start, s.end)) && s.clauses.every((c) => c.refs.every((r) => r.id === who))) return 'tells';
+  return GIVES_RE.test(text) ? 'gives' : undefined;
+}
+
+/** Thanks (`谢谢。`, `谢谢您……`, `多谢`): said by whoever was given something. */
+const THANKS_RE = /^[…\s]*(?:谢谢|谢了|多谢)/;
+
+/**
+ * A bare line right after a beat (BeatCue) that is the other one's, not the one the beat is
+ * about: after a silence or a story told in narration, whatever comes next answers it; after a
+ * gift, the thanks.
+ */
+export function answersBeat(cue: BeatCue | undefined, lines: ReadonlyArray<{ text: string }>): boolean {
+  if (cue === 'silent' || cue === 'tells') return true;
+  return cue === 'gives' && THANKS_RE.test(lines[0]!.text);
 }
 
 /** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */
@@ -92,8 +132,14 @@ export function reportsSpeech(s: Sentence): boolean {
  * beat before it (`她低着头写字，耳朵红了。` + `“她第一次来的时候也这样。”`) is not its speaker's.
  */
 export function speaksOf(text: string, pronoun: '她' | '他'): boolean {
-  return (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).test(text);
+  const m = (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).exec(text);
+  // (Not where the line names a relative or teacher before it, `妈妈以前也说过…她说…`: it speaks of them.)
+  return m !== null && !(pronoun === '她' ? KIN_SHE_RE : KIN_HE_RE).test(text.slice(0, m.index));
 }
+
+/** Someone a line may speak of by name of kin or role before a 她 / 他 (`妈妈…她说`, `老师…他`). */
+const KIN_SHE_RE = /妈妈|母亲|奶奶|外婆|姥姥|姐姐|妹妹|阿姨|婆婆|老师|女儿/;
+const KIN_HE_RE = /爸爸|父亲|爷爷|外公|姥爷|哥哥|弟弟|叔叔|伯伯|老师|儿子/;
 
 /** The far end of a phone or radio call: a voice not in the room (`电话那头`, `听筒里`, `那边的声音`). */
 const FAR_END_RE = /电话那[头边]|听筒(?:里|那[头边])|话筒(?:里|那[头边])|通讯器那[头边]|那[头边]的声音/;
@@ -108,4 +154,39 @@ const VOICE_NEXT_RE = /传来|传出|响起|炸开|[：:][\s\u3000]*$/;
 export function farEndSpoke(segs: readonly Segment[]): boolean {
   const text = segs.map((s) => (s.kind === 'narr' ? s.text : '')).join('');
   return FAR_END_RE.test(text) && !VOICE_NEXT_RE.test(text);
+}
+
+/** A voice heard coming (`传出…的声音`, `响起一个陌生的声音`), the words right before `的声音` naming whose. */
+const HEARD_VOICE_RE = /(?:传来|传出|传过来|响起|冒出)了?([^，,。！!？?；;：:]{0,12}?)(?:的(声音|嗓音|喊声)|(男声|女声|人声))/;
+/** Whose the sound is, when a person (`维修员`, `一个男人`, `陌生`…): not `拖鞋的声音`, `雨的声音`. */
+const PERSON_RE = /(?:[员者师生工官士客叔姨伯婶嫂哥姐妹弟爷奶婆娘童]|(?<!机器)人|孩子|陌生)$/;
+
+/**
+ * A sentence hearing the voice of someone the index does not know (`扬声器里忽然传出维修员的声音。`,
+ * `门外响起一个陌生的声音。`, `对讲机里传来一个男声`): the bare line after it is that voice's, not hers or the Doctor's.
+ * Not a thing's sound (`传来拖鞋的声音`), nor where the words before `的声音` name anyone known
+ * or hold a pronoun (`传来她的声音`: voiceIn).
+ */
+export function unnamedVoiceIn(s: Sentence, names: NameIndex): boolean {
+  const m = HEARD_VOICE_RE.exec(s.src.slice(s.start, s.end));
+  if (!m) return false;
+  const whose = m[1]!;
+  if (/[她他我你]/.test(whose) || names.referents(whose).length > 0) return false;
+  // (`男声` / `女声` / `人声`, `嗓音`, `喊声`: a person's whoever; `…的声音` only of a person.)
+  return m[2] !== '声音' || PERSON_RE.test(whose);
+}
+
+/** A paragraph opening on a time skip (`第二天一早，…`, `三天后，…`, `那天晚上，…`). */
+const TIME_SKIP_RE = /^[\s\u3000]*(?:第二天|次日|隔天|翌日|那天晚上|当天晚上|后来|[一两三四五六七八九十几]+(?:天|周|个星期|个月|年)(?:以)?后)/;
+/** Narration saying only two are left (`雨棚底下只剩两个人。`, `屋里只剩下我们俩`). */
+const TWO_LEFT_RE = /只剩(?:下)?(?:了)?(?:两个人|两人|我们俩|我们两个|他们俩|他们两个|她们俩|她们两个)/;
+
+/**
+ * The paragraph starts afresh for who is about: it opens on a time skip, or its narration says only
+ * two are left. Whoever spoke before it is not about after it unless seen again (turns.ts).
+ */
+export function startsAfresh(segs: readonly Segment[]): boolean {
+  const first = segs[0];
+  if (first?.kind === 'narr' && TIME_SKIP_RE.test(first.text)) return true;
+  return segs.some((x) => x.kind === 'narr' && x.text.includes('只剩') && TWO_LEFT_RE.test(x.text));
 }

@@ -22,6 +22,8 @@ export interface Unit {
   adjacent?: readonly boolean[];
   /** A bare question right after narration about this character alone: asked of them (turns.ts fillByQuestion). */
   askedOf?: SpeakerId;
+  /** A bare line right after a beat of this character's that the other one answers (narrationOnly.ts answersBeat; turns.ts fillByQuestion). */
+  answers?: SpeakerId;
 }
 
 export interface SceneView {
@@ -32,6 +34,8 @@ export interface SceneView {
   left?: ReadonlyArray<SpeakerId | undefined>;
   /** Who comes in in each paragraph (`博士推门走进来。`): not about before it. */
   arrived?: ReadonlyArray<SpeakerId | undefined>;
+  /** Paragraphs that start afresh (a time skip, `只剩两个人`): who spoke before them may not cut in after (narrationOnly.ts startsAfresh). */
+  afresh?: readonly boolean[];
   address: AddressCheck;
   vetoed: (u: Utterance, id: SpeakerId) => boolean;
   /**
@@ -194,6 +198,14 @@ function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[]
   return (p) => (otherBy < p && doctorBy > p + AHEAD) || (arrives && doctorBy > p);
 }
 
+/** `id` comes in after paragraph `p` (presence.ts arrivalIn), with no sign of them in the scene before: not about at `p`. */
+export function arrivesAfter(v: SceneView, id: SpeakerId, p: number): boolean {
+  const q = v.arrived?.findIndex((x, i) => i > p && x === id) ?? -1;
+  if (q < 0) return false;
+  for (let r = 0; r < q; r++) if (v.mentions[r]?.has(id)) return false;
+  return !v.units.some((u) => u.para < q && u.speaker === id);
+}
+
 /** A paragraph whose first line comes after narration of its own (an intro or an action beat). */
 export const opensAfterBeat = (u: Unit) => u.utts[0]!.rule === 'intro' || u.utts[0]!.rule === 'beat-before';
 
@@ -211,7 +223,7 @@ export const assign = (unit: Unit, id: SpeakerId, rule: string) => {
 };
 
 /** A clause saying its subject comes in (`推门走进来`, `跑了进来`, `赶到了`). */
-const ARRIVES_RE = /(?:走了?进来|推门进来|推开门进来|跑了?进来|闯了?进来|钻了?进来|进来了|赶了?过来|赶到了?|回来了)/;
+const ARRIVES_RE = /(?:走了?进来|推门进来|推开门进来|跑了?进来|闯了?进来|钻了?进来|挤了?进来|冲了?进来|进来了|赶了?过来|赶到了?|回来了)/;
 
 /**
  * The character a paragraph's narration says comes in (the subject of an arrival clause, or of

@@ -4,6 +4,7 @@
 // the paragraph pass left open, and both abstain at the first sign of a third person.
 import { addresseeIn, runBroken } from './cues.js';
 import {
+  arrivesAfter,
   assign,
   callsLikeAStranger,
   HER_AND_DOCTOR,
@@ -131,6 +132,8 @@ export function fillByReply(v: SceneView): void {
     if (to.size !== 1) continue;
     const id = to.values().next().value!;
     if (id === SOMEONE || unit.utts.some((u) => v.vetoed(u, id) || v.vocatives(u.text).has(id))) continue;
+    // (Someone called who comes in only later, `“米格鲁小姐。”` answering who weighed it before she walks in: no answer of theirs.)
+    if (arrivesAfter(v, id, unit.para)) continue;
     assign(unit, id, 'reply');
   }
 }
@@ -182,13 +185,16 @@ export function fillBackToBack(v: SceneView): void {
 
 /**
  * Q: a bare question calling no one right after narration about one of the two people about
- * (`她摇了摇头。` / `“药呢？”`) is asked of them: the other one's.
+ * (`她摇了摇头。` / `“药呢？”`) is asked of them, and a bare line after a beat they answer
+ * (Unit.answers) is said to them: the other one's.
  */
 export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefined>): void {
   for (const unit of v.units) {
-    if (unit.speaker || !unit.askedOf || !unit.bare) continue;
-    const id = partnerIn(pairs[unit.para], unit.askedOf);
-    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, 'asked');
+    const of = unit.askedOf ?? unit.answers;
+    if (unit.speaker || !of || !unit.bare) continue;
+    const id = partnerIn(pairs[unit.para], of);
+    // (`博士没有接话。` / `“这次……”`: rule answers-beat.)
+    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, unit.askedOf ? 'asked' : 'answers-beat');
   }
 }
 
@@ -322,7 +328,10 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
   // Someone other than the two spoke before the run (from its root anchor on) and not in it: they may cut in again.
   const thirdSpoke = (i: number, root: number, a: SpeakerId, b: SpeakerId) => {
     const inRun = new Set(units.slice(root, i).map((u) => u.speaker));
-    return units.slice(0, root).some((u) => u.speaker && u.speaker !== SOMEONE && u.speaker !== a && u.speaker !== b && !inRun.has(u.speaker));
+    // (Not before a paragraph that starts afresh, `第二天一早，…`: they are not about since.)
+    let from = 0;
+    for (let j = root; j > 0 && !from; j--) for (let p = units[j - 1]!.para + 1; p <= units[j]!.para; p++) if (v.afresh?.[p]) from = j;
+    return units.slice(from, root).some((u) => u.speaker && u.speaker !== SOMEONE && u.speaker !== a && u.speaker !== b && !inRun.has(u.speaker));
   };
   // How far the line is from the anchor of the run's own evidence (its root), read back through
   // the lines turn-taking filled.
@@ -331,6 +340,8 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     while (j > 0 && units[j]!.utts[0]!.rule === 'turn-taking' && units[j - 1]!.para === units[j]!.para - 1) j--;
     return j;
   };
+  // (A line sharing her honorific, address.ts sharesHonorific, that no one is known to have said.)
+  const sharerUnknown = v.sharedHonorific && units.some((u) => !u.speaker && u.utts.some((x) => v.address.sharesHonorific(x.text)));
   units.forEach((unit, i) => {
     decided[i] = null;
     if (unit.speaker || !unit.bare) return;
@@ -373,6 +384,9 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
     // (A line calling 前辈, her word alone here, in an exchange with the Doctor is hers, no one else's.)
     const withDoctor = back?.speaker === 'doctor' || fwd?.speaker === 'doctor';
     if (id !== 'persona' && withDoctor && !v.sharedHonorific && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
+    // (Where someone no one knows shares the honorific, a line calling 前辈 may be theirs: not hers by alternation alone.
+    // A known character who shares it is followed by who is about.)
+    if (id === 'persona' && sharerUnknown && unit.utts.some((u) => SENPAI_CALLED_RE.test(u.text))) return;
     // (A line between the anchor and this one whose words forbid the speaker alternation gives it breaks the run: cues.ts.)
     const a = back ?? fwd;
     if (a && runBroken(units, v.vetoed, a.index, i, a.speaker, id !== a.speaker ? id : partnerOf(a.speaker))) return;
