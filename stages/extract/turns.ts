@@ -245,6 +245,13 @@ function saidToGroup(units: readonly Unit[], i: number): boolean {
   return intro !== undefined && GROUP_TOWARD_RE.test(intro.src.slice(intro.start, intro.end));
 }
 
+/**
+ * Where someone the config does not know is about (SceneView.strangers) and no two are alone (no
+ * pair), who else is there is not known for sure either (a file names its locals as it pleases):
+ * alternation does not say which of the others speaks, so it gives no line to another character.
+ */
+const unknownCast = (v: SceneView, id: SpeakerId) => v.strangers === true && id.startsWith('other:');
+
 interface Anchor {
   speaker: SpeakerId;
   /** Steps from the line being filled. */
@@ -367,7 +374,7 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
         if (partner && (far <= MAX_ONE_SIDED_THIRD || !thirdSpoke(i, root, a.speaker, partner))) id = a.dist % 2 === 0 ? a.speaker : partner;
       }
     }
-    if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;
+    if (!id || (!pair && unknownCast(v, id)) || unit.utts.some((u) => v.vetoed(u, id))) return;
     // (A line right after one said to a group, `她转向学生们：`, is one of theirs: whoever of them, no one's here.)
     if (saidToGroup(units, i)) return;
     // (A line calling 前辈, her word alone here, in an exchange with the Doctor is hers, no one else's.)

@@ -1,0 +1,83 @@
+// A file's own cast found the way a reader finds it (rulesO, #15): names by their shape (老X, 阿X,
+// X嫂, X伯…), 他叫X introductions, frames only a person fills (看了X一眼), a reduplicated name after
+// the kin word that introduces it; and turn-taking that gives no line to another character where
+// the cast is not known and no two are alone. Snippets written for these tests.
+import { configSchema, fileOptions } from '../../stages/extract/config.js';
+import { discoverNames } from '../../stages/extract/discover.js';
+import { analyzeText } from '../../stages/extract/extractFile.js';
+import { buildNameIndex } from '../../stages/extract/names.js';
+import { shapedNames } from '../../stages/extract/nameShapes.js';
+
+const opts = fileOptions(configSchema.parse(undefined));
+const baseNames = buildNameIndex(opts.persona, opts.doctor, opts.others);
+const discover = (t: string) => discoverNames(t, baseNames);
+const speakers = (text: string) => analyzeText(text, opts).segmented.utterances.map((u) => (u.kind === 'speech' ? (u.speaker ?? '?') : u.kind));
+
+describe('names by their shape', () => {
+  test('老X / 阿X / X嫂 / X伯 acting in the narration (after a role and 的, or opening a clause) are names', () => {
+    const t = [
+      '渡口边上，撑船的丁伯把竹篙插进泥里。',
+      '“今天水急，过不去。”',
+      '“明天呢？”',
+      '丁伯摇摇头，卖饼的柳嫂接过话头。',
+      '“明天更急。”柳嫂说完，又去翻她的饼。',
+      '阿满蹲在一旁，眼睛一直盯着饼看。阿满的肚子叫了一声。',
+    ].join('\n\n');
+    expect(discover(t).names.sort()).toEqual(['丁伯', '柳嫂', '阿满'].sort());
+  });
+  test('must not fire: common words of that shape (小心, 老师, 阿姨, 大姐), words that go on (小苏 of 小苏打), a configured name (阿米 of 阿米娅)', () => {
+    const t = [
+      '小心地把箱子放下以后，老师回头看了看。小心些总没错。',
+      '阿姨端来热水，大姐接过杯子。老师点点头。',
+      '小苏打放在架子上。小苏打是白色的。',
+      '阿米娅走进来。阿米娅笑了。',
+    ].join('\n\n');
+    const known = (at: number) => baseNames.referents(t.slice(at, at + 8))[0]?.index === 0;
+    expect(shapedNames(t, known)).toEqual([]);
+    expect(discover(t).names).toEqual([]);
+  });
+});
+
+describe('introductions and frames only a person fills', () => {
+  test('他叫X / ，叫X， introduce a name, and the pronoun that introduces it says 他', () => {
+    const t = [
+      '“打扰了。”门口的人先开口。他叫石砚，在山下开了二十年的铺子。',
+      '跟在后面的年轻人没说话，他是石砚的伙计，叫青枝。',
+      '石砚把包袱放在桌上。青枝站在门边。',
+    ].join('\n\n');
+    const d = discover(t);
+    expect(d.names.sort()).toEqual(['石砚', '青枝'].sort());
+    expect((d.male ?? []).sort()).toEqual(['石砚', '青枝'].sort());
+  });
+  test('must not fire: 叫 before a verb or a pronoun (叫醒她, 叫大家) names no one; 她叫X says 她', () => {
+    expect(discover('她伸手叫醒她，又叫大家过来。叫醒她以后，大家都笑了。').names).toEqual([]);
+    const d = discover('坐在窗边的是一位老人，她叫云禾。云禾给每个人倒了茶。');
+    expect(d.names).toEqual(['云禾']);
+    expect(d.male ?? []).toEqual([]);
+  });
+  test('看了X一眼 / 对X说 with X acting as only people do elsewhere: someone; must not fire on a thing looked at (看了手表一眼)', () => {
+    expect(discover('博士看了蒲叶一眼。过了一会儿，蒲叶抱着一摞书走开了。').names).toEqual(['蒲叶']);
+    expect(discover('艾雅法拉看了手表一眼。手表停了。她又看了手表一眼。').names).toEqual([]);
+  });
+  test('a reduplicated name after the kin word that introduces it (她女儿圆圆); must not fire on 妈妈', () => {
+    expect(discover('摊主低着头，她女儿圆圆趴在桌上。圆圆打了个哈欠。').names).toEqual(['圆圆']);
+    expect(discover('她女儿妈妈地叫着。妈妈笑了。').names).toEqual([]);
+  });
+});
+
+describe('turn-taking where the cast is the file’s own', () => {
+  test('no two alone and someone unknown about: alternation gives no line to another character', () => {
+    // 丁伯 and 柳嫂 anchor a short run; she is there too, so the lines between may be hers.
+    const t = ['艾雅法拉走到渡口，撑船的丁伯和卖饼的柳嫂都在。', '丁伯说：“今天水急。”', '“有多急？”', '“船都靠不了岸。”', '柳嫂说：“明天就好了。”'].join(
+      '\n\n',
+    );
+    const s = speakers(t);
+    expect(s[0]).toBe('other:丁伯');
+    expect(s[3]).toBe('other:柳嫂');
+    expect(s.slice(1, 3).filter((x) => x.startsWith('other:'))).toEqual([]);
+  });
+  test('must not fire: her and one unknown character alone still alternate', () => {
+    const t = ['渡口只有艾雅法拉和丁伯两个人。', '丁伯问：“去对岸？”', '“是的。”', '“水急，坐稳。”', '“好。”'].join('\n\n');
+    expect(speakers(t)).toEqual(['other:丁伯', 'persona', 'other:丁伯', 'persona']);
+  });
+});
