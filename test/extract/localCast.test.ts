@@ -81,3 +81,21 @@ describe('turn-taking where the cast is the file’s own', () => {
     expect(speakers(t)).toEqual(['other:丁伯', 'persona', 'other:丁伯', 'persona']);
   });
 });
+
+describe('two other characters are not alone once she has been about', () => {
+  const cast = { ...opts, others: [...opts.others, { names: ['丁伯'], pronoun: '他' as const }, { names: ['柳嫂'], pronoun: '她' as const }] };
+  const who = (t: string[]) => analyzeText(t.join('\n\n'), cast).segmented.utterances.map((u) => u.speaker ?? '?');
+  const talk = ['丁伯说：“今天水急。”', '“有多急？”', '“船都靠不了岸。”', '“那就等明天。”', '“明天也难说。”', '“那后天呢？”', '柳嫂说：“后天一定行。”'];
+  test('she came to the ferry first: the run between 丁伯 and 柳嫂 is not theirs alone', () => {
+    const t = ['艾雅法拉走到渡口。', '渡口上，丁伯在补网，柳嫂在烙饼。', '天色暗了下来，河面上起了雾。', '风一阵一阵地吹过来。', ...talk];
+    expect(
+      who(t)
+        .slice(1, 6)
+        .filter((x) => x === 'other:丁伯' || x === 'other:柳嫂'),
+    ).toEqual([]);
+  });
+  test('must not fire: she was never about, the two of them take turns', () => {
+    const t = ['渡口上，丁伯在补网，柳嫂在烙饼。', '天色暗了下来，河面上起了雾。', ...talk];
+    expect(who(t).slice(1, 6)).toEqual(['other:柳嫂', 'other:丁伯', 'other:柳嫂', 'other:丁伯', 'other:柳嫂']);
+  });
+});
