@@ -99,3 +99,19 @@ describe('two other characters are not alone once she has been about', () => {
     expect(who(t).slice(1, 6)).toEqual(['other:柳嫂', 'other:丁伯', 'other:柳嫂', 'other:丁伯', 'other:柳嫂']);
   });
 });
+
+describe('an open bare line right before her line that opens after her own beat', () => {
+  const open = (t: string[]) => analyzeText(t.join('\n\n'), opts).segmented.utterances.map((u) => u.speaker ?? (u.notHer ? 'notHer' : '?'));
+  const scene = ['艾雅法拉、丁伯和柳嫂坐在船头，柳嫂在剥豆子。', '丁伯说：“今天风大。”'];
+  test('is someone else’s (a paragraph of quotes only is a new speaker): what she answers is kept', () => {
+    expect(open([...scene, '“这块石头是哪来的？”', '艾雅法拉低头看了看：“是浮石，从火山里来的。”'])).toEqual(['other:丁伯', 'notHer', 'persona']);
+  });
+  test('must not fire: the open paragraph has narration of its own (she may be going on)', () => {
+    expect(open([...scene, '“这块石头，”风把后半句吹散了，“是哪来的？”', '艾雅法拉低头看了看：“是浮石，从火山里来的。”'])).toEqual([
+      'other:丁伯',
+      '?',
+      '?',
+      'persona',
+    ]);
+  });
+});
