@@ -18,6 +18,7 @@ import {
   type Unit,
 } from './presence.js';
 import { markBesideHers } from './besideHers.js';
+import { pointsAtThird, unknownCast } from './castGuards.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
 
@@ -245,13 +246,6 @@ function saidToGroup(units: readonly Unit[], i: number): boolean {
   return intro !== undefined && GROUP_TOWARD_RE.test(intro.src.slice(intro.start, intro.end));
 }
 
-/**
- * Where someone the config does not know is about (SceneView.strangers) and no two are alone (no
- * pair), who else is there is not known for sure either (a file names its locals as it pleases):
- * alternation does not say which of the others speaks, so it gives no line to another character.
- */
-const unknownCast = (v: SceneView, id: SpeakerId) => v.strangers === true && id.startsWith('other:');
-
 interface Anchor {
   speaker: SpeakerId;
   /** Steps from the line being filled. */
@@ -312,6 +306,7 @@ export function conversationPartner(v: SceneView, a: Anchor, line: number, dir: 
   // The lines between the anchor and this one (this one too) call no one but the two.
   const [lo, hi] = dir === -1 ? [a.index + 1, line] : [line, a.index - 1];
   for (let j = lo; j <= hi; j++) for (const u of units[j]!.utts) for (const id of v.vocatives(u.text)) if (!pair.has(id)) return undefined;
+  if (dir === -1 && pointsAtThird(v, from, pair)) return undefined;
   return b.speaker!;
 }
 

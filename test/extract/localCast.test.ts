@@ -115,3 +115,25 @@ describe('an open bare line right before her line that opens after her own beat'
     ]);
   });
 });
+
+describe('a line that points at someone else there (这位就是博士吧？)', () => {
+  const visit = (gift: string) =>
+    speakers(
+      [
+        '茶室里，丁伯给艾雅法拉倒了一杯茶。',
+        '丁伯问：“山上冷不冷？”',
+        '艾雅法拉说：“有一点冷。”',
+        '门口传来敲门声，博士走了进来。',
+        '“打扰了。艾雅法拉，车到了。”',
+        '“好的，前辈。”',
+        `丁伯站起身，把一包茶叶递过去：“${gift}”`,
+        '“谢谢。”',
+      ].join('\n\n'),
+    ).at(-1);
+  test('is not answered by the one he was talking with before: the one pointed at may answer', () => {
+    expect(visit('这位就是博士吧？一点心意。')).toBe('?');
+  });
+  test('must not fire: a line pointing at no one else goes on with the one he was talking with', () => {
+    expect(visit('路上喝吧，一点心意。')).toBe('persona');
+  });
+});
