@@ -137,3 +137,19 @@ describe('a line that points at someone else there (这位就是博士吧？)', 
     expect(visit('路上喝吧，一点心意。')).toBe('persona');
   });
 });
+
+describe('elimination among three, where a fourth was about earlier in the scene', () => {
+  const cast = { ...opts, others: [...opts.others, ...['丁伯', '柳嫂', '阿满'].map((n) => ({ names: [n], pronoun: '她' as const }))] };
+  const last3 = ['艾雅法拉和柳嫂都看着河面。', '丁伯说：“水涨了。”', '“涨了多少？”', '“不少。”柳嫂说。'];
+  const quiet = ['河面上起了雾。', '风一阵一阵地吹。', '远处传来汽笛声。'];
+  const bareLine = (t: string[]) => {
+    const u = analyzeText(t.join('\n\n'), cast).segmented.utterances;
+    return u.find((x) => x.text === '涨了多少？')!.speaker ?? '?';
+  };
+  test('is not made: someone out of the window is not out of the room (阿满 asked earlier and never left)', () => {
+    expect(bareLine(['渡口上，艾雅法拉、丁伯和柳嫂说着话。', '阿满问：“船什么时候来？”', '丁伯说：“快了。”', ...quiet, ...last3])).toBe('?');
+  });
+  test('must not fire: only the three were ever about', () => {
+    expect(bareLine(['渡口上，艾雅法拉、丁伯和柳嫂说着话。', '丁伯说：“船快来了。”', ...quiet, ...last3])).toBe('persona');
+  });
+});
