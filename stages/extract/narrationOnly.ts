@@ -73,8 +73,29 @@ export function narrationAfter(
   const gone = lastSent ? leaverIn(lastSent) : undefined;
   // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
   const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
-  const actor = single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : null;
+  const actor =
+    single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : lastSent ? (unnamedActor(lastSent, names) ?? null) : null;
   return { only: endsUnsaid || gone || reported ? null : (voice ?? actor), gone };
+}
+
+/** `进来的是博士`: who comes is said after 是, where no subject stands before the verb. */
+const COMER_RE = /(?:进来|走进来|走过来|跑过来|过来|来)的(?:人)?(?:是|正是)$/;
+
+/**
+ * Who a sentence with no subject of its own is about: the one named right after `进来的是`
+ * (`这回进来的是博士，手里拎着一件外套。`), or her where it names no one and acts through a trait
+ * only she has (`门口探进来一对弯弯的羊角。`, names.ts personaTraits).
+ */
+export function unnamedActor(s: Sentence, names: NameIndex): SpeakerId | undefined {
+  const refs = s.clauses.flatMap((c) => c.refs.map((r) => ({ c, r })));
+  if (refs.length === 0) {
+    const traits = names.personaTraits;
+    return traits && traits.test(s.src.slice(s.start, s.end)) ? 'persona' : undefined;
+  }
+  const ids = new Set(refs.map((x) => x.r.id));
+  const first = refs[0]!;
+  if (ids.size !== 1 || !first.r.id || first.r.epithet) return undefined;
+  return COMER_RE.test(first.c.src.slice(first.c.start, first.c.start + first.r.index)) ? first.r.id : undefined;
 }
 
 /** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */

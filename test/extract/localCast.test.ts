@@ -153,3 +153,18 @@ describe('elimination among three, where a fourth was about earlier in the scene
     expect(bareLine(['渡口上，艾雅法拉、丁伯和柳嫂说着话。', '丁伯说：“船快来了。”', ...quiet, ...last3])).toBe('persona');
   });
 });
+
+describe('a narration paragraph whose last sentence has no subject of its own', () => {
+  const lastOf = (t: string[]) => speakers(t.join('\n\n')).at(-1);
+  const room = '洗衣房里，凯尔希和艾雅法拉在叠衣服。';
+  test('进来的是X: the one who comes in speaks next', () => {
+    expect(lastOf([room, '门又开了。这回进来的是博士，手里拎着一把伞。', '“还开着吗？”'])).toBe('doctor');
+  });
+  test('a trait only she has, acting for her (一对羊角探进来): she speaks next', () => {
+    expect(lastOf(['凌晨两点，洗衣房里只有凯尔希一个人在叠衣服。', '门口探进来一对弯弯的羊角。', '“打扰了，我来取衣服。”'])).toBe('persona');
+  });
+  test('must not fire: no one comes, nothing of hers acts', () => {
+    expect(lastOf([room, '门又开了，风把一把伞吹了进来。', '“还开着吗？”'])).toBe('?');
+    expect(lastOf(['凌晨两点，洗衣房里只有凯尔希一个人在叠衣服。', '门口探进来一把湿漉漉的伞。', '“打扰了，我来取衣服。”'])).toBe('?');
+  });
+});
