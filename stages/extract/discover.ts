@@ -3,7 +3,7 @@
 // (`桃桃说`, `葛大叔笑着问`), `名字：` script lines, and a first-person narrator who says who they
 // are (`我叫炎熔。`). A name must occur at least twice in the file to count.
 import type { NameIndex, Referent } from './names.js';
-import { shapedNames } from './nameShapes.js';
+import { roleAliases, shapedNames } from './nameShapes.js';
 import type { SpeakerId } from './types.js';
 
 /**
@@ -375,5 +375,8 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     animalAliases.length && animalAliases.length < names.personaNames.length ? { names: [...found], narrator, animalAliases } : { names: [...found], narrator };
   if (male.length) out.male = male;
   if (aliases) out.aliases = aliases;
+  // (A role a discovered name is introduced by names them too: `他是闻笙的徒弟，叫小柘`.)
+  const roles = roleAliases(text, found);
+  if (roles) (out.aliases ??= []).push(...roles.map(([r, n]): [string, SpeakerId] => [r, `other:${n}`]));
   return out;
 }

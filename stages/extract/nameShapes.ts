@@ -63,3 +63,17 @@ export function shapedNames(text: string, known: (at: number) => boolean): strin
   }
   return [...seen.keys()].filter((w) => !goesOn(text, w));
 }
+
+/**
+ * `他是闻笙的徒弟，叫小柘`: the role a name is introduced by (徒弟, 儿子, 助手…) goes on naming that
+ * person in the file (`拍了一下徒弟的后背`). Pairs [role, name] for the names of `found`.
+ */
+const ROLE_INTRO_G =
+  /[他她]是[\u4e00-\u9fff]{2,4}?的(徒弟|学徒|学生|助手|儿子|女儿|孙子|孙女|侄子|侄女|搭档)[，,](?:名字)?叫([\u4e00-\u9fff]{2,3})(?=[，,。！!；;])/g;
+export function roleAliases(text: string, found: ReadonlySet<string>): Array<[string, string]> | undefined {
+  if (!text.includes('叫')) return undefined;
+  let out: Array<[string, string]> | undefined;
+  ROLE_INTRO_G.lastIndex = 0;
+  for (let m = ROLE_INTRO_G.exec(text); m; m = ROLE_INTRO_G.exec(text)) if (found.has(m[2]!)) (out ??= []).push([m[1]!, m[2]!]);
+  return out;
+}

@@ -168,3 +168,17 @@ describe('a narration paragraph whose last sentence has no subject of its own', 
     expect(lastOf(['凌晨两点，洗衣房里只有凯尔希一个人在叠衣服。', '门口探进来一把湿漉漉的伞。', '“打扰了，我来取衣服。”'])).toBe('?');
   });
 });
+
+describe('the role a discovered name is introduced by', () => {
+  test('他是X的学生，叫Y: 学生 names Y in the file', () => {
+    const t = '门口站着两个人。年长的那位先开口，他叫石砚。跟在后面的年轻人，他是石砚的学生，叫青枝。石砚拍了拍学生的肩膀。青枝点点头。';
+    const d = discover(t);
+    expect(d.aliases).toEqual([['学生', 'other:青枝']]);
+    const idx = buildNameIndex(opts.persona, opts.doctor, opts.others, d.names, d.male, d.aliases);
+    expect(idx.referents('石砚拍了拍学生的肩膀。').map((r) => r.ref)).toEqual(['other:石砚', 'other:青枝']);
+  });
+  test('must not fire: a role with no name introduced after it, or a name the file never uses again', () => {
+    expect(discover('他是石砚的学生，一直没说话。石砚笑了。石砚拍了拍学生的肩膀。').aliases).toBeUndefined();
+    expect(discover('他是石砚的学生，叫青枝。石砚笑了。石砚点点头。').aliases).toBeUndefined();
+  });
+});
