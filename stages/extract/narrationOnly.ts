@@ -74,7 +74,13 @@ export function narrationAfter(
   // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
   const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
   const actor =
-    single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : lastSent ? (unnamedActor(lastSent, names) ?? null) : null;
+    single && only && subj?.id
+      ? subj.id
+      : lastSent && narratorActs(lastSent, narrator)
+        ? narrator
+        : lastSent
+          ? (unnamedActor(lastSent, names) ?? actsOnOthers(lastSent, narrator) ?? null)
+          : null;
   return { only: endsUnsaid || gone || reported ? null : (voice ?? actor), gone };
 }
 
@@ -96,6 +102,37 @@ export function unnamedActor(s: Sentence, names: NameIndex): SpeakerId | undefin
   const first = refs[0]!;
   if (ids.size !== 1 || !first.r.id || first.r.epithet) return undefined;
   return COMER_RE.test(first.c.src.slice(first.c.start, first.c.start + first.r.index)) ? first.r.id : undefined;
+}
+
+/** Right before a referent: it is only touched by the action (`照了照博士的脸`, `朝他挥了挥手`, `把X的…`). */
+const OBJECT_BEFORE_RE = /(?:朝|向|冲|替|帮|给|把|照了照|拍了拍|扶住|拉住|拽住)$/;
+/** Right after a referent: it is only a possessor (`博士的脸`). */
+const POSSESSOR_AFTER_RE = /^的/;
+/** Looking or listening: the one looked at may well answer (`她看着博士。`). */
+const PERCEIVES_RE = /看|望|瞧|盯|瞥|瞪|听/;
+
+/**
+ * A sentence that opens on one character acting on others, every other referent an object of the
+ * act or a possessor (`岑叔把马灯转过去，照了照博士的脸。`, `艾雅法拉把镜头盖塞进口袋，朝他挥了挥手。`):
+ * the opener speaks next. Not where the act is looking or listening (the one looked at may answer),
+ * nor for the narrator (narratorActs).
+ */
+export function actsOnOthers(s: Sentence, narrator: SpeakerId | null): SpeakerId | undefined {
+  const c0 = s.clauses[0];
+  const r0 = c0?.refs[0];
+  if (!c0 || !r0?.id || r0.epithet || r0.id === narrator || !/^[\s\u3000]*$/.test(c0.src.slice(c0.start, c0.start + r0.index))) return undefined;
+  const word = c0.src.slice(c0.start + r0.index, c0.start + r0.index + (r0.len ?? 1));
+  if (word === '她' || word === '他' || word === '我' || PERCEIVES_RE.test(s.src.slice(s.start, s.end))) return undefined;
+  let other = false;
+  for (const c of s.clauses)
+    for (const x of c.refs) {
+      if (x === r0 || x.id === r0.id) continue;
+      const at = c.start + x.index;
+      const end = at + (x.len ?? 1);
+      if (!OBJECT_BEFORE_RE.test(c.src.slice(Math.max(c.start, at - 3), at)) && !POSSESSOR_AFTER_RE.test(c.src.slice(end, end + 1))) return undefined;
+      other = true;
+    }
+  return other ? r0.id : undefined;
 }
 
 /** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */

@@ -182,3 +182,16 @@ describe('the role a discovered name is introduced by', () => {
     expect(discover('他是石砚的学生，叫青枝。石砚笑了。石砚点点头。').aliases).toBeUndefined();
   });
 });
+
+describe('a narration sentence in which one character acts on others', () => {
+  const deck = '甲板上，艾雅法拉、博士和丁伯在看星星，丁伯提着一盏灯。';
+  const lastOf = (beat: string, line: string) => speakers([deck, beat, line].join('\n\n')).at(-1);
+  test('the one acting speaks next; the others are only objects or possessors (照了照博士的脸, 朝丁伯挥了挥手)', () => {
+    expect(lastOf('丁伯把灯转过去，照了照博士的脸。', '“你上次也这么说。”')).toBe('other:丁伯');
+    expect(lastOf('艾雅法拉把手套塞进口袋，朝丁伯挥了挥手。', '“明天见！”')).toBe('persona');
+  });
+  test('must not fire: looking at someone (who may answer), or another character opening a clause of their own', () => {
+    expect(lastOf('丁伯转过头，看了看博士的脸。', '“你上次也这么说。”')).toBe('?');
+    expect(lastOf('丁伯把灯递给博士，博士接了过去。', '“你上次也这么说。”')).toBe('?');
+  });
+});
