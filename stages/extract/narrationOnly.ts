@@ -150,8 +150,13 @@ export function reportsSpeech(s: Sentence): boolean {
  * beat before it (`她低着头写字，耳朵红了。` + `“她第一次来的时候也这样。”`) is not its speaker's.
  */
 export function speaksOf(text: string, pronoun: '她' | '他'): boolean {
-  return (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).test(text);
+  const m = (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).exec(text);
+  // (Not where the line itself names whom it means first: `妈妈以前也说过。她说…`.)
+  return m !== null && !(pronoun === '她' ? KIN_SHE_RE : KIN_HE_RE).test(text.slice(0, m.index));
 }
+/** Kin and role words a line may name before speaking of them as 她 / 他. */
+const KIN_SHE_RE = /妈|母亲|奶奶|外婆|姥姥|姐姐|妹妹|阿姨|婶|女儿|老师/;
+const KIN_HE_RE = /爸|父亲|爷爷|外公|姥爷|哥哥|弟弟|叔叔|伯伯|儿子|老师|师父|师傅/;
 
 /** The far end of a phone or radio call: a voice not in the room (`电话那头`, `听筒里`, `那边的声音`). */
 const FAR_END_RE = /电话那[头边]|听筒(?:里|那[头边])|话筒(?:里|那[头边])|通讯器那[头边]|那[头边]的声音/;

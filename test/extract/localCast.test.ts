@@ -195,3 +195,13 @@ describe('a narration sentence in which one character acts on others', () => {
     expect(lastOf('丁伯把灯递给博士，博士接了过去。', '“你上次也这么说。”')).toBe('?');
   });
 });
+
+describe('a bare line that names whom its 她 means before it', () => {
+  const lastOf = (line: string) => speakers(['博士坐在窗边，艾雅法拉在给花盆松土。', '她低头摸了摸花盆的边。', line].join('\n\n')).at(-1);
+  test('does not speak of the one the narration was about (`妈妈以前也说过。她说…`): hers, after narration about her', () => {
+    expect(lastOf('“妈妈以前也说过这样的话。她说土是慢慢活过来的。”')).toBe('persona');
+  });
+  test('must not fire: 她 with no one named before it in the line speaks of her', () => {
+    expect(lastOf('“她说土是慢慢活过来的。”')).toBe('?');
+  });
+});
