@@ -26,7 +26,7 @@ export function markBesideHers(v: SceneView): void {
     if (next.para !== unit.para + 1) continue;
     const last = unit.utts.at(-1)!;
     const first = next.utts[0]!;
-    if (last.speaker === null && sure(first) && !opensAfterBeat(next)) last.notHer = true;
+    if (last.speaker === null && sure(first) && (!opensAfterBeat(next) || unit.bare)) last.notHer = true;
     if (first.speaker === null && next.bare && sure(last)) first.notHer = true;
   }
 }

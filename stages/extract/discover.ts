@@ -3,6 +3,7 @@
 // (`桃桃说`, `葛大叔笑着问`), `名字：` script lines, and a first-person narrator who says who they
 // are (`我叫炎熔。`). A name must occur at least twice in the file to count.
 import type { NameIndex, Referent } from './names.js';
+import { roleAliases, shapedNames } from './nameShapes.js';
 import type { SpeakerId } from './types.js';
 
 /**
@@ -31,13 +32,29 @@ const NARRATOR_RE = /[。！？，,\n]\s*我(?:叫|是|名叫|的名字是)([\u4
  * Someone introduced by name (`一个叫柯文，`, `名叫X的`, `“我叫艾琳，…”`): the name is exactly
  * what stands between the verb and the punctuation (or 的) after it.
  */
-const INTRODUCED_G = /(?:名叫|叫做|叫作|一个叫|一位叫|名字叫|我叫|我名叫|我的名字是)([\u4e00-\u9fff]{2,3})(?=[，,。！!、；;的])/g;
+const INTRODUCED_G = /(?:名叫|叫做|叫作|一个叫|一位叫|名字叫|我叫|我名叫|我的名字是|[他她]叫|[，,]叫)([\u4e00-\u9fff]{2,3})(?=[，,。！!、；;的])/g;
 /**
  * A speech-tag clause after a closing quote or at a sentence start: a subject, a few words of
  * manner (no punctuation) and a speech verb ending the clause (`”阿鸢抢着说，`, `。柯文捂着鼻子问：`).
  * Where the subject ends is decided by how often its prefixes occur (nameAt).
  */
 const TAG_CLAUSE_G = /(?:^|[。！？!?…”\n])\s*([\u4e00-\u9fff]{2,12}?)(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道)(?=[。，,：:！!？?\n]|$)/gm;
+
+/**
+ * A frame whose slot is mostly a person: the one someone glances at (`看了菱歌一眼`, `瞪了X一眼`)
+ * or speaks to (`对X说`). A thing may be looked at too (`看了手表一眼`): the word counts only where
+ * it also opens a clause doing what only people do (PERSON_ACTS_RE).
+ */
+const PERSON_FRAME_G = /(?:看了(?:看)?|瞥了|瞪了|白了|望了)([\u4e00-\u9fff]{2,3}?)一眼|对([\u4e00-\u9fff]{2,3}?)(?:说|笑了笑|点了点头|眨了眨眼)/g;
+/** Right after a clause-opening word: what only people do (`菱歌抱着文件夹钻出来`). */
+const PERSON_ACTS_RE =
+  /^(?:抱着|指着|拉着|提着|拿着|扒着|捧着|凑过|走了过来|走过来|走进|跑过来|跑进|钻出|钻进|站起|坐下|蹲下|点了点头|点点头|摇了摇头|摇摇头|笑着|笑了|叹了口气|伸手|抬起头|低下头|回过头|挥了挥手|接过)/;
+/** `name` opens a clause somewhere in `text` followed by PERSON_ACTS_RE. */
+function actsAsPerson(text: string, name: string): boolean {
+  for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length))
+    if ((i === 0 || /[。！？!?…”，,\n]/.test(text[i - 1]!)) && PERSON_ACTS_RE.test(text.slice(i + name.length, i + name.length + 5))) return true;
+  return false;
+}
 
 /** Words that stand before a speech verb but are no one's name. */
 const NOT_NAMES = new Set([
@@ -173,6 +190,13 @@ function maleIn(text: string, name: string): boolean {
   let he = 0;
   let she = 0;
   for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) {
+    // (Introduced by the pronoun of the sentence it names: `他叫闻笙，`, `他是闻笙的徒弟，叫小柘`.)
+    const intro = INTRODUCED_BY_RE.exec(text.slice(Math.max(0, i - 16), i));
+    if (intro) {
+      if (intro[1] === '他') he++;
+      else she++;
+      continue;
+    }
     const after = text.slice(i + name.length, i + name.length + 16);
     // (An honorific after the name says it too: `衡舟先生`, `蓝芷小姐`.)
     const h = HONORIFIC_AFTER_RE.exec(after);
@@ -207,6 +231,8 @@ function nextSentencePronoun(text: string, i: number, name: string): '他' | '�
   if (!m || sentence.includes(m[1]!)) return undefined;
   return m[1] as '他' | '她';
 }
+/** Right before a name: the sentence's subject is 他 / 她, and the name is what they are called (`他是闻笙的徒弟，叫`). */
+const INTRODUCED_BY_RE = /(?:^|[。！？!?\n“”，,])\s*([他她])(?:是[^。！？!?“”\n]{0,12}[，,])?(?:叫|名叫|叫做)$/;
 const NEXT_OPENS_RE = /^(?:然后|接着|随后|于是|又|便)?([他她])(?![们])/;
 /** An honorific right after a name: a man's (group 1) or a woman's. */
 const HONORIFIC_AFTER_RE = /^(?:(先生|大叔|叔叔|大哥|哥哥|爷爷|伯伯|老爷)|小姐|姐姐|大姐|阿姨|女士|奶奶|婶婶|太太)/;
@@ -284,6 +310,12 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     INTRODUCED_G.lastIndex = 0;
     for (let m = INTRODUCED_G.exec(text); m; m = INTRODUCED_G.exec(text)) consider(m[1]!);
   }
+  PERSON_FRAME_G.lastIndex = 0;
+  for (let m = PERSON_FRAME_G.exec(text); m; m = PERSON_FRAME_G.exec(text)) {
+    const w = (m[1] ?? m[2])!;
+    if (actsAsPerson(text, w)) consider(w);
+  }
+  for (const w of shapedNames(text, (at) => names.referents(text.slice(at, at + 8))[0]?.index === 0)) consider(w);
   // (A name that opens two clauses of bodily action, one a sentence: counted by those openings, not by occurrences.)
   const acting = new Map<string, { n: number; opens: boolean }>();
   ACTION_SUBJECT_G.lastIndex = 0;
@@ -343,5 +375,8 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     animalAliases.length && animalAliases.length < names.personaNames.length ? { names: [...found], narrator, animalAliases } : { names: [...found], narrator };
   if (male.length) out.male = male;
   if (aliases) out.aliases = aliases;
+  // (A role a discovered name is introduced by names them too: `他是闻笙的徒弟，叫小柘`.)
+  const roles = roleAliases(text, found);
+  if (roles) (out.aliases ??= []).push(...roles.map(([r, n]): [string, SpeakerId] => [r, `other:${n}`]));
   return out;
 }

@@ -16,9 +16,20 @@ function threeAbout(v: SceneView): Array<About | undefined> {
   for (const unit of v.units) {
     if (unit.speaker || !unit.bare) continue;
     const a = around.at(unit.para);
-    if (a.all.length === 3 && !a.all.includes(SOMEONE)) out[unit.para] = a;
+    if (a.all.length === 3 && !a.all.includes(SOMEONE) && !someoneElseEarlier(v, unit.para, a.all)) out[unit.para] = a;
   }
   return out;
+}
+
+/**
+ * Someone beyond the three was about earlier in the scene and is not said to have left (`left`):
+ * out of the window is not out of the room (a child who spoke ten paragraphs ago may speak again).
+ */
+function someoneElseEarlier(v: SceneView, para: number, three: readonly SpeakerId[]): boolean {
+  const gone = new Set(v.left?.filter((x): x is SpeakerId => x !== undefined));
+  const seen = (id: SpeakerId) => id !== SOMEONE && !three.includes(id) && !gone.has(id);
+  for (let q = 0; q < para; q++) for (const id of v.mentions[q] ?? []) if (seen(id)) return true;
+  return v.units.some((u) => u.para < para && u.speaker !== null && seen(u.speaker));
 }
 
 /**

@@ -92,7 +92,7 @@ function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
   const all = more('persona', o.persona);
   const persona = skip.size ? { ...all, names: all.names.filter((n) => !skip.has(n)) } : all;
   const others = d.aliases ? o.others.map((c) => more(`other:${c.names[0]!}`, c)) : o.others;
-  const idx = buildNameIndex(persona, more('doctor', o.doctor), others, d.names, d.male);
+  const idx = buildNameIndex(persona, more('doctor', o.doctor), others, d.names, d.male, d.aliases);
   // (Addressed as 小羊姐姐 she still is: address checks keep every alias.)
   return skip.size ? { ...idx, personaNames: all.names } : idx;
 }

@@ -43,7 +43,8 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * `discovered`: names found in one file (discover.ts) that are not configured: they count as
- * other characters, 他 for names like 葛大叔 and those in `male` (the file says 他 of them), else 她.
+ * other characters, 他 for names like 葛大叔 and those in `male` (the file says 他 of them), else 她;
+ * `discoveredAliases`: more words naming one of them (the role they were introduced by).
  */
 export function buildNameIndex(
   persona: PersonaConfig,
@@ -51,6 +52,7 @@ export function buildNameIndex(
   others: readonly CharacterConfig[],
   discovered: readonly string[] = [],
   male: readonly string[] = [],
+  discoveredAliases: ReadonlyArray<readonly [string, SpeakerId]> = [],
 ): NameIndex {
   const byName = new Map<string, SpeakerId>();
   const pronouns = new Map<SpeakerId, '她' | '他'>();
@@ -67,6 +69,8 @@ export function buildNameIndex(
       add({ names: [n], pronoun: MALE_NAME_RE.test(n) || male.includes(n) ? '他' : '她' }, `other:${n}`);
       strangers.add(`other:${n}`);
     }
+  // (A role a discovered name was introduced by, `徒弟`, names them too.)
+  for (const [a, id] of discoveredAliases) if (strangers.has(id) && !byName.has(a)) byName.set(a, id);
   const names = [...byName.keys()].sort((a, b) => b.length - a.length);
   const descriptor = new Map<string, '某她' | '某他'>();
   for (const d of DESCRIPTORS_SHE) descriptor.set(d, '某她');

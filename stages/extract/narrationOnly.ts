@@ -74,7 +74,14 @@ export function narrationAfter(
   const gone = lastSent ? leaverIn(lastSent) : undefined;
   // (A sentence reporting what someone said, `苏教授说还在，一块都没少。`, is answered by the next line, not continued: reportsSpeech.)
   const reported = !voice && lastSent !== undefined && reportsSpeech(lastSent);
-  const actor = single && only && subj?.id ? subj.id : lastSent && narratorActs(lastSent, narrator) ? narrator : null;
+  const actor =
+    single && only && subj?.id
+      ? subj.id
+      : lastSent && narratorActs(lastSent, narrator)
+        ? narrator
+        : lastSent
+          ? (unnamedActor(lastSent, names) ?? actsOnOthers(lastSent, narrator) ?? null)
+          : null;
   const who = endsUnsaid || gone || reported ? null : (voice ?? actor);
   return { only: who, gone, cue: who && who === actor && lastSent ? beatCue(narr, lastSent) : undefined };
 }
@@ -117,6 +124,57 @@ export function answersBeat(cue: BeatCue | undefined, lines: ReadonlyArray<{ tex
   return cue === 'gives' && THANKS_RE.test(lines[0]!.text);
 }
 
+/** `进来的是博士`: who comes is said after 是, where no subject stands before the verb. */
+const COMER_RE = /(?:进来|走进来|走过来|跑过来|过来|来)的(?:人)?(?:是|正是)$/;
+
+/**
+ * Who a sentence with no subject of its own is about: the one named right after `进来的是`
+ * (`这回进来的是博士，手里拎着一件外套。`), or her where it names no one and acts through a trait
+ * only she has (`门口探进来一对弯弯的羊角。`, names.ts personaTraits).
+ */
+export function unnamedActor(s: Sentence, names: NameIndex): SpeakerId | undefined {
+  const refs = s.clauses.flatMap((c) => c.refs.map((r) => ({ c, r })));
+  if (refs.length === 0) {
+    const traits = names.personaTraits;
+    return traits && traits.test(s.src.slice(s.start, s.end)) ? 'persona' : undefined;
+  }
+  const ids = new Set(refs.map((x) => x.r.id));
+  const first = refs[0]!;
+  if (ids.size !== 1 || !first.r.id || first.r.epithet) return undefined;
+  return COMER_RE.test(first.c.src.slice(first.c.start, first.c.start + first.r.index)) ? first.r.id : undefined;
+}
+
+/** Right before a referent: it is only touched by the action (`照了照博士的脸`, `朝他挥了挥手`, `把X的…`). */
+const OBJECT_BEFORE_RE = /(?:朝|向|冲|替|帮|给|把|照了照|拍了拍|扶住|拉住|拽住)$/;
+/** Right after a referent: it is only a possessor (`博士的脸`). */
+const POSSESSOR_AFTER_RE = /^的/;
+/** Looking or listening: the one looked at may well answer (`她看着博士。`). */
+const PERCEIVES_RE = /看|望|瞧|盯|瞥|瞪|听/;
+
+/**
+ * A sentence that opens on one character acting on others, every other referent an object of the
+ * act or a possessor (`岑叔把马灯转过去，照了照博士的脸。`, `艾雅法拉把镜头盖塞进口袋，朝他挥了挥手。`):
+ * the opener speaks next. Not where the act is looking or listening (the one looked at may answer),
+ * nor for the narrator (narratorActs).
+ */
+export function actsOnOthers(s: Sentence, narrator: SpeakerId | null): SpeakerId | undefined {
+  const c0 = s.clauses[0];
+  const r0 = c0?.refs[0];
+  if (!c0 || !r0?.id || r0.epithet || r0.id === narrator || !/^[\s\u3000]*$/.test(c0.src.slice(c0.start, c0.start + r0.index))) return undefined;
+  const word = c0.src.slice(c0.start + r0.index, c0.start + r0.index + (r0.len ?? 1));
+  if (word === '她' || word === '他' || word === '我' || PERCEIVES_RE.test(s.src.slice(s.start, s.end))) return undefined;
+  let other = false;
+  for (const c of s.clauses)
+    for (const x of c.refs) {
+      if (x === r0 || x.id === r0.id) continue;
+      const at = c.start + x.index;
+      const end = at + (x.len ?? 1);
+      if (!OBJECT_BEFORE_RE.test(c.src.slice(Math.max(c.start, at - 3), at)) && !POSSESSOR_AFTER_RE.test(c.src.slice(end, end + 1))) return undefined;
+      other = true;
+    }
+  return other ? r0.id : undefined;
+}
+
 /** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */
 const REPORTED_RE = /(?:说|问|告诉我|告诉她|告诉他)(?![得着了完起过道出话声一：:，,。！？!?…—\s])[\u4e00-\u9fff]{2}/;
 
@@ -133,13 +191,12 @@ export function reportsSpeech(s: Sentence): boolean {
  */
 export function speaksOf(text: string, pronoun: '她' | '他'): boolean {
   const m = (pronoun === '她' ? /(?<![其吾])她(?![们])/ : /(?<![其吾])他(?![们人])/).exec(text);
-  // (Not where the line names a relative or teacher before it, `妈妈以前也说过…她说…`: it speaks of them.)
+  // (Not where the line names a relative or teacher before it, `妈妈以前也说过。她说…`: it speaks of them.)
   return m !== null && !(pronoun === '她' ? KIN_SHE_RE : KIN_HE_RE).test(text.slice(0, m.index));
 }
-
-/** Someone a line may speak of by name of kin or role before a 她 / 他 (`妈妈…她说`, `老师…他`). */
-const KIN_SHE_RE = /妈妈|母亲|奶奶|外婆|姥姥|姐姐|妹妹|阿姨|婆婆|老师|女儿/;
-const KIN_HE_RE = /爸爸|父亲|爷爷|外公|姥爷|哥哥|弟弟|叔叔|伯伯|老师|儿子/;
+/** Kin and role words a line may name before speaking of them as 她 / 他 (`妈妈…她说`, `老师…他`). */
+const KIN_SHE_RE = /妈|母亲|奶奶|外婆|姥姥|姐姐|妹妹|阿姨|婆婆|婶|女儿|老师/;
+const KIN_HE_RE = /爸|父亲|爷爷|外公|姥爷|哥哥|弟弟|叔叔|伯伯|儿子|老师|师父|师傅/;
 
 /** The far end of a phone or radio call: a voice not in the room (`电话那头`, `听筒里`, `那边的声音`). */
 const FAR_END_RE = /电话那[头边]|听筒(?:里|那[头边])|话筒(?:里|那[头边])|通讯器那[头边]|那[头边]的声音/;

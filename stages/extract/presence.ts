@@ -79,6 +79,7 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
   // (Whether the Doctor has been about in the scene by each paragraph, and whether anyone else has:
   // with others about and no sign of him yet, a line is not his by default: doctorAbsent.)
   const absent = doctorAbsent(v, around.speakers, around.last);
+  const herBy = herFirstAbout(v, around.speakers, around.last);
   for (const unit of v.units) {
     if (unit.speaker) continue;
     const p = unit.para;
@@ -88,7 +89,7 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
     const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
     if (others.length === 0) {
       if (!absent(p)) out[p] = HER_AND_DOCTOR;
-    } else if (seen.length === 2 && before.length === 2) out[p] = [seen[0]!, seen[1]!];
+    } else if (seen.length === 2 && before.length === 2 && (others.length < 2 || herBy > p)) out[p] = [seen[0]!, seen[1]!];
   }
   return out;
 }
@@ -182,6 +183,16 @@ export function sceneVeto(v: Pick<SceneView, 'habit' | 'strangerVeto'>, own: (u:
 }
 
 /** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it; or he comes in later. */
+/**
+ * The first paragraph of the scene in which she is about (named, meant or speaking), Infinity:
+ * never. Once she has been about, two other characters are not the only ones there: she is the
+ * one the story follows (pairsByParagraph).
+ */
+function herFirstAbout(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): number {
+  for (let q = 0; q < last; q++) if (v.mentions[q]?.has('persona') || speakers[q]?.includes('persona')) return q;
+  return Infinity;
+}
+
 function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): (p: number) => boolean {
   let doctorBy = Infinity;
   let otherBy = Infinity;

@@ -19,6 +19,7 @@ import {
   type Unit,
 } from './presence.js';
 import { markBesideHers } from './besideHers.js';
+import { pointsAtThird, unknownCast } from './castGuards.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
 
@@ -311,6 +312,7 @@ export function conversationPartner(v: SceneView, a: Anchor, line: number, dir: 
   // The lines between the anchor and this one (this one too) call no one but the two.
   const [lo, hi] = dir === -1 ? [a.index + 1, line] : [line, a.index - 1];
   for (let j = lo; j <= hi; j++) for (const u of units[j]!.utts) for (const id of v.vocatives(u.text)) if (!pair.has(id)) return undefined;
+  if (dir === -1 && pointsAtThird(v, from, pair)) return undefined;
   return b.speaker!;
 }
 
@@ -378,7 +380,7 @@ export function fillTurns(v: SceneView, pairs: ReadonlyArray<Pair | undefined> =
         if (partner && (far <= MAX_ONE_SIDED_THIRD || !thirdSpoke(i, root, a.speaker, partner))) id = a.dist % 2 === 0 ? a.speaker : partner;
       }
     }
-    if (!id || unit.utts.some((u) => v.vetoed(u, id))) return;
+    if (!id || (!pair && unknownCast(v, id)) || unit.utts.some((u) => v.vetoed(u, id))) return;
     // (A line right after one said to a group, `她转向学生们：`, is one of theirs: whoever of them, no one's here.)
     if (saidToGroup(units, i)) return;
     // (A line calling 前辈, her word alone here, in an exchange with the Doctor is hers, no one else's.)

@@ -232,7 +232,8 @@ describe('sample format', () => {
     const called = [room, '“艾雅法拉，你的报告带来了吗？”', reply].join('\n\n');
     expect(analyzeText(called, opts).segmented.utterances[0]).toMatchObject({ speaker: null, notHer: true });
     expect(samples(called)).toEqual([['【某人】艾雅法拉，你的报告带来了吗？', '带来了，一共三份，我按日期排好了顺序。']]);
-    const plain = [room, '“报告带来了吗？”', reply].join('\n\n');
+    // (Not bare: narration of its own in the open paragraph, and her line opens after her beat — she may be going on.)
+    const plain = [room, '“报告，”窗外的雨声大了起来，“带来了吗？”', reply].join('\n\n');
     expect(analyzeText(plain, opts).segmented.utterances[0]).toMatchObject({ speaker: null });
     expect(analyzeText(plain, opts).segmented.utterances[0]!.notHer).toBeUndefined();
     expect(samples(plain)).toEqual([]);

@@ -22,11 +22,16 @@ describe('the open line right before hers', () => {
     expect(utts[1]).toMatchObject({ text: ANSWER, speaker: 'persona' });
     expect(inSamples.has(utts[1]!.id)).toBe(true);
   });
-  test('not where her line opens after a beat of her own: she may be going on', () => {
-    const { utts, inSamples } = read([ROOM, '“这盆番茄是谁种的？”', `艾雅法拉放下水壶，小声说：“${ANSWER}”`]);
-    expect(utts[1]!.speaker).toBe('persona');
-    expect(utts[0]!.notHer).toBeFalsy();
-    expect(inSamples.has(utts[1]!.id)).toBe(false);
+  test('where her line opens after a beat of her own, only if the open paragraph is only quotes (else she may be going on)', () => {
+    // (A bare line, then her beat and her answer: she answers it; rulesO, 5 of 6 such lines on gold2/tune not hers.)
+    const bare = read([ROOM, '“这盆番茄是谁种的？”', `艾雅法拉放下水壶，小声说：“${ANSWER}”`]);
+    expect(bare.utts[1]!.speaker).toBe('persona');
+    expect(bare.utts[0]!.notHer).toBe(true);
+    expect(bare.inSamples.has(bare.utts[1]!.id)).toBe(true);
+    const { utts, inSamples } = read([ROOM, '“这盆番茄，”花架上的水珠滴了下来，“是谁种的？”', `艾雅法拉放下水壶，小声说：“${ANSWER}”`]);
+    expect(utts[2]!.speaker).toBe('persona');
+    expect(utts[1]!.notHer).toBeFalsy();
+    expect(inSamples.has(utts[2]!.id)).toBe(false);
   });
   test('not across a paragraph of narration', () => {
     const { utts } = read([ROOM, '“这盆番茄是谁种的？”', '温室里安静了一会儿。', `“${ANSWER}”艾雅法拉小声说。`]);
