@@ -34,7 +34,7 @@ const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Stands for a character named only by a descriptive noun (never a speaker). */
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$|[一某](?:个|位|名)[^，,。！？!?、；;“”]{1,10}的$/;
-const DEMONSTRATIVE_RE = /[那这]$/;
+const DEMONSTRATIVE_RE = /[那这](?:个|位|名)?$/;
 
 export interface AttributeOptions {
   names: NameIndex;
@@ -151,7 +151,7 @@ function attributeScene(
         if (word !== undefined && set.size) set = epithetOther(word, set, epithets, present, p, names);
         id = set.size === 1 ? set.values().next().value! : null;
         if (id === SOMEONE) id = null;
-        if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {
+        if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 2), abs))) {
           // A bare 少女 / 女孩: an epithet. Once resolved it keeps naming that character (`那女孩`
           // is whoever was just introduced, resolved afresh each time).
           const bound = epithets.get(word);
@@ -160,7 +160,11 @@ function attributeScene(
           else if (id && (objectOfNamed || !VERB_BEFORE_RE.test(text.slice(abs - index, abs)))) epithets.set(word, id);
         }
         // (A clause saying what only she has, `她扶了扶助听器`, `羊角少女`, is about her: cues.ts ownsTrait.)
-        if (p === '她' && id !== 'persona' && !clauseNames.includes('persona') && ownsTrait(text, abs, len, Math.min(nextSep, n), names)) id = 'persona';
+        if (p === '她' && id !== 'persona' && !clauseNames.includes('persona') && ownsTrait(text, abs, len, Math.min(nextSep, n), names)) {
+          id = 'persona';
+          // (The bare noun of a trait's owner, `羊角少女`, goes on naming her: `少女` later is her, not whom salience bound it to.)
+          if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 2), abs))) epithets.set(word, id);
+        }
       } else {
         id = ref;
         clauseNames.push(ref);
