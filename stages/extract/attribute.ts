@@ -104,8 +104,9 @@ function attributeScene(
   // A sentence naming several and using no pronoun: its opening subject stays salient (narration.ts openingSubject).
   const opener = (seen: Set<SpeakerId>, topic: ReadonlyMap<SpeakerId, number>, clauses: readonly Clause[]) => {
     // (Someone just introduced, `一个女人走过来`, leaves it open.)
-    const id = topic.size || seen.has(SOMEONE) ? undefined : openingSubject(clauses, seen);
-    return id && seen.has(id) ? new Set([id]) : undefined;
+    // (One pronoun that meant the opening subject too, `甲蹲下来，她的羊角碰到乙的膝盖。`: the topic goes on.)
+    const id = topic.size > 1 || seen.has(SOMEONE) ? undefined : openingSubject(clauses, seen);
+    return id && seen.has(id) && (!topic.size || topic.has(id)) ? new Set([id]) : undefined;
   };
   const resolveNarration = (text: string): Sentence[] => {
     const segRefs = nextRefs();
