@@ -52,13 +52,13 @@ export function quoteCandidate(
     }
   }
   // C: an action beat before it (`艾雅法拉合上笔记本。“…”`).
-  if (!cand && lastPre && lastPre.complete && !onlyTagOfQuoteBefore(k, segs, narr, utts)) {
+  if (!cand && lastPre && lastPre.complete && !onlyTagOfQuoteBefore(k, segs, narr, utts) && !beatOfQuoteBefore(k, segs, narr, utts)) {
     cand = lastSubject([lastPre]);
     rule = 'beat-before';
     from = lastPre;
   }
   // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
-  if (!cand && post && k === speechIdx.at(-1) && !deniesSpeech(post[0]!)) {
+  if (!cand && post && (k === speechIdx.at(-1) || beatBetween(k, segs, post)) && !deniesSpeech(post[0]!)) {
     const c0 = firstClause(post[0]!);
     const subj = c0 ? subjectOf(c0) : undefined;
     if (subj) {
@@ -74,6 +74,23 @@ export function quoteCandidate(
   const goesOn = !cand && rule === 'intro' && k >= 2 ? goesOnFrom(k, segs, narr, utts) : undefined;
   if (goesOn) [cand, rule, from] = [{ id: goesOn }, 'goes-on', undefined];
   return { cand, rule, from };
+}
+
+/**
+ * The narration after the quote at `k` is one complete sentence right before another quote, in the
+ * tag position (`“嘘，别出声。”能天使回头冲他摆手。“你们在烤什么？”`): a beat of this quote's
+ * speaker, when nothing before gave this quote one (B'); the next quote does not also take it as
+ * its beat-before (beatOfQuoteBefore): in a paragraph of glued lines the two are often two speakers.
+ */
+function beatBetween(k: number, segs: readonly Segment[], post: readonly Sentence[]): boolean {
+  // (Not one that announces the next quote, `她…半天才闷闷地应了一声。“嗯。”`: cues.ts introducesNextQuote.)
+  return post.length === 1 && post[0]!.complete && segs[k + 2]?.kind === 'quote' && !introducesNextQuote(post, segs, k);
+}
+
+/** The narration before the quote at `k` was the beat-after of the quote before it (beatBetween). */
+function beatOfQuoteBefore(k: number, segs: readonly Segment[], narr: ReadonlyArray<Sentence[] | undefined>, utts: readonly Utterance[]): boolean {
+  const q = k >= 2 ? segs[k - 2] : undefined;
+  return q?.kind === 'quote' && utts[q.utt]!.rule === 'beat-after' && narr[k - 1]?.length === 1;
 }
 
 /** A line that opens by answering (`嗯，`, `……是的`, `不是的`, `当然`): a reply to a question before it. */
