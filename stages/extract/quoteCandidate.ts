@@ -3,7 +3,7 @@
 // action beat before or after it, a pronoun tag bridging two quotes, a beat that goes on from the
 // quote before. The first that gives a candidate decides; paragraph inheritance and turn-taking
 // come later (attribute.ts, turns.ts).
-import { bridgeSpeaker, deniesSpeech, goesOnFrom, introducesNextQuote, onlyTagOfQuoteBefore, tagSays } from './cues.js';
+import { bridgeSpeaker, deniesSpeech, goesOnFrom, introducesNextQuote, onlyTagOfQuoteBefore, reactsToQuote, tagSays } from './cues.js';
 import type { NameIndex } from './names.js';
 import { firstClause, lastSubject, subjectOf, type Sentence } from './narration.js';
 import type { Segment, SpeakerId, Utterance } from './types.js';
@@ -58,7 +58,7 @@ export function quoteCandidate(
     from = lastPre;
   }
   // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
-  if (!cand && post && (k === speechIdx.at(-1) || beatBetween(k, segs, post)) && !deniesSpeech(post[0]!)) {
+  if (!cand && post && (k === speechIdx.at(-1) || beatBetween(k, segs, post)) && !deniesSpeech(post[0]!) && !reactsToQuote(post[0]!)) {
     const c0 = firstClause(post[0]!);
     const subj = c0 ? subjectOf(c0) : undefined;
     if (subj) {
