@@ -26,6 +26,7 @@ import {
 } from './narration.js';
 import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
+import { onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
 import { arrivalIn, sceneVeto, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import { SOMEONE, type Paragraph, type Scene, type Segmented, type SpeakerId, type Utterance } from './types.js';
@@ -86,6 +87,7 @@ function attributeScene(
   const paraMentions: Array<Set<SpeakerId> | undefined> = [];
   const left: Array<SpeakerId | undefined> = [];
   const arrived: Array<SpeakerId | undefined> = [];
+  const namedAt: Array<Set<SpeakerId> | undefined> = [];
   let curPara = 0;
   const mention = (id: SpeakerId) => {
     present.add(id);
@@ -169,6 +171,8 @@ function attributeScene(
       } else {
         id = ref;
         clauseNames.push(ref);
+        // (Named as someone there, not as an owner, `塞雷娅的实验室`: arrivedLater.ts.)
+        if (text.charCodeAt(abs + len) !== 0x7684) (namedAt[curPara] ??= new Set()).add(ref);
         sentenceNames.push(ref);
       }
       if (id && (ref === '她' || ref === '他')) {
@@ -229,6 +233,8 @@ function attributeScene(
   };
 
   const units: Unit[] = [];
+  // Lines whose speaker only a pronoun or a descriptive noun gave (`她回答`, `少女…问：`): reopenBeforeArrival.
+  const byPronoun = new Set<Utterance>();
   let prevNarration: { para: number; only: SpeakerId | null; far?: boolean } | undefined;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
@@ -285,6 +291,7 @@ function attributeScene(
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;
           u.rule = rule;
+          if (from && onlyByPronoun(from, cand.id)) byPronoun.add(u);
         } else {
           u.rule = cand.id ? `${rule}-veto` : `${rule}-unresolved`;
         }
@@ -316,6 +323,8 @@ function attributeScene(
           }
         }
     }
+    // (A line that took the paragraph's speaker from a line a pronoun gave is no surer than it.)
+    if (paraSpeaker && quoteUtts.some((u) => byPronoun.has(u))) for (const u of quoteUtts) if (u.rule === 'paragraph') byPronoun.add(u);
     if (paraSpeaker) {
       mention(paraSpeaker);
       // (The narrator speaking, `”我问。`, says nothing about whom 她 / 他 means next. Whom the last
@@ -358,6 +367,7 @@ function attributeScene(
     attributeParagraph(scene.paragraphs[pi]!, pi);
   }
 
+  reopenBeforeArrival(units, arrived, byPronoun, paraMentions, left, namedAt);
   // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
   // line uses it: then it is no evidence of who speaks in this scene.
   const sharedHonorific = units.some((u) =>
