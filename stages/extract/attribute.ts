@@ -5,7 +5,7 @@
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
-import { answererOf, quoteCandidate } from './quoteCandidate.js';
+import { answererOf, colonIntroSubject, quoteCandidate } from './quoteCandidate.js';
 import { farEndSpoke, narrationAfter, speaksOf } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -26,7 +26,7 @@ import {
 } from './narration.js';
 import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
-import { onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
+import { noteNamed, onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
 import { arrivalIn, sceneVeto, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import { SOMEONE, type Paragraph, type Scene, type Segmented, type SpeakerId, type Utterance } from './types.js';
@@ -171,8 +171,7 @@ function attributeScene(
       } else {
         id = ref;
         clauseNames.push(ref);
-        // (Named as someone there, not as an owner, `塞雷娅的实验室`: arrivedLater.ts.)
-        if (text.charCodeAt(abs + len) !== 0x7684) (namedAt[curPara] ??= new Set()).add(ref);
+        noteNamed(namedAt, curPara, text, abs + len, ref);
         sentenceNames.push(ref);
       }
       if (id && (ref === '她' || ref === '他')) {
@@ -235,7 +234,7 @@ function attributeScene(
   const units: Unit[] = [];
   // Lines whose speaker only a pronoun or a descriptive noun gave (`她回答`, `少女…问：`): reopenBeforeArrival.
   const byPronoun = new Set<Utterance>();
-  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean } | undefined;
+  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean; intro?: SpeakerId | null } | undefined;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
@@ -259,7 +258,7 @@ function attributeScene(
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
-      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs) };
+      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs), intro: colonIntroSubject(narr) };
       return;
     }
 
@@ -323,8 +322,6 @@ function attributeScene(
           }
         }
     }
-    // (A line that took the paragraph's speaker from a line a pronoun gave is no surer than it.)
-    if (paraSpeaker && quoteUtts.some((u) => byPronoun.has(u))) for (const u of quoteUtts) if (u.rule === 'paragraph') byPronoun.add(u);
     if (paraSpeaker) {
       mention(paraSpeaker);
       // (The narrator speaking, `”我问。`, says nothing about whom 她 / 他 means next. Whom the last
@@ -332,6 +329,14 @@ function attributeScene(
       if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = withCalled(paraSpeaker, quoteUtts.at(-1)!.text, names);
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
+    // I': a bare paragraph right after one ending in an intro (`…对着花盆说：`): its subject's (the first line only, where lines are glued).
+    const by = bare && !paraSpeaker && prevNarration?.para === pi - 1 ? prevNarration.intro : undefined;
+    const lines = by ? (adjacent?.includes(true) ? quoteUtts.slice(0, 1) : quoteUtts) : [];
+    if (by && !lines.some((u) => vetoed(u, by))) {
+      for (const u of lines) [u.speaker, u.rule] = [by, 'intro'];
+      if (lines.length === quoteUtts.length) paraSpeaker = by;
+      if (by !== narrator) state[names.pronounOf(by)] = new Set([by]);
+    }
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
     let askedOf: SpeakerId | undefined;
     if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {

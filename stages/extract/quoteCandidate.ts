@@ -5,7 +5,7 @@
 // come later (attribute.ts, turns.ts).
 import { bridgeSpeaker, deniesSpeech, goesOnFrom, introducesNextQuote, onlyTagOfQuoteBefore, reactsToQuote, tagSays } from './cues.js';
 import type { NameIndex } from './names.js';
-import { firstClause, lastSubject, subjectOf, type Sentence } from './narration.js';
+import { endsWithColon, firstClause, lastSubject, subjectOf, type Sentence } from './narration.js';
 import type { Segment, SpeakerId, Utterance } from './types.js';
 
 export interface QuoteCandidate {
@@ -147,4 +147,13 @@ function onlyPronouns(s: Sentence, id: SpeakerId): boolean {
       if (she) any = true;
     }
   return any;
+}
+
+/** The subject of a paragraph's last sentence when it is an intro ending in a colon (`她小声对着花盆说：`), for the quote that opens the next one. */
+export function colonIntroSubject(narr: ReadonlyArray<readonly Sentence[] | undefined>): SpeakerId | null | undefined {
+  // (The paragraph's very end: not an intro before a written quote inside it, `写道：“…”`.)
+  const last = narr.at(-1)?.at(-1);
+  // (With a speech verb: `上面是凯尔希的字，整整齐齐：` introduces writing, not a line.)
+  if (!last || last.complete || !endsWithColon(last.src, last.start, last.end) || !tagSays(last, false)) return undefined;
+  return lastSubject([last])?.id;
 }
