@@ -67,6 +67,11 @@ export function quoteCandidate(
       from = post[0]!;
     }
   }
+  // B'': taken aback right after it, looking at someone (`”她愣了一下，抬头看着博士，`): the one looked at said it.
+  if (!cand && post && reactsToQuote(post[0]!)) {
+    const id = lookedAt(post[0]!);
+    if (id) [cand, rule, from] = [{ id }, 'looked-at', post[0]!];
+  }
   // An unresolved pronoun tag bridging two quotes: the first quote's speaker's (cues.ts).
   const q = k >= 2 && cand && !cand.id && rule === 'intro' ? segs[k - 2]! : undefined;
   const bridged = q?.kind === 'quote' ? bridgeSpeaker(pre!, (segs[k - 1] as { text: string }).text, utts[q.utt]!.speaker, names) : undefined;
@@ -156,4 +161,21 @@ export function colonIntroSubject(narr: ReadonlyArray<readonly Sentence[] | unde
   // (With a speech verb: `上面是凯尔希的字，整整齐齐：` introduces writing, not a line.)
   if (!last || last.complete || !endsWithColon(last.src, last.start, last.end) || !tagSays(last, false)) return undefined;
   return lastSubject([last])?.id;
+}
+
+/** Right before someone: the subject looks at them (`看着博士`, `看向凯尔希`, `转向她`). */
+const LOOKS_AT_RE = /(?:看着|看向|望着|望向|盯着|瞪着|转向)$/;
+
+/** The one character a sentence's subject looks at (LOOKS_AT_RE), not the subject itself; undefined if none or several. */
+function lookedAt(s: Sentence): SpeakerId | undefined {
+  const c0 = firstClause(s);
+  const subj = c0 ? subjectOf(c0)?.id : undefined;
+  let found: SpeakerId | undefined;
+  for (const c of s.clauses)
+    for (const r of c.refs) {
+      if (!r.id || r.id === subj || !LOOKS_AT_RE.test(s.src.slice(Math.max(c.start, c.start + r.index - 2), c.start + r.index))) continue;
+      if (found && found !== r.id) return undefined;
+      found = r.id;
+    }
+  return found;
 }

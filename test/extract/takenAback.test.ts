@@ -26,3 +26,19 @@ describe('taken aback after a quote', () => {
     expect(speakerOf(t, '装反了。')).toBe('persona');
   });
 });
+
+describe('taken aback, looking at someone', () => {
+  const lineOf = (t: string, line: string) => analyzeText(t, opts).segmented.utterances.find((u) => u.text === line);
+  const glued = (mid: string) => ['实验台上摆着拆开的助听器。', '', `“电池在哪儿？”“抽屉里。”“这个月的报告我替你写了。”${mid}“……真的吗？”`].join('\n');
+  test('the one looked at said the line before (”她愣了一下，抬头看着博士，)', () => {
+    const u = lineOf(glued('艾雅法拉愣了一下，抬头看着博士，'), '这个月的报告我替你写了。');
+    expect(u?.speaker).toBe('doctor');
+    expect(u?.rule).toBe('looked-at');
+  });
+  test('must not fire: looking at someone without being taken aback', () => {
+    expect(lineOf(glued('艾雅法拉抬头看着博士，'), '这个月的报告我替你写了。')?.rule).not.toBe('looked-at');
+  });
+  test('must not fire: taken aback, looking at no one', () => {
+    expect(lineOf(glued('艾雅法拉愣了一下，低头看了看手里的电池，'), '这个月的报告我替你写了。')?.speaker).not.toBe('doctor');
+  });
+});
