@@ -5,7 +5,7 @@
 // Sentence and clause splitting live in narration.ts, address detection in address.ts.
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
-import { answererOf, quoteCandidate } from './quoteCandidate.js';
+import { answererOf, colonIntroSubject, quoteCandidate } from './quoteCandidate.js';
 import { answersBeat, farEndSpoke, narrationAfter, speaksOf, startsAfresh, type BeatCue } from './narrationOnly.js';
 import { askedOfThem, toldToThem } from './quoteKind.js';
 import type { NameIndex, Referent } from './names.js';
@@ -26,6 +26,7 @@ import {
 } from './narration.js';
 import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
+import { noteNamed, onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
 import { arrivalIn, sceneVeto, type SceneView, type Unit } from './presence.js';
 import { fillFile, fillScene } from './turns.js';
 import { SOMEONE, type Paragraph, type Scene, type Segmented, type SpeakerId, type Utterance } from './types.js';
@@ -34,7 +35,7 @@ const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
 /** Stands for a character named only by a descriptive noun (never a speaker). */
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$|[一某](?:个|位|名)[^，,。！？!?、；;“”]{1,10}的$/;
-const DEMONSTRATIVE_RE = /[那这]$/;
+const DEMONSTRATIVE_RE = /[那这](?:个|位|名)?$/;
 
 export interface AttributeOptions {
   names: NameIndex;
@@ -87,6 +88,7 @@ function attributeScene(
   const left: Array<SpeakerId | undefined> = [];
   const afresh: boolean[] = [];
   const arrived: Array<SpeakerId | undefined> = [];
+  const namedAt: Array<Set<SpeakerId> | undefined> = [];
   let curPara = 0;
   const mention = (id: SpeakerId) => {
     present.add(id);
@@ -105,8 +107,9 @@ function attributeScene(
   // A sentence naming several and using no pronoun: its opening subject stays salient (narration.ts openingSubject).
   const opener = (seen: Set<SpeakerId>, topic: ReadonlyMap<SpeakerId, number>, clauses: readonly Clause[]) => {
     // (Someone just introduced, `一个女人走过来`, leaves it open.)
-    const id = topic.size || seen.has(SOMEONE) ? undefined : openingSubject(clauses, seen);
-    return id && seen.has(id) ? new Set([id]) : undefined;
+    // (One pronoun that meant the opening subject too, `甲蹲下来，她的羊角碰到乙的膝盖。`: the topic goes on.)
+    const id = topic.size > 1 || seen.has(SOMEONE) ? undefined : openingSubject(clauses, seen);
+    return id && seen.has(id) && (!topic.size || topic.has(id)) ? new Set([id]) : undefined;
   };
   const resolveNarration = (text: string): Sentence[] => {
     const segRefs = nextRefs();
@@ -152,7 +155,7 @@ function attributeScene(
         if (word !== undefined && set.size) set = epithetOther(word, set, epithets, present, p, names);
         id = set.size === 1 ? set.values().next().value! : null;
         if (id === SOMEONE) id = null;
-        if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 1), abs))) {
+        if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 2), abs))) {
           // A bare 少女 / 女孩: an epithet. Once resolved it keeps naming that character (`那女孩`
           // is whoever was just introduced, resolved afresh each time).
           const bound = epithets.get(word);
@@ -161,10 +164,15 @@ function attributeScene(
           else if (id && (objectOfNamed || !VERB_BEFORE_RE.test(text.slice(abs - index, abs)))) epithets.set(word, id);
         }
         // (A clause saying what only she has, `她扶了扶助听器`, `羊角少女`, is about her: cues.ts ownsTrait.)
-        if (p === '她' && id !== 'persona' && !clauseNames.includes('persona') && ownsTrait(text, abs, len, Math.min(nextSep, n), names)) id = 'persona';
+        if (p === '她' && id !== 'persona' && !clauseNames.includes('persona') && ownsTrait(text, abs, len, Math.min(nextSep, n), names)) {
+          id = 'persona';
+          // (The bare noun of a trait's owner, `羊角少女`, goes on naming her: `少女` later is her, not whom salience bound it to.)
+          if (word !== undefined && !DEMONSTRATIVE_RE.test(text.slice(Math.max(0, abs - 2), abs))) epithets.set(word, id);
+        }
       } else {
         id = ref;
         clauseNames.push(ref);
+        noteNamed(namedAt, curPara, text, abs + len, ref);
         sentenceNames.push(ref);
       }
       if (id && (ref === '她' || ref === '他')) {
@@ -225,7 +233,9 @@ function attributeScene(
   };
 
   const units: Unit[] = [];
-  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean; cue?: BeatCue } | undefined;
+  // Lines whose speaker only a pronoun or a descriptive noun gave (`她回答`, `少女…问：`): reopenBeforeArrival.
+  const byPronoun = new Set<Utterance>();
+  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean; cue?: BeatCue; intro?: SpeakerId | null } | undefined;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
@@ -250,7 +260,7 @@ function attributeScene(
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
-      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs), cue: after.cue };
+      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs), cue: after.cue, intro: colonIntroSubject(narr) };
       return;
     }
 
@@ -282,6 +292,7 @@ function attributeScene(
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;
           u.rule = rule;
+          if (from && onlyByPronoun(from, cand.id)) byPronoun.add(u);
         } else {
           u.rule = cand.id ? `${rule}-veto` : `${rule}-unresolved`;
         }
@@ -320,6 +331,14 @@ function attributeScene(
       if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = withCalled(paraSpeaker, quoteUtts.at(-1)!.text, names);
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
+    // I': a bare paragraph right after one ending in an intro (`…对着花盆说：`): its subject's (the first line only, where lines are glued).
+    const by = bare && !paraSpeaker && prevNarration?.para === pi - 1 ? prevNarration.intro : undefined;
+    const lines = by ? (adjacent?.includes(true) ? quoteUtts.slice(0, 1) : quoteUtts) : [];
+    if (by && !lines.some((u) => vetoed(u, by))) {
+      for (const u of lines) [u.speaker, u.rule] = [by, 'intro'];
+      if (lines.length === quoteUtts.length) paraSpeaker = by;
+      if (by !== narrator) state[names.pronounOf(by)] = new Set([by]);
+    }
     // P: a bare quote right after a narration paragraph about exactly one character is theirs.
     let askedOf: SpeakerId | undefined;
     let answers: SpeakerId | undefined;
@@ -359,6 +378,7 @@ function attributeScene(
     attributeParagraph(scene.paragraphs[pi]!, pi);
   }
 
+  reopenBeforeArrival(units, arrived, byPronoun, paraMentions, left, namedAt);
   // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
   // line uses it: then it is no evidence of who speaks in this scene.
   const sharedHonorific = units.some((u) =>

@@ -113,8 +113,23 @@ export function readOwnWords(
 function splitBy(between: readonly Sentence[] | undefined, id: SpeakerId): SpeakerId | undefined {
   const s = between?.length === 1 ? between[0]! : undefined;
   // (Ending in a comma: a beat inside one utterance; a colon introduces someone's next line. Nor one whose only speech verb introduces that next line, `…笑出了声，又小声说“…”`: a reaction to the line before.)
-  const c0 = s && !s.complete && !endsWithColon(s.src, s.start, s.end) && !verbOnlyLast(s) ? firstClause(s) : undefined;
+  const c0 = s && !s.complete && !endsWithColon(s.src, s.start, s.end) && !verbOnlyLast(s) && !reactsToQuote(s) ? firstClause(s) : undefined;
   return c0 && subjectOf(c0)?.id === id ? id : undefined;
+}
+
+/** Being taken aback (`愣了一下`, `怔住`, `吃了一惊`, `吓了一跳`). */
+const TAKEN_ABACK_RE = /愣|怔|吃了一惊|一惊|吓了一跳/;
+
+/**
+ * A beat right after a quote whose first clause says its subject is taken aback by it, with no
+ * speech verb (`”她愣了一下，抬头看着博士，“…”`): a reaction to someone else's line, so no beat
+ * of the quote before (splitBy, quoteCandidate.ts B'). (`”她说完，自己先愣住了`: a tag first.)
+ */
+export function reactsToQuote(s: Sentence): boolean {
+  const c0 = firstClause(s);
+  if (!c0) return false;
+  const text = s.src.slice(c0.start, c0.end);
+  return TAKEN_ABACK_RE.test(text) && !SPEECH_VERB_RE.test(text);
 }
 
 /**

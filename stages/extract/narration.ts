@@ -164,17 +164,35 @@ export function firstClause(s: Sentence): Clause | undefined {
   return undefined;
 }
 
-/** Subject of the last clause (walking back) that has one, within `sentences`. */
+/**
+ * Subject of the last clause (walking back) that has one, within `sentences`. A time clause's
+ * (`博士推门进去的时候，烤箱前蹲着两个人。`) is background, not the one acting: skipped.
+ */
 export function lastSubject(sentences: readonly Sentence[]): { id: SpeakerId | null } | undefined {
   for (let s = sentences.length - 1; s >= 0; s--) {
     const cl = sentences[s]!.clauses;
     for (let c = cl.length - 1; c >= 0; c--) {
       const subj = subjectOf(cl[c]!);
-      if (subj) return subj;
+      if (subj && !(c < cl.length - 1 && isTimeClause(cl[c]!) && !continuesSubject(cl[c + 1]!))) return subj;
     }
   }
   return undefined;
 }
+
+/** A clause ending in 的时候 / 时 (`博士进门时`): when something else happens, said in the clause after it. */
+export function isTimeClause(c: Clause): boolean {
+  const i = lastNonSpace(c.src, c.start, c.end);
+  const last = c.src.charCodeAt(i);
+  // (时 or 候 last: one test before the regex.)
+  return i >= c.start && (last === 0x65f6 || last === 0x5019) && TIME_CLAUSE_END_RE.test(c.src.slice(c.start, i + 1));
+}
+/** A clause opening on an adverb (`也问过…`, `就笑了`): no subject of its own, it goes on with the one before. */
+function continuesSubject(c: Clause): boolean {
+  return CONTINUES_RE.test(c.src.slice(skipFiller(c.src, c.start, c.end), c.end));
+}
+const CONTINUES_RE = /^(?:也|又|就|才|便|还|都|却|正|已经|仍|再|总|只|先|一直|立刻|马上)/;
+/** `…的时候` / `…时候` / `…时`, not an adverb ending in 时 (同时, 及时, 这时, 当时, 按时…). */
+const TIME_CLAUSE_END_RE = /(?:时候|[^同及临按准这那此彼当暂平定届顿随有]时)$/;
 
 /** The one character every resolved pronoun of a sentence meant, when there were at least two such pronouns. */
 export function topicOf(t: ReadonlyMap<SpeakerId, number>): Set<SpeakerId> | undefined {

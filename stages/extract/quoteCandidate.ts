@@ -3,9 +3,9 @@
 // action beat before or after it, a pronoun tag bridging two quotes, a beat that goes on from the
 // quote before. The first that gives a candidate decides; paragraph inheritance and turn-taking
 // come later (attribute.ts, turns.ts).
-import { bridgeSpeaker, deniesSpeech, goesOnFrom, introducesNextQuote, onlyTagOfQuoteBefore, tagSays } from './cues.js';
+import { bridgeSpeaker, deniesSpeech, goesOnFrom, introducesNextQuote, onlyTagOfQuoteBefore, reactsToQuote, tagSays } from './cues.js';
 import type { NameIndex } from './names.js';
-import { firstClause, lastSubject, subjectOf, type Sentence } from './narration.js';
+import { endsWithColon, firstClause, lastSubject, subjectOf, type Sentence } from './narration.js';
 import type { Segment, SpeakerId, Utterance } from './types.js';
 
 export interface QuoteCandidate {
@@ -52,13 +52,13 @@ export function quoteCandidate(
     }
   }
   // C: an action beat before it (`艾雅法拉合上笔记本。“…”`).
-  if (!cand && lastPre && lastPre.complete && !onlyTagOfQuoteBefore(k, segs, narr, utts)) {
+  if (!cand && lastPre && lastPre.complete && !onlyTagOfQuoteBefore(k, segs, narr, utts) && !beatOfQuoteBefore(k, segs, narr, utts)) {
     cand = lastSubject([lastPre]);
     rule = 'beat-before';
     from = lastPre;
   }
   // B': an action beat after it (`“…”艾雅法拉低下头。`), for the paragraph's last quote.
-  if (!cand && post && k === speechIdx.at(-1) && !deniesSpeech(post[0]!)) {
+  if (!cand && post && (k === speechIdx.at(-1) || beatBetween(k, segs, post)) && !deniesSpeech(post[0]!) && !reactsToQuote(post[0]!)) {
     const c0 = firstClause(post[0]!);
     const subj = c0 ? subjectOf(c0) : undefined;
     if (subj) {
@@ -67,6 +67,11 @@ export function quoteCandidate(
       from = post[0]!;
     }
   }
+  // B'': taken aback right after it, looking at someone (`”她愣了一下，抬头看着博士，`): the one looked at said it.
+  if (!cand && post && reactsToQuote(post[0]!)) {
+    const id = lookedAt(post[0]!);
+    if (id) [cand, rule, from] = [{ id }, 'looked-at', post[0]!];
+  }
   // An unresolved pronoun tag bridging two quotes: the first quote's speaker's (cues.ts).
   const q = k >= 2 && cand && !cand.id && rule === 'intro' ? segs[k - 2]! : undefined;
   const bridged = q?.kind === 'quote' ? bridgeSpeaker(pre!, (segs[k - 1] as { text: string }).text, utts[q.utt]!.speaker, names) : undefined;
@@ -74,6 +79,23 @@ export function quoteCandidate(
   const goesOn = !cand && rule === 'intro' && k >= 2 ? goesOnFrom(k, segs, narr, utts) : undefined;
   if (goesOn) [cand, rule, from] = [{ id: goesOn }, 'goes-on', undefined];
   return { cand, rule, from };
+}
+
+/**
+ * The narration after the quote at `k` is one complete sentence right before another quote, in the
+ * tag position (`“嘘，别出声。”能天使回头冲他摆手。“你们在烤什么？”`): a beat of this quote's
+ * speaker, when nothing before gave this quote one (B'); the next quote does not also take it as
+ * its beat-before (beatOfQuoteBefore): in a paragraph of glued lines the two are often two speakers.
+ */
+function beatBetween(k: number, segs: readonly Segment[], post: readonly Sentence[]): boolean {
+  // (Not one that announces the next quote, `她…半天才闷闷地应了一声。“嗯。”`: cues.ts introducesNextQuote.)
+  return post.length === 1 && post[0]!.complete && segs[k + 2]?.kind === 'quote' && !introducesNextQuote(post, segs, k);
+}
+
+/** The narration before the quote at `k` was the beat-after of the quote before it (beatBetween). */
+function beatOfQuoteBefore(k: number, segs: readonly Segment[], narr: ReadonlyArray<Sentence[] | undefined>, utts: readonly Utterance[]): boolean {
+  const q = k >= 2 ? segs[k - 2] : undefined;
+  return q?.kind === 'quote' && utts[q.utt]!.rule === 'beat-after' && narr[k - 1]?.length === 1;
 }
 
 /** A line that opens by answering (`嗯，`, `……是的`, `不是的`, `当然`): a reply to a question before it. */
@@ -130,4 +152,30 @@ function onlyPronouns(s: Sentence, id: SpeakerId): boolean {
       if (she) any = true;
     }
   return any;
+}
+
+/** The subject of a paragraph's last sentence when it is an intro ending in a colon (`她小声对着花盆说：`), for the quote that opens the next one. */
+export function colonIntroSubject(narr: ReadonlyArray<readonly Sentence[] | undefined>): SpeakerId | null | undefined {
+  // (The paragraph's very end: not an intro before a written quote inside it, `写道：“…”`.)
+  const last = narr.at(-1)?.at(-1);
+  // (With a speech verb: `上面是凯尔希的字，整整齐齐：` introduces writing, not a line.)
+  if (!last || last.complete || !endsWithColon(last.src, last.start, last.end) || !tagSays(last, false)) return undefined;
+  return lastSubject([last])?.id;
+}
+
+/** Right before someone: the subject looks at them (`看着博士`, `看向凯尔希`, `转向她`). */
+const LOOKS_AT_RE = /(?:看着|看向|望着|望向|盯着|瞪着|转向)$/;
+
+/** The one character a sentence's subject looks at (LOOKS_AT_RE), not the subject itself; undefined if none or several. */
+function lookedAt(s: Sentence): SpeakerId | undefined {
+  const c0 = firstClause(s);
+  const subj = c0 ? subjectOf(c0)?.id : undefined;
+  let found: SpeakerId | undefined;
+  for (const c of s.clauses)
+    for (const r of c.refs) {
+      if (!r.id || r.id === subj || !LOOKS_AT_RE.test(s.src.slice(Math.max(c.start, c.start + r.index - 2), c.start + r.index))) continue;
+      if (found && found !== r.id) return undefined;
+      found = r.id;
+    }
+  return found;
 }

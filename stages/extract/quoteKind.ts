@@ -96,7 +96,25 @@ export function askedOfThem(text: string, names: NameIndex): boolean {
   const t = text.trimEnd();
   // (A question about its own speaker, `“我……要一直站着吗？”`, is theirs: asked by them, not of them.)
   if (t.includes('我') && !/[你您]/.test(t)) return false;
-  return /[？?][…～~）)]*$/.test(t) && !addressCheck(names).doctor(t) && !addressCheck(names).persona(t) && vocativesIn(t, names).size === 0;
+  return (
+    /[？?][…～~）)]*$/.test(t) &&
+    !addressCheck(names).doctor(t) &&
+    !addressCheck(names).persona(t) &&
+    vocativesIn(t, names).size === 0 &&
+    !opensOnTitledName(t, names)
+  );
+}
+
+/** Polite titles after a name (or ending an alias, 凯尔希医生) that put a question to that person (`塞雷娅小姐连这个都算好了吗？`). */
+const POLITE_TITLE = '小姐|先生|医生|老师|阿姨|大叔|教官';
+const TITLE_AFTER_RE = new RegExp(`^(?:${POLITE_TITLE})`);
+const TITLE_END_RE = new RegExp(`(?:${POLITE_TITLE})$`);
+
+/** The line opens on a known name with a polite title: it is said to them (as a vocative would be). */
+function opensOnTitledName(t: string, names: NameIndex): boolean {
+  const r = names.containsAny(t) ? names.referents(t)[0] : undefined;
+  if (!r || r.index !== 0 || r.ref === '她' || r.ref === '他' || r.ref === '我' || r.word !== undefined) return false;
+  return TITLE_AFTER_RE.test(t.slice(r.len)) || TITLE_END_RE.test(t.slice(0, r.len));
 }
 
 /**
