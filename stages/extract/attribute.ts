@@ -6,8 +6,7 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
 import { answererOf, colonIntroSubject, quoteCandidate } from './quoteCandidate.js';
-import { answersBeat, farEndSpoke, narrationAfter, speaksOf, startsAfresh, type BeatCue } from './narrationOnly.js';
-import { askedOfThem, toldToThem } from './quoteKind.js';
+import { farEndSpoke, narrationAfter, startsAfresh } from './narrationOnly.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -27,12 +26,13 @@ import {
 import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
 import { noteNamed, onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
+import { bareAfterNarration, type PrevNarration } from './afterNarration.js';
 import { arrivalIn, sceneVeto, type SceneView, type Unit } from './presence.js';
-import { fillFile, fillScene } from './turns.js';
+import { fillFile } from './honorific.js';
+import { fillScene } from './turns.js';
 import { SOMEONE, type Paragraph, type Scene, type Segmented, type SpeakerId, type Utterance } from './types.js';
 
 const PUNCT_ONLY_RE = /^[\s，,。.！!？?…—\-～~、；;：:]*$/;
-/** Stands for a character named only by a descriptive noun (never a speaker). */
 /** Right before a descriptive noun: it introduces someone new (`一个少女`, `一位女士`). */
 const INTRODUCES_SOMEONE_RE = /[一某](?:个|位|名)?$|[一某](?:个|位|名)[^，,。！？!?、；;“”]{1,10}的$/;
 const DEMONSTRATIVE_RE = /[那这](?:个|位|名)?$/;
@@ -235,7 +235,7 @@ function attributeScene(
   const units: Unit[] = [];
   // Lines whose speaker only a pronoun or a descriptive noun gave (`她回答`, `少女…问：`): reopenBeforeArrival.
   const byPronoun = new Set<Utterance>();
-  let prevNarration: { para: number; only: SpeakerId | null; far?: boolean; cue?: BeatCue; intro?: SpeakerId | null } | undefined;
+  let prevNarration: PrevNarration | undefined;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
@@ -331,41 +331,12 @@ function attributeScene(
       if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = withCalled(paraSpeaker, quoteUtts.at(-1)!.text, names);
     }
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
-    // I': a bare paragraph right after one ending in an intro (`…对着花盆说：`): its subject's (the first line only, where lines are glued).
-    const by = bare && !paraSpeaker && prevNarration?.para === pi - 1 ? prevNarration.intro : undefined;
-    const lines = by ? (adjacent?.includes(true) ? quoteUtts.slice(0, 1) : quoteUtts) : [];
-    if (by && !lines.some((u) => vetoed(u, by))) {
-      for (const u of lines) [u.speaker, u.rule] = [by, 'intro'];
-      if (lines.length === quoteUtts.length) paraSpeaker = by;
-      if (by !== narrator) state[names.pronounOf(by)] = new Set([by]);
-    }
-    // P: a bare quote right after a narration paragraph about exactly one character is theirs.
+    // A bare paragraph right after a narration-only one: what that narration says of who speaks (afterNarration.ts).
     let askedOf: SpeakerId | undefined;
     let answers: SpeakerId | undefined;
-    if (bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.only) {
-      const id = prevNarration.only;
-      // (A bare question calling no one, `“好吃吗？”` after she eats, is as likely asked of her: not put in her mouth, turns.ts fillByQuestion.)
-      // (Nor a line that speaks of 她 / 他 right after narration about her / him alone: it talks of them, cues.ts.)
-      const ofThem = quoteUtts.some((u) => speaksOf(u.text, names.pronounOf(id)));
-      // (Unless she turns to speak, `又回过头。`; and after a beat whose next line is the other one's, narrationOnly.ts answersBeat, it is said to them.)
-      const cue = prevNarration.cue;
-      if (id === 'persona' && cue !== 'turns' && quoteUtts.every((u) => askedOfThem(u.text, names) || toldToThem(u.text, names))) askedOf = id;
-      else if (answersBeat(cue, quoteUtts)) answers = id;
-      else if (!ofThem && !quoteUtts.some((u) => vetoed(u, id))) {
-        paraSpeaker = id;
-        for (const u of quoteUtts) {
-          u.speaker = id;
-          u.rule = 'beat-paragraph';
-        }
-        if (id !== narrator && id !== SOMEONE) state[names.pronounOf(id)] = new Set([id]);
-      }
-    }
-    // (After narration of what the far end of a call said, a bare line is the phone holder's: who spoke the line before it, narrationOnly.ts farEndSpoke.)
-    const holder = bare && !paraSpeaker && prevNarration?.para === pi - 1 && prevNarration.far ? units.at(-1)?.utts.at(-1)?.speaker : undefined;
-    if (holder && holder !== narrator && !quoteUtts.some((u) => vetoed(u, holder))) {
-      paraSpeaker = holder;
-      for (const u of quoteUtts) [u.speaker, u.rule] = [holder, 'phone-holder'];
-      state[names.pronounOf(holder)] = new Set([holder]);
+    if (bare && !paraSpeaker && prevNarration?.para === pi - 1) {
+      const prevSpeaker = units.at(-1)?.utts.at(-1)?.speaker ?? undefined;
+      ({ speaker: paraSpeaker, askedOf, answers } = bareAfterNarration(prevNarration, quoteUtts, adjacent, prevSpeaker, { names, narrator, vetoed, state }));
     }
     // (A bare line no one is known to have said that calls someone by name: they answer it, address.ts calledNext; her, the Doctor, or someone about.)
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;

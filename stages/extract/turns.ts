@@ -67,38 +67,6 @@ export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefine
 const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=[，,！!？?…～~。]|$)/;
 const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
 /**
- * 前辈 in a line at all (`谢谢前辈。`, `以为前辈这么早来…`): where no one else uses it, her word —
- * whether said to him or of him. Not as a quoted word (‘前辈’) nor 前辈们.
- */
-const SENPAI_USED_RE = /(?<!‘)前辈(?![’们])/;
-
-/**
- * H: her habitual way of addressing the Doctor, as evidence of who speaks wherever anyone else is
- * about: a line that uses 前辈 (to him or of him) is hers, in a file where no one else uses the honorific
- * (no line of another character holds it and no line calls her by it), in a scene where no one
- * the config does not know is about (a junior of the story's own may use it too). Never against
- * the line's own words (a line calling her by name is not hers).
- */
-export function fillByHonorific(v: SceneView): boolean {
-  if (v.strangers) return false;
-  const open = (u: Utterance) => !u.speaker && !u.rule?.endsWith('-veto') && !v.vetoed(u, 'persona');
-  let filled = false;
-  for (const unit of v.units) {
-    if (unit.speaker) continue;
-    if (unit.utts.every((u) => open(u) && !u.rule?.endsWith('-unresolved'))) {
-      if (unit.utts.some((u) => SENPAI_USED_RE.test(u.text))) {
-        assign(unit, 'persona', 'honorific');
-        filled = true;
-      }
-      continue;
-    }
-    // (A paragraph with lines of several people, or a tag that said someone: line by line.)
-    for (const u of unit.utts) if (open(u) && SENPAI_USED_RE.test(u.text)) [u.speaker, u.rule, filled] = ['persona', 'honorific', true];
-  }
-  return filled;
-}
-
-/**
  * R: a bare line right after a line that calls one person (by name, or the Doctor by 前辈 as a
  * vocative where the honorific is hers alone), or whose intro says whom it is said to, is that
  * person's answer, however many are about. Where others use 前辈 too, a line calling 前辈 that
@@ -217,24 +185,6 @@ export function fillScene(v: SceneView): void {
   // Once more, with who is about read again from the lines just filled (anchors included).
   if (v.units.some((u) => u.speaker === null)) fillTurns(v, pairsByParagraph(v));
   markBesideHers(v);
-}
-
-/**
- * The scene passes of a file where no line so far gives 前辈 to anyone but her: first without the
- * honorific as evidence; then, if no line they gave someone else uses it either, with it
- * (fillByHonorific), and the passes that build on the lines it filled once more.
- */
-export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]): void {
-  for (const v of views) fillScene(v);
-  const open = (u: Utterance) => u.speaker === null && u.kind === 'speech' && u.text.includes('前辈') && SENPAI_USED_RE.test(u.text);
-  if (!utts.some(open) || utts.some((u) => u.speaker && u.speaker !== 'persona' && u.text.includes('前辈'))) return;
-  for (const v of views) {
-    if (!fillByHonorific(v)) continue;
-    fillByReply(v);
-    fillBackToBack(v);
-    fillTurns(v, pairsByParagraph(v));
-    markBesideHers(v);
-  }
 }
 
 /**
