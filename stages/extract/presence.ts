@@ -5,6 +5,7 @@
 import type { AddressCheck } from './address.js';
 import type { NameIndex } from './names.js';
 import { subjectOf, type Sentence } from './narration.js';
+import { spokenOf } from './castGuards.js';
 import { SOMEONE, type SpeakerId, type Utterance } from './types.js';
 
 /** One paragraph of speech, as the scene passes see it. */
@@ -89,7 +90,7 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
     if (seen.length > 2 || seen.includes(SOMEONE)) continue;
     const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
     if (others.length === 0) {
-      if (!absent(p)) out[p] = HER_AND_DOCTOR;
+      if (!absent(p) && !spokenOfThere(v, p, HER_AND_DOCTOR)) out[p] = HER_AND_DOCTOR;
     } else if (seen.length === 2 && before.length === 2 && (others.length < 2 || herBy > p)) out[p] = [seen[0]!, seen[1]!];
   }
   return out;
@@ -324,4 +325,28 @@ export function leaveSalience(salient: Set<SpeakerId>, gone: SpeakerId, present:
   const p = names.pronounOf(gone);
   const rest = [...present].filter((id) => id !== gone && id !== SOMEONE && names.pronounOf(id) === p);
   if (rest.length === 1) salient.add(rest[0]!);
+}
+
+/**
+ * `id` was about earlier in the scene (named, meant or speaking before paragraph `para`) and is not
+ * said to have left since: still there, though out of the window (someoneElseEarlier, the other way).
+ */
+export function inSceneBefore(v: SceneView, para: number, id: SpeakerId): boolean {
+  let last = -1;
+  for (let q = 0; q < para; q++) if (v.mentions[q]?.has(id)) last = q;
+  for (const u of v.units) if (u.para < para && u.speaker === id && u.para > last) last = u.para;
+  if (last < 0) return false;
+  for (let q = last; q < para; q++) if (v.left?.[q] === id) return false;
+  return true;
+}
+
+/**
+ * The line right before paragraph `p` speaks of someone still in the scene before them (named, not
+ * as a call, and meant by 她 / 他 too: `“你先送阿芦回去吧，她的鞋湿了。”`): they may answer it, so
+ * the line at `p` is not shared between two others alone (pairsByParagraph).
+ */
+function spokenOfThere(v: SceneView, p: number, pair: Pair): boolean {
+  const prev = v.units.find((u) => u.para === p - 1);
+  if (!prev) return false;
+  return prev.utts.some((x) => spokenOf(v, x.text).some((id) => !pair.includes(id) && id !== prev.speaker && inSceneBefore(v, p, id)));
 }
