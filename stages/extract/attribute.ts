@@ -27,7 +27,7 @@ import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
 import { noteNamed, onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
 import { bareAfterNarration, type PrevNarration } from './afterNarration.js';
-import { arrivalIn, sceneVeto, type SceneView, type Unit } from './presence.js';
+import { arrivalIn, departureIn, leaveSalience, sceneVeto, type SceneView, type Unit } from './presence.js';
 import { fillFile } from './honorific.js';
 import { fillScene } from './turns.js';
 import { SOMEONE, type Paragraph, type Scene, type Segmented, type SpeakerId, type Utterance } from './types.js';
@@ -255,6 +255,11 @@ function attributeScene(
     }
     // (Who comes in here, `博士推门走进来`, was not about before: presence.ts arrivalIn.)
     arrived[pi] = arrivalIn(narr);
+    // (Who leaves with no verb of leaving, `门在她身后合上了`: presence.ts departureIn.)
+    left[pi] = departureIn(narr);
+    // (Nor is 她 / 他 taken to mean them after it, while someone else is meant so too.)
+    const gone = left[pi];
+    if (gone) leaveSalience(state[names.pronounOf(gone)], gone, present, names);
     if (startsAfresh(segs)) afresh[pi] = true;
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).

@@ -3,7 +3,7 @@
 // speech is a new speaker; that line must be known), nor of the one right after it (unless that
 // one opens after a beat of its own: the same speaker going on), nor anyone it calls by name or
 // its own words forbid (`“艾雅法拉前辈也叫博士前辈吗？”`).
-import { SOMEONE, aboutAround, assign, opensAfterBeat, type About, type SceneView } from './presence.js';
+import { SOMEONE, aboutAround, assign, inSceneBefore, opensAfterBeat, type About, type SceneView } from './presence.js';
 import type { SpeakerId } from './types.js';
 
 /** 前辈 only as a quoted word or plural (`叫他‘前辈’`, `前辈们`): no sign the line is not the Doctor's. */
@@ -56,7 +56,7 @@ export function fillByElimination(v: SceneView): void {
     if (next?.speaker && next.para === unit.para + 1 && !opensAfterBeat(next)) not.add(next.speaker);
     for (const u of unit.utts) for (const id of v.vocatives(u.text)) not.add(id);
     const left = a.all.filter((id) => !not.has(id) && !unit.utts.some((u) => v.vetoed(u, id) && !(id === 'doctor' && OTHER_SENPAI_RE.test(u.text))));
-    if (left.length !== 1 || !a.before.includes(left[0]!) || callsHerHonorific(v, unit.utts, left[0]!)) return;
+    if (left.length !== 1 || !(a.before.includes(left[0]!) || inSceneBefore(v, unit.para, left[0]!)) || callsHerHonorific(v, unit.utts, left[0]!)) return;
     decided[i] = left[0];
   });
   units.forEach((unit, i) => {

@@ -3,7 +3,9 @@
 // still open the two people a line may be shared between (pairsByParagraph), or none when a third
 // is about.
 import type { AddressCheck } from './address.js';
+import type { NameIndex } from './names.js';
 import { subjectOf, type Sentence } from './narration.js';
+import { spokenOf } from './castGuards.js';
 import { SOMEONE, type SpeakerId, type Utterance } from './types.js';
 
 /** One paragraph of speech, as the scene passes see it. */
@@ -88,7 +90,7 @@ export function pairsByParagraph(v: SceneView): Array<Pair | undefined> {
     if (seen.length > 2 || seen.includes(SOMEONE)) continue;
     const others = seen.filter((id) => id !== 'persona' && id !== 'doctor');
     if (others.length === 0) {
-      if (!absent(p)) out[p] = HER_AND_DOCTOR;
+      if (!absent(p) && !spokenOfThere(v, p, HER_AND_DOCTOR)) out[p] = HER_AND_DOCTOR;
     } else if (seen.length === 2 && before.length === 2 && (others.length < 2 || herBy > p)) out[p] = [seen[0]!, seen[1]!];
   }
   return out;
@@ -274,4 +276,77 @@ export function pairThrough(units: readonly Unit[], pairs: ReadonlyArray<Pair | 
     if (!q || !q.includes(pair[0]) || !q.includes(pair[1])) return undefined;
   }
   return pair;
+}
+
+/**
+ * A door closing behind someone (`门在她身后合上了`, `房门在博士身后轻轻关上`), or someone's steps
+ * going away (`他的脚步声渐渐远了`): they have left, though no verb says they went.
+ */
+const DOOR_BEHIND_RE = /门在(.{1,6}?)身后(?:被)?(?:轻轻|慢慢|缓缓|悄悄|砰地一声|砰的一声)?地?(?:合上|关上|带上|阖上|掩上|关了)/g;
+const STEPS_AWAY_RE = /(.{1,6}?)的脚步声(?:渐渐|慢慢|越来越|很快就?)?(?:远了|远去|走远|消失|听不见)/g;
+
+/**
+ * The character a paragraph's narration says has left without a verb of leaving: the one the door
+ * closes behind, or whose steps go away (DOOR_BEHIND_RE, STEPS_AWAY_RE), named or meant by a
+ * pronoun there. Not about after this paragraph (SceneView.left). None when it names no one
+ * (`门在身后合上了`: behind whom is not said).
+ */
+export function departureIn(narr: ReadonlyArray<readonly Sentence[] | undefined>): SpeakerId | undefined {
+  for (const ss of narr)
+    if (ss)
+      for (const s of ss) {
+        const text = s.src.slice(s.start, s.end);
+        if (!text.includes('身后') && !text.includes('脚步声')) continue;
+        for (const re of [DOOR_BEHIND_RE, STEPS_AWAY_RE]) {
+          re.lastIndex = 0;
+          for (let m = re.exec(text); m; m = re.exec(text)) {
+            const from = s.start + m.index + m[0].indexOf(m[1]!);
+            const to = from + m[1]!.length;
+            // (The one named or meant right before 身后 / 的脚步声, ending where it ends.)
+            for (const c of s.clauses)
+              for (const r of c.refs) {
+                const at = c.start + r.index;
+                if (r.id && r.id !== SOMEONE && at >= from && at + (r.len ?? 1) === to) return r.id;
+              }
+          }
+        }
+      }
+  return undefined;
+}
+
+/**
+ * Who 她 / 他 means once `gone` has left (`salient`, the pronoun's candidates, edited in place):
+ * not them; and where that leaves no one, the one other character of that pronoun in the scene
+ * (`present`), if there is exactly one (`门在她身后合上了。她把布叠起来` — the one still there).
+ */
+export function leaveSalience(salient: Set<SpeakerId>, gone: SpeakerId, present: ReadonlySet<SpeakerId>, names: Pick<NameIndex, 'pronounOf'>): void {
+  salient.delete(gone);
+  if (salient.size) return;
+  const p = names.pronounOf(gone);
+  const rest = [...present].filter((id) => id !== gone && id !== SOMEONE && names.pronounOf(id) === p);
+  if (rest.length === 1) salient.add(rest[0]!);
+}
+
+/**
+ * `id` was about earlier in the scene (named, meant or speaking before paragraph `para`) and is not
+ * said to have left since: still there, though out of the window (someoneElseEarlier, the other way).
+ */
+export function inSceneBefore(v: SceneView, para: number, id: SpeakerId): boolean {
+  let last = -1;
+  for (let q = 0; q < para; q++) if (v.mentions[q]?.has(id)) last = q;
+  for (const u of v.units) if (u.para < para && u.speaker === id && u.para > last) last = u.para;
+  if (last < 0) return false;
+  for (let q = last; q < para; q++) if (v.left?.[q] === id) return false;
+  return true;
+}
+
+/**
+ * The line right before paragraph `p` speaks of someone still in the scene before them (named, not
+ * as a call, and meant by 她 / 他 too: `“你先送阿芦回去吧，她的鞋湿了。”`): they may answer it, so
+ * the line at `p` is not shared between two others alone (pairsByParagraph).
+ */
+function spokenOfThere(v: SceneView, p: number, pair: Pair): boolean {
+  const prev = v.units.find((u) => u.para === p - 1);
+  if (!prev) return false;
+  return prev.utts.some((x) => spokenOf(v, x.text).some((id) => !pair.includes(id) && id !== prev.speaker && inSceneBefore(v, p, id)));
 }
