@@ -28,7 +28,7 @@ import { markUnnamedNarrator, readNarration } from './narrator.js';
 import { noteNamed, onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
 import { bareAfterNarration, type PrevNarration } from './afterNarration.js';
 import { arrivalIn, sceneVeto, type SceneView, type Unit } from './presence.js';
-import { fillFile } from './honorific.js';
+import { fillFile, reopenCalledByPronoun } from './honorific.js';
 import { fillScene } from './turns.js';
 import { SOMEONE, type Paragraph, type Scene, type Segmented, type SpeakerId, type Utterance } from './types.js';
 
@@ -350,6 +350,7 @@ function attributeScene(
   }
 
   reopenBeforeArrival(units, arrived, byPronoun, paraMentions, left, namedAt);
+  reopenCalledByPronoun(units, byPronoun, names, address);
   // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
   // line uses it: then it is no evidence of who speaks in this scene.
   const sharedHonorific = units.some((u) =>

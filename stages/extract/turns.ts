@@ -147,9 +147,22 @@ export function fillBackToBack(v: SceneView): void {
       const before = utts[i - 2];
       if (!id && before?.speaker && adjacent[i - 1] && before.speaker !== prev.speaker) id = before.speaker;
       if (!id || id === SOMEONE || v.vetoed(u, id) || v.vocatives(u.text).has(id)) continue;
+      // (A third person's lines glued in the paragraph, and the line speaks of the one just heard
+      // by name, not to them: `“报告没写完。”“又是报告，博士的夜晚全是报告……”`: said to someone else, by someone else.)
+      if (gluedThird(utts, id) && talksOf(v, u.text, prev.speaker)) continue;
       [u.speaker, u.rule] = [id, 'back-to-back'];
     }
   }
+}
+
+/** The paragraph's lines already hold two speakers (SOMEONE aside) other than `id`: a third one's lines are glued in. */
+function gluedThird(utts: readonly Utterance[], id: SpeakerId): boolean {
+  return new Set(utts.flatMap((u) => (u.speaker && u.speaker !== SOMEONE && u.speaker !== id ? [u.speaker] : []))).size >= 2;
+}
+
+/** The line names `id` but does not call them: it speaks of them (`是艾雅法拉在烤`), not to them. */
+function talksOf(v: SceneView, text: string, id: SpeakerId): boolean {
+  return v.named(text).has(id) && !v.vocatives(text).has(id);
 }
 
 /**
