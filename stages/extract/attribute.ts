@@ -6,7 +6,7 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
 import { answererOf, colonIntroSubject, quoteCandidate } from './quoteCandidate.js';
-import { farEndSpoke, narrationAfter, startsAfresh } from './narrationOnly.js';
+import { farEndSpoke, narrationAfter, startsAfresh, stopsAsking } from './narrationOnly.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -260,6 +260,9 @@ function attributeScene(
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
+      // (The bare line right before, answering whoever this opens on not asking again: turns.ts fillByQuestion.)
+      const last = units.at(-1);
+      if (last?.bare && last.para === pi - 1 && !/[？?]$/.test(last.utts.at(-1)!.text.trimEnd())) last.answered = stopsAsking(narr.find((x) => x)?.[0]);
       prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs), cue: after.cue, intro: colonIntroSubject(narr) };
       return;
     }
@@ -278,12 +281,14 @@ function attributeScene(
 
     const quoteUtts: Utterance[] = [];
     const intros: Array<Sentence | undefined> = [];
+    const beats: Array<Sentence | undefined> = [];
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
       const pre = k > 0 ? narr[k - 1] : undefined;
       const lastPre = pre?.at(-1);
       intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
+      beats.push(lastPre?.complete ? lastPre : undefined);
       const { cand, rule, from } = quoteCandidate(k, segs, narr, utts, names, speechIdx);
       // (她 meant the woman whose question the line answers: the other woman is the one answering, quoteCandidate.ts.)
       const answerer = cand?.id && quoteUtts.every((x) => !x.speaker) ? answererOf(cand.id, from, quoteUtts[0]!.text, units, present, names) : undefined;
@@ -342,7 +347,7 @@ function attributeScene(
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
     if (called && (called === 'persona' || called === 'doctor' || present.has(called))) state[names.pronounOf(called)] = new Set([called]);
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf, answers });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf, answers, beats });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;

@@ -175,6 +175,46 @@ export function actsOnOthers(s: Sentence, narrator: SpeakerId | null): SpeakerId
   return other ? r0.id : undefined;
 }
 
+/**
+ * The one character `speaker` acts on in a sentence, from the clause that opens on them to its end
+ * (`白面鸮拨了拨记录针，艾雅法拉凑过去照，差点撞上白面鸮的额头。`: 白面鸮), every other referent there
+ * an object of the act or a possessor, none looking or listening: whom a line `speaker` says
+ * right after it is said to.
+ */
+export function actedOn(s: Sentence, speaker: SpeakerId): SpeakerId | undefined {
+  const from = s.clauses.findIndex(
+    (c) => c.refs[0]?.id === speaker && !c.refs[0].epithet && /^[\s\u3000]*$/.test(c.src.slice(c.start, c.start + c.refs[0].index)),
+  );
+  if (from < 0) return undefined;
+  const others = new Set<SpeakerId>();
+  for (const c of s.clauses.slice(from)) {
+    if (PERCEIVES_RE.test(c.src.slice(c.start, c.end))) return undefined;
+    for (const x of c.refs) {
+      if (x.id === speaker) continue;
+      const at = c.start + x.index;
+      const end = at + (x.len ?? 1);
+      if (!x.id || x.id === SOMEONE) return undefined;
+      if (!OBJECT_BEFORE_RE.test(c.src.slice(Math.max(c.start, at - 3), at)) && !POSSESSOR_AFTER_RE.test(c.src.slice(end, end + 1))) return undefined;
+      others.add(x.id);
+    }
+  }
+  return others.size === 1 ? others.values().next().value : undefined;
+}
+
+/** Not asking again (`没有再问`, `没再追问下去`): the one who stops had been asking. */
+const STOPS_ASKING_RE = /^(?:也|就|便|终于)?(?:没有?|不)再(?:多)?(?:问|追问)/;
+
+/**
+ * A sentence opening on someone who stops asking (`博士没有再问，把毯子搭在她肩上。`): the line
+ * right before it answered them. Their name or a pronoun resolved to them, at the clause's start.
+ */
+export function stopsAsking(s: Sentence | undefined): SpeakerId | undefined {
+  const c = s?.clauses[0];
+  const r = c?.refs[0];
+  if (!c || !r?.id || r.id === SOMEONE || !/^[\s\u3000]*$/.test(c.src.slice(c.start, c.start + r.index))) return undefined;
+  return STOPS_ASKING_RE.test(c.src.slice(c.start + r.index + (r.len ?? 1), c.end)) ? r.id : undefined;
+}
+
 /** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */
 const REPORTED_RE = /(?:说|问|告诉我|告诉她|告诉他)(?![得着了完起过道出话声一：:，,。！？!?…—\s])[\u4e00-\u9fff]{2}/;
 

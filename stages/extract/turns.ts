@@ -19,6 +19,7 @@ import {
   type Unit,
 } from './presence.js';
 import { markBesideHers } from './besideHers.js';
+import { actedOn } from './narrationOnly.js';
 import { pointsAtThird, unknownCast } from './castGuards.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
@@ -146,6 +147,9 @@ export function fillBackToBack(v: SceneView): void {
       let id: SpeakerId | undefined = to.size === 1 ? to.values().next().value : undefined;
       const before = utts[i - 2];
       if (!id && before?.speaker && adjacent[i - 1] && before.speaker !== prev.speaker) id = before.speaker;
+      // (The first line of the run, given by the beat before it, whose opener acts on one other: they answer it.)
+      const beat = unit.beats?.[i - 1];
+      if (!id && to.size === 0 && !adjacent[i - 1] && prev.rule === 'beat-before' && beat) id = actedOn(beat, prev.speaker);
       if (!id || id === SOMEONE || v.vetoed(u, id) || v.vocatives(u.text).has(id)) continue;
       // (A third person's lines glued in the paragraph, and the line speaks of the one just heard
       // by name, not to them: `“报告没写完。”“又是报告，博士的夜晚全是报告……”`: said to someone else, by someone else.)
@@ -172,11 +176,11 @@ function talksOf(v: SceneView, text: string, id: SpeakerId): boolean {
  */
 export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefined>): void {
   for (const unit of v.units) {
-    const of = unit.askedOf ?? unit.answers;
+    const of = unit.askedOf ?? unit.answers ?? unit.answered;
     if (unit.speaker || !of || !unit.bare) continue;
     const id = partnerIn(pairs[unit.para], of);
-    // (`博士没有接话。` / `“这次……”`: rule answers-beat.)
-    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, unit.askedOf ? 'asked' : 'answers-beat');
+    // (`博士没有接话。` / `“这次……”`: rule answers-beat; `“……不知道。”` / `博士没有再问。`: answered.)
+    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, unit.askedOf ? 'asked' : unit.answers ? 'answers-beat' : 'answered');
   }
 }
 
