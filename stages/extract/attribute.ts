@@ -6,7 +6,7 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
 import { answererOf, colonIntroSubject, quoteCandidate } from './quoteCandidate.js';
-import { farEndSpoke, narrationAfter, startsAfresh, stopsAsking } from './narrationOnly.js';
+import { callIn, farEndSpoke, narrationAfter, startsAfresh, stopsAsking } from './narrationOnly.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -236,6 +236,8 @@ function attributeScene(
   // Lines whose speaker only a pronoun or a descriptive noun gave (`她回答`, `少女…问：`): reopenBeforeArrival.
   const byPronoun = new Set<Utterance>();
   let prevNarration: PrevNarration | undefined;
+  // A call is on in the scene (narrationOnly.ts callIn).
+  let onCall = false;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
@@ -256,6 +258,9 @@ function attributeScene(
     // (Who comes in here, `博士推门走进来`, was not about before: presence.ts arrivalIn.)
     arrived[pi] = arrivalIn(narr);
     if (startsAfresh(segs)) afresh[pi] = true;
+    // (Reported speech after this is the far end's, narrationOnly.ts farEndSpoke; the paragraph's own text read first.)
+    const callBefore = onCall;
+    onCall ||= callIn(segs);
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
@@ -263,7 +268,7 @@ function attributeScene(
       // (The bare line right before, answering whoever this opens on not asking again: turns.ts fillByQuestion.)
       const last = units.at(-1);
       if (last?.bare && last.para === pi - 1 && !/[？?]$/.test(last.utts.at(-1)!.text.trimEnd())) last.answered = stopsAsking(narr.find((x) => x)?.[0]);
-      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs), cue: after.cue, intro: colonIntroSubject(narr) };
+      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs, callBefore), cue: after.cue, intro: colonIntroSubject(narr) };
       return;
     }
 
