@@ -20,6 +20,7 @@ import {
 } from './presence.js';
 import { markBesideHers } from './besideHers.js';
 import { actedOn } from './narrationOnly.js';
+import { fillByOwnWords } from './echo.js';
 import { pointsAtThird, unknownCast } from './castGuards.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
@@ -192,6 +193,7 @@ export function fillScene(v: SceneView): void {
   const pairs = pairsByParagraph(v);
   fillByAddress(v, pairs);
   fillByQuestion(v, pairs);
+  fillByOwnWords(v);
   fillByReply(v);
   fillBackToBack(v);
   // (Who is about read again: the passes before filled lines, and who spoke them is about.)
