@@ -138,7 +138,15 @@ export function fillBackToBack(v: SceneView): void {
     for (let i = 1; i < utts.length; i++) {
       const u = utts[i]!;
       const prev = utts[i - 1]!;
-      if (u.speaker || u.rule || !adjacent[i] || !prev.speaker) continue;
+      if (u.speaker || u.rule || !prev.speaker) continue;
+      if (!adjacent[i]) {
+        // (After a beat that gave the line before it its speaker, in which they act on one other,
+        // `“嘘——”能天使回头冲他摆手。“你们在烤什么？”`: that one speaks.)
+        const beat = unit.beats?.[i];
+        const to = prev.rule === 'beat-after' && beat ? actedOn(beat, prev.speaker) : undefined;
+        if (to && to !== SOMEONE && !v.vetoed(u, to) && !v.vocatives(u.text).has(to)) [u.speaker, u.rule] = [to, 'acted-on'];
+        continue;
+      }
       const to = new Set<SpeakerId>(v.vocatives(prev.text));
       const intro = intros[i - 1];
       const t = intro && addresseeIn(intro);

@@ -32,3 +32,21 @@ describe('a beat whose speaker acts on one other', () => {
     expect(line(t, '不要紧。箱子轻一点放。').speaker).toBeNull();
   });
 });
+
+// The same after a beat that gave the line before it its speaker: `“…”X冲他摆摆手。“…？”` (turns.ts fillBackToBack, rule acted-on).
+const afterBeat = (beat: string) =>
+  [
+    '夜里的观测站只亮着一盏灯。博士推门进来的时候，两个人正围着一台拆开的仪器。',
+    '',
+    `“接好了吗？”艾雅法拉小声问。“先别碰，线还没接好。”可露希尔${beat}“这是在修什么？”`,
+  ].join('\n');
+
+describe('a beat after a line whose speaker acts on one other', () => {
+  test('the next line, across the beat, is the one acted on', () => {
+    const u = line(afterBeat('回头冲博士摆了摆手。'), '这是在修什么？');
+    expect([u.speaker, u.rule]).toEqual(['doctor', 'acted-on']);
+  });
+  test('must not fire: looking at him says nothing of who speaks next', () => {
+    expect(line(afterBeat('回头看了博士一眼。'), '这是在修什么？').rule).not.toBe('acted-on');
+  });
+});
