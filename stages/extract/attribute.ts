@@ -6,7 +6,7 @@
 import { addressCheck, calledNext, habitualAddressVeto, namesSelf, vetoedBy, vocativesIn, withCalled, type AddressCheck } from './address.js';
 import { adjacentQuotes, calledBeforeBeat, ownsTrait, readOwnWords } from './cues.js';
 import { answererOf, colonIntroSubject, quoteCandidate } from './quoteCandidate.js';
-import { farEndSpoke, narrationAfter, startsAfresh } from './narrationOnly.js';
+import { callIn, farEndSpoke, narrationAfter, startsAfresh, stopsAsking } from './narrationOnly.js';
 import type { NameIndex, Referent } from './names.js';
 import {
   endsTerminal,
@@ -28,7 +28,7 @@ import { markUnnamedNarrator, readNarration } from './narrator.js';
 import { noteNamed, onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
 import { bareAfterNarration, type PrevNarration } from './afterNarration.js';
 import { arrivalIn, departureIn, leaveSalience, sceneVeto, type SceneView, type Unit } from './presence.js';
-import { fillFile } from './honorific.js';
+import { fillFile, reopenCalledByPronoun } from './honorific.js';
 import { fillScene } from './turns.js';
 import { SOMEONE, type Paragraph, type Scene, type Segmented, type SpeakerId, type Utterance } from './types.js';
 
@@ -236,6 +236,8 @@ function attributeScene(
   // Lines whose speaker only a pronoun or a descriptive noun gave (`她回答`, `少女…问：`): reopenBeforeArrival.
   const byPronoun = new Set<Utterance>();
   let prevNarration: PrevNarration | undefined;
+  // A call is on in the scene (narrationOnly.ts callIn).
+  let onCall = false;
 
   function attributeParagraph(p: Paragraph, pi: number): void {
     // Sentences of each narration segment, by segment index (undefined for quotes).
@@ -261,11 +263,17 @@ function attributeScene(
     const gone = left[pi];
     if (gone) leaveSalience(state[names.pronounOf(gone)], gone, present, names);
     if (startsAfresh(segs)) afresh[pi] = true;
+    // (Reported speech after this is the far end's, narrationOnly.ts farEndSpoke; the paragraph's own text read first.)
+    const callBefore = onCall;
+    onCall ||= callIn(segs);
     if (speechIdx.length === 0) {
       // A narration-only paragraph: who it leaves about, for a bare quote right after it (cues.ts).
       const after = narrationAfter(narr, segs, utts, names, narrator);
       if (after.gone) left[pi] = after.gone;
-      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs), cue: after.cue, intro: colonIntroSubject(narr) };
+      // (The bare line right before, answering whoever this opens on not asking again: turns.ts fillByQuestion.)
+      const last = units.at(-1);
+      if (last?.bare && last.para === pi - 1 && !/[？?]$/.test(last.utts.at(-1)!.text.trimEnd())) last.answered = stopsAsking(narr.find((x) => x)?.[0]);
+      prevNarration = { para: pi, only: after.only, far: farEndSpoke(segs, callBefore), cue: after.cue, intro: colonIntroSubject(narr) };
       return;
     }
 
@@ -283,12 +291,14 @@ function attributeScene(
 
     const quoteUtts: Utterance[] = [];
     const intros: Array<Sentence | undefined> = [];
+    const beats: Array<Sentence | undefined> = [];
     for (const k of speechIdx) {
       const u = utts[(p.segments[k] as { utt: number }).utt]!;
       quoteUtts.push(u);
       const pre = k > 0 ? narr[k - 1] : undefined;
       const lastPre = pre?.at(-1);
       intros.push(lastPre && !lastPre.complete ? lastPre : undefined);
+      beats.push(lastPre?.complete ? lastPre : undefined);
       const { cand, rule, from } = quoteCandidate(k, segs, narr, utts, names, speechIdx);
       // (她 meant the woman whose question the line answers: the other woman is the one answering, quoteCandidate.ts.)
       const answerer = cand?.id && quoteUtts.every((x) => !x.speaker) ? answererOf(cand.id, from, quoteUtts[0]!.text, units, present, names) : undefined;
@@ -347,7 +357,7 @@ function attributeScene(
     const called = !paraSpeaker && bare ? calledNext(quoteUtts.at(-1)!.text, names, narrator) : undefined;
     if (called && (called === 'persona' || called === 'doctor' || present.has(called))) state[names.pronounOf(called)] = new Set([called]);
     const undecided = quoteUtts.every((u) => !u.rule);
-    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf, answers });
+    units.push({ para: pi, speaker: paraSpeaker, bare: bare && undecided, utts: quoteUtts, intros, adjacent, askedOf, answers, beats });
   }
   for (let pi = 0; pi < scene.paragraphs.length; pi++) {
     curPara = pi;
@@ -355,6 +365,7 @@ function attributeScene(
   }
 
   reopenBeforeArrival(units, arrived, byPronoun, paraMentions, left, namedAt);
+  reopenCalledByPronoun(units, byPronoun, names, address);
   // Her honorific is shared when a line calls *her* by it (艾雅法拉前辈) or another character's
   // line uses it: then it is no evidence of who speaks in this scene.
   const sharedHonorific = units.some((u) =>

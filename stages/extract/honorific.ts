@@ -1,9 +1,11 @@
 // Her honorific for the Doctor (前辈) as evidence of who speaks, file-wide: a line using it is hers
 // where no one else in the file uses it. Tried only after the scene passes (turns.ts) have filled
 // what they can without it, and only where none of the lines they decided gives 前辈 to someone else.
-import { assign, pairsByParagraph, type SceneView } from './presence.js';
+import type { NameIndex } from './names.js';
+import { assign, pairsByParagraph, type SceneView, type Unit } from './presence.js';
 import { markBesideHers } from './besideHers.js';
 import { fillBackToBack, fillByReply, fillScene, fillTurns } from './turns.js';
+import type { AddressCheck } from './address.js';
 import type { Utterance } from './types.js';
 
 /**
@@ -54,4 +56,26 @@ export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]
     fillTurns(v, pairsByParagraph(v));
     markBesideHers(v);
   }
+}
+
+/** 前辈 as a call (its opening word, or before a pause): `……前辈，您也还没睡吗？`, not `前辈的报告`. */
+const SENPAI_CALL_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
+
+/**
+ * A line calling 前辈 (her word for the Doctor) that another woman got only from a 她 or a
+ * descriptive noun salience bound to her (`少女…小声问：“……前辈，您也还没睡吗？”` with two young
+ * women about): her habit is surer evidence than salience, so the line is open again (rule
+ * `…-salience`) for the scene passes and fillByHonorific. Not where a line calls her by it
+ * (艾雅法拉前辈), nor where anyone the config does not know has a line (a junior of the story's own).
+ */
+export function reopenCalledByPronoun(units: readonly Unit[], byPronoun: ReadonlySet<Utterance>, names: NameIndex, address: AddressCheck): void {
+  const all = units.flatMap((unit) => unit.utts);
+  if (all.some((u) => address.sharesHonorific(u.text) || (u.speaker !== null && names.isStranger(u.speaker)))) return;
+  for (const unit of units)
+    for (const u of unit.utts) {
+      const id = u.speaker;
+      if (!id || id === 'persona' || id === 'doctor' || !byPronoun.has(u) || names.pronounOf(id) !== '她' || !SENPAI_CALL_RE.test(u.text)) continue;
+      [u.speaker, u.rule] = [null, `${u.rule}-salience`];
+      if (unit.speaker) unit.speaker = null;
+    }
 }

@@ -175,6 +175,46 @@ export function actsOnOthers(s: Sentence, narrator: SpeakerId | null): SpeakerId
   return other ? r0.id : undefined;
 }
 
+/**
+ * The one character `speaker` acts on in a sentence, from the clause that opens on them to its end
+ * (`白面鸮拨了拨记录针，艾雅法拉凑过去照，差点撞上白面鸮的额头。`: 白面鸮), every other referent there
+ * an object of the act or a possessor, none looking or listening: whom a line `speaker` says
+ * right after it is said to.
+ */
+export function actedOn(s: Sentence, speaker: SpeakerId): SpeakerId | undefined {
+  const from = s.clauses.findIndex(
+    (c) => c.refs[0]?.id === speaker && !c.refs[0].epithet && /^[\s\u3000]*$/.test(c.src.slice(c.start, c.start + c.refs[0].index)),
+  );
+  if (from < 0) return undefined;
+  const others = new Set<SpeakerId>();
+  for (const c of s.clauses.slice(from)) {
+    if (PERCEIVES_RE.test(c.src.slice(c.start, c.end))) return undefined;
+    for (const x of c.refs) {
+      if (x.id === speaker) continue;
+      const at = c.start + x.index;
+      const end = at + (x.len ?? 1);
+      if (!x.id || x.id === SOMEONE) return undefined;
+      if (!OBJECT_BEFORE_RE.test(c.src.slice(Math.max(c.start, at - 3), at)) && !POSSESSOR_AFTER_RE.test(c.src.slice(end, end + 1))) return undefined;
+      others.add(x.id);
+    }
+  }
+  return others.size === 1 ? others.values().next().value : undefined;
+}
+
+/** Not asking again (`没有再问`, `没再追问下去`): the one who stops had been asking. */
+const STOPS_ASKING_RE = /^(?:也|就|便|终于)?(?:没有?|不)再(?:多)?(?:问|追问)/;
+
+/**
+ * A sentence opening on someone who stops asking (`博士没有再问，把毯子搭在她肩上。`): the line
+ * right before it answered them. Their name or a pronoun resolved to them, at the clause's start.
+ */
+export function stopsAsking(s: Sentence | undefined): SpeakerId | undefined {
+  const c = s?.clauses[0];
+  const r = c?.refs[0];
+  if (!c || !r?.id || r.id === SOMEONE || !/^[\s\u3000]*$/.test(c.src.slice(c.start, c.start + r.index))) return undefined;
+  return STOPS_ASKING_RE.test(c.src.slice(c.start + r.index + (r.len ?? 1), c.end)) ? r.id : undefined;
+}
+
 /** A speech verb followed by the words said, in narration (indirect speech): `说还在`, `问我要不要`. */
 const REPORTED_RE = /(?:说|问|告诉我|告诉她|告诉他)(?![得着了完起过道出话声一：:，,。！？!?…—\s])[\u4e00-\u9fff]{2}/;
 
@@ -198,19 +238,29 @@ export function speaksOf(text: string, pronoun: '她' | '他'): boolean {
 const KIN_SHE_RE = /妈|母亲|奶奶|外婆|姥姥|姐姐|妹妹|阿姨|婆婆|婶|女儿|老师/;
 const KIN_HE_RE = /爸|父亲|爷爷|外公|姥爷|哥哥|弟弟|叔叔|伯伯|儿子|老师|师父|师傅/;
 
-/** The far end of a phone or radio call: a voice not in the room (`电话那头`, `听筒里`, `那边的声音`). */
-const FAR_END_RE = /电话那[头边]|听筒(?:里|那[头边])|话筒(?:里|那[头边])|通讯器那[头边]|那[头边]的声音/;
+/**
+ * The far end of a phone or radio call: a voice not in the room (`电话那头`, `听筒里`, `那边的声音`,
+ * 对面 speaking as a subject: `对面又说了一长串。`, not `对面的楼`).
+ */
+const FAR_END_RE = /电话那[头边]|听筒(?:里|那[头边])|话筒(?:里|那[头边])|通讯器那[头边]|那[头边]的声音|(?:^|[。！？!?，,\s])对面(?:又|还|也)?(?:说|问|讲)/;
 /** The far end's words come next, quoted (`电话那头传来…`, `…的声音响起：`). */
 const VOICE_NEXT_RE = /传来|传出|响起|炸开|[：:][\s\u3000]*$/;
 
 /**
  * A narration-only paragraph that tells what the far end of a call said without quoting it
  * (`电话那头说了很久，她只是点头。`): the bare line after it is said in the room, by the one
- * holding the phone, not by the voice on the other end.
+ * holding the phone, not by the voice on the other end. Once a call is on in the scene (`onCall`),
+ * narration reporting anyone's words without quoting them (`苏教授说还在，…`) is the far end's too.
  */
-export function farEndSpoke(segs: readonly Segment[]): boolean {
+export function farEndSpoke(segs: readonly Segment[], onCall = false): boolean {
   const text = segs.map((s) => (s.kind === 'narr' ? s.text : '')).join('');
-  return FAR_END_RE.test(text) && !VOICE_NEXT_RE.test(text);
+  if (VOICE_NEXT_RE.test(text)) return false;
+  return FAR_END_RE.test(text) || (onCall && REPORTED_RE.test(text));
+}
+
+/** The narration of a paragraph speaks of the far end of a call (FAR_END_RE): a call is on from here. */
+export function callIn(segs: readonly Segment[]): boolean {
+  return segs.some((s) => s.kind === 'narr' && FAR_END_RE.test(s.text));
 }
 
 /** A voice heard coming (`传出…的声音`, `响起一个陌生的声音`), the words right before `的声音` naming whose. */

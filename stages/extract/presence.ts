@@ -22,10 +22,14 @@ export interface Unit {
    */
   intros?: ReadonlyArray<Sentence | undefined>;
   adjacent?: readonly boolean[];
+  /** The complete narration sentence right before each quote, if any (a beat: turns.ts fillBackToBack reads whom it acts on). */
+  beats?: ReadonlyArray<Sentence | undefined>;
   /** A bare question right after narration about this character alone: asked of them (turns.ts fillByQuestion). */
   askedOf?: SpeakerId;
   /** A bare line right after a beat of this character's that the other one answers (narrationOnly.ts answersBeat; turns.ts fillByQuestion). */
   answers?: SpeakerId;
+  /** A bare line the narration right after says answered this character (`博士没有再问。`: narrationOnly.ts stopsAsking): the other one's. */
+  answered?: SpeakerId;
 }
 
 export interface SceneView {

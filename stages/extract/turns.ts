@@ -19,6 +19,8 @@ import {
   type Unit,
 } from './presence.js';
 import { markBesideHers } from './besideHers.js';
+import { actedOn } from './narrationOnly.js';
+import { fillByOwnWords } from './echo.js';
 import { pointsAtThird, unknownCast } from './castGuards.js';
 import { fillByElimination } from './elimination.js';
 import type { SpeakerId, Utterance } from './types.js';
@@ -136,7 +138,15 @@ export function fillBackToBack(v: SceneView): void {
     for (let i = 1; i < utts.length; i++) {
       const u = utts[i]!;
       const prev = utts[i - 1]!;
-      if (u.speaker || u.rule || !adjacent[i] || !prev.speaker) continue;
+      if (u.speaker || u.rule || !prev.speaker) continue;
+      if (!adjacent[i]) {
+        // (After a beat that gave the line before it its speaker, in which they act on one other,
+        // `“嘘——”能天使回头冲他摆手。“你们在烤什么？”`: that one speaks.)
+        const beat = unit.beats?.[i];
+        const to = prev.rule === 'beat-after' && beat ? actedOn(beat, prev.speaker) : undefined;
+        if (to && to !== SOMEONE && !v.vetoed(u, to) && !v.vocatives(u.text).has(to)) [u.speaker, u.rule] = [to, 'acted-on'];
+        continue;
+      }
       const to = new Set<SpeakerId>(v.vocatives(prev.text));
       const intro = intros[i - 1];
       const t = intro && addresseeIn(intro);
@@ -146,10 +156,26 @@ export function fillBackToBack(v: SceneView): void {
       let id: SpeakerId | undefined = to.size === 1 ? to.values().next().value : undefined;
       const before = utts[i - 2];
       if (!id && before?.speaker && adjacent[i - 1] && before.speaker !== prev.speaker) id = before.speaker;
+      // (The first line of the run, given by the beat before it, whose opener acts on one other: they answer it.)
+      const beat = unit.beats?.[i - 1];
+      if (!id && to.size === 0 && !adjacent[i - 1] && prev.rule === 'beat-before' && beat) id = actedOn(beat, prev.speaker);
       if (!id || id === SOMEONE || v.vetoed(u, id) || v.vocatives(u.text).has(id)) continue;
+      // (A third person's lines glued in the paragraph, and the line speaks of the one just heard
+      // by name, not to them: `“报告没写完。”“又是报告，博士的夜晚全是报告……”`: said to someone else, by someone else.)
+      if (gluedThird(utts, id) && talksOf(v, u.text, prev.speaker)) continue;
       [u.speaker, u.rule] = [id, 'back-to-back'];
     }
   }
+}
+
+/** The paragraph's lines already hold two speakers (SOMEONE aside) other than `id`: a third one's lines are glued in. */
+function gluedThird(utts: readonly Utterance[], id: SpeakerId): boolean {
+  return new Set(utts.flatMap((u) => (u.speaker && u.speaker !== SOMEONE && u.speaker !== id ? [u.speaker] : []))).size >= 2;
+}
+
+/** The line names `id` but does not call them: it speaks of them (`是艾雅法拉在烤`), not to them. */
+function talksOf(v: SceneView, text: string, id: SpeakerId): boolean {
+  return v.named(text).has(id) && !v.vocatives(text).has(id);
 }
 
 /**
@@ -159,11 +185,11 @@ export function fillBackToBack(v: SceneView): void {
  */
 export function fillByQuestion(v: SceneView, pairs: ReadonlyArray<Pair | undefined>): void {
   for (const unit of v.units) {
-    const of = unit.askedOf ?? unit.answers;
+    const of = unit.askedOf ?? unit.answers ?? unit.answered;
     if (unit.speaker || !of || !unit.bare) continue;
     const id = partnerIn(pairs[unit.para], of);
-    // (`博士没有接话。` / `“这次……”`: rule answers-beat.)
-    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, unit.askedOf ? 'asked' : 'answers-beat');
+    // (`博士没有接话。` / `“这次……”`: rule answers-beat; `“……不知道。”` / `博士没有再问。`: answered.)
+    if (id && !unit.utts.some((u) => v.vetoed(u, id))) assign(unit, id, unit.askedOf ? 'asked' : unit.answers ? 'answers-beat' : 'answered');
   }
 }
 
@@ -175,6 +201,7 @@ export function fillScene(v: SceneView): void {
   const pairs = pairsByParagraph(v);
   fillByAddress(v, pairs);
   fillByQuestion(v, pairs);
+  fillByOwnWords(v);
   fillByReply(v);
   fillBackToBack(v);
   // (Who is about read again: the passes before filled lines, and who spoke them is about.)
