@@ -4,7 +4,7 @@
 import type { NameIndex } from './names.js';
 import { assign, pairsByParagraph, type SceneView, type Unit } from './presence.js';
 import { markBesideHers } from './besideHers.js';
-import { fillBackToBack, fillByReply, fillScene, fillTurns } from './turns.js';
+import { fillBackToBack, fillByReply, fillScene, fillTurns, SENPAI_VOCATIVE_RE } from './turns.js';
 import type { AddressCheck } from './address.js';
 import type { Utterance } from './types.js';
 
@@ -58,9 +58,6 @@ export function fillFile(views: readonly SceneView[], utts: readonly Utterance[]
   }
 }
 
-/** 前辈 as a call (its opening word, or before a pause): `……前辈，您也还没睡吗？`, not `前辈的报告`. */
-const SENPAI_CALL_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
-
 /**
  * A line calling 前辈 (her word for the Doctor) that another woman got only from a 她 or a
  * descriptive noun salience bound to her (`少女…小声问：“……前辈，您也还没睡吗？”` with two young
@@ -69,13 +66,18 @@ const SENPAI_CALL_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？
  * (艾雅法拉前辈), nor where anyone the config does not know has a line (a junior of the story's own).
  */
 export function reopenCalledByPronoun(units: readonly Unit[], byPronoun: ReadonlySet<Utterance>, names: NameIndex, address: AddressCheck): void {
-  const all = units.flatMap((unit) => unit.utts);
-  if (all.some((u) => address.sharesHonorific(u.text) || (u.speaker !== null && names.isStranger(u.speaker)))) return;
+  // (The lines to open, found first: most scenes have none, and the scene-wide check is the dearer one.)
+  const reopen: Array<[Unit, Utterance]> = [];
   for (const unit of units)
     for (const u of unit.utts) {
       const id = u.speaker;
-      if (!id || id === 'persona' || id === 'doctor' || !byPronoun.has(u) || names.pronounOf(id) !== '她' || !SENPAI_CALL_RE.test(u.text)) continue;
-      [u.speaker, u.rule] = [null, `${u.rule}-salience`];
-      if (unit.speaker) unit.speaker = null;
+      if (id && id !== 'persona' && id !== 'doctor' && byPronoun.has(u) && names.pronounOf(id) === '她' && SENPAI_VOCATIVE_RE.test(u.text))
+        reopen.push([unit, u]);
     }
+  if (!reopen.length) return;
+  if (units.some((unit) => unit.utts.some((u) => address.sharesHonorific(u.text) || (u.speaker !== null && names.isStranger(u.speaker))))) return;
+  for (const [unit, u] of reopen) {
+    [u.speaker, u.rule] = [null, `${u.rule}-salience`];
+    if (unit.speaker) unit.speaker = null;
+  }
 }

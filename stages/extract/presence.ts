@@ -188,7 +188,6 @@ export function sceneVeto(v: Pick<SceneView, 'habit' | 'strangerVeto'>, own: (u:
     (v.strangerVeto && (id === 'doctor' || id === 'persona') && callsLikeAStranger(v as SceneView, u.text));
 }
 
-/** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it; or he comes in later. */
 /**
  * The first paragraph of the scene in which she is about (named, meant or speaking), Infinity:
  * never. Once she has been about, two other characters are not the only ones there: she is the
@@ -199,6 +198,7 @@ function herFirstAbout(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[
   return Infinity;
 }
 
+/** For each paragraph: someone but her and the Doctor was about earlier in the scene, and he not by AHEAD after it; or he comes in later. */
 function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[] | undefined>, last: number): (p: number) => boolean {
   let doctorBy = Infinity;
   let otherBy = Infinity;
@@ -296,25 +296,28 @@ const STEPS_AWAY_RE = /(.{1,6}?)的脚步声(?:渐渐|慢慢|越来越|很快就
  * (`门在身后合上了`: behind whom is not said).
  */
 export function departureIn(narr: ReadonlyArray<readonly Sentence[] | undefined>): SpeakerId | undefined {
-  for (const ss of narr)
-    if (ss)
-      for (const s of ss) {
-        const text = s.src.slice(s.start, s.end);
-        if (!text.includes('身后') && !text.includes('脚步声')) continue;
-        for (const re of [DOOR_BEHIND_RE, STEPS_AWAY_RE]) {
-          re.lastIndex = 0;
-          for (let m = re.exec(text); m; m = re.exec(text)) {
-            const from = s.start + m.index + m[0].indexOf(m[1]!);
-            const to = from + m[1]!.length;
-            // (The one named or meant right before 身后 / 的脚步声, ending where it ends.)
-            for (const c of s.clauses)
-              for (const r of c.refs) {
-                const at = c.start + r.index;
-                if (r.id && r.id !== SOMEONE && at >= from && at + (r.len ?? 1) === to) return r.id;
-              }
-          }
+  for (const ss of narr) {
+    // (One look at the segment's text first: most have neither word, and every sentence of it shares it.)
+    const src = ss?.[0]?.src;
+    if (!src || (!src.includes('身后') && !src.includes('脚步声'))) continue;
+    for (const s of ss) {
+      const text = s.src.slice(s.start, s.end);
+      if (!text.includes('身后') && !text.includes('脚步声')) continue;
+      for (const re of [DOOR_BEHIND_RE, STEPS_AWAY_RE]) {
+        re.lastIndex = 0;
+        for (let m = re.exec(text); m; m = re.exec(text)) {
+          const from = s.start + m.index + m[0].indexOf(m[1]!);
+          const to = from + m[1]!.length;
+          // (The one named or meant right before 身后 / 的脚步声, ending where it ends.)
+          for (const c of s.clauses)
+            for (const r of c.refs) {
+              const at = c.start + r.index;
+              if (r.id && r.id !== SOMEONE && at >= from && at + (r.len ?? 1) === to) return r.id;
+            }
         }
       }
+    }
+  }
   return undefined;
 }
 

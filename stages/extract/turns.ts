@@ -67,7 +67,7 @@ export function fillByAddress(v: SceneView, pairs: ReadonlyArray<Pair | undefine
 
 /** A line calling 前辈 (as its opening word, or before a pause): used by turn-taking's third-person guard. */
 const SENPAI_CALLED_RE = /(?:^前辈(?=[，,！!？?…～~。—]|$))|前辈(?=[，,！!？?…～~。]|$)/;
-const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
+export const SENPAI_VOCATIVE_RE = /(?:^|[，,。！!？?…～~—\s])前辈(?=[，,！!？?…～~。]|$)/;
 /**
  * R: a bare line right after a line that calls one person (by name, or the Doctor by 前辈 as a
  * vocative where the honorific is hers alone), or whose intro says whom it is said to, is that
