@@ -1,9 +1,9 @@
 // Speaker attribution scored on the blind-labelled gold2 set (test/extract/gold2/{tune,heldout,heldout3,heldout5,heldout6}),
 // each half on its own: the current extractor and the old algorithm (bench/oldExtract.ts).
-//   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6] [--per-file]
+//   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6] [--per-file] [--her-by-inference]
 // Two views of each: "attributed" scores every quote's speaker decision; "in samples" scores only
 // the lines that end up in a turn of an emitted sample, with that turn's role (what training sees).
-// --per-file prints the tune half file by file, --rules the precision of each rule on it (which
+// --per-file prints the tune half file by file, --her-by-inference scores with extract.her_by_inference on, --rules the precision of each rule on it (which
 // rule gave which speaker, u.rule; `--rules=75` from story 75 on); the heldout halves are only ever
 // reported in aggregate (test/extract/gold2/README.md: heldout is never read while tuning).
 import { readFileSync } from 'node:fs';
@@ -20,7 +20,8 @@ const GOLD2_DIR = join(root, 'test', 'extract', 'gold2');
 const HALVES = ['tune', 'heldout', 'heldout3', 'heldout5', 'heldout6'] as const;
 type Half = (typeof HALVES)[number];
 
-const opts = fileOptions(configSchema.parse(undefined));
+// (--her-by-inference: with extract.her_by_inference on, lines of hers the rules only inferred are turns too.)
+let opts = fileOptions(configSchema.parse(undefined));
 
 interface Views {
   attributed: Prediction[];
@@ -144,12 +145,13 @@ function row(label: string, s: Score, files: string): string {
 }
 
 async function bench(args: string[]): Promise<void> {
-  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6] [--per-file] | --rules[=NN]';
+  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6] [--per-file] [--her-by-inference] | --rules[=NN]';
   let halves: readonly Half[] = HALVES;
   let perFile = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--per-file') perFile = true;
+    else if (a === '--her-by-inference') opts = fileOptions(configSchema.parse({ her_by_inference: true }));
     else if (a === '--rules' || a.startsWith('--rules=')) {
       const from = a === '--rules' ? 0 : Number(a.slice('--rules='.length));
       if (!Number.isInteger(from) || from < 0) throw new BenchError(`--rules=NN wants a story number, got ${a} (${usage})`, 2);

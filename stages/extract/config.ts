@@ -107,6 +107,13 @@ export const configSchema = z
      */
     reply_to_others: z.boolean().default(true),
     /**
+     * A line of hers that the rules give her only by inference — from the order of turns or from
+     * whom it addresses, with no tag, intro or beat of its own — becomes a gpt turn. false (the
+     * default): such a line ends the conversation like an unattributed one, because on unseen text
+     * about one in five of them is someone else's (samples.ts INFERRED_RULES).
+     */
+    her_by_inference: z.boolean().default(false),
+    /**
      * Who speaks a line the rules cannot settle: `rules` leaves it open (the line is not used);
      * `model` asks the OpenAI-compatible endpoint in `endpoint` (answers cached in the stage's
      * cache; without an endpoint the stage uses the rules alone and says so).
@@ -155,6 +162,7 @@ export function fileOptions(c: ExtractConfig) {
     max_paragraph_chars: c.max_paragraph_chars,
     opener: c.opener,
     reply_to_others: c.reply_to_others,
+    her_by_inference: c.her_by_inference,
     /** The model asked about open lines (attribution: model with an endpoint), else null. */
     attribution_model: c.attribution === 'model' && c.endpoint ? c.endpoint.model : null,
     persona: c.persona,

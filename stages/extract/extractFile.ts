@@ -9,7 +9,7 @@ import { buildNameIndex, type NameIndex } from './names.js';
 import { normalizeText } from './normalize.js';
 import { questionFor, type ModelOracle } from './question.js';
 import { checkParagraph, mayTrip } from './nsfw.js';
-import { buildRuns, buildSamples, emptyDrops, type SampleDrops, type Turn } from './samples.js';
+import { buildRuns, buildSamples, emptyDrops, inferredHers, type SampleDrops, type Turn } from './samples.js';
 import { segmentText } from './segment.js';
 import type { Segmented, SpeakerId, Utterance, Warning } from './types.js';
 
@@ -99,23 +99,28 @@ function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
 
 /**
  * The lines the rules left open, asked of the model (its answers come from the oracle: cached, or
- * recorded as missing). A label is kept only when the line's hard cues allow it.
+ * recorded as missing), and the lines of hers the rules only inferred (samples.ts inferredHers)
+ * where those are no training target by themselves: the model's label replaces the rules' (rule
+ * `model`), so one it says is hers is kept. A label is kept only when the line's hard cues allow it.
  */
 function askModel(norm: string, seg: Segmented, names: NameIndex, o: FileOptions, oracle: ModelOracle): void {
   let lines: string[] | undefined;
   let textHash = '';
   const labelOf = (id: SpeakerId) => (id === 'persona' ? o.persona.names[0]! : id === 'doctor' ? o.doctor.names[0]! : id.slice('other:'.length));
   for (const u of seg.utterances) {
-    if (u.kind !== 'speech' || u.speaker !== null) continue;
+    if (u.kind !== 'speech') continue;
+    const inferred = !o.her_by_inference && inferredHers(u);
+    if (u.speaker !== null && !inferred) continue;
     if (!lines) {
       lines = norm.split('\n');
       textHash = createHash('sha256').update(norm).digest('hex');
     }
     const id = oracle.ask(questionFor(lines, textHash, u, names, oracle.model, labelOf));
+    // (An inferred line stays inferred, no training target, unless the model says whose it is.)
     if (id && hardCueAllows(names, u, id)) {
       u.speaker = id;
       u.rule = 'model';
-    } else if (id) u.rule = 'model-veto';
+    } else if (id && !inferred) u.rule = 'model-veto';
   }
 }
 
@@ -152,7 +157,7 @@ export function analyzeText(text: string, o: FileOptions, oracle?: ModelOracle):
     }
   const drops = emptyDrops();
   const doctorLabel = o.doctor.names[0]!;
-  const runs = buildRuns(segmented.utterances, nsfwUtterances, drops, { replyToOthers: o.reply_to_others, doctorLabel });
+  const runs = buildRuns(segmented.utterances, nsfwUtterances, drops, { replyToOthers: o.reply_to_others, doctorLabel, herByInference: o.her_by_inference });
   const windows = buildSamples(
     runs,
     {
@@ -165,6 +170,7 @@ export function analyzeText(text: string, o: FileOptions, oracle?: ModelOracle):
       opener: o.opener,
       replyToOthers: o.reply_to_others,
       doctorLabel,
+      herByInference: o.her_by_inference,
     },
     drops,
   );
