@@ -268,5 +268,7 @@ export function herLinesSummary(herLines: number, dropped: Readonly<Record<strin
   const reasons = HER_DROP_KEYS.map((k) => [k.slice('her_'.length).replace(/_/g, ' '), dropped[k] ?? 0] as const);
   const lost = reasons.reduce((n, [, v]) => n + v, 0);
   const why = reasons.filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
-  return `extract: her lines ${herLines}: ${herLines - lost} in samples${why.length ? `, not kept: ${why.join(', ')}` : ''}`;
+  // (Where lines were only inferred, the line says from what and how to keep them.)
+  const hint = (dropped.her_inferred ?? 0) > 0 ? ' (known only by turn order or address: extract.her_by_inference keeps them)' : '';
+  return `extract: her lines ${herLines}: ${herLines - lost} in samples${why.length ? `, not kept: ${why.join(', ')}${hint}` : ''}`;
 }

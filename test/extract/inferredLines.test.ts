@@ -38,7 +38,9 @@ test('a line of hers by turn-taking is attributed, counted, and no gpt turn by d
   // (The line she answers stays: the tagged pair is a sample; her inferred reply ends the run.)
   expect(turnsOf(TURNS)).toEqual([['human:这是什么？', 'gpt:火山灰，今天早上刚从样本袋里取出来的。']]);
   expect(a.drops).toMatchObject({ her_inferred: 1, uncertain_speaker: 1 });
-  expect(herLinesSummary(2, a.drops as unknown as Record<string, number>)).toBe('extract: her lines 2: 1 in samples, not kept: inferred 1');
+  expect(herLinesSummary(2, a.drops as unknown as Record<string, number>)).toBe(
+    'extract: her lines 2: 1 in samples, not kept: inferred 1 (known only by turn order or address: extract.her_by_inference keeps them)',
+  );
   expect(turnsOf(TURNS, inferring)).toContainEqual([
     'human:这是什么？',
     'gpt:火山灰，今天早上刚从样本袋里取出来的。',
