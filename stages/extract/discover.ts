@@ -4,6 +4,7 @@
 // are (`我叫炎熔。`). A name must occur at least twice in the file to count.
 import type { NameIndex, Referent } from './names.js';
 import { roleAliases, shapedNames } from './nameShapes.js';
+import { forEachTagClause } from './tagClauses.js';
 import type { SpeakerId } from './types.js';
 
 /**
@@ -33,13 +34,6 @@ const NARRATOR_RE = /[。！？，,\n]\s*我(?:叫|是|名叫|的名字是)([\u4
  * what stands between the verb and the punctuation (or 的) after it.
  */
 const INTRODUCED_G = /(?:名叫|叫做|叫作|一个叫|一位叫|名字叫|我叫|我名叫|我的名字是|[他她]叫|[，,]叫)([\u4e00-\u9fff]{2,3})(?=[，,。！!、；;的])/g;
-/**
- * A speech-tag clause after a closing quote or at a sentence start: a subject, a few words of
- * manner (no punctuation) and a speech verb ending the clause (`”阿鸢抢着说，`, `。柯文捂着鼻子问：`).
- * Where the subject ends is decided by how often its prefixes occur (nameAt).
- */
-const TAG_CLAUSE_G = /(?:^|[。！？!?…”\n])\s*([\u4e00-\u9fff]{2,12}?)(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道)(?=[。，,：:！!？?\n]|$)/gm;
-
 /**
  * A frame whose slot is mostly a person: the one someone glances at (`看了菱歌一眼`, `瞪了X一眼`)
  * or speaks to (`对X说`). A thing may be looked at too (`看了手表一眼`): the word counts only where
@@ -335,15 +329,14 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     if (n === undefined) counts.set(x, (n = count(text, x)));
     return n;
   };
-  TAG_CLAUSE_G.lastIndex = 0;
-  for (let m = TAG_CLAUSE_G.exec(text); m; m = TAG_CLAUSE_G.exec(text)) {
-    const clause = m[1]!;
-    if (NOT_NAME_CHARS_RE.test(clause.slice(0, 2)) || names.containsAny(clause.slice(0, 4)) || DESCRIPTIVE_RE.test(clause.slice(0, 4))) continue;
-    if (counts.size >= MAX_COUNTED) break;
+  forEachTagClause(text, (clause) => {
+    if (NOT_NAME_CHARS_RE.test(clause.slice(0, 2)) || names.containsAny(clause.slice(0, 4)) || DESCRIPTIVE_RE.test(clause.slice(0, 4))) return true;
+    if (counts.size >= MAX_COUNTED) return false;
     const name = nameAt(text, clause, counted);
     // (Not a possessor or a place: `厨房的阿姨说`, `屋里有人问`.)
     if (name && !DESCRIPTIVE_RE.test(name) && !/^(?:[的里内外中边]|有人)/.test(clause.slice(name.length))) consider(name);
-  }
+    return true;
+  });
   if (text.includes('：') || text.includes(':')) {
     SCRIPT_NAME_G.lastIndex = 0;
     for (let m = SCRIPT_NAME_G.exec(text); m; m = SCRIPT_NAME_G.exec(text)) consider(m[1]!);
