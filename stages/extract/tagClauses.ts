@@ -9,7 +9,7 @@ import { isSpace } from './chars.js';
  * manner (no punctuation) and a speech verb ending the clause (`”阿鸢抢着说，`, `。柯文捂着鼻子问：`).
  * Where the subject ends is decided by how often its prefixes occur (discover.ts nameAt).
  */
-const TAG_CLAUSE_Y = /(?:^|[。！？!?…”\n])\s*([\u4e00-\u9fff]{2,12}?)(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道)(?=[。，,：:！!？?\n]|$)/my;
+export const TAG_CLAUSE_Y = /(?:^|[。！？!?…”\n])\s*([\u4e00-\u9fff]{2,12}?)(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道)(?=[。，,：:！!？?\n]|$)/my;
 /** TAG_CLAUSE_Y's verb and what follows it. (No two can overlap: each ends right before punctuation or a line's end, and no verb's tail is a verb.) */
 const TAG_VERB_G = /(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道)(?=[。，,：:！!？?\n]|$)/gm;
 /** The most characters TAG_CLAUSE_Y's subject and manner words span. */
