@@ -1,6 +1,7 @@
 // The extractor's hand-written scans (speed rewrites of a global regex scan) find exactly what the
 // regex they stand for finds, on texts built from the characters those patterns turn on.
 import fc from 'fast-check';
+import { buildNameIndex } from '../../stages/extract/names.js';
 import { forEachTagClause, TAG_CLAUSE_Y } from '../../stages/extract/tagClauses.js';
 
 /** The speech-tag clause pattern tagClauses.ts stands for, as a plain global scan. */
@@ -65,5 +66,56 @@ describe('forEachTagClause', () => {
   });
   test('stops when told to', () => {
     expect(byScan('。柯文说，。阿鸢说，。葛大叔说，', 2)).toEqual(['柯文', '阿鸢']);
+  });
+});
+
+describe('NameIndex referents / containsAny', () => {
+  // Names that share first characters and contain one another (艾雅 / 艾雅法拉, 小羊 / 小女孩), and a
+  // discovered one holding a pronoun's character (他山).
+  const idx = buildNameIndex(
+    { names: ['艾雅法拉', '艾雅', '小羊'], pronoun: '她' },
+    { names: ['博士', 'Doctor'], pronoun: '他' },
+    [{ names: ['凯尔希', '凯尔希医生'], pronoun: '她' }],
+    ['他山', '小女'],
+  );
+  // What they stand for: one regex alternation, names longest first, then the descriptive nouns no name holds, then the pronouns.
+  const names = ['艾雅法拉', '艾雅', '小羊', '博士', 'Doctor', '凯尔希', '凯尔希医生', '他山', '小女'].sort((a, b) => b.length - a.length);
+  const descs = [
+    '小女孩',
+    '女孩子',
+    '女孩',
+    '小姑娘',
+    '姑娘',
+    '少女',
+    '女人',
+    '女子',
+    '女生',
+    '女士',
+    '小男孩',
+    '男孩子',
+    '男孩',
+    '少年',
+    '男人',
+    '男子',
+    '小伙子',
+  ].sort((a, b) => b.length - a.length);
+  const refRe = new RegExp(`${[...names, ...descs].join('|')}|(?<![其吾])[她他](?![们人])|我(?!们)`, 'g');
+  const anyRe = new RegExp([...names, ...descs].join('|'));
+  const words = ['艾雅', '法拉', '小', '羊', '女孩', '子', '凯尔希', '医生', '博士', 'Doc', 'tor', '他', '她', '我', '们', '人', '其', '吾', '山', '，', '男'];
+  const lines = fc.array(fc.constantFrom(...words), { maxLength: 30 }).map((xs) => xs.join(''));
+  test('a referent where the regex alternation finds one, the same word and length', () => {
+    expect(idx.referents('其他人说她们和我，艾雅法拉小女孩').map((r) => [r.index, r.len])).toEqual([
+      [7, 1],
+      [9, 4],
+      [13, 2],
+    ]);
+    fc.assert(
+      fc.property(lines, (t) => {
+        const got = idx.referents(t).map((r) => `${r.index}:${r.len}:${t.slice(r.index, r.index + r.len)}`);
+        expect(got).toEqual([...t.matchAll(refRe)].map((m) => `${m.index}:${m[0].length}:${m[0]}`));
+        expect(idx.containsAny(t)).toBe(anyRe.test(t));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
