@@ -1,6 +1,7 @@
 // The extractor's hand-written scans (speed rewrites of a global regex scan) find exactly what the
 // regex they stand for finds, on texts built from the characters those patterns turn on.
 import fc from 'fast-check';
+import { NARRATOR_RE, narratorIntro } from '../../stages/extract/discover.js';
 import { buildNameIndex } from '../../stages/extract/names.js';
 import { forEachTagClause, TAG_CLAUSE_Y } from '../../stages/extract/tagClauses.js';
 
@@ -116,6 +117,24 @@ describe('NameIndex referents / containsAny', () => {
         expect(idx.containsAny(t)).toBe(anyRe.test(t));
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('narratorIntro', () => {
+  const words = ['我', '叫', '是', '名叫', '的名字是', '炎熔', '阿', '。', '，', '！', ';', '；', '\n', ' ', '\u3000', '好', '“', '”'];
+  const texts = fc.array(fc.constantFrom(...words), { maxLength: 40 }).map((xs) => xs.join(''));
+  const byRegex = (t: string) => {
+    const m = NARRATOR_RE.exec(t);
+    return m ? { index: m.index, name: m[1]! } : undefined;
+  };
+  test('the first match of NARRATOR_RE, its index and name', () => {
+    expect(narratorIntro('好\n 我叫炎熔。')).toEqual({ index: 1, name: '炎熔' });
+    expect(narratorIntro('好，\n我是阿炎。')).toEqual({ index: 1, name: '阿炎' });
+    expect(narratorIntro('好，\n我是我叫阿炎熔。')).toBeUndefined();
+    fc.assert(
+      fc.property(texts, (t) => expect(narratorIntro(t)).toEqual(byRegex(t))),
+      { numRuns: 5000 },
     );
   });
 });
