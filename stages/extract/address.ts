@@ -80,10 +80,10 @@ export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
   for (const r of names.referents(text)) {
     if (r.ref === '她' || r.ref === '他' || r.ref === '我' || r.ref === '某她' || r.ref === '某他') continue;
     if (r.index > 0 && !VOC_BEFORE_RE.test(text[r.index - 1]!)) continue;
-    // (The name's length: the referent regex matched it at r.index, longest name first; find
-    // where it ends — the longest name of r.ref there, 艾雅法拉 rather than 艾雅.)
-    let end = -1;
-    for (let e = r.index + 1; e <= text.length && e - r.index <= MAX_NAME; e++) if (names.lookupExact(text.slice(r.index, e)) === r.ref) end = e;
+    // (Where the name ends: the longest name of r.ref there, 艾雅法拉 rather than 艾雅, at most
+    // MAX_NAME long. The referent scan read the longest name there, which is r.ref's.)
+    let end = r.len <= MAX_NAME ? r.index + r.len : -1;
+    if (end < 0) for (let e = r.index + 1; e <= text.length && e - r.index <= MAX_NAME; e++) if (names.lookupExact(text.slice(r.index, e)) === r.ref) end = e;
     if (end < 0) continue;
     const rest = text.slice(end);
     const title = VOC_TITLE_RE.exec(rest);
