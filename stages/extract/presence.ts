@@ -207,8 +207,10 @@ function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[]
     else if (id !== 'persona') otherBy = Math.min(otherBy, q);
   };
   for (let q = 0; q < last && (doctorBy === Infinity || otherBy === Infinity); q++) {
-    for (const id of v.mentions[q] ?? []) note(id, q);
-    for (const id of speakers[q] ?? []) note(id, q);
+    const m = v.mentions[q];
+    if (m) for (const id of m) note(id, q);
+    const s = speakers[q];
+    if (s) for (const id of s) note(id, q);
   }
   // (Nor before he comes in, where his first sign in the scene is his arrival.)
   const arrives = doctorBy < last && v.arrived?.[doctorBy] === 'doctor';
