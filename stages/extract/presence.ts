@@ -167,7 +167,8 @@ const doctorCallsSo = new WeakMap<SceneView, boolean>();
  * the paragraph pass gave him.
  */
 export function callsLikeAStranger(v: SceneView, text: string): boolean {
-  if (!STRANGERS_CALL_RE.test(text)) return false;
+  // (Each of its words holds 姐, 姑娘, 丫头 or 老师: looked for first, most lines hold none.)
+  if (!(text.includes('姐') || text.includes('姑娘') || text.includes('丫头') || text.includes('老师')) || !STRANGERS_CALL_RE.test(text)) return false;
   let his = doctorCallsSo.get(v);
   if (his === undefined) {
     his = v.units.some((u) => u.speaker === 'doctor' && u.utts.some((x) => x.speaker === 'doctor' && STRANGERS_CALL_RE.test(x.text)));

@@ -1,6 +1,7 @@
 // The extractor's hand-written scans (speed rewrites of a global regex scan) find exactly what the
 // regex they stand for finds, on texts built from the characters those patterns turn on.
 import fc from 'fast-check';
+import { forgetVocatives, vocativesIn } from '../../stages/extract/address.js';
 import { NARRATOR_RE, narratorIntro } from '../../stages/extract/discover.js';
 import { buildNameIndex } from '../../stages/extract/names.js';
 import { forEachTagClause, TAG_CLAUSE_Y } from '../../stages/extract/tagClauses.js';
@@ -136,5 +137,23 @@ describe('narratorIntro', () => {
       fc.property(texts, (t) => expect(narratorIntro(t)).toEqual(byRegex(t))),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('vocativesIn (answered once per line)', () => {
+  const persona = { names: ['艾雅法拉'], pronoun: '她' as const };
+  const doctor = { names: ['博士'], pronoun: '他' as const };
+  const withAlu = buildNameIndex(persona, doctor, [], ['阿芦']);
+  const without = buildNameIndex(persona, doctor, []);
+  test('the same line read with another index is read again, and after forgetVocatives', () => {
+    const line = '阿芦，过来。博士！';
+    expect([...vocativesIn(line, withAlu)].sort()).toEqual(['doctor', 'other:阿芦']);
+    expect([...vocativesIn(line, without)]).toEqual(['doctor']);
+    expect([...vocativesIn(line, withAlu)].sort()).toEqual(['doctor', 'other:阿芦']);
+    forgetVocatives();
+    expect([...vocativesIn(line, withAlu)].sort()).toEqual(['doctor', 'other:阿芦']);
+    // (A long line, not remembered, reads the same.)
+    const long = `${'走'.repeat(600)}。博士，等等。`;
+    expect([...vocativesIn(long, without)]).toEqual(['doctor']);
   });
 });
