@@ -44,7 +44,7 @@ export function addressCheck(names: NameIndex): AddressCheck {
   const doctorVoc = vocativeRe(names.doctorNames);
   const personaVoc = new RegExp(`(?:^|[，,。！!？?…～~—\\s])(?:${her})(?:前辈|小姐|同学|姐姐|姐|老师)?(?=[，,！!？?…～~。]|$)`);
   const check: AddressCheck = {
-    doctor: (t) => senpai.test(t) || doctorVoc.test(t),
+    doctor: (t) => (t.includes('前辈') && senpai.test(t)) || doctorVoc.test(t),
     persona: (t) => personaVoc.test(t),
     honorsHer: (t) => t.includes('前辈') && honored.test(t),
     // (Her name as a signature, `…——艾雅法拉`, is no call: her own note.)
@@ -73,17 +73,37 @@ const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|姐|老师|医生|妹妹|�
  * The characters a spoken line calls by name (a name at the line's start or after punctuation,
  * maybe with a title, followed by punctuation or the end): whoever speaks it is none of them.
  */
-export function vocativesIn(text: string, names: NameIndex): Set<SpeakerId> {
-  const out = new Set<SpeakerId>();
+export function vocativesIn(text: string, names: NameIndex): ReadonlySet<SpeakerId> {
+  // (Asked of the same lines again and again by the rules: answered once per line of the file
+  // being extracted, for lines of a usual length.)
+  if (text.length > MAX_CACHED_CHARS) return readVocatives(text, names);
+  if (names !== cachedFor || cache.size >= MAX_CACHED) forgetVocatives(names);
+  let out = cache.get(text);
+  if (!out) cache.set(text, (out = readVocatives(text, names)));
+  return out;
+}
+let cachedFor: NameIndex | undefined;
+const cache = new Map<string, ReadonlySet<SpeakerId>>();
+const MAX_CACHED = 4096;
+const MAX_CACHED_CHARS = 512;
+const NO_VOCATIVES: ReadonlySet<SpeakerId> = new Set();
+/** Drops the lines vocativesIn remembers (extractFile.ts: at each file). */
+export function forgetVocatives(names?: NameIndex): void {
+  cache.clear();
+  cachedFor = names;
+}
+
+function readVocatives(text: string, names: NameIndex): ReadonlySet<SpeakerId> {
   // (No name in the line at all, the usual case: no referent to read.)
-  if (!names.containsAny(text)) return out;
+  if (!names.containsAny(text)) return NO_VOCATIVES;
+  const out = new Set<SpeakerId>();
   for (const r of names.referents(text)) {
     if (r.ref === '她' || r.ref === '他' || r.ref === '我' || r.ref === '某她' || r.ref === '某他') continue;
     if (r.index > 0 && !VOC_BEFORE_RE.test(text[r.index - 1]!)) continue;
-    // (The name's length: the referent regex matched it at r.index, longest name first; find
-    // where it ends — the longest name of r.ref there, 艾雅法拉 rather than 艾雅.)
-    let end = -1;
-    for (let e = r.index + 1; e <= text.length && e - r.index <= MAX_NAME; e++) if (names.lookupExact(text.slice(r.index, e)) === r.ref) end = e;
+    // (Where the name ends: the longest name of r.ref there, 艾雅法拉 rather than 艾雅, at most
+    // MAX_NAME long. The referent scan read the longest name there, which is r.ref's.)
+    let end = r.len <= MAX_NAME ? r.index + r.len : -1;
+    if (end < 0) for (let e = r.index + 1; e <= text.length && e - r.index <= MAX_NAME; e++) if (names.lookupExact(text.slice(r.index, e)) === r.ref) end = e;
     if (end < 0) continue;
     const rest = text.slice(end);
     const title = VOC_TITLE_RE.exec(rest);

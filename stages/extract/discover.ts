@@ -4,7 +4,9 @@
 // are (`我叫炎熔。`). A name must occur at least twice in the file to count.
 import type { NameIndex, Referent } from './names.js';
 import { roleAliases, shapedNames } from './nameShapes.js';
+import { forEachTagClause } from './tagClauses.js';
 import type { SpeakerId } from './types.js';
+import { isSpace } from './chars.js';
 
 /**
  * A 2–4 character name opening a sentence or following a quote, right before a speech verb
@@ -27,19 +29,30 @@ const SCRIPT_NAME_G = /^(?:[[［【(（]?\d{1,2}[:：]\d{2}[\]］】)）]?\s*)?(
 /** A line that is someone's speech without quote marks: a script or chat line, a radio line. */
 const SPOKEN_LINE_RE = /^\s*(?:【|——|[^\s“”：:，,。！？]{1,12}(?:[（(][^）)\n]{0,8}[）)])?[：:])/;
 /** A first-person narrator naming themselves (at a sentence or clause start: `不过，我的名字是阿米娅。`). */
-const NARRATOR_RE = /[。！？，,\n]\s*我(?:叫|是|名叫|的名字是)([\u4e00-\u9fff]{2,4}?)(?=[。，,！!；;])/;
+export const NARRATOR_RE = /[。！？，,\n]\s*我(?:叫|是|名叫|的名字是)([\u4e00-\u9fff]{2,4}?)(?=[。，,！!；;])/;
+/** NARRATOR_RE from 我 on (found first, then what stands before it checked). */
+const NARRATOR_TAIL_G = /我(?:叫|是|名叫|的名字是)([\u4e00-\u9fff]{2,4}?)(?=[。，,！!；;])/g;
+const NARRATOR_OPEN = new Set([...'。！？，,\n'].map((c) => c.charCodeAt(0)));
+/**
+ * The first match of NARRATOR_RE (its index and name). A 我 inside another match's name is
+ * preceded by a Han character, so it is never one: the tail's non-overlapping scan misses none.
+ */
+export function narratorIntro(text: string): { index: number; name: string } | undefined {
+  NARRATOR_TAIL_G.lastIndex = 0;
+  for (let m = NARRATOR_TAIL_G.exec(text); m; m = NARRATOR_TAIL_G.exec(text)) {
+    let s = m.index;
+    while (s > 0 && isSpace(text.charCodeAt(s - 1))) s--;
+    // (The opening punctuation right before the spaces, or else a line break among them.)
+    const at = s > 0 && NARRATOR_OPEN.has(text.charCodeAt(s - 1)) ? s - 1 : text.indexOf('\n', s);
+    if (at >= 0 && at < m.index) return { index: at, name: m[1]! };
+  }
+  return undefined;
+}
 /**
  * Someone introduced by name (`一个叫柯文，`, `名叫X的`, `“我叫艾琳，…”`): the name is exactly
  * what stands between the verb and the punctuation (or 的) after it.
  */
 const INTRODUCED_G = /(?:名叫|叫做|叫作|一个叫|一位叫|名字叫|我叫|我名叫|我的名字是|[他她]叫|[，,]叫)([\u4e00-\u9fff]{2,3})(?=[，,。！!、；;的])/g;
-/**
- * A speech-tag clause after a closing quote or at a sentence start: a subject, a few words of
- * manner (no punctuation) and a speech verb ending the clause (`”阿鸢抢着说，`, `。柯文捂着鼻子问：`).
- * Where the subject ends is decided by how often its prefixes occur (nameAt).
- */
-const TAG_CLAUSE_G = /(?:^|[。！？!?…”\n])\s*([\u4e00-\u9fff]{2,12}?)(?:说|问|答道|回答|喊|嚷|叫道|插嘴|嘟囔|笑道)(?=[。，,：:！!？?\n]|$)/gm;
-
 /**
  * A frame whose slot is mostly a person: the one someone glances at (`看了菱歌一眼`, `瞪了X一眼`)
  * or speaks to (`对X说`). A thing may be looked at too (`看了手表一眼`): the word counts only where
@@ -335,27 +348,26 @@ export function discoverNames(text: string, names: NameIndex): Discovered {
     if (n === undefined) counts.set(x, (n = count(text, x)));
     return n;
   };
-  TAG_CLAUSE_G.lastIndex = 0;
-  for (let m = TAG_CLAUSE_G.exec(text); m; m = TAG_CLAUSE_G.exec(text)) {
-    const clause = m[1]!;
-    if (NOT_NAME_CHARS_RE.test(clause.slice(0, 2)) || names.containsAny(clause.slice(0, 4)) || DESCRIPTIVE_RE.test(clause.slice(0, 4))) continue;
-    if (counts.size >= MAX_COUNTED) break;
+  forEachTagClause(text, (clause) => {
+    if (NOT_NAME_CHARS_RE.test(clause.slice(0, 2)) || names.containsAny(clause.slice(0, 4)) || DESCRIPTIVE_RE.test(clause.slice(0, 4))) return true;
+    if (counts.size >= MAX_COUNTED) return false;
     const name = nameAt(text, clause, counted);
     // (Not a possessor or a place: `厨房的阿姨说`, `屋里有人问`.)
     if (name && !DESCRIPTIVE_RE.test(name) && !/^(?:[的里内外中边]|有人)/.test(clause.slice(name.length))) consider(name);
-  }
+    return true;
+  });
   if (text.includes('：') || text.includes(':')) {
     SCRIPT_NAME_G.lastIndex = 0;
     for (let m = SCRIPT_NAME_G.exec(text); m; m = SCRIPT_NAME_G.exec(text)) consider(m[1]!);
   }
   let narrator: SpeakerId | undefined;
-  let me = text.includes('我叫') || text.includes('我是') || text.includes('我名叫') || text.includes('我的名字是') ? NARRATOR_RE.exec(lined) : null;
+  let me = text.includes('我叫') || text.includes('我是') || text.includes('我名叫') || text.includes('我的名字是') ? narratorIntro(lined) : undefined;
   // (Only narration counts: `“我叫艾雅法拉。”` is someone speaking.)
-  if (me && lined.lastIndexOf('“', me.index) > lined.lastIndexOf('”', me.index)) me = null;
+  if (me && lined.lastIndexOf('“', me.index) > lined.lastIndexOf('”', me.index)) me = undefined;
   // (Nor does a line said without quotes: `名字：…`, `【名字】…`, a radio line led by ——.)
-  if (me && SPOKEN_LINE_RE.test(lined.slice(lined.lastIndexOf('\n', me.index) + 1))) me = null;
+  if (me && SPOKEN_LINE_RE.test(lined.slice(lined.lastIndexOf('\n', me.index) + 1))) me = undefined;
   if (me) {
-    const n = me[1]!;
+    const n = me.name;
     const known = names.lookupExact(n);
     if (known) narrator = known;
     else if (!NOT_NAMES.has(n) && !NOT_NAME_CHARS_RE.test(n)) {

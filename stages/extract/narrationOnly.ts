@@ -105,7 +105,7 @@ function beatCue(narr: ReadonlyArray<readonly Sentence[] | undefined>, last: Sen
   if (TURNS_RE.test(text)) return 'turns';
   if (SILENT_RE.test(text)) return 'silent';
   // (Told by the one the beat is about: a sentence naming no one else.)
-  const who = last.clauses.flatMap((c) => c.refs)[0]?.id;
+  const who = last.clauses.find((c) => c.refs.length > 0)?.refs[0]!.id;
   for (const ss of narr)
     if (ss) for (const s of ss) if (TELLS_RE.test(s.src.slice(s.start, s.end)) && s.clauses.every((c) => c.refs.every((r) => r.id === who))) return 'tells';
   return GIVES_RE.test(text) ? 'gives' : undefined;
@@ -133,15 +133,15 @@ const COMER_RE = /(?:进来|走进来|走过来|跑过来|过来|来)的(?:人)?
  * only she has (`门口探进来一对弯弯的羊角。`, names.ts personaTraits).
  */
 export function unnamedActor(s: Sentence, names: NameIndex): SpeakerId | undefined {
-  const refs = s.clauses.flatMap((c) => c.refs.map((r) => ({ c, r })));
-  if (refs.length === 0) {
+  const c = s.clauses.find((x) => x.refs.length > 0);
+  if (!c) {
     const traits = names.personaTraits;
     return traits && traits.test(s.src.slice(s.start, s.end)) ? 'persona' : undefined;
   }
-  const ids = new Set(refs.map((x) => x.r.id));
-  const first = refs[0]!;
-  if (ids.size !== 1 || !first.r.id || first.r.epithet) return undefined;
-  return COMER_RE.test(first.c.src.slice(first.c.start, first.c.start + first.r.index)) ? first.r.id : undefined;
+  const first = c.refs[0]!;
+  // (Every referent the same one.)
+  if (!first.id || first.epithet || !s.clauses.every((x) => x.refs.every((r) => r.id === first.id))) return undefined;
+  return COMER_RE.test(c.src.slice(c.start, c.start + first.index)) ? first.id : undefined;
 }
 
 /** Right before a referent: it is only touched by the action (`照了照博士的脸`, `朝他挥了挥手`, `把X的…`). */

@@ -167,7 +167,8 @@ const doctorCallsSo = new WeakMap<SceneView, boolean>();
  * the paragraph pass gave him.
  */
 export function callsLikeAStranger(v: SceneView, text: string): boolean {
-  if (!STRANGERS_CALL_RE.test(text)) return false;
+  // (Each of its words holds 姐, 姑娘, 丫头 or 老师: looked for first, most lines hold none.)
+  if (!(text.includes('姐') || text.includes('姑娘') || text.includes('丫头') || text.includes('老师')) || !STRANGERS_CALL_RE.test(text)) return false;
   let his = doctorCallsSo.get(v);
   if (his === undefined) {
     his = v.units.some((u) => u.speaker === 'doctor' && u.utts.some((x) => x.speaker === 'doctor' && STRANGERS_CALL_RE.test(x.text)));
@@ -207,8 +208,10 @@ function doctorAbsent(v: SceneView, speakers: ReadonlyArray<readonly SpeakerId[]
     else if (id !== 'persona') otherBy = Math.min(otherBy, q);
   };
   for (let q = 0; q < last && (doctorBy === Infinity || otherBy === Infinity); q++) {
-    for (const id of v.mentions[q] ?? []) note(id, q);
-    for (const id of speakers[q] ?? []) note(id, q);
+    const m = v.mentions[q];
+    if (m) for (const id of m) note(id, q);
+    const s = speakers[q];
+    if (s) for (const id of s) note(id, q);
   }
   // (Nor before he comes in, where his first sign in the scene is his arrival.)
   const arrives = doctorBy < last && v.arrived?.[doctorBy] === 'doctor';
