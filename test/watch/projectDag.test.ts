@@ -47,7 +47,7 @@ test('a new fan-fiction file is extracted into the dataset and registered; delet
   expect(statuses(first)).toEqual({ extract: 'ran', register: 'ran' });
   const before = await dataset(ws);
   expect(before.length).toBeGreaterThan(0);
-  expect((await turns(ws)).gpt.some((v) => v.includes('颜色特别浅'))).toBe(false);
+  expect((await turns(ws)).gpt.some((v) => v.includes('第一个告诉前辈'))).toBe(false);
 
   await copyFile(SCENE_FILE, join(ws, 'tongren', SCENE));
   const added = await w.waitForBuild(2);
@@ -55,8 +55,8 @@ test('a new fan-fiction file is extracted into the dataset and registered; delet
   expect(added.changed.map((c) => c.path)).toEqual([`tongren/${SCENE}`]);
   expect(statuses(added)).toEqual({ extract: 'ran', register: 'ran' });
   const after = await turns(ws);
-  expect(after.gpt).toContain('因为那一瓶里的火山灰颜色特别浅，和我们以前采到的都不一样。前辈，回舰以后我想先化验它，可以吗？');
-  expect(after.human).toContain('字写得很工整。第三瓶为什么画了个星号？');
+  expect(after.gpt).toContain('好吧，听前辈的。那明天早上化验的时候，您要来看结果哦，我想第一个告诉前辈。');
+  expect(after.human).toContain('可以，不过今晚要先睡够八个小时。');
   expect((await dataset(ws)).length).toBeGreaterThan(before.length);
   // Only the new file was read; the other ten came from extract's per-file cache.
   expect(await readFile(join(ws, 'artifacts', 'logs', 'extract.log'), 'utf8')).toMatch(/11 files \(1 read, 10 from cache\)/);
@@ -69,7 +69,7 @@ test('a new fan-fiction file is extracted into the dataset and registered; delet
   expect(removed.ok).toBe(true);
   expect(removed.changed).toEqual([{ path: `tongren/${SCENE}`, kind: 'removed' }]);
   expect(['ran', 'restored']).toContain(statuses(removed).extract);
-  expect((await turns(ws)).gpt.some((v) => v.includes('颜色特别浅'))).toBe(false);
+  expect((await turns(ws)).gpt.some((v) => v.includes('第一个告诉前辈'))).toBe(false);
   expect(await dataset(ws)).toEqual(before);
 
   // A file that is not text is reported and skipped; the dataset is untouched and watching goes on.
