@@ -74,8 +74,8 @@ const VOC_TITLE_RE = /^(?:前辈|小姐|同学|姐姐|姐|老师|医生|妹妹|�
  * maybe with a title, followed by punctuation or the end): whoever speaks it is none of them.
  */
 export function vocativesIn(text: string, names: NameIndex): ReadonlySet<SpeakerId> {
-  // (Asked of the same lines again and again by the rules: answered once per line of the file
-  // being extracted, for lines of a usual length.)
+  // (Asked of the same lines again and again by the rules: answered once per line and name index,
+  // for lines of a usual length; a file's index is another object whenever its names differ.)
   if (text.length > MAX_CACHED_CHARS) return readVocatives(text, names);
   if (names !== cachedFor || cache.size >= MAX_CACHED) forgetVocatives(names);
   let out = cache.get(text);
@@ -87,7 +87,7 @@ const cache = new Map<string, ReadonlySet<SpeakerId>>();
 const MAX_CACHED = 4096;
 const MAX_CACHED_CHARS = 512;
 const NO_VOCATIVES: ReadonlySet<SpeakerId> = new Set();
-/** Drops the lines vocativesIn remembers (extractFile.ts: at each file). */
+/** Drops the lines vocativesIn remembers (when the index changes, or MAX_CACHED are held). */
 export function forgetVocatives(names?: NameIndex): void {
   cache.clear();
   cachedFor = names;

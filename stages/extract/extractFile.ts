@@ -1,6 +1,6 @@
 // One file's bytes → its samples and its report entry. Pure: no I/O, no engine.
 import { createHash } from 'node:crypto';
-import { forgetVocatives, hardCueAllows } from './address.js';
+import { hardCueAllows } from './address.js';
 import { attribute } from './attribute.js';
 import type { FileOptions } from './config.js';
 import { decodeBytes, type Encoding } from './decode.js';
@@ -127,7 +127,6 @@ function askModel(norm: string, seg: Segmented, names: NameIndex, o: FileOptions
 /** Normalized text → segmented, attributed, filtered utterances and sample windows (`oracle`: attribution: model). */
 export function analyzeText(text: string, o: FileOptions, oracle?: ModelOracle): Analysis {
   const norm = normalizeText(text);
-  forgetVocatives();
   const base = namesFor(o);
   const discovered = discoverNames(norm, base);
   const names = fileNames(base, o, discovered);

@@ -80,7 +80,7 @@ export const stage = defineStage({
     if (res.model) {
       const m = res.model;
       ctx.log(
-        `extract: attribution model ${config.endpoint?.model ?? ''}: ${m.questions} open lines in the files read, ${m.asked} asked now, ` +
+        `extract: attribution model ${config.endpoint?.model ?? ''}: ${m.questions} lines the rules left open or only inferred in the files read, ${m.asked} asked now, ` +
           `${m.questions - m.asked - m.failed} answered from the cache, ${m.labelled} given a speaker${m.failed ? `, ${m.failed} unanswered` : ''}`,
       );
     }
