@@ -139,6 +139,12 @@ export interface StageContext<C = unknown> {
   spawn(file: string, args: readonly string[], opts?: ExecOptions): ChildHandle;
   /** Content hash (as DepFile.hash) of any file, through the stat cache. */
   hashFile(absPath: string): Promise<string>;
+  /**
+   * The outs are usable but not final (e.g. a server the stage asks was not there, so it fell
+   * back): they are promoted as usual, but the run is not put in the run cache, and the next run
+   * counts the stage stale with `reason` (`its last run was provisional: …`) and runs it again.
+   */
+  provisional(reason: string): void;
 }
 
 /** Value or function of params, for deps/outs/gpus that depend on configuration. */
@@ -163,6 +169,12 @@ export interface StageDef<C = unknown> {
   untrackedParams?: string[];
   /** GPUs needed (default 0). */
   gpus?: FromParams<number>;
+  /**
+   * GPUs the stage uses when the pool has them free as it starts (default 0), for work a GPU helps
+   * with but that can be done without one (or taken from a cache). It never waits for them: under
+   * --cpu-only, with an empty pool or with the devices busy it runs with ctx.gpus = []. Not with `gpus`.
+   */
+  gpusIfFree?: FromParams<number>;
   /**
    * Extra files/dirs that belong to the implementation fingerprint. The fingerprint already is the
    * import closure of the module that calls `defineStage` (every source file it can execute, and

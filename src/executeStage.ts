@@ -112,6 +112,8 @@ export async function execute(stage: ResolvedStage, ev: Evaluation, devices: str
     throw new ContractError(message);
   };
   const params = stageParams(stage, o.params.all, violated);
+  /** Why the outs are not final, when the stage said so (the first reason it gave). */
+  let provisional: string | undefined;
   const outPath = (relIn: string): string => {
     const rel = relIn.replaceAll('{key}', ev.shortKey).replace(/\/+$/, '');
     if (!ev.outs.includes(rel) && !ev.outs.some((x) => rel.startsWith(`${x}/`))) {
@@ -161,6 +163,11 @@ export async function execute(stage: ResolvedStage, ev: Evaluation, devices: str
       return h;
     },
     hashFile: (abs) => o.statCache.hash(abs),
+    provisional: (reason) => {
+      const r = reason.trim().slice(0, 4000) || 'the stage said its outs are not final';
+      provisional ??= r;
+      log(`provisional: ${r}`);
+    },
   };
   // ctx.out must be able to create parents for nested outs.
   for (const out of ev.outs) await mkdir(join(outsRoot, out, '..'), { recursive: true });
@@ -191,13 +198,16 @@ export async function execute(stage: ResolvedStage, ev: Evaluation, devices: str
       outs: outFiles,
       ms: 0,
       finishedAt: new Date().toISOString(),
+      ...(provisional !== undefined ? { provisional } : {}),
     };
     await rememberOuts(o.workspace, outFiles, o.statCache);
     // The stage's own log is closed first: publish appends its lines to the same file.
     await finishLog();
     if (stage.def.publish) await stage.def.publish(publishContext(o.workspace, o.params, o.logDir, stage, ev.shortKey, ev.outs));
-    // The run record is written last: a crash before this point leaves the stage stale.
-    await o.runCache.put(rec);
+    // The run record is written last: a crash before this point leaves the stage stale. A
+    // provisional run is no result to share: it is recorded here (so the stage reruns with the
+    // reason), not put in the run cache (nothing restores it).
+    if (provisional === undefined) await o.runCache.put(rec);
     await o.dirs.writeState(rec, { deps: ev.deps, code: ev.codeEntries });
     trace(`${name}: recorded`);
     log(`# ok`);

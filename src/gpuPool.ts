@@ -84,6 +84,12 @@ export class GpuPool {
     });
   }
 
+  /** `n` devices if that many are free now and nobody waits for them, else undefined (no waiting). */
+  tryAcquire(n: number): string[] | undefined {
+    if (n <= 0 || this.waiters.length > 0 || this.free.length < n) return undefined;
+    return this.free.splice(0, n);
+  }
+
   release(devs: readonly string[]): void {
     this.free.push(...devs);
     this.free.sort((a, b) => this.devices.indexOf(a) - this.devices.indexOf(b));

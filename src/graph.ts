@@ -13,6 +13,8 @@ export interface ResolvedStage {
   outs: string[];
   params: string[];
   gpus: number;
+  /** GPUs taken only when free as it starts (StageDef.gpusIfFree); 0 when `gpus` is set. */
+  gpusIfFree: number;
   upstream: string[];
   downstream: string[];
 }
@@ -71,7 +73,12 @@ export function buildGraph(workspace: string, defs: readonly StageDef[], params:
     }
     const gpus = fromParams(def.gpus, params, 0);
     if (!Number.isInteger(gpus) || gpus < 0) throw new UsageError(`pipeline.ts: stage '${def.name}': gpus must be a whole number ≥ 0, got ${gpus}`);
-    stages.set(def.name, { name: def.name, def, deps, outs, params: def.params ?? [], gpus, upstream: [], downstream: [] });
+    const gpusIfFree = fromParams(def.gpusIfFree, params, 0);
+    if (!Number.isInteger(gpusIfFree) || gpusIfFree < 0)
+      throw new UsageError(`pipeline.ts: stage '${def.name}': gpusIfFree must be a whole number ≥ 0, got ${gpusIfFree}`);
+    if (gpus > 0 && gpusIfFree > 0)
+      throw new UsageError(`pipeline.ts: stage '${def.name}': gpus and gpusIfFree are both set; a stage either needs GPUs or uses them when free`);
+    stages.set(def.name, { name: def.name, def, deps, outs, params: def.params ?? [], gpus, gpusIfFree, upstream: [], downstream: [] });
   }
 
   const all = [...stages.values()];

@@ -12,6 +12,8 @@ export type Reason =
   /** The key changed but the record of the last run's inputs cannot say how. */
   | { kind: 'inputs-changed' }
   | { kind: 'upstream'; stage: string; state: 'stale' | 'restorable' }
+  /** The last run's outs were usable but not final (ctx.provisional): it runs again. */
+  | { kind: 'provisional'; message: string }
   | { kind: 'forced' };
 
 export type ReasonKind = Reason['kind'];
@@ -30,6 +32,7 @@ export const REASON_KINDS = [
   'published',
   'inputs-changed',
   'upstream',
+  'provisional',
   'forced',
 ] as const satisfies readonly ReasonKind[];
 const everyKind: [Exclude<ReasonKind, (typeof REASON_KINDS)[number]>] extends [never] ? true : false = true;
@@ -69,6 +72,8 @@ export function renderReason(r: Reason): string {
       return 'inputs changed';
     case 'upstream':
       return `upstream '${r.stage}' is ${r.state} and runs first`;
+    case 'provisional':
+      return `its last run was provisional: ${r.message}`;
     case 'forced':
       return 'forced';
     default: {

@@ -34,6 +34,8 @@ const recordSchema = z
     outs: z.array(outFileSchema),
     ms: z.number(),
     finishedAt: z.string(),
+    /** Set when the stage called ctx.provisional: why the outs are not final (the stage runs again). */
+    provisional: z.string().min(1).max(4000).optional(),
     /** sha256 over the rest (sorted keys). Records of earlier versions have none. */
     sum: z.string().regex(HASH).optional(),
   })

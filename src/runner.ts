@@ -185,6 +185,14 @@ export async function runGraph(opts: RunOptions): Promise<StageOutcome[]> {
         pool = p;
         o.reporter.note(name, `waiting for ${stage.gpus} GPU(s)`);
         devices = await pool.acquire(stage.gpus);
+      } else if (stage.gpusIfFree > 0 && !o.cpuOnly) {
+        // (Never waited for: the stage runs without when the pool is empty or busy.)
+        const { pool: p } = await o.gpuPool();
+        const got = p.tryAcquire(stage.gpusIfFree);
+        if (got) {
+          pool = p;
+          devices = got;
+        }
       }
       try {
         // Interrupted while waiting for devices: nothing was started.

@@ -147,6 +147,7 @@ export async function evaluate(stage: ResolvedStage, env: EvalEnv): Promise<Eval
 
   const reasons: Reason[] = [];
   if (prev && prev.key === key) {
+    if (prev.provisional !== undefined) reasons.push({ kind: 'provisional', message: prev.provisional });
     reasons.push(...(await outReasons(prev, env)));
     if (reasons.length === 0 && stage.def.verifyPublished) {
       for (const message of await stage.def.verifyPublished(env.publishContext(stage, shortKey, outs))) reasons.push({ kind: 'published', message });

@@ -37,5 +37,6 @@ export function benchStageCtx(ws: string, deps: Array<{ path: string; hash: stri
       throw new Error('not in bench');
     },
     hashFile: () => Promise.reject(new Error('not in bench')),
+    provisional: (reason: string) => void log.push(`provisional: ${reason}`),
   };
 }

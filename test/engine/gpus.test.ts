@@ -1,7 +1,9 @@
 // GPU pinning: each GPU stage's children see exactly its own devices in CUDA_VISIBLE_DEVICES,
 // CPU stages see it empty; a stage asking for more than the pool fails with a fix; --cpu-only.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dagSource, engineWorkspace, read, removeWorkspaces, runJson } from './fixtures.js';
+import { GpuPool } from '../../src/gpuPool.js';
+import { cli, dagSource, engineWorkspace, read, removeWorkspaces, runJson } from './fixtures.js';
 
 afterAll(removeWorkspaces);
 
@@ -117,4 +119,50 @@ test('--cpu-only skips GPU stages (and what needs them), runs the rest, exits 0'
   expect(r.summary.ok).toBe(true);
   expect(r.statuses).toEqual({ big: 'skipped', eval: 'skipped', prep: 'ran' });
   expect(r.stage('big').reason).toMatch(/cpu-only/);
+});
+
+// `opt` uses a GPU when one is free (gpusIfFree) and runs without otherwise; it writes what it got
+// and what its child saw, and runs again each time (--force) so one workspace shows every case.
+const OPT_DAG = dagSource(
+  `z.object({}).strict()`,
+  `
+    defineStage({ name: 'opt', gpusIfFree: 1, deps: ['in'], outs: ['out/opt.json'],
+      async run(ctx) {
+        const seen: string[] = [];
+        await ctx.exec('sh', ['-c', 'printf "%s\\\\n" "\${CUDA_VISIBLE_DEVICES-unset}"'], { onLine: (l) => seen.push(l) });
+        await writeFile(ctx.out('out/opt.json'), JSON.stringify({ gpus: ctx.gpus, child: seen[0] }));
+      } }),`,
+);
+
+test('gpusIfFree: a free device is used; with --cpu-only or an empty pool the stage runs without one', async () => {
+  const ws = await engineWorkspace(OPT_DAG, { 'in/a.txt': 'a\n', 'pipeline.yaml': 'gpus: [3]\n' });
+  const got = async () => JSON.parse(await read(ws, 'out/opt.json')) as { gpus: string[]; child: string };
+  expect((await runJson(ws)).statuses).toEqual({ opt: 'ran' });
+  expect(await got()).toEqual({ gpus: ['3'], child: '3' });
+  const cpu = await runJson(ws, ['--cpu-only', '--force', 'opt']);
+  expect(cpu.code).toBe(0);
+  expect(cpu.statuses).toEqual({ opt: 'ran' });
+  expect(await got()).toEqual({ gpus: [], child: '' });
+  // No gpus: in the config, no CUDA_VISIBLE_DEVICES, no nvidia-smi here: an empty pool.
+  await writeFile(join(ws, 'pipeline.yaml'), '{}\n');
+  const none = await runJson(ws, ['--force', 'opt']);
+  expect(none.code).toBe(0);
+  expect(await got()).toEqual({ gpus: [], child: '' });
+});
+
+test('gpusIfFree with gpus set is refused; tryAcquire never waits for busy devices', async () => {
+  const both = dagSource(`z.object({}).strict()`, `defineStage({ name: 'x', gpus: 1, gpusIfFree: 1, outs: ['o.txt'], async run() {} }),`);
+  const ws = await engineWorkspace(both, { 'pipeline.yaml': 'gpus: [0]\n' });
+  const r = await cli(ws, ['run']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/stage 'x': gpus and gpusIfFree are both set/);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  const pool = new GpuPool(['0', '1']);
+  expect(pool.tryAcquire(1)).toEqual(['0']);
+  const waiting = pool.acquire(2);
+  // One free, but a stage waits for two: the free one is not taken from under it.
+  expect(pool.tryAcquire(1)).toBeUndefined();
+  pool.release(['0']);
+  await expect(waiting).resolves.toEqual(['0', '1']);
+  expect(pool.tryAcquire(1)).toBeUndefined();
 });

@@ -19,6 +19,10 @@ const PUB = `
         return text === 'ok' ? [] : ['shared.txt no longer holds what pub published'];
       } }),`;
 const DAG = dagSource(STD_SCHEMA, STD_STAGES + PUB);
+// `prov` is provisional while the file `down` exists (ctx.provisional).
+const PROV = `
+    defineStage({ name: 'prov', deps: ['in'], outs: ['out/prov.txt'],
+      async run(ctx) { if (existsSync(join(ctx.workspace, 'down'))) ctx.provisional('the server was down'); await writeFile(ctx.out('out/prov.txt'), 'p'); } }),`;
 const NEEDS = `
     defineStage({ name: 'needs', deps: ['absent.txt'], outs: ['out/needs.txt'], async run(ctx) { await writeFile(ctx.out('out/needs.txt'), 'n'); } }),`;
 
@@ -80,6 +84,11 @@ test('each reason kind appears in --json as a value, and `reason` is its renderi
   // The stages' code is pipeline.ts here: any edit of it is a code change, named.
   await writeFile(join(ws, 'pipeline.ts'), `${DAG}\n// edited\n`);
   expect((await fromStatus('one'))[0]).toEqual({ kind: 'code', files: ['pipeline.ts'], packages: [] });
+
+  await writeFile(join(ws, 'pipeline.ts'), dagSource(STD_SCHEMA, STD_STAGES + PUB + PROV));
+  await writeFile(join(ws, 'down'), '');
+  expect((await runJson(ws, ['prov'])).statuses.prov).toBe('ran');
+  expect(await fromStatus('prov')).toEqual([{ kind: 'provisional', message: 'the server was down' }]);
 
   await writeFile(join(ws, 'pipeline.ts'), dagSource(STD_SCHEMA, STD_STAGES + PUB + NEEDS));
   const missing = await runJson(ws, ['needs']);

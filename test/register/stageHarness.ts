@@ -56,6 +56,7 @@ export async function runRegister(workspace: string, params: ParamsReader): Prom
       throw new Error('not used');
     },
     hashFile: () => Promise.reject(new Error('not used')),
+    provisional: (reason: string) => void logs.push(`provisional: ${reason}`),
   };
   for (const o of outs) await mkdir(dirname(join(staging, o)), { recursive: true });
   try {
