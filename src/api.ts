@@ -160,8 +160,11 @@ export interface StageDef<C = unknown> {
   deps?: FromParams<string[]>;
   /** Files or directories the stage fully owns, inside the workspace. `{key}` = short stage key. */
   outs?: FromParams<string[]>;
-  /** Dotted param keys the stage reads (`train` = the whole section). Nothing else affects its key. */
-  params?: Array<NoInfer<ParamKey<C>>>;
+  /**
+   * Dotted param keys the stage reads (`train` = the whole section). Nothing else affects its key.
+   * A function of params declares keys that count only in some configurations.
+   */
+  params?: FromParams<Array<NoInfer<ParamKey<C>>>>;
   /**
    * Params the stage reads that must not change its key (e.g. the path of an executable). The
    * stage's code can read only `params` and these; any other key fails the stage.

@@ -78,7 +78,7 @@ export function buildGraph(workspace: string, defs: readonly StageDef[], params:
       throw new UsageError(`pipeline.ts: stage '${def.name}': gpusIfFree must be a whole number ≥ 0, got ${gpusIfFree}`);
     if (gpus > 0 && gpusIfFree > 0)
       throw new UsageError(`pipeline.ts: stage '${def.name}': gpus and gpusIfFree are both set; a stage either needs GPUs or uses them when free`);
-    stages.set(def.name, { name: def.name, def, deps, outs, params: def.params ?? [], gpus, gpusIfFree, upstream: [], downstream: [] });
+    stages.set(def.name, { name: def.name, def, deps, outs, params: fromParams(def.params, params, []), gpus, gpusIfFree, upstream: [], downstream: [] });
   }
 
   const all = [...stages.values()];

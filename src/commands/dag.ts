@@ -18,11 +18,13 @@ export async function dagCommand(workspace: string, argv: readonly string[]): Pr
   const { flags } = parseArgs(argv, { mermaid: 'bool', code: 'bool', set: 'list' }, 'dag');
   const s = await openSession(workspace, (flags.set as string[] | undefined) ?? []);
   const out: string[] = [];
+  const gpuNote = (st: { gpus: number; gpusIfFree: number }) =>
+    st.gpus ? ` (${st.gpus} GPU${st.gpus > 1 ? 's' : ''})` : st.gpusIfFree ? ` (${st.gpusIfFree} GPU${st.gpusIfFree > 1 ? 's' : ''} if free)` : '';
   if (flags.mermaid) {
     out.push('flowchart LR');
     for (const name of s.graph.order) {
       const st = s.graph.stages.get(name)!;
-      out.push(`  ${name}["${name}${st.gpus ? ` (${st.gpus} GPU)` : ''}"]`);
+      out.push(`  ${name}["${name}${gpuNote(st)}"]`);
     }
     for (const name of s.graph.order) {
       for (const u of s.graph.stages.get(name)!.upstream) out.push(`  ${u} --> ${name}`);
@@ -30,7 +32,7 @@ export async function dagCommand(workspace: string, argv: readonly string[]): Pr
   } else {
     for (const name of s.graph.order) {
       const st = s.graph.stages.get(name)!;
-      out.push(`${name}${st.gpus ? ` (${st.gpus} GPU${st.gpus > 1 ? 's' : ''})` : ''}${st.upstream.length ? `  ← ${st.upstream.join(', ')}` : ''}`);
+      out.push(`${name}${gpuNote(st)}${st.upstream.length ? `  ← ${st.upstream.join(', ')}` : ''}`);
       if (st.def.description) out.push(`    ${st.def.description}`);
       out.push(`    deps:   ${st.deps.join(', ') || '—'}`);
       out.push(`    outs:   ${st.outs.join(', ') || '—'}`);

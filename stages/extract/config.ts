@@ -115,8 +115,9 @@ export const configSchema = z
     her_by_inference: z.boolean().default(false),
     /**
      * Who speaks a line the rules cannot settle: `rules` leaves it open (the line is not used);
-     * `model` asks the OpenAI-compatible endpoint in `endpoint` (answers cached in the stage's
-     * cache; without an endpoint the stage uses the rules alone and says so).
+     * `model` asks the OpenAI-compatible endpoint in `endpoint`, or without one the base model,
+     * served by the stage with `llamafactory-cli api` on a free GPU (answers cached in the stage's
+     * cache; with neither the lines stay to the rules, the stage says so and runs again next time).
      */
     attribution: z.enum(['rules', 'model']).default('rules'),
     endpoint: z
@@ -132,6 +133,11 @@ export const configSchema = z
       .strict()
       .nullable()
       .default(null),
+    /**
+     * Seconds to wait for the base model server (`attribution: model` without `endpoint`: the
+     * stage serves train.model_name_or_path with `llamafactory-cli api` on a free GPU).
+     */
+    startup_timeout: z.number().positive().default(900),
     /**
      * Worker threads that extract files in parallel: `auto` (one per core, none for a handful of
      * files), or a number (1: all on the main thread). Outputs do not depend on it.

@@ -4,11 +4,11 @@
 // (corpusOutput.ts) and the new store: memory does not grow with the corpus.
 import { readFileSync, statSync } from 'node:fs';
 import type { ExtractConfig } from './config.js';
-import { fileOptions } from './config.js';
+import { fileOptions, type FileOptions } from './config.js';
 import type { Encoding } from './decode.js';
 import { CorpusOutput } from './corpusOutput.js';
 import { extractFile, type FileReport, type FileResult } from './extractFile.js';
-import { askMissing, cachedOracle, openAnswerCache, type ModelQuestion } from './model.js';
+import { askMissing, cachedOracle, endpointSource, openAnswerCache, type ModelQuestion, type ModelSource } from './model.js';
 import { decodeBytes } from './decode.js';
 import { analyzeText } from './extractFile.js';
 import { extractInWorkers, poolSize, readFailure } from './pool.js';
@@ -81,6 +81,11 @@ export interface ExtractCorpusOptions {
   signal?: AbortSignal;
   /** Worker threads to extract with (pool.ts poolSize); default: extract.workers. */
   workers?: number | 'auto';
+  /**
+   * attribution: model — who answers (the stage's: extract.endpoint or the served base model);
+   * default: extract.endpoint, if set.
+   */
+  model?: ModelSource;
 }
 
 const byName = (a: InputFile, b: InputFile) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -102,12 +107,13 @@ interface Ready {
  * memory holds one batch of them, not the corpus.
  */
 export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpusOptions): Promise<CorpusResult> {
-  const opts = fileOptions(o.config);
+  const source = o.config.attribution !== 'model' ? undefined : (o.model ?? (o.config.endpoint ? endpointSource(o.config.endpoint) : undefined));
+  const opts: FileOptions = { ...fileOptions(o.config), attribution_model: source?.identity ?? null };
   const system = o.config.system_prompt;
   // The stage and the command resolve it (persona.system_prompt, or the curated dataset's) first.
   if (system === null) throw new Error('extractCorpus: extract.system_prompt is not resolved');
   let t0 = performance.now();
-  const store = o.cacheDir ? await openResultStore(o.cacheDir, await storeKey(o.config)) : undefined;
+  const store = o.cacheDir ? await openResultStore(o.cacheDir, await storeKey(opts)) : undefined;
   const cacheLoadMs = performance.now() - t0;
   t0 = performance.now();
 
@@ -151,13 +157,12 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
       const res = store!.get(k);
       return res && { res, keep: true, fromStore: true };
     };
-    const ep = o.config.attribution === 'model' ? o.config.endpoint : null;
     const early: string[] = [];
-    if (o.config.attribution === 'model' && !ep)
+    if (o.config.attribution === 'model' && !source)
       early.push('attribution: model, but extract.endpoint is not set: the lines the rules leave open stay unused (rules only)');
-    const answers = ep ? await openAnswerCache(o.cacheDir) : undefined;
+    const answers = source ? await openAnswerCache(o.cacheDir) : undefined;
     if (answers?.warning) early.push(answers.warning);
-    const model = ep ? { questions: 0, asked: 0, failed: 0, labelled: 0 } : undefined;
+    const model = source ? { questions: 0, asked: 0, failed: 0, labelled: 0 } : undefined;
     let modelError: string | undefined;
     let extracted = 0;
 
@@ -174,7 +179,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
       });
       // attribution: model — the questions of this batch not answered yet, asked before extracting.
       const unanswered = new Set<number>();
-      if (ep && answers && model) {
+      if (source && answers && model) {
         const byFile = new Map<number, ModelQuestion[]>();
         batch.forEach((i, n) => {
           const dec = decodeBytes(bufs[n]!, sorted[i]!.encoding);
@@ -184,13 +189,17 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
             analyzeText(
               dec.text,
               opts,
-              cachedOracle(ep.model, () => undefined, qs),
+              cachedOracle(source.identity, () => undefined, qs),
             );
           byFile.set(i, qs);
           model.questions += qs.length;
         });
         const all = [...byFile.values()].flat();
-        const r = await askMissing(all, answers, ep, o.signal);
+        const unknown = new Set(all.filter((q) => answers.get(q.key) === undefined).map((q) => q.key));
+        // (The endpoint is reached — the base model started — only for a question not in the cache.)
+        const ep = unknown.size ? await source.endpoint() : undefined;
+        const r =
+          typeof ep === 'string' ? { asked: 0, failed: unknown.size, error: ep } : ep ? await askMissing(all, answers, ep, o.signal) : { asked: 0, failed: 0 };
         model.asked += r.asked;
         model.failed += r.failed;
         modelError ??= r.error;
@@ -202,12 +211,16 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     };
     const extractRead = (i: number, { buf, keep }: { buf: Buffer; keep: boolean }): Ready => {
       extracted++;
-      return { res: extractFile(buf, opts, sorted[i]!.encoding, ep && answers ? cachedOracle(ep.model, answers.get) : undefined), keep, fromStore: false };
+      return {
+        res: extractFile(buf, opts, sorted[i]!.encoding, source && answers ? cachedOracle(source.identity, answers.get) : undefined),
+        keep,
+        fromStore: false,
+      };
     };
 
     // Rules alone: the files are independent, so the distinct ones go to worker threads when there
     // are enough of them (attribution: model asks the endpoint per batch on this thread instead).
-    const pooled = ep ? { workers: 0, extracted: 0 } : await extractPooled(sorted, todo, isTodo, known, emit, opts, o);
+    const pooled = source ? { workers: 0, extracted: 0 } : await extractPooled(sorted, todo, isTodo, known, emit, opts, o);
     extracted += pooled.extracted;
     if (!pooled.workers) {
       let next = 0;
@@ -223,7 +236,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
         }
       };
       // (A batch is read at once only to ask the model about it: with rules, one file at a time.)
-      const per = ep ? READ_BATCH : 1;
+      const per = source ? READ_BATCH : 1;
       for (let b = 0; b < todo.length; b += per) {
         if (o.signal?.aborted) throw new Error('interrupted');
         const batch = todo.slice(b, b + per);

@@ -23,6 +23,20 @@ export interface EndpointConfig {
   concurrency: number;
 }
 
+/** Where the model questions go: an identity (part of every cached answer's key) and a way to reach it. */
+export interface ModelSource {
+  identity: string;
+  /** The endpoint, started on first call; a string says why there is none this run. */
+  endpoint(): Promise<EndpointConfig | string>;
+  /** Stops what endpoint() started (nothing for a configured endpoint). */
+  close(): Promise<void>;
+}
+
+/** The source for a configured endpoint: its model name is the identity. */
+export function endpointSource(ep: EndpointConfig): ModelSource {
+  return { identity: ep.model, endpoint: () => Promise.resolve(ep), close: () => Promise.resolve() };
+}
+
 /** Answers by question key: the name the model chose (null: it would not say). */
 export type AnswerLookup = (key: string) => string | null | undefined;
 

@@ -16,7 +16,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync } f
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { fileOptions, type ExtractConfig } from './config.js';
+import type { FileOptions } from './config.js';
 import { ENCODINGS } from './decode.js';
 import { DROP_KEYS, type FileReport, type FileResult } from './extractFile.js';
 import { openAtomicFileSync, type AtomicFile } from '../../src/atomicWrite.js';
@@ -109,8 +109,8 @@ function moduleSourceHash(): string {
 }
 
 /** Names the store of one option set: what a file yields depends on these and on the code. */
-export async function storeKey(config: ExtractConfig): Promise<string> {
-  return hash('sha256', JSON.stringify({ v: STORE_VERSION, src: moduleSourceHash(), o: fileOptions(config) })).slice(0, 24);
+export async function storeKey(opts: FileOptions): Promise<string> {
+  return hash('sha256', JSON.stringify({ v: STORE_VERSION, src: moduleSourceHash(), o: opts })).slice(0, 24);
 }
 
 export interface ResultStore {

@@ -7,6 +7,7 @@ import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
 import { forcedEncodings } from './fileIo.js';
 import { herLinesSummary } from './samples.js';
+import { BASE_MODEL_PARAMS, baseModelSource, servesBaseModel } from './baseModel.js';
 import { personaDeps, resolvePersonaPrompt } from '../persona/index.js';
 
 const inputDirOf = (inputDir: string) => posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
@@ -37,8 +38,11 @@ export const stage = defineStage({
     ...(p.get('extract.system_prompt') == null ? personaDeps(p) : []),
   ],
   outs: (p) => [p.get<string>('extract.output'), p.get<string>('extract.report')],
-  params: ['extract', 'persona'],
-  gpus: 0,
+  // (With attribution: model and no extract.endpoint the base model answers: what it is made of is
+  // part of the key, the executable that serves it is not.)
+  params: (p) => ['extract', 'persona', ...(servesBaseModel(p) ? BASE_MODEL_PARAMS : [])],
+  untrackedParams: ['train.command'],
+  gpusIfFree: (p) => (servesBaseModel(p) ? 1 : 0),
   async run(ctx) {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -52,8 +56,10 @@ export const stage = defineStage({
     if (files.length === 0) throw new StageError(`extract: no files match ${inputGlob(config)} (extract.input_dir and extract.glob in pipeline.yaml)`);
     // Outs go to the engine's staging area, which it promotes atomically after run (and hashes then);
     // the dataset is written there as the files come, the report from the lines kept in stagingDir.
+    const source = config.attribution === 'model' && config.endpoint === null ? baseModelSource(ctx, config) : undefined;
     const res = await extractCorpus(files, {
       config,
+      ...(source ? { model: source } : {}),
       dataset: ctx.out(config.output),
       scratchDir: ctx.stagingDir,
       cacheDir: ctx.stageCacheDir,
@@ -61,7 +67,7 @@ export const stage = defineStage({
       onProgress: (done, total, file) => {
         if (done === total || done % 50 === 0) ctx.progress({ current: done, total, message: file });
       },
-    });
+    }).finally(() => source?.close());
     const t1 = performance.now();
     try {
       res.writeReport(ctx.out(config.report));
@@ -79,8 +85,9 @@ export const stage = defineStage({
     ctx.progress({ message: herLines.replace(/^extract: /, ''), summary: true });
     if (res.model) {
       const m = res.model;
+      if (m.failed > 0) ctx.provisional(`${m.failed} of ${m.questions} lines for the model went unanswered and stay to the rules (see the warning)`);
       ctx.log(
-        `extract: attribution model ${config.endpoint?.model ?? ''}: ${m.questions} lines the rules left open or only inferred in the files read, ${m.asked} asked now, ` +
+        `extract: attribution model ${config.endpoint?.model ?? 'the base model'}: ${m.questions} lines the rules left open or only inferred in the files read, ${m.asked} asked now, ` +
           `${m.questions - m.asked - m.failed} answered from the cache, ${m.labelled} given a speaker${m.failed ? `, ${m.failed} unanswered` : ''}`,
       );
     }

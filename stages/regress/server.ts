@@ -47,6 +47,8 @@ export interface StartServerOptions {
   yamlPath: string;
   startupTimeoutMs: number;
   pollIntervalMs?: number;
+  /** The stage starting it (its log lines and its startup_timeout key); default regress. */
+  who?: 'regress' | 'extract';
 }
 
 /** Starts `<command> api <yaml>` on a free loopback port and waits until it answers `/v1/models`. */
@@ -55,7 +57,7 @@ export async function startApiServer(ctx: Pick<StageContext, 'spawn' | 'signal' 
   const port = await freePort(host);
   const baseUrl = `http://${host}:${port}/v1`;
   const tail = new LineTail();
-  ctx.log(`regress: starting ${opts.command} api ${opts.yamlPath} on ${host}:${port}`);
+  ctx.log(`${opts.who ?? 'regress'}: starting ${opts.command} api ${opts.yamlPath} on ${host}:${port}`);
   const handle = ctx.spawn(opts.command, ['api', opts.yamlPath], {
     // API_KEY unset: a key in the user's environment would make our own server demand it.
     env: { API_HOST: host, API_PORT: String(port), API_KEY: undefined },
@@ -92,7 +94,7 @@ async function waitReady(ctx: Pick<StageContext, 'signal' | 'progress'>, server:
       const tail = server.tail.text();
       throw new StageError(
         `${opts.command} api did not answer GET ${server.baseUrl}/models within ${opts.startupTimeoutMs / 1000} s ` +
-          `(raise regress.startup_timeout if loading the model takes longer)${tail ? `; last output:\n${tail}` : ''}`,
+          `(raise ${opts.who ?? 'regress'}.startup_timeout if loading the model takes longer)${tail ? `; last output:\n${tail}` : ''}`,
       );
     }
     const attempt = listModels({ baseUrl: server.baseUrl, timeoutMs: Math.max(100, Math.min(2000, left)), signal: ctx.signal }).then(

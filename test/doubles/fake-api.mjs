@@ -4,7 +4,8 @@
 // answers and latency. Like the real server it "loads the model" before it binds, so the port opens
 // only after FAKE_API_STARTUP_MS.
 //
-//   usage: fake-api.mjs [CONFIG.yaml]      (the yaml, when given, must exist and name an adapter)
+//   usage: fake-api.mjs [CONFIG.yaml]      (the yaml, when given, must exist, hold only LLaMA-Factory's
+//                                          inference keys and name a model dir with config.json)
 //
 // Environment (the real server's): API_HOST (default 127.0.0.1 here), API_PORT (default 8000; 0 picks
 //   a free port), API_KEY (then `Authorization: Bearer <key>` is required), API_MODEL_NAME.
@@ -22,7 +23,9 @@
 //   FAKE_API_NEVER_LISTEN set to 1: stay alive without ever listening
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { INFER_ACCEPTED, unknownKeysError } from './lf-keys.mjs';
 
 const env = process.env;
 const startupMs = Number(env.FAKE_API_STARTUP_MS ?? 2000);
@@ -48,13 +51,26 @@ if (configPath !== undefined) {
   }
   const cfg = parseYaml(readFileSync(configPath, 'utf8')) ?? {};
   config = cfg;
-  for (const k of ['model_name_or_path', 'adapter_name_or_path']) {
-    if (!cfg[k]) {
-      log(`ValueError: ${k} is required in ${configPath}`);
+  // As get_infer_args (hparams/parser.py): unknown keys are refused, a model is required, an
+  // adapter is optional (without one the base model is served) but must exist when named.
+  const unknown = Object.keys(cfg).filter((k) => !INFER_ACCEPTED.has(k));
+  if (unknown.length > 0) {
+    log(unknownKeysError(unknown));
+    process.exit(1);
+  }
+  if (!cfg.model_name_or_path || !existsSync(join(String(cfg.model_name_or_path), 'config.json'))) {
+    log(`OSError: ${cfg.model_name_or_path} does not appear to have a file named config.json.`);
+    process.exit(1);
+  }
+  for (const a of String(cfg.adapter_name_or_path ?? '')
+    .split(',')
+    .filter(Boolean)) {
+    if (!existsSync(join(a, 'adapter_config.json'))) {
+      log(`ValueError: Can't find 'adapter_config.json' at '${a}'`);
       process.exit(1);
     }
   }
-  log(`[INFO] loading model ${cfg.model_name_or_path} with adapter ${cfg.adapter_name_or_path}`);
+  log(`[INFO] loading model ${cfg.model_name_or_path}${cfg.adapter_name_or_path ? ` with adapter ${cfg.adapter_name_or_path}` : ' (no adapter)'}`);
 }
 record({
   event: 'start',

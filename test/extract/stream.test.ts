@@ -102,7 +102,7 @@ test('a store file cut short after it was opened: its lines read as damaged (one
   const files = await makeInputs(dir, 6);
   const cacheDir = join(dir, 'cache');
   await extractTexts(files, { config, cacheDir, workers: 1 });
-  const store = await openResultStore(cacheDir, await storeKey(config));
+  const store = await openResultStore(cacheDir, await storeKey(fileOptions(config)));
   const first = files.map((f) => f.hash!).find((h) => store.has(h))!;
   expect(store.get(first)).toBeDefined();
   const name = (await readdir(cacheDir)).find((n) => n.endsWith('.ndjson'))!;

@@ -1,0 +1,76 @@
+// Who answers the model questions of `extract.attribution: model`: `extract.endpoint` when it is
+// set, else the user's base model (train.model_name_or_path, with train's template and
+// quantization) served by `llamafactory-cli api` on the GPU the stage got (gpusIfFree), started
+// only when a question is not in the answer cache and stopped when the stage is done. Without a
+// GPU, or when the server does not come up, the open lines stay to the rules and the run is
+// provisional (it runs again next time).
+import { join } from 'node:path';
+import type { ParamsReader, StageContext } from '../../src/api.js';
+import { startApiServer, type StartedServer } from '../regress/server.js';
+import { expandHome, resolveExecutable } from '../train/executable.js';
+import { resolveFromWorkspace, writeYamlFile } from '../train/inference.js';
+import type { ExtractConfig } from './config.js';
+import type { EndpointConfig, ModelSource } from './model.js';
+
+/** The params the served base model is made of (part of the stage's key). */
+export const BASE_MODEL_PARAMS = [
+  'train.model_name_or_path',
+  'train.template',
+  'train.quantization_bit',
+  'train.quantization_method',
+  'train.quantization_type',
+  'train.double_quantization',
+  'inference.template',
+  'inference.infer_backend',
+] as const;
+
+/** Whether the stage serves the base model itself (attribution: model, no extract.endpoint). */
+export const servesBaseModel = (p: ParamsReader): boolean => p.get('extract.attribution') === 'model' && p.get('extract.endpoint') == null;
+
+/** The inference YAML of the base model alone (no adapter): what `llamafactory-cli api` loads. */
+export function baseModelYaml(params: ParamsReader, workspace?: string): Record<string, unknown> {
+  const get = (k: string): unknown => params.get(k);
+  const cfg: Record<string, unknown> = { model_name_or_path: resolveFromWorkspace(workspace, String(get('train.model_name_or_path'))) };
+  const template = get('inference.template') ?? get('train.template');
+  if (template != null) cfg.template = template;
+  const bits = get('train.quantization_bit');
+  if (bits != null) {
+    cfg.quantization_bit = bits;
+    for (const k of ['quantization_method', 'quantization_type', 'double_quantization']) if (get(`train.${k}`) != null) cfg[k] = get(`train.${k}`);
+  }
+  const backend = get('inference.infer_backend');
+  if (backend != null) cfg.infer_backend = backend;
+  return cfg;
+}
+
+/** The base model served by `train.command api` on ctx.gpus, started once, on first need. */
+export function baseModelSource(ctx: StageContext, config: ExtractConfig): ModelSource {
+  // The YAML as configured (relative paths as written): moving the workspace keeps the answers.
+  const identity = `llamafactory-cli api ${JSON.stringify(baseModelYaml(ctx.params))}`;
+  let started: Promise<EndpointConfig | string> | undefined;
+  let server: StartedServer | undefined;
+  const start = async (): Promise<EndpointConfig | string> => {
+    if (ctx.gpus.length === 0)
+      return 'no GPU was free for the stage to serve the base model (--cpu-only, none in the pool, or busy), and extract.endpoint is not set';
+    const configured = String(ctx.params.get('train.command') ?? 'llamafactory-cli');
+    const command = (await resolveExecutable(configured, { cwd: ctx.workspace, pathEnv: ctx.env.PATH })) ?? expandHome(configured);
+    const yamlPath = join(ctx.stagingDir, 'extract_base_model.yaml');
+    await writeYamlFile(baseModelYaml(ctx.params, ctx.workspace), yamlPath);
+    try {
+      server = await startApiServer(ctx, { command, yamlPath, startupTimeoutMs: config.startup_timeout * 1000, who: 'extract' });
+    } catch (err) {
+      return `the base model server did not start: ${(err as Error).message}`;
+    }
+    ctx.log(`extract: base model served at ${server.baseUrl} on GPU ${ctx.gpus.join(',')}`);
+    // (LLaMA-Factory's api names every model API_MODEL_NAME, gpt-3.5-turbo by default; it is echoed.)
+    return { url: server.baseUrl, model: server.models[0] ?? 'gpt-3.5-turbo', timeout_ms: 60_000, concurrency: 1 };
+  };
+  return {
+    identity,
+    endpoint: () => (started ??= start()),
+    async close() {
+      await server?.stop();
+      server = undefined;
+    },
+  };
+}
