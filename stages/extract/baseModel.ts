@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import type { ParamsReader, StageContext } from '../../src/api.js';
 import { startApiServer, type StartedServer } from '../regress/server.js';
-import { expandHome, resolveExecutable } from '../train/executable.js';
+import { resolveExecutable } from '../train/executable.js';
+import { checkCommand } from '../train/preflight.js';
 import { resolveFromWorkspace, writeYamlFile } from '../train/inference.js';
 import type { ExtractConfig } from './config.js';
 import type { EndpointConfig, ModelSource } from './model.js';
@@ -53,7 +54,8 @@ export function baseModelSource(ctx: StageContext, config: ExtractConfig): Model
     if (ctx.gpus.length === 0)
       return 'no GPU was free for the stage to serve the base model (--cpu-only, none in the pool, or busy), and extract.endpoint is not set';
     const configured = String(ctx.params.get('train.command') ?? 'llamafactory-cli');
-    const command = (await resolveExecutable(configured, { cwd: ctx.workspace, pathEnv: ctx.env.PATH })) ?? expandHome(configured);
+    const command = await resolveExecutable(configured, { cwd: ctx.workspace, pathEnv: ctx.env.PATH });
+    if (command === undefined) return `cannot serve the base model: ${await checkCommand(configured, ctx.workspace)}; or set extract.endpoint`;
     const yamlPath = join(ctx.stagingDir, 'extract_base_model.yaml');
     await writeYamlFile(baseModelYaml(ctx.params, ctx.workspace), yamlPath);
     try {

@@ -7,7 +7,8 @@ import { configSchema, type ExtractConfig } from './config.js';
 import { extractCorpus, type InputFile } from './corpus.js';
 import { forcedEncodings } from './fileIo.js';
 import { herLinesSummary } from './samples.js';
-import { BASE_MODEL_PARAMS, baseModelSource, servesBaseModel } from './baseModel.js';
+import { BASE_MODEL_PARAMS, baseModelSource, baseModelYaml, servesBaseModel } from './baseModel.js';
+import { toYamlText } from '../train/inference.js';
 import { personaDeps, resolvePersonaPrompt } from '../persona/index.js';
 
 const inputDirOf = (inputDir: string) => posix.normalize(inputDir.replace(/\\/g, '/')).replace(/\/+$/, '');
@@ -43,6 +44,13 @@ export const stage = defineStage({
   params: (p) => ['extract', 'persona', ...(servesBaseModel(p) ? BASE_MODEL_PARAMS : [])],
   untrackedParams: ['train.command'],
   gpusIfFree: (p) => (servesBaseModel(p) ? 1 : 0),
+  // `run --dry-run` says who answers the model questions of attribution: model.
+  dryRun({ params, workspace }) {
+    if (params.get('extract.attribution') !== 'model') return undefined;
+    const ep = params.get<{ url: string; model: string } | null>('extract.endpoint');
+    if (ep) return `would ask ${ep.url} (${ep.model}) about the lines the rules leave open`;
+    return `would serve the base model with ${String(params.get('train.command') ?? 'llamafactory-cli')} api on a free GPU, for answers not cached, inference YAML:\n${toYamlText(baseModelYaml(params, workspace)).trimEnd()}`;
+  },
   async run(ctx) {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();

@@ -146,6 +146,14 @@ test('a base model the server cannot load: the rules, a warning with its error, 
   expect(r.stderr).not.toMatch(/^\s+at /m);
   const st = await runCli(bad, ['status', '--json'], { env });
   expect(st.stdout).toMatch(/its last run was provisional/);
+  // No llamafactory-cli at all: said so, with the fix.
+  const none = await runCli(bad, ['run'], {
+    env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', PIPELINE_CACHE_DIR: undefined, CUDA_VISIBLE_DEVICES: undefined },
+  });
+  expect(none.code).toBe(0);
+  expect(none.stderr + none.stdout).toMatch(
+    /cannot serve the base model: `llamafactory-cli` was not found on PATH: .*train\.command.*; or set extract\.endpoint/,
+  );
 }, 30_000);
 
 test('with attribution: rules the base model is no input of extract: editing it leaves extract fresh', async () => {
@@ -159,4 +167,8 @@ test('with attribution: rules the base model is no input of extract: editing it 
   expect(r.summary.stages.find((s) => s.name === 'extract')?.status).toBe('fresh');
   await writeFile(join(w, 'pipeline.yaml'), `${rulesYaml.replace('system_prompt: sys', 'system_prompt: sys\n  attribution: model')}`);
   expect((await runCli(w, ['dag'], opts)).stdout).toMatch(/^extract \(1 GPU if free\)\n/m);
+  const dry = await runCli(w, ['run', '--dry-run'], opts);
+  expect(dry.stdout + dry.stderr).toContain(
+    `would serve the base model with llamafactory-cli api on a free GPU, for answers not cached, inference YAML:\nmodel_name_or_path: ${join(w, 'models/base')}\ntemplate: qwen\nquantization_bit: 4`,
+  );
 }, 30_000);
