@@ -3,6 +3,8 @@
 //   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6] [--per-file] [--her-by-inference]
 // Two views of each: "attributed" scores every quote's speaker decision; "in samples" scores only
 // the lines that end up in a turn of an emitted sample, with that turn's role (what training sees).
+// --oracle=ACC scores attribution: model with a stand-in model answering from the labels, right
+// with probability ACC (bench/goldOracle.ts: the model path's ceiling at 1, not a real model's figure).
 // --per-file prints the tune half file by file, --her-by-inference scores with extract.her_by_inference on, --rules the precision of each rule on it (which
 // rule gave which speaker, u.rule; `--rules=75` from story 75 on); the heldout halves are only ever
 // reported in aggregate (test/extract/gold2/README.md: heldout is never read while tuning).
@@ -12,6 +14,7 @@ import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { decodeBytes } from '../stages/extract/decode.js';
 import { analyzeText, extractFile } from '../stages/extract/extractFile.js';
 import { loadGold, matchGold, predictionsOf, scoreFile, summarize, type GoldFile, type Prediction, type Score } from '../test/extract/goldEval.js';
+import { draws, goldOracle } from './goldOracle.js';
 import { oldExtract } from './oldExtract.js';
 import { BenchError, runBenchMain } from './lib/benchError.js';
 
@@ -22,6 +25,9 @@ type Half = (typeof HALVES)[number];
 
 // (--her-by-inference: with extract.her_by_inference on, lines of hers the rules only inferred are turns too.)
 let opts = fileOptions(configSchema.parse(undefined));
+// (--oracle=ACC: attribution: model, answered by goldOracle at accuracy ACC; counts its questions, each read twice.)
+let oracleAccuracy: number | undefined;
+const oracleAsked = { asked: 0 };
 
 interface Views {
   attributed: Prediction[];
@@ -30,11 +36,14 @@ interface Views {
 }
 
 /** The current extractor: per-quote decisions, and the lines in emitted samples with their roles. */
-function ours(bytes: Uint8Array, file: string): Views {
+function ours(bytes: Uint8Array, gold: GoldFile): Views {
   const dec = decodeBytes(bytes);
-  if (!dec.ok) throw new BenchError(`${file}: cannot decode (${dec.reason})`);
-  const { attributed, inSamples } = predictionsOf(dec.text, opts);
-  return { attributed, inSamples, yieldsSamples: extractFile(bytes, opts).samples.length > 0 };
+  if (!dec.ok) throw new BenchError(`${gold.file}: cannot decode (${dec.reason})`);
+  // (--oracle: the same draws for a file each time it is read, so both reads get the same answers.)
+  const seed = [...gold.file].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7);
+  const oracle = () => (oracleAccuracy === undefined ? undefined : goldOracle(gold, oracleAccuracy, draws(seed), oracleAsked));
+  const { attributed, inSamples } = predictionsOf(dec.text, opts, oracle());
+  return { attributed, inSamples, yieldsSamples: extractFile(bytes, opts, undefined, oracle()).samples.length > 0 };
 }
 
 /** The old algorithm: its decisions, and each line of each turn of its samples (merged turns split back). */
@@ -72,7 +81,7 @@ function scoreHalf(half: Half, algo: 'new' | 'old', perFile?: (file: string, s: 
   let smp: Score | undefined;
   let withSamples = 0;
   for (const { gold, bytes } of files) {
-    const v = algo === 'new' ? ours(bytes, gold.file) : old(bytes);
+    const v = algo === 'new' ? ours(bytes, gold) : old(bytes);
     att = scoreFile(gold, v.attributed, att);
     smp = scoreFile(gold, v.inSamples, smp);
     if (v.yieldsSamples) withSamples++;
@@ -145,14 +154,18 @@ function row(label: string, s: Score, files: string): string {
 }
 
 async function bench(args: string[]): Promise<void> {
-  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6] [--per-file] [--her-by-inference] | --rules[=NN]';
+  const usage = 'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6] [--per-file] [--her-by-inference] [--oracle=ACC] | --rules[=NN]';
   let halves: readonly Half[] = HALVES;
   let perFile = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--per-file') perFile = true;
-    else if (a === '--her-by-inference') opts = fileOptions(configSchema.parse({ her_by_inference: true }));
-    else if (a === '--rules' || a.startsWith('--rules=')) {
+    else if (a === '--her-by-inference') opts = { ...fileOptions(configSchema.parse({ her_by_inference: true })), attribution_model: opts.attribution_model };
+    else if (a.startsWith('--oracle=')) {
+      oracleAccuracy = Number(a.slice('--oracle='.length));
+      if (!(oracleAccuracy >= 0 && oracleAccuracy <= 1)) throw new BenchError(`--oracle=ACC wants an accuracy from 0 to 1, got ${a} (${usage})`, 2);
+      opts = { ...opts, attribution_model: `gold-oracle-${oracleAccuracy}` };
+    } else if (a === '--rules' || a.startsWith('--rules=')) {
       const from = a === '--rules' ? 0 : Number(a.slice('--rules='.length));
       if (!Number.isInteger(from) || from < 0) throw new BenchError(`--rules=NN wants a story number, got ${a} (${usage})`, 2);
       process.stdout.write(
@@ -185,7 +198,9 @@ async function bench(args: string[]): Promise<void> {
       for (const l of lines) process.stdout.write(`${l}\n`);
     }
   }
-  process.stdout.write(`${JSON.stringify({ bench: 'gold2', ...out })}\n`);
+  if (oracleAccuracy !== undefined)
+    process.stdout.write(`oracle at accuracy ${oracleAccuracy}: ${oracleAsked.asked / 2} questions (lines the rules leave open or only infer)\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'gold2', ...(oracleAccuracy !== undefined ? { oracle: oracleAccuracy } : {}), ...out })}\n`);
 }
 
 await runBenchMain(() => bench(process.argv.slice(2)));

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
+import type { ModelOracle } from '../../stages/extract/question.js';
 import { SOMEONE } from '../../stages/extract/types.js';
 
 export const GOLD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'gold');
@@ -131,8 +132,8 @@ export function summarize(s: Score) {
  * lines that ended up in turns of emitted samples with those turns' roles (`inSamples`; a human
  * line of another character is in a labelled turn, scored against its label).
  */
-export function predictionsOf(text: string, opts: ReturnType<typeof fileOptions>): { attributed: Prediction[]; inSamples: Prediction[] } {
-  const a = analyzeText(text, opts);
+export function predictionsOf(text: string, opts: ReturnType<typeof fileOptions>, oracle?: ModelOracle): { attributed: Prediction[]; inSamples: Prediction[] } {
+  const a = analyzeText(text, opts, oracle);
   const utts = a.segmented.utterances;
   const attributed = utts
     .filter((u) => u.kind === 'speech')

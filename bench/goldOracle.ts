@@ -1,0 +1,30 @@
+// A stand-in for the model of `extract.attribution: model` in the gold2 bench (--oracle=ACC): it
+// answers each question from the gold labels, right with probability ACC (a fixed-seed draw) and
+// otherwise with another of the question's candidates. It measures what the model path can give
+// at a given answer accuracy — its ceiling at ACC 1 — not what any real model gives.
+import type { ModelOracle } from '../stages/extract/question.js';
+import type { GoldFile } from '../test/extract/goldEval.js';
+
+const squash = (s: string) => s.replace(/[\s\u3000“”‘’「」『』"']+/g, '');
+
+/** A deterministic draw in [0, 1) (an LCG: the same answers every run). */
+export function draws(seed = 7): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+export function goldOracle(gold: GoldFile, accuracy: number, draw: () => number, counter: { asked: number }): ModelOracle {
+  return {
+    model: `gold-oracle-${accuracy}`,
+    ask(q) {
+      counter.asked++;
+      const line = squash(/台词：“([\s\S]*)”\n候选人/.exec(q.messages.at(-1)!.content)?.[1] ?? '');
+      const g = line ? gold.utterances.find((u) => squash(u.text).includes(line)) : undefined;
+      if (!g) return null;
+      const right = g.speaker === 'persona' || g.speaker === 'doctor' ? g.speaker : (q.candidates.get(g.speaker.slice('other:'.length)) ?? null);
+      if (draw() < accuracy) return right;
+      const wrong = [...q.candidates.values()].filter((c) => c !== right);
+      return wrong.length ? wrong[Math.floor(draw() * wrong.length)]! : null;
+    },
+  };
+}
