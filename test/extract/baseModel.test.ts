@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { makeWorkspace, parseJsonEvents, REPO, runCli } from '../helpers/workspace.js';
 import { chatRequests, FAKE_CLI_DIR, readRequests, writeScript } from '../regress/fakeApi.js';
 import { alive } from '../regress/fixtures.js';
+import { OPEN_SCENE, openSceneRules } from './openScene.js';
 
 const DAG = `import { z } from 'zod';
 import { definePipeline } from ${JSON.stringify(join(REPO, 'src', 'api.ts'))};
@@ -20,26 +21,9 @@ export default definePipeline({
 });
 `;
 
-// model.test.ts's scene: four people about and no tags, so the rules settle none of the lines.
-const STORY = [
-  '凯尔希和阿米娅走进观测室的时候，艾雅法拉正在整理样本，博士跟在最后面。',
-  '',
-  '“样本都到齐了吗？”',
-  '',
-  '“都到齐了，一共十二袋，每一袋都写好了采集地点。”',
-  '',
-  '“那就好，今天早点休息。”',
-  '',
-  '“前辈们也要早点休息哦。”',
-  '',
-].join('\n');
-
-const RULES = [
-  { contains: '台词：“样本都到齐了吗', response: '{"speaker": "博士"}' },
-  { contains: '台词：“都到齐了', response: '{"speaker": "艾雅法拉"}' },
-  { contains: '台词：“那就好', response: '{"speaker": "博士"}' },
-  { contains: '台词：“前辈', response: '{"speaker": "艾雅法拉"}' },
-];
+const STORY = OPEN_SCENE;
+// 前辈们 is hers by the model and by its own 前辈.
+const RULES = openSceneRules('艾雅法拉');
 
 const YAML = [
   'gpus: [0]',

@@ -10,32 +10,14 @@ import { extractTexts } from '../helpers/extractTexts.js';
 import { parseAnswer } from '../../stages/extract/model.js';
 import { chatRequests, readRequests, startFakeApi, writeScript, type RunningFake } from '../regress/fakeApi.js';
 import { tempDirs } from '../helpers/workspace.js';
+import { OPEN_SCENE, openSceneRules } from './openScene.js';
 
 const temp = tempDirs();
 afterAll(temp.removeAll);
 
-// Four people about and no tags: the rules settle none of the four lines (前辈们, said to more than
-// the Doctor: no evidence of her, fillByHonorific).
-const STORY = [
-  '凯尔希和阿米娅走进观测室的时候，艾雅法拉正在整理样本，博士跟在最后面。',
-  '',
-  '“样本都到齐了吗？”',
-  '',
-  '“都到齐了，一共十二袋，每一袋都写好了采集地点。”',
-  '',
-  '“那就好，今天早点休息。”',
-  '',
-  '“前辈们也要早点休息哦。”',
-  '',
-].join('\n');
-
-const RULES = [
-  { contains: '台词：“样本都到齐了吗', response: '{"speaker": "博士"}' },
-  { contains: '台词：“都到齐了', response: '好的。{"speaker": "艾雅法拉"}' },
-  { contains: '台词：“那就好', response: '{"speaker": "博士"}' },
-  // Contradicted by the line itself (it addresses the Doctor as 前辈): never kept.
-  { contains: '台词：“前辈', response: '{"speaker": "博士"}' },
-];
+const STORY = OPEN_SCENE;
+// The last answer is contradicted by the line itself (it addresses the Doctor as 前辈): never kept.
+const RULES = openSceneRules('博士');
 
 let dir: string;
 let fake: RunningFake | undefined;
