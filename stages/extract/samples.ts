@@ -270,6 +270,9 @@ export function herLinesSummary(herLines: number, dropped: Readonly<Record<strin
   const lost = reasons.reduce((n, [, v]) => n + v, 0);
   const why = reasons.filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
   // (Where lines were only inferred, the line says from what and how to keep them.)
-  const hint = (dropped.her_inferred ?? 0) > 0 ? ' (known only by turn order or address: extract.her_by_inference keeps them)' : '';
+  const hint =
+    (dropped.her_inferred ?? 0) > 0
+      ? ' (known only by turn order or address: extract.attribution: model asks your base model about them, extract.her_by_inference keeps them all)'
+      : '';
   return `extract: her lines ${herLines}: ${herLines - lost} in samples${why.length ? `, not kept: ${why.join(', ')}${hint}` : ''}`;
 }

@@ -39,7 +39,7 @@ test('a line of hers by turn-taking is attributed, counted, and no gpt turn by d
   expect(turnsOf(TURNS)).toEqual([['human:这是什么？', 'gpt:火山灰，今天早上刚从样本袋里取出来的。']]);
   expect(a.drops).toMatchObject({ her_inferred: 1, uncertain_speaker: 1 });
   expect(herLinesSummary(2, a.drops as unknown as Record<string, number>)).toBe(
-    'extract: her lines 2: 1 in samples, not kept: inferred 1 (known only by turn order or address: extract.her_by_inference keeps them)',
+    'extract: her lines 2: 1 in samples, not kept: inferred 1 (known only by turn order or address: extract.attribution: model asks your base model about them, extract.her_by_inference keeps them all)',
   );
   expect(turnsOf(TURNS, inferring)).toContainEqual([
     'human:这是什么？',
