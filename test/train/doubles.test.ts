@@ -83,11 +83,16 @@ describe('train double', () => {
 
 describe('api double', () => {
   async function serve(env: Record<string, string>): Promise<{ base: string; log: string; stop: () => void }> {
-    const ws = await makeWorkspace({ 'infer.yaml': 'model_name_or_path: m\nadapter_name_or_path: a\ndefault_system: 默认的人设\n' });
+    const ws = await makeWorkspace({
+      'infer.yaml': 'model_name_or_path: m\nadapter_name_or_path: a\ndefault_system: 默认的人设\n',
+      'm/config.json': '{}\n',
+      'a/adapter_config.json': '{}\n',
+    });
     dirs.push(ws);
     const log = join(ws, 'log.jsonl');
     const child = spawn(process.execPath, [join(DOUBLES, 'fake-api.mjs'), join(ws, 'infer.yaml')], {
       env: { ...process.env, API_PORT: '0', FAKE_API_STARTUP_MS: '0', FAKE_API_LOG: log, ...env },
+      cwd: ws,
     });
     const base = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -107,6 +112,24 @@ describe('api double', () => {
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ model: 'm', messages, ...extra }),
     });
+
+  test('its YAML is checked as get_infer_args does: unknown keys, a model without config.json, a missing adapter; no adapter serves the base model', async () => {
+    const ws = await makeWorkspace({ 'm/config.json': '{}\n' });
+    dirs.push(ws);
+    // (FAKE_API_EXIT_BEFORE_LISTEN=3: a YAML that passes the checks exits 3 where it would listen.)
+    const api = async (yaml: string) => {
+      await writeFile(join(ws, 'infer.yaml'), yaml);
+      return cli(['api', join(ws, 'infer.yaml')], { FAKE_API_STARTUP_MS: '0', FAKE_API_EXIT_BEFORE_LISTEN: '3', API_PORT: '0' }, ws);
+    };
+    const base = await api('model_name_or_path: m\ntemplate: qwen\n');
+    expect(base.code).toBe(3);
+    expect(base.out).toContain('[INFO] loading model m (no adapter)');
+    const unknown = await api('model_name_or_path: m\nmodel_path: m\n');
+    expect(unknown.code).toBe(1);
+    expect(unknown.out).toContain("Some specified arguments are not used by the HfArgumentParser: ['model_path']");
+    expect((await api('model_name_or_path: nowhere\n')).out).toContain('nowhere does not appear to have a file named config.json');
+    expect((await api('model_name_or_path: m\nadapter_name_or_path: gone\n')).out).toContain("Can't find 'adapter_config.json' at 'gone'");
+  });
 
   test('even message count → 400; leading system used, else the YAML default_system; API_KEY; stop ignored; one answer at a time', async () => {
     const s = await serve({ API_KEY: 'k1', FAKE_API_LATENCY_MS: '300' });
