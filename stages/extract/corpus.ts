@@ -78,6 +78,8 @@ export interface ExtractCorpusOptions {
   /** Directory for the result store; none: every file is read. */
   cacheDir?: string;
   onProgress?: (done: number, total: number, file: string) => void;
+  /** attribution: model — after each answer the model gives: how many it gave in this run so far. */
+  onAnswer?: (answered: number) => void;
   signal?: AbortSignal;
   /** Worker threads to extract with (pool.ts poolSize); default: extract.workers. */
   workers?: number | 'auto';
@@ -164,6 +166,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     if (answers?.warning) early.push(answers.warning);
     const model = source ? { questions: 0, asked: 0, failed: 0, labelled: 0 } : undefined;
     let modelError: string | undefined;
+    let answered = 0;
     let extracted = 0;
 
     /** Reads `batch` on this thread (attribution: model asks its open questions first). */
@@ -199,7 +202,11 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
         // (The endpoint is reached — the base model started — only for a question not in the cache.)
         const ep = unknown.size ? await source.endpoint() : undefined;
         const r =
-          typeof ep === 'string' ? { asked: 0, failed: unknown.size, error: ep } : ep ? await askMissing(all, answers, ep, o.signal) : { asked: 0, failed: 0 };
+          typeof ep === 'string'
+            ? { asked: 0, failed: unknown.size, error: ep }
+            : ep
+              ? await askMissing(all, answers, ep, o.signal, () => o.onAnswer?.(++answered))
+              : { asked: 0, failed: 0 };
         model.asked += r.asked;
         model.failed += r.failed;
         modelError ??= r.error;

@@ -112,8 +112,14 @@ export interface AskResult {
   error?: string;
 }
 
-/** Asks every question not in the cache (concurrently, `concurrency` at once) and caches the answers. */
-export async function askMissing(questions: readonly ModelQuestion[], cache: AnswerCache, ep: EndpointConfig, signal?: AbortSignal): Promise<AskResult> {
+/** Asks every question not in the cache (concurrently, `concurrency` at once) and caches the answers (`onAnswer` after each). */
+export async function askMissing(
+  questions: readonly ModelQuestion[],
+  cache: AnswerCache,
+  ep: EndpointConfig,
+  signal?: AbortSignal,
+  onAnswer?: () => void,
+): Promise<AskResult> {
   const todo = new Map<string, ModelQuestion>();
   for (const q of questions) if (cache.get(q.key) === undefined) todo.set(q.key, q);
   const limit = pLimit(Math.max(1, ep.concurrency));
@@ -140,6 +146,7 @@ export async function askMissing(questions: readonly ModelQuestion[], cache: Ans
             },
           );
           cache.set(q.key, parseAnswer(c.content));
+          onAnswer?.();
         } catch (err) {
           failed++;
           error ??= err instanceof RequestError ? err.message : String(err);

@@ -75,6 +75,10 @@ export const stage = defineStage({
       onProgress: (done, total, file) => {
         if (done === total || done % 50 === 0) ctx.progress({ current: done, total, message: file });
       },
+      onAnswer: (n) => {
+        if (n === 1 || n % 25 === 0)
+          ctx.progress({ message: `the model has answered ${n} question${n === 1 ? '' : 's'} so far (lines the rules leave open or only infer)` });
+      },
     }).finally(() => source?.close());
     const t1 = performance.now();
     try {

@@ -92,6 +92,8 @@ test('no GPU: the rules, a warning, a provisional run; a GPU: the base model ans
   expect(start!.env).toMatchObject({ CUDA_VISIBLE_DEVICES: '0', API_HOST: '127.0.0.1' });
   const asked = chatRequests(await readRequests(log));
   expect(asked).toHaveLength(4);
+  // What the user sees while the model works.
+  expect(gpu.stdout).toContain('the model has answered 1 question so far');
   for (const q of asked) expect(q.body).toMatchObject({ temperature: 0 });
   // 前辈们 is hers by the model and by its own 前辈; 都到齐了 is hers by the model alone.
   expect(await conversations()).toEqual([
