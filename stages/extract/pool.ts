@@ -43,6 +43,19 @@ const MIN_BYTES_PER_WORKER = 8 * 1024 * 1024;
 const MAX_WORKERS = 8;
 /** Most files in one batch; smaller when there are few files, so every worker gets several batches. */
 const MAX_BATCH = 8;
+/**
+ * Each worker's heap: a young generation of 64 MB (a worker's default is 48). The extractor makes a
+ * lot of short-lived strings and arrays; with the default each of 2 workers ran ~97 scavenges on a
+ * 38 MB corpus, many of them tens of ms, their parallel helpers busy on the cores the workers need;
+ * with 64 MB ~60, with a third of the pause time (docs/internals.md, "Benches"). Larger (128, 256)
+ * measured no better, only more memory.
+ */
+export const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 64 } as const;
+
+/** One extraction worker thread running `script` (given `workerData`), with the pool's heap limits. */
+export function startWorker(script: string, workerData: unknown): Worker {
+  return new Worker(script, { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
+}
 
 /**
  * How many workers to extract `files` files of `bytes` bytes in all with: `workers` when it is a
@@ -119,7 +132,7 @@ export async function extractInWorkers(
         for (const fill of idle) fill();
       };
       for (let k = 0; k < Math.min(size, files.length); k++) {
-        const w = new Worker(script, { workerData: { opts } });
+        const w = startWorker(script, { opts });
         running++;
         w.once('exit', () => running--);
         workers.push(w);

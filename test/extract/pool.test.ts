@@ -7,11 +7,12 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { StageError } from '../../src/api.js';
 import { configSchema, type ExtractConfig } from '../../stages/extract/config.js';
 import type { InputFile } from '../../stages/extract/corpus.js';
 import { extractTexts } from '../helpers/extractTexts.js';
-import { poolSize, runningWorkers } from '../../stages/extract/pool.js';
+import { poolSize, runningWorkers, startWorker, WORKER_RESOURCE_LIMITS } from '../../stages/extract/pool.js';
 import { ensureWorkerScript } from '../../stages/extract/workerScript.js';
 import { REPO, tempDirs } from '../helpers/workspace.js';
 
@@ -61,6 +62,30 @@ test('how many workers: none for little input or when told 1, at most one per fi
   const cores = availableParallelism();
   expect(poolSize(500, 100 * MB)).toBe(cores < 2 ? 0 : Math.min(cores, 8));
   expect(poolSize(2, 100 * MB)).toBe(cores < 2 ? 0 : 2);
+});
+
+test('a worker starts with the pool’s young generation, larger than a worker’s default, and its workerData', async () => {
+  const dir = await temp.make('pl-extract-pool-limits-');
+  const script = join(dir, 'limits.mjs');
+  await writeFile(
+    script,
+    "import { parentPort, resourceLimits, workerData } from 'node:worker_threads';\nparentPort.postMessage({ resourceLimits, workerData });\n",
+  );
+  const ask = async (w: Worker) => {
+    try {
+      return await new Promise<{ resourceLimits: { maxYoungGenerationSizeMb: number }; workerData: unknown }>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    } finally {
+      await w.terminate();
+    }
+  };
+  const pooled = await ask(startWorker(script, { opts: 'x' }));
+  expect(pooled.workerData).toEqual({ opts: 'x' });
+  expect(pooled.resourceLimits.maxYoungGenerationSizeMb).toBe(WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb);
+  const plain = await ask(new Worker(script));
+  expect(pooled.resourceLimits.maxYoungGenerationSizeMb).toBeGreaterThan(plain.resourceLimits.maxYoungGenerationSizeMb);
 });
 
 test('any number of workers gives the main thread’s dataset, report and store, byte for byte, and leaves none running', async () => {
