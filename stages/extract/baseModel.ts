@@ -9,7 +9,7 @@ import type { ParamsReader, StageContext } from '../../src/api.js';
 import { startApiServer, type StartedServer } from '../regress/server.js';
 import { resolveExecutable } from '../train/executable.js';
 import { checkCommand } from '../train/preflight.js';
-import { resolveFromWorkspace, writeYamlFile } from '../train/inference.js';
+import { quantizationKeys, resolveFromWorkspace, writeYamlFile } from '../train/inference.js';
 import type { ExtractConfig } from './config.js';
 import type { EndpointConfig, ModelSource } from './model.js';
 
@@ -34,11 +34,11 @@ export function baseModelYaml(params: ParamsReader, workspace?: string): Record<
   const cfg: Record<string, unknown> = { model_name_or_path: resolveFromWorkspace(workspace, String(get('train.model_name_or_path'))) };
   const template = get('inference.template') ?? get('train.template');
   if (template != null) cfg.template = template;
-  const bits = get('train.quantization_bit');
-  if (bits != null) {
-    cfg.quantization_bit = bits;
-    for (const k of ['quantization_method', 'quantization_type', 'double_quantization']) if (get(`train.${k}`) != null) cfg[k] = get(`train.${k}`);
-  }
+  // (The keys train renders, read one by one: the stage declares these, not the whole train section.)
+  const quantization = Object.fromEntries(
+    ['quantization_bit', 'quantization_method', 'quantization_type', 'double_quantization'].map((k) => [k, get(`train.${k}`) ?? undefined]),
+  );
+  Object.assign(cfg, quantizationKeys(quantization as Parameters<typeof quantizationKeys>[0]));
   const backend = get('inference.infer_backend');
   if (backend != null) cfg.infer_backend = backend;
   return cfg;

@@ -18,7 +18,9 @@ export function resolveFromWorkspace(workspace: string | undefined, p: string): 
  * The quantization keys shared by training and inference: {} without quantization; else
  * quantization_bit and those of method / type / double_quantization the user set.
  */
-export function quantizationKeys(train: ReturnType<typeof readTrainConfig>): Record<string, unknown> {
+export function quantizationKeys(
+  train: Pick<ReturnType<typeof readTrainConfig>, 'quantization_bit' | 'quantization_method' | 'quantization_type' | 'double_quantization'>,
+): Record<string, unknown> {
   if (train.quantization_bit === null || train.quantization_bit === undefined) return {};
   const out: Record<string, unknown> = { quantization_bit: train.quantization_bit };
   for (const k of ['quantization_method', 'quantization_type', 'double_quantization'] as const) {
