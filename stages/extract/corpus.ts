@@ -8,7 +8,7 @@ import { fileOptions, type FileOptions } from './config.js';
 import type { Encoding } from './decode.js';
 import { CorpusOutput } from './corpusOutput.js';
 import { extractFile, type FileReport, type FileResult } from './extractFile.js';
-import { askMissing, cachedOracle, endpointSource, openAnswerCache, type ModelQuestion, type ModelSource } from './model.js';
+import { askMissing, cachedOracle, endpointSource, openAnswerCache, type AnswerCache, type ModelQuestion, type ModelSource } from './model.js';
 import { decodeBytes } from './decode.js';
 import { analyzeText } from './extractFile.js';
 import { extractInWorkers, poolSize, readFailure } from './pool.js';
@@ -135,6 +135,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
   const todo = sorted.flatMap((_, i) => (isTodo[i] ? [i] : []));
 
   let out: CorpusOutput | undefined;
+  let answerCache: AnswerCache | undefined;
   try {
     out = new CorpusOutput(o.dataset, o.scratchDir, system, sorted.length);
     const sink = out;
@@ -162,8 +163,9 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     const early: string[] = [];
     if (o.config.attribution === 'model' && !source)
       early.push('attribution: model, but extract.endpoint is not set: the lines the rules leave open stay unused (rules only)');
-    const answers = source ? await openAnswerCache(o.cacheDir) : undefined;
-    if (answers?.warning) early.push(answers.warning);
+    const cache = source ? await openAnswerCache(o.cacheDir) : undefined;
+    answerCache = cache;
+    if (cache?.warning) early.push(cache.warning);
     const model = source ? { questions: 0, asked: 0, failed: 0, labelled: 0 } : undefined;
     let modelError: string | undefined;
     let answered = 0;
@@ -182,7 +184,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
       });
       // attribution: model — the questions of this batch not answered yet, asked before extracting.
       const unanswered = new Set<number>();
-      if (source && answers && model) {
+      if (source && cache && model) {
         const byFile = new Map<number, ModelQuestion[]>();
         batch.forEach((i, n) => {
           const dec = decodeBytes(bufs[n]!, sorted[i]!.encoding);
@@ -198,20 +200,20 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
           model.questions += qs.length;
         });
         const all = [...byFile.values()].flat();
-        const unknown = new Set(all.filter((q) => answers.get(q.key) === undefined).map((q) => q.key));
+        const unknown = new Set(all.filter((q) => cache.get(q.key) === undefined).map((q) => q.key));
         // (The endpoint is reached — the base model started — only for a question not in the cache.)
         const ep = unknown.size ? await source.endpoint() : undefined;
         const r =
           typeof ep === 'string'
             ? { asked: 0, failed: unknown.size, error: ep }
             : ep
-              ? await askMissing(all, answers, ep, o.signal, () => o.onAnswer?.(++answered))
+              ? await askMissing(all, cache, ep, o.signal, () => o.onAnswer?.(++answered))
               : { asked: 0, failed: 0 };
         model.asked += r.asked;
         model.failed += r.failed;
         modelError ??= r.error;
-        for (const q of all) if (answers.get(q.key)) model.labelled++;
-        for (const [i, qs] of byFile) if (qs.some((q) => answers.get(q.key) === undefined)) unanswered.add(i);
+        for (const q of all) if (cache.get(q.key)) model.labelled++;
+        for (const [i, qs] of byFile) if (qs.some((q) => cache.get(q.key) === undefined)) unanswered.add(i);
       }
       // (A file some of whose questions went unanswered is extracted again next run.)
       return new Map(batch.map((i, n) => [i, { buf: bufs[n]!, keep: !unanswered.has(i) }]));
@@ -219,7 +221,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     const extractRead = (i: number, { buf, keep }: { buf: Buffer; keep: boolean }): Ready => {
       extracted++;
       return {
-        res: extractFile(buf, opts, sorted[i]!.encoding, source && answers ? cachedOracle(source.identity, answers.get) : undefined),
+        res: extractFile(buf, opts, sorted[i]!.encoding, source && cache ? cachedOracle(source.identity, cache.get) : undefined),
         keep,
         fromStore: false,
       };
@@ -259,7 +261,7 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
     const extractMs = performance.now() - t0;
     t0 = performance.now();
     await store?.finish();
-    await answers?.save();
+    await cache?.save();
     const cacheSaveMs = performance.now() - t0;
 
     const warnings: string[] = [...(store?.warning ? [store.warning] : []), ...early];
@@ -287,6 +289,8 @@ export async function extractCorpus(files: readonly InputFile[], o: ExtractCorpu
       dispose: () => sink.dispose(),
     };
   } catch (err) {
+    // (The model's answers so far are kept: a Ctrl-C during a long ask does not ask them again.)
+    await answerCache?.save().catch(() => undefined);
     out?.dispose();
     store?.close();
     throw err;

@@ -106,3 +106,35 @@ test('parseAnswer reads the JSON in an answer and nothing else', () => {
   expect(parseAnswer('{"who": "博士"}')).toBeNull();
   expect(parseAnswer('{"speaker": 3}')).toBeNull();
 });
+
+test('Ctrl-C during a long ask keeps the answers given so far in the cache', async () => {
+  const slowLog = join(dir, 'slow.log');
+  const slow = await startFakeApi({
+    FAKE_API_SCRIPT: await writeScript(dir, RULES, '{"speaker": "不确定"}'),
+    FAKE_API_LOG: slowLog,
+    FAKE_API_LATENCY_MS: '400',
+  });
+  const cacheDir = join(dir, 'cache-interrupted');
+  await mkdir(cacheDir);
+  const ac = new AbortController();
+  const buf = await readFile(join(dir, 'in', 'a.txt'));
+  const files: InputFile[] = [{ name: 'a.txt', abs: join(dir, 'in', 'a.txt'), hash: createHash('sha256').update(buf).digest('hex') }];
+  const config = configSchema.parse({
+    input_dir: 'in',
+    system_prompt: 'sys',
+    attribution: 'model',
+    endpoint: { url: slow.baseUrl, model: 'slow-7b', concurrency: 1 },
+  });
+  try {
+    // Interrupted once the first answer is out: the run fails, the answer stays.
+    let answered = 0;
+    const running = extractTexts(files, { config, cacheDir, signal: ac.signal, onAnswer: (n) => ((answered = n), ac.abort()) });
+    await expect(running).rejects.toThrow(/interrupted/);
+    expect(answered).toBeGreaterThanOrEqual(1);
+    const cache = JSON.parse(await readFile(join(cacheDir, 'model-answers.json'), 'utf8')) as { answers: Record<string, string | null> };
+    expect(Object.keys(cache.answers).length).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(cache.answers).length).toBeLessThan(4);
+  } finally {
+    await slow.stop();
+  }
+});
