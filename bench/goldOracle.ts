@@ -2,7 +2,7 @@
 // answers each question from the gold labels, right with probability ACC (a fixed-seed draw) and
 // otherwise with another of the question's candidates. It measures what the model path can give
 // at a given answer accuracy — its ceiling at ACC 1 — not what any real model gives.
-import type { ModelOracle } from '../stages/extract/question.js';
+import { SOMEONE_ELSE, type ModelOracle } from '../stages/extract/question.js';
 import type { GoldFile } from '../test/extract/goldEval.js';
 
 const squash = (s: string) => s.replace(/[\s\u3000“”‘’「」『』"']+/g, '');
@@ -21,7 +21,11 @@ export function goldOracle(gold: GoldFile, accuracy: number, draw: () => number,
       const line = squash(/台词：“([\s\S]*)”\n候选人/.exec(q.messages.at(-1)!.content)?.[1] ?? '');
       const g = line ? gold.utterances.find((u) => squash(u.text).includes(line)) : undefined;
       if (!g) return null;
-      const right = g.speaker === 'persona' || g.speaker === 'doctor' ? g.speaker : (q.candidates.get(g.speaker.slice('other:'.length)) ?? null);
+      // (Someone none of the names offered is, where the question offers that answer.)
+      const right =
+        g.speaker === 'persona' || g.speaker === 'doctor'
+          ? g.speaker
+          : (q.candidates.get(g.speaker.slice('other:'.length)) ?? q.candidates.get(SOMEONE_ELSE) ?? null);
       if (draw() < accuracy) return right;
       const wrong = [...q.candidates.values()].filter((c) => c !== right);
       return wrong.length ? wrong[Math.floor(draw() * wrong.length)]! : null;

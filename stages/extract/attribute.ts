@@ -307,7 +307,12 @@ function attributeScene(
         if (cand.id && !vetoed(u, cand.id)) {
           u.speaker = cand.id;
           u.rule = rule;
-          if (from && onlyByPronoun(from, cand.id)) byPronoun.add(u);
+          if (from && onlyByPronoun(from, cand.id)) {
+            byPronoun.add(u);
+            // (Another one that pronoun could mean is about: the model is asked, extractFile.ts askModel.)
+            const p = names.pronounOf(cand.id);
+            for (const x of present) if (x !== cand.id && x !== SOMEONE && x !== narrator && names.pronounOf(x) === p) u.byPronoun = true;
+          }
         } else {
           u.rule = cand.id ? `${rule}-veto` : `${rule}-unresolved`;
         }
@@ -345,6 +350,9 @@ function attributeScene(
       // line calls by name is as salient after it: `“艾雅法拉小姐，请坐。”` + `她…` may be either.)
       if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = withCalled(paraSpeaker, quoteUtts.at(-1)!.text, names);
     }
+    // (The paragraph's other lines that speaker took from it, `“…”她想了想，“…”`, are no surer.)
+    const weak = quoteUtts.find((u) => u.byPronoun)?.speaker;
+    if (weak) for (const u of quoteUtts) if (u.speaker === weak) u.byPronoun = true;
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // A bare paragraph right after a narration-only one: what that narration says of who speaks (afterNarration.ts).
     let askedOf: SpeakerId | undefined;

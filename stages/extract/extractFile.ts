@@ -9,9 +9,9 @@ import { buildNameIndex, type NameIndex } from './names.js';
 import { normalizeText } from './normalize.js';
 import { questionFor, type ModelOracle } from './question.js';
 import { checkParagraph, mayTrip } from './nsfw.js';
-import { buildRuns, buildSamples, emptyDrops, inferredHers, type SampleDrops, type Turn } from './samples.js';
+import { buildRuns, buildSamples, emptyDrops, inferredOnly, type SampleDrops, type Turn } from './samples.js';
 import { segmentText } from './segment.js';
-import type { Segmented, SpeakerId, Utterance, Warning } from './types.js';
+import { SOMEONE, type Segmented, type SpeakerId, type Utterance, type Warning } from './types.js';
 
 export interface FileReport {
   status: 'ok' | 'skipped';
@@ -98,10 +98,14 @@ function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
 }
 
 /**
- * The lines the rules left open, asked of the model (its answers come from the oracle: cached, or
- * recorded as missing), and the lines of hers the rules only inferred (samples.ts inferredHers)
- * where those are no training target by themselves: the model's label replaces the rules' (rule
- * `model`), so one it says is hers is kept. A label is kept only when the line's hard cues allow it.
+ * The lines the rules are least sure of, asked of the model (its answers come from the oracle:
+ * cached, or recorded as missing): the lines they left open; the lines they only inferred (INFERRED_RULES:
+ * turn order, whom a line addresses), hers where those are no training target by themselves
+ * (samples.ts inferredHers) and anyone else's; and the lines a pronoun gave while someone else it
+ * could mean was about (Utterance.byPronoun). The model's label replaces the rules' (rule `model`),
+ * so a line it says is hers is kept, and one it says is someone not named (SOMEONE_ELSE) is a labelled
+ * line of someone's, `【某人】`. A label is kept only when the line's hard cues allow it; where the model
+ * is not sure, the rules' label stands (an inferred line of hers stays no training target).
  */
 function askModel(norm: string, seg: Segmented, names: NameIndex, o: FileOptions, oracle: ModelOracle): void {
   let lines: string[] | undefined;
@@ -109,18 +113,22 @@ function askModel(norm: string, seg: Segmented, names: NameIndex, o: FileOptions
   const labelOf = (id: SpeakerId) => (id === 'persona' ? o.persona.names[0]! : id === 'doctor' ? o.doctor.names[0]! : id.slice('other:'.length));
   for (const u of seg.utterances) {
     if (u.kind !== 'speech') continue;
-    const inferred = !o.her_by_inference && inferredHers(u);
-    if (u.speaker !== null && !inferred) continue;
+    const inferred = inferredOnly(u) && (u.speaker !== 'persona' || !o.her_by_inference);
+    if (u.speaker !== null && !inferred && !u.byPronoun) continue;
     if (!lines) {
       lines = norm.split('\n');
       textHash = createHash('sha256').update(norm).digest('hex');
     }
     const id = oracle.ask(questionFor(lines, textHash, u, names, oracle.model, labelOf));
-    // (An inferred line stays inferred, no training target, unless the model says whose it is.)
-    if (id && hardCueAllows(names, u, id)) {
+    if (!id) continue;
+    if (id === SOMEONE) {
+      u.speaker = null;
+      u.notHer = true;
+      u.rule = 'model';
+    } else if (hardCueAllows(names, u, id)) {
       u.speaker = id;
       u.rule = 'model';
-    } else if (id && !inferred) u.rule = 'model-veto';
+    } else if (u.speaker === null) u.rule = 'model-veto';
   }
 }
 

@@ -6,11 +6,13 @@ import type { NameIndex } from './names.js';
 import { SOMEONE, type SpeakerId, type Utterance } from './types.js';
 
 /** Bumped whenever the question changes: cached answers to another question are not reused. */
-export const PROMPT_VERSION = 1;
+export const PROMPT_VERSION = 2;
 /** Lines of the text before and after the line asked about that go into the question. */
 const LINES_BEFORE = 8;
 const LINES_AFTER = 3;
 export const NOBODY = '不确定';
+/** The answer for someone who is none of the names offered (SOMEONE: not her, whoever it is). */
+export const SOMEONE_ELSE = '其他人';
 
 export interface ModelQuestion {
   key: string;
@@ -26,7 +28,7 @@ export interface ModelOracle {
   ask(q: ModelQuestion): SpeakerId | null | undefined;
 }
 
-const SYSTEM = `你是小说对白的标注员。给你一段小说原文和其中的一句台词，判断这句台词是谁说的。只能从给出的候选人里选；看不出来就选“${NOBODY}”。只输出 JSON：{"speaker": "候选人名字"}`;
+const SYSTEM = `你是小说对白的标注员。给你一段小说原文和其中的一句台词，判断这句台词是谁说的。只能从给出的候选人里选；是候选人以外的人就选“${SOMEONE_ELSE}”，看不出来就选“${NOBODY}”。只输出 JSON：{"speaker": "候选人名字"}`;
 
 /** The question for one open line of a file (normalized text split in lines, its content hash). */
 export function questionFor(
@@ -49,7 +51,8 @@ export function questionFor(
   add('doctor');
   for (const r of names.referents(window)) if (r.ref !== '她' && r.ref !== '他' && r.ref !== '我' && r.ref !== '某她' && r.ref !== '某他') add(r.ref);
   const names_ = [...candidates.keys()];
-  const user = `原文：\n${window}\n\n台词：“${u.text}”\n候选人：${[...names_, NOBODY].join('、')}`;
+  candidates.set(SOMEONE_ELSE, SOMEONE);
+  const user = `原文：\n${window}\n\n台词：“${u.text}”\n候选人：${[...names_, SOMEONE_ELSE, NOBODY].join('、')}`;
   const key = createHash('sha256')
     .update(JSON.stringify([textHash, window, u.text, names_, PROMPT_VERSION, model]))
     .digest('hex')

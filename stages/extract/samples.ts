@@ -32,8 +32,10 @@ export interface Turn {
  */
 export const INFERRED_RULES: ReadonlySet<string> = new Set(['turn-taking', 'addressee']);
 
-/** A line the rules gave her by inference only (INFERRED_RULES). */
-export const inferredHers = (u: Utterance) => u.speaker === 'persona' && u.rule !== undefined && INFERRED_RULES.has(u.rule);
+/** A line the rules gave someone by inference only (INFERRED_RULES). */
+export const inferredOnly = (u: Utterance) => u.speaker !== null && u.rule !== undefined && INFERRED_RULES.has(u.rule);
+/** A line the rules gave her by inference only. */
+export const inferredHers = (u: Utterance) => u.speaker === 'persona' && inferredOnly(u);
 
 export interface SampleOptions {
   maxTurns: number;

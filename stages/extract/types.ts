@@ -43,6 +43,8 @@ export interface Utterance {
    * of hers (besideHers.ts): someone else's line, so it may be what she answers.
    */
   notHer?: boolean;
+  /** The speaker came from a pronoun (`她回答`) while someone else it could mean was about. */
+  byPronoun?: boolean;
 }
 
 export interface Scene {
