@@ -13,13 +13,30 @@ export function draws(seed = 7): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
+/**
+ * The labelled line a question is about: the one whose text holds it, and where several do (a short
+ * line said more than once, `好。`), the one whose neighbours in the labels are in the question's window.
+ */
+function locate(gold: GoldFile, line: string, window: string): GoldFile['utterances'][number] | undefined {
+  let best: GoldFile['utterances'][number] | undefined;
+  let bestScore = -1;
+  gold.utterances.forEach((u, i) => {
+    if (!squash(u.text).includes(line)) return;
+    const near = [gold.utterances[i - 2], gold.utterances[i - 1], gold.utterances[i + 1]];
+    const score = near.filter((n) => n !== undefined && window.includes(squash(n.text))).length;
+    if (score > bestScore) [best, bestScore] = [u, score];
+  });
+  return best;
+}
+
 export function goldOracle(gold: GoldFile, accuracy: number, draw: () => number, counter: { asked: number }): ModelOracle {
   return {
     model: `gold-oracle-${accuracy}`,
     ask(q) {
       counter.asked++;
-      const line = squash(/台词：“([\s\S]*)”\n候选人/.exec(q.messages.at(-1)!.content)?.[1] ?? '');
-      const g = line ? gold.utterances.find((u) => squash(u.text).includes(line)) : undefined;
+      const content = q.messages.at(-1)!.content;
+      const line = squash(/台词：“([\s\S]*)”\n候选人/.exec(content)?.[1] ?? '');
+      const g = line ? locate(gold, line, squash(/^原文：\n([\s\S]*?)\n\n台词：/.exec(content)?.[1] ?? '')) : undefined;
       if (!g) return null;
       // (Someone none of the names offered is, where the question offers that answer.)
       const right =
