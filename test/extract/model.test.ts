@@ -138,3 +138,23 @@ test('Ctrl-C during a long ask keeps the answers given so far in the cache', asy
     await slow.stop();
   }
 });
+
+test("其他人 (none of the names offered) makes a line someone's: a labelled human turn, from the endpoint and from the cache", async () => {
+  const elseLog = join(dir, 'else.log');
+  const rules = [{ contains: '台词：“样本都到齐了吗', response: '{"speaker": "其他人"}' }, ...openSceneRules('博士').slice(1)];
+  const other = await startFakeApi({ FAKE_API_SCRIPT: await writeScript(dir, rules, '{"speaker": "不确定"}'), FAKE_API_LOG: elseLog });
+  const cacheDir = join(dir, 'cache-else');
+  await mkdir(cacheDir);
+  try {
+    const first = await run({ attribution: 'model', endpoint: { url: other.baseUrl, model: 'else-7b' } }, cacheDir);
+    expect(chatRequests(await readRequests(elseLog))[0]!.body!.messages!.at(-1)!.content).toMatch(/候选人：.*、其他人、不确定$/);
+    expect(first.totals.utterances).toMatchObject({ persona: 1, doctor: 1 });
+    expect(pairs(first)).toEqual([['human:【某人】样本都到齐了吗？', 'gpt:都到齐了，一共十二袋，每一袋都写好了采集地点。']]);
+    await other.stop();
+    const again = await run({ attribution: 'model', endpoint: { url: other.baseUrl, model: 'else-7b', timeout_ms: 2000 }, max_turns: 4 }, cacheDir);
+    expect(again.model).toMatchObject({ asked: 0, failed: 0 });
+    expect(pairs(again)).toEqual(pairs(first));
+  } finally {
+    await other.stop();
+  }
+});
