@@ -25,6 +25,9 @@ export const BASE_MODEL_PARAMS = [
   'inference.infer_backend',
 ] as const;
 
+/** Questions in flight at once where the served engine batches them (vllm, sglang). */
+const SERVED_BATCH = 8;
+
 /** Whether the stage serves the base model itself (attribution: model, no extract.endpoint). */
 export const servesBaseModel = (p: ParamsReader): boolean => p.get('extract.attribution') === 'model' && p.get('extract.endpoint') == null;
 
@@ -53,6 +56,14 @@ export function baseModelSource(ctx: StageContext, config: ExtractConfig): Model
   const start = async (): Promise<EndpointConfig | string> => {
     if (ctx.gpus.length === 0)
       return 'no GPU was free for the stage to serve the base model (--cpu-only, none in the pool, or busy), and extract.endpoint is not set';
+    const backend = String(ctx.params.get('inference.infer_backend') ?? 'huggingface');
+    const bits = ctx.params.get('train.quantization_bit');
+    // (hparams/parser.py get_infer_args refuses it: said before a server is started for nothing.)
+    if (backend === 'vllm' && bits != null)
+      return (
+        `cannot serve the base model: inference.infer_backend: vllm with train.quantization_bit: ${String(bits)}: LLaMA-Factory's vLLM ` +
+        'engine refuses bnb quantization: use infer_backend: huggingface, or set extract.endpoint to a server of the model'
+      );
     const configured = String(ctx.params.get('train.command') ?? 'llamafactory-cli');
     const command = await resolveExecutable(configured, { cwd: ctx.workspace, pathEnv: ctx.env.PATH });
     if (command === undefined) return `cannot serve the base model: ${await checkCommand(configured, ctx.workspace)}; or set extract.endpoint`;
@@ -65,7 +76,10 @@ export function baseModelSource(ctx: StageContext, config: ExtractConfig): Model
     }
     ctx.log(`extract: base model served at ${server.baseUrl} on GPU ${ctx.gpus.join(',')}`);
     // (LLaMA-Factory's api names every model API_MODEL_NAME, gpt-3.5-turbo by default; it is echoed.)
-    return { url: server.baseUrl, model: server.models[0] ?? 'gpt-3.5-turbo', timeout_ms: 60_000, concurrency: 1 };
+    // The huggingface engine answers one request at a time (chat/hf_engine.py: a semaphore of
+    // MAX_CONCURRENT, 1 by default), so more would only queue; vLLM and SGLang batch them.
+    const concurrency = backend === 'vllm' || backend === 'sglang' ? SERVED_BATCH : 1;
+    return { url: server.baseUrl, model: server.models[0] ?? 'gpt-3.5-turbo', timeout_ms: 60_000, concurrency };
   };
   return {
     identity,

@@ -62,6 +62,11 @@ if (configPath !== undefined) {
     log(`OSError: ${cfg.model_name_or_path} does not appear to have a file named config.json.`);
     process.exit(1);
   }
+  // (get_infer_args: the vLLM engine loads no bnb-quantized model.)
+  if (cfg.infer_backend === 'vllm' && cfg.quantization_bit != null) {
+    log('ValueError: vLLM engine does not support bnb quantization (GPTQ and AWQ are supported).');
+    process.exit(1);
+  }
   for (const a of String(cfg.adapter_name_or_path ?? '')
     .split(',')
     .filter(Boolean)) {

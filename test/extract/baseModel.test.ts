@@ -158,3 +158,33 @@ test('with attribution: rules the base model is no input of extract: editing it 
     `would serve the base model with llamafactory-cli api on a free GPU, for answers not cached, inference YAML:\nmodel_name_or_path: ${join(w, 'models/base')}\ntemplate: qwen\nquantization_bit: 4`,
   );
 }, 30_000);
+
+test('the engine decides how many questions are in flight: vLLM batches them, the huggingface engine takes one at a time; vLLM with bnb quantization is refused up front', async () => {
+  const vllmYaml = `${YAML}inference:\n  infer_backend: vllm\n`;
+  const w = await makeWorkspace(
+    { 'pipeline.ts': DAG, 'pipeline.yaml': vllmYaml, 'in/a.txt': STORY, 'models/base/config.json': '{"model_type": "qwen2"}\n' },
+    'pl-extract-base-engine-',
+  );
+  const wlog = join(w, '.fake-api.jsonl');
+  const opts = { env: { ...env, FAKE_API_LOG: wlog, FAKE_API_LATENCY_MS: '400', PIPELINE_CACHE_DIR: undefined, CUDA_VISIBLE_DEVICES: undefined } };
+  // (get_infer_args: "vLLM engine does not support bnb quantization": no server is started for it.)
+  const refused = await runCli(w, ['run'], opts);
+  expect(refused.code).toBe(0);
+  expect(refused.stdout + refused.stderr).toMatch(
+    /4 of 4 questions unanswered \(cannot serve the base model: inference\.infer_backend: vllm with train\.quantization_bit: 4: .*refuses bnb quantization: use infer_backend: huggingface, or set extract\.endpoint/,
+  );
+  expect(await readRequests(wlog).catch(() => [])).toEqual([]);
+  // The requests' arrival times: together with vLLM, one answer (400 ms) apart with huggingface.
+  const spread = async () => {
+    const t = chatRequests(await readRequests(wlog)).map((e) => e.t as number);
+    expect(t).toHaveLength(4);
+    return Math.min(...t.slice(1).map((x, i) => x - t[i]!));
+  };
+  await writeFile(join(w, 'pipeline.yaml'), vllmYaml.replace('  quantization_bit: 4\n', ''));
+  expect((await runCli(w, ['run'], opts)).code).toBe(0);
+  expect(await spread()).toBeLessThan(300);
+  await writeFile(wlog, '');
+  await writeFile(join(w, 'pipeline.yaml'), vllmYaml.replace('  quantization_bit: 4\n', '').replace('infer_backend: vllm', 'infer_backend: huggingface'));
+  expect((await runCli(w, ['run'], opts)).code).toBe(0);
+  expect(await spread()).toBeGreaterThanOrEqual(380);
+}, 60_000);

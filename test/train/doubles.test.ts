@@ -113,7 +113,7 @@ describe('api double', () => {
       body: JSON.stringify({ model: 'm', messages, ...extra }),
     });
 
-  test('its YAML is checked as get_infer_args does: unknown keys, a model without config.json, a missing adapter; no adapter serves the base model', async () => {
+  test('its YAML is checked as get_infer_args does: unknown keys, a model without config.json, a missing adapter, vLLM with bnb quantization; no adapter serves the base model', async () => {
     const ws = await makeWorkspace({ 'm/config.json': '{}\n' });
     dirs.push(ws);
     // (FAKE_API_EXIT_BEFORE_LISTEN=3: a YAML that passes the checks exits 3 where it would listen.)
@@ -129,6 +129,10 @@ describe('api double', () => {
     expect(unknown.out).toContain("Some specified arguments are not used by the HfArgumentParser: ['model_path']");
     expect((await api('model_name_or_path: nowhere\n')).out).toContain('nowhere does not appear to have a file named config.json');
     expect((await api('model_name_or_path: m\nadapter_name_or_path: gone\n')).out).toContain("Can't find 'adapter_config.json' at 'gone'");
+    const bnb = await api('model_name_or_path: m\ninfer_backend: vllm\nquantization_bit: 4\n');
+    expect(bnb.code).toBe(1);
+    expect(bnb.out).toContain('vLLM engine does not support bnb quantization');
+    expect((await api('model_name_or_path: m\ninfer_backend: vllm\n')).code).toBe(3);
   });
 
   test('even message count → 400; leading system used, else the YAML default_system; API_KEY; stop ignored; one answer at a time', async () => {
