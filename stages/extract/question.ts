@@ -13,6 +13,9 @@ const LINES_AFTER = 3;
 export const NOBODY = '不确定';
 /** The answer for someone who is none of the names offered (SOMEONE: not her, whoever it is). */
 export const SOMEONE_ELSE = '其他人';
+/** Around the line asked about, in the window. */
+const MARK_OPEN = '⟦';
+const MARK_CLOSE = '⟧';
 
 export interface ModelQuestion {
   key: string;
@@ -28,7 +31,7 @@ export interface ModelOracle {
   ask(q: ModelQuestion): SpeakerId | null | undefined;
 }
 
-const SYSTEM = `你是小说对白的标注员。给你一段小说原文和其中的一句台词，判断这句台词是谁说的。只能从给出的候选人里选；是候选人以外的人就选“${SOMEONE_ELSE}”，看不出来就选“${NOBODY}”。只输出 JSON：{"speaker": "候选人名字"}`;
+const SYSTEM = `你是小说对白的标注员。给你一段小说原文和其中的一句台词（原文中用${MARK_OPEN}${MARK_CLOSE}标出它的位置），判断这句台词是谁说的。只能从给出的候选人里选；是候选人以外的人就选“${SOMEONE_ELSE}”，看不出来就选“${NOBODY}”。只输出 JSON：{"speaker": "候选人名字"}`;
 
 /** The question for one open line of a file (normalized text split in lines, its content hash). */
 export function questionFor(
@@ -42,6 +45,12 @@ export function questionFor(
   const lo = Math.max(0, u.line - 1 - LINES_BEFORE);
   const hi = Math.min(lines.length, u.line + LINES_AFTER);
   const window = lines.slice(lo, hi).join('\n');
+  // (Which of the window's lines it is, where the same words are said twice, `好。`: marked there.)
+  const marked = lines.slice(lo, hi);
+  const at = u.line - 1 - lo;
+  const first = u.text.split('\n')[0]!;
+  const col = marked[at]?.indexOf(first) ?? -1;
+  if (col >= 0) marked[at] = `${marked[at]!.slice(0, col)}${MARK_OPEN}${first}${MARK_CLOSE}${marked[at]!.slice(col + first.length)}`;
   const candidates = new Map<string, SpeakerId>();
   const add = (id: SpeakerId) => {
     if (id === SOMEONE) return;
@@ -52,9 +61,9 @@ export function questionFor(
   for (const r of names.referents(window)) if (r.ref !== '她' && r.ref !== '他' && r.ref !== '我' && r.ref !== '某她' && r.ref !== '某他') add(r.ref);
   const names_ = [...candidates.keys()];
   candidates.set(SOMEONE_ELSE, SOMEONE);
-  const user = `原文：\n${window}\n\n台词：“${u.text}”\n候选人：${[...names_, SOMEONE_ELSE, NOBODY].join('、')}`;
+  const user = `原文：\n${marked.join('\n')}\n\n台词：“${u.text}”\n候选人：${[...names_, SOMEONE_ELSE, NOBODY].join('、')}`;
   const key = createHash('sha256')
-    .update(JSON.stringify([textHash, window, u.text, names_, PROMPT_VERSION, model]))
+    .update(JSON.stringify([textHash, user, PROMPT_VERSION, model]))
     .digest('hex')
     .slice(0, 32);
   return {

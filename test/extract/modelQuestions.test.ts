@@ -100,4 +100,10 @@ test('the question offers the names in its window, someone else, and not sure', 
   ]);
   expect(q.messages.at(-1)!.content).toMatch(/候选人：艾雅法拉、博士、炎熔、其他人、不确定$/);
   expect(q.messages[0]!.content).toContain(`是候选人以外的人就选“${SOMEONE_ELSE}”`);
+  // (The line is marked where it stands in the window; where the same words were said before, there only.)
+  expect(q.messages.at(-1)!.content).toContain('“⟦刚回来没多久。⟧”她抬起头');
+  const twice = scripted({});
+  analyzeText(['博士推门进来，艾雅法拉正在看书。', '博士问：“明天去采样吗？”', '艾雅法拉说：“好。”', '“后天也去？”', '“好。”'].join('\n\n'), opts, twice);
+  const again = twice.questions.find((x) => x.messages.at(-1)!.content.endsWith('台词：“好。”\n候选人：艾雅法拉、博士、其他人、不确定'))!;
+  expect(again.messages.at(-1)!.content).toContain('艾雅法拉说：“好。”\n\n“后天也去？”\n\n“⟦好。⟧”');
 });
