@@ -1,6 +1,6 @@
-// Speaker attribution scored on the blind-labelled gold2 set (test/extract/gold2/{tune,heldout,heldout3,heldout5,heldout6,heldout7}),
+// Speaker attribution scored on the blind-labelled gold2 set (test/extract/gold2/{tune,heldout,heldout3,heldout5,heldout6,heldout7,heldout8}),
 // each half on its own: the current extractor and the old algorithm (bench/oldExtract.ts).
-//   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6|heldout7] [--per-file] [--her-by-inference]
+//   node bin/pipeline.js --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6|heldout7|heldout8] [--per-file] [--her-by-inference]
 // Two views of each: "attributed" scores every quote's speaker decision; "in samples" scores only
 // the lines that end up in a turn of an emitted sample, with that turn's role (what training sees).
 // --oracle=ACC scores attribution: model with a stand-in model answering from the labels, right
@@ -20,7 +20,7 @@ import { BenchError, runBenchMain } from './lib/benchError.js';
 
 const root = process.env.PIPELINE_PACKAGE_ROOT ?? resolve(dirname(new URL(import.meta.url).pathname), '..');
 const GOLD2_DIR = join(root, 'test', 'extract', 'gold2');
-const HALVES = ['tune', 'heldout', 'heldout3', 'heldout5', 'heldout6', 'heldout7'] as const;
+const HALVES = ['tune', 'heldout', 'heldout3', 'heldout5', 'heldout6', 'heldout7', 'heldout8'] as const;
 type Half = (typeof HALVES)[number];
 
 // (--her-by-inference: with extract.her_by_inference on, lines of hers the rules only inferred are turns too.)
@@ -155,7 +155,7 @@ function row(label: string, s: Score, files: string): string {
 
 async function bench(args: string[]): Promise<void> {
   const usage =
-    'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6|heldout7] [--per-file] [--her-by-inference] [--oracle=ACC] | --rules[=NN]';
+    'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6|heldout7|heldout8] [--per-file] [--her-by-inference] [--oracle=ACC] | --rules[=NN]';
   let halves: readonly Half[] = HALVES;
   let perFile = false;
   for (let i = 0; i < args.length; i++) {

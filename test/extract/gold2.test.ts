@@ -1,4 +1,4 @@
-// The gold2 set (test/extract/gold2/{tune,heldout,heldout3,heldout5,heldout6,heldout7}) loads through the label schema and every label
+// The gold2 set (test/extract/gold2/{tune,heldout,heldout3,heldout5,heldout6,heldout7,heldout8}) loads through the label schema and every label
 // is anchored in its story: its text is a whole quoted span (or script / chat line) of the story,
 // the labels follow the story's order, and the encoding field is what the bytes are. Scores are not
 // asserted here: they are reported by `node bin/pipeline.js --exec bench/gold2.ts`.
@@ -9,7 +9,7 @@ import { REPO } from '../helpers/workspace.js';
 import { loadGold, type GoldFile } from './goldEval.js';
 
 const GOLD2 = join(REPO, 'test', 'extract', 'gold2');
-const HALVES = ['tune', 'heldout', 'heldout3', 'heldout5', 'heldout6', 'heldout7'] as const;
+const HALVES = ['tune', 'heldout', 'heldout3', 'heldout5', 'heldout6', 'heldout7', 'heldout8'] as const;
 
 /** Decodes the bytes the way the label's `encoding` says, refusing bytes that are not that. */
 function decodeAs(bytes: Buffer, encoding: string): string {
@@ -61,7 +61,7 @@ describe.each(HALVES)('gold2/%s', (half) => {
   const dir = join(GOLD2, half);
   const gold = loadGold(join(dir, 'labels'));
 
-  test('has ≥ 12 stories, one label file per text, numbered by the split rule (01–26: odd tune, even heldout; 27–58 and 75–106: tune; 59–74: heldout3; 107–122: heldout5; 123–138: heldout6; 139–154: heldout7)', () => {
+  test('has ≥ 12 stories, one label file per text, numbered by the split rule (01–26: odd tune, even heldout; 27–58 and 75–106: tune; 59–74: heldout3; 107–122: heldout5; 123–138: heldout6; 139–154: heldout7; 155–170: heldout8)', () => {
     expect(gold.length).toBeGreaterThanOrEqual(12);
     const texts = readdirSync(join(dir, 'texts')).sort();
     expect(gold.map((g) => g.file)).toEqual(texts);
@@ -72,7 +72,7 @@ describe.each(HALVES)('gold2/%s', (half) => {
       // 01–26 were written in pairs and split by parity; 27–42 were added to tune, 43–58 (heldout2 in
       // session 6) were moved to tune in session 7, 59–74 form heldout3, 75–90 were added to tune,
       // 91–106 (heldout4 in session 8) were moved to tune in session 9, 107–122 form heldout5,
-      // 123–138 (session 10) form heldout6, 139–154 (session 11) heldout7.
+      // 123–138 (session 10) form heldout6, 139–154 (session 11) heldout7, 155–170 (session 12) heldout8.
       const inHalf =
         half === 'tune'
           ? (n <= 26 && n % 2 === 1) || (n >= 27 && n <= 58) || (n >= 75 && n <= 106)
@@ -84,7 +84,9 @@ describe.each(HALVES)('gold2/%s', (half) => {
                 ? n >= 107 && n <= 122
                 : half === 'heldout6'
                   ? n >= 123 && n <= 138
-                  : n >= 139 && n <= 154;
+                  : half === 'heldout7'
+                    ? n >= 139 && n <= 154
+                    : n >= 155 && n <= 170;
       expect([t, inHalf]).toEqual([t, true]);
     }
   });
