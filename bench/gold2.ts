@@ -201,7 +201,7 @@ async function bench(args: string[]): Promise<void> {
   }
   if (oracleAccuracy !== undefined)
     process.stdout.write(
-      `oracle at accuracy ${oracleAccuracy}: ${oracleAsked.asked / 2} questions (lines the rules leave open, only infer, or give by a pronoun that could mean another)\n`,
+      `oracle at accuracy ${oracleAccuracy}: ${oracleAsked.asked / 2} questions (lines the rules leave open, only infer, or give by a pronoun: hers always, anyone's where it could mean another)\n`,
     );
   process.stdout.write(`${JSON.stringify({ bench: 'gold2', ...(oracleAccuracy !== undefined ? { oracle: oracleAccuracy } : {}), ...out })}\n`);
 }

@@ -309,9 +309,11 @@ function attributeScene(
           u.rule = rule;
           if (from && onlyByPronoun(from, cand.id)) {
             byPronoun.add(u);
-            // (Another one that pronoun could mean is about: the model is asked, extractFile.ts askModel.)
+            // (Another one that pronoun could mean is about, or it gives her the line, where a woman the
+            // rules do not know may be meant: the model is asked, extractFile.ts askModel.)
             const p = names.pronounOf(cand.id);
-            for (const x of present) if (x !== cand.id && x !== SOMEONE && x !== narrator && names.pronounOf(x) === p) u.byPronoun = true;
+            if (cand.id === 'persona') u.byPronoun = true;
+            else for (const x of present) if (x !== cand.id && x !== SOMEONE && x !== narrator && names.pronounOf(x) === p) u.byPronoun = true;
           }
         } else {
           u.rule = cand.id ? `${rule}-veto` : `${rule}-unresolved`;

@@ -101,8 +101,8 @@ function buildFileIndex(o: FileOptions, d: Discovered): NameIndex {
  * The lines the rules are least sure of, asked of the model (its answers come from the oracle:
  * cached, or recorded as missing): the lines they left open; the lines they only inferred (INFERRED_RULES:
  * turn order, whom a line addresses), hers where those are no training target by themselves
- * (samples.ts inferredHers) and anyone else's; and the lines a pronoun gave while someone else it
- * could mean was about (Utterance.byPronoun). The model's label replaces the rules' (rule `model`),
+ * (samples.ts inferredHers) and anyone else's; and the lines a pronoun gave her, or anyone while
+ * someone else it could mean was about (Utterance.byPronoun). The model's label replaces the rules' (rule `model`),
  * so a line it says is hers is kept, and one it says is someone not named (SOMEONE_ELSE) is a labelled
  * line of someone's, `【某人】`. A label is kept only when the line's hard cues allow it; where the model
  * is not sure, the rules' label stands (an inferred line of hers stays no training target).

@@ -43,7 +43,7 @@ export interface Utterance {
    * of hers (besideHers.ts): someone else's line, so it may be what she answers.
    */
   notHer?: boolean;
-  /** The speaker came from a pronoun (`她回答`) while someone else it could mean was about. */
+  /** The speaker came from a pronoun (`她回答`) and is her, or someone else it could mean was about. */
   byPronoun?: boolean;
 }
 

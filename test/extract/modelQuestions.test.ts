@@ -62,6 +62,22 @@ test('a line a pronoun gave while another woman is about is asked, both halves o
   expect(analyzeText(TWO_WOMEN, opts, scripted({})).segmented.utterances.map((u) => u.speaker)).toEqual(['doctor', 'other:炎熔', 'other:炎熔']);
 });
 
+test('a line 她 gave her is asked even with no other woman known (one the rules do not know may be meant); one her name gave is not', () => {
+  const text = [
+    '博士推门进来，艾雅法拉正在窗边看书。',
+    '“你在看什么？”博士问。',
+    '“火山的书，前辈要不要一起看？”她抬起头说。',
+    '艾雅法拉说：“这一章讲的是火山灰怎么落到很远的地方。”',
+  ].join('\n\n');
+  expect(analyzeText(text, opts).segmented.utterances.map((u) => `${u.speaker}/${u.rule}`)).toEqual(['doctor/tag', 'persona/tag', 'persona/intro']);
+  const model = scripted({ 火山的书: SOMEONE_ELSE });
+  const a = analyzeText(text, opts, model);
+  expect(model.asked).toEqual(['火山的书，前辈要不要一起看？']);
+  expect(a.segmented.utterances[1]).toMatchObject({ speaker: null, notHer: true, rule: 'model' });
+  // (Not sure: hers, as the rules have it.)
+  expect(analyzeText(text, opts, scripted({})).segmented.utterances[1]).toMatchObject({ speaker: 'persona', rule: 'tag' });
+});
+
 test("the Doctor's lines by turn order are asked too: 其他人 makes one someone's, 不确定 leaves the rules' label", () => {
   expect(analyzeText(BARE, opts).segmented.utterances.map((u) => `${u.speaker}/${u.rule}`)).toEqual([
     'doctor/tag',
