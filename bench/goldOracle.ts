@@ -15,7 +15,8 @@ export function draws(seed = 7): () => number {
 
 /**
  * The labelled line a question is about: the one whose text holds it, and where several do (a short
- * line said more than once, `好。`), the one whose neighbours in the labels are in the question's window.
+ * line said more than once, `好。`), the one of exactly its words, then the one whose neighbours in the labels
+ * are in the question's window.
  */
 function locate(gold: GoldFile, line: string, window: string): GoldFile['utterances'][number] | undefined {
   let best: GoldFile['utterances'][number] | undefined;
@@ -23,7 +24,8 @@ function locate(gold: GoldFile, line: string, window: string): GoldFile['utteran
   gold.utterances.forEach((u, i) => {
     if (!squash(u.text).includes(line)) return;
     const near = [gold.utterances[i - 2], gold.utterances[i - 1], gold.utterances[i + 1]];
-    const score = near.filter((n) => n !== undefined && window.includes(squash(n.text))).length;
+    // (The line itself first, `石头。`, before a longer one that ends with it.)
+    const score = near.filter((n) => n !== undefined && window.includes(squash(n.text))).length + (squash(u.text) === line ? 10 : 0);
     if (score > bestScore) [best, bestScore] = [u, score];
   });
   return best;
