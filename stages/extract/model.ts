@@ -11,7 +11,7 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../src/atomicWrite.js';
 import { chatCompletion, RequestError } from '../regress/client.js';
-import { NOBODY, type ModelOracle, type ModelQuestion } from './question.js';
+import { answerToSpeaker, NOBODY, type ModelOracle, type ModelQuestion } from './question.js';
 
 export { PROMPT_VERSION, questionFor, type ModelOracle, type ModelQuestion } from './question.js';
 
@@ -167,7 +167,7 @@ export function cachedOracle(model: string, lookup: AnswerLookup, missing?: Mode
         missing?.push(q);
         return undefined;
       }
-      return a === null ? null : (q.candidates.get(a) ?? null);
+      return a === null ? null : answerToSpeaker(q, a);
     },
   };
 }

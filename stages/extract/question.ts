@@ -22,6 +22,20 @@ export interface ModelQuestion {
   messages: Array<{ role: 'system' | 'user'; content: string }>;
   /** The names offered, each with whom it means. */
   candidates: ReadonlyMap<string, SpeakerId>;
+  /** Her and the Doctor's other names (阿黛尔, 刀客塔): an answer may use them. */
+  aliases: ReadonlyMap<string, SpeakerId>;
+}
+
+/**
+ * Whom a model's answer names: a name offered, or one of her / the Doctor's other names; else the
+ * one name offered that the answer holds (`是博士说的`, `艾雅法拉。`); else nobody (two names, none).
+ */
+export function answerToSpeaker(q: ModelQuestion, answer: string): SpeakerId | null {
+  const exact = q.candidates.get(answer) ?? q.aliases.get(answer);
+  if (exact) return exact;
+  const held = new Set<SpeakerId>();
+  for (const [label, id] of [...q.candidates, ...q.aliases]) if (answer.includes(label)) held.add(id);
+  return held.size === 1 ? held.values().next().value! : null;
 }
 
 /** What analyzeText asks for each open line: the model's label, if one is known (else undefined). */
@@ -61,6 +75,9 @@ export function questionFor(
   for (const r of names.referents(window)) if (r.ref !== '她' && r.ref !== '他' && r.ref !== '我' && r.ref !== '某她' && r.ref !== '某他') add(r.ref);
   const names_ = [...candidates.keys()];
   candidates.set(SOMEONE_ELSE, SOMEONE);
+  const aliases = new Map<string, SpeakerId>();
+  for (const n of names.personaNames) if (!candidates.has(n)) aliases.set(n, 'persona');
+  for (const n of names.doctorNames) if (!candidates.has(n)) aliases.set(n, 'doctor');
   const user = `原文：\n${marked.join('\n')}\n\n台词：“${u.text}”\n候选人：${[...names_, SOMEONE_ELSE, NOBODY].join('、')}`;
   const key = createHash('sha256')
     .update(JSON.stringify([textHash, user, PROMPT_VERSION, model]))
@@ -73,5 +90,6 @@ export function questionFor(
       { role: 'user', content: user },
     ],
     candidates,
+    aliases,
   };
 }

@@ -139,9 +139,14 @@ test('Ctrl-C during a long ask keeps the answers given so far in the cache', asy
   }
 });
 
-test("其他人 (none of the names offered) makes a line someone's: a labelled human turn, from the endpoint and from the cache", async () => {
+test("其他人 (none of the names offered) makes a line someone's: a labelled human turn, from the endpoint and from the cache; another of her names is hers", async () => {
   const elseLog = join(dir, 'else.log');
-  const rules = [{ contains: '台词：“样本都到齐了吗', response: '{"speaker": "其他人"}' }, ...openSceneRules('博士').slice(1)];
+  // (And her line answered by another of her names, 阿黛尔: hers all the same.)
+  const rules = [
+    { contains: '台词：“样本都到齐了吗', response: '{"speaker": "其他人"}' },
+    { contains: '台词：“都到齐了', response: '{"speaker": "阿黛尔"}' },
+    ...openSceneRules('博士').slice(2),
+  ];
   const other = await startFakeApi({ FAKE_API_SCRIPT: await writeScript(dir, rules, '{"speaker": "不确定"}'), FAKE_API_LOG: elseLog });
   const cacheDir = join(dir, 'cache-else');
   await mkdir(cacheDir);

@@ -4,7 +4,7 @@
 // name gave. On snippets written for these tests, with a scripted in-process model.
 import { configSchema, fileOptions } from '../../stages/extract/config.js';
 import { analyzeText } from '../../stages/extract/extractFile.js';
-import { NOBODY, SOMEONE_ELSE, type ModelOracle, type ModelQuestion } from '../../stages/extract/question.js';
+import { answerToSpeaker, NOBODY, SOMEONE_ELSE, type ModelOracle, type ModelQuestion } from '../../stages/extract/question.js';
 import { SOMEONE } from '../../stages/extract/types.js';
 
 const opts = fileOptions(configSchema.parse({ attribution: 'model' }));
@@ -122,4 +122,19 @@ test('the question offers the names in its window, someone else, and not sure', 
   analyzeText(['博士推门进来，艾雅法拉正在看书。', '博士问：“明天去采样吗？”', '艾雅法拉说：“好。”', '“后天也去？”', '“好。”'].join('\n\n'), opts, twice);
   const again = twice.questions.find((x) => x.messages.at(-1)!.content.endsWith('台词：“好。”\n候选人：艾雅法拉、博士、其他人、不确定'))!;
   expect(again.messages.at(-1)!.content).toContain('艾雅法拉说：“好。”\n\n“后天也去？”\n\n“⟦好。⟧”');
+});
+
+test("an answer is read as a name offered, one of her or the Doctor's other names, or the one name offered it holds", () => {
+  const model = scripted({});
+  analyzeText(TWO_WOMEN, opts, model);
+  const q = model.questions[0]!;
+  expect(answerToSpeaker(q, '炎熔')).toBe('other:炎熔');
+  expect(answerToSpeaker(q, SOMEONE_ELSE)).toBe(SOMEONE);
+  expect(answerToSpeaker(q, '阿黛尔')).toBe('persona');
+  expect(answerToSpeaker(q, '刀客塔')).toBe('doctor');
+  expect(answerToSpeaker(q, '是博士说的')).toBe('doctor');
+  expect(answerToSpeaker(q, '艾雅法拉（阿黛尔）')).toBe('persona');
+  // (Two people, or nobody offered: not an answer.)
+  expect(answerToSpeaker(q, '博士和炎熔')).toBeNull();
+  expect(answerToSpeaker(q, '阿米娅')).toBeNull();
 });
