@@ -1,8 +1,10 @@
-// Someone who comes in later in a scene was not in it before (attribute.ts): what a pronoun or a
-// descriptive noun gave them before that is open again, and they are not about for the scene passes.
+// Lines a pronoun gave (attribute.ts): someone who comes in later in a scene was not in it before,
+// so what a pronoun or a descriptive noun gave them before that is open again, and they are not about
+// for the scene passes; and which such lines the model is asked about (attribution: model).
+import type { NameIndex } from './names.js';
 import type { Sentence } from './narration.js';
 import type { Unit } from './presence.js';
-import type { SpeakerId, Utterance } from './types.js';
+import { SOMEONE, type SpeakerId, type Utterance } from './types.js';
 
 /** The sentence refers to `id` only by a pronoun or a descriptive noun (`她回答`, `少女…小声问`), never by name. */
 export function onlyByPronoun(from: Sentence, id: SpeakerId): boolean {
@@ -13,6 +15,24 @@ export function onlyByPronoun(from: Sentence, id: SpeakerId): boolean {
       if (word !== '她' && word !== '他') return false;
     }
   return true;
+}
+
+/**
+ * Whether a line a pronoun gave `id` is one the model is asked about (Utterance.byPronoun,
+ * extractFile.ts askModel): hers, where a woman the rules do not know may be meant; anyone's while
+ * someone else that pronoun could mean is about.
+ */
+export function pronounMayMeanAnother(id: SpeakerId, present: ReadonlySet<SpeakerId>, names: NameIndex, narrator: SpeakerId | null): boolean {
+  if (id === 'persona') return true;
+  const p = names.pronounOf(id);
+  for (const x of present) if (x !== id && x !== SOMEONE && x !== narrator && names.pronounOf(x) === p) return true;
+  return false;
+}
+
+/** The paragraph's other lines that took that speaker from such a line, `“…”她想了想，“…”`, are no surer. */
+export function spreadByPronoun(lines: readonly Utterance[]): void {
+  const weak = lines.find((u) => u.byPronoun)?.speaker;
+  if (weak) for (const u of lines) if (u.speaker === weak) u.byPronoun = true;
 }
 
 /**

@@ -25,7 +25,7 @@ import {
 } from './narration.js';
 import { epithetOther } from './epithets.js';
 import { markUnnamedNarrator, readNarration } from './narrator.js';
-import { noteNamed, onlyByPronoun, reopenBeforeArrival } from './arrivedLater.js';
+import { noteNamed, onlyByPronoun, pronounMayMeanAnother, reopenBeforeArrival, spreadByPronoun } from './arrivedLater.js';
 import { bareAfterNarration, type PrevNarration } from './afterNarration.js';
 import { arrivalIn, departureIn, leaveSalience, sceneVeto, type SceneView, type Unit } from './presence.js';
 import { fillFile, reopenCalledByPronoun } from './honorific.js';
@@ -309,11 +309,7 @@ function attributeScene(
           u.rule = rule;
           if (from && onlyByPronoun(from, cand.id)) {
             byPronoun.add(u);
-            // (Another one that pronoun could mean is about, or it gives her the line, where a woman the
-            // rules do not know may be meant: the model is asked, extractFile.ts askModel.)
-            const p = names.pronounOf(cand.id);
-            if (cand.id === 'persona') u.byPronoun = true;
-            else for (const x of present) if (x !== cand.id && x !== SOMEONE && x !== narrator && names.pronounOf(x) === p) u.byPronoun = true;
+            if (pronounMayMeanAnother(cand.id, present, names, narrator)) u.byPronoun = true;
           }
         } else {
           u.rule = cand.id ? `${rule}-veto` : `${rule}-unresolved`;
@@ -352,9 +348,7 @@ function attributeScene(
       // line calls by name is as salient after it: `“艾雅法拉小姐，请坐。”` + `她…` may be either.)
       if (paraSpeaker !== narrator) state[names.pronounOf(paraSpeaker)] = withCalled(paraSpeaker, quoteUtts.at(-1)!.text, names);
     }
-    // (The paragraph's other lines that speaker took from it, `“…”她想了想，“…”`, are no surer.)
-    const weak = quoteUtts.find((u) => u.byPronoun)?.speaker;
-    if (weak) for (const u of quoteUtts) if (u.speaker === weak) u.byPronoun = true;
+    spreadByPronoun(quoteUtts);
     const bare = p.segments.every((s) => s.kind === 'quote' || PUNCT_ONLY_RE.test(s.text));
     // A bare paragraph right after a narration-only one: what that narration says of who speaks (afterNarration.ts).
     let askedOf: SpeakerId | undefined;
