@@ -28,11 +28,14 @@ export interface ModelQuestion {
 
 /**
  * Whom a model's answer names: a name offered, or one of her / the Doctor's other names; else the
- * one name offered that the answer holds (`是博士说的`, `艾雅法拉。`); else nobody (two names, none).
+ * one name offered that the answer holds (`是博士说的`, `艾雅法拉。`); else nobody (two names, none,
+ * or not sure).
  */
 export function answerToSpeaker(q: ModelQuestion, answer: string): SpeakerId | null {
   const exact = q.candidates.get(answer) ?? q.aliases.get(answer);
   if (exact) return exact;
+  // (`不确定，可能是博士`: not sure is not an answer, whatever it guesses.)
+  if (answer.includes(NOBODY)) return null;
   const held = new Set<SpeakerId>();
   for (const [label, id] of [...q.candidates, ...q.aliases]) if (answer.includes(label)) held.add(id);
   return held.size === 1 ? held.values().next().value! : null;

@@ -137,4 +137,5 @@ test("an answer is read as a name offered, one of her or the Doctor's other name
   // (Two people, or nobody offered: not an answer.)
   expect(answerToSpeaker(q, '博士和炎熔')).toBeNull();
   expect(answerToSpeaker(q, '阿米娅')).toBeNull();
+  expect(answerToSpeaker(q, '不确定，可能是博士')).toBeNull();
 });
