@@ -25,7 +25,7 @@ const ACTION_SUBJECT_G =
 const ACTION_ADVERB_RE =
   /^(?:顺手|随手|顺便|轻轻|慢慢|悄悄|偷偷|默默|连忙|赶紧|急忙|赶快|立刻|马上|随即|重新|再次|小心|用力|使劲|忍不住|不禁|终于|忽然|突然|只好|只能|一边|同时|正要|刚要|先是)/;
 /** `名字：` at the start of a line (a script or chat line), timestamps allowed before it. */
-const SCRIPT_NAME_G = /^(?:[[［【(（]?\d{1,2}[:：]\d{2}[\]］】)）]?\s*)?([\u4e00-\u9fff]{2,4})(?:[（(][^）)\n]{0,8}[）)])?[：:]/gm;
+const SCRIPT_NAME_G = /^(?:[[［【(（]?\d{1,2}[:：]\d{2}[\]］】)）]?\s*(?:[｜|丨]\s*)?)?([\u4e00-\u9fff]{2,4})(?:[（(][^）)\n]{0,8}[）)])?[：:]/gm;
 /** A line that is someone's speech without quote marks: a script or chat line, a radio line. */
 const SPOKEN_LINE_RE = /^\s*(?:【|——|[^\s“”：:，,。！？]{1,12}(?:[（(][^）)\n]{0,8}[）)])?[：:])/;
 /** A first-person narrator naming themselves (at a sentence or clause start: `不过，我的名字是阿米娅。`). */

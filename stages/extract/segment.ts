@@ -20,8 +20,8 @@ const MAX_OPEN_CHARS = 3000;
 const MAX_WARNINGS = 50;
 
 const SCRIPT_LINE_RE = /^([^\s“”‘’：:，。！？,.!?（）()[\]【】]{1,12})([（(][^）)]{0,12}[）)])?\s*[：:]\s*(.+)$/;
-/** A chat timestamp before a script line: `[21:47] 名字：…`, `21:47 名字：…`. */
-const TIMESTAMP_PREFIX_RE = /^[[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?\s*/;
+/** A chat timestamp before a script line: `[21:47] 名字：…`, `21:47 名字：…`, `21:47｜名字：…`. */
+const TIMESTAMP_PREFIX_RE = /^[[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?\s*(?:[｜|丨]\s*)?/;
 /** A chat header line: a name and a time, the message on the next line (`艾雅法拉 21:47`). */
 const CHAT_HEADER_RE = /^([^\s“”‘’：:，。！？,.!?（）()[\]【】\d]{1,12})\s*[[［【(（]?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?[\]］】)）]?$/;
 /** Script labels that are not speakers: narration, notes, headings. */

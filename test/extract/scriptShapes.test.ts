@@ -97,3 +97,15 @@ describe('typed and edited text next to speech', () => {
     expect(utts('艾雅法拉停下打字，说：“前辈，到了。”')).toEqual([{ text: '前辈，到了。', who: 'persona' }]);
   });
 });
+
+test("a chat line whose time is set off by a bar, `16:21｜名字：…`, is that name's (the bar is no part of it)", () => {
+  const chat = [
+    '晚上，群里热闹起来。',
+    '16:21｜艾雅法拉：前辈，明天的采样还去吗？',
+    '16:22｜砂铃：我也想去，能带上我吗？',
+    '16:22｜Doctor：去，七点楼下见。',
+    '16:23|砂铃：好，我带早饭。',
+    '16:23 丨 艾雅法拉：那我带温度计！',
+  ].join('\n');
+  expect(utts(chat).map((x) => x.who)).toEqual(['persona', 'other:砂铃', 'doctor', 'other:砂铃', 'persona']);
+});
