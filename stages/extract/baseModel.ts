@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ParamsReader, StageContext } from '../../src/api.js';
 import { startApiServer, type StartedServer } from '../regress/server.js';
 import { resolveExecutable } from '../train/executable.js';
-import { checkCommand } from '../train/preflight.js';
+import { checkCommand, vllmBnbProblem } from '../train/preflight.js';
 import { quantizationKeys, resolveFromWorkspace, writeYamlFile } from '../train/inference.js';
 import type { ExtractConfig } from './config.js';
 import type { EndpointConfig, ModelSource } from './model.js';
@@ -56,14 +56,10 @@ export function baseModelSource(ctx: StageContext, config: ExtractConfig): Model
   const start = async (): Promise<EndpointConfig | string> => {
     if (ctx.gpus.length === 0)
       return 'no GPU was free for the stage to serve the base model (--cpu-only, none in the pool, or busy), and extract.endpoint is not set';
+    // (The YAML served has train's quantization and inference's backend: refused up front, not by a server started for nothing.)
     const backend = String(ctx.params.get('inference.infer_backend') ?? 'huggingface');
-    const bits = ctx.params.get('train.quantization_bit');
-    // (hparams/parser.py get_infer_args refuses it: said before a server is started for nothing.)
-    if (backend === 'vllm' && bits != null)
-      return (
-        `cannot serve the base model: inference.infer_backend: vllm with train.quantization_bit: ${String(bits)}: LLaMA-Factory's vLLM ` +
-        'engine refuses bnb quantization: use infer_backend: huggingface, or set extract.endpoint to a server of the model'
-      );
+    const refused = vllmBnbProblem(backend, ctx.params.get('train.quantization_bit'), 'set extract.endpoint to a server of the model');
+    if (refused) return `cannot serve the base model: ${refused}`;
     const configured = String(ctx.params.get('train.command') ?? 'llamafactory-cli');
     const command = await resolveExecutable(configured, { cwd: ctx.workspace, pathEnv: ctx.env.PATH });
     if (command === undefined) return `cannot serve the base model: ${await checkCommand(configured, ctx.workspace)}; or set extract.endpoint`;

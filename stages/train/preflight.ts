@@ -158,17 +158,25 @@ async function renderedConfigProblems(params: ParamsReader, workspace: string, e
   return problems;
 }
 
+/**
+ * hparams/parser.py get_infer_args: "vLLM engine does not support bnb quantization (GPTQ and AWQ are
+ * supported)". The message for a served model of `backend` with bnb `bits`, undefined where it loads;
+ * `fix`: the other way out (an endpoint to set instead).
+ */
+export function vllmBnbProblem(backend: unknown, bits: unknown, fix: string): string | undefined {
+  if (backend !== 'vllm' || bits == null) return undefined;
+  return (
+    `inference.infer_backend: vllm with quantization_bit: ${String(bits)}: LLaMA-Factory's vLLM engine refuses bnb quantization ` +
+    `(it loads GPTQ/AWQ models only): use infer_backend: huggingface, or ${fix}`
+  );
+}
+
 /** What `llamafactory-cli chat|webchat|api` would refuse for the inference config (hparams/parser.py). */
 export function inferenceProblems(params: ParamsReader): string[] {
   const train = readTrainConfig((k) => params.get(k));
   const inf = readInferenceConfig((k) => params.get(k));
   const backend = inf.extra.infer_backend ?? inf.infer_backend ?? 'huggingface';
   const bits = inf.extra.quantization_bit !== undefined ? inf.extra.quantization_bit : train.quantization_bit;
-  if (backend === 'vllm' && bits != null) {
-    return [
-      `inference.infer_backend: vllm with quantization_bit: ${String(bits)}: LLaMA-Factory's vLLM engine refuses bnb quantization ` +
-        '(it loads GPTQ/AWQ models only): use infer_backend: huggingface, or set regress.endpoint to a vLLM server of a merged model',
-    ];
-  }
-  return [];
+  const problem = vllmBnbProblem(backend, bits, 'set regress.endpoint to a vLLM server of a merged model');
+  return problem ? [problem] : [];
 }

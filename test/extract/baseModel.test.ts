@@ -171,7 +171,7 @@ test('the engine decides how many questions are in flight: vLLM batches them, th
   const refused = await runCli(w, ['run'], opts);
   expect(refused.code).toBe(0);
   expect(refused.stdout + refused.stderr).toMatch(
-    /4 of 4 questions unanswered \(cannot serve the base model: inference\.infer_backend: vllm with train\.quantization_bit: 4: .*refuses bnb quantization: use infer_backend: huggingface, or set extract\.endpoint/,
+    /4 of 4 questions unanswered \(cannot serve the base model: inference\.infer_backend: vllm with quantization_bit: 4: .*refuses bnb quantization .*: use infer_backend: huggingface, or set extract\.endpoint/,
   );
   expect(await readRequests(wlog).catch(() => [])).toEqual([]);
   // The requests' arrival times: together with vLLM, one answer (400 ms) apart with huggingface.
