@@ -8,12 +8,17 @@
 // --per-file prints the tune half file by file, --her-by-inference scores with extract.her_by_inference on, --rules the precision of each rule on it (which
 // rule gave which speaker, u.rule; `--rules=75` from story 75 on); the heldout halves are only ever
 // reported in aggregate (test/extract/gold2/README.md: heldout is never read while tuning).
+// --endpoint=URL/v1 [--model=NAME] [--concurrency=N] [--answers=DIR] scores attribution: model with a real
+// model: its questions are asked of that OpenAI-compatible server (e.g. `llamafactory-cli api` serving
+// the base model), as the stage asks them, and kept in DIR/model-answers.json when given (a rerun asks
+// only what is not there). Any question left unanswered stops the bench: a partial figure would mislead.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { configSchema, fileOptions } from '../stages/extract/config.js';
 import { decodeBytes } from '../stages/extract/decode.js';
 import { analyzeText, extractFile } from '../stages/extract/extractFile.js';
 import { loadGold, matchGold, predictionsOf, scoreFile, summarize, type GoldFile, type Prediction, type Score } from '../test/extract/goldEval.js';
+import { askMissing, cachedOracle, openAnswerCache, type AnswerCache, type EndpointConfig, type ModelQuestion } from '../stages/extract/model.js';
 import { draws, goldOracle } from './goldOracle.js';
 import { oldExtract } from './oldExtract.js';
 import { BenchError, runBenchMain } from './lib/benchError.js';
@@ -28,6 +33,10 @@ let opts = fileOptions(configSchema.parse(undefined));
 // (--oracle=ACC: attribution: model, answered by goldOracle at accuracy ACC; counts its questions, each read twice.)
 let oracleAccuracy: number | undefined;
 const oracleAsked = { asked: 0 };
+// (--endpoint: a real model's answers, all asked before scoring; see realModel.)
+let endpoint: EndpointConfig | undefined;
+let answersDir: string | undefined;
+let answers: AnswerCache | undefined;
 
 interface Views {
   attributed: Prediction[];
@@ -41,7 +50,12 @@ function ours(bytes: Uint8Array, gold: GoldFile): Views {
   if (!dec.ok) throw new BenchError(`${gold.file}: cannot decode (${dec.reason})`);
   // (--oracle: the same draws for a file each time it is read, so both reads get the same answers.)
   const seed = [...gold.file].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7);
-  const oracle = () => (oracleAccuracy === undefined ? undefined : goldOracle(gold, oracleAccuracy, draws(seed), oracleAsked));
+  const oracle = () =>
+    answers && endpoint
+      ? cachedOracle(endpoint.model, answers.get)
+      : oracleAccuracy === undefined
+        ? undefined
+        : goldOracle(gold, oracleAccuracy, draws(seed), oracleAsked);
   const { attributed, inSamples } = predictionsOf(dec.text, opts, oracle());
   return { attributed, inSamples, yieldsSamples: extractFile(bytes, opts, undefined, oracle()).samples.length > 0 };
 }
@@ -124,6 +138,33 @@ function ruleTable(from: number): string[] {
     );
 }
 
+/**
+ * --endpoint: every question the model path asks on `halves`, asked of the endpoint (those not in the
+ * answer cache), as the stage does per batch; then scoring reads the answers from the cache.
+ */
+async function realModel(halves: readonly Half[], ep: EndpointConfig): Promise<string> {
+  answers = await openAnswerCache(answersDir);
+  if (answers.warning) process.stderr.write(`gold2: ${answers.warning}\n`);
+  const questions: ModelQuestion[] = [];
+  for (const half of halves)
+    for (const { gold, bytes } of loadHalf(half)) {
+      const dec = decodeBytes(bytes);
+      if (!dec.ok) throw new BenchError(`${gold.file}: cannot decode (${dec.reason})`);
+      analyzeText(
+        dec.text,
+        opts,
+        cachedOracle(ep.model, () => undefined, questions),
+      );
+    }
+  const t0 = performance.now();
+  const r = await askMissing(questions, answers, ep);
+  await answers.save();
+  if (r.failed > 0) throw new BenchError(`${r.failed} of ${r.failed + r.asked} questions unanswered by ${ep.url} (${r.error ?? 'no answer'}): no figure`);
+  const labelled = questions.filter((q) => answers!.get(q.key)).length;
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  return `model ${ep.model} at ${ep.url}: ${questions.length} questions, ${r.asked} asked now (${secs} s), ${labelled} answered with a name (the rest 不确定 or unreadable)`;
+}
+
 /** A ratio with 3 decimals, or n/a when nothing was predicted (summarize reports 0/0 as 1). */
 const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (Math.round((a / b) * 1000) / 1000).toFixed(3));
 const num = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
@@ -155,7 +196,7 @@ function row(label: string, s: Score, files: string): string {
 
 async function bench(args: string[]): Promise<void> {
   const usage =
-    'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6|heldout7|heldout8] [--per-file] [--her-by-inference] [--oracle=ACC] | --rules[=NN]';
+    'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6|heldout7|heldout8] [--per-file] [--her-by-inference] [--oracle=ACC | --endpoint=URL [--model=NAME] [--concurrency=N] [--answers=DIR]] | --rules[=NN]';
   let halves: readonly Half[] = HALVES;
   let perFile = false;
   for (let i = 0; i < args.length; i++) {
@@ -166,6 +207,22 @@ async function bench(args: string[]): Promise<void> {
       oracleAccuracy = Number(a.slice('--oracle='.length));
       if (!(oracleAccuracy >= 0 && oracleAccuracy <= 1)) throw new BenchError(`--oracle=ACC wants an accuracy from 0 to 1, got ${a} (${usage})`, 2);
       opts = { ...opts, attribution_model: `gold-oracle-${oracleAccuracy}` };
+    } else if (a.startsWith('--endpoint=')) {
+      endpoint = {
+        url: a.slice('--endpoint='.length).replace(/\/+$/, ''),
+        model: endpoint?.model ?? 'gpt-3.5-turbo',
+        timeout_ms: 120_000,
+        concurrency: endpoint?.concurrency ?? 1,
+      };
+    } else if (a.startsWith('--model=') || a.startsWith('--concurrency=')) {
+      // (Before or after --endpoint; the model name LLaMA-Factory's api echoes is API_MODEL_NAME, gpt-3.5-turbo by default.)
+      const [k, v] = [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)];
+      const n = Number(v);
+      if (k === 'concurrency' && !(Number.isInteger(n) && n >= 1)) throw new BenchError(`--concurrency=N wants a whole number ≥ 1, got ${a} (${usage})`, 2);
+      const base = endpoint ?? { url: '', model: 'gpt-3.5-turbo', timeout_ms: 120_000, concurrency: 1 };
+      endpoint = k === 'model' ? { ...base, model: v } : { ...base, concurrency: n };
+    } else if (a.startsWith('--answers=')) {
+      answersDir = a.slice('--answers='.length);
     } else if (a === '--rules' || a.startsWith('--rules=')) {
       const from = a === '--rules' ? 0 : Number(a.slice('--rules='.length));
       if (!Number.isInteger(from) || from < 0) throw new BenchError(`--rules=NN wants a story number, got ${a} (${usage})`, 2);
@@ -180,6 +237,14 @@ async function bench(args: string[]): Promise<void> {
       halves = [half];
     } else throw new BenchError(`unknown flag ${a} (${usage})`, 2);
   }
+  let modelLine: string | undefined;
+  if (endpoint) {
+    if (!endpoint.url) throw new BenchError(`--model, --concurrency and --answers go with --endpoint=URL (${usage})`, 2);
+    if (oracleAccuracy !== undefined) throw new BenchError(`--oracle and --endpoint are two stand-ins for one model: give one (${usage})`, 2);
+    opts = { ...opts, attribution_model: endpoint.model };
+    modelLine = await realModel(halves, endpoint);
+    process.stdout.write(`${modelLine}\n`);
+  } else if (answersDir) throw new BenchError(`--answers=DIR goes with --endpoint=URL (${usage})`, 2);
   const out: Record<
     string,
     Record<string, { files: number; files_with_samples: number; attributed: ReturnType<typeof figures>; in_samples: ReturnType<typeof figures> }>
@@ -203,7 +268,8 @@ async function bench(args: string[]): Promise<void> {
     process.stdout.write(
       `oracle at accuracy ${oracleAccuracy}: ${oracleAsked.asked / 2} questions (lines the rules leave open, only infer, or give by a pronoun: hers always, anyone's where it could mean another)\n`,
     );
-  process.stdout.write(`${JSON.stringify({ bench: 'gold2', ...(oracleAccuracy !== undefined ? { oracle: oracleAccuracy } : {}), ...out })}\n`);
+  const model = endpoint ? { model: { name: endpoint.model, url: endpoint.url, summary: modelLine } } : {};
+  process.stdout.write(`${JSON.stringify({ bench: 'gold2', ...(oracleAccuracy !== undefined ? { oracle: oracleAccuracy } : {}), ...model, ...out })}\n`);
 }
 
 await runBenchMain(() => bench(process.argv.slice(2)));
