@@ -157,8 +157,19 @@ async function realModel(halves: readonly Half[], ep: EndpointConfig): Promise<s
       );
     }
   const t0 = performance.now();
-  const r = await askMissing(questions, answers, ep);
-  await answers.save();
+  // (Ctrl-C stops asking; the answers given so far are kept in the cache for the next run.)
+  const ac = new AbortController();
+  const onInt = () => ac.abort();
+  process.once('SIGINT', onInt);
+  let r;
+  try {
+    r = await askMissing(questions, answers, ep, ac.signal);
+  } finally {
+    process.off('SIGINT', onInt);
+    await answers.save();
+  }
+  const kept = answersDir ? `kept in ${join(answersDir, 'model-answers.json')}` : 'not kept (no --answers=DIR)';
+  if (ac.signal.aborted) throw new BenchError(`interrupted after ${r.asked} answers, ${kept}: no figure`, 130);
   if (r.failed > 0) throw new BenchError(`${r.failed} of ${r.failed + r.asked} questions unanswered by ${ep.url} (${r.error ?? 'no answer'}): no figure`);
   const labelled = questions.filter((q) => answers!.get(q.key)).length;
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
@@ -199,6 +210,9 @@ async function bench(args: string[]): Promise<void> {
     'usage: --exec bench/gold2.ts [--part tune|heldout|heldout3|heldout5|heldout6|heldout7|heldout8] [--per-file] [--her-by-inference] [--oracle=ACC | --endpoint=URL [--model=NAME] [--concurrency=N] [--answers=DIR]] | --rules[=NN]';
   let halves: readonly Half[] = HALVES;
   let perFile = false;
+  let endpointUrl: string | undefined;
+  let model: string | undefined;
+  let concurrency: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--per-file') perFile = true;
@@ -207,23 +221,14 @@ async function bench(args: string[]): Promise<void> {
       oracleAccuracy = Number(a.slice('--oracle='.length));
       if (!(oracleAccuracy >= 0 && oracleAccuracy <= 1)) throw new BenchError(`--oracle=ACC wants an accuracy from 0 to 1, got ${a} (${usage})`, 2);
       opts = { ...opts, attribution_model: `gold-oracle-${oracleAccuracy}` };
-    } else if (a.startsWith('--endpoint=')) {
-      endpoint = {
-        url: a.slice('--endpoint='.length).replace(/\/+$/, ''),
-        model: endpoint?.model ?? 'gpt-3.5-turbo',
-        timeout_ms: 120_000,
-        concurrency: endpoint?.concurrency ?? 1,
-      };
-    } else if (a.startsWith('--model=') || a.startsWith('--concurrency=')) {
-      // (Before or after --endpoint; the model name LLaMA-Factory's api echoes is API_MODEL_NAME, gpt-3.5-turbo by default.)
-      const [k, v] = [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)];
-      const n = Number(v);
-      if (k === 'concurrency' && !(Number.isInteger(n) && n >= 1)) throw new BenchError(`--concurrency=N wants a whole number ≥ 1, got ${a} (${usage})`, 2);
-      const base = endpoint ?? { url: '', model: 'gpt-3.5-turbo', timeout_ms: 120_000, concurrency: 1 };
-      endpoint = k === 'model' ? { ...base, model: v } : { ...base, concurrency: n };
-    } else if (a.startsWith('--answers=')) {
-      answersDir = a.slice('--answers='.length);
-    } else if (a === '--rules' || a.startsWith('--rules=')) {
+    } else if (a.startsWith('--endpoint=')) endpointUrl = a.slice('--endpoint='.length).replace(/\/+$/, '');
+    // (LLaMA-Factory's api answers to any model name and echoes API_MODEL_NAME, gpt-3.5-turbo by default.)
+    else if (a.startsWith('--model=')) model = a.slice('--model='.length);
+    else if (a.startsWith('--concurrency=')) {
+      concurrency = Number(a.slice('--concurrency='.length));
+      if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new BenchError(`--concurrency=N wants a whole number ≥ 1, got ${a} (${usage})`, 2);
+    } else if (a.startsWith('--answers=')) answersDir = a.slice('--answers='.length);
+    else if (a === '--rules' || a.startsWith('--rules=')) {
       const from = a === '--rules' ? 0 : Number(a.slice('--rules='.length));
       if (!Number.isInteger(from) || from < 0) throw new BenchError(`--rules=NN wants a story number, got ${a} (${usage})`, 2);
       process.stdout.write(
@@ -238,13 +243,15 @@ async function bench(args: string[]): Promise<void> {
     } else throw new BenchError(`unknown flag ${a} (${usage})`, 2);
   }
   let modelLine: string | undefined;
-  if (endpoint) {
-    if (!endpoint.url) throw new BenchError(`--model, --concurrency and --answers go with --endpoint=URL (${usage})`, 2);
+  if (endpointUrl === undefined && (model ?? concurrency ?? answersDir) !== undefined)
+    throw new BenchError(`--model, --concurrency and --answers go with --endpoint=URL (${usage})`, 2);
+  if (endpointUrl !== undefined) {
     if (oracleAccuracy !== undefined) throw new BenchError(`--oracle and --endpoint are two stand-ins for one model: give one (${usage})`, 2);
+    endpoint = { url: endpointUrl, model: model ?? 'gpt-3.5-turbo', timeout_ms: 120_000, concurrency: concurrency ?? 1 };
     opts = { ...opts, attribution_model: endpoint.model };
     modelLine = await realModel(halves, endpoint);
     process.stdout.write(`${modelLine}\n`);
-  } else if (answersDir) throw new BenchError(`--answers=DIR goes with --endpoint=URL (${usage})`, 2);
+  }
   const out: Record<
     string,
     Record<string, { files: number; files_with_samples: number; attributed: ReturnType<typeof figures>; in_samples: ReturnType<typeof figures> }>
@@ -268,8 +275,8 @@ async function bench(args: string[]): Promise<void> {
     process.stdout.write(
       `oracle at accuracy ${oracleAccuracy}: ${oracleAsked.asked / 2} questions (lines the rules leave open, only infer, or give by a pronoun: hers always, anyone's where it could mean another)\n`,
     );
-  const model = endpoint ? { model: { name: endpoint.model, url: endpoint.url, summary: modelLine } } : {};
-  process.stdout.write(`${JSON.stringify({ bench: 'gold2', ...(oracleAccuracy !== undefined ? { oracle: oracleAccuracy } : {}), ...model, ...out })}\n`);
+  const asked = endpoint ? { model: { name: endpoint.model, url: endpoint.url, summary: modelLine } } : {};
+  process.stdout.write(`${JSON.stringify({ bench: 'gold2', ...(oracleAccuracy !== undefined ? { oracle: oracleAccuracy } : {}), ...asked, ...out })}\n`);
 }
 
 await runBenchMain(() => bench(process.argv.slice(2)));
